@@ -1,0 +1,3 @@
+from services.disclosure.app import main
+
+main()

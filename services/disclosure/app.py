@@ -1,0 +1,29 @@
+"""Composition root of disclosure."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.disclosure import api, consumers, db
+from services.disclosure.settings import Settings
+from shared.runtime import ServiceSpec, create_service_app, serve
+
+
+def spec() -> ServiceSpec:
+    return ServiceSpec(
+        name="disclosure",
+        description="Agreement-filtered responses to partners by encrypted email, every disclosure accounted for.",
+        metadata=db.metadata,
+        migrations_dir=Path(__file__).with_name("migrations"),
+        routers=[api.router],
+        subscriptions=consumers.SUBSCRIPTIONS,
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(spec(), settings or Settings())
+
+
+def main() -> None:
+    settings = Settings()
+    serve(lambda: create_app(settings), settings)

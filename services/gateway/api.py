@@ -1,0 +1,142 @@
+"""Gateway HTTP: the single entry for analyst tools. Logs in, verifies tokens, forwards to services."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, ValidationError
+from starlette.background import BackgroundTask
+
+from services.gateway import handlers
+from shared.auth import issue_token
+from shared.errors import Invalid, NotFound
+from shared.events.asyncapi import contracts_asyncapi
+from shared.logging import CORRELATION_HEADER, current_correlation_id
+from shared.runtime import RuntimeDep
+from shared.web import CurrentPrincipal
+
+router = APIRouter()
+HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "host", "content-length"}
+
+
+class Credentials(BaseModel):
+    username: str
+    password: str
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+@router.post(
+    "/api/v1/auth/token",
+    response_model=Token,
+    tags=["auth"],
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": Credentials.model_json_schema()},
+                "application/json": {"schema": Credentials.model_json_schema()},
+            },
+            "required": True,
+        }
+    },
+)
+async def token(request: Request, rt: RuntimeDep) -> Token:
+    """OAuth2 password flow: form or JSON `username` / `password`."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            body: Any = await request.json()
+        except ValueError as exc:
+            raise Invalid("the body is not valid JSON") from exc
+    else:
+        body = dict(await request.form())
+    try:
+        creds = Credentials.model_validate(body)
+    except ValidationError as exc:
+        raise Invalid("username and password are required", errors=exc.errors(include_url=False)) from exc
+    s = rt.settings
+    principal = await handlers.authenticate(
+        uow=rt.uow(actor=creds.username[:64]), username=creds.username, password=creds.password,
+        threshold=s.lockout_threshold, lock_minutes=s.lockout_minutes,
+    )
+    access = issue_token(principal, secret=s.jwt_secret, issuer=s.jwt_issuer, ttl_seconds=s.jwt_ttl_seconds)
+    return Token(access_token=access, expires_in=s.jwt_ttl_seconds)
+
+
+@router.api_route("/api/v1/{area}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+@router.api_route(
+    "/api/v1/{area}/{path:path}",
+    methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    include_in_schema=False,
+)
+async def forward(area: str, request: Request, rt: RuntimeDep, principal: CurrentPrincipal) -> Response:
+    """Stream the request to the owning service with the caller's token; the service checks it again."""
+    base = rt.settings.routes().get(area)
+    if base is None:
+        raise NotFound(f"no API at /api/v1/{area}")
+    client: httpx.AsyncClient = request.app.state.http
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS}
+    headers[CORRELATION_HEADER] = current_correlation_id()
+    headers["X-Forwarded-For"] = request.client.host if request.client else ""
+    upstream = client.build_request(
+        request.method,
+        f"{base}{request.url.path}",
+        params=request.query_params,
+        headers=headers,
+        content=request.stream(),
+    )
+    try:
+        response = await client.send(upstream, stream=True)
+    except httpx.HTTPError as exc:
+        return JSONResponse(status_code=503, content={"detail": f"the {area} service is unavailable",
+                                                      "error": type(exc).__name__})
+    out_headers = {k: v for k, v in response.headers.items() if k.lower() not in HOP_HEADERS}
+    return StreamingResponse(
+        response.aiter_raw(), status_code=response.status_code, headers=out_headers,
+        background=BackgroundTask(response.aclose),
+    )
+
+
+@router.get("/openapi.json", include_in_schema=False)
+async def openapi(request: Request, rt: RuntimeDep) -> dict[str, Any]:
+    """The gateway's own routes plus every reachable service's API, as one document."""
+    app = request.app
+    doc = get_openapi(title="TRACS API", version="1", routes=app.routes,
+                      description="Single entry for analyst tools. Log in at /api/v1/auth/token.")
+    doc.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
+        "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    client: httpx.AsyncClient = app.state.http
+    bases = sorted(set(rt.settings.routes().values()))
+
+    async def fetch(base: str) -> dict[str, Any]:
+        try:
+            r = await client.get(f"{base}/openapi.json", timeout=5)
+            return r.json() if r.status_code == 200 else {}
+        except httpx.HTTPError:
+            return {}
+
+    for service_doc in await asyncio.gather(*(fetch(b) for b in bases)):
+        doc["paths"].update(service_doc.get("paths", {}))
+        for name, schema in service_doc.get("components", {}).get("schemas", {}).items():
+            doc["components"].setdefault("schemas", {}).setdefault(name, schema)
+    return doc
+
+
+@router.get("/docs", include_in_schema=False)
+async def docs() -> HTMLResponse:
+    return get_swagger_ui_html(openapi_url="/openapi.json", title="TRACS API")
+
+
+@router.get("/asyncapi.json", include_in_schema=False)
+async def asyncapi() -> dict[str, Any]:
+    """Every event contract (envelope + payload) per topic, generated from the shared registry."""
+    return contracts_asyncapi()

@@ -1,0 +1,41 @@
+"""Composition root of the gateway."""
+
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+
+from services.gateway import api, consumers, db, handlers
+from services.gateway.settings import Settings
+from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
+
+
+async def _seed(rt: Runtime) -> None:
+    settings: Settings = rt.settings  # type: ignore[assignment]
+    if settings.environment == "development" and settings.seed_dev_users:
+        await handlers.seed_dev_users(uow=rt.uow(), password=settings.dev_password)
+
+
+def spec() -> ServiceSpec:
+    return ServiceSpec(
+        name="gateway",
+        description="Single entry for analyst tools: login, token verification, routing to services.",
+        metadata=db.metadata,
+        migrations_dir=Path(__file__).with_name("migrations"),
+        routers=[api.router],
+        subscriptions=consumers.SUBSCRIPTIONS,
+        uses_broker=False,
+        on_start=_seed,
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = create_service_app(spec(), settings, openapi_url=None, docs_url=None)
+    app.state.http = httpx.AsyncClient(timeout=settings.proxy_timeout_seconds)
+    return app
+
+
+def main() -> None:
+    settings = Settings()
+    serve(lambda: create_app(settings), settings)

@@ -1,0 +1,45 @@
+"""Gateway's own tables: the development user store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ARRAY, Column, DateTime, Integer, Table, Text, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.runtime import service_metadata
+
+metadata, outbox, inbox = service_metadata()
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", Text, primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("roles", ARRAY(Text), nullable=False),
+    Column("programs", ARRAY(Text), nullable=False),
+    Column("failed_attempts", Integer, nullable=False, server_default="0"),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("last_login_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+
+async def get_user(session: AsyncSession, username: str) -> Any:
+    return (await session.execute(select(users).where(users.c.username == username).with_for_update())).mappings().first()
+
+
+async def update_user(session: AsyncSession, username: str, **values: Any) -> None:
+    await session.execute(update(users).where(users.c.username == username).values(**values))
+
+
+async def upsert_user(session: AsyncSession, row: dict[str, Any]) -> None:
+    stmt = insert(users).values(**row)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["username"],
+            set_={"password_hash": stmt.excluded.password_hash, "roles": stmt.excluded.roles,
+                  "programs": stmt.excluded.programs},
+        )
+    )

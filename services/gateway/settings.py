@@ -1,0 +1,39 @@
+"""Gateway settings (`TRACS_GATEWAY_*` beats `TRACS_*`)."""
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service_name: ClassVar[str] = "gateway"
+    default_port: ClassVar[int] = 8000
+
+    intake_url: str = "http://127.0.0.1:8101"
+    cases_url: str = "http://127.0.0.1:8102"
+    disclosure_url: str = "http://127.0.0.1:8103"
+    redress_url: str = "http://127.0.0.1:8104"
+    reporting_url: str = "http://127.0.0.1:8105"
+    proxy_timeout_seconds: float = Field(120.0, gt=0)
+
+    seed_dev_users: bool = True
+    dev_password: str = Field("tracs-dev", validation_alias="TRACS_DEV_PASSWORD")
+    lockout_threshold: int = Field(5, ge=1)
+    lockout_minutes: int = Field(15, ge=1)
+
+    def routes(self) -> dict[str, str]:
+        """First path segment after /api/v1 -> the service that owns it."""
+        return {
+            "intake": self.intake_url,
+            "cases": self.cases_url,
+            "encounters": self.cases_url,
+            "subjects": self.cases_url,
+            "disclosures": self.disclosure_url,
+            "agreements": self.disclosure_url,
+            "recipients": self.disclosure_url,
+            "redress": self.redress_url,
+            "reports": self.reporting_url,
+            "bulletins": self.reporting_url,
+        }

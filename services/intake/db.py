@@ -1,0 +1,140 @@
+"""Intake's own tables and the queries on them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    Uuid,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.runtime import service_metadata
+
+metadata, outbox, inbox = service_metadata()
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("file_name", Text, nullable=False),
+    Column("file_sha256", Text, nullable=False, index=True),
+    Column("file_size", BigInteger, nullable=False),
+    Column("program", Text, nullable=False),
+    Column("upload_kind", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("mapping", JSONB, nullable=False),
+    Column("rows_total", Integer, nullable=False),
+    Column("rows_valid", Integer, nullable=False),
+    Column("rows_invalid", Integer, nullable=False),
+    Column("rows_no_match", Integer, nullable=False),
+    Column("rows_imported", Integer, nullable=False, server_default="0"),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("decided_by", Text),
+    Column("decided_at", DateTime(timezone=True)),
+)
+
+staged_rows = Table(
+    "staged_rows",
+    metadata,
+    Column("batch_id", Uuid, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
+    Column("row_number", Integer, nullable=False),
+    Column("encounter_id", Uuid, nullable=False, unique=True),
+    Column("raw", JSONB, nullable=False),
+    Column("parsed", JSONB, nullable=False),
+    Column("extra", JSONB, nullable=False),
+    Column("problems", JSONB, nullable=False),
+    Column("valid", Boolean, nullable=False),
+    Column("no_match", Boolean, nullable=False),
+    PrimaryKeyConstraint("batch_id", "row_number"),
+)
+
+INSERT_CHUNK = 5000
+
+
+async def insert_batch(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(batches.insert().values(**row))
+
+
+async def insert_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), INSERT_CHUNK):
+        await session.execute(staged_rows.insert(), rows[start : start + INSERT_CHUNK])
+
+
+async def get_batch(session: AsyncSession, batch_id: uuid.UUID, *, for_update: bool = False) -> Any:
+    stmt = select(batches).where(batches.c.id == batch_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).mappings().first()
+
+
+async def find_live_by_sha(session: AsyncSession, sha256: str) -> Any:
+    """An earlier batch of the same file that was not rejected."""
+    stmt = (
+        select(batches.c.id, batches.c.status)
+        .where(batches.c.file_sha256 == sha256, batches.c.status != "rejected")
+        .order_by(batches.c.created_at)
+        .limit(1)
+    )
+    return (await session.execute(stmt)).mappings().first()
+
+
+async def set_status(session: AsyncSession, batch_id: uuid.UUID, **values: Any) -> None:
+    await session.execute(update(batches).where(batches.c.id == batch_id).values(**values))
+
+
+async def preview_rows(session: AsyncSession, batch_id: uuid.UUID, limit: int) -> list[Any]:
+    stmt = (
+        select(staged_rows)
+        .where(staged_rows.c.batch_id == batch_id)
+        .order_by(staged_rows.c.row_number)
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).mappings().all())
+
+
+async def problems(session: AsyncSession, batch_id: uuid.UUID) -> list[dict[str, Any]]:
+    stmt = (
+        select(staged_rows.c.problems)
+        .where(staged_rows.c.batch_id == batch_id, staged_rows.c.valid.is_(False))
+        .order_by(staged_rows.c.row_number)
+    )
+    return [p for (row_problems,) in (await session.execute(stmt)).all() for p in row_problems]
+
+
+async def importable_rows(session: AsyncSession, batch_id: uuid.UUID, chunk: int = INSERT_CHUNK) -> AsyncIterator[list[Any]]:
+    """Valid, matched rows in row order, a chunk at a time (keyset pagination, bounded memory)."""
+    last = 0
+    while True:
+        stmt = (
+            select(staged_rows)
+            .where(
+                staged_rows.c.batch_id == batch_id,
+                staged_rows.c.valid.is_(True),
+                staged_rows.c.no_match.is_(False),
+                staged_rows.c.row_number > last,
+            )
+            .order_by(staged_rows.c.row_number)
+            .limit(chunk)
+        )
+        rows = list((await session.execute(stmt)).mappings().all())
+        if not rows:
+            return
+        yield rows
+        last = rows[-1]["row_number"]

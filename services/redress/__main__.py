@@ -1,0 +1,3 @@
+from services.redress.app import main
+
+main()

@@ -1,0 +1,24 @@
+"""Event envelope and contracts; importing this package registers every contract."""
+
+from shared.events import cases, intake  # noqa: F401 - registers the contracts
+from shared.events.envelope import (
+    Envelope,
+    Event,
+    UndecodableEvent,
+    UnsupportedVersion,
+    contract,
+    decode,
+    registered_contracts,
+    wrap,
+)
+
+__all__ = [
+    "Envelope",
+    "Event",
+    "UndecodableEvent",
+    "UnsupportedVersion",
+    "contract",
+    "decode",
+    "registered_contracts",
+    "wrap",
+]

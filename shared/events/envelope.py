@@ -1,0 +1,123 @@
+"""The one envelope every TRACS event travels in, and the registry of versioned contracts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class Event(BaseModel):
+    """Base of every event payload; consumers ignore fields they do not know."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    event_type: ClassVar[str]
+    schema_version: ClassVar[int]
+    topic: ClassVar[str]
+
+    def partition_key(self) -> str:
+        raise NotImplementedError(f"{type(self).__name__} must say which key orders it")
+
+
+class Envelope(BaseModel):
+    """What goes on the wire: metadata for routing, tracing and idempotency, plus the payload."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    event_type: str
+    schema_version: int
+    occurred_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    producer: str
+    correlation_id: str
+    causation_id: str | None = None
+    actor: str = "system"
+    key: str
+    payload: dict[str, Any]
+
+    def to_bytes(self) -> bytes:
+        return orjson.dumps(self.model_dump(mode="json"))
+
+    def headers(self) -> list[tuple[str, bytes]]:
+        """Kafka headers let a consumer route and trace without decoding the body."""
+        return [
+            ("event_type", self.event_type.encode()),
+            ("schema_version", str(self.schema_version).encode()),
+            ("event_id", str(self.event_id).encode()),
+            ("correlation_id", self.correlation_id.encode()),
+        ]
+
+
+class UndecodableEvent(Exception):
+    """Not an envelope at all, or a payload that breaks its contract: dead-letter it."""
+
+
+class UnsupportedVersion(UndecodableEvent):
+    """A known event type in a schema version this code cannot read: dead-letter, never skip silently."""
+
+
+_REGISTRY: dict[tuple[str, int], type[Event]] = {}
+
+
+def contract(cls: type[Event]) -> type[Event]:
+    """Class decorator: make a contract known to decoders and to the AsyncAPI document."""
+    key = (cls.event_type, cls.schema_version)
+    if key in _REGISTRY and _REGISTRY[key] is not cls:
+        raise ValueError(f"two contracts claim {key}")
+    _REGISTRY[key] = cls
+    return cls
+
+
+def registered_contracts() -> dict[tuple[str, int], type[Event]]:
+    return dict(_REGISTRY)
+
+
+def known_event_types() -> set[str]:
+    return {event_type for event_type, _ in _REGISTRY}
+
+
+def wrap(
+    event: Event,
+    *,
+    producer: str,
+    correlation_id: str,
+    actor: str = "system",
+    causation_id: str | None = None,
+    occurred_at: datetime | None = None,
+) -> Envelope:
+    return Envelope(
+        event_type=event.event_type,
+        schema_version=event.schema_version,
+        producer=producer,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        actor=actor,
+        key=event.partition_key(),
+        payload=event.model_dump(mode="json"),
+        **({"occurred_at": occurred_at} if occurred_at else {}),
+    )
+
+
+def decode(raw: bytes | None) -> tuple[Envelope, Event | None]:
+    """Parse wire bytes; the payload is None for an event type this code has never heard of."""
+    if not raw:
+        raise UndecodableEvent("empty message")
+    try:
+        envelope = Envelope.model_validate(orjson.loads(raw))
+    except (orjson.JSONDecodeError, ValidationError) as exc:
+        raise UndecodableEvent(f"not a TRACS envelope: {exc}") from exc
+    model = _REGISTRY.get((envelope.event_type, envelope.schema_version))
+    if model is None:
+        if envelope.event_type in known_event_types():
+            raise UnsupportedVersion(
+                f"{envelope.event_type} schema_version {envelope.schema_version} is not readable here"
+            )
+        return envelope, None
+    try:
+        return envelope, model.model_validate(envelope.payload)
+    except ValidationError as exc:
+        raise UndecodableEvent(f"{envelope.event_type} v{envelope.schema_version} payload invalid: {exc}") from exc

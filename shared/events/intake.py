@@ -1,0 +1,107 @@
+"""Contracts published by intake."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.events import topics
+from shared.events.envelope import Event, contract
+
+UploadKind = Literal["partner-query", "partner-extract"]
+
+
+class EncounterFields(BaseModel):
+    """Parsed PIA 2.1 fields of one imported row; dates are ISO strings so partial DOBs stay partial."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    fin: str | None = None
+    eid: str | None = None
+    last_name: str | None = None
+    first_name: str | None = None
+    middle_name: str | None = None
+    aliases: tuple[str, ...] = ()
+    dob: str | None = None  # "1980", "1980-05" or "1980-05-17"
+    country_of_birth: str | None = None
+    gender: str | None = None
+    nationality: str | None = None
+    document_country: str | None = None
+    document_number: str | None = None
+    document_type: str | None = None
+    passport_number: str | None = None
+    alien_registration_number: str | None = None
+    encounter_date: str | None = None  # ISO date or date-time
+    reason_fingerprinted: str | None = None
+    location_fingerprinted: str | None = None
+    ous: str | None = None
+    data_owner: str | None = None
+    derogatory_information: str | None = None
+    di_description: str | None = None
+    di_shared: bool | None = None
+    fast_matcher_status: str | None = None
+    protected_class: str | None = None
+    trip_number: str | None = None
+    match_result: str | None = None
+    partner_country: str | None = None
+    partner_unique_id: str | None = None
+    partner_transaction_number: str | None = None
+    search_code: str | None = None
+    notes: str | None = None
+
+
+@contract
+class EncounterImported(Event):
+    """One confirmed spreadsheet row: parsed fields plus the verbatim cells they came from."""
+
+    event_type = "EncounterImported"
+    schema_version = 1
+    topic = topics.INTAKE_ENCOUNTER
+
+    encounter_id: uuid.UUID
+    batch_id: uuid.UUID
+    row_number: int
+    program: str
+    upload_kind: UploadKind
+    subject_key: str
+    fields: EncounterFields
+    raw: dict[str, str]
+    extra: dict[str, str] = {}
+
+    def partition_key(self) -> str:
+        # All of one person's encounters land on one partition, in order.
+        return self.subject_key
+
+
+@contract
+class BatchImported(Event):
+    """A batch was confirmed; counts only, so reporting can use it without PII."""
+
+    event_type = "BatchImported"
+    schema_version = 1
+    topic = topics.INTAKE_BATCH
+
+    batch_id: uuid.UUID
+    program: str
+    upload_kind: UploadKind
+    file_sha256: str
+    rows_total: int
+    rows_imported: int
+    rows_invalid: int
+    rows_no_match: int
+    confirmed_at: datetime
+
+    def partition_key(self) -> str:
+        return str(self.batch_id)
+
+
+def subject_key(fields: EncounterFields) -> str | None:
+    """Subjects are keyed by FIN, else by the partner's own identifier (scoped by partner country)."""
+    if fields.fin:
+        return f"FIN:{fields.fin}"
+    if fields.partner_unique_id:
+        return f"PARTNER:{fields.partner_country or '---'}:{fields.partner_unique_id}"
+    return None

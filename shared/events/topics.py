@@ -1,0 +1,18 @@
+"""Logical topic names (`tracs.<service>.<stream>.v<N>`); a deployment may add a prefix."""
+
+INTAKE_BATCH = "tracs.intake.batch.v1"
+INTAKE_ENCOUNTER = "tracs.intake.encounter.v1"
+CASES = "tracs.cases.v1"
+DISCLOSURE = "tracs.disclosure.v1"
+REDRESS = "tracs.redress.v1"
+
+ALL = (INTAKE_BATCH, INTAKE_ENCOUNTER, CASES, DISCLOSURE, REDRESS)
+
+
+def dlq(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+def all_with_dlq() -> list[str]:
+    """Every topic the system uses: created up front with their final partition count (Tansu cannot add)."""
+    return [name for topic in ALL for name in (topic, dlq(topic))]

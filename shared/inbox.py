@@ -1,0 +1,171 @@
+"""Idempotent consumption: the inbox row and the handler's effect commit together, then the offset.
+
+A batch is handled in one transaction. If it fails, each event is retried alone (bounded), and an
+event that still fails goes to `<topic>.dlq` with its error. Database outages are not the event's
+fault: they are raised so FastStream rewinds the batch (NACK_ON_ERROR) and nothing is dead-lettered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from shared.events import topics
+from shared.events.envelope import Envelope, Event, UndecodableEvent, decode
+from shared.logging import bind_correlation_id, get_logger
+from shared.metrics import CONSUMER_LAG, DLQ_MESSAGES, EVENTS_CONSUMED, HANDLER_SECONDS
+from shared.uow import UnitOfWork
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A decoded event as a handler sees it."""
+
+    envelope: Envelope
+    event: Event
+
+
+BatchHandler = Callable[[UnitOfWork, list[Delivered]], Awaitable[None]]
+UowFactory = Callable[..., UnitOfWork]
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Errors of the infrastructure, not of the event: retry the batch later, never dead-letter."""
+    if isinstance(exc, OperationalError | InterfaceError | ConnectionError | TimeoutError | OSError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    name = type(getattr(exc, "orig", exc)).__name__
+    return name in {"ConnectionDoesNotExistError", "CannotConnectNowError", "InterfaceError", "AdminShutdownError"}
+
+
+class InboxConsumer:
+    def __init__(
+        self,
+        *,
+        name: str,
+        handler: BatchHandler,
+        uow_factory: UowFactory,
+        inbox: Table,
+        dlq_producer: AIOKafkaProducer | None,
+        max_attempts: int = 3,
+        retry_delay: float = 0.2,
+    ) -> None:
+        self.name = name
+        self._handler = handler
+        self._uow_factory = uow_factory
+        self._inbox = inbox
+        self.dlq_producer = dlq_producer
+        self._max_attempts = max_attempts
+        self._retry_delay = retry_delay
+
+    async def process(self, records: Sequence[ConsumerRecord], consumer: Any = None) -> None:
+        started = time.perf_counter()
+        good: list[tuple[ConsumerRecord, Delivered]] = []
+        for record in records:
+            try:
+                envelope, event = decode(record.value)
+            except UndecodableEvent as exc:
+                await self._dead_letter(record, exc)
+                continue
+            if event is None:
+                # A newer producer's event type: not ours to read, and not an error.
+                EVENTS_CONSUMED.labels(self.name, "ignored").inc()
+                continue
+            good.append((record, Delivered(envelope, event)))
+        if good:
+            try:
+                await self._apply([d for _, d in good])
+            except Exception as exc:
+                if is_transient(exc):
+                    await asyncio.sleep(self._retry_delay * 5)
+                    raise
+                log.warning("batch failed; isolating events", consumer=self.name, error=type(exc).__name__)
+                for record, delivered in good:
+                    await self._apply_alone(record, delivered)
+        HANDLER_SECONDS.labels(self.name).observe(time.perf_counter() - started)
+        if consumer is not None:
+            self._record_lag(records, consumer)
+
+    async def _apply(self, delivered: list[Delivered]) -> None:
+        first = delivered[0].envelope
+        bind_correlation_id(first.correlation_id)
+        uow = self._uow_factory(correlation_id=first.correlation_id, causation_id=str(first.event_id))
+        async with uow:
+            stmt = insert(self._inbox).on_conflict_do_nothing().returning(self._inbox.c.event_id)
+            rows = [{"consumer": self.name, "event_id": d.envelope.event_id} for d in delivered]
+            fresh_ids = set((await uow.session.execute(stmt, rows)).scalars().all())
+            fresh = [d for d in delivered if d.envelope.event_id in fresh_ids]
+            # A redelivered batch may hold the same event twice: keep its first copy only.
+            seen: set = set()
+            unique = [d for d in fresh if not (d.envelope.event_id in seen or seen.add(d.envelope.event_id))]
+            if unique:
+                await self._handler(uow, unique)
+        EVENTS_CONSUMED.labels(self.name, "applied").inc(len(unique))
+        EVENTS_CONSUMED.labels(self.name, "duplicate").inc(len(delivered) - len(unique))
+
+    async def _apply_alone(self, record: ConsumerRecord, delivered: Delivered) -> None:
+        last: Exception | None = None
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                await self._apply([delivered])
+                return
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                last = exc
+                await asyncio.sleep(self._retry_delay * attempt)
+        assert last is not None
+        await self._dead_letter(record, last, event_id=delivered.envelope.event_id)
+
+    async def _dead_letter(self, record: ConsumerRecord, exc: BaseException, event_id: Any = None) -> None:
+        """Send the original bytes to `<topic>.dlq` with the error; the consumer goes on."""
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        headers = list(record.headers or []) + [
+            ("dlq_error", error.encode()),
+            ("dlq_consumer", self.name.encode()),
+            ("dlq_source", f"{record.topic}:{record.partition}:{record.offset}".encode()),
+            ("dlq_trace", "".join(traceback.format_exception_only(exc)).encode()[:2000]),
+        ]
+        assert self.dlq_producer is not None, "the runtime sets the DLQ producer at start"
+        await self.dlq_producer.send_and_wait(topics.dlq(record.topic), value=record.value, key=record.key, headers=headers)
+        if event_id is not None:
+            async with self._uow_factory() as uow:
+                await uow.session.execute(
+                    insert(self._inbox)
+                    .values(consumer=self.name, event_id=event_id, status="dead-lettered", error=error)
+                    .on_conflict_do_nothing()
+                )
+        DLQ_MESSAGES.labels(self.name, record.topic).inc()
+        EVENTS_CONSUMED.labels(self.name, "dead-lettered").inc()
+        # The error text may quote the payload; log only where it went.
+        log.error(
+            "event dead-lettered",
+            consumer=self.name,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            error=type(exc).__name__,
+        )
+
+    def _record_lag(self, records: Sequence[ConsumerRecord], consumer: Any) -> None:
+        from aiokafka import TopicPartition
+
+        last: dict[tuple[str, int], int] = {}
+        for r in records:
+            last[(r.topic, r.partition)] = max(last.get((r.topic, r.partition), -1), r.offset)
+        for (topic, partition), offset in last.items():
+            high = consumer.highwater(TopicPartition(topic, partition))
+            if high is not None:
+                CONSUMER_LAG.labels(self.name, topic, str(partition)).set(max(0, high - offset - 1))

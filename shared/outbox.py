@@ -1,0 +1,157 @@
+"""Transactional outbox: events are rows written with the state change, published later in order."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Sequence
+from datetime import datetime
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import Table, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.events.envelope import Envelope
+from shared.logging import get_logger
+from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
+
+log = get_logger(__name__)
+
+# One relay per service publishes at a time, whatever the replica count, so order is kept.
+RELAY_LOCK_KEY = 0x7472_6163_7300
+
+
+async def write(session: AsyncSession, outbox: Table, envelopes: Sequence[tuple[str, Envelope]]) -> None:
+    """Add events to the outbox inside the caller's transaction (multi-row insert, no per-row trips)."""
+    if not envelopes:
+        return
+    rows = [
+        {
+            "event_id": env.event_id,
+            "topic": topic,
+            "key": env.key,
+            "event_type": env.event_type,
+            "body": env.to_bytes(),
+        }
+        for topic, env in envelopes
+    ]
+    await session.execute(outbox.insert(), rows)
+
+
+async def _publish(producer: AIOKafkaProducer, rows: Sequence, topic_prefix: str) -> None:
+    futures = []
+    for row in rows:
+        env_headers = [("event_type", row.event_type.encode()), ("event_id", str(row.event_id).encode())]
+        futures.append(
+            await producer.send(
+                f"{topic_prefix}{row.topic}", value=row.body, key=row.key.encode(), headers=env_headers
+            )
+        )
+    await asyncio.gather(*futures)
+    for row in rows:
+        EVENTS_PUBLISHED.labels(row.topic).inc()
+
+
+class OutboxRelay:
+    """Publishes unpublished outbox rows in id order with acks=all, then marks them sent.
+
+    A crash after publishing and before marking re-publishes those rows: consumers' inboxes absorb it.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        outbox: Table,
+        producer: AIOKafkaProducer,
+        *,
+        topic_prefix: str = "",
+        batch_size: int = 1000,
+        poll_interval: float = 0.2,
+        crash_after_publish: bool = False,
+    ) -> None:
+        self._sessions = sessions
+        self._outbox = outbox
+        self._producer = producer
+        self._prefix = topic_prefix
+        self._batch_size = batch_size
+        self._poll = poll_interval
+        # Fault injection for tests: die between publish and mark, as a kill -9 would.
+        self._crash_after_publish = crash_after_publish
+
+    async def run_once(self) -> int:
+        async with self._sessions() as session, session.begin():
+            locked = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": RELAY_LOCK_KEY})
+            if not locked:
+                return 0
+            o = self._outbox
+            rows = (
+                await session.execute(
+                    select(o.c.id, o.c.event_id, o.c.topic, o.c.key, o.c.event_type, o.c.body)
+                    .where(o.c.published_at.is_(None))
+                    .order_by(o.c.id)
+                    .limit(self._batch_size)
+                )
+            ).all()
+            if not rows:
+                OUTBOX_BACKLOG.set(0)
+                return 0
+            await _publish(self._producer, rows, self._prefix)
+            if self._crash_after_publish:
+                log.warning("fault injection: relay exits after publish, before marking sent")
+                os._exit(137)
+            await session.execute(
+                update(o).where(o.c.id.in_([r.id for r in rows])).values(published_at=func.now())
+            )
+        if len(rows) < self._batch_size:
+            await self._update_backlog()
+        return len(rows)
+
+    async def _update_backlog(self) -> None:
+        async with self._sessions() as session:
+            backlog = await session.scalar(
+                select(func.count()).select_from(self._outbox).where(self._outbox.c.published_at.is_(None))
+            )
+        OUTBOX_BACKLOG.set(backlog or 0)
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                published = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("outbox relay failed; will retry", error=type(exc).__name__, detail=str(exc)[:200])
+                await asyncio.sleep(min(5.0, self._poll * 10))
+                continue
+            if not published:
+                await asyncio.sleep(self._poll)
+
+
+async def replay(
+    sessions: async_sessionmaker[AsyncSession],
+    outbox: Table,
+    producer: AIOKafkaProducer,
+    *,
+    since: datetime,
+    topic_prefix: str = "",
+    batch_size: int = 5000,
+) -> int:
+    """Re-publish every outbox row created since `since`, in order, to refill a lost or rebuilt topic."""
+    o = outbox
+    total = 0
+    last_id = 0
+    while True:
+        async with sessions() as session:
+            rows = (
+                await session.execute(
+                    select(o.c.id, o.c.event_id, o.c.topic, o.c.key, o.c.event_type, o.c.body)
+                    .where(o.c.created_at >= since, o.c.id > last_id)
+                    .order_by(o.c.id)
+                    .limit(batch_size)
+                )
+            ).all()
+        if not rows:
+            return total
+        await _publish(producer, rows, topic_prefix)
+        total += len(rows)
+        last_id = rows[-1].id

@@ -1,0 +1,222 @@
+"""The one composition root every service uses: database, migrations, broker, relay, consumers, HTTP.
+
+A service describes itself with a `ServiceSpec`; `create_service_app` turns it into a FastAPI app whose
+lifespan connects everything. Nothing connects at import time, so tests build apps with their own settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, Depends, FastAPI, Request
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.specification import AsyncAPI
+from sqlalchemy import MetaData, Table
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared import migrations
+from shared.db import create_engine, ensure_database, ping, session_factory
+from shared.inbox import BatchHandler, InboxConsumer
+from shared.kafka import broker_reachable, make_producer
+from shared.logging import configure_logging, get_logger
+from shared.messaging_tables import messaging_tables
+from shared.outbox import OutboxRelay
+from shared.settings import ServiceSettings
+from shared.uow import UnitOfWork
+from shared.web import install_common
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A batch consumer of some topics, handled idempotently through the inbox."""
+
+    name: str
+    topics: Sequence[str]
+    handler: BatchHandler
+    description: str = ""
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    metadata: MetaData
+    migrations_dir: Path
+    routers: Sequence[APIRouter] = ()
+    subscriptions: Sequence[Subscription] = ()
+    description: str = ""
+    uses_broker: bool = True  # the gateway speaks HTTP only
+    on_start: Callable[[Runtime], Awaitable[None]] | None = None
+
+
+def service_metadata() -> tuple[MetaData, Table, Table]:
+    """A fresh MetaData already holding the outbox and inbox tables."""
+    metadata = MetaData()
+    outbox, inbox = messaging_tables(metadata)
+    return metadata, outbox, inbox
+
+
+class Runtime:
+    """Live connections of one service instance."""
+
+    def __init__(self, spec: ServiceSpec, settings: ServiceSettings) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.outbox: Table = spec.metadata.tables["outbox"]
+        self.inbox: Table = spec.metadata.tables["inbox"]
+        self.engine: AsyncEngine = create_engine(settings.service_database_url, pool_size=settings.db_pool_size)
+        self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
+        # FastStream logs two INFO lines per message; at DEBUG they drop out below our INFO level.
+        self.broker = KafkaBroker(
+            settings.kafka_bootstrap, client_id=f"tracs-{spec.name}-consumer", log_level=logging.DEBUG
+        )
+        # aiokafka clients need a running loop: the producer and relay are made in start().
+        self.producer: AIOKafkaProducer | None = None
+        self.relay: OutboxRelay | None = None
+        self._consumers: list[InboxConsumer] = []
+        self._tasks: list[asyncio.Task] = []
+        for sub in spec.subscriptions:
+            self._subscribe(sub)
+
+    def uow(
+        self, *, actor: str = "system", correlation_id: str | None = None, causation_id: str | None = None
+    ) -> UnitOfWork:
+        return UnitOfWork(
+            self.sessions,
+            self.outbox,
+            producer=self.spec.name,
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+        )
+
+    def _subscribe(self, sub: Subscription) -> None:
+        consumer = InboxConsumer(
+            name=f"{self.spec.name}.{sub.name}",
+            handler=sub.handler,
+            uow_factory=self.uow,
+            inbox=self.inbox,
+            dlq_producer=None,
+            max_attempts=self.settings.consumer_max_attempts,
+        )
+
+        async def handle(body: list[Any], message: KafkaMessage) -> None:
+            await consumer.process(message.raw_message, message.consumer)
+
+        self._consumers.append(consumer)
+        handle.__name__ = f"{self.spec.name}_{sub.name}"
+        self.broker.subscriber(
+            *[self.settings.topic(t) for t in sub.topics],
+            group_id=self.settings.consumer_group,
+            batch=True,
+            max_records=self.settings.consumer_max_records,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            title=f"{self.spec.name}.{sub.name}",
+            description=sub.description,
+        )(handle)
+
+    async def start(self) -> None:
+        s = self.settings
+        await ensure_database(s.service_database_url)
+        if s.migrate_on_start:
+            await asyncio.to_thread(migrations.upgrade, s.service_database_url, self.spec.migrations_dir)
+        if self.spec.on_start is not None:
+            await self.spec.on_start(self)
+        if not self.spec.uses_broker:
+            log.info("service started", port=s.port)
+            return
+        self.producer = make_producer(s, client_id=f"tracs-{self.spec.name}")
+        await self.producer.start()
+        for consumer in self._consumers:
+            consumer.dlq_producer = self.producer
+        self.relay = OutboxRelay(
+            self.sessions,
+            self.outbox,
+            self.producer,
+            topic_prefix=s.topic_prefix,
+            batch_size=s.relay_batch_size,
+            poll_interval=s.relay_poll_interval,
+            crash_after_publish=s.fault_relay_crash_after_publish,
+        )
+        if s.relay_enabled:
+            self._tasks.append(asyncio.create_task(self.relay.run_forever(), name=f"{self.spec.name}-relay"))
+        if s.consumers_enabled and self.spec.subscriptions:
+            await self.broker.start()
+        log.info("service started", port=s.port, relay=s.relay_enabled, consumers=s.consumers_enabled)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        if self.producer is not None:
+            with contextlib.suppress(Exception):
+                await self.producer.stop()
+        await self.engine.dispose()
+
+    async def readiness(self) -> dict[str, bool]:
+        try:
+            await asyncio.wait_for(ping(self.engine), 3)
+            db_ok = True
+        except Exception:
+            db_ok = False
+        if not self.spec.uses_broker or self.producer is None:
+            return {"database": db_ok} if not self.spec.uses_broker else {"database": db_ok, "broker": False}
+        return {"database": db_ok, "broker": await broker_reachable(self.producer)}
+
+    def asyncapi(self) -> dict[str, Any]:
+        return AsyncAPI(self.broker, title=f"TRACS {self.spec.name}", version="1").to_specification().to_jsonable()
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def create_service_app(spec: ServiceSpec, settings: ServiceSettings, **fastapi_options: Any) -> FastAPI:
+    configure_logging(spec.name, level=settings.log_level, json=settings.log_json)
+    runtime = Runtime(spec, settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title=f"tracs-{spec.name}", description=spec.description, version="1", lifespan=lifespan, **fastapi_options
+    )
+    app.state.runtime = runtime
+    app.state.settings = settings
+    install_common(app, readiness=runtime.readiness)
+
+    @app.get("/asyncapi.json", include_in_schema=False)
+    async def asyncapi() -> dict[str, Any]:
+        return runtime.asyncapi()
+
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+def serve(app_factory: Callable[[], FastAPI], settings: ServiceSettings) -> None:
+    """Run one instance; uvicorn handles SIGINT/SIGTERM so the lifespan closes connections cleanly."""
+    uvicorn.run(app_factory(), host=settings.host, port=settings.port, log_config=None, access_log=False)

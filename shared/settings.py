@@ -1,0 +1,109 @@
+"""Settings every TRACS process shares; each service subclasses them with its own port and database."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from sqlalchemy.engine import make_url
+
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev-insecure-secret-change-me-0123456789abcdef"})
+DEV_JWT_SECRET = "dev-insecure-secret-change-me-0123456789abcdef"  # noqa: S105 - refused outside development
+
+
+class TracsSettings(BaseSettings):
+    """Shared knobs, read from `TRACS_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="TRACS_", extra="ignore", populate_by_name=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    # Tansu has no idempotent producer (InitProducerId fails); Apache Kafka deployments turn it on.
+    kafka_enable_idempotence: bool = False
+    kafka_compression: Literal["none", "gzip", "snappy", "lz4", "zstd"] = "none"
+    topic_partitions: int = Field(6, ge=1, le=256)
+    topic_replication: int = Field(1, ge=1)
+    # Isolates parallel stacks (tests, staging) sharing one broker; empty in production.
+    topic_prefix: str = ""
+
+    # Server-level URL; each service derives its own database on this server unless overridden.
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:55432/postgres"
+    database_suffix: str = ""
+    db_pool_size: int = 10
+
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_issuer: str = "tracs-gateway"
+    jwt_ttl_seconds: int = Field(3600, ge=60)
+
+    consumer_max_records: int = Field(2000, ge=1)
+    consumer_max_attempts: int = Field(3, ge=1)
+    relay_batch_size: int = Field(1000, ge=1)
+    relay_poll_interval: float = Field(0.2, gt=0)
+    relay_enabled: bool = True
+    consumers_enabled: bool = True
+    migrate_on_start: bool = True
+    # Fault injection for the reliability tests: the relay dies after publishing, before marking sent.
+    fault_relay_crash_after_publish: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> TracsSettings:
+        if self.environment == "production" and self.jwt_secret in PLACEHOLDER_SECRETS:
+            raise ValueError("TRACS_JWT_SECRET must be set to a real secret outside development")
+        return self
+
+
+class ServiceSettings(TracsSettings):
+    """A service's settings: its name decides its database, consumer group and default port."""
+
+    service_name: ClassVar[str]
+    default_port: ClassVar[int]
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    # Set as TRACS_<SERVICE>_OWN_DATABASE_URL to put the service's database anywhere.
+    own_database_url: str | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # `TRACS_CASES_PORT` beats `TRACS_PORT`: any shared knob can be set for one service only.
+        own = EnvSettingsSource(settings_cls, env_prefix=f"TRACS_{cls.service_name.upper()}_")
+        return init_settings, own, env_settings, dotenv_settings, file_secret_settings
+
+    @model_validator(mode="after")
+    def _default_port(self) -> ServiceSettings:
+        if not self.port:
+            self.port = self.default_port
+        return self
+
+    @property
+    def service_database_url(self) -> str:
+        """The service's own database: an explicit URL, else `tracs_<service>` on the shared server."""
+        if self.own_database_url:
+            return self.own_database_url
+        url = make_url(self.database_url)
+        return url.set(database=f"tracs_{self.service_name}{self.database_suffix}").render_as_string(
+            hide_password=False
+        )
+
+    @property
+    def consumer_group(self) -> str:
+        return f"{self.topic_prefix}tracs-{self.service_name}"
+
+    def topic(self, logical: str) -> str:
+        return f"{self.topic_prefix}{logical}"

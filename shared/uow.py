@@ -1,0 +1,79 @@
+"""Unit of work: one transaction holding the state change and the events it causes (outbox)."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared import outbox
+from shared.events.envelope import Envelope, Event, wrap
+from shared.logging import current_correlation_id
+
+
+class UnitOfWork:
+    """Commits on a clean exit of the outermost `async with`, rolls back otherwise.
+
+    Re-entrant, so a consumer can open it (inbox insert) and the handler it calls can enter it again.
+    Handlers never commit; they `emit` events, which reach the outbox in the same transaction.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        outbox_table: Table,
+        *,
+        producer: str,
+        actor: str = "system",
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._outbox = outbox_table
+        self.producer = producer
+        self.actor = actor
+        self.correlation_id = correlation_id
+        self.causation_id = causation_id
+        self._depth = 0
+        self._pending: list[tuple[str, Envelope]] = []
+        self.session: AsyncSession
+
+    async def __aenter__(self) -> UnitOfWork:
+        if self._depth == 0:
+            self.session = self._sessions()
+            await self.session.begin()
+            self._pending = []
+        self._depth += 1
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._depth -= 1
+        if self._depth > 0:
+            return
+        try:
+            if exc_type is None:
+                await outbox.write(self.session, self._outbox, self._pending)
+                await self.session.commit()
+            else:
+                await self.session.rollback()
+        finally:
+            self._pending = []
+            await self.session.close()
+
+    def emit(self, event: Event, *, causation_id: str | None = None) -> Envelope:
+        envelope = wrap(
+            event,
+            producer=self.producer,
+            correlation_id=self.correlation_id or current_correlation_id(),
+            actor=self.actor,
+            causation_id=causation_id or self.causation_id,
+        )
+        self._pending.append((event.topic, envelope))
+        return envelope
+
+    def emit_many(self, events: list[Event]) -> None:
+        for event in events:
+            self.emit(event)

@@ -1,0 +1,258 @@
+"""`tracs`: one command line for operators and developers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tracs.stack import DEFAULT_PORTS, SERVICES, Stack
+
+app = typer.Typer(help="TRACS operations: run the stack, manage topics, migrate, replay.", no_args_is_help=True)
+topics_app = typer.Typer(help="Kafka topics: create with final partition counts, describe.")
+app.add_typer(topics_app, name="topics")
+
+ALL_PROCESSES = (*SERVICES, "gateway")
+VAR = Path(os.environ.get("TRACS_VAR_DIR", "var")).resolve()
+
+
+def _settings(service: str):  # type: ignore[no-untyped-def]
+    return importlib.import_module(f"services.{service}.settings").Settings()
+
+
+def _check_service(service: str) -> str:
+    if service not in ALL_PROCESSES:
+        raise typer.BadParameter(f"unknown service {service!r}; one of {', '.join(ALL_PROCESSES)}")
+    return service
+
+
+@app.command()
+def up(
+    pg_port: Annotated[int, typer.Option(envvar="TRACS_PG_PORT")] = 55432,
+    kafka_port: Annotated[int, typer.Option(envvar="TRACS_KAFKA_PORT")] = 19092,
+    smtp_port: Annotated[int, typer.Option(envvar="TRACS_SMTP_PORT")] = 8025,
+    gateway_port: Annotated[int, typer.Option(envvar="TRACS_GATEWAY_PORT")] = 8000,
+) -> None:
+    """Start PostgreSQL, the broker, the SMTP sink, every service and the gateway; Ctrl-C stops all."""
+    from shared.events import topics
+    from shared.kafka import ensure_topics
+    from shared.settings import TracsSettings
+    from tracs.infra import Postgres, Tansu, stop_process, wait_for_port
+
+    for sub in ("log", "run", "mail"):
+        (VAR / sub).mkdir(parents=True, exist_ok=True)
+    _refuse_if_running()
+    (VAR / "run" / "tracs-up.pid").write_text(str(os.getpid()))
+    external_db = os.environ.get("TRACS_DATABASE_URL")
+    external_kafka = os.environ.get("TRACS_KAFKA_BOOTSTRAP")
+    pg = None if external_db else Postgres(VAR / "postgres", pg_port)
+    broker = None if external_kafka else Tansu(kafka_port, VAR / "log" / "tansu.log")
+    mailsink: subprocess.Popen | None = None
+    ports = dict(DEFAULT_PORTS, gateway=gateway_port)
+    stack: Stack | None = None
+    stopping = False
+
+    def request_stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        if pg:
+            typer.echo(f"starting PostgreSQL on 127.0.0.1:{pg_port} (data in {pg.root})")
+            pg.start()
+        if broker:
+            typer.echo(f"starting Tansu Kafka-protocol broker on 127.0.0.1:{kafka_port} (memory storage)")
+            broker.start()
+        db_url = external_db or pg.url  # type: ignore[union-attr]
+        bootstrap = external_kafka or broker.bootstrap  # type: ignore[union-attr]
+        settings = TracsSettings(kafka_bootstrap=bootstrap, database_url=db_url)
+        created = asyncio.run(ensure_topics(settings, [settings.topic_prefix + t for t in topics.all_with_dlq()]))
+        typer.echo(f"topics ready ({len(created)} created, {settings.topic_partitions} partitions each)")
+        mailsink = subprocess.Popen(
+            [sys.executable, "-m", "tracs.mailsink", "--dir", str(VAR / "mail"), "--port", str(smtp_port)],
+            stdout=(VAR / "log" / "mailsink.log").open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        wait_for_port(smtp_port, 15, mailsink)
+        stack = Stack(var=VAR, database_url=db_url, kafka_bootstrap=bootstrap, ports=ports,
+                      extra_env={"TRACS_SMTP_PORT": str(smtp_port)})
+        typer.echo("starting services (migrations run at start) ...")
+        stack.start_all()
+        password = os.environ.get("TRACS_DEV_PASSWORD", "tracs-dev")
+        typer.echo(
+            "\nTRACS is running.\n"
+            f"  Gateway:   http://127.0.0.1:{gateway_port}   (API docs: /docs, events: /asyncapi.json)\n"
+            f"  Logins:    admin, analyst, supervisor, auditor — password '{password}'\n"
+            f"  Token:     curl -d 'username=analyst&password={password}' http://127.0.0.1:{gateway_port}/api/v1/auth/token\n"
+            f"  Mail sink: smtp://127.0.0.1:{smtp_port} -> {VAR / 'mail'}\n"
+            f"  Logs:      make logs   (files in {VAR / 'log'})\n"
+            "Press Ctrl-C (or run `make stop`) to stop everything.\n"
+        )
+        while not stopping:
+            for name, proc in list(stack.processes.items()):
+                if proc.poll() is not None:
+                    typer.echo(f"{name} exited ({proc.returncode}); restarting — see {VAR / 'log' / name}.log")
+                    stack.start(name)
+            time.sleep(1)
+    finally:
+        typer.echo("stopping ...")
+        if stack:
+            stack.stop_all()
+        stop_process(mailsink)
+        if broker:
+            broker.stop()
+        if pg:
+            pg.stop()
+        with contextlib.suppress(FileNotFoundError):
+            (VAR / "run" / "tracs-up.pid").unlink()
+        typer.echo("stopped.")
+
+
+def _refuse_if_running() -> None:
+    pid_file = VAR / "run" / "tracs-up.pid"
+    if pid_file.exists():
+        with contextlib.suppress(ValueError, ProcessLookupError, PermissionError):
+            os.kill(int(pid_file.read_text()), 0)
+            typer.echo(f"TRACS is already running (pid {pid_file.read_text()}); `make stop` first.", err=True)
+            raise typer.Exit(1)
+        pid_file.unlink()
+
+
+@app.command()
+def stop(timeout: float = 60.0) -> None:
+    """Stop a running `tracs up` (it stops its services, broker and database in order)."""
+    pid_file = VAR / "run" / "tracs-up.pid"
+    if not pid_file.exists():
+        typer.echo("TRACS is not running.")
+        return
+    pid = int(pid_file.read_text())
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            typer.echo("stopped.")
+            return
+        time.sleep(0.3)
+    typer.echo(f"tracs up (pid {pid}) did not stop within {timeout}s", err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def logs(service: Annotated[str | None, typer.Argument()] = None) -> None:
+    """Follow the JSON logs of every process (or one)."""
+    files = [VAR / "log" / f"{service}.log"] if service else sorted((VAR / "log").glob("*.log"))
+    if not files or not all(f.exists() for f in files):
+        typer.echo(f"no logs under {VAR / 'log'} yet; start with `make run`", err=True)
+        raise typer.Exit(1)
+    os.execvp("tail", ["tail", "-n", "50", "-F", *map(str, files)])
+
+
+@topics_app.command("create")
+def topics_create(partitions: Annotated[int | None, typer.Option(min=1)] = None) -> None:
+    """Create every topic and its .dlq sibling (already existing ones are left alone)."""
+    from shared.events import topics
+    from shared.kafka import ensure_topics
+    from shared.settings import TracsSettings
+
+    s = TracsSettings()
+    names = [s.topic_prefix + t for t in topics.all_with_dlq()]
+    created = asyncio.run(ensure_topics(s, names, partitions=partitions))
+    for name in names:
+        typer.echo(f"{'created' if name in created else 'exists '} {name}")
+
+
+@topics_app.command("describe")
+def topics_describe() -> None:
+    """Partition count of every TRACS topic."""
+    from shared.events import topics
+    from shared.kafka import describe_topics
+    from shared.settings import TracsSettings
+
+    s = TracsSettings()
+    names = [s.topic_prefix + t for t in topics.all_with_dlq()]
+    found = asyncio.run(describe_topics(s, names))
+    for name in names:
+        typer.echo(f"{name}: {found[name]} partitions" if name in found else f"{name}: MISSING")
+    if len(found) < len(names):
+        raise typer.Exit(1)
+
+
+@app.command()
+def migrate(service: Annotated[str | None, typer.Argument()] = None) -> None:
+    """Create each service's database if needed and upgrade it to the latest migration."""
+    from shared import migrations
+    from shared.db import ensure_database
+
+    for name in [_check_service(service)] if service else ALL_PROCESSES:
+        s = _settings(name)
+        asyncio.run(ensure_database(s.service_database_url))
+        migrations.upgrade(s.service_database_url, Path(f"services/{name}/migrations").resolve())
+        typer.echo(f"{name}: migrated")
+
+
+@app.command()
+def replay(
+    service: str,
+    since: Annotated[datetime, typer.Option(help="ISO date-time; events created at or after it are re-published")],
+) -> None:
+    """Re-publish a service's outbox from a point in time (consumers are idempotent, so this is safe)."""
+    from shared.db import create_engine, session_factory
+    from shared.kafka import make_producer
+    from shared.outbox import replay as replay_outbox
+
+    name = _check_service(service)
+    s = _settings(name)
+    db = importlib.import_module(f"services.{name}.db")
+
+    async def run() -> int:
+        engine = create_engine(s.service_database_url, pool_size=2)
+        producer = make_producer(s, client_id=f"tracs-replay-{name}")
+        await producer.start()
+        try:
+            return await replay_outbox(session_factory(engine), db.outbox, producer, since=since,
+                                       topic_prefix=s.topic_prefix)
+        finally:
+            await producer.stop()
+            await engine.dispose()
+
+    typer.echo(f"{name}: re-published {asyncio.run(run())} events created since {since.isoformat()}")
+
+
+@app.command()
+def makemigration(service: str, message: Annotated[str, typer.Option("-m")], rev_id: str) -> None:
+    """Autogenerate a migration for a service against a scratch database (developers)."""
+    from shared import migrations
+    from shared.db import drop_database, ensure_database
+    from tracs.infra import Postgres, free_port
+
+    name = _check_service(service)
+    importlib.import_module(f"services.{name}.db")
+    pg = Postgres(VAR / "scratch-postgres", free_port())
+    pg.start()
+    try:
+        url = pg.url.rsplit("/", 1)[0] + f"/scratch_{name}"
+        asyncio.run(drop_database(url))
+        asyncio.run(ensure_database(url))
+        d = Path(f"services/{name}/migrations").resolve()
+        migrations.upgrade(url, d)
+        migrations.make_revision(url, d, message, rev_id)
+    finally:
+        pg.stop()
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,105 @@
+"""Runs the whole system as separate processes: used by `tracs up` and by the end-to-end tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tracs.infra import stop_process, wait_for_port
+
+SERVICES = ("intake", "cases", "disclosure", "redress", "reporting")
+DEFAULT_PORTS = {"gateway": 8000, "intake": 8101, "cases": 8102, "disclosure": 8103, "redress": 8104, "reporting": 8105}
+
+
+@dataclass
+class Stack:
+    """Service processes sharing one PostgreSQL server and one broker."""
+
+    var: Path
+    database_url: str
+    kafka_bootstrap: str
+    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    topic_prefix: str = ""
+    database_suffix: str = ""
+    extra_env: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def env(self, name: str, overrides: dict[str, str] | None = None) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TRACS_") or k == "TRACS_DEV_PASSWORD"}
+        env.update(
+            {
+                "TRACS_DATABASE_URL": self.database_url,
+                "TRACS_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+                "TRACS_TOPIC_PREFIX": self.topic_prefix,
+                "TRACS_DATABASE_SUFFIX": self.database_suffix,
+                f"TRACS_{name.upper()}_PORT": str(self.ports[name]),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        if name == "gateway":
+            for svc in SERVICES:
+                env[f"TRACS_GATEWAY_{svc.upper()}_URL"] = self.url(svc)
+        env.update(self.extra_env)
+        env.update(overrides or {})
+        return env
+
+    def start(self, name: str, overrides: dict[str, str] | None = None) -> subprocess.Popen:
+        (self.var / "log").mkdir(parents=True, exist_ok=True)
+        (self.var / "run").mkdir(parents=True, exist_ok=True)
+        log = (self.var / "log" / f"{name}.log").open("ab")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"],
+            env=self.env(name, overrides),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes[name] = proc
+        (self.var / "run" / f"{name}.pid").write_text(str(proc.pid))
+        return proc
+
+    def wait_ready(self, name: str, timeout: float = 90.0) -> None:
+        proc = self.processes[name]
+        wait_for_port(self.ports[name], timeout, proc)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.var}/log/{name}.log")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url(name)}/readyz", timeout=5).status_code == 200:
+                    return
+            time.sleep(0.2)
+        raise TimeoutError(f"{name} not ready after {timeout}s; see {self.var}/log/{name}.log")
+
+    def start_all(self, timeout: float = 120.0) -> None:
+        for name in (*SERVICES, "gateway"):
+            self.start(name)
+        for name in (*SERVICES, "gateway"):
+            self.wait_ready(name, timeout)
+
+    def kill(self, name: str) -> None:
+        """kill -9: no shutdown hooks run, as in a crash."""
+        proc = self.processes.pop(name)
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+
+    def stop(self, name: str) -> None:
+        stop_process(self.processes.pop(name, None))
+        with contextlib.suppress(FileNotFoundError):
+            (self.var / "run" / f"{name}.pid").unlink()
+
+    def stop_all(self) -> None:
+        for name in ("gateway", *reversed(SERVICES)):
+            self.stop(name)
