@@ -114,6 +114,12 @@ class InboxConsumer:
                 await self._handler(uow, unique)
         EVENTS_CONSUMED.labels(self.name, "applied").inc(len(unique))
         EVENTS_CONSUMED.labels(self.name, "duplicate").inc(len(delivered) - len(unique))
+        per_request: dict[str, int] = {}
+        for d in delivered:
+            per_request[d.envelope.correlation_id] = per_request.get(d.envelope.correlation_id, 0) + 1
+        for cid, n in per_request.items():
+            bind_correlation_id(cid)
+            log.info("events consumed", consumer=self.name, events=n, applied_in_batch=len(unique))
 
     async def _apply_alone(self, record: ConsumerRecord, delivered: Delivered) -> None:
         last: Exception | None = None

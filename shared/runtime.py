@@ -208,9 +208,11 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, **fastapi_o
     app.state.settings = settings
     install_common(app, readiness=runtime.readiness)
 
-    @app.get("/asyncapi.json", include_in_schema=False)
-    async def asyncapi() -> dict[str, Any]:
-        return runtime.asyncapi()
+    if spec.uses_broker:
+
+        @app.get("/asyncapi.json", include_in_schema=False)
+        async def asyncapi() -> dict[str, Any]:
+            return runtime.asyncapi()
 
     for router in spec.routers:
         app.include_router(router)

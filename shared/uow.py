@@ -63,11 +63,12 @@ class UnitOfWork:
             self._pending = []
             await self.session.close()
 
-    def emit(self, event: Event, *, causation_id: str | None = None) -> Envelope:
+    def emit(self, event: Event, *, causation_id: str | None = None, correlation_id: str | None = None) -> Envelope:
+        """Queue an event for the outbox; a consumer passes the id of the event that caused it."""
         envelope = wrap(
             event,
             producer=self.producer,
-            correlation_id=self.correlation_id or current_correlation_id(),
+            correlation_id=correlation_id or self.correlation_id or current_correlation_id(),
             actor=self.actor,
             causation_id=causation_id or self.causation_id,
         )

@@ -64,6 +64,7 @@ async def attach_encounters(uow: UnitOfWork, delivered: list[Delivered]) -> None
                         encounter_date=e.fields.encounter_date,
                     ),
                     causation_id=str(env.event_id),
+                    correlation_id=env.correlation_id,
                 )
 
 

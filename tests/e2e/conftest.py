@@ -1,0 +1,53 @@
+"""One running TRACS (five services + gateway as separate processes) shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from shared.events import topics
+from shared.kafka import ensure_topics
+from shared.settings import TracsSettings
+from tests.infra import Infra
+from tests.support import Gateway
+from tracs.infra import free_port
+from tracs.stack import DEFAULT_PORTS, Stack
+
+TEST_PARTITIONS = 3
+
+
+@pytest.fixture(scope="session")
+def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    ns = f"e{uuid.uuid4().hex[:8]}"
+    settings = TracsSettings(kafka_bootstrap=infra.kafka_bootstrap, topic_partitions=TEST_PARTITIONS)
+    asyncio.run(ensure_topics(settings, [f"{ns}.{t}" for t in topics.all_with_dlq()]))
+    stack = Stack(
+        var=tmp_path_factory.mktemp("stack"),
+        database_url=infra.database_url,
+        kafka_bootstrap=infra.kafka_bootstrap,
+        ports={name: free_port() for name in DEFAULT_PORTS},
+        topic_prefix=f"{ns}.",
+        database_suffix=f"_{ns}",
+        # Small consumer batches so a kill lands mid-stream; fast relay polling keeps tests short.
+        extra_env={
+            "TRACS_CASES_CONSUMER_MAX_RECORDS": "250",
+            "TRACS_RELAY_POLL_INTERVAL": "0.05",
+            "TRACS_TOPIC_PARTITIONS": str(TEST_PARTITIONS),
+        },
+    )
+    stack.start_all()
+    try:
+        yield stack
+    finally:
+        stack.stop_all()
+
+
+@pytest.fixture
+async def gateway(stack: Stack) -> AsyncIterator[Gateway]:
+    gw = Gateway(stack.url("gateway"))
+    await gw.login("analyst")
+    yield gw
+    await gw.aclose()

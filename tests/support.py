@@ -1,0 +1,90 @@
+"""Helpers shared by the integration and end-to-end tests (real processes, real sockets)."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+
+def csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def asyncpg_dsn(server_url: str, database: str) -> str:
+    return make_url(server_url).set(drivername="postgresql", database=database).render_as_string(hide_password=False)
+
+
+async def db_fetchval(server_url: str, database: str, query: str, *args: Any) -> Any:
+    conn = await asyncpg.connect(asyncpg_dsn(server_url, database))
+    try:
+        return await conn.fetchval(query, *args)
+    finally:
+        await conn.close()
+
+
+async def wait_until(
+    check: Callable[[], Awaitable[Any]], *, timeout: float = 60.0, interval: float = 0.2, what: str = "condition"
+) -> Any:
+    """Poll until `check` returns something truthy; fail with `what` if it never does."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last value: {last!r})")
+
+
+class Gateway:
+    """An analyst tool talking to the gateway over HTTP."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.client = httpx.AsyncClient(base_url=base_url, timeout=60)
+        self.token: str | None = None
+
+    async def login(self, username: str = "analyst", password: str = "tracs-dev") -> str:
+        r = await self.client.post("/api/v1/auth/token", data={"username": username, "password": password})
+        assert r.status_code == 200, r.text
+        self.token = r.json()["access_token"]
+        return self.token
+
+    def headers(self, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}", **extra}
+
+    async def upload(self, content: bytes, *, name: str = "matches.csv", program: str = "M5",
+                     kind: str = "partner-query", headers: dict[str, str] | None = None) -> httpx.Response:
+        return await self.client.post(
+            "/api/v1/intake/batches",
+            files={"file": (name, content, "text/csv")},
+            data={"program": program, "kind": kind},
+            headers=self.headers(**(headers or {})),
+        )
+
+    async def confirm(self, batch_id: str, headers: dict[str, str] | None = None) -> httpx.Response:
+        return await self.client.post(f"/api/v1/intake/batches/{batch_id}/confirm",
+                                      headers=self.headers(**(headers or {})))
+
+    async def get(self, path: str, **params: Any) -> httpx.Response:
+        return await self.client.get(path, params=params, headers=self.headers())
+
+    async def encounter_total(self, batch_id: str) -> int:
+        r = await self.get("/api/v1/encounters", batch_id=batch_id, limit=1)
+        assert r.status_code == 200, r.text
+        return r.json()["total"]
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
