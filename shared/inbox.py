@@ -47,7 +47,12 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     name = type(getattr(exc, "orig", exc)).__name__
-    return name in {"ConnectionDoesNotExistError", "CannotConnectNowError", "InterfaceError", "AdminShutdownError"}
+    return name in {
+        "ConnectionDoesNotExistError",
+        "CannotConnectNowError",
+        "InterfaceError",
+        "AdminShutdownError",
+    }
 
 
 class InboxConsumer:
@@ -138,14 +143,17 @@ class InboxConsumer:
     async def _dead_letter(self, record: ConsumerRecord, exc: BaseException, event_id: Any = None) -> None:
         """Send the original bytes to `<topic>.dlq` with the error; the consumer goes on."""
         error = f"{type(exc).__name__}: {exc}"[:2000]
-        headers = list(record.headers or []) + [
+        headers = [
+            *(record.headers or []),
             ("dlq_error", error.encode()),
             ("dlq_consumer", self.name.encode()),
             ("dlq_source", f"{record.topic}:{record.partition}:{record.offset}".encode()),
             ("dlq_trace", "".join(traceback.format_exception_only(exc)).encode()[:2000]),
         ]
         assert self.dlq_producer is not None, "the runtime sets the DLQ producer at start"
-        await self.dlq_producer.send_and_wait(topics.dlq(record.topic), value=record.value, key=record.key, headers=headers)
+        await self.dlq_producer.send_and_wait(
+            topics.dlq(record.topic), value=record.value, key=record.key, headers=headers
+        )
         if event_id is not None:
             async with self._uow_factory() as uow:
                 await uow.session.execute(

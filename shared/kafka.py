@@ -67,9 +67,9 @@ async def describe_topics(settings: TracsSettings, names: Iterable[str]) -> dict
         await admin.close()
 
 
-async def broker_reachable(producer: AIOKafkaProducer, timeout: float = 3.0) -> bool:
+async def broker_reachable(producer: AIOKafkaProducer) -> bool:
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(3.0):
             return bool(await producer.client.fetch_all_metadata())
     except Exception:
         return False

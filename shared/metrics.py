@@ -3,7 +3,9 @@
 from prometheus_client import Counter, Gauge, Histogram
 
 CONSUMER_LAG = Gauge(
-    "tracs_consumer_lag", "Records behind the high watermark after the last batch", ["consumer", "topic", "partition"]
+    "tracs_consumer_lag",
+    "Records behind the high watermark after the last batch",
+    ["consumer", "topic", "partition"],
 )
 HANDLER_SECONDS = Histogram(
     "tracs_handler_seconds",

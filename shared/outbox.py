@@ -43,9 +43,7 @@ async def _publish(producer: AIOKafkaProducer, rows: Sequence, topic_prefix: str
     for row in rows:
         env_headers = [("event_type", row.event_type.encode()), ("event_id", str(row.event_id).encode())]
         futures.append(
-            await producer.send(
-                f"{topic_prefix}{row.topic}", value=row.body, key=row.key.encode(), headers=env_headers
-            )
+            await producer.send(f"{topic_prefix}{row.topic}", value=row.body, key=row.key.encode(), headers=env_headers)
         )
     await asyncio.gather(*futures)
     for row in rows:
@@ -99,9 +97,7 @@ class OutboxRelay:
             if self._crash_after_publish:
                 log.warning("fault injection: relay exits after publish, before marking sent")
                 os._exit(137)
-            await session.execute(
-                update(o).where(o.c.id.in_([r.id for r in rows])).values(published_at=func.now())
-            )
+            await session.execute(update(o).where(o.c.id.in_([r.id for r in rows])).values(published_at=func.now()))
         if len(rows) < self._batch_size:
             await self._update_backlog()
         return len(rows)

@@ -202,7 +202,11 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, **fastapi_o
             await runtime.stop()
 
     app = FastAPI(
-        title=f"tracs-{spec.name}", description=spec.description, version="1", lifespan=lifespan, **fastapi_options
+        title=f"tracs-{spec.name}",
+        description=spec.description,
+        version="1",
+        lifespan=lifespan,
+        **fastapi_options,
     )
     app.state.runtime = runtime
     app.state.settings = settings

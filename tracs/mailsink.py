@@ -17,7 +17,7 @@ class FileSink:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope) -> str:
         name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.eml"
         tmp = self.folder / f".{name}.tmp"
         tmp.write_bytes(envelope.original_content or envelope.content)

@@ -16,7 +16,14 @@ import httpx
 from tracs.infra import stop_process, wait_for_port
 
 SERVICES = ("intake", "cases", "disclosure", "redress", "reporting")
-DEFAULT_PORTS = {"gateway": 8000, "intake": 8101, "cases": 8102, "disclosure": 8103, "redress": 8104, "reporting": 8105}
+DEFAULT_PORTS = {
+    "gateway": 8000,
+    "intake": 8101,
+    "cases": 8102,
+    "disclosure": 8103,
+    "redress": 8104,
+    "reporting": 8105,
+}
 
 
 @dataclass

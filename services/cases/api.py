@@ -59,8 +59,12 @@ async def list_encounters(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     total, items = await handlers.list_encounters(
-        uow=rt.uow(actor=principal.username), batch_id=batch_id, fin=fin, subject_id=subject_id,
-        limit=limit, offset=offset,
+        uow=rt.uow(actor=principal.username),
+        batch_id=batch_id,
+        fin=fin,
+        subject_id=subject_id,
+        limit=limit,
+        offset=offset,
     )
     return {"total": total, "limit": limit, "offset": offset, "items": items}
 

@@ -20,7 +20,11 @@ async def attach_encounters(uow: UnitOfWork, delivered: list[Delivered]) -> None
         return
     async with uow:
         subject_rows = {
-            e.subject_key: {"id": uuid.uuid4(), "subject_key": e.subject_key, **domain.identity_of(e.subject_key)}
+            e.subject_key: {
+                "id": uuid.uuid4(),
+                "subject_key": e.subject_key,
+                **domain.identity_of(e.subject_key),
+            }
             for _, e in imported
         }
         subject_ids = await db.upsert_subjects(uow.session, list(subject_rows.values()))

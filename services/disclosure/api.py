@@ -28,5 +28,7 @@ class ProjectedEncounter(BaseModel):
 
 
 @router.get("/subjects/{subject_id}/encounters", response_model=list[ProjectedEncounter])
-async def subject_encounters(subject_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+async def subject_encounters(
+    subject_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal
+) -> list[dict[str, Any]]:
     return await handlers.subject_encounters(uow=rt.uow(actor=principal.username), subject_id=subject_id)

@@ -22,7 +22,16 @@ from shared.runtime import RuntimeDep
 from shared.web import CurrentPrincipal
 
 router = APIRouter()
-HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "host", "content-length"}
+HOP_HEADERS = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "host",
+    "content-length",
+}
 
 
 class Credentials(BaseModel):
@@ -32,7 +41,7 @@ class Credentials(BaseModel):
 
 class Token(BaseModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_in: int
 
 
@@ -65,8 +74,11 @@ async def token(request: Request, rt: RuntimeDep) -> Token:
         raise Invalid("username and password are required", errors=exc.errors(include_url=False)) from exc
     s = rt.settings
     principal = await handlers.authenticate(
-        uow=rt.uow(actor=creds.username[:64]), username=creds.username, password=creds.password,
-        threshold=s.lockout_threshold, lock_minutes=s.lockout_minutes,
+        uow=rt.uow(actor=creds.username[:64]),
+        username=creds.username,
+        password=creds.password,
+        threshold=s.lockout_threshold,
+        lock_minutes=s.lockout_minutes,
     )
     access = issue_token(principal, secret=s.jwt_secret, issuer=s.jwt_issuer, ttl_seconds=s.jwt_ttl_seconds)
     return Token(access_token=access, expires_in=s.jwt_ttl_seconds)
@@ -97,11 +109,15 @@ async def forward(area: str, request: Request, rt: RuntimeDep, principal: Curren
     try:
         response = await client.send(upstream, stream=True)
     except httpx.HTTPError as exc:
-        return JSONResponse(status_code=503, content={"detail": f"the {area} service is unavailable",
-                                                      "error": type(exc).__name__})
+        return JSONResponse(
+            status_code=503,
+            content={"detail": f"the {area} service is unavailable", "error": type(exc).__name__},
+        )
     out_headers = {k: v for k, v in response.headers.items() if k.lower() not in HOP_HEADERS}
     return StreamingResponse(
-        response.aiter_raw(), status_code=response.status_code, headers=out_headers,
+        response.aiter_raw(),
+        status_code=response.status_code,
+        headers=out_headers,
         background=BackgroundTask(response.aclose),
     )
 
@@ -110,10 +126,17 @@ async def forward(area: str, request: Request, rt: RuntimeDep, principal: Curren
 async def openapi(request: Request, rt: RuntimeDep) -> dict[str, Any]:
     """The gateway's own routes plus every reachable service's API, as one document."""
     app = request.app
-    doc = get_openapi(title="TRACS API", version="1", routes=app.routes,
-                      description="Single entry for analyst tools. Log in at /api/v1/auth/token.")
+    doc = get_openapi(
+        title="TRACS API",
+        version="1",
+        routes=app.routes,
+        description="Single entry for analyst tools. Log in at /api/v1/auth/token.",
+    )
     doc.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
-        "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
     client: httpx.AsyncClient = app.state.http
     bases = sorted(set(rt.settings.routes().values()))
 

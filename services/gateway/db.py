@@ -27,7 +27,9 @@ users = Table(
 
 
 async def get_user(session: AsyncSession, username: str) -> Any:
-    return (await session.execute(select(users).where(users.c.username == username).with_for_update())).mappings().first()
+    return (
+        (await session.execute(select(users).where(users.c.username == username).with_for_update())).mappings().first()
+    )
 
 
 async def update_user(session: AsyncSession, username: str, **values: Any) -> None:
@@ -39,7 +41,10 @@ async def upsert_user(session: AsyncSession, row: dict[str, Any]) -> None:
     await session.execute(
         stmt.on_conflict_do_update(
             index_elements=["username"],
-            set_={"password_hash": stmt.excluded.password_hash, "roles": stmt.excluded.roles,
-                  "programs": stmt.excluded.programs},
+            set_={
+                "password_hash": stmt.excluded.password_hash,
+                "roles": stmt.excluded.roles,
+                "programs": stmt.excluded.programs,
+            },
         )
     )

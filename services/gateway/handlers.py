@@ -20,7 +20,13 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
 async def authenticate(
-    *, uow: UnitOfWork, username: str, password: str, threshold: int, lock_minutes: int, now: datetime | None = None
+    *,
+    uow: UnitOfWork,
+    username: str,
+    password: str,
+    threshold: int,
+    lock_minutes: int,
+    now: datetime | None = None,
 ) -> Principal:
     """Check a password; wrong ones count toward a lockout, and the caller learns nothing more."""
     now = now or datetime.now(UTC)
@@ -32,15 +38,19 @@ async def authenticate(
             log.info("login refused", reason="unknown user")
             raise refused
         account = domain.Account(
-            username=row["username"], roles=frozenset(row["roles"]), programs=frozenset(row["programs"]),
-            failed_attempts=row["failed_attempts"], locked_until=row["locked_until"],
+            username=row["username"],
+            roles=frozenset(row["roles"]),
+            programs=frozenset(row["programs"]),
+            failed_attempts=row["failed_attempts"],
+            locked_until=row["locked_until"],
         )
         if account.is_locked(now):
             log.info("login refused", reason="locked", user=username)
             raise refused
         if not _verify(row["password_hash"], password):
-            failures, locked_until = domain.after_failure(account, now=now, threshold=threshold,
-                                                          lock_minutes=lock_minutes)
+            failures, locked_until = domain.after_failure(
+                account, now=now, threshold=threshold, lock_minutes=lock_minutes
+            )
             await db.update_user(uow.session, username, failed_attempts=failures, locked_until=locked_until)
             log.info("login refused", reason="bad password", user=username, locked=locked_until is not None)
             failed = True
@@ -66,6 +76,10 @@ async def seed_dev_users(*, uow: UnitOfWork, password: str) -> None:
         for username, (roles, programs) in domain.DEV_USERS.items():
             await db.upsert_user(
                 uow.session,
-                {"username": username, "password_hash": _hasher.hash(password), "roles": sorted(roles),
-                 "programs": sorted(programs)},
+                {
+                    "username": username,
+                    "password_hash": _hasher.hash(password),
+                    "roles": sorted(roles),
+                    "programs": sorted(programs),
+                },
             )

@@ -83,8 +83,9 @@ async def upload_batch(
         batch_id = await handlers.upload_batch(
             uow=rt.uow(actor=principal.username), upload=upload, program=program, kind=kind, limits=limits
         )
-    return await handlers.batch_view(uow=rt.uow(actor=principal.username), batch_id=batch_id,
-                                     preview_rows=limits.preview_rows)
+    return await handlers.batch_view(
+        uow=rt.uow(actor=principal.username), batch_id=batch_id, preview_rows=limits.preview_rows
+    )
 
 
 @router.get("/batches/{batch_id}", response_model=BatchOut)
@@ -101,8 +102,9 @@ async def confirm_batch(
     principal: CurrentPrincipal,
     block_on_invalid: Annotated[bool, Query(description="refuse the import if any row is invalid")] = False,
 ) -> dict[str, Any]:
-    await handlers.confirm_batch(uow=rt.uow(actor=principal.username), batch_id=batch_id,
-                                 block_on_invalid=block_on_invalid)
+    await handlers.confirm_batch(
+        uow=rt.uow(actor=principal.username), batch_id=batch_id, block_on_invalid=block_on_invalid
+    )
     return await handlers.batch_view(
         uow=rt.uow(actor=principal.username), batch_id=batch_id, preview_rows=rt.settings.preview_rows
     )

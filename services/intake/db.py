@@ -100,12 +100,7 @@ async def set_status(session: AsyncSession, batch_id: uuid.UUID, **values: Any) 
 
 
 async def preview_rows(session: AsyncSession, batch_id: uuid.UUID, limit: int) -> list[Any]:
-    stmt = (
-        select(staged_rows)
-        .where(staged_rows.c.batch_id == batch_id)
-        .order_by(staged_rows.c.row_number)
-        .limit(limit)
-    )
+    stmt = select(staged_rows).where(staged_rows.c.batch_id == batch_id).order_by(staged_rows.c.row_number).limit(limit)
     return list((await session.execute(stmt)).mappings().all())
 
 
@@ -118,7 +113,9 @@ async def problems(session: AsyncSession, batch_id: uuid.UUID) -> list[dict[str,
     return [p for (row_problems,) in (await session.execute(stmt)).all() for p in row_problems]
 
 
-async def importable_rows(session: AsyncSession, batch_id: uuid.UUID, chunk: int = INSERT_CHUNK) -> AsyncIterator[list[Any]]:
+async def importable_rows(
+    session: AsyncSession, batch_id: uuid.UUID, chunk: int = INSERT_CHUNK
+) -> AsyncIterator[list[Any]]:
     """Valid, matched rows in row order, a chunk at a time (keyset pagination, bounded memory)."""
     last = 0
     while True:

@@ -68,9 +68,7 @@ class ColumnMapping:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "columns": [
-                {"header": h, "field": self.fields.get(i)} for i, h in enumerate(self.headers)
-            ],
+            "columns": [{"header": h, "field": self.fields.get(i)} for i, h in enumerate(self.headers)],
             "unknown_columns": list(self.unknown),
         }
 
@@ -179,7 +177,13 @@ def parse_date(text: str, *, partial: bool) -> str:
 def _country_lookup() -> dict[str, str]:
     table: dict[str, str] = {}
     for c in pycountry.countries:
-        for key in (c.alpha_3, c.alpha_2, c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)):
+        for key in (
+            c.alpha_3,
+            c.alpha_2,
+            c.name,
+            getattr(c, "common_name", None),
+            getattr(c, "official_name", None),
+        ):
             if key:
                 table[fold(key)] = c.alpha_3
     table.update({fold("UK"): "GBR", fold("USA"): "USA", fold("Great Britain"): "GBR"})
@@ -227,7 +231,9 @@ def parse_value(name: str, text: str) -> object:
 
 
 def parse_row(row_number: int, cells: list[str], mapping: ColumnMapping) -> ParsedRow:
-    raw = {mapping.headers[i] or f"column {i + 1}": cells[i] if i < len(cells) else "" for i in range(len(mapping.headers))}
+    raw = {
+        mapping.headers[i] or f"column {i + 1}": cells[i] if i < len(cells) else "" for i in range(len(mapping.headers))
+    }
     values: dict[str, object] = {}
     extra: dict[str, str] = {}
     problems: list[Problem] = []

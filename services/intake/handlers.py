@@ -175,8 +175,14 @@ async def batch_view(*, uow: UnitOfWork, batch_id: uuid.UUID, preview_rows: int)
     return {
         **dict(batch),
         "preview": [
-            {"row_number": r["row_number"], "raw": r["raw"], "parsed": r["parsed"], "extra": r["extra"],
-             "valid": r["valid"], "no_match": r["no_match"]}
+            {
+                "row_number": r["row_number"],
+                "raw": r["raw"],
+                "parsed": r["parsed"],
+                "extra": r["extra"],
+                "valid": r["valid"],
+                "no_match": r["no_match"],
+            }
             for r in rows
         ],
         "problems": problems,

@@ -29,7 +29,8 @@ async def add_counts(session: AsyncSession, totals: dict[tuple[date, str, str], 
         return
     stmt = insert(daily_counts)
     stmt = stmt.on_conflict_do_update(
-        index_elements=["day", "program", "metric"], set_={"value": daily_counts.c.value + stmt.excluded.value}
+        index_elements=["day", "program", "metric"],
+        set_={"value": daily_counts.c.value + stmt.excluded.value},
     )
     await session.execute(
         stmt, [{"day": d, "program": p, "metric": m, "value": v} for (d, p, m), v in sorted(totals.items())]

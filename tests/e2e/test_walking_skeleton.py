@@ -82,9 +82,7 @@ async def test_reupload_of_same_file_points_at_earlier_batch_and_second_confirm_
     await wait_until(lambda: _total_is(gateway, first["id"], 3), what="3 encounters")
 
 
-async def test_every_api_route_needs_a_token_and_services_check_it_themselves(
-    gateway: Gateway, stack: Stack
-) -> None:
+async def test_every_api_route_needs_a_token_and_services_check_it_themselves(gateway: Gateway, stack: Stack) -> None:
     async with httpx.AsyncClient(base_url=stack.url("gateway")) as anon:
         assert (await anon.get("/api/v1/encounters")).status_code == 401
         assert (await anon.get("/api/v1/intake/batches/" + str(uuid.uuid4()))).status_code == 401
@@ -98,8 +96,9 @@ async def test_every_api_route_needs_a_token_and_services_check_it_themselves(
     async with httpx.AsyncClient(base_url=stack.url("cases")) as direct:
         # Calling a service directly, skipping the gateway, is refused without a valid signature.
         assert (await direct.get("/api/v1/encounters")).status_code == 401
-        assert (await direct.get("/api/v1/encounters",
-                                 headers={"Authorization": f"Bearer {forged}"})).status_code == 401
+        assert (
+            await direct.get("/api/v1/encounters", headers={"Authorization": f"Bearer {forged}"})
+        ).status_code == 401
         ok = await direct.get("/api/v1/encounters", headers=gateway.headers())
         assert ok.status_code == 200
 
@@ -118,8 +117,14 @@ async def test_json_login_works_and_unknown_area_is_404(gateway: Gateway, stack:
 async def test_openapi_merges_service_routes_and_asyncapi_lists_contracts(stack: Stack) -> None:
     async with httpx.AsyncClient(base_url=stack.url("gateway")) as client:
         paths = (await client.get("/openapi.json")).json()["paths"]
-        for path in ("/api/v1/auth/token", "/api/v1/intake/batches", "/api/v1/intake/batches/{batch_id}/confirm",
-                     "/api/v1/encounters/{encounter_id}", "/api/v1/subjects/{subject_id}", "/api/v1/reports/daily"):
+        for path in (
+            "/api/v1/auth/token",
+            "/api/v1/intake/batches",
+            "/api/v1/intake/batches/{batch_id}/confirm",
+            "/api/v1/encounters/{encounter_id}",
+            "/api/v1/subjects/{subject_id}",
+            "/api/v1/reports/daily",
+        ):
             assert path in paths, path
         channels = (await client.get("/asyncapi.json")).json()["channels"]
         names = " ".join(channels)
@@ -131,7 +136,10 @@ async def test_every_service_is_ready_and_exports_metrics(stack: Stack) -> None:
     async with httpx.AsyncClient() as client:
         for name in SERVICES:
             ready = await client.get(f"{stack.url(name)}/readyz")
-            assert ready.status_code == 200 and ready.json()["checks"] == {"database": True, "broker": True}, name
+            assert ready.status_code == 200 and ready.json()["checks"] == {
+                "database": True,
+                "broker": True,
+            }, name
             metrics = (await client.get(f"{stack.url(name)}/metrics")).text
             assert "tracs_outbox_backlog" in metrics, name
         gw = await client.get(f"{stack.url('gateway')}/readyz")

@@ -1,0 +1,269 @@
+"""Never lose, never duplicate: crashes, redelivery, poison messages and replays against real infrastructure."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from shared.events import topics, wrap
+from shared.events.intake import EncounterFields, EncounterImported
+from tests.support import Gateway, csv_bytes, db_fetchval, wait_until
+from tracs.stack import Stack
+
+HEADER = ["FIN", "Last Name", "First Name", "DOB", "Match"]
+
+
+def _file(n: int) -> bytes:
+    tag = uuid.uuid4().hex[:6]
+    return csv_bytes(HEADER, [[f"{tag}{i:06d}", f"Ñame{i}", "Zoë", "1981-02-03", "MATCH"] for i in range(n)])
+
+
+def _db(stack: Stack, service: str) -> str:
+    return f"tracs_{service}{stack.database_suffix}"
+
+
+async def _encounters(stack: Stack, batch_id: str) -> int:
+    return await db_fetchval(
+        stack.database_url,
+        _db(stack, "cases"),
+        "SELECT count(*) FROM encounters WHERE batch_id = $1",
+        uuid.UUID(batch_id),
+    )
+
+
+async def _attached_events(stack: Stack, batch_id: str) -> int:
+    """EncounterAttached events cases wrote for a batch: one per encounter unless an effect doubled."""
+    return await db_fetchval(
+        stack.database_url,
+        _db(stack, "cases"),
+        "SELECT count(*) FROM outbox WHERE event_type = 'EncounterAttached' AND convert_from(body, 'UTF8')::jsonb"
+        " -> 'payload' ->> 'batch_id' = $1",
+        batch_id,
+    )
+
+
+async def _upload_and_confirm(gateway: Gateway, n: int) -> str:
+    up = await gateway.upload(_file(n))
+    assert up.status_code == 201, up.text
+    batch_id = up.json()["id"]
+    confirmed = await gateway.confirm(batch_id)
+    assert confirmed.status_code == 200 and confirmed.json()["rows_imported"] == n, confirmed.text
+    return batch_id
+
+
+async def test_killing_cases_in_the_middle_of_5000_events_leaves_exactly_5000_encounters(
+    gateway: Gateway, stack: Stack
+) -> None:
+    batch_id = await _upload_and_confirm(gateway, 5000)
+    seen = await wait_until(lambda: _encounters(stack, batch_id), interval=0.02, what="the first encounters")
+    stack.kill("cases")  # kill -9, mid-stream
+    at_kill = await _encounters(stack, batch_id)
+    assert 0 < seen <= at_kill < 5000, f"the kill must land mid-stream (saw {seen}, then {at_kill})"
+    stack.start("cases")
+    stack.wait_ready("cases")
+    await wait_until(lambda: _count_is(stack, batch_id, 5000), timeout=120, what="5000 encounters")
+    await asyncio.sleep(1.0)  # a late duplicate would show up here
+    assert await _encounters(stack, batch_id) == 5000
+    assert await _attached_events(stack, batch_id) == 5000  # no effect applied twice
+
+
+async def _count_is(stack: Stack, batch_id: str, n: int) -> bool:
+    return await _encounters(stack, batch_id) == n
+
+
+def _event(program: str = "M5") -> EncounterImported:
+    fin = uuid.uuid4().hex[:10]
+    return EncounterImported(
+        encounter_id=uuid.uuid4(),
+        batch_id=uuid.uuid4(),
+        row_number=2,
+        program=program,
+        upload_kind="partner-query",
+        subject_key=f"FIN:{fin}",
+        fields=EncounterFields(fin=fin, last_name="Øster"),
+        raw={"FIN": fin, "Last Name": "Øster"},
+    )
+
+
+async def _producer(stack: Stack) -> AIOKafkaProducer:
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap, acks="all")
+    await producer.start()
+    return producer
+
+
+async def test_the_same_event_published_twice_has_one_effect(stack: Stack) -> None:
+    event = _event()
+    body = wrap(event, producer="test", correlation_id="dup-test").to_bytes()
+    producer = await _producer(stack)
+    try:
+        for _ in range(2):
+            await producer.send_and_wait(
+                stack.topic_prefix + topics.INTAKE_ENCOUNTER, body, key=event.subject_key.encode()
+            )
+    finally:
+        await producer.stop()
+    await wait_until(lambda: _count_is(stack, str(event.batch_id), 1), what="the encounter")
+    await asyncio.sleep(1.5)
+    assert await _encounters(stack, str(event.batch_id)) == 1
+    assert await _attached_events(stack, str(event.batch_id)) == 1
+
+
+async def test_a_malformed_event_lands_in_the_dlq_and_the_consumer_keeps_going(stack: Stack) -> None:
+    topic = stack.topic_prefix + topics.INTAKE_ENCOUNTER
+    good = _event()
+    future = wrap(_event(), producer="test", correlation_id="dlq-test").model_copy(update={"schema_version": 99})
+    broken_payload = wrap(_event(), producer="test", correlation_id="dlq-test")
+    broken_payload.payload["row_number"] = "not a number"
+    poison = [b"\xff not json at all", future.to_bytes(), broken_payload.to_bytes()]
+    producer = await _producer(stack)
+    try:
+        for body in poison:
+            await producer.send_and_wait(topic, body, key=good.subject_key.encode())
+        await producer.send_and_wait(
+            topic,
+            wrap(good, producer="test", correlation_id="dlq-test").to_bytes(),
+            key=good.subject_key.encode(),
+        )
+    finally:
+        await producer.stop()
+    await wait_until(lambda: _count_is(stack, str(good.batch_id), 1), what="the good event after the poison")
+
+    consumer = AIOKafkaConsumer(
+        topics.dlq(topic),
+        bootstrap_servers=stack.kafka_bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=f"dlq-reader-{uuid.uuid4().hex[:6]}",
+    )
+    await consumer.start()
+    found: dict[bytes, dict[str, bytes]] = {}
+    try:
+        async with asyncio.timeout(60):
+            while not all(p in found for p in poison):
+                batch = await consumer.getmany(timeout_ms=1000)
+                for records in batch.values():
+                    for r in records:
+                        found[r.value] = dict(r.headers)
+    finally:
+        await consumer.stop()
+    for body in poison:
+        headers = found[body]
+        assert headers["dlq_consumer"] == b"cases.encounters"
+        assert headers["dlq_error"]
+    assert b"schema_version 99" in found[future.to_bytes()]["dlq_error"]
+    assert b"row_number" in found[broken_payload.to_bytes()]["dlq_error"]
+
+
+async def test_intake_killed_between_commit_and_publish_still_publishes_after_restart(
+    gateway: Gateway, stack: Stack
+) -> None:
+    # 1. The relay never runs: events are committed to the outbox, then the process is killed.
+    stack.stop("intake")
+    stack.start("intake", {"TRACS_INTAKE_RELAY_ENABLED": "false"})
+    stack.wait_ready("intake")
+    batch_id = await _upload_and_confirm(gateway, 40)
+    unpublished = await db_fetchval(
+        stack.database_url, _db(stack, "intake"), "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+    )
+    assert unpublished >= 41  # 40 encounters + BatchImported, committed, not sent
+    stack.kill("intake")
+    assert await _encounters(stack, batch_id) == 0
+
+    # 2. The relay publishes, then dies before marking the rows sent: they will be published again.
+    crashing = stack.start("intake", {"TRACS_INTAKE_FAULT_RELAY_CRASH_AFTER_PUBLISH": "true"})
+    await wait_until(lambda: _exited(crashing), timeout=60, what="the relay's crash after publishing")
+    assert crashing.returncode == 137
+    still = await db_fetchval(
+        stack.database_url, _db(stack, "intake"), "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+    )
+    assert still == unpublished  # published, but never marked
+
+    # 3. A healthy restart re-publishes; cases' inbox absorbs the duplicates.
+    stack.processes.pop("intake", None)
+    stack.start("intake")
+    stack.wait_ready("intake")
+    await wait_until(lambda: _count_is(stack, batch_id, 40), what="40 encounters")
+    await wait_until(lambda: _outbox_drained(stack), what="intake's outbox to drain")
+    await asyncio.sleep(1.5)
+    assert await _encounters(stack, batch_id) == 40
+    assert await _attached_events(stack, batch_id) == 40
+
+
+async def _exited(proc: subprocess.Popen) -> bool:
+    return proc.poll() is not None
+
+
+async def _outbox_drained(stack: Stack) -> bool:
+    return await db_fetchval(
+        stack.database_url, _db(stack, "intake"), "SELECT count(*) = 0 FROM outbox WHERE published_at IS NULL"
+    )
+
+
+async def test_replaying_intakes_outbox_changes_nothing_downstream(gateway: Gateway, stack: Stack) -> None:
+    batch_id = await _upload_and_confirm(gateway, 30)
+    await wait_until(lambda: _count_is(stack, batch_id, 30), what="30 encounters")
+    reporting_before = await wait_until(lambda: _reporting_settled(stack), what="reporting to catch up")
+    cases_dups = await _duplicates(stack, "cases", "cases.encounters")
+    reporting_dups = await _duplicates(stack, "reporting", "reporting.counts")
+    env = stack.env("intake")
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "tracs.cli", "replay", "intake", "--since", "2000-01-01T00:00:00"],
+        env={**env, "PATH": os.environ["PATH"]},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "re-published" in result.stdout
+    replayed = int(result.stdout.split("re-published ")[1].split()[0])
+    assert replayed >= 31
+    # Wait until the consumers have actually seen the replayed events (as duplicates), then compare.
+    await wait_until(
+        lambda: _rose_by(stack, "cases", "cases.encounters", cases_dups, 30), what="cases to see the replay"
+    )
+    await wait_until(
+        lambda: _rose_by(stack, "reporting", "reporting.counts", reporting_dups, 1),
+        what="reporting to see the replay",
+    )
+    assert await _encounters(stack, batch_id) == 30
+    assert await _attached_events(stack, batch_id) == 30
+    assert await _reporting_total(stack) == reporting_before
+
+
+async def _duplicates(stack: Stack, service: str, consumer: str) -> float:
+    async with httpx.AsyncClient() as client:
+        text = (await client.get(f"{stack.url(service)}/metrics")).text
+    for line in text.splitlines():
+        if (
+            line.startswith("tracs_events_consumed_total")
+            and f'consumer="{consumer}"' in line
+            and 'outcome="duplicate"' in line
+        ):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def _rose_by(stack: Stack, service: str, consumer: str, before: float, n: int) -> bool:
+    return await _duplicates(stack, service, consumer) >= before + n
+
+
+async def _reporting_total(stack: Stack) -> int:
+    return int(
+        await db_fetchval(
+            stack.database_url, _db(stack, "reporting"), "SELECT coalesce(sum(value), 0) FROM daily_counts"
+        )
+    )
+
+
+async def _reporting_settled(stack: Stack) -> int | None:
+    """The reporting total once it has stopped moving for a second (all events so far counted)."""
+    first = await _reporting_total(stack)
+    await asyncio.sleep(1.0)
+    return first if first and await _reporting_total(stack) == first else None
