@@ -56,6 +56,10 @@ class TracsSettings(BaseSettings):
     # Fault injection for the reliability tests: the relay dies after publishing, before marking sent.
     fault_relay_crash_after_publish: bool = False
 
+    def topic(self, logical: str) -> str:
+        """The physical name of a logical topic in this deployment."""
+        return f"{self.topic_prefix}{logical}"
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> TracsSettings:
         if self.environment == "production" and self.jwt_secret in PLACEHOLDER_SECRETS:
@@ -106,6 +110,3 @@ class ServiceSettings(TracsSettings):
     @property
     def consumer_group(self) -> str:
         return f"{self.topic_prefix}tracs-{self.service_name}"
-
-    def topic(self, logical: str) -> str:
-        return f"{self.topic_prefix}{logical}"

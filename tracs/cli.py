@@ -78,7 +78,7 @@ def up(
         db_url = external_db or pg.url  # type: ignore[union-attr]
         bootstrap = external_kafka or broker.bootstrap  # type: ignore[union-attr]
         settings = TracsSettings(kafka_bootstrap=bootstrap, database_url=db_url)
-        created = asyncio.run(ensure_topics(settings, [settings.topic_prefix + t for t in topics.all_with_dlq()]))
+        created = asyncio.run(ensure_topics(settings, [settings.topic(t) for t in topics.all_with_dlq()]))
         typer.echo(f"topics ready ({len(created)} created, {settings.topic_partitions} partitions each)")
         mailsink = subprocess.Popen(
             [sys.executable, "-m", "tracs.mailsink", "--dir", str(VAR / "mail"), "--port", str(smtp_port)],
@@ -176,7 +176,7 @@ def topics_create(partitions: Annotated[int | None, typer.Option(min=1)] = None)
     from shared.settings import TracsSettings
 
     s = TracsSettings()
-    names = [s.topic_prefix + t for t in topics.all_with_dlq()]
+    names = [s.topic(t) for t in topics.all_with_dlq()]
     created = asyncio.run(ensure_topics(s, names, partitions=partitions))
     for name in names:
         typer.echo(f"{'created' if name in created else 'exists '} {name}")
@@ -190,7 +190,7 @@ def topics_describe() -> None:
     from shared.settings import TracsSettings
 
     s = TracsSettings()
-    names = [s.topic_prefix + t for t in topics.all_with_dlq()]
+    names = [s.topic(t) for t in topics.all_with_dlq()]
     found = asyncio.run(describe_topics(s, names))
     for name in names:
         typer.echo(f"{name}: {found[name]} partitions" if name in found else f"{name}: MISSING")
