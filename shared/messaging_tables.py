@@ -27,6 +27,7 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("topic", Text, nullable=False),
         Column("key", Text, nullable=False),
         Column("event_type", Text, nullable=False),
+        Column("correlation_id", Text, nullable=False),
         Column("body", LargeBinary, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("published_at", DateTime(timezone=True)),

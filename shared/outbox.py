@@ -31,6 +31,7 @@ async def write(session: AsyncSession, outbox: Table, envelopes: Sequence[tuple[
             "topic": topic,
             "key": env.key,
             "event_type": env.event_type,
+            "correlation_id": env.correlation_id,
             "body": env.to_bytes(),
         }
         for topic, env in envelopes
@@ -41,7 +42,12 @@ async def write(session: AsyncSession, outbox: Table, envelopes: Sequence[tuple[
 async def _publish(producer: AIOKafkaProducer, rows: Sequence, topic_prefix: str) -> None:
     futures = []
     for row in rows:
-        env_headers = [("event_type", row.event_type.encode()), ("event_id", str(row.event_id).encode())]
+        # Headers let consumers route and trace without decoding the body.
+        env_headers = [
+            ("event_type", row.event_type.encode()),
+            ("event_id", str(row.event_id).encode()),
+            ("correlation_id", row.correlation_id.encode()),
+        ]
         futures.append(
             await producer.send(f"{topic_prefix}{row.topic}", value=row.body, key=row.key.encode(), headers=env_headers)
         )
@@ -84,7 +90,7 @@ class OutboxRelay:
             o = self._outbox
             rows = (
                 await session.execute(
-                    select(o.c.id, o.c.event_id, o.c.topic, o.c.key, o.c.event_type, o.c.body)
+                    select(o.c.id, o.c.event_id, o.c.topic, o.c.key, o.c.event_type, o.c.correlation_id, o.c.body)
                     .where(o.c.published_at.is_(None))
                     .order_by(o.c.id)
                     .limit(self._batch_size)
@@ -140,7 +146,7 @@ async def replay(
         async with sessions() as session:
             rows = (
                 await session.execute(
-                    select(o.c.id, o.c.event_id, o.c.topic, o.c.key, o.c.event_type, o.c.body)
+                    select(o.c.id, o.c.event_id, o.c.topic, o.c.key, o.c.event_type, o.c.correlation_id, o.c.body)
                     .where(o.c.created_at >= since, o.c.id > last_id)
                     .order_by(o.c.id)
                     .limit(batch_size)

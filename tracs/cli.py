@@ -58,7 +58,8 @@ def up(
     pg = None if external_db else Postgres(VAR / "postgres", pg_port)
     broker = None if external_kafka else Tansu(kafka_port, VAR / "log" / "tansu.log")
     mailsink: subprocess.Popen | None = None
-    ports = dict(DEFAULT_PORTS, gateway=gateway_port)
+    ports = {name: int(os.environ.get(f"TRACS_{name.upper()}_PORT", port)) for name, port in DEFAULT_PORTS.items()}
+    ports["gateway"] = gateway_port
     stack: Stack | None = None
     stopping = False
 

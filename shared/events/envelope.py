@@ -42,15 +42,6 @@ class Envelope(BaseModel):
     def to_bytes(self) -> bytes:
         return orjson.dumps(self.model_dump(mode="json"))
 
-    def headers(self) -> list[tuple[str, bytes]]:
-        """Kafka headers let a consumer route and trace without decoding the body."""
-        return [
-            ("event_type", self.event_type.encode()),
-            ("schema_version", str(self.schema_version).encode()),
-            ("event_id", str(self.event_id).encode()),
-            ("correlation_id", self.correlation_id.encode()),
-        ]
-
 
 class UndecodableEvent(Exception):
     """Not an envelope at all, or a payload that breaks its contract: dead-letter it."""

@@ -108,7 +108,9 @@ async def test_the_relay_publishes_each_keys_events_in_order_and_marks_them_sent
                 for records in (await consumer.getmany(timeout_ms=1000)).values():
                     for r in records:
                         seen[r.key.decode()].append(int(r.value.split(b'"row_number":')[1].split(b",")[0]))
-                        assert dict(r.headers)["event_type"] == b"EncounterImported"
+                        headers = dict(r.headers)
+                        assert headers["event_type"] == b"EncounterImported"
+                        assert headers["correlation_id"] == b"order-test"
     finally:
         await consumer.stop()
     for i, key in enumerate(keys):

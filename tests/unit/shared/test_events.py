@@ -31,7 +31,6 @@ def test_an_event_round_trips_through_the_wire_format() -> None:
     assert decoded == event
     assert decoded_env.event_id == env.event_id and decoded_env.key == "FIN:0042"
     assert (decoded_env.producer, decoded_env.actor, decoded_env.correlation_id) == ("intake", "analyst", "c1")
-    assert dict(env.headers())["event_type"] == b"EncounterImported"
 
 
 def test_consumers_ignore_fields_they_do_not_know() -> None:
