@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -56,6 +58,8 @@ async def ping(engine: AsyncEngine) -> None:
         await conn.execute(text("SELECT 1"))
 
 
-async def raw_connection(url: str) -> asyncpg.Connection:
-    """A plain asyncpg connection for COPY on bulk paths."""
-    return await asyncpg.connect(_asyncpg_dsn(url))
+async def copy_records(session: AsyncSession, table: str, columns: Sequence[str], records: Iterable[tuple]) -> None:
+    """COPY rows into a table inside the session's own transaction: the bulk path (no per-row trips)."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    await raw.driver_connection.copy_records_to_table(table, records=list(records), columns=list(columns))

@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.db import copy_records
 from shared.events.envelope import Envelope
 from shared.logging import get_logger
 from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
@@ -21,22 +22,21 @@ log = get_logger(__name__)
 RELAY_LOCK_KEY = 0x7472_6163_7300
 
 
+COPY_THRESHOLD = 200
+OUTBOX_COLUMNS = ("event_id", "topic", "key", "event_type", "correlation_id", "body")
+
+
 async def write(session: AsyncSession, outbox: Table, envelopes: Sequence[tuple[str, Envelope]]) -> None:
-    """Add events to the outbox inside the caller's transaction (multi-row insert, no per-row trips)."""
+    """Add events to the outbox inside the caller's transaction (COPY for bulk, one insert otherwise)."""
     if not envelopes:
         return
-    rows = [
-        {
-            "event_id": env.event_id,
-            "topic": topic,
-            "key": env.key,
-            "event_type": env.event_type,
-            "correlation_id": env.correlation_id,
-            "body": env.to_bytes(),
-        }
-        for topic, env in envelopes
+    records = [
+        (env.event_id, topic, env.key, env.event_type, env.correlation_id, env.to_bytes()) for topic, env in envelopes
     ]
-    await session.execute(outbox.insert(), rows)
+    if len(records) >= COPY_THRESHOLD:
+        await copy_records(session, outbox.name, OUTBOX_COLUMNS, records)
+    else:
+        await session.execute(outbox.insert(), [dict(zip(OUTBOX_COLUMNS, r, strict=True)) for r in records])
 
 
 async def _publish(producer: AIOKafkaProducer, rows: Sequence, topic_prefix: str) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import structlog
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -73,3 +73,41 @@ def current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+class BodySizeLimit:
+    """Refuse a request body over `max_bytes` as it streams in, before it is stored anywhere.
+
+    Pure ASGI: a declared Content-Length over the limit is refused at once; a chunked body is counted
+    and cut off the moment it passes the limit (FastAPI turns the HTTPException into a 413).
+    """
+
+    def __init__(self, app: Callable, *, max_bytes: int, path_prefix: str = "/") -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.prefix = path_prefix
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            response = JSONResponse(status_code=413, content={"detail": self._message(), "error": "TooLarge"})
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> dict:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise HTTPException(status_code=413, detail=self._message())
+            return message
+
+        await self.app(scope, counted, send)
+
+    def _message(self) -> str:
+        return f"the request body exceeds the upload limit of {self.max_bytes} bytes"

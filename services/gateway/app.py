@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from services.gateway import api, consumers, db, handlers
 from services.gateway.settings import Settings
 from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
+from shared.web import BodySizeLimit
 
 
 async def _seed(rt: Runtime) -> None:
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(spec(), settings, openapi_url=None, docs_url=None)
     app.state.http = httpx.AsyncClient(timeout=settings.proxy_timeout_seconds)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_prefix="/api/")
     return app
 
 

@@ -17,6 +17,8 @@ class Settings(ServiceSettings):
     redress_url: str = "http://127.0.0.1:8104"
     reporting_url: str = "http://127.0.0.1:8105"
     proxy_timeout_seconds: float = Field(120.0, gt=0)
+    # Keep at or above intake's TRACS_INTAKE_MAX_UPLOAD_BYTES; intake applies its own limit exactly.
+    max_body_bytes: int = Field(50 * 1024 * 1024 + 64 * 1024, ge=1024)
 
     seed_dev_users: bool = True
     dev_password: str = Field("tracs-dev", validation_alias="TRACS_DEV_PASSWORD")

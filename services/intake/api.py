@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from pydantic import BaseModel
 
 from services.intake import handlers
@@ -17,7 +17,8 @@ from shared.errors import Invalid, TooLarge
 from shared.runtime import RuntimeDep
 from shared.web import CurrentPrincipal
 
-router = APIRouter(prefix="/api/v1/intake", tags=["intake"])
+PREFIX = "/api/v1/intake"
+router = APIRouter(prefix=PREFIX, tags=["intake"])
 
 
 class BatchOut(BaseModel):
@@ -34,17 +35,13 @@ class BatchOut(BaseModel):
     rows_invalid: int
     rows_no_match: int
     rows_imported: int
+    notices: list[str]
     created_by: str
     created_at: datetime
     decided_by: str | None
     decided_at: datetime | None
     preview: list[dict[str, Any]]
     problems: list[dict[str, Any]]
-
-
-def _limits(rt: RuntimeDep) -> handlers.Limits:
-    s = rt.settings
-    return handlers.Limits(max_rows=s.max_rows, max_columns=s.max_columns, preview_rows=s.preview_rows)
 
 
 async def _spool(upload: UploadFile, directory: str, max_bytes: int) -> handlers.Upload:
@@ -67,24 +64,25 @@ async def _spool(upload: UploadFile, directory: str, max_bytes: int) -> handlers
 
 @router.post("/batches", status_code=201, response_model=BatchOut)
 async def upload_batch(
-    request: Request,
     rt: RuntimeDep,
     principal: CurrentPrincipal,
     file: Annotated[UploadFile, File(description="Spreadsheet of IDENT match results or a partner extract")],
     program: Annotated[str, Form()],
     kind: Annotated[str, Form(description="partner-query or partner-extract")],
 ) -> dict[str, Any]:
-    declared = int(request.headers.get("content-length") or 0)
-    if declared > rt.settings.max_upload_bytes + 64 * 1024:
-        raise TooLarge(f"the upload exceeds the limit of {rt.settings.max_upload_bytes} bytes")
-    limits = _limits(rt)
+    s = rt.settings
     with tempfile.TemporaryDirectory(prefix="tracs-upload-") as tmp:
-        upload = await _spool(file, tmp, rt.settings.max_upload_bytes)
-        batch_id = await handlers.upload_batch(
-            uow=rt.uow(actor=principal.username), upload=upload, program=program, kind=kind, limits=limits
+        upload = await _spool(file, tmp, s.max_upload_bytes)
+        batch_id = await handlers.upload_batch_once(
+            uow=rt.uow(actor=principal.username),
+            upload=upload,
+            program=program,
+            kind=kind,
+            limits=s.reader_limits(),
+            program_aliases=s.program_aliases,
         )
     return await handlers.batch_view(
-        uow=rt.uow(actor=principal.username), batch_id=batch_id, preview_rows=limits.preview_rows
+        uow=rt.uow(actor=principal.username), batch_id=batch_id, preview_rows=s.preview_rows
     )
 
 
@@ -92,6 +90,20 @@ async def upload_batch(
 async def get_batch(batch_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     return await handlers.batch_view(
         uow=rt.uow(actor=principal.username), batch_id=batch_id, preview_rows=rt.settings.preview_rows
+    )
+
+
+@router.get("/batches/{batch_id}/problems", response_model=list[dict[str, Any]])
+async def batch_problems(
+    batch_id: uuid.UUID,
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=5000, description="invalid rows per page")] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    """Every row problem (row, column, value, reason), a page of invalid rows at a time."""
+    return await handlers.batch_problems(
+        uow=rt.uow(actor=principal.username), batch_id=batch_id, limit=limit, offset=offset
     )
 
 

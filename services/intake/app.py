@@ -7,6 +7,9 @@ from fastapi import FastAPI
 from services.intake import api, consumers, db
 from services.intake.settings import Settings
 from shared.runtime import ServiceSpec, create_service_app, serve
+from shared.web import BodySizeLimit
+
+MULTIPART_OVERHEAD = 64 * 1024
 
 
 def spec() -> ServiceSpec:
@@ -21,7 +24,11 @@ def spec() -> ServiceSpec:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app(spec(), settings or Settings())
+    settings = settings or Settings()
+    app = create_service_app(spec(), settings)
+    # Multipart framing adds a little to the file itself.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD, path_prefix=api.PREFIX)
+    return app
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     PrimaryKeyConstraint,
     Table,
@@ -19,11 +20,13 @@ from sqlalchemy import (
     Uuid,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import copy_records
 from shared.runtime import service_metadata
 
 metadata, outbox, inbox = service_metadata()
@@ -44,10 +47,13 @@ batches = Table(
     Column("rows_invalid", Integer, nullable=False),
     Column("rows_no_match", Integer, nullable=False),
     Column("rows_imported", Integer, nullable=False, server_default="0"),
+    Column("notices", JSONB, nullable=False, server_default="[]"),
     Column("created_by", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("decided_by", Text),
     Column("decided_at", DateTime(timezone=True)),
+    # One live (not rejected) batch per file: a concurrent re-upload loses the race cleanly.
+    Index("uq_batches_live_sha", "file_sha256", unique=True, postgresql_where=text("status <> 'rejected'")),
 )
 
 staged_rows = Table(
@@ -66,15 +72,16 @@ staged_rows = Table(
 )
 
 INSERT_CHUNK = 5000
+ROW_COLUMNS = ("batch_id", "row_number", "encounter_id", "raw", "parsed", "extra", "problems", "valid", "no_match")
 
 
 async def insert_batch(session: AsyncSession, row: dict[str, Any]) -> None:
     await session.execute(batches.insert().values(**row))
 
 
-async def insert_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), INSERT_CHUNK):
-        await session.execute(staged_rows.insert(), rows[start : start + INSERT_CHUNK])
+async def copy_rows(session: AsyncSession, records: list[tuple]) -> None:
+    """Stage a chunk of rows with COPY (JSON columns as JSON text)."""
+    await copy_records(session, staged_rows.name, ROW_COLUMNS, records)
 
 
 async def get_batch(session: AsyncSession, batch_id: uuid.UUID, *, for_update: bool = False) -> Any:
@@ -104,11 +111,14 @@ async def preview_rows(session: AsyncSession, batch_id: uuid.UUID, limit: int) -
     return list((await session.execute(stmt)).mappings().all())
 
 
-async def problems(session: AsyncSession, batch_id: uuid.UUID) -> list[dict[str, Any]]:
+async def problems(session: AsyncSession, batch_id: uuid.UUID, *, limit: int, offset: int = 0) -> list[dict[str, Any]]:
+    """Row problems in row order; paged by invalid row."""
     stmt = (
         select(staged_rows.c.problems)
         .where(staged_rows.c.batch_id == batch_id, staged_rows.c.valid.is_(False))
         .order_by(staged_rows.c.row_number)
+        .limit(limit)
+        .offset(offset)
     )
     return [p for (row_problems,) in (await session.execute(stmt)).all() for p in row_problems]
 

@@ -6,6 +6,7 @@ Plain Python: no framework imports. Raw cell text is always kept next to the par
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import unicodedata
 import uuid
@@ -257,37 +258,48 @@ def parse_row(row_number: int, cells: list[str], mapping: ColumnMapping) -> Pars
     return ParsedRow(row_number=row_number, raw=raw, values=values, extra=extra, problems=problems)
 
 
-def mark_duplicates(rows: list[ParsedRow]) -> None:
-    """A row repeating an earlier one cell for cell is reported, never imported twice."""
-    first_seen: dict[tuple[str, ...], int] = {}
-    for row in rows:
-        key = tuple(v.strip() for v in row.raw.values())
-        if key in first_seen:
-            row.problems.append(Problem(row.row_number, None, None, f"duplicate of row {first_seen[key]}"))
+class DuplicateFinder:
+    """Flags a row that repeats an earlier one cell for cell; remembers digests, not rows."""
+
+    def __init__(self) -> None:
+        self._first_seen: dict[bytes, int] = {}
+
+    def check(self, row: ParsedRow) -> None:
+        key = hashlib.blake2b("\x1f".join(v.strip() for v in row.raw.values()).encode(), digest_size=16).digest()
+        first = self._first_seen.setdefault(key, row.row_number)
+        if first != row.row_number:
+            row.problems.append(Problem(row.row_number, None, None, f"duplicate of row {first}"))
+
+
+@dataclass
+class Tally:
+    """Running counts of a batch as its rows stream past."""
+
+    total: int = 0
+    valid: int = 0
+    invalid: int = 0
+    no_match: int = 0
+
+    def add(self, row: ParsedRow) -> None:
+        self.total += 1
+        if row.valid:
+            self.valid += 1
+            self.no_match += row.no_match
         else:
-            first_seen[key] = row.row_number
-
-
-@dataclass(frozen=True)
-class Counts:
-    total: int
-    valid: int
-    invalid: int
-    no_match: int
+            self.invalid += 1
 
     @property
     def importable(self) -> int:
         return self.valid - self.no_match
 
 
-def count(rows: list[ParsedRow]) -> Counts:
-    valid = [r for r in rows if r.valid]
-    return Counts(
-        total=len(rows),
-        valid=len(valid),
-        invalid=len(rows) - len(valid),
-        no_match=sum(1 for r in valid if r.no_match),
-    )
+def notices(formula_count: int, formula_cells: list[str]) -> list[str]:
+    """What the analyst must know about how the file was read."""
+    if not formula_count:
+        return []
+    shown = ", ".join(formula_cells)
+    more = f" and {formula_count - len(formula_cells)} more" if formula_count > len(formula_cells) else ""
+    return [f"{formula_count} cell(s) hold formulas; their cached values were imported as shown: {shown}{more}"]
 
 
 def check_can_confirm(status: str, invalid_rows: int, *, block_on_invalid: bool) -> bool:

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from services.intake import db, domain
-from services.intake.reader import read_sheet
-from shared.errors import Conflict, NotFound
+import orjson
+from sqlalchemy.exc import IntegrityError
+
+from services.intake import db, domain, reader
+from shared.errors import Conflict, Invalid, NotFound
 from shared.events.intake import BatchImported, EncounterFields, EncounterImported, subject_key
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
 
 log = get_logger(__name__)
+PREVIEW_PROBLEM_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -29,38 +33,27 @@ class Upload:
     size: int
 
 
-@dataclass(frozen=True)
-class Limits:
-    max_rows: int
-    max_columns: int
-    preview_rows: int
+async def upload_batch(
+    *,
+    uow: UnitOfWork,
+    upload: Upload,
+    program: str,
+    kind: str,
+    limits: reader.Limits,
+    program_aliases: dict[str, dict[str, str]] | None = None,
+) -> uuid.UUID:
+    """Stage a spreadsheet for preview in one transaction; nothing is imported until it is confirmed.
 
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-async def upload_batch(*, uow: UnitOfWork, upload: Upload, program: str, kind: str, limits: Limits) -> uuid.UUID:
-    """Stage a spreadsheet for preview; nothing is imported until it is confirmed."""
+    Rows stream through in chunks (bounded memory); any failure leaves nothing behind.
+    """
     domain.check_program(program, kind)
-    async with uow:
-        earlier = await db.find_live_by_sha(uow.session, upload.sha256)
-        if earlier is not None:
-            raise Conflict(
-                f"this file was already uploaded as batch {earlier['id']} ({earlier['status']})",
-                existing_batch_id=str(earlier["id"]),
-            )
-    sheet = read_sheet(upload.path, upload.file_name, max_rows=limits.max_rows, max_columns=limits.max_columns)
-    mapping = domain.map_columns(sheet.headers)
-    rows = [domain.parse_row(number, cells, mapping) for number, cells in sheet.rows]
-    domain.mark_duplicates(rows)
-    counts = domain.count(rows)
+    sheet = reader.open_sheet(upload.path, upload.file_name, limits)
+    mapping = domain.map_columns(sheet.headers, (program_aliases or {}).get(program))
     batch_id = uuid.uuid4()
+    tally = domain.Tally()
+    duplicates = domain.DuplicateFinder()
     async with uow:
+        await _refuse_reupload(uow, upload.sha256)
         await db.insert_batch(
             uow.session,
             {
@@ -72,32 +65,80 @@ async def upload_batch(*, uow: UnitOfWork, upload: Upload, program: str, kind: s
                 "upload_kind": kind,
                 "status": domain.BatchStatus.STAGED,
                 "mapping": mapping.as_dict(),
-                "rows_total": counts.total,
-                "rows_valid": counts.valid,
-                "rows_invalid": counts.invalid,
-                "rows_no_match": counts.no_match,
+                "rows_total": 0,
+                "rows_valid": 0,
+                "rows_invalid": 0,
+                "rows_no_match": 0,
+                "notices": domain.notices(sheet.formula_count, sheet.formula_cells),
                 "created_by": uow.actor,
             },
         )
-        await db.insert_rows(
+        for chunk in batched(sheet.rows, db.INSERT_CHUNK):
+            records = []
+            for number, cells in chunk:
+                row = domain.parse_row(number, cells, mapping)
+                duplicates.check(row)
+                tally.add(row)
+                records.append(_record(batch_id, row))
+            await db.copy_rows(uow.session, records)
+        if tally.total == 0:
+            raise Invalid("the sheet has a header row but no data rows")
+        await db.set_status(
             uow.session,
-            [
-                {
-                    "batch_id": batch_id,
-                    "row_number": r.row_number,
-                    "encounter_id": r.encounter_id,
-                    "raw": r.raw,
-                    "parsed": _jsonable(r.values),
-                    "extra": r.extra,
-                    "problems": [p.as_dict() for p in r.problems],
-                    "valid": r.valid,
-                    "no_match": r.no_match,
-                }
-                for r in rows
-            ],
+            batch_id,
+            rows_total=tally.total,
+            rows_valid=tally.valid,
+            rows_invalid=tally.invalid,
+            rows_no_match=tally.no_match,
         )
-    log.info("batch staged", batch_id=str(batch_id), rows=counts.total, invalid=counts.invalid)
+    log.info("batch staged", batch_id=str(batch_id), rows=tally.total, invalid=tally.invalid)
     return batch_id
+
+
+async def upload_batch_once(**kwargs: Any) -> uuid.UUID:
+    """upload_batch, where losing a race against a concurrent upload of the same file is a 409 too."""
+    try:
+        return await upload_batch(**kwargs)
+    except IntegrityError as exc:
+        if "uq_batches_live_sha" not in str(exc.orig):
+            raise
+        async with kwargs["uow"] as uow:
+            await _refuse_reupload(uow, kwargs["upload"].sha256)
+        raise Conflict("this file is being uploaded by someone else right now") from exc
+
+
+async def _refuse_reupload(uow: UnitOfWork, sha256: str) -> None:
+    earlier = await db.find_live_by_sha(uow.session, sha256)
+    if earlier is not None:
+        raise Conflict(
+            f"this file was already uploaded as batch {earlier['id']} ({earlier['status']})",
+            existing_batch_id=str(earlier["id"]),
+        )
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """itertools.batched, which Python 3.11 lacks."""
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _record(batch_id: uuid.UUID, row: domain.ParsedRow) -> tuple:
+    return (
+        batch_id,
+        row.row_number,
+        row.encounter_id,
+        _json(row.raw),
+        _json(row.values),
+        _json(row.extra),
+        _json([p.as_dict() for p in row.problems]),
+        row.valid,
+        row.no_match,
+    )
+
+
+def _json(value: object) -> str:
+    return orjson.dumps(value).decode()
 
 
 async def confirm_batch(*, uow: UnitOfWork, batch_id: uuid.UUID, block_on_invalid: bool = False) -> None:
@@ -165,13 +206,13 @@ async def reject_batch(*, uow: UnitOfWork, batch_id: uuid.UUID) -> None:
 
 
 async def batch_view(*, uow: UnitOfWork, batch_id: uuid.UUID, preview_rows: int) -> dict[str, Any]:
-    """The preview an analyst checks before confirming: mapping, first rows, every problem."""
+    """The preview an analyst checks before confirming: mapping, first rows, the first problems."""
     async with uow:
         batch = await db.get_batch(uow.session, batch_id)
         if batch is None:
             raise NotFound(f"no batch {batch_id}")
         rows = await db.preview_rows(uow.session, batch_id, preview_rows)
-        problems = await db.problems(uow.session, batch_id)
+        problems = await db.problems(uow.session, batch_id, limit=PREVIEW_PROBLEM_ROWS)
     return {
         **dict(batch),
         "preview": [
@@ -189,12 +230,16 @@ async def batch_view(*, uow: UnitOfWork, batch_id: uuid.UUID, preview_rows: int)
     }
 
 
+async def batch_problems(*, uow: UnitOfWork, batch_id: uuid.UUID, limit: int, offset: int) -> list[dict[str, Any]]:
+    """Every row problem, a page of invalid rows at a time."""
+    async with uow:
+        if await db.get_batch(uow.session, batch_id) is None:
+            raise NotFound(f"no batch {batch_id}")
+        return await db.problems(uow.session, batch_id, limit=limit, offset=offset)
+
+
 async def _locked(uow: UnitOfWork, batch_id: uuid.UUID) -> Any:
     batch = await db.get_batch(uow.session, batch_id, for_update=True)
     if batch is None:
         raise NotFound(f"no batch {batch_id}")
     return batch
-
-
-def _jsonable(values: dict[str, object]) -> dict[str, object]:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}

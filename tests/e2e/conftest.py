@@ -36,6 +36,12 @@ def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
             "TRACS_CASES_CONSUMER_MAX_RECORDS": "250",
             "TRACS_RELAY_POLL_INTERVAL": "0.05",
             "TRACS_TOPIC_PARTITIONS": str(TEST_PARTITIONS),
+            # Tight intake limits so the hostile-file tests stay small.
+            "TRACS_INTAKE_MAX_ROWS": "6000",
+            "TRACS_INTAKE_MAX_COLUMNS": "60",
+            "TRACS_INTAKE_MAX_UPLOAD_BYTES": str(3 * 1024 * 1024),
+            "TRACS_INTAKE_MAX_DECOMPRESSED_BYTES": str(30 * 1024 * 1024),
+            "TRACS_INTAKE_PROGRAM_ALIASES": '{"UK-VISA": {"GWF Reference": "partner_unique_id"}}',
         },
     )
     stack.start_all()

@@ -116,8 +116,10 @@ def test_partner_id_alone_identifies_the_subject() -> None:
 
 def test_duplicate_rows_are_flagged_with_the_first_occurrence() -> None:
     mapping = domain.map_columns(["FIN", "Last Name"])
-    rows = [domain.parse_row(n, cells, mapping) for n, cells in [(2, ["1", "A"]), (3, ["2", "B"]), (4, ["1", "A"])]]
-    domain.mark_duplicates(rows)
+    rows = [domain.parse_row(n, cells, mapping) for n, cells in [(2, ["1", "A"]), (3, ["2", "B"]), (4, ["1", " A"])]]
+    finder = domain.DuplicateFinder()
+    for row in rows:
+        finder.check(row)
     assert [r.valid for r in rows] == [True, True, False]
     assert rows[2].problems[0].reason == "duplicate of row 2"
 
@@ -129,8 +131,10 @@ def test_no_match_rows_are_counted_but_not_importable() -> None:
         domain.parse_row(3, ["2", "B", "No Match"], mapping),
         domain.parse_row(4, ["3", "C", "maybe"], mapping),
     ]
-    counts = domain.count(rows)
-    assert (counts.total, counts.valid, counts.invalid, counts.no_match, counts.importable) == (3, 2, 1, 1, 1)
+    tally = domain.Tally()
+    for row in rows:
+        tally.add(row)
+    assert (tally.total, tally.valid, tally.invalid, tally.no_match, tally.importable) == (3, 2, 1, 1, 1)
 
 
 def test_confirm_is_idempotent_and_rejected_batches_cannot_be_confirmed() -> None:
@@ -155,3 +159,9 @@ def test_program_and_kind_are_checked() -> None:
         domain.check_program("NOPE", "partner-query")
     with pytest.raises(Invalid, match="unknown upload kind"):
         domain.check_program("M5", "guess")
+
+
+def test_formula_notice_names_the_cells_and_how_many_more() -> None:
+    assert domain.notices(0, []) == []
+    (notice,) = domain.notices(3, ["F2", "F3"])
+    assert "3 cell(s) hold formulas" in notice and "F2, F3 and 1 more" in notice
