@@ -241,6 +241,43 @@ def replay(
     typer.echo(f"{name}: re-published {asyncio.run(run())} events created since {since.isoformat()}")
 
 
+@app.command("import")
+def import_file(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    program: Annotated[str, typer.Option(help="UK-VISA, M5, PCSC or KST")],
+    kind: Annotated[str, typer.Option(help="partner-query or partner-extract")] = "partner-query",
+    confirm: Annotated[bool, typer.Option(help="confirm after the preview and wait for cases")] = False,
+    block_on_invalid: Annotated[bool, typer.Option(help="refuse the import if any row is invalid")] = False,
+    gateway: Annotated[str, typer.Option(envvar="TRACS_GATEWAY_URL")] = "http://127.0.0.1:8000",
+    user: Annotated[str, typer.Option(envvar="TRACS_USER")] = "analyst",
+    password: Annotated[str, typer.Option(envvar="TRACS_PASSWORD", prompt=True, hide_input=True)] = "",
+    wait: Annotated[float, typer.Option(help="seconds to wait for cases")] = 600.0,
+) -> None:
+    """Upload a spreadsheet through the gateway (same path as analysts), show its preview, optionally import."""
+    import httpx
+    from rich.console import Console
+
+    from tracs.importer import ImportFailed, run_import
+
+    console = Console(stderr=False)
+    try:
+        run_import(
+            path=path,
+            program=program,
+            kind=kind,
+            gateway=gateway,
+            username=user,
+            password=password,
+            confirm=confirm,
+            block_on_invalid=block_on_invalid,
+            wait_seconds=wait,
+            console=console,
+        )
+    except (ImportFailed, OSError, httpx.HTTPError) as exc:
+        typer.echo(f"import failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
+
+
 @app.command()
 def makemigration(service: str, message: Annotated[str, typer.Option("-m")], rev_id: str) -> None:
     """Autogenerate a migration for a service against a scratch database (developers)."""
