@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import outbox
-from shared.events.envelope import Envelope, Event, wrap
+from shared.events.envelope import Envelope, Event, wrap, wrap_payload
 from shared.logging import current_correlation_id
 
 
@@ -55,7 +56,7 @@ class UnitOfWork:
             return
         try:
             if exc_type is None:
-                await outbox.write(self.session, self._outbox, self._pending)
+                await self.flush()
                 await self.session.commit()
             else:
                 await self.session.rollback()
@@ -75,6 +76,29 @@ class UnitOfWork:
         self._pending.append((event.topic, envelope))
         return envelope
 
-    def emit_many(self, events: list[Event]) -> None:
-        for event in events:
-            self.emit(event)
+    def emit_payload(
+        self,
+        contract_cls: type[Event],
+        payload: dict[str, Any],
+        *,
+        key: str,
+        causation_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> None:
+        """Bulk path: queue an event from a JSON-native payload (see `wrap_payload`)."""
+        envelope = wrap_payload(
+            contract_cls,
+            payload,
+            key=key,
+            producer=self.producer,
+            correlation_id=correlation_id or self.correlation_id or current_correlation_id(),
+            actor=self.actor,
+            causation_id=causation_id or self.causation_id,
+        )
+        self._pending.append((contract_cls.topic, envelope))
+
+    async def flush(self) -> None:
+        """Write queued events to the outbox now, inside the open transaction (bounds memory on bulk paths)."""
+        if self._pending:
+            await outbox.write(self.session, self._outbox, self._pending)
+            self._pending = []

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pycountry
@@ -30,6 +30,12 @@ PROTECTED_CLASSES = {"T", "U", "VAWA", "ASYLEE", "REFUGEE", "TPS"}
 NO_MATCH = {"NOMATCH", "NOHIT", "NO", "N"}
 MATCH = {"MATCH", "HIT", "YES", "Y"}
 EXCEL_EPOCH = date(1899, 12, 30)
+VERBATIM_FIELDS = frozenset(
+    {"fin", "eid", "last_name", "first_name", "middle_name", "document_number", "passport_number",
+     "alien_registration_number", "partner_unique_id", "partner_transaction_number", "notes", "di_description",
+     "reason_fingerprinted", "location_fingerprinted", "ous", "data_owner", "document_type", "search_code",
+     "fast_matcher_status", "derogatory_information", "trip_number"}
+)
 
 
 class BatchStatus(StrEnum):
@@ -147,11 +153,20 @@ def map_columns(headers: list[str], extra_aliases: dict[str, str] | None = None)
     return ColumnMapping(headers=tuple(clean), fields=fields, unknown=tuple(unknown))
 
 
+@lru_cache(maxsize=65536)
 def parse_date(text: str, *, partial: bool) -> str:
     """ISO text for a cell: Excel serials, ISO, US and day-month-name forms; year(-month) if partial."""
     t = text.strip()
-    if re.fullmatch(r"\d+(\.0+)?", t) and 1000 < float(t) < 2_958_466 and not re.fullmatch(r"(1[89]|20)\d\d", t):
-        return (EXCEL_EPOCH + timedelta(days=int(float(t)))).isoformat()
+    if len(t) == 10 and t[4] == "-" and t[7] == "-":
+        try:
+            return date.fromisoformat(t).isoformat()  # the common case, without trying every format
+        except ValueError:
+            pass
+    if re.fullmatch(r"\d+(\.\d+)?", t) and 1000 < float(t) < 2_958_466 and not re.fullmatch(r"(1[89]|20)\d\d", t):
+        # An Excel serial: whole days since 1899-12-30, a fraction is the time of day.
+        moment = datetime.combine(EXCEL_EPOCH, datetime.min.time()) + timedelta(days=float(t))
+        moment = moment.replace(microsecond=0)
+        return moment.date().isoformat() if moment.time() == datetime.min.time() else moment.isoformat()
     if partial and re.fullmatch(r"(1[89]|20)\d\d", t):
         return t
     if partial and (m := re.fullmatch(r"((?:1[89]|20)\d\d)-(\d{1,2})", t)):
@@ -191,6 +206,7 @@ def _country_lookup() -> dict[str, str]:
     return table
 
 
+@lru_cache(maxsize=4096)
 def parse_country(text: str) -> str:
     code = _country_lookup().get(fold(text))
     if code is None:
@@ -199,6 +215,15 @@ def parse_country(text: str) -> str:
 
 
 def parse_value(name: str, text: str) -> object:
+    if name in VERBATIM_FIELDS:
+        # Identifiers and names are kept exactly as written (leading zeros, script, accents).
+        return text.strip()
+    return _parse_coded(name, text)
+
+
+@lru_cache(maxsize=65536)
+def _parse_coded(name: str, text: str) -> object:
+    """Coded values (dates, countries, flags) repeat a lot across a file: parse each distinct one once."""
     if name in DATE_FIELDS:
         return parse_date(text, partial=(name == "dob"))
     if name in COUNTRY_FIELDS:
@@ -227,7 +252,6 @@ def parse_value(name: str, text: str) -> object:
         return "MATCH" if f in MATCH else "NO MATCH"
     if name == "aliases":
         return tuple(a.strip() for a in re.split(r"[;|]", text) if a.strip())
-    # Identifiers and names are kept exactly as written (leading zeros, script, accents).
     return text.strip()
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.intake import db, domain, reader
 from shared.errors import Conflict, Invalid, NotFound
-from shared.events.intake import BatchImported, EncounterFields, EncounterImported, subject_key
+from shared.events.intake import BatchImported, EncounterImported, subject_key_of
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
 
@@ -150,21 +150,10 @@ async def confirm_batch(*, uow: UnitOfWork, batch_id: uuid.UUID, block_on_invali
         imported = 0
         async for chunk in db.importable_rows(uow.session, batch_id):
             for row in chunk:
-                fields = EncounterFields.model_validate(row["parsed"])
-                uow.emit(
-                    EncounterImported(
-                        encounter_id=row["encounter_id"],
-                        batch_id=batch_id,
-                        row_number=row["row_number"],
-                        program=batch["program"],
-                        upload_kind=batch["upload_kind"],
-                        subject_key=subject_key(fields) or "",
-                        fields=fields,
-                        raw=row["raw"],
-                        extra=row["extra"],
-                    )
-                )
+                payload = encounter_payload(row, batch)
+                uow.emit_payload(EncounterImported, payload, key=payload["subject_key"])
             imported += len(chunk)
+            await uow.flush()  # the outbox takes each chunk now, so memory stays flat
         now = datetime.now(UTC)
         uow.emit(
             BatchImported(
@@ -188,6 +177,23 @@ async def confirm_batch(*, uow: UnitOfWork, batch_id: uuid.UUID, block_on_invali
             decided_at=now,
         )
     log.info("batch confirmed", batch_id=str(batch_id), imported=imported)
+
+
+def encounter_payload(row: Any, batch: Any) -> dict[str, Any]:
+    """An EncounterImported payload from a staged row (validated at upload; contract-tested)."""
+    parsed = row["parsed"]
+    return {
+        "encounter_id": str(row["encounter_id"]),
+        "batch_id": str(batch["id"]),
+        "row_number": row["row_number"],
+        "program": batch["program"],
+        "upload_kind": batch["upload_kind"],
+        "subject_key": subject_key_of(parsed.get("fin"), parsed.get("partner_unique_id"),
+                                      parsed.get("partner_country")),
+        "fields": parsed,
+        "raw": row["raw"],
+        "extra": row["extra"],
+    }
 
 
 async def reject_batch(*, uow: UnitOfWork, batch_id: uuid.UUID) -> None:

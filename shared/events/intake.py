@@ -100,8 +100,12 @@ class BatchImported(Event):
 
 def subject_key(fields: EncounterFields) -> str | None:
     """Subjects are keyed by FIN, else by the partner's own identifier (scoped by partner country)."""
-    if fields.fin:
-        return f"FIN:{fields.fin}"
-    if fields.partner_unique_id:
-        return f"PARTNER:{fields.partner_country or '---'}:{fields.partner_unique_id}"
+    return subject_key_of(fields.fin, fields.partner_unique_id, fields.partner_country)
+
+
+def subject_key_of(fin: str | None, partner_unique_id: str | None, partner_country: str | None) -> str | None:
+    if fin:
+        return f"FIN:{fin}"
+    if partner_unique_id:
+        return f"PARTNER:{partner_country or '---'}:{partner_unique_id}"
     return None
