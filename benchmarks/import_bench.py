@@ -1,0 +1,193 @@
+"""Import benchmark: a 100,000-row, 25-column workbook from upload to every row readable in cases.
+
+Prints the end-to-end time as a ratio to python-calamine reading the same file in the same run (target
+<= 4), rows per second, and the peak RSS of every process (intake target < 500 MiB). Never pass/fail.
+
+    .venv/bin/python benchmarks/import_bench.py [--rows 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+import python_calamine
+import xlsxwriter
+
+from tracs.infra import Postgres, Tansu, free_port
+from tracs.stack import DEFAULT_PORTS, SERVICES, Stack
+
+HEADER = [
+    "FIN",
+    "EID",
+    "Last Name",
+    "First Name",
+    "Middle Name",
+    "Aliases",
+    "DOB",
+    "Country of Birth",
+    "Gender",
+    "Nationality",
+    "Document Country",
+    "Document Number",
+    "Document Type",
+    "Passport Number",
+    "A-Number",
+    "Encounter Date",
+    "Reason Fingerprinted",
+    "Location Fingerprinted",
+    "OUS",
+    "Data Owner",
+    "Fast Matcher",
+    "Match Result",
+    "Partner Country",
+    "Transaction Number",
+    "Search Code",
+]
+SURNAMES = ["Müller", "Иванов", "李", "García", "Nguyễn", "Al-Hassan", "O'Brien", "Øster", "Kowalski", "Smith"]
+GIVEN = ["José", "Иван", "小龙", "Zoë", "Thị", "نور", "Seán", "Åse", "Łukasz", "Ann"]
+COUNTRIES = ["DEU", "RUS", "CHN", "ESP", "VNM", "JOR", "IRL", "NOR", "POL", "USA"]
+
+
+def build_workbook(path: Path, rows: int) -> None:
+    rng = random.Random(7)
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("Matches")
+    date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws.write_row(0, 0, HEADER)
+    start = date(2018, 1, 1)
+    for r in range(1, rows + 1):
+        i = rng.randrange(10)
+        values = [
+            f"{r:010d}",
+            f"E{r:09d}",
+            SURNAMES[i],
+            GIVEN[i],
+            "",
+            "",
+            f"{1950 + r % 50}-{1 + r % 12:02d}-{1 + r % 28:02d}",
+            COUNTRIES[i],
+            "MF"[r % 2],
+            COUNTRIES[(i + 1) % 10],
+            COUNTRIES[i],
+            f"{r:09d}",
+            "passport",
+            f"P{r:08d}",
+            f"A{r:09d}",
+            None,
+            "visa application",
+            "London",
+            "UKVI/ASC/01",
+            "DOS",
+            "",
+            "MATCH",
+            "GBR",
+            f"T{r:08d}",
+            "SC1",
+        ]
+        for c, v in enumerate(values):
+            if c == 15:
+                ws.write_datetime(r, c, start + timedelta(days=r % 2000), date_fmt)
+            elif v:
+                ws.write_string(r, c, v)
+    wb.close()
+
+
+def calamine_seconds(path: Path) -> float:
+    t = time.perf_counter()
+    sheet = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    n = sum(1 for _ in sheet.iter_rows())
+    elapsed = time.perf_counter() - t
+    assert n > 1
+    return elapsed
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="tracs-bench-"))
+    book = work / "matches.xlsx"
+    t = time.perf_counter()
+    build_workbook(book, args.rows)
+    print(
+        f"workbook: {args.rows} rows x {len(HEADER)} columns, {book.stat().st_size / 2**20:.1f} MiB "
+        f"(built in {time.perf_counter() - t:.1f}s)"
+    )
+    baseline = min(calamine_seconds(book) for _ in range(2))
+    print(f"baseline: python-calamine reads it in {baseline:.2f}s")
+
+    pg, broker = Postgres(work / "pg", free_port()), Tansu(free_port())
+    pg.start()
+    broker.start()
+    ports = {name: free_port() for name in DEFAULT_PORTS}
+    stack = Stack(
+        var=work / "var",
+        database_url=pg.url,
+        kafka_bootstrap=broker.bootstrap,
+        ports=ports,
+        extra_env={"TRACS_LOG_LEVEL": "WARNING"},
+    )
+    try:
+        import asyncio
+
+        from shared.events import topics
+        from shared.kafka import ensure_topics
+        from shared.settings import TracsSettings
+
+        asyncio.run(ensure_topics(TracsSettings(kafka_bootstrap=broker.bootstrap), topics.all_with_dlq()))
+        stack.start_all()
+        gw = httpx.Client(base_url=stack.url("gateway"), timeout=600)
+        token = gw.post("/api/v1/auth/token", data={"username": "analyst", "password": "tracs-dev"}).json()
+        auth = {"Authorization": f"Bearer {token['access_token']}"}
+        t0 = time.perf_counter()
+        with book.open("rb") as fh:
+            up = gw.post(
+                "/api/v1/intake/batches",
+                files={"file": (book.name, fh)},
+                data={"program": "UK-VISA", "kind": "partner-query"},
+                headers=auth,
+            )
+        up.raise_for_status()
+        batch = up.json()
+        t_upload = time.perf_counter() - t0
+        gw.post(f"/api/v1/intake/batches/{batch['id']}/confirm", headers=auth).raise_for_status()
+        t_confirm = time.perf_counter() - t0
+        while True:
+            total = gw.get("/api/v1/encounters", params={"batch_id": batch["id"], "limit": 1}, headers=auth).json()[
+                "total"
+            ]
+            if total >= batch["rows_valid"]:
+                break
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - t0
+        print(f"upload+preview {t_upload:.2f}s, +confirm {t_confirm:.2f}s, all {total} rows in cases {elapsed:.2f}s")
+        print(f"end-to-end / calamine = {elapsed / baseline:.2f}  (target <= 4)")
+        print(f"throughput: {args.rows / elapsed:,.0f} rows/s")
+        for name in (*SERVICES, "gateway"):
+            print(
+                f"peak RSS {name:>10}: {peak_rss_mib(stack.processes[name].pid):7.1f} MiB"
+                + ("  (target < 500 MiB)" if name == "intake" else "")
+            )
+    finally:
+        stack.stop_all()
+        broker.stop()
+        pg.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
