@@ -1,32 +1,125 @@
-"""Reporting HTTP API: statistics only."""
+"""Reporting HTTP API: statistics only (DOSR, component report) and information bulletins."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
 
-from services.reporting import handlers
+from services.reporting import exports, handlers
 from shared.runtime import RuntimeDep
 from shared.web import CurrentPrincipal
 
-router = APIRouter(prefix="/api/v1/reports", tags=["reporting"])
+router = APIRouter(prefix="/api/v1", tags=["reporting"])
+Format = Literal["json", "csv", "xlsx", "pdf"]
+From = Annotated[date, Query(alias="from", description="first day (inclusive)")]
+To = Annotated[date, Query(alias="to", description="last day (inclusive)")]
 
 
-class DailyCount(BaseModel):
-    day: date
-    program: str
-    metric: str
-    value: int
+def _respond(report: exports.Report, fmt: Format, name: str) -> Any:
+    if fmt == "json":
+        return {"title": report.title, "subtitle": report.subtitle, **report.tables}
+    return Response(
+        content=exports.render(report, fmt),
+        media_type=exports.MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
 
 
-@router.get("/daily", response_model=list[DailyCount])
-async def daily(
+@router.get("/reports/dosr", responses={200: {"content": {t: {} for t in exports.MEDIA_TYPES.values()}}})
+async def dosr(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To, format: Format = "json") -> Any:
+    """Director's Operations Status Report: subjects processed, matches, KST matches, no-matches, match rate,
+    transactions per day and program, matches per partner, weekly totals."""
+    report = await handlers.dosr(
+        uow=rt.uow(actor=principal.username), start=start, end=end, threshold=rt.settings.suppression_threshold
+    )
+    return _respond(report, format, f"dosr-{start}-{end}")
+
+
+@router.get("/reports/components", responses={200: {"content": {t: {} for t in exports.MEDIA_TYPES.values()}}})
+async def components(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To, format: Format = "json") -> Any:
+    """Component notification report: per data owner, its encounters matched by inbound partner queries."""
+    report = await handlers.components(
+        uow=rt.uow(actor=principal.username), start=start, end=end, threshold=rt.settings.suppression_threshold
+    )
+    return _respond(report, format, f"components-{start}-{end}")
+
+
+class BulletinIn(BaseModel):
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(min_length=1, max_length=5000)
+    case_summary: str = Field(min_length=1, max_length=20000)
+    services_provided: str = Field(min_length=1, max_length=5000)
+    outcome: str = Field("", max_length=5000)
+
+
+class BulletinPatch(BaseModel):
+    title: str | None = Field(None, min_length=1, max_length=300)
+    description: str | None = Field(None, min_length=1, max_length=5000)
+    case_summary: str | None = Field(None, min_length=1, max_length=20000)
+    services_provided: str | None = Field(None, min_length=1, max_length=5000)
+    outcome: str | None = Field(None, max_length=5000)
+
+
+class BulletinOut(BulletinIn):
+    id: uuid.UUID
+    author: str
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+    approved_at: datetime | None
+    updated_at: datetime
+    updated_by: str
+
+
+@router.post("/bulletins", status_code=201, response_model=BulletinOut, tags=["bulletins"])
+async def create_bulletin(body: BulletinIn, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    uow = rt.uow(actor=principal.username)
+    bulletin_id = await handlers.create_bulletin(uow=uow, fields=body.model_dump())
+    return await handlers.get_bulletin(uow=uow, bulletin_id=bulletin_id)
+
+
+@router.get("/bulletins", response_model=list[BulletinOut], tags=["bulletins"])
+async def list_bulletins(
     rt: RuntimeDep,
     principal: CurrentPrincipal,
-    start: Annotated[date, Query(alias="from")],
-    end: Annotated[date, Query(alias="to")],
+    status: Literal["draft", "sent", "approved"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[dict[str, Any]]:
-    return await handlers.daily_counts(uow=rt.uow(actor=principal.username), start=start, end=end)
+    return await handlers.list_bulletins(
+        uow=rt.uow(actor=principal.username), status=status, limit=limit, offset=offset
+    )
+
+
+@router.get("/bulletins/{bulletin_id}", response_model=BulletinOut, tags=["bulletins"])
+async def get_bulletin(bulletin_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await handlers.get_bulletin(uow=rt.uow(actor=principal.username), bulletin_id=bulletin_id)
+
+
+@router.patch("/bulletins/{bulletin_id}", response_model=BulletinOut, tags=["bulletins"])
+async def edit_bulletin(
+    bulletin_id: uuid.UUID, body: BulletinPatch, rt: RuntimeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    uow = rt.uow(actor=principal.username)
+    await handlers.edit_bulletin(uow=uow, bulletin_id=bulletin_id, fields=body.model_dump(exclude_none=True))
+    return await handlers.get_bulletin(uow=uow, bulletin_id=bulletin_id)
+
+
+@router.delete("/bulletins/{bulletin_id}", status_code=204, tags=["bulletins"])
+async def delete_bulletin(bulletin_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> Response:
+    await handlers.delete_bulletin(uow=rt.uow(actor=principal.username), bulletin_id=bulletin_id)
+    return Response(status_code=204)
+
+
+@router.post("/bulletins/{bulletin_id}/{action}", response_model=BulletinOut, tags=["bulletins"])
+async def advance_bulletin(
+    bulletin_id: uuid.UUID, action: Literal["send", "approve"], rt: RuntimeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """`send` records it went to the Executive Secretariat; `approve` records the Secretariat's approval."""
+    uow = rt.uow(actor=principal.username)
+    await handlers.advance_bulletin(uow=uow, bulletin_id=bulletin_id, action=action)
+    return await handlers.get_bulletin(uow=uow, bulletin_id=bulletin_id)

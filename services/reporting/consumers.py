@@ -4,11 +4,13 @@ from services.reporting import handlers
 from shared.events import topics
 from shared.runtime import Subscription
 
-SUBSCRIPTIONS = (
-    Subscription(
-        name="counts",
-        topics=(topics.INTAKE_BATCH, topics.CASES),
-        handler=handlers.count_events,
-        description="BatchImported and EncounterAttached -> daily counters per program",
-    ),
-)
+
+def subscriptions(digest_key: bytes) -> tuple[Subscription, ...]:
+    return (
+        Subscription(
+            name="counts",
+            topics=(topics.INTAKE_BATCH, topics.CASES),
+            handler=handlers.event_counter(digest_key),
+            description="BatchImported and EncounterAttached -> day/program/partner and data-owner counters",
+        ),
+    )

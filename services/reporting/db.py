@@ -1,11 +1,26 @@
-"""Reporting's own tables: aggregates only (no names, dates of birth, identifiers or free text)."""
+"""Reporting's own tables: aggregates only (no names, dates of birth, identifiers or free text about people)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Date, PrimaryKeyConstraint, Table, Text, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    Uuid,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,29 +33,133 @@ daily_counts = Table(
     metadata,
     Column("day", Date, nullable=False),
     Column("program", Text, nullable=False),
+    Column("partner", Text, nullable=False),
     Column("metric", Text, nullable=False),
     Column("value", BigInteger, nullable=False),
-    PrimaryKeyConstraint("day", "program", "metric"),
+    PrimaryKeyConstraint("day", "program", "partner", "metric"),
+)
+
+owner_counts = Table(
+    "owner_counts",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column("data_owner", Text, nullable=False),
+    Column("metric", Text, nullable=False),
+    Column("value", BigInteger, nullable=False),
+    PrimaryKeyConstraint("day", "data_owner", "metric"),
+)
+
+# Distinct subjects per day/program/partner, as keyed digests (not reversible to a person).
+subject_days = Table(
+    "subject_days",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column("program", Text, nullable=False),
+    Column("partner", Text, nullable=False),
+    Column("digest", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("day", "program", "partner", "digest"),
+)
+
+bulletins = Table(
+    "bulletins",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("case_summary", Text, nullable=False),
+    Column("services_provided", Text, nullable=False),
+    Column("outcome", Text, nullable=False, server_default=""),
+    Column("author", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("approved_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_by", Text, nullable=False),
 )
 
 
-async def add_counts(session: AsyncSession, totals: dict[tuple[date, str, str], int]) -> None:
+async def add_counts(session: AsyncSession, totals: dict[tuple[date, str, str, str], int]) -> None:
     if not totals:
         return
     stmt = insert(daily_counts)
     stmt = stmt.on_conflict_do_update(
-        index_elements=["day", "program", "metric"],
+        index_elements=["day", "program", "partner", "metric"],
         set_={"value": daily_counts.c.value + stmt.excluded.value},
     )
+    rows = [
+        {"day": d, "program": p, "partner": c, "metric": m, "value": v} for (d, p, c, m), v in sorted(totals.items())
+    ]
+    await session.execute(stmt, rows)
+
+
+async def add_owner_counts(session: AsyncSession, totals: dict[tuple[date, str, str], int]) -> None:
+    if not totals:
+        return
+    stmt = insert(owner_counts)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["day", "data_owner", "metric"], set_={"value": owner_counts.c.value + stmt.excluded.value}
+    )
     await session.execute(
-        stmt, [{"day": d, "program": p, "metric": m, "value": v} for (d, p, m), v in sorted(totals.items())]
+        stmt, [{"day": d, "data_owner": o, "metric": m, "value": v} for (d, o, m), v in sorted(totals.items())]
     )
 
 
-async def daily(session: AsyncSession, start: date, end: date) -> list[Any]:
+async def add_subjects(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(subject_days).on_conflict_do_nothing(), rows)
+
+
+async def counters(session: AsyncSession, start: date, end: date) -> dict[tuple[date, str, str, str], int]:
+    c = daily_counts.c
+    stmt = select(c.day, c.program, c.partner, c.metric, c.value).where(c.day >= start, c.day <= end)
+    return {(d, p, pa, m): v for d, p, pa, m, v in (await session.execute(stmt)).all()}
+
+
+async def distinct_subjects(session: AsyncSession, start: date, end: date) -> dict[tuple[date, str, str], int]:
+    c = subject_days.c
     stmt = (
-        select(daily_counts)
-        .where(daily_counts.c.day >= start, daily_counts.c.day <= end)
-        .order_by(daily_counts.c.day, daily_counts.c.program, daily_counts.c.metric)
+        select(c.day, c.program, c.partner, func.count())
+        .where(c.day >= start, c.day <= end)
+        .group_by(c.day, c.program, c.partner)
     )
+    return {(d, p, pa): n for d, p, pa, n in (await session.execute(stmt)).all()}
+
+
+async def owners(session: AsyncSession, start: date, end: date) -> list[Any]:
+    c = owner_counts.c
+    stmt = (
+        select(c.data_owner, c.metric, func.sum(c.value).label("value"))
+        .where(c.day >= start, c.day <= end)
+        .group_by(c.data_owner, c.metric)
+        .order_by(c.data_owner, c.metric)
+    )
+    return list((await session.execute(stmt)).all())
+
+
+async def insert_bulletin(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(bulletins.insert().values(**row))
+
+
+async def get_bulletin(session: AsyncSession, bulletin_id: uuid.UUID, *, for_update: bool = False) -> Any:
+    stmt = select(bulletins).where(bulletins.c.id == bulletin_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).mappings().first()
+
+
+async def list_bulletins(session: AsyncSession, status: str | None, limit: int, offset: int) -> list[Any]:
+    stmt = select(bulletins).order_by(bulletins.c.created_at.desc(), bulletins.c.id).limit(limit).offset(offset)
+    if status:
+        stmt = stmt.where(bulletins.c.status == status)
     return list((await session.execute(stmt)).mappings().all())
+
+
+async def update_bulletin(session: AsyncSession, bulletin_id: uuid.UUID, **values: Any) -> None:
+    await session.execute(
+        update(bulletins).where(bulletins.c.id == bulletin_id).values(**values, updated_at=func.now())
+    )
+
+
+async def delete_bulletin(session: AsyncSession, bulletin_id: uuid.UUID) -> None:
+    await session.execute(delete(bulletins).where(bulletins.c.id == bulletin_id))

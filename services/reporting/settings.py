@@ -2,9 +2,24 @@
 
 from typing import ClassVar
 
+from pydantic import Field, model_validator
+
 from shared.settings import ServiceSettings
+
+DEV_DIGEST_KEY = "dev-reporting-digest-key-change-me"
 
 
 class Settings(ServiceSettings):
     service_name: ClassVar[str] = "reporting"
     default_port: ClassVar[int] = 8105
+
+    # Counts below this, when broken down by program or partner, are shown as suppressed.
+    suppression_threshold: int = Field(5, ge=1)
+    # Keys the digest that counts distinct subjects; rotate it and old digests stop linking.
+    subject_digest_key: str = DEV_DIGEST_KEY
+
+    @model_validator(mode="after")
+    def _refuse_dev_key(self) -> "Settings":
+        if self.environment == "production" and self.subject_digest_key == DEV_DIGEST_KEY:
+            raise ValueError("TRACS_REPORTING_SUBJECT_DIGEST_KEY must be set outside development")
+        return self

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -19,13 +21,14 @@ from tracs.stack import DEFAULT_PORTS, Stack
 TEST_PARTITIONS = 3
 
 
-@pytest.fixture(scope="session")
-def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+@contextlib.contextmanager
+def running_stack(infra: Infra, var: Path) -> Iterator[Stack]:
+    """Six processes with their own topic prefix and databases on the shared servers."""
     ns = f"e{uuid.uuid4().hex[:8]}"
     settings = TracsSettings(kafka_bootstrap=infra.kafka_bootstrap, topic_partitions=TEST_PARTITIONS)
     asyncio.run(ensure_topics(settings, [f"{ns}.{t}" for t in topics.all_with_dlq()]))
     stack = Stack(
-        var=tmp_path_factory.mktemp("stack"),
+        var=var,
         database_url=infra.database_url,
         kafka_bootstrap=infra.kafka_bootstrap,
         ports={name: free_port() for name in DEFAULT_PORTS},
@@ -49,6 +52,13 @@ def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
         yield stack
     finally:
         stack.stop_all()
+
+
+@pytest.fixture(scope="session")
+def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The stack most end-to-end tests share; they isolate themselves by their own data."""
+    with running_stack(infra, tmp_path_factory.mktemp("stack")) as s:
+        yield s
 
 
 @pytest.fixture

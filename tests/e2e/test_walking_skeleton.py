@@ -123,7 +123,7 @@ async def test_openapi_merges_service_routes_and_asyncapi_lists_contracts(stack:
             "/api/v1/intake/batches/{batch_id}/confirm",
             "/api/v1/encounters/{encounter_id}",
             "/api/v1/subjects/{subject_id}",
-            "/api/v1/reports/daily",
+            "/api/v1/reports/dosr",
         ):
             assert path in paths, path
         channels = (await client.get("/asyncapi.json")).json()["channels"]

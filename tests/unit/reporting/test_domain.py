@@ -1,17 +1,42 @@
-"""Reporting turns events into counters and nothing else."""
+"""Reporting turns events into counters only, suppresses small cells, and walks bulletins through their steps."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
 
+import pytest
+
 from services.reporting import domain
+from shared.errors import Conflict
 from shared.events import wrap
 from shared.events.cases import EncounterAttached
 from shared.events.intake import BatchImported
 
+KEY = b"k" * 32
+DAY = date(2026, 3, 2)  # a Monday
+WHEN = datetime(2026, 3, 2, 23, 59, tzinfo=UTC)
 
-def test_a_confirmed_batch_and_attached_encounters_become_day_program_counters() -> None:
+
+def _attached(
+    program: str = "PCSC", partner: str | None = "GRC", subject: uuid.UUID | None = None, owner: str | None = "DOS"
+) -> EncounterAttached:
+    return EncounterAttached(
+        encounter_id=uuid.uuid4(),
+        subject_id=subject or uuid.uuid4(),
+        batch_id=uuid.uuid4(),
+        program=program,
+        upload_kind="partner-query",
+        partner_country=partner,
+        data_owner=owner,
+    )
+
+
+def _facts(event: object) -> domain.Facts:
+    return domain.facts(wrap(event, producer="t", correlation_id="c", occurred_at=WHEN), event, digest_key=KEY)
+
+
+def test_events_become_counters_keyed_by_codes_only() -> None:
     batch = BatchImported(
         batch_id=uuid.uuid4(),
         program="PCSC",
@@ -21,29 +46,58 @@ def test_a_confirmed_batch_and_attached_encounters_become_day_program_counters()
         rows_imported=7,
         rows_invalid=2,
         rows_no_match=1,
-        confirmed_at=datetime(2026, 3, 1, tzinfo=UTC),
+        confirmed_at=WHEN,
     )
-    attached = EncounterAttached(
-        encounter_id=uuid.uuid4(),
-        subject_id=uuid.uuid4(),
-        batch_id=batch.batch_id,
-        program="PCSC",
-        upload_kind="partner-query",
-    )
-    when = datetime(2026, 3, 1, 23, 59, tzinfo=UTC)
-    items = [
-        *domain.increments(wrap(batch, producer="intake", correlation_id="c", occurred_at=when), batch),
-        *[
-            i
-            for _ in range(3)
-            for i in domain.increments(wrap(attached, producer="cases", correlation_id="c", occurred_at=when), attached)
-        ],
+    subject = uuid.uuid4()
+    facts = [
+        _facts(batch),
+        _facts(_attached(subject=subject)),
+        _facts(_attached(subject=subject)),
+        _facts(_attached("KST", "GBR", owner=None)),
     ]
-    day = date(2026, 3, 1)
-    assert domain.merge(items) == {
-        (day, "PCSC", "batches_confirmed"): 1,
-        (day, "PCSC", "rows_imported"): 7,
-        (day, "PCSC", "rows_invalid"): 2,
-        (day, "PCSC", "no_matches"): 1,
-        (day, "PCSC", "encounters_attached"): 3,
+    counters = domain.merge([c for f in facts for c in f.counters])
+    assert counters[(DAY, "PCSC", "-", "transactions")] == 10
+    assert counters[(DAY, "PCSC", "-", "no_matches")] == 1
+    assert counters[(DAY, "PCSC", "GRC", "matches")] == 2
+    assert counters[(DAY, "KST", "GBR", "kst_matches")] == 1
+    digests = {s.digest for f in facts for s in f.subjects}
+    assert len(digests) == 2 and all(len(d) == 16 for d in digests)
+    assert str(subject).encode() not in b"".join(digests)
+    assert [o.data_owner for f in facts for o in f.owners] == ["DOS", "DOS", "UNKNOWN"]
+
+
+def test_small_broken_down_counts_are_suppressed_but_totals_are_not() -> None:
+    counters = {
+        (DAY, "PCSC", "GRC", "matches"): 3,
+        (DAY, "PCSC", "-", "no_matches"): 7,
+        (DAY, "PCSC", "-", "transactions"): 10,
+        (DAY, "M5", "AUS", "matches"): 12,
+        (DAY, "M5", "-", "no_matches"): 0,
+        (DAY, "M5", "-", "transactions"): 12,
     }
+    subjects = {(DAY, "PCSC", "GRC"): 3, (DAY, "M5", "AUS"): 9}
+    tables = domain.dosr_rows(counters, subjects, threshold=5)
+    pcsc, m5 = (next(r for r in tables["daily"] if r["program"] == p) for p in ("PCSC", "M5"))
+    assert pcsc["matches"] == "suppressed" and pcsc["subjects_processed"] == "suppressed"
+    assert pcsc["match_rate"] == "suppressed" and pcsc["no_matches"] == 7 and pcsc["transactions"] == 10
+    assert m5["matches"] == 12 and m5["no_matches"] == 0 and m5["match_rate"] == 1.0
+    assert tables["by_partner"][0]["partner"] in {"AUS", "GRC"}
+    assert tables["weekly"][0]["week"] == "2026-W10"
+    (totals,) = tables["totals"]
+    assert totals["matches"] == 15 and totals["subjects_processed"] == 12 and totals["match_rate"] == round(15 / 22, 4)
+
+
+def test_zero_is_not_suppressed() -> None:
+    assert domain.suppress(0, 5) == 0 and domain.suppress(4, 5) == "suppressed" and domain.suppress(5, 5) == 5
+
+
+def test_bulletins_go_draft_sent_approved_and_nothing_else() -> None:
+    assert domain.bulletin_transition("send", "draft") == (domain.BulletinStatus.SENT, "sent_at")
+    assert domain.bulletin_transition("approve", "sent") == (domain.BulletinStatus.APPROVED, "approved_at")
+    with pytest.raises(Conflict, match="only from sent"):
+        domain.bulletin_transition("approve", "draft")
+    with pytest.raises(Conflict):
+        domain.bulletin_transition("send", "approved")
+    domain.check_editable("draft")
+    with pytest.raises(Conflict, match="only draft"):
+        domain.check_editable("sent")
