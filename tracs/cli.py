@@ -21,6 +21,8 @@ from tracs.stack import DEFAULT_PORTS, SERVICES, Stack
 app = typer.Typer(help="TRACS operations: run the stack, manage topics, migrate, replay.", no_args_is_help=True)
 topics_app = typer.Typer(help="Kafka topics: create with final partition counts, describe.")
 app.add_typer(topics_app, name="topics")
+users_app = typer.Typer(help="Logins kept by the gateway (development store; OIDC comes later).")
+app.add_typer(users_app, name="users")
 
 ALL_PROCESSES = (*SERVICES, "gateway")
 VAR = Path(os.environ.get("TRACS_VAR_DIR", "var")).resolve()
@@ -197,6 +199,45 @@ def topics_describe() -> None:
         typer.echo(f"{name}: {found[name]} partitions" if name in found else f"{name}: MISSING")
     if len(found) < len(names):
         raise typer.Exit(1)
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    role: Annotated[list[str], typer.Option(help="analyst, supervisor, auditor or admin (repeatable)")],
+    program: Annotated[list[str] | None, typer.Option(help="UK-VISA, M5, PCSC, KST, REDRESS, REPORTING")] = None,
+    password: Annotated[
+        str, typer.Option(envvar="TRACS_NEW_USER_PASSWORD", prompt=True, confirmation_prompt=True, hide_input=True)
+    ] = "",
+) -> None:
+    """Create a login in the gateway's database (creating and migrating that database if needed)."""
+    from services.gateway import db, handlers
+    from services.gateway.settings import Settings
+    from shared import migrations
+    from shared.db import create_engine, ensure_database, session_factory
+    from shared.errors import DomainError
+    from shared.uow import UnitOfWork
+
+    s = Settings()
+
+    async def run() -> None:
+        await ensure_database(s.service_database_url)
+        await asyncio.to_thread(migrations.upgrade, s.service_database_url, Path(db.__file__).with_name("migrations"))
+        engine = create_engine(s.service_database_url, pool_size=1)
+        try:
+            uow = UnitOfWork(session_factory(engine), db.outbox, producer="gateway", actor="tracs-cli")
+            await handlers.create_user(
+                uow=uow, username=username, password=password, roles=set(role), programs=set(program or [])
+            )
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(run())
+    except DomainError as exc:
+        typer.echo(f"refused: {exc.message}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"created {username} ({', '.join(sorted(role))})")
 
 
 @app.command()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared.auth import PROGRAMS, Principal
+from shared.auth import PROGRAMS, ROLES, Principal
+from shared.errors import Invalid
 
 CASE_PROGRAMS = frozenset({"UK-VISA", "M5", "PCSC", "KST"})
 
@@ -39,3 +41,18 @@ def after_failure(account: Account, *, now: datetime, threshold: int, lock_minut
     if failures >= threshold:
         return 0, now + timedelta(minutes=lock_minutes)
     return failures, account.locked_until
+
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def check_new_user(username: str, roles: set[str], programs: set[str], password: str) -> None:
+    """Refuse a login that could not be used or audited properly."""
+    if not re.fullmatch(r"[a-z][a-z0-9._-]{1,63}", username):
+        raise Invalid("a username is 2-64 lowercase letters, digits, dots, dashes or underscores")
+    if not roles or not roles <= ROLES:
+        raise Invalid(f"roles must be one or more of {', '.join(sorted(ROLES))}")
+    if not programs <= PROGRAMS:
+        raise Invalid(f"programs must be among {', '.join(sorted(PROGRAMS))}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")

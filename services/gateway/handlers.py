@@ -9,7 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.gateway import db, domain
 from shared.auth import Principal
-from shared.errors import Unauthorized
+from shared.errors import Conflict, Unauthorized
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
 
@@ -83,3 +83,21 @@ async def seed_dev_users(*, uow: UnitOfWork, password: str) -> None:
                     "programs": sorted(programs),
                 },
             )
+
+
+async def create_user(*, uow: UnitOfWork, username: str, password: str, roles: set[str], programs: set[str]) -> None:
+    """Add a login (operators, from `tracs users create`); an existing name is refused, not overwritten."""
+    domain.check_new_user(username, roles, programs, password)
+    async with uow:
+        if await db.get_user(uow.session, username) is not None:
+            raise Conflict(f"user {username!r} already exists")
+        await db.upsert_user(
+            uow.session,
+            {
+                "username": username,
+                "password_hash": _hasher.hash(password),
+                "roles": sorted(roles),
+                "programs": sorted(programs),
+            },
+        )
+    log.info("user created", user=username, roles=sorted(roles))

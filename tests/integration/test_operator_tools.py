@@ -97,3 +97,51 @@ def test_tracs_up_runs_everything_stops_on_ctrl_c_and_starts_again(tmp_path: Pat
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"{gateway}/healthz")
     assert not (tmp_path / "var" / "run" / "tracs-up.pid").exists()
+
+
+async def test_tracs_users_create_adds_a_login_that_authenticates_and_refuses_bad_input(
+    infra: Infra, namespace: str
+) -> None:
+    from services.gateway import db, handlers
+    from services.gateway.settings import Settings
+    from shared.db import create_engine, drop_database, session_factory
+    from shared.uow import UnitOfWork
+
+    env = _clean_env(
+        TRACS_DATABASE_URL=infra.database_url,
+        TRACS_DATABASE_SUFFIX=f"_{namespace}",
+        TRACS_NEW_USER_PASSWORD="correct horse battery",
+    )
+    cli = [sys.executable, "-m", "tracs.cli", "users", "create"]
+    ok = subprocess.run(
+        [*cli, "maria.k", "--role", "analyst", "--program", "PCSC"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ok.returncode == 0, ok.stderr
+    again = subprocess.run([*cli, "maria.k", "--role", "analyst"], env=env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    bad_role = subprocess.run([*cli, "olaf", "--role", "root"], env=env, capture_output=True, text=True, timeout=60)
+    assert bad_role.returncode == 1 and "roles must be" in bad_role.stderr
+    short = subprocess.run(
+        [*cli, "olaf", "--role", "auditor"],
+        env={**env, "TRACS_NEW_USER_PASSWORD": "short"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert short.returncode == 1 and "at least 12" in short.stderr
+
+    settings = Settings(database_url=infra.database_url, database_suffix=f"_{namespace}")
+    engine = create_engine(settings.service_database_url, pool_size=1)
+    try:
+        uow = UnitOfWork(session_factory(engine), db.outbox, producer="gateway")
+        principal = await handlers.authenticate(
+            uow=uow, username="maria.k", password="correct horse battery", threshold=5, lock_minutes=15
+        )
+        assert principal.roles == frozenset({"analyst"}) and principal.programs == frozenset({"PCSC"})
+    finally:
+        await engine.dispose()
+        await drop_database(settings.service_database_url)
