@@ -31,10 +31,29 @@ NO_MATCH = {"NOMATCH", "NOHIT", "NO", "N"}
 MATCH = {"MATCH", "HIT", "YES", "Y"}
 EXCEL_EPOCH = date(1899, 12, 30)
 VERBATIM_FIELDS = frozenset(
-    {"fin", "eid", "last_name", "first_name", "middle_name", "document_number", "passport_number",
-     "alien_registration_number", "partner_unique_id", "partner_transaction_number", "notes", "di_description",
-     "reason_fingerprinted", "location_fingerprinted", "ous", "data_owner", "document_type", "search_code",
-     "fast_matcher_status", "derogatory_information", "trip_number"}
+    {
+        "fin",
+        "eid",
+        "last_name",
+        "first_name",
+        "middle_name",
+        "document_number",
+        "passport_number",
+        "alien_registration_number",
+        "partner_unique_id",
+        "partner_transaction_number",
+        "notes",
+        "di_description",
+        "reason_fingerprinted",
+        "location_fingerprinted",
+        "ous",
+        "data_owner",
+        "document_type",
+        "search_code",
+        "fast_matcher_status",
+        "derogatory_information",
+        "trip_number",
+    }
 )
 
 

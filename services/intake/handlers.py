@@ -188,8 +188,9 @@ def encounter_payload(row: Any, batch: Any) -> dict[str, Any]:
         "row_number": row["row_number"],
         "program": batch["program"],
         "upload_kind": batch["upload_kind"],
-        "subject_key": subject_key_of(parsed.get("fin"), parsed.get("partner_unique_id"),
-                                      parsed.get("partner_country")),
+        "subject_key": subject_key_of(
+            parsed.get("fin"), parsed.get("partner_unique_id"), parsed.get("partner_country")
+        ),
         "fields": parsed,
         "raw": row["raw"],
         "extra": row["extra"],
