@@ -25,6 +25,16 @@ users_app = typer.Typer(help="Logins kept by the gateway (development store; OID
 app.add_typer(users_app, name="users")
 
 ALL_PROCESSES = (*SERVICES, "gateway")
+DEV_OFFICE_EMAIL = "tracs-office@obim.dhs.example"
+# Seeded partner recipients (UK visa services, M5, PCSC Greece/Italy): one certificate + key each.
+DEV_PARTNERS = {
+    "uk-home-office": "vetting@homeoffice.gov.uk.example",
+    "m5-australia": "biometrics@homeaffairs.gov.au.example",
+    "m5-canada": "biometrics@cbsa-asfc.gc.ca.example",
+    "m5-new-zealand": "biometrics@immigration.govt.nz.example",
+    "pcsc-greece": "pcsc@hellenicpolice.gr.example",
+    "pcsc-italy": "pcsc@interno.it.example",
+}
 VAR = Path(os.environ.get("TRACS_VAR_DIR", "var")).resolve()
 
 
@@ -51,9 +61,12 @@ def up(
     from shared.settings import TracsSettings
     from tracs.infra import Postgres, Tansu, stop_process, wait_for_port
 
+    from tracs.pki import ensure_dev_pki
+
     for sub in ("log", "run", "mail"):
         (VAR / sub).mkdir(parents=True, exist_ok=True)
     _refuse_if_running()
+    ensure_dev_pki(VAR / "pki", DEV_OFFICE_EMAIL, DEV_PARTNERS)
     (VAR / "run" / "tracs-up.pid").write_text(str(os.getpid()))
     external_db = os.environ.get("TRACS_DATABASE_URL")
     external_kafka = os.environ.get("TRACS_KAFKA_BOOTSTRAP")
@@ -106,6 +119,8 @@ def up(
             f"  Logins:    admin, analyst, supervisor, auditor — password '{password}'\n"
             f"  Token:     curl -d 'username=analyst&password={password}' http://127.0.0.1:{gateway_port}/api/v1/auth/token\n"
             f"  Mail sink: smtp://127.0.0.1:{smtp_port} -> {VAR / 'mail'}\n"
+            f"  Dev PKI:   {VAR / 'pki'} (office + one certificate and key per seeded partner; open a message\n"
+            f"             with: openssl cms -decrypt -in MAIL.eml -recip pki/P.crt -inkey pki/P.key)\n"
             f"  Logs:      make logs   (files in {VAR / 'log'})\n"
             "Press Ctrl-C (or run `make stop`) to stop everything.\n"
         )

@@ -97,6 +97,8 @@ def test_tracs_up_runs_everything_stops_on_ctrl_c_and_starts_again(tmp_path: Pat
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"{gateway}/healthz")
     assert not (tmp_path / "var" / "run" / "tracs-up.pid").exists()
+    pki = tmp_path / "var" / "pki"
+    assert (pki / "office.crt").exists() and (pki / "pcsc-greece.key").exists() and (pki / "ca.crt").exists()
 
 
 async def test_tracs_users_create_adds_a_login_that_authenticates_and_refuses_bad_input(

@@ -1,0 +1,76 @@
+"""S/MIME for partner responses: signed by the office, then enveloped (CMS) to the recipient's certificate.
+
+An adapter: the disclosure domain decides what may leave; this module only seals and delivers it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+from dataclasses import dataclass
+
+import aiosmtplib
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs7
+
+from shared.errors import Conflict
+
+
+@dataclass(frozen=True)
+class OfficeIdentity:
+    email: str
+    certificate: x509.Certificate
+    key: rsa.RSAPrivateKey
+
+
+def load_office(cert_pem: bytes, key_pem: bytes, email_address: str) -> OfficeIdentity:
+    key = serialization.load_pem_private_key(key_pem, password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("the office signing key must be RSA")
+    return OfficeIdentity(email_address, x509.load_pem_x509_certificate(cert_pem), key)
+
+
+def check_recipient_certificate(cert_pem: str | None, *, now: dt.datetime) -> x509.Certificate:
+    """A recipient without a usable certificate cannot be sent to: nothing leaves unencrypted."""
+    if not cert_pem:
+        raise Conflict("the recipient has no certificate; nothing can be sent to them")
+    try:
+        cert = x509.load_pem_x509_certificate(cert_pem.encode())
+    except ValueError as exc:
+        raise Conflict("the recipient's certificate cannot be read") from exc
+    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        raise Conflict(
+            f"the recipient's certificate is not valid now (valid {cert.not_valid_before_utc:%Y-%m-%d}"
+            f" to {cert.not_valid_after_utc:%Y-%m-%d})"
+        )
+    return cert
+
+
+def seal(
+    *, body: str, subject: str, office: OfficeIdentity, recipient_email: str, recipient_cert: x509.Certificate
+) -> bytes:
+    """A complete RFC 5322 message: text/plain, S/MIME-signed by the office, enveloped to the recipient."""
+    inner = ("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + body).encode()
+    signed = (
+        pkcs7.PKCS7SignatureBuilder()
+        .set_data(inner)
+        .add_signer(office.certificate, office.key, hashes.SHA256())
+        .sign(serialization.Encoding.SMIME, [pkcs7.PKCS7Options.DetachedSignature])
+    )
+    enveloped = (
+        pkcs7.PKCS7EnvelopeBuilder()
+        .set_data(signed)
+        .add_recipient(recipient_cert)
+        .encrypt(serialization.Encoding.SMIME, [])
+    )
+    headers = (
+        f"From: {office.email}\r\nTo: {recipient_email}\r\nSubject: {subject}\r\n"
+        f"Date: {email.utils.formatdate(usegmt=True)}\r\nMessage-ID: {email.utils.make_msgid(domain='tracs.local')}\r\n"
+    )
+    return headers.encode() + enveloped.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+async def deliver(message: bytes, *, sender: str, recipient: str, host: str, port: int) -> None:
+    await aiosmtplib.send(message, sender=sender, recipients=[recipient], hostname=host, port=port, timeout=30)
