@@ -60,7 +60,6 @@ def up(
     from shared.kafka import ensure_topics
     from shared.settings import TracsSettings
     from tracs.infra import Postgres, Tansu, stop_process, wait_for_port
-
     from tracs.pki import ensure_dev_pki
 
     for sub in ("log", "run", "mail"):
