@@ -1,15 +1,26 @@
-"""Disclosure rules (the agreement filter comes with the disclosure issue): what it must know of an encounter."""
+"""Disclosure rules: what an information-sharing agreement lets leave, and why everything else stays.
+
+Plain Python. `prepare` is the only way a response is built, and `render` reads only what `prepare`
+released, so nothing an agreement does not allow can reach a partner, whatever the analyst edits.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
 from shared.events.cases import EncounterAttached
 
-# Special protected classes are withheld from every disclosure unless an agreement says otherwise.
+# Special protected classes (8 U.S.C. 1367 and others): withheld unless an agreement names the class.
 PROTECTED_CLASSES = frozenset({"T", "U", "VAWA", "ASYLEE", "REFUGEE", "TPS"})
+DI_FIELDS = frozenset({"derogatory_information", "di_description"})
+ANY = "*"
 
 
 def projection_row(event: EncounterAttached) -> dict[str, object]:
-    """The facts a sharing decision needs: owner, program, partner, protection; no names."""
+    """The facts a sharing decision needs from cases' events: owner, program, partner, protection; no names."""
     return {
         "encounter_id": event.encounter_id,
         "subject_id": event.subject_id,
@@ -19,3 +30,184 @@ def projection_row(event: EncounterAttached) -> dict[str, object]:
         "protected_class": event.protected_class,
         "special_protected": event.protected_class in PROTECTED_CLASSES,
     }
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """One version of an ISAA, as data: who may receive what, about whom, for which purposes, until when."""
+
+    agreement_id: uuid.UUID
+    version: int
+    partner_country: str
+    partner_agency: str
+    program: str
+    data_owners: frozenset[str]
+    ous: frozenset[str]  # O/U/S prefixes whose encounters may be shared; "*" for any
+    fields: frozenset[str]
+    di_categories: frozenset[str]
+    protected_classes: frozenset[str]  # empty: never share special-protected-class encounters
+    caveat: str
+    purposes: frozenset[str]
+    valid_from: date
+    valid_to: date | None
+
+    def in_force(self, on: date) -> bool:
+        return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class EncounterView:
+    encounter_id: uuid.UUID
+    data_owner: str | None
+    ous: str | None
+    protected_class: str | None
+    not_sharable: bool
+    di_shared: bool | None
+    values: dict[str, str]  # PIA 2.1 field -> value, present fields only
+
+
+@dataclass(frozen=True)
+class FindingView:
+    finding_id: uuid.UUID
+    kind: str
+    text: str
+    encounter_ids: frozenset[uuid.UUID] = frozenset()  # empty: about the case as a whole
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    case_id: uuid.UUID
+    program: str
+    partner_country: str
+    matched: bool
+    encounters: tuple[EncounterView, ...] = ()
+    findings: tuple[FindingView, ...] = ()
+
+
+@dataclass(frozen=True)
+class Withheld:
+    item: str
+    rule: str
+
+
+@dataclass
+class Draft:
+    """What will leave (released) and, separately, everything withheld with the rule that withheld it."""
+
+    case_id: uuid.UUID
+    agreement_id: uuid.UUID
+    agreement_version: int
+    matched: bool
+    sendable: bool
+    released: dict[uuid.UUID, dict[str, str]] = field(default_factory=dict)
+    findings: list[FindingView] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)
+    withheld: list[Withheld] = field(default_factory=list)
+
+
+def _agreement_refusal(summary: CaseSummary, agreement: Agreement, purpose: str, on: date) -> str | None:
+    if on < agreement.valid_from:
+        return "agreement not yet in force"
+    if agreement.valid_to is not None and on > agreement.valid_to:
+        return "agreement expired"
+    if agreement.program != summary.program or agreement.partner_country != summary.partner_country:
+        return "agreement does not cover this partner and program"
+    if purpose not in agreement.purposes:
+        return "purpose not allowed by the agreement"
+    return None
+
+
+def _encounter_refusal(e: EncounterView, agreement: Agreement) -> str | None:
+    if e.not_sharable:
+        return "non-sharable flag"
+    if e.protected_class and e.protected_class not in agreement.protected_classes:
+        return "special protected class"
+    if (e.data_owner or "") not in agreement.data_owners:
+        return "data owner not covered"
+    if ANY not in agreement.ous and not any((e.ous or "").startswith(p) for p in agreement.ous):
+        return "O/U/S not covered"
+    return None
+
+
+def _field_refusal(e: EncounterView, name: str, agreement: Agreement) -> str | None:
+    if name not in agreement.fields:
+        return "field not allowed"
+    if name in DI_FIELDS:
+        category = e.values.get("derogatory_information", "")
+        if e.di_shared is not True or category not in agreement.di_categories:
+            return "derogatory information not sharable"
+    return None
+
+
+def prepare(summary: CaseSummary, agreement: Agreement, *, purpose: str, on: date) -> Draft:
+    """Apply the agreement to a case summary; every item ends up released or withheld, never both."""
+    draft = Draft(summary.case_id, agreement.agreement_id, agreement.version, summary.matched, sendable=True)
+    refusal = _agreement_refusal(summary, agreement, purpose, on)
+    if refusal is not None:
+        draft.sendable = False
+        draft.withheld += [Withheld(f"encounter {e.encounter_id}", refusal) for e in summary.encounters]
+        draft.withheld += [Withheld(f"finding {f.finding_id}", refusal) for f in summary.findings]
+        return draft
+    for e in summary.encounters:
+        rule = _encounter_refusal(e, agreement)
+        if rule is not None:
+            draft.withheld.append(Withheld(f"encounter {e.encounter_id}", rule))
+            continue
+        released: dict[str, str] = {}
+        for name, value in sorted(e.values.items()):
+            field_rule = _field_refusal(e, name, agreement)
+            if field_rule is None:
+                released[name] = value
+            else:
+                draft.withheld.append(Withheld(f"encounter {e.encounter_id} field {name}", field_rule))
+        draft.released[e.encounter_id] = released
+        if e.protected_class and agreement.caveat and agreement.caveat not in draft.caveats:
+            draft.caveats.append(agreement.caveat)
+    for f in summary.findings:
+        if f.encounter_ids - set(draft.released):
+            draft.withheld.append(Withheld(f"finding {f.finding_id}", "refers to a withheld encounter"))
+        elif "findings" not in agreement.fields:
+            draft.withheld.append(Withheld(f"finding {f.finding_id}", "field not allowed"))
+        else:
+            draft.findings.append(f)
+    return draft
+
+
+def render(draft: Draft, *, case_reference: str, note: str = "") -> str:
+    """The email body: only what `prepare` released, plus the analyst's covering note."""
+    lines = [f"Response to {case_reference}", f"Result: {'MATCH' if draft.matched else 'NO MATCH'}", ""]
+    for n, (_, values) in enumerate(draft.released.items(), start=1):
+        lines.append(f"Encounter {n}:")
+        lines += [f"  {name}: {value}" for name, value in values.items()]
+    for f in draft.findings:
+        lines.append(f"Finding ({f.kind}): {f.text}")
+    for caveat in draft.caveats:
+        lines += ["", f"CAVEAT: {caveat}"]
+    if note:
+        lines += ["", note]
+    return "\n".join(lines) + "\n"
+
+
+def digest(body: str) -> str:
+    """What the accounting of disclosures keeps of the content: its SHA-256, not the content."""
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def leaks(body: str, summary: CaseSummary, draft: Draft) -> list[str]:
+    """Withheld items whose values appear in an outgoing body (through an analyst's note, say).
+
+    A value that is also released legitimately (the same country code, say) is not a leak.
+    """
+    released = {v for values in draft.released.values() for v in values.values()}
+    withheld_items = {w.item for w in draft.withheld}
+    found: set[str] = set()
+    for e in summary.encounters:
+        whole = f"encounter {e.encounter_id}" in withheld_items
+        for name, value in e.values.items():
+            item = f"encounter {e.encounter_id} field {name}"
+            if (whole or item in withheld_items) and len(value) >= 3 and value not in released and value in body:
+                found.add(item if not whole else f"encounter {e.encounter_id}")
+    for f in summary.findings:
+        if f"finding {f.finding_id}" in withheld_items and len(f.text) >= 3 and f.text in body:
+            found.add(f"finding {f.finding_id}")
+    return sorted(found)
