@@ -1,11 +1,26 @@
-"""Disclosure's own tables: for now its projection of encounters from cases events."""
+"""Disclosure's own tables: agreements (append-only versions), recipients, and its projection of encounters."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from sqlalchemy import Boolean, Column, DateTime, Table, Text, Uuid, func, select
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    Uuid,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +41,67 @@ encounter_projection = Table(
     Column("projected_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("current_version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("created_by", Text, nullable=False),
+)
+
+# Every change is a new row; a disclosure records the exact version it was made under.
+agreement_versions = Table(
+    "agreement_versions",
+    metadata,
+    Column("agreement_id", Uuid, ForeignKey("agreements.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("partner_country", Text, nullable=False),
+    Column("partner_agency", Text, nullable=False),
+    Column("program", Text, nullable=False),
+    Column("data_owners", ARRAY(Text), nullable=False),
+    Column("ous", ARRAY(Text), nullable=False),
+    Column("fields", ARRAY(Text), nullable=False),
+    Column("di_categories", ARRAY(Text), nullable=False),
+    Column("protected_classes", ARRAY(Text), nullable=False),
+    Column("caveat", Text, nullable=False),
+    Column("purposes", ARRAY(Text), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date),
+    Column("change_note", Text, nullable=False),
+    Column("changed_by", Text, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("agreement_id", "version"),
+)
+
+recipients = Table(
+    "recipients",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("agreement_id", Uuid, ForeignKey("agreements.id"), nullable=False, index=True),
+    Column("person", Text, nullable=False),
+    Column("email", Text, nullable=False),
+    Column("certificate_pem", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("created_by", Text, nullable=False),
+)
+
+VERSION_FIELDS = (
+    "partner_country",
+    "partner_agency",
+    "program",
+    "data_owners",
+    "ous",
+    "fields",
+    "di_categories",
+    "protected_classes",
+    "caveat",
+    "purposes",
+    "valid_from",
+    "valid_to",
+)
+
 
 async def project(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
@@ -38,4 +114,58 @@ async def subject_encounters(session: AsyncSession, subject_id: uuid.UUID) -> li
         .where(encounter_projection.c.subject_id == subject_id)
         .order_by(encounter_projection.c.projected_at, encounter_projection.c.encounter_id)
     )
+    return list((await session.execute(stmt)).mappings().all())
+
+
+async def agreement_by_name(session: AsyncSession, name: str) -> Any:
+    return (await session.execute(select(agreements).where(agreements.c.name == name))).mappings().first()
+
+
+async def insert_agreement(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(agreements.insert().values(**row))
+
+
+async def insert_version(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(agreement_versions.insert().values(**row))
+
+
+async def lock_agreement(session: AsyncSession, agreement_id: uuid.UUID) -> Any:
+    stmt = select(agreements).where(agreements.c.id == agreement_id).with_for_update()
+    return (await session.execute(stmt)).mappings().first()
+
+
+async def set_current_version(session: AsyncSession, agreement_id: uuid.UUID, version: int) -> None:
+    await session.execute(update(agreements).where(agreements.c.id == agreement_id).values(current_version=version))
+
+
+def _current() -> Any:
+    a, v = agreements, agreement_versions
+    return select(a.c.id, a.c.name, a.c.created_at, a.c.created_by, v).join(
+        v, (v.c.agreement_id == a.c.id) & (v.c.version == a.c.current_version)
+    )
+
+
+async def current_agreements(session: AsyncSession) -> list[Any]:
+    return list((await session.execute(_current().order_by(agreements.c.name))).mappings().all())
+
+
+async def current_agreement(session: AsyncSession, agreement_id: uuid.UUID) -> Any:
+    return (await session.execute(_current().where(agreements.c.id == agreement_id))).mappings().first()
+
+
+async def versions(session: AsyncSession, agreement_id: uuid.UUID) -> list[Any]:
+    stmt = (
+        select(agreement_versions)
+        .where(agreement_versions.c.agreement_id == agreement_id)
+        .order_by(agreement_versions.c.version)
+    )
+    return list((await session.execute(stmt)).mappings().all())
+
+
+async def insert_recipient(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(recipients.insert().values(**row))
+
+
+async def agreement_recipients(session: AsyncSession, agreement_id: uuid.UUID) -> list[Any]:
+    stmt = select(recipients).where(recipients.c.agreement_id == agreement_id).order_by(recipients.c.created_at)
     return list((await session.execute(stmt)).mappings().all())

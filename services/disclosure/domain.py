@@ -211,3 +211,55 @@ def leaks(body: str, summary: CaseSummary, draft: Draft) -> list[str]:
         if f"finding {f.finding_id}" in withheld_items and len(f.text) >= 3 and f.text in body:
             found.add(f"finding {f.finding_id}")
     return sorted(found)
+
+
+PROGRAMS = frozenset({"UK-VISA", "M5", "PCSC", "KST"})
+
+
+def shareable_fields() -> frozenset[str]:
+    """Every PIA 2.1 field an agreement may name, plus the analyst's findings."""
+    from shared.events.intake import EncounterFields
+
+    return frozenset(EncounterFields.model_fields) | {"findings"}
+
+
+def check_terms(terms: dict[str, object]) -> None:
+    """Refuse an agreement version that could not be applied as written."""
+    from shared.errors import Invalid
+
+    country = str(terms["partner_country"])
+    if len(country) != 3 or not country.isalpha() or not country.isupper():
+        raise Invalid("partner_country is an ISO 3166 alpha-3 code such as GBR")
+    if terms["program"] not in PROGRAMS:
+        raise Invalid(f"program must be one of {', '.join(sorted(PROGRAMS))}")
+    unknown = set(terms["fields"]) - shareable_fields()  # type: ignore[arg-type]
+    if unknown:
+        raise Invalid(f"unknown fields: {', '.join(sorted(unknown))}")
+    classes = set(terms["protected_classes"]) - PROTECTED_CLASSES  # type: ignore[arg-type]
+    if classes:
+        raise Invalid(f"unknown protected classes: {', '.join(sorted(classes))}")
+    if terms["protected_classes"] and not str(terms["caveat"]).strip():
+        raise Invalid("an agreement that shares protected classes must carry their caveat language")
+    if not terms["purposes"]:
+        raise Invalid("an agreement names at least one purpose")
+    if terms["valid_to"] is not None and terms["valid_to"] < terms["valid_from"]:  # type: ignore[operator]
+        raise Invalid("valid_to is before valid_from")
+
+
+def agreement_from_row(row: dict[str, object]) -> Agreement:
+    return Agreement(
+        agreement_id=row["agreement_id"],  # type: ignore[arg-type]
+        version=row["version"],  # type: ignore[arg-type]
+        partner_country=row["partner_country"],  # type: ignore[arg-type]
+        partner_agency=row["partner_agency"],  # type: ignore[arg-type]
+        program=row["program"],  # type: ignore[arg-type]
+        data_owners=frozenset(row["data_owners"]),  # type: ignore[arg-type]
+        ous=frozenset(row["ous"]),  # type: ignore[arg-type]
+        fields=frozenset(row["fields"]),  # type: ignore[arg-type]
+        di_categories=frozenset(row["di_categories"]),  # type: ignore[arg-type]
+        protected_classes=frozenset(row["protected_classes"]),  # type: ignore[arg-type]
+        caveat=row["caveat"],  # type: ignore[arg-type]
+        purposes=frozenset(row["purposes"]),  # type: ignore[arg-type]
+        valid_from=row["valid_from"],  # type: ignore[arg-type]
+        valid_to=row["valid_to"],  # type: ignore[arg-type]
+    )
