@@ -1,13 +1,13 @@
-"""Redress HTTP API (the skeleton: what redress knows of a subject)."""
+"""Redress HTTP API: DHS TRIP and other redress requests from receipt to closure."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 
 from services.redress import handlers
 from shared.runtime import RuntimeDep
@@ -16,13 +16,232 @@ from shared.web import CurrentPrincipal
 router = APIRouter(prefix="/api/v1/redress", tags=["redress"])
 
 
-class ProjectedSubject(BaseModel):
-    subject_id: uuid.UUID
-    encounter_count: int
-    programs: list[str]
-    updated_at: datetime
+def _today(as_of: date | None) -> date:
+    return as_of or datetime.now(UTC).date()
 
 
-@router.get("/subjects/{subject_id}", response_model=ProjectedSubject)
-async def get_subject(subject_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await handlers.get_subject(uow=rt.uow(actor=principal.username), subject_id=subject_id)
+class Requester(BaseModel):
+    last_name: str = Field(min_length=1, max_length=200)
+    first_name: str = Field("", max_length=200)
+    dob: str | None = Field(None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
+    nationality: str | None = Field(None, max_length=3)
+    document_number: str | None = Field(None, max_length=64)
+    fin: str | None = Field(None, max_length=64)
+    contact: str = Field("", max_length=500)
+
+
+class RedressIn(BaseModel):
+    source: Literal["TRIP", "non-TRIP"]
+    trip_number: str | None = None
+    channel: str | None = Field(None, description="non-TRIP only: mail, email, fax or agency-referral")
+    sent_on: date
+    received_on: date
+    requester: Requester
+    submitting_agency: str = Field(min_length=1, max_length=300)
+    contested_information: str = Field(min_length=1, max_length=5000)
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+class RedressOut(BaseModel):
+    id: uuid.UUID
+    source: str
+    trip_number: str | None
+    channel: str | None
+    sent_on: date
+    received_on: date
+    due_on: date
+    overdue: bool
+    requester: dict[str, Any]
+    submitting_agency: str
+    contested_information: str
+    reason: str
+    status: str
+    reviewers: list[str]
+    determination: str | None
+    response: dict[str, Any] | None
+    first_action_at: datetime | None
+    review_started_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    reopened_at: datetime | None
+    created_at: datetime
+    created_by: str
+
+
+class RedressDetail(RedressOut):
+    timeline: list[dict[str, Any]]
+    linked_records: list[dict[str, Any]]
+    findings: list[dict[str, Any]]
+    corrections: list[dict[str, Any]]
+
+
+class StatusIn(BaseModel):
+    action: Literal["start-review", "resolve", "close", "reopen"]
+    determination: Literal["corrected", "no-change-warranted", "referred"] | None = None
+    reason: str | None = Field(None, max_length=2000)
+
+
+class ResponseIn(BaseModel):
+    kind: Literal["trip-findings", "individual", "agency"]
+    channel: Literal["mail", "email", "fax"] | None = None
+    sent_on: date
+    note: str = Field("", max_length=5000)
+
+
+class CorrectionIn(BaseModel):
+    encounter_id: uuid.UUID
+    field: str
+    problem: str = Field(min_length=1, max_length=2000)
+    proposed: str = Field(min_length=1, max_length=500)
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["accepted", "declined"]
+
+
+class ReviewerIn(BaseModel):
+    reviewer: str = Field(min_length=1, max_length=200, description="OBIM reviewer")
+
+
+class LinkIn(BaseModel):
+    encounter_id: uuid.UUID
+    note: str = Field("", max_length=2000)
+
+
+class FindingIn(BaseModel):
+    text: str = Field(min_length=1, max_length=10000)
+
+
+async def _detail(rt: RuntimeDep, principal: CurrentPrincipal, redress_id: uuid.UUID) -> dict[str, Any]:
+    return await handlers.detail(uow=rt.uow(actor=principal.username), redress_id=redress_id, today=_today(None))
+
+
+@router.post("", status_code=201, response_model=RedressDetail)
+async def create(body: RedressIn, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    s = rt.settings
+    sla = s.sla_days_trip if body.source == "TRIP" else s.sla_days_other
+    data = body.model_dump()
+    redress_id = await handlers.create_request(
+        uow=rt.uow(actor=principal.username), data=data, sla_days=sla, today=_today(None)
+    )
+    return await _detail(rt, principal, redress_id)
+
+
+@router.get("", response_model=list[RedressOut])
+async def listing(
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    status: Literal["received", "under-review", "resolved", "closed"] | None = None,
+    overdue: bool = False,
+    as_of: Annotated[date | None, Query(description="judge overdue as of this day (default today)")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    return await handlers.listing(
+        uow=rt.uow(actor=principal.username),
+        status=status,
+        overdue=overdue,
+        today=_today(as_of),
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/{redress_id}", response_model=RedressDetail)
+async def get(redress_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await _detail(rt, principal, redress_id)
+
+
+@router.post("/{redress_id}/reviewers", response_model=RedressDetail)
+async def assign(redress_id: uuid.UUID, body: ReviewerIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
+    await handlers.assign_reviewer(
+        uow=rt.uow(actor=principal.username), redress_id=redress_id, reviewer=body.reviewer.strip()
+    )
+    return await _detail(rt, principal, redress_id)
+
+
+@router.get("/{redress_id}/candidates")
+async def candidates(
+    redress_id: uuid.UUID,
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    name: str | None = None,
+    dob: str | None = None,
+    document: str | None = None,
+    fin: str | None = None,
+) -> list[dict[str, Any]]:
+    """Imported records that may be about the requester."""
+    return await handlers.candidates(
+        uow=rt.uow(actor=principal.username), redress_id=redress_id, name=name, dob=dob, document=document, fin=fin
+    )
+
+
+@router.post("/{redress_id}/links", response_model=RedressDetail)
+async def link(redress_id: uuid.UUID, body: dict[str, str], rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
+    from shared.errors import Invalid
+
+    try:
+        encounter_id = uuid.UUID(body.get("encounter_id", ""))
+    except ValueError as exc:
+        raise Invalid("encounter_id must be the id of an imported record") from exc
+    await handlers.link_record(
+        uow=rt.uow(actor=principal.username),
+        redress_id=redress_id,
+        encounter_id=encounter_id,
+        note=body.get("note", ""),
+    )
+    return await _detail(rt, principal, redress_id)
+
+
+@router.post("/{redress_id}/findings", response_model=RedressDetail)
+async def finding(redress_id: uuid.UUID, body: FindingIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
+    await handlers.record_finding(uow=rt.uow(actor=principal.username), redress_id=redress_id, text=body.text)
+    return await _detail(rt, principal, redress_id)
+
+
+@router.post("/{redress_id}/corrections", status_code=201, response_model=RedressDetail)
+async def correction(redress_id: uuid.UUID, body: CorrectionIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
+    await handlers.propose_correction(
+        uow=rt.uow(actor=principal.username),
+        redress_id=redress_id,
+        encounter_id=body.encounter_id,
+        field=body.field,
+        problem=body.problem,
+        proposed=body.proposed,
+    )
+    return await _detail(rt, principal, redress_id)
+
+
+@router.post("/{redress_id}/corrections/{correction_id}/decision", response_model=RedressDetail)
+async def decision(
+    redress_id: uuid.UUID, correction_id: uuid.UUID, body: DecisionIn, rt: RuntimeDep, principal: CurrentPrincipal
+) -> Any:
+    await handlers.decide_correction(
+        uow=rt.uow(actor=principal.username), redress_id=redress_id, correction_id=correction_id, decision=body.decision
+    )
+    return await _detail(rt, principal, redress_id)
+
+
+@router.post("/{redress_id}/status", response_model=RedressDetail)
+async def status(redress_id: uuid.UUID, body: StatusIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
+    await handlers.change_status(
+        uow=rt.uow(actor=principal.username),
+        redress_id=redress_id,
+        action=body.action,
+        determination=body.determination,
+        reason=body.reason,
+    )
+    return await _detail(rt, principal, redress_id)
+
+
+@router.post("/{redress_id}/response", response_model=RedressDetail)
+async def response(redress_id: uuid.UUID, body: ResponseIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
+    await handlers.record_response(
+        uow=rt.uow(actor=principal.username),
+        redress_id=redress_id,
+        kind=body.kind,
+        channel=body.channel,
+        sent_on=body.sent_on,
+        note=body.note,
+    )
+    return await _detail(rt, principal, redress_id)

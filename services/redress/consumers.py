@@ -1,4 +1,4 @@
-"""Redress keeps its own read model of the subjects cases holds."""
+"""Redress indexes imported records so a requester can be found in them."""
 
 from services.redress import handlers
 from shared.events import topics
@@ -6,9 +6,9 @@ from shared.runtime import Subscription
 
 SUBSCRIPTIONS = (
     Subscription(
-        name="cases",
-        topics=(topics.CASES,),
-        handler=handlers.project_subjects,
-        description="EncounterAttached -> subject projection (encounter count, programs)",
+        name="records",
+        topics=(topics.INTAKE_ENCOUNTER,),
+        handler=handlers.index_encounters,
+        description="EncounterImported -> person index (folded names, DOB, documents, FIN)",
     ),
 )

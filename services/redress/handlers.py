@@ -1,32 +1,304 @@
-"""Redress use cases: keep the subject projection; read it."""
+"""Redress use cases: receive a request, work it, propose corrections, resolve, respond, close, reopen."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from services.redress import db, domain
-from shared.errors import NotFound
-from shared.events.cases import EncounterAttached
+from shared.errors import Conflict, NotFound
+from shared.events.intake import EncounterImported
+from shared.events.redress import CorrectionAccepted, RedressStatusChanged
 from shared.inbox import Delivered
 from shared.uow import UnitOfWork
 
 
-async def project_subjects(uow: UnitOfWork, delivered: list[Delivered]) -> None:
-    """Count each subject's encounters and programs, one upsert per batch."""
-    counts: dict[uuid.UUID, tuple[int, set[str]]] = {}
+async def index_encounters(uow: UnitOfWork, delivered: list[Delivered]) -> None:
+    """Keep a searchable index of imported records (names folded, DOB, documents, FIN)."""
+    rows = []
     for d in delivered:
-        if isinstance(d.event, EncounterAttached):
-            update = domain.subject_update(d.event)
-            n, programs = counts.get(d.event.subject_id, (0, set()))
-            counts[d.event.subject_id] = (n + 1, programs | {str(update["program"])})
+        if not isinstance(d.event, EncounterImported):
+            continue
+        f = d.event.fields
+        names = [f.last_name, f.first_name, f.middle_name, *f.aliases]
+        rows.append(
+            {
+                "encounter_id": d.event.encounter_id,
+                "subject_key": d.event.subject_key,
+                "fin": f.fin,
+                "name_search": " ".join(domain.search_form(n) for n in names if n),
+                "dob": f.dob,
+                "documents": [x for x in (f.document_number, f.passport_number, f.alien_registration_number) if x],
+                "program": d.event.program,
+                "data_owner": f.data_owner,
+                "imported_at": d.envelope.occurred_at,
+            }
+        )
     async with uow:
-        await db.add_encounters(uow.session, counts)
+        await db.index_people(uow.session, rows)
 
 
-async def get_subject(*, uow: UnitOfWork, subject_id: uuid.UUID) -> dict[str, Any]:
-    async with uow:
-        row = await db.get_subject(uow.session, subject_id)
+async def create_request(*, uow: UnitOfWork, data: dict[str, Any], sla_days: int, today: date) -> uuid.UUID:
+    """Enter a request; a TRIP number already on file is refused with a pointer to its case."""
+    intake = domain.Intake(
+        data["source"], data.get("trip_number"), data.get("channel"), data["sent_on"], data["received_on"]
+    )
+    domain.check_intake(intake, today=today)
+    redress_id = uuid.uuid4()
+    due = domain.due_on(intake.received_on, sla_days)
+    try:
+        async with uow:
+            if intake.trip_number and (existing := await db.by_trip_number(uow.session, intake.trip_number)):
+                raise Conflict(
+                    f"TRIP number {intake.trip_number} is already redress case {existing}",
+                    existing_redress_id=str(existing),
+                )
+            await db.insert_request(
+                uow.session,
+                {
+                    "id": redress_id,
+                    **data,
+                    "due_on": due,
+                    "status": domain.Status.RECEIVED,
+                    "created_by": uow.actor,
+                    "updated_by": uow.actor,
+                },
+            )
+            await db.add_event(uow.session, redress_id, uow.actor, "received", {"due_on": due.isoformat()})
+            _status_event(uow, redress_id, data["source"], domain.Status.RECEIVED, intake.received_on, due, None)
+    except IntegrityError as exc:
+        raise Conflict(f"TRIP number {intake.trip_number} was entered at the same moment by someone else") from exc
+    return redress_id
+
+
+def _status_event(
+    uow: UnitOfWork,
+    redress_id: uuid.UUID,
+    source: str,
+    status: str,
+    received: date,
+    due: date,
+    determination: str | None,
+) -> None:
+    uow.emit(
+        RedressStatusChanged(
+            redress_id=redress_id,
+            source=source,
+            status=status,
+            received_on=received,
+            due_on=due,
+            determination=determination,
+        )
+    )
+
+
+async def _open(uow: UnitOfWork, redress_id: uuid.UUID, *, working: bool = True) -> Any:
+    row = await db.get_request(uow.session, redress_id, for_update=True)
     if row is None:
-        raise NotFound(f"no subject {subject_id} known to redress")
-    return dict(row)
+        raise NotFound(f"no redress request {redress_id}")
+    if working and row["status"] == domain.Status.CLOSED:
+        raise Conflict("the request is closed; reopen it with a reason first")
+    if working and row["first_action_at"] is None:
+        await db.update_request(uow.session, redress_id, first_action_at=datetime.now(UTC), updated_by=uow.actor)
+    return row
+
+
+async def assign_reviewer(*, uow: UnitOfWork, redress_id: uuid.UUID, reviewer: str) -> None:
+    """OBIM personnel who review the request (PIA: their names are kept)."""
+    async with uow:
+        row = await _open(uow, redress_id)
+        if reviewer not in row["reviewers"]:
+            await db.update_request(
+                uow.session, redress_id, reviewers=[*row["reviewers"], reviewer], updated_by=uow.actor
+            )
+            await db.add_event(uow.session, redress_id, uow.actor, "reviewer-assigned", {"reviewer": reviewer})
+
+
+async def candidates(
+    *,
+    uow: UnitOfWork,
+    redress_id: uuid.UUID,
+    name: str | None,
+    dob: str | None,
+    document: str | None,
+    fin: str | None,
+) -> list[dict[str, Any]]:
+    """Imported records that may be about the requester (by name in any script, DOB, document, FIN)."""
+    async with uow:
+        if await db.get_request(uow.session, redress_id) is None:
+            raise NotFound(f"no redress request {redress_id}")
+        rows = await db.search_people(
+            uow.session, name=domain.search_form(name) or None, dob=dob, document=document, fin=fin, limit=100
+        )
+    return [dict(r) for r in rows]
+
+
+async def link_record(*, uow: UnitOfWork, redress_id: uuid.UUID, encounter_id: uuid.UUID, note: str) -> None:
+    async with uow:
+        await _open(uow, redress_id)
+        if await db.known_encounter(uow.session, encounter_id) is None:
+            raise NotFound(f"no imported record {encounter_id}")
+        if await db.link(
+            uow.session, {"redress_id": redress_id, "encounter_id": encounter_id, "note": note, "linked_by": uow.actor}
+        ):
+            await db.add_event(uow.session, redress_id, uow.actor, "record-linked", {"encounter_id": str(encounter_id)})
+
+
+async def record_finding(*, uow: UnitOfWork, redress_id: uuid.UUID, text: str) -> None:
+    async with uow:
+        await _open(uow, redress_id)
+        await db.insert_finding(
+            uow.session, {"id": uuid.uuid4(), "redress_id": redress_id, "text": text, "recorded_by": uow.actor}
+        )
+        await db.add_event(uow.session, redress_id, uow.actor, "finding-recorded", {})
+
+
+async def propose_correction(
+    *, uow: UnitOfWork, redress_id: uuid.UUID, encounter_id: uuid.UUID, field: str, problem: str, proposed: str
+) -> uuid.UUID:
+    """A discrepancy becomes a recommendation to the record's data owner, pending their decision."""
+    domain.check_correction(field, proposed)
+    correction_id = uuid.uuid4()
+    async with uow:
+        await _open(uow, redress_id)
+        linked = {r["encounter_id"] for r in await db.request_links(uow.session, redress_id)}
+        if encounter_id not in linked:
+            raise Conflict("link the record to this request before proposing a correction to it")
+        record = await db.known_encounter(uow.session, encounter_id)
+        await db.insert_correction(
+            uow.session,
+            {
+                "id": correction_id,
+                "redress_id": redress_id,
+                "encounter_id": encounter_id,
+                "field": field,
+                "problem": problem,
+                "proposed": proposed,
+                "data_owner": record["data_owner"] or "UNKNOWN",
+                "decision": domain.Decision.PENDING,
+                "recorded_by": uow.actor,
+            },
+        )
+        await db.add_event(
+            uow.session,
+            redress_id,
+            uow.actor,
+            "correction-proposed",
+            {"correction_id": str(correction_id), "field": field},
+        )
+    return correction_id
+
+
+async def decide_correction(*, uow: UnitOfWork, redress_id: uuid.UUID, correction_id: uuid.UUID, decision: str) -> None:
+    """The data owner's answer; an accepted correction is published for cases to apply."""
+    async with uow:
+        await _open(uow, redress_id)
+        c = await db.get_correction(uow.session, redress_id, correction_id)
+        if c is None:
+            raise NotFound(f"no correction {correction_id} on this request")
+        domain.check_decision(c["decision"], decision)
+        await db.set_decision(
+            uow.session, correction_id, decision=decision, decided_by=uow.actor, decided_at=datetime.now(UTC)
+        )
+        await db.add_event(
+            uow.session, redress_id, uow.actor, f"correction-{decision}", {"correction_id": str(correction_id)}
+        )
+        if decision == domain.Decision.ACCEPTED:
+            uow.emit(
+                CorrectionAccepted(
+                    redress_id=redress_id,
+                    correction_id=correction_id,
+                    encounter_id=c["encounter_id"],
+                    field=c["field"],
+                    corrected_value=c["proposed"],
+                    data_owner=c["data_owner"],
+                )
+            )
+
+
+async def change_status(
+    *, uow: UnitOfWork, redress_id: uuid.UUID, action: str, determination: str | None, reason: str | None
+) -> None:
+    async with uow:
+        row = await _open(uow, redress_id, working=False)
+        decisions = [c["decision"] for c in await db.request_corrections(uow.session, redress_id)]
+        target = domain.transition(
+            action,
+            row["status"],
+            determination=determination,
+            reason=reason,
+            decisions=decisions,
+            response_recorded=row["response"] is not None,
+        )
+        stamp = domain.TRANSITIONS[action][2]
+        values: dict[str, Any] = {"status": target, stamp: datetime.now(UTC), "updated_by": uow.actor}
+        if action == "resolve":
+            values["determination"] = determination
+        if action == "reopen":
+            values.update(determination=None, response=None, resolved_at=None, closed_at=None)
+        if row["first_action_at"] is None:
+            values["first_action_at"] = values[stamp]
+        await db.update_request(uow.session, redress_id, **values)
+        await db.add_event(
+            uow.session,
+            redress_id,
+            uow.actor,
+            action,
+            {k: v for k, v in (("determination", determination), ("reason", reason)) if v},
+        )
+        _status_event(
+            uow,
+            redress_id,
+            row["source"],
+            target,
+            row["received_on"],
+            row["due_on"],
+            values.get("determination", row["determination"]),
+        )
+
+
+async def record_response(
+    *, uow: UnitOfWork, redress_id: uuid.UUID, kind: str, channel: str | None, sent_on: date, note: str
+) -> None:
+    """Findings submitted to TRIP, or the response to the individual or agency, with its date."""
+    async with uow:
+        row = await _open(uow, redress_id)
+        if row["status"] != domain.Status.RESOLVED:
+            raise Conflict("record the response once the request is resolved")
+        domain.check_response(row["source"], kind, channel)
+        response = {
+            "kind": kind,
+            "channel": channel,
+            "sent_on": sent_on.isoformat(),
+            "note": note,
+            "recorded_by": uow.actor,
+        }
+        await db.update_request(uow.session, redress_id, response=response, updated_by=uow.actor)
+        await db.add_event(uow.session, redress_id, uow.actor, "response-recorded", {"kind": kind})
+
+
+async def detail(*, uow: UnitOfWork, redress_id: uuid.UUID, today: date) -> dict[str, Any]:
+    async with uow:
+        row = await db.get_request(uow.session, redress_id)
+        if row is None:
+            raise NotFound(f"no redress request {redress_id}")
+        out = dict(row)
+        out["timeline"] = [dict(e) for e in await db.events(uow.session, redress_id)]
+        out["linked_records"] = [dict(x) for x in await db.request_links(uow.session, redress_id)]
+        out["findings"] = [dict(x) for x in await db.request_findings(uow.session, redress_id)]
+        out["corrections"] = [dict(x) for x in await db.request_corrections(uow.session, redress_id)]
+    out["overdue"] = domain.is_overdue(row["status"], row["due_on"], today=today)
+    return out
+
+
+async def listing(
+    *, uow: UnitOfWork, status: str | None, overdue: bool, today: date, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    async with uow:
+        rows = await db.list_requests(
+            uow.session, status=status, overdue_on=today if overdue else None, limit=limit, offset=offset
+        )
+    return [{**dict(r), "overdue": domain.is_overdue(r["status"], r["due_on"], today=today)} for r in rows]
