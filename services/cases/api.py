@@ -1,4 +1,4 @@
-"""Cases HTTP API (the skeleton: encounters and subjects; the cases issue adds the workbench)."""
+"""Cases HTTP API: the analyst's workbench (cases, encounters, flags, searches, findings, status)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,22 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel, Field
 
-from services.cases import handlers
+from services.cases import handlers, workbench
 from shared.runtime import RuntimeDep
 from shared.web import CurrentPrincipal
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
+
+
+class FlagOut(BaseModel):
+    flag: str
+    value: dict[str, Any]
+    reason: str
+    set_by: str
+    set_at: datetime
 
 
 class EncounterOut(BaseModel):
@@ -29,6 +37,7 @@ class EncounterOut(BaseModel):
     imported_by: str
     imported_at: datetime
     attached_at: datetime
+    flags: list[FlagOut] = []
 
 
 class EncounterPage(BaseModel):
@@ -46,6 +55,166 @@ class SubjectOut(BaseModel):
     created_at: datetime
     encounter_count: int
     encounters: list[EncounterOut]
+
+
+class CaseOut(BaseModel):
+    id: uuid.UUID
+    subject_id: uuid.UUID
+    program: str
+    upload_kind: str
+    partner_country: str | None
+    partner_unique_id: str | None
+    partner_transaction_number: str | None
+    search_code: str | None
+    status: str
+    assignee: str | None
+    stale: bool
+    findings_as_of: datetime | None
+    opened_at: datetime
+    in_review_at: datetime | None
+    findings_ready_at: datetime | None
+    response_sent_at: datetime | None
+    closed_at: datetime | None
+    updated_at: datetime
+    updated_by: str
+
+
+class CasePage(BaseModel):
+    items: list[CaseOut]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null at the end")
+
+
+class CaseDetail(CaseOut):
+    encounters: list[EncounterOut]
+    searches: list[dict[str, Any]]
+    findings: list[dict[str, Any]]
+    timeline: list[dict[str, Any]]
+    missing_searches: list[str]
+    new_encounters: list[dict[str, Any]]
+
+
+class SearchIn(BaseModel):
+    system: str
+    result: str = Field(description="hit, no-hit or not-authorized")
+    notes: str = Field("", max_length=10000)
+
+
+class FindingIn(BaseModel):
+    kind: str = Field(description="adverse-action, travel-history, fast-matcher-hit or summary")
+    text: str = Field(min_length=1, max_length=20000)
+    accurate_as_of: datetime | None = None
+    encounter_ids: list[uuid.UUID] = []
+
+
+class StatusIn(BaseModel):
+    status: str = Field(description="in-review, findings-ready, response-sent, closed (in-review again reopens)")
+    reason: str | None = Field(None, max_length=2000)
+
+
+class AssignIn(BaseModel):
+    assignee: str = Field(min_length=1, max_length=200)
+
+
+async def _view(rt: RuntimeDep, principal: CurrentPrincipal, case_id: uuid.UUID) -> dict[str, Any]:
+    row = await workbench.case_view(uow=rt.uow(actor=principal.username), case_id=case_id, required=[])
+    required = rt.settings.required_searches.get(row["program"], [])
+    done = {s["system"] for s in row["searches"]}
+    return {**row, "missing_searches": [s for s in required if s not in done]}
+
+
+@router.get("/cases", response_model=CasePage)
+async def list_cases(
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    status: str | None = None,
+    program: str | None = None,
+    partner: Annotated[str | None, Query(description="partner country, ISO alpha-3")] = None,
+    assignee: str | None = None,
+    fin: str | None = None,
+    transaction: Annotated[str | None, Query(description="partner transaction number")] = None,
+    name: Annotated[str | None, Query(description="any name or alias; case and accents ignored")] = None,
+    dob: Annotated[str | None, Query(description="YYYY, YYYY-MM or YYYY-MM-DD")] = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    filters = {
+        "status": status,
+        "program": program,
+        "partner_country": partner,
+        "assignee": assignee,
+        "fin": fin,
+        "partner_transaction_number": transaction,
+        "name": name,
+        "dob": dob,
+    }
+    return await workbench.list_cases(uow=rt.uow(actor=principal.username), filters=filters, cursor=cursor, limit=limit)
+
+
+@router.get("/cases/{case_id}", response_model=CaseDetail)
+async def get_case(case_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await _view(rt, principal, case_id)
+
+
+@router.post("/cases/{case_id}/searches", response_model=CaseDetail, status_code=201)
+async def log_search(case_id: uuid.UUID, body: SearchIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
+    await workbench.log_search(
+        uow=rt.uow(actor=principal.username),
+        case_id=case_id,
+        system=body.system,
+        result=body.result,
+        notes=body.notes,
+        catalogue=rt.settings.search_catalogue,
+    )
+    return await _view(rt, principal, case_id)
+
+
+@router.post("/cases/{case_id}/findings", response_model=CaseDetail, status_code=201)
+async def record_finding(case_id: uuid.UUID, body: FindingIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
+    await workbench.record_finding(
+        uow=rt.uow(actor=principal.username),
+        case_id=case_id,
+        kind=body.kind,
+        text=body.text,
+        accurate_as_of=body.accurate_as_of,
+        encounter_ids=body.encounter_ids,
+    )
+    return await _view(rt, principal, case_id)
+
+
+@router.post("/cases/{case_id}/status", response_model=CaseDetail)
+async def change_status(case_id: uuid.UUID, body: StatusIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
+    await workbench.change_status(
+        uow=rt.uow(actor=principal.username),
+        case_id=case_id,
+        target=body.status,
+        reason=body.reason,
+        required=rt.settings.required_searches,
+    )
+    return await _view(rt, principal, case_id)
+
+
+@router.post("/cases/{case_id}/assign", response_model=CaseDetail)
+async def assign(case_id: uuid.UUID, body: AssignIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
+    await workbench.assign(uow=rt.uow(actor=principal.username), case_id=case_id, assignee=body.assignee)
+    return await _view(rt, principal, case_id)
+
+
+@router.patch("/encounters/{encounter_id}/flags", response_model=EncounterOut)
+async def set_flags(
+    encounter_id: uuid.UUID,
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    changes: Annotated[dict[str, Any], Body(examples=[{"not-sharable": {"set": True, "reason": "DOS data"}}])],
+) -> Any:
+    """Set flags (not-sharable, protected-class, fast-matcher, derogatory), each with a reason.
+    Imported fields are locked: naming one is refused with 409 and audited."""
+    await workbench.set_flags(
+        uow=rt.uow(actor=principal.username),
+        audit_uow=rt.uow(actor=principal.username),
+        encounter_id=encounter_id,
+        changes=changes,
+    )
+    return await handlers.get_encounter(uow=rt.uow(actor=principal.username), encounter_id=encounter_id)
 
 
 @router.get("/encounters", response_model=EncounterPage)

@@ -9,19 +9,20 @@ from services.cases.settings import Settings
 from shared.runtime import ServiceSpec, create_service_app, serve
 
 
-def spec() -> ServiceSpec:
+def spec(settings: Settings) -> ServiceSpec:
     return ServiceSpec(
         name="cases",
         description="Subjects, encounters and the analyst workbench for each match.",
         metadata=db.metadata,
         migrations_dir=Path(__file__).with_name("migrations"),
         routers=[api.router],
-        subscriptions=consumers.SUBSCRIPTIONS,
+        subscriptions=consumers.subscriptions(settings),
     )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app(spec(), settings or Settings())
+    settings = settings or Settings()
+    return create_service_app(spec(settings), settings)
 
 
 def main() -> None:

@@ -1,14 +1,17 @@
 """Cases consumes imported encounters (keyed by subject, so one person's rows arrive in order)."""
 
 from services.cases import handlers
+from services.cases.settings import Settings
 from shared.events import topics
 from shared.runtime import Subscription
 
-SUBSCRIPTIONS = (
-    Subscription(
-        name="encounters",
-        topics=(topics.INTAKE_ENCOUNTER,),
-        handler=handlers.attach_encounters,
-        description="EncounterImported -> subject + encounter (idempotent through the inbox)",
-    ),
-)
+
+def subscriptions(settings: Settings) -> tuple[Subscription, ...]:
+    return (
+        Subscription(
+            name="encounters",
+            topics=(topics.INTAKE_ENCOUNTER,),
+            handler=handlers.attacher(settings.protected_caveat),
+            description="EncounterImported -> subject, encounter, case and import flags (idempotent via the inbox)",
+        ),
+    )

@@ -5,7 +5,22 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, Table, Text, Uuid, func, select
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Table,
+    Text,
+    Uuid,
+    func,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,6 +63,104 @@ encounters = Table(
     Column("imported_at", DateTime(timezone=True), nullable=False),
     Column("attached_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_encounters_fin", "fin"),
+    # Case- and accent-insensitive name search in any script: trigram index on the folded names.
+    Index(
+        "ix_encounters_name_trgm", "name_search", postgresql_using="gin", postgresql_ops={"name_search": "gin_trgm_ops"}
+    ),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("case_key", Text, nullable=False, unique=True),
+    Column("subject_id", Uuid, ForeignKey("subjects.id"), nullable=False, index=True),
+    Column("program", Text, nullable=False),
+    Column("upload_kind", Text, nullable=False),
+    Column("partner_country", Text),
+    Column("partner_unique_id", Text),
+    Column("partner_transaction_number", Text, index=True),
+    Column("search_code", Text),
+    Column("status", Text, nullable=False, server_default="new"),
+    Column("assignee", Text, index=True),
+    Column("stale", Boolean, nullable=False, server_default="false"),
+    Column("findings_as_of", DateTime(timezone=True)),
+    Column("opened_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("in_review_at", DateTime(timezone=True)),
+    Column("findings_ready_at", DateTime(timezone=True)),
+    Column("response_sent_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_by", Text, nullable=False, server_default="system"),
+    Index("ix_cases_page", "opened_at", "id"),
+)
+
+case_encounters = Table(
+    "case_encounters",
+    metadata,
+    Column("case_id", Uuid, ForeignKey("cases.id"), primary_key=True),
+    Column("encounter_id", Uuid, ForeignKey("encounters.id"), primary_key=True, index=True),
+)
+
+flags = Table(
+    "flags",
+    metadata,
+    Column("encounter_id", Uuid, ForeignKey("encounters.id"), primary_key=True),
+    Column("flag", Text, primary_key=True),
+    Column("value", JSONB, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("set_by", Text, nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+searches = Table(
+    "searches",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("system", Text, nullable=False),
+    Column("result", Text, nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("searched_by", Text, nullable=False),
+    Column("searched_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("kind", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("accurate_as_of", DateTime(timezone=True), nullable=False),
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+timeline = Table(
+    "case_timeline",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("case_id", Uuid, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("detail", JSONB, nullable=False),
+)
+
+# Append-only record of refused and sensitive actions (field names only, never values).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("record_type", Text, nullable=False),
+    Column("record_id", Text, nullable=False),
+    Column("fields", ARRAY(Text), nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("correlation_id", Text),
 )
 
 
@@ -103,3 +216,141 @@ async def list_encounters(
 
 async def get_subject(session: AsyncSession, subject_id: uuid.UUID) -> Any:
     return (await session.execute(select(subjects).where(subjects.c.id == subject_id))).mappings().first()
+
+
+async def upsert_cases(session: AsyncSession, rows: list[dict[str, Any]]) -> dict[str, tuple[uuid.UUID, bool]]:
+    """Open missing cases; returns case_key -> (id, opened now)."""
+    if not rows:
+        return {}
+    stmt = insert(cases).on_conflict_do_nothing(index_elements=["case_key"]).returning(cases.c.case_key)
+    opened = set((await session.execute(stmt, rows)).scalars().all())
+    keys = [r["case_key"] for r in rows]
+    found = await session.execute(select(cases.c.case_key, cases.c.id).where(cases.c.case_key.in_(keys)))
+    return {k: (i, k in opened) for k, i in found.tuples().all()}
+
+
+async def link_case_encounters(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(case_encounters).on_conflict_do_nothing(), rows)
+
+
+async def mark_stale(
+    session: AsyncSession, subject_ids: list[uuid.UUID], keep_fresh: list[uuid.UUID]
+) -> list[uuid.UUID]:
+    """Cases of these subjects whose findings predate a newly attached encounter become stale."""
+    if not subject_ids:
+        return []
+    stmt = (
+        update(cases)
+        .where(
+            cases.c.subject_id.in_(subject_ids),
+            cases.c.findings_as_of.is_not(None),
+            cases.c.stale.is_(False),
+            cases.c.id.not_in(keep_fresh or [uuid.uuid4()]),
+        )
+        .values(stale=True, updated_at=func.now())
+        .returning(cases.c.id)
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def set_flags(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    stmt = insert(flags)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["encounter_id", "flag"],
+        set_={
+            "value": stmt.excluded.value,
+            "reason": stmt.excluded.reason,
+            "set_by": stmt.excluded.set_by,
+            "set_at": func.now(),
+        },
+    )
+    await session.execute(stmt, rows)
+
+
+async def get_case(session: AsyncSession, case_id: uuid.UUID, *, for_update: bool = False) -> Any:
+    stmt = select(cases).where(cases.c.id == case_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).mappings().first()
+
+
+async def update_case(session: AsyncSession, case_id: uuid.UUID, **values: Any) -> None:
+    await session.execute(update(cases).where(cases.c.id == case_id).values(**values, updated_at=func.now()))
+
+
+async def case_encounter_rows(session: AsyncSession, case_id: uuid.UUID) -> list[Any]:
+    stmt = (
+        select(encounters)
+        .join(case_encounters, case_encounters.c.encounter_id == encounters.c.id)
+        .where(case_encounters.c.case_id == case_id)
+        .order_by(encounters.c.attached_at, encounters.c.id)
+    )
+    return list((await session.execute(stmt)).mappings().all())
+
+
+async def subject_encounters_after(session: AsyncSession, subject_id: uuid.UUID, after: Any) -> list[Any]:
+    stmt = (
+        select(encounters.c.id, encounters.c.attached_at)
+        .where(encounters.c.subject_id == subject_id, encounters.c.attached_at > after)
+        .order_by(encounters.c.attached_at)
+    )
+    return list((await session.execute(stmt)).mappings().all())
+
+
+async def encounter_flags(session: AsyncSession, encounter_ids: list[uuid.UUID]) -> list[Any]:
+    if not encounter_ids:
+        return []
+    stmt = select(flags).where(flags.c.encounter_id.in_(encounter_ids)).order_by(flags.c.flag)
+    return list((await session.execute(stmt)).mappings().all())
+
+
+async def case_rows(session: AsyncSession, table: Table, case_id: uuid.UUID, order: Any) -> list[Any]:
+    stmt = select(table).where(table.c.case_id == case_id).order_by(order)
+    return list((await session.execute(stmt)).mappings().all())
+
+
+async def add_timeline(session: AsyncSession, case_id: uuid.UUID, actor: str, action: str, detail: dict) -> None:
+    await session.execute(
+        timeline.insert().values(id=uuid.uuid4(), case_id=case_id, actor=actor, action=action, detail=detail)
+    )
+
+
+async def audit(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(audit_log.insert().values(id=uuid.uuid4(), **row))
+
+
+async def cases_of_encounter(session: AsyncSession, encounter_id: uuid.UUID) -> list[uuid.UUID]:
+    stmt = select(case_encounters.c.case_id).where(case_encounters.c.encounter_id == encounter_id)
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def list_cases(
+    session: AsyncSession, *, filters: dict[str, Any], after: tuple[Any, uuid.UUID] | None, limit: int
+) -> list[Any]:
+    """Keyset pages ordered by (opened_at, id): inserts while paging never shift or repeat a row."""
+    c = cases.c
+    stmt = select(cases)
+    for column in ("status", "program", "partner_country", "assignee", "partner_transaction_number"):
+        if filters.get(column) is not None:
+            stmt = stmt.where(c[column] == filters[column])
+    person = []
+    if filters.get("fin"):
+        person.append(encounters.c.fin == filters["fin"])
+    if filters.get("dob"):
+        person.append(encounters.c.dob.startswith(filters["dob"]))
+    for part in (filters.get("name") or "").split():
+        person.append(encounters.c.name_search.contains(part))
+    if person:
+        matching = (
+            select(case_encounters.c.case_id)
+            .join(encounters, encounters.c.id == case_encounters.c.encounter_id)
+            .where(*person)
+        )
+        stmt = stmt.where(c.id.in_(matching))
+    if after is not None:
+        stmt = stmt.where(tuple_(c.opened_at, c.id) > tuple_(*after))
+    stmt = stmt.order_by(c.opened_at, c.id).limit(limit)
+    return list((await session.execute(stmt)).mappings().all())

@@ -1,14 +1,41 @@
-"""Cases rules: who a subject is, how names are searched, which encounter fields are locked."""
+"""Cases rules: who a subject is, what a case is, the workflow, flags, required searches, staleness.
+
+Plain Python: no framework imports.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
+from enum import StrEnum
 
+from shared.errors import Conflict, Invalid
 from shared.events.intake import EncounterFields
 
 # Everything imported from IDENT or a partner is locked: only a redress correction may change it.
 LOCKED_FIELDS = frozenset(EncounterFields.model_fields)
+FLAGS = ("not-sharable", "protected-class", "fast-matcher", "derogatory")
+PROTECTED_CLASSES = frozenset({"T", "U", "VAWA", "ASYLEE", "REFUGEE", "TPS"})
+SEARCH_RESULTS = frozenset({"hit", "no-hit", "not-authorized"})
+FINDING_KINDS = frozenset({"adverse-action", "travel-history", "fast-matcher-hit", "summary"})
+
+
+class Status(StrEnum):
+    NEW = "new"
+    IN_REVIEW = "in-review"
+    FINDINGS_READY = "findings-ready"
+    RESPONSE_SENT = "response-sent"
+    CLOSED = "closed"
+
+
+# target -> (allowed sources, timestamp column)
+TRANSITIONS: dict[Status, tuple[frozenset[Status], str]] = {
+    Status.IN_REVIEW: (frozenset({Status.NEW, Status.FINDINGS_READY, Status.CLOSED}), "in_review_at"),
+    Status.FINDINGS_READY: (frozenset({Status.IN_REVIEW}), "findings_ready_at"),
+    Status.RESPONSE_SENT: (frozenset({Status.FINDINGS_READY}), "response_sent_at"),
+    Status.CLOSED: (frozenset({Status.RESPONSE_SENT, Status.IN_REVIEW, Status.NEW}), "closed_at"),
+}
 
 
 def search_form(text: str | None) -> str:
@@ -33,3 +60,80 @@ def identity_of(subject_key: str) -> dict[str, str | None]:
         return {"fin": rest, "partner_country": None, "partner_unique_id": None}
     country, _, pid = rest.partition(":")
     return {"fin": None, "partner_country": None if country == "---" else country, "partner_unique_id": pid}
+
+
+def case_key(
+    *,
+    program: str,
+    upload_kind: str,
+    partner_country: str | None,
+    transaction: str | None,
+    batch_id: str,
+    subject_key: str,
+) -> str:
+    """One case per partner query match or extract request: the partner's transaction number when the
+    spreadsheet carries one, else the subject within its upload batch."""
+    if transaction:
+        return f"{program}|{upload_kind}|{partner_country or '-'}|TCN:{transaction}|{subject_key}"
+    return f"{program}|{upload_kind}|BATCH:{batch_id}|{subject_key}"
+
+
+def transition(current: str, target: str, *, missing_searches: list[str], reason: str | None) -> tuple[Status, str]:
+    """Enforced workflow: new -> in review -> findings ready -> response sent -> closed, and reopening."""
+    try:
+        to = Status(target)
+    except ValueError as exc:
+        raise Invalid(f"unknown status {target!r}; one of {', '.join(s.value for s in Status)}") from exc
+    if to not in TRANSITIONS:
+        raise Conflict(f"a case cannot be moved back to {to.value}")
+    sources, stamp = TRANSITIONS[to]
+    if current not in sources:
+        raise Conflict(f"a case that is {current} cannot move to {to.value}")
+    if to == Status.FINDINGS_READY and missing_searches:
+        raise Conflict(f"required searches are missing: {', '.join(missing_searches)}", missing=missing_searches)
+    if current == Status.CLOSED and not (reason and reason.strip()):
+        raise Invalid("reopening a closed case needs a reason")
+    return to, stamp
+
+
+def missing_searches(required: list[str], done: set[str]) -> list[str]:
+    """Searches a program requires that have not been logged for the case (any result counts)."""
+    return [s for s in required if s not in done]
+
+
+def check_search(system: str, result: str, catalogue: list[str]) -> None:
+    if system not in catalogue:
+        raise Invalid(f"unknown source system {system!r}; the catalogue is {', '.join(catalogue)}")
+    if result not in SEARCH_RESULTS:
+        raise Invalid(f"a search result is one of {', '.join(sorted(SEARCH_RESULTS))}")
+
+
+def check_finding(kind: str, text: str) -> None:
+    if kind not in FINDING_KINDS:
+        raise Invalid(f"a finding is one of {', '.join(sorted(FINDING_KINDS))}")
+    if not text.strip():
+        raise Invalid("a finding has text")
+
+
+def check_flag_change(changes: dict[str, object]) -> None:
+    """Flags may change; imported fields may not (refused as a conflict, and audited by the caller)."""
+    locked = sorted(set(changes) & LOCKED_FIELDS)
+    if locked:
+        raise Conflict(f"imported fields are locked and cannot be edited: {', '.join(locked)}", locked=locked)
+    unknown = sorted(set(changes) - set(FLAGS))
+    if unknown:
+        raise Invalid(f"unknown flags: {', '.join(unknown)}; flags are {', '.join(FLAGS)}")
+
+
+def check_flag(flag: str, value: dict[str, object]) -> None:
+    if flag == "protected-class" and value.get("class") not in (*PROTECTED_CLASSES, None):
+        raise Invalid(f"protected class is one of {', '.join(sorted(PROTECTED_CLASSES))} or null")
+    if flag == "derogatory" and value.get("set") and not value.get("description"):
+        raise Invalid("derogatory information needs its description")
+
+
+def stale_since(findings_as_of: datetime | None, attached: list[datetime]) -> list[int]:
+    """Positions of encounters attached after the findings were written (the SIT re-verification)."""
+    if findings_as_of is None:
+        return []
+    return [i for i, at in enumerate(attached) if at > findings_as_of]

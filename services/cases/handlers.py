@@ -1,4 +1,4 @@
-"""Cases use cases: attach imported encounters to subjects, read encounters and subjects."""
+"""Cases use cases fed by events: imported rows become subjects, encounters and cases; reads."""
 
 from __future__ import annotations
 
@@ -7,58 +7,61 @@ from typing import Any
 
 from services.cases import db, domain
 from shared.errors import NotFound
-from shared.events.cases import EncounterAttached
+from shared.events.cases import CaseOpened, EncounterAttached, FlagSet
 from shared.events.intake import EncounterImported
 from shared.inbox import Delivered
 from shared.uow import UnitOfWork
 
 
-async def attach_encounters(uow: UnitOfWork, delivered: list[Delivered]) -> None:
-    """Turn imported rows into subjects and encounters in one transaction; replays change nothing."""
-    imported = [(d.envelope, d.event) for d in delivered if isinstance(d.event, EncounterImported)]
-    if not imported:
-        return
-    async with uow:
-        subject_rows = {
-            e.subject_key: {
-                "id": uuid.uuid4(),
-                "subject_key": e.subject_key,
-                **domain.identity_of(e.subject_key),
+def attacher(protected_caveat: str):  # type: ignore[no-untyped-def]
+    """The consumer's handler, closed over the caveat language set on protected-class flags."""
+
+    async def attach_encounters(uow: UnitOfWork, delivered: list[Delivered]) -> None:
+        """Imported rows -> subjects, encounters, cases, import flags, in one transaction; replays change nothing."""
+        imported = [(d.envelope, d.event) for d in delivered if isinstance(d.event, EncounterImported)]
+        if not imported:
+            return
+        async with uow:
+            subject_rows = {
+                e.subject_key: {"id": uuid.uuid4(), "subject_key": e.subject_key, **domain.identity_of(e.subject_key)}
+                for _, e in imported
             }
-            for _, e in imported
-        }
-        subject_ids = await db.upsert_subjects(uow.session, list(subject_rows.values()))
-        rows = [
-            {
-                "id": e.encounter_id,
-                "subject_id": subject_ids[e.subject_key],
-                "batch_id": e.batch_id,
-                "row_number": e.row_number,
-                "program": e.program,
-                "upload_kind": e.upload_kind,
-                "fin": e.fields.fin,
-                "last_name": e.fields.last_name,
-                "first_name": e.fields.first_name,
-                "dob": e.fields.dob,
-                "data_owner": e.fields.data_owner,
-                "partner_country": e.fields.partner_country,
-                "partner_transaction_number": e.fields.partner_transaction_number,
-                "name_search": domain.name_search_text(e.fields),
-                "fields": e.fields.model_dump(mode="json"),
-                "raw": e.raw,
-                "extra": e.extra,
-                "imported_by": env.actor,
-                "imported_at": env.occurred_at,
-            }
-            for env, e in imported
-        ]
-        new_ids = set(await db.insert_encounters(uow.session, rows))
-        for env, e in imported:
-            if e.encounter_id in new_ids:
+            subject_ids = await db.upsert_subjects(uow.session, list(subject_rows.values()))
+            new_ids = set(
+                await db.insert_encounters(uow.session, [_encounter_row(env, e, subject_ids) for env, e in imported])
+            )
+            fresh = [(env, e) for env, e in imported if e.encounter_id in new_ids]
+            keys = {e.encounter_id: _case_key(e) for _, e in fresh}
+            case_rows = {keys[e.encounter_id]: _case_row(e, keys[e.encounter_id], subject_ids) for _, e in fresh}
+            case_ids = await db.upsert_cases(uow.session, list(case_rows.values()))
+            await db.link_case_encounters(
+                uow.session,
+                [{"case_id": case_ids[keys[e.encounter_id]][0], "encounter_id": e.encounter_id} for _, e in fresh],
+            )
+            opened = [cid for cid, is_new in case_ids.values() if is_new]
+            await db.mark_stale(uow.session, list({subject_ids[e.subject_key] for _, e in fresh}), opened)
+            flags = []
+            for env, e in fresh:
+                subject_id = subject_ids[e.subject_key]
+                case_id, is_new = case_ids[keys[e.encounter_id]]
+                if is_new:
+                    uow.emit(
+                        CaseOpened(
+                            case_id=case_id,
+                            subject_id=subject_id,
+                            program=e.program,
+                            upload_kind=e.upload_kind,
+                            partner_country=e.fields.partner_country,
+                            partner_transaction_number=e.fields.partner_transaction_number,
+                        ),
+                        causation_id=str(env.event_id),
+                        correlation_id=env.correlation_id,
+                    )
+                    case_ids[keys[e.encounter_id]] = (case_id, False)
                 uow.emit(
                     EncounterAttached(
                         encounter_id=e.encounter_id,
-                        subject_id=subject_ids[e.subject_key],
+                        subject_id=subject_id,
                         batch_id=e.batch_id,
                         program=e.program,
                         upload_kind=e.upload_kind,
@@ -70,14 +73,90 @@ async def attach_encounters(uow: UnitOfWork, delivered: list[Delivered]) -> None
                     causation_id=str(env.event_id),
                     correlation_id=env.correlation_id,
                 )
+                if e.fields.protected_class in domain.PROTECTED_CLASSES:
+                    # Set on import when the source marks it, with the caveat language (PIA 6.5, 8.1).
+                    value = {"class": e.fields.protected_class, "caveat": protected_caveat}
+                    flags.append(
+                        {
+                            "encounter_id": e.encounter_id,
+                            "flag": "protected-class",
+                            "value": value,
+                            "reason": "marked by the source on import",
+                            "set_by": "system",
+                        }
+                    )
+                    uow.emit(
+                        FlagSet(
+                            encounter_id=e.encounter_id,
+                            subject_id=subject_id,
+                            flag="protected-class",
+                            value=value,
+                            reason="marked by the source on import",
+                        ),
+                        causation_id=str(env.event_id),
+                        correlation_id=env.correlation_id,
+                    )
+            await db.set_flags(uow.session, flags)
+
+    return attach_encounters
+
+
+def _case_key(e: EncounterImported) -> str:
+    return domain.case_key(
+        program=e.program,
+        upload_kind=e.upload_kind,
+        partner_country=e.fields.partner_country,
+        transaction=e.fields.partner_transaction_number,
+        batch_id=str(e.batch_id),
+        subject_key=e.subject_key,
+    )
+
+
+def _case_row(e: EncounterImported, key: str, subject_ids: dict[str, uuid.UUID]) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "case_key": key,
+        "subject_id": subject_ids[e.subject_key],
+        "program": e.program,
+        "upload_kind": e.upload_kind,
+        "partner_country": e.fields.partner_country,
+        "partner_unique_id": e.fields.partner_unique_id,
+        "partner_transaction_number": e.fields.partner_transaction_number,
+        "search_code": e.fields.search_code,
+    }
+
+
+def _encounter_row(env: Any, e: EncounterImported, subject_ids: dict[str, uuid.UUID]) -> dict[str, Any]:
+    return {
+        "id": e.encounter_id,
+        "subject_id": subject_ids[e.subject_key],
+        "batch_id": e.batch_id,
+        "row_number": e.row_number,
+        "program": e.program,
+        "upload_kind": e.upload_kind,
+        "fin": e.fields.fin,
+        "last_name": e.fields.last_name,
+        "first_name": e.fields.first_name,
+        "dob": e.fields.dob,
+        "data_owner": e.fields.data_owner,
+        "partner_country": e.fields.partner_country,
+        "partner_transaction_number": e.fields.partner_transaction_number,
+        "name_search": domain.name_search_text(e.fields),
+        "fields": env.payload["fields"],
+        "raw": e.raw,
+        "extra": e.extra,
+        "imported_by": env.actor,
+        "imported_at": env.occurred_at,
+    }
 
 
 async def get_encounter(*, uow: UnitOfWork, encounter_id: uuid.UUID) -> dict[str, Any]:
     async with uow:
         row = await db.get_encounter(uow.session, encounter_id)
-    if row is None:
-        raise NotFound(f"no encounter {encounter_id}")
-    return dict(row)
+        if row is None:
+            raise NotFound(f"no encounter {encounter_id}")
+        flags = await db.encounter_flags(uow.session, [encounter_id])
+    return {**dict(row), "flags": [dict(f) for f in flags]}
 
 
 async def list_encounters(

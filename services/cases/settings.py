@@ -6,9 +6,26 @@ from pydantic import Field
 
 from shared.settings import ServiceSettings
 
+SOURCE_SYSTEMS = ["ADIS", "TECS", "CIS", "PCQS", "EAGLE", "EARM", "CCD", "EOIR", "INTERPOL-EASF2", "IDENT-SIT"]
+
 
 class Settings(ServiceSettings):
     service_name: ClassVar[str] = "cases"
     default_port: ClassVar[int] = 8102
 
     page_size_max: int = Field(500, ge=1)
+    # The source systems analysts search (PIA Appendix A); configurable.
+    search_catalogue: list[str] = Field(default_factory=lambda: list(SOURCE_SYSTEMS))
+    # Searches a program requires before a case may be "findings ready".
+    required_searches: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "UK-VISA": ["IDENT-SIT", "TECS", "EAGLE"],
+            "PCSC": ["IDENT-SIT", "INTERPOL-EASF2"],
+            "M5": ["IDENT-SIT"],
+            "KST": ["IDENT-SIT", "TECS"],
+        }
+    )
+    protected_caveat: str = (
+        "Special protected class: confidentiality provisions (8 U.S.C. 1367 and related) apply; do not share "
+        "unless the agreement explicitly allows it."
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from shared.events import topics
 from shared.events.envelope import Event, contract
@@ -29,3 +30,95 @@ class EncounterAttached(Event):
 
     def partition_key(self) -> str:
         return str(self.subject_id)
+
+
+@contract
+class CaseOpened(Event):
+    """A partner query match or extract request became a case (one per partner transaction)."""
+
+    event_type = "CaseOpened"
+    schema_version = 1
+    topic = topics.CASES
+
+    case_id: uuid.UUID
+    subject_id: uuid.UUID
+    program: str
+    upload_kind: str
+    partner_country: str | None = None
+    partner_transaction_number: str | None = None
+    matched: bool = True
+
+    def partition_key(self) -> str:
+        return str(self.case_id)
+
+
+@contract
+class FlagSet(Event):
+    """An analyst (or the import) set a flag on an encounter: who, when and why travel in the envelope."""
+
+    event_type = "FlagSet"
+    schema_version = 1
+    topic = topics.CASES
+
+    encounter_id: uuid.UUID
+    subject_id: uuid.UUID
+    flag: str  # not-sharable, protected-class, fast-matcher, derogatory
+    value: dict[str, str | bool | None]
+    reason: str
+
+    def partition_key(self) -> str:
+        return str(self.subject_id)
+
+
+@contract
+class SearchLogged(Event):
+    """A source-system search for a case, and its result (hit / no hit / not authorized)."""
+
+    event_type = "SearchLogged"
+    schema_version = 1
+    topic = topics.CASES
+
+    case_id: uuid.UUID
+    system: str
+    result: str
+
+    def partition_key(self) -> str:
+        return str(self.case_id)
+
+
+@contract
+class FindingRecorded(Event):
+    """An analyst's finding, accurate as of a moment; disclosure drafts responses from these."""
+
+    event_type = "FindingRecorded"
+    schema_version = 1
+    topic = topics.CASES
+
+    case_id: uuid.UUID
+    finding_id: uuid.UUID
+    kind: str
+    text: str
+    accurate_as_of: datetime
+    encounter_ids: list[uuid.UUID] = []
+
+    def partition_key(self) -> str:
+        return str(self.case_id)
+
+
+@contract
+class CaseStatusChanged(Event):
+    """A step of the case workflow, with its time (reporting measures match-to-response durations)."""
+
+    event_type = "CaseStatusChanged"
+    schema_version = 1
+    topic = topics.CASES
+
+    case_id: uuid.UUID
+    program: str
+    partner_country: str | None = None
+    status: str
+    previous: str
+    opened_at: datetime
+
+    def partition_key(self) -> str:
+        return str(self.case_id)

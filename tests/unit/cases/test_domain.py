@@ -29,3 +29,69 @@ def test_subject_keys_split_back_into_identities() -> None:
 
 def test_every_imported_field_is_locked() -> None:
     assert {"fin", "last_name", "dob", "data_owner"} <= domain.LOCKED_FIELDS
+
+
+def test_one_case_per_partner_transaction_else_per_subject_in_its_batch() -> None:
+    a = domain.case_key(
+        program="PCSC",
+        upload_kind="partner-query",
+        partner_country="GRC",
+        transaction="T1",
+        batch_id="b1",
+        subject_key="FIN:1",
+    )
+    b = domain.case_key(
+        program="PCSC",
+        upload_kind="partner-query",
+        partner_country="GRC",
+        transaction="T1",
+        batch_id="b2",
+        subject_key="FIN:1",
+    )
+    c = domain.case_key(
+        program="PCSC",
+        upload_kind="partner-query",
+        partner_country="GRC",
+        transaction=None,
+        batch_id="b1",
+        subject_key="FIN:1",
+    )
+    assert a == b and a != c
+
+
+def test_the_workflow_and_its_refusals() -> None:
+    import pytest
+
+    from shared.errors import Conflict, Invalid
+
+    assert domain.transition("new", "in-review", missing_searches=[], reason=None)[0] == domain.Status.IN_REVIEW
+    with pytest.raises(Conflict, match="required searches are missing: TECS"):
+        domain.transition("in-review", "findings-ready", missing_searches=["TECS"], reason=None)
+    assert domain.transition("in-review", "findings-ready", missing_searches=[], reason=None)[1] == "findings_ready_at"
+    with pytest.raises(Conflict, match="cannot move to response-sent"):
+        domain.transition("new", "response-sent", missing_searches=[], reason=None)
+    with pytest.raises(Conflict, match="moved back to new"):
+        domain.transition("in-review", "new", missing_searches=[], reason=None)
+    with pytest.raises(Invalid, match="needs a reason"):
+        domain.transition("closed", "in-review", missing_searches=[], reason="")
+    assert domain.transition("closed", "in-review", missing_searches=[], reason="partner asked again")[0] == "in-review"
+    with pytest.raises(Invalid, match="unknown status"):
+        domain.transition("new", "archived", missing_searches=[], reason=None)
+
+
+def test_flags_may_change_but_imported_fields_are_locked() -> None:
+    import pytest
+
+    from shared.errors import Conflict, Invalid
+
+    domain.check_flag_change({"not-sharable": {}, "fast-matcher": {}})
+    with pytest.raises(Conflict, match="locked and cannot be edited: dob, last_name") as refused:
+        domain.check_flag_change({"last_name": "X", "dob": "1990", "not-sharable": {}})
+    assert refused.value.details["locked"] == ["dob", "last_name"]
+    with pytest.raises(Invalid, match="unknown flags: colour"):
+        domain.check_flag_change({"colour": {}})
+    with pytest.raises(Invalid, match="protected class"):
+        domain.check_flag("protected-class", {"class": "Z"})
+    with pytest.raises(Invalid, match="description"):
+        domain.check_flag("derogatory", {"set": True})
+    assert domain.missing_searches(["IDENT-SIT", "TECS"], {"TECS", "CCD"}) == ["IDENT-SIT"]

@@ -1,0 +1,215 @@
+"""The analyst's workbench: case views and lists, searches, findings, flags, status, assignment."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from services.cases import db, domain
+from shared.errors import Invalid, NotFound
+from shared.events.cases import CaseStatusChanged, FindingRecorded, FlagSet, SearchLogged
+from shared.logging import current_correlation_id
+from shared.uow import UnitOfWork
+
+
+async def _case(uow: UnitOfWork, case_id: uuid.UUID) -> Any:
+    row = await db.get_case(uow.session, case_id, for_update=True)
+    if row is None:
+        raise NotFound(f"no case {case_id}")
+    return row
+
+
+async def case_view(*, uow: UnitOfWork, case_id: uuid.UUID, required: list[str]) -> dict[str, Any]:
+    """Everything about one case, with the searches still missing and what is new since the findings."""
+    async with uow:
+        row = await db.get_case(uow.session, case_id)
+        if row is None:
+            raise NotFound(f"no case {case_id}")
+        encounters = [dict(e) for e in await db.case_encounter_rows(uow.session, case_id)]
+        flags = await db.encounter_flags(uow.session, [e["id"] for e in encounters])
+        searches = [dict(s) for s in await db.case_rows(uow.session, db.searches, case_id, db.searches.c.searched_at)]
+        findings = [dict(f) for f in await db.case_rows(uow.session, db.findings, case_id, db.findings.c.recorded_at)]
+        events = [dict(t) for t in await db.case_rows(uow.session, db.timeline, case_id, db.timeline.c.at)]
+        new = []
+        if row["stale"] and row["findings_as_of"] is not None:
+            new = [
+                dict(n)
+                for n in await db.subject_encounters_after(uow.session, row["subject_id"], row["findings_as_of"])
+            ]
+    by_encounter: dict[uuid.UUID, list[dict]] = {}
+    for f in flags:
+        by_encounter.setdefault(f["encounter_id"], []).append(dict(f))
+    for e in encounters:
+        e["flags"] = by_encounter.get(e["id"], [])
+    return {
+        **dict(row),
+        "encounters": encounters,
+        "searches": searches,
+        "findings": findings,
+        "timeline": events,
+        "missing_searches": domain.missing_searches(required, {s["system"] for s in searches}),
+        "new_encounters": new,
+    }
+
+
+def encode_cursor(row: Any) -> str:
+    return base64.urlsafe_b64encode(f"{row['opened_at'].isoformat()}|{row['id']}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        opened, _, case_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return datetime.fromisoformat(opened), uuid.UUID(case_id)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid("the cursor is not one this API gave out") from exc
+
+
+async def list_cases(*, uow: UnitOfWork, filters: dict[str, Any], cursor: str | None, limit: int) -> dict[str, Any]:
+    after = decode_cursor(cursor) if cursor else None
+    if filters.get("name"):
+        filters = {**filters, "name": domain.search_form(filters["name"])}
+    async with uow:
+        rows = await db.list_cases(uow.session, filters=filters, after=after, limit=limit + 1)
+    items = [dict(r) for r in rows[:limit]]
+    return {"items": items, "next_cursor": encode_cursor(rows[limit - 1]) if len(rows) > limit else None}
+
+
+async def log_search(
+    *, uow: UnitOfWork, case_id: uuid.UUID, system: str, result: str, notes: str, catalogue: list[str]
+) -> None:
+    """Which source system was searched for the case, by whom, when, and what came back."""
+    domain.check_search(system, result, catalogue)
+    async with uow:
+        await _case(uow, case_id)
+        await uow.session.execute(
+            db.searches.insert().values(
+                id=uuid.uuid4(), case_id=case_id, system=system, result=result, notes=notes, searched_by=uow.actor
+            )
+        )
+        await db.add_timeline(uow.session, case_id, uow.actor, "search-logged", {"system": system, "result": result})
+        uow.emit(SearchLogged(case_id=case_id, system=system, result=result))
+
+
+async def record_finding(
+    *,
+    uow: UnitOfWork,
+    case_id: uuid.UUID,
+    kind: str,
+    text: str,
+    accurate_as_of: datetime | None,
+    encounter_ids: list[uuid.UUID],
+) -> uuid.UUID:
+    """A finding, accurate as of a moment; writing findings re-verifies the case (it is no longer stale)."""
+    domain.check_finding(kind, text)
+    finding_id = uuid.uuid4()
+    now = datetime.now(UTC)
+    as_of = accurate_as_of or now
+    async with uow:
+        await _case(uow, case_id)
+        own = {e["id"] for e in await db.case_encounter_rows(uow.session, case_id)}
+        if set(encounter_ids) - own:
+            raise Invalid("a finding can refer only to this case's encounters")
+        await uow.session.execute(
+            db.findings.insert().values(
+                id=finding_id, case_id=case_id, kind=kind, text=text, accurate_as_of=as_of, recorded_by=uow.actor
+            )
+        )
+        await db.update_case(uow.session, case_id, findings_as_of=now, stale=False, updated_by=uow.actor)
+        await db.add_timeline(uow.session, case_id, uow.actor, "finding-recorded", {"kind": kind})
+        uow.emit(
+            FindingRecorded(
+                case_id=case_id,
+                finding_id=finding_id,
+                kind=kind,
+                text=text,
+                accurate_as_of=as_of,
+                encounter_ids=encounter_ids,
+            )
+        )
+    return finding_id
+
+
+async def change_status(
+    *, uow: UnitOfWork, case_id: uuid.UUID, target: str, reason: str | None, required: dict[str, list[str]]
+) -> None:
+    async with uow:
+        row = await _case(uow, case_id)
+        done = {s["system"] for s in await db.case_rows(uow.session, db.searches, case_id, db.searches.c.searched_at)}
+        missing = domain.missing_searches(required.get(row["program"], []), done)
+        status, stamp = domain.transition(row["status"], target, missing_searches=missing, reason=reason)
+        await db.update_case(uow.session, case_id, status=status, updated_by=uow.actor, **{stamp: datetime.now(UTC)})
+        detail = {"from": row["status"], "to": status.value, **({"reason": reason} if reason else {})}
+        await db.add_timeline(uow.session, case_id, uow.actor, "status-changed", detail)
+        uow.emit(
+            CaseStatusChanged(
+                case_id=case_id,
+                program=row["program"],
+                partner_country=row["partner_country"],
+                status=status,
+                previous=row["status"],
+                opened_at=row["opened_at"],
+            )
+        )
+
+
+async def assign(*, uow: UnitOfWork, case_id: uuid.UUID, assignee: str) -> None:
+    async with uow:
+        row = await _case(uow, case_id)
+        await db.update_case(uow.session, case_id, assignee=assignee, updated_by=uow.actor)
+        await db.add_timeline(uow.session, case_id, uow.actor, "assigned", {"from": row["assignee"], "to": assignee})
+
+
+async def set_flags(
+    *, uow: UnitOfWork, audit_uow: UnitOfWork, encounter_id: uuid.UUID, changes: dict[str, Any]
+) -> None:
+    """Flags with who, when and why; an attempt to edit an imported field is refused and audited."""
+    async with uow:
+        encounter = await db.get_encounter(uow.session, encounter_id)
+        if encounter is None:
+            raise NotFound(f"no encounter {encounter_id}")
+    try:
+        domain.check_flag_change(changes)
+    except Exception as exc:
+        locked = getattr(exc, "details", {}).get("locked")
+        if locked:
+            async with audit_uow:
+                await db.audit(
+                    audit_uow.session,
+                    {
+                        "actor": audit_uow.actor,
+                        "action": "edit-imported-field",
+                        "record_type": "encounter",
+                        "record_id": str(encounter_id),
+                        "fields": locked,
+                        "outcome": "denied",
+                        "correlation_id": current_correlation_id(),
+                    },
+                )
+        raise
+    rows = []
+    for flag, body in changes.items():
+        if not isinstance(body, dict) or not str(body.get("reason", "")).strip():
+            raise Invalid(f"flag {flag!r} needs an object with a reason")
+        value = {k: v for k, v in body.items() if k != "reason"}
+        domain.check_flag(flag, value)
+        rows.append(
+            {"encounter_id": encounter_id, "flag": flag, "value": value, "reason": body["reason"], "set_by": uow.actor}
+        )
+    async with uow:
+        await db.set_flags(uow.session, rows)
+        for r in rows:
+            for case_id in await db.cases_of_encounter(uow.session, encounter_id):
+                await db.add_timeline(
+                    uow.session, case_id, uow.actor, "flag-set", {"encounter_id": str(encounter_id), "flag": r["flag"]}
+                )
+            uow.emit(
+                FlagSet(
+                    encounter_id=encounter_id,
+                    subject_id=encounter["subject_id"],
+                    flag=r["flag"],
+                    value=r["value"],
+                    reason=r["reason"],
+                )
+            )
