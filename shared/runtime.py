@@ -117,7 +117,8 @@ class Runtime:
         handle.__name__ = f"{self.spec.name}_{sub.name}"
         self.broker.subscriber(
             *[self.settings.topic(t) for t in sub.topics],
-            group_id=self.settings.consumer_group,
+            # One group per subscription: each reads its topics independently and scales on its own.
+            group_id=f"{self.settings.consumer_group}.{sub.name}",
             batch=True,
             max_records=self.settings.consumer_max_records,
             auto_offset_reset="earliest",

@@ -1,4 +1,4 @@
-"""Cases consumes imported encounters (keyed by subject, so one person's rows arrive in order)."""
+"""Cases consumes imported encounters (keyed by subject, in order) and accepted redress corrections."""
 
 from services.cases import handlers
 from services.cases.settings import Settings
@@ -13,5 +13,11 @@ def subscriptions(settings: Settings) -> tuple[Subscription, ...]:
             topics=(topics.INTAKE_ENCOUNTER,),
             handler=handlers.attacher(settings.protected_caveat),
             description="EncounterImported -> subject, encounter, case and import flags (idempotent via the inbox)",
+        ),
+        Subscription(
+            name="corrections",
+            topics=(topics.REDRESS,),
+            handler=handlers.apply_corrections,
+            description="CorrectionAccepted -> the encounter's field changes, its cases turn stale",
         ),
     )

@@ -354,3 +354,22 @@ async def list_cases(
         stmt = stmt.where(tuple_(c.opened_at, c.id) > tuple_(*after))
     stmt = stmt.order_by(c.opened_at, c.id).limit(limit)
     return list((await session.execute(stmt)).mappings().all())
+
+
+TYPED_COLUMNS = ("fin", "last_name", "first_name", "dob", "data_owner", "partner_country", "partner_transaction_number")
+
+
+async def correct_encounter(
+    session: AsyncSession, encounter_id: uuid.UUID, fields: dict[str, Any], name_search: str
+) -> None:
+    values = {k: fields.get(k) for k in TYPED_COLUMNS}
+    await session.execute(
+        update(encounters)
+        .where(encounters.c.id == encounter_id)
+        .values(fields=fields, name_search=name_search, **values)
+    )
+
+
+async def make_stale(session: AsyncSession, case_ids: list[uuid.UUID]) -> None:
+    if case_ids:
+        await session.execute(update(cases).where(cases.c.id.in_(case_ids)).values(stale=True, updated_at=func.now()))

@@ -7,8 +7,9 @@ from typing import Any
 
 from services.cases import db, domain
 from shared.errors import NotFound
-from shared.events.cases import CaseOpened, EncounterAttached, FlagSet
-from shared.events.intake import EncounterImported
+from shared.events.cases import CaseOpened, EncounterAttached, EncounterCorrected, FlagSet
+from shared.events.intake import EncounterFields, EncounterImported
+from shared.events.redress import CorrectionAccepted
 from shared.inbox import Delivered
 from shared.uow import UnitOfWork
 
@@ -184,3 +185,53 @@ async def get_subject(*, uow: UnitOfWork, subject_id: uuid.UUID) -> dict[str, An
             uow.session, batch_id=None, fin=None, subject_id=subject_id, limit=1000, offset=0
         )
     return {**dict(subject), "encounter_count": total, "encounters": [dict(r) for r in rows]}
+
+
+async def apply_corrections(uow: UnitOfWork, delivered: list[Delivered]) -> None:
+    """A correction accepted by the data owner changes the imported field (the only way one changes); every
+    case built on the encounter turns stale, and the change is published for disclosure's notifications."""
+    accepted = [(d.envelope, d.event) for d in delivered if isinstance(d.event, CorrectionAccepted)]
+    async with uow:
+        for env, c in accepted:
+            row = await db.get_encounter(uow.session, c.encounter_id)
+            if row is None:
+                raise NotFound(f"correction {c.correction_id} names encounter {c.encounter_id}, unknown to cases")
+            fields = {**row["fields"], c.field: c.corrected_value}
+            parsed = EncounterFields.model_validate(fields)
+            await db.correct_encounter(
+                uow.session, c.encounter_id, parsed.model_dump(mode="json"), domain.name_search_text(parsed)
+            )
+            case_ids = await db.cases_of_encounter(uow.session, c.encounter_id)
+            await db.make_stale(uow.session, case_ids)
+            for case_id in case_ids:
+                await db.add_timeline(
+                    uow.session,
+                    case_id,
+                    env.actor,
+                    "encounter-corrected",
+                    {"encounter_id": str(c.encounter_id), "field": c.field, "redress_id": str(c.redress_id)},
+                )
+            await db.audit(
+                uow.session,
+                {
+                    "actor": env.actor,
+                    "action": "redress-correction",
+                    "record_type": "encounter",
+                    "record_id": str(c.encounter_id),
+                    "fields": [c.field],
+                    "outcome": "applied",
+                    "correlation_id": env.correlation_id,
+                },
+            )
+            uow.emit(
+                EncounterCorrected(
+                    encounter_id=c.encounter_id,
+                    subject_id=row["subject_id"],
+                    field=c.field,
+                    redress_id=c.redress_id,
+                    correction_id=c.correction_id,
+                    stale_cases=case_ids,
+                ),
+                causation_id=str(env.event_id),
+                correlation_id=env.correlation_id,
+            )

@@ -122,3 +122,23 @@ class CaseStatusChanged(Event):
 
     def partition_key(self) -> str:
         return str(self.case_id)
+
+
+@contract
+class EncounterCorrected(Event):
+    """A redress correction changed an imported field (the only way one changes); disclosure lists who got
+    the old value so they can be told (Privacy Act 552a(c)(4))."""
+
+    event_type = "EncounterCorrected"
+    schema_version = 1
+    topic = topics.CASES
+
+    encounter_id: uuid.UUID
+    subject_id: uuid.UUID
+    field: str
+    redress_id: uuid.UUID
+    correction_id: uuid.UUID
+    stale_cases: list[uuid.UUID] = []
+
+    def partition_key(self) -> str:
+        return str(self.subject_id)

@@ -121,6 +121,17 @@ async def test_a_trip_request_is_worked_corrected_resolved_closed_and_reopened(g
     assert event["payload"]["field"] == "dob" and event["payload"]["corrected_value"] == "1984-03-10"
     assert event["payload"]["encounter_id"] == candidate["encounter_id"]
 
+    async def corrected() -> dict | None:
+        e = (await gateway.get(f"/api/v1/encounters/{candidate['encounter_id']}")).json()
+        return e if e["fields"]["dob"] == "1984-03-10" else None
+
+    encounter = await wait_until(corrected, what="cases to apply the accepted correction")
+    assert encounter["raw"]["DOB"] == "1984-03-09"  # the cell as imported is kept verbatim
+    (case,) = (await gateway.get("/api/v1/cases", fin=f"R{tag}1")).json()["items"]
+    view = (await gateway.get(f"/api/v1/cases/{case['id']}")).json()
+    assert view["stale"] is True
+    assert any(t["action"] == "encounter-corrected" and t["detail"]["field"] == "dob" for t in view["timeline"])
+
     assert (await _step(gateway, rid, action="resolve", determination="corrected"))["http"] == 200
     closing = await _step(gateway, rid, action="close")
     assert closing["http"] == 409 and "record the findings" in closing["detail"]

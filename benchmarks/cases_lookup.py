@@ -1,0 +1,239 @@
+"""Case lookup benchmark: by FIN and by name through the gateway with N encounters loaded (default 1,000,000).
+
+Loads subjects, encounters and cases straight into the cases database with COPY, then measures p50/p95/p99
+of GET /api/v1/cases?fin=... and ?name=... through the gateway against the same SQL run directly on
+PostgreSQL, and prints the ratios. Figures only, never pass/fail.
+
+    .venv/bin/python benchmarks/cases_lookup.py [--encounters 1000000] [--queries 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+import orjson
+
+from shared.events import topics
+from shared.kafka import ensure_topics
+from shared.settings import TracsSettings
+from tracs.infra import Postgres, Tansu, free_port
+from tracs.stack import DEFAULT_PORTS, Stack
+
+SURNAMES = [
+    "muller",
+    "ivanov",
+    "garcia",
+    "nguyen",
+    "hassan",
+    "obrien",
+    "oster",
+    "kowalski",
+    "smith",
+    "papadopoulos",
+    "tanaka",
+    "silva",
+    "okafor",
+    "haddad",
+    "novak",
+    "jensen",
+    "rossi",
+    "dubois",
+    "kim",
+    "singh",
+]
+GIVEN = ["jose", "ivan", "zoe", "thi", "nour", "sean", "ase", "lukasz", "ann", "eleni"]
+
+
+def name_of(i: int) -> str:
+    """About 200 encounters share each surname+number, as common names do."""
+    return f"{SURNAMES[i % len(SURNAMES)]}{i // len(SURNAMES) % 5000}"
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+
+async def load(dsn: str, n: int) -> None:
+    conn = await asyncpg.connect(dsn)
+    now = datetime.now(UTC)
+    batch = uuid.uuid4()
+    chunk = 100_000
+    for start in range(0, n, chunk):
+        subjects, encs, cases, links = [], [], [], []
+        for i in range(start, min(n, start + chunk)):
+            sid, eid, cid = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+            fin = f"{i:010d}"
+            last, first = name_of(i), GIVEN[i % len(GIVEN)]
+            subjects.append((sid, f"FIN:{fin}", fin, now))
+            fields = orjson.dumps({"fin": fin, "last_name": last, "first_name": first}).decode()
+            encs.append(
+                (
+                    eid,
+                    sid,
+                    batch,
+                    i + 2,
+                    "M5",
+                    "partner-query",
+                    fin,
+                    last,
+                    first,
+                    "1980",
+                    "CBP",
+                    "GBR",
+                    f"T{i}",
+                    f"{last} {first}",
+                    fields,
+                    "{}",
+                    "{}",
+                    "bench",
+                    now,
+                    now,
+                )
+            )
+            cases.append((cid, f"bench|{i}", sid, "M5", "partner-query", "GBR", f"T{i}", "new", now, now))
+            links.append((cid, eid))
+        await conn.copy_records_to_table(
+            "subjects", records=subjects, columns=["id", "subject_key", "fin", "created_at"]
+        )
+        await conn.copy_records_to_table(
+            "encounters",
+            records=encs,
+            columns=[
+                "id",
+                "subject_id",
+                "batch_id",
+                "row_number",
+                "program",
+                "upload_kind",
+                "fin",
+                "last_name",
+                "first_name",
+                "dob",
+                "data_owner",
+                "partner_country",
+                "partner_transaction_number",
+                "name_search",
+                "fields",
+                "raw",
+                "extra",
+                "imported_by",
+                "imported_at",
+                "attached_at",
+            ],
+        )
+        await conn.copy_records_to_table(
+            "cases",
+            records=cases,
+            columns=[
+                "id",
+                "case_key",
+                "subject_id",
+                "program",
+                "upload_kind",
+                "partner_country",
+                "partner_transaction_number",
+                "status",
+                "opened_at",
+                "updated_at",
+            ],
+        )
+        await conn.copy_records_to_table("case_encounters", records=links, columns=["case_id", "encounter_id"])
+        print(f"  loaded {min(n, start + chunk):,} encounters", flush=True)
+    await conn.execute("ANALYZE")
+    await conn.close()
+
+
+DIRECT_SQL = {
+    "fin": (
+        "SELECT c.* FROM cases c WHERE c.id IN (SELECT ce.case_id FROM case_encounters ce JOIN encounters e "
+        "ON e.id = ce.encounter_id WHERE e.fin = $1) ORDER BY c.opened_at, c.id LIMIT 51"
+    ),
+    "name": (
+        "SELECT c.* FROM cases c WHERE c.id IN (SELECT ce.case_id FROM case_encounters ce JOIN encounters e "
+        "ON e.id = ce.encounter_id WHERE e.name_search LIKE '%' || $1 || '%') ORDER BY c.opened_at, c.id "
+        "LIMIT 51"
+    ),
+}
+
+
+async def measure(gateway: str, dsn: str, n: int, queries: int) -> None:
+    rng = random.Random(11)
+    fins = [f"{rng.randrange(n):010d}" for _ in range(queries)]
+    names = [name_of(rng.randrange(n)) for _ in range(queries)]
+    async with httpx.AsyncClient(base_url=gateway, timeout=60) as client:
+        token = (await client.post("/api/v1/auth/token", data={"username": "analyst", "password": "tracs-dev"})).json()[
+            "access_token"
+        ]
+        auth = {"Authorization": f"Bearer {token}"}
+        conn = await asyncpg.connect(dsn)
+        for kind, values in (("fin", fins), ("name", names)):
+            for v in values[:10]:  # warm up both paths
+                await client.get("/api/v1/cases", params={kind: v}, headers=auth)
+                await conn.fetch(DIRECT_SQL[kind], v)
+            api, sql = [], []
+            for v in values:
+                t = time.perf_counter()
+                r = await client.get("/api/v1/cases", params={kind: v}, headers=auth)
+                api.append(time.perf_counter() - t)
+                assert r.status_code == 200 and r.json()["items"], (kind, v, r.text[:200])
+                t = time.perf_counter()
+                rows = await conn.fetch(DIRECT_SQL[kind], v)
+                sql.append(time.perf_counter() - t)
+                assert rows
+            print(
+                f"lookup by {kind:>4}: gateway p50 {1000 * statistics.median(api):6.2f} ms  "
+                f"p95 {1000 * percentile(api, 0.95):6.2f} ms  p99 {1000 * percentile(api, 0.99):6.2f} ms | "
+                f"direct SQL p95 {1000 * percentile(sql, 0.95):6.2f} ms | p95 ratio "
+                f"{percentile(api, 0.95) / percentile(sql, 0.95):5.1f}"
+            )
+        await conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--encounters", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=300)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="tracs-bench-"))
+    pg, broker = Postgres(work / "pg", free_port()), Tansu(free_port())
+    pg.start()
+    broker.start()
+    stack = Stack(
+        var=work / "var",
+        database_url=pg.url,
+        kafka_bootstrap=broker.bootstrap,
+        ports={name: free_port() for name in DEFAULT_PORTS},
+        extra_env={"TRACS_LOG_LEVEL": "WARNING"},
+    )
+    try:
+        asyncio.run(ensure_topics(TracsSettings(kafka_bootstrap=broker.bootstrap), topics.all_with_dlq()))
+        for name in ("cases", "gateway"):
+            stack.start(name)
+            stack.wait_ready(name)
+        dsn = pg.url.replace("postgresql+asyncpg", "postgresql").rsplit("/", 1)[0] + "/tracs_cases"
+        t = time.perf_counter()
+        print(f"loading {args.encounters:,} encounters with COPY ...")
+        asyncio.run(load(dsn, args.encounters))
+        print(f"loaded in {time.perf_counter() - t:.1f}s")
+        asyncio.run(measure(stack.url("gateway"), dsn, args.encounters, args.queries))
+    finally:
+        stack.stop_all()
+        broker.stop()
+        pg.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
