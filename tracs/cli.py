@@ -25,16 +25,6 @@ users_app = typer.Typer(help="Logins kept by the gateway (development store; OID
 app.add_typer(users_app, name="users")
 
 ALL_PROCESSES = (*SERVICES, "gateway")
-DEV_OFFICE_EMAIL = "tracs-office@obim.dhs.example"
-# Seeded partner recipients (UK visa services, M5, PCSC Greece/Italy): one certificate + key each.
-DEV_PARTNERS = {
-    "uk-home-office": "vetting@homeoffice.gov.uk.example",
-    "m5-australia": "biometrics@homeaffairs.gov.au.example",
-    "m5-canada": "biometrics@cbsa-asfc.gc.ca.example",
-    "m5-new-zealand": "biometrics@immigration.govt.nz.example",
-    "pcsc-greece": "pcsc@hellenicpolice.gr.example",
-    "pcsc-italy": "pcsc@interno.it.example",
-}
 VAR = Path(os.environ.get("TRACS_VAR_DIR", "var")).resolve()
 
 
@@ -60,7 +50,7 @@ def up(
     from shared.kafka import ensure_topics
     from shared.settings import TracsSettings
     from tracs.infra import Postgres, Tansu, stop_process, wait_for_port
-    from tracs.pki import ensure_dev_pki
+    from tracs.pki import DEV_OFFICE_EMAIL, DEV_PARTNERS, ensure_dev_pki
 
     for sub in ("log", "run", "mail"):
         (VAR / sub).mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,17 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+DEV_OFFICE_EMAIL = "tracs-office@obim.dhs.example"
+# Seeded partner recipients (UK visa services, M5, PCSC Greece/Italy): one certificate + key each.
+DEV_PARTNERS = {
+    "uk-home-office": "vetting@homeoffice.gov.uk.example",
+    "m5-australia": "biometrics@homeaffairs.gov.au.example",
+    "m5-canada": "biometrics@cbsa-asfc.gc.ca.example",
+    "m5-new-zealand": "biometrics@immigration.govt.nz.example",
+    "pcsc-greece": "pcsc@hellenicpolice.gr.example",
+    "pcsc-italy": "pcsc@interno.it.example",
+}
+
 
 def _key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)

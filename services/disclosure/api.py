@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, EmailStr, Field
 
-from services.disclosure import agreements, handlers
+from services.disclosure import agreements, disclosures, handlers, mail
 from shared.auth import Principal
-from shared.errors import Forbidden
+from shared.errors import Conflict, Forbidden
 from shared.runtime import RuntimeDep
 from shared.web import CurrentPrincipal
 
@@ -138,6 +138,101 @@ async def add_recipient(
         email=str(body.email),
         certificate_pem=body.certificate_pem,
     )
+
+
+class DraftIn(BaseModel):
+    case_id: uuid.UUID
+    recipient_id: uuid.UUID
+    purpose: str = Field(min_length=1, max_length=100)
+    note: str = Field("", max_length=5000, description="covering note; it may not quote withheld information")
+
+
+class DraftOut(BaseModel):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    agreement_id: uuid.UUID
+    agreement_version: int
+    recipient_id: uuid.UUID
+    purpose: str
+    note: str
+    released: dict[str, Any]
+    withheld: list[dict[str, str]]
+    body: str
+    status: str
+    created_by: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class AccountingOut(BaseModel):
+    id: uuid.UUID
+    draft_id: uuid.UUID
+    case_id: uuid.UUID
+    subject_id: uuid.UUID
+    sent_at: datetime
+    nature: str
+    purpose: str
+    recipient_id: uuid.UUID
+    recipient_agency: str
+    recipient_person: str
+    recipient_email: str
+    analyst: str
+    agreement_id: uuid.UUID
+    agreement_version: int
+    matched: bool
+    digest: str
+    encounter_ids: list[uuid.UUID]
+    fields: list[str]
+
+
+@router.post("/disclosures", status_code=201, response_model=DraftOut, tags=["disclosures"])
+async def draft(body: DraftIn, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    """Draft a response to a partner: what will leave, and every withheld item with the rule that withheld it."""
+    uow = rt.uow(actor=principal.username)
+    draft_id = await disclosures.create_draft(
+        uow=uow,
+        case_id=body.case_id,
+        recipient_id=body.recipient_id,
+        purpose=body.purpose,
+        note=body.note,
+        today=datetime.now(UTC).date(),
+    )
+    return await disclosures.get_draft(uow=uow, draft_id=draft_id)
+
+
+@router.get("/disclosures/accounting", response_model=list[AccountingOut], tags=["disclosures"])
+async def accounting(
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    subject: uuid.UUID | None = None,
+    recipient: uuid.UUID | None = None,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+) -> list[dict[str, Any]]:
+    """The accounting of disclosures: every disclosure about a person, or to a recipient over a period."""
+    return await disclosures.accounting(
+        uow=rt.uow(actor=principal.username), subject=subject, recipient=recipient, start=start, end=end
+    )
+
+
+@router.get("/disclosures/{draft_id}", response_model=DraftOut, tags=["disclosures"])
+async def get_draft(draft_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await disclosures.get_draft(uow=rt.uow(actor=principal.username), draft_id=draft_id)
+
+
+@router.post("/disclosures/{draft_id}/send", response_model=DraftOut, tags=["disclosures"])
+async def send(draft_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    """Seal the draft (signed by the office, encrypted to the recipient) and email it; record the disclosure."""
+    s = rt.settings
+    cert, key = s.office_files()
+    if not (cert and key and cert.exists() and key.exists()):
+        raise Conflict("the office signing certificate is not configured (TRACS_DISCLOSURE_PKI_DIR)")
+    office = mail.load_office(cert.read_bytes(), key.read_bytes(), s.office_email)
+    uow = rt.uow(actor=principal.username)
+    await disclosures.send(
+        uow=uow, draft_id=draft_id, office=office, smtp=(s.smtp_host, s.smtp_port), now=datetime.now(UTC)
+    )
+    return await disclosures.get_draft(uow=uow, draft_id=draft_id)
 
 
 @router.get("/disclosures/subjects/{subject_id}/encounters", response_model=list[ProjectedEncounter])

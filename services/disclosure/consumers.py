@@ -1,4 +1,4 @@
-"""Disclosure keeps its own read model of cases (event-carried state transfer)."""
+"""Disclosure keeps its own read model of cases and of imported values (event-carried state transfer)."""
 
 from services.disclosure import handlers
 from shared.events import topics
@@ -8,7 +8,13 @@ SUBSCRIPTIONS = (
     Subscription(
         name="cases",
         topics=(topics.CASES,),
-        handler=handlers.project_encounters,
-        description="EncounterAttached -> encounter projection (owner, program, protection)",
+        handler=handlers.project_cases,
+        description="CaseOpened, EncounterAttached, FlagSet, FindingRecorded, EncounterCorrected -> read model",
+    ),
+    Subscription(
+        name="records",
+        topics=(topics.INTAKE_ENCOUNTER,),
+        handler=handlers.project_records,
+        description="EncounterImported -> the field values a response may quote",
     ),
 )

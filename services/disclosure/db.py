@@ -21,7 +21,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.runtime import service_metadata
@@ -169,3 +169,111 @@ async def insert_recipient(session: AsyncSession, row: dict[str, Any]) -> None:
 async def agreement_recipients(session: AsyncSession, agreement_id: uuid.UUID) -> list[Any]:
     stmt = select(recipients).where(recipients.c.agreement_id == agreement_id).order_by(recipients.c.created_at)
     return list((await session.execute(stmt)).mappings().all())
+
+
+# Read model of cases, built from events (disclosure never reads cases' tables).
+case_view = Table(
+    "case_view",
+    metadata,
+    Column("case_id", Uuid, primary_key=True),
+    Column("subject_id", Uuid, nullable=False, index=True),
+    Column("program", Text, nullable=False),
+    Column("partner_country", Text),
+    Column("partner_transaction_number", Text),
+    Column("matched", Boolean, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+)
+
+case_members = Table(
+    "case_members",
+    metadata,
+    Column("case_id", Uuid, primary_key=True),
+    Column("encounter_id", Uuid, primary_key=True),
+)
+
+encounter_values = Table(
+    "encounter_values",
+    metadata,
+    Column("encounter_id", Uuid, primary_key=True),
+    Column("fields", JSONB, nullable=False),
+)
+
+encounter_flags = Table(
+    "encounter_flags",
+    metadata,
+    Column("encounter_id", Uuid, primary_key=True),
+    Column("flag", Text, primary_key=True),
+    Column("value", JSONB, nullable=False),
+)
+
+case_findings = Table(
+    "case_findings",
+    metadata,
+    Column("finding_id", Uuid, primary_key=True),
+    Column("case_id", Uuid, nullable=False, index=True),
+    Column("kind", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("accurate_as_of", DateTime(timezone=True), nullable=False),
+    Column("encounter_ids", ARRAY(Uuid), nullable=False),
+)
+
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("case_id", Uuid, nullable=False, index=True),
+    Column("agreement_id", Uuid, nullable=False),
+    Column("agreement_version", Integer, nullable=False),
+    Column("recipient_id", Uuid, ForeignKey("recipients.id"), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("released", JSONB, nullable=False),
+    Column("withheld", JSONB, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("sent_at", DateTime(timezone=True)),
+)
+
+# The accounting of disclosures (Privacy Act 552a(c), PIA 6.4): append-only, one row per sent response.
+accounting = Table(
+    "accounting",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("draft_id", Uuid, ForeignKey("drafts.id"), nullable=False, unique=True),
+    Column("case_id", Uuid, nullable=False),
+    Column("subject_id", Uuid, nullable=False, index=True),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("nature", Text, nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("recipient_id", Uuid, nullable=False, index=True),
+    Column("recipient_agency", Text, nullable=False),
+    Column("recipient_person", Text, nullable=False),
+    Column("recipient_email", Text, nullable=False),
+    Column("analyst", Text, nullable=False),
+    Column("agreement_id", Uuid, nullable=False),
+    Column("agreement_version", Integer, nullable=False),
+    Column("matched", Boolean, nullable=False),
+    Column("digest", Text, nullable=False),
+    Column("encounter_ids", ARRAY(Uuid), nullable=False),
+    Column("fields", ARRAY(Text), nullable=False),
+)
+
+
+async def upsert(
+    session: AsyncSession,
+    table: Table,
+    rows: list[dict[str, Any]],
+    keys: list[str],
+    update_cols: list[str] | None = None,
+) -> None:
+    """Idempotent projection writes: insert, or overwrite the named columns."""
+    if not rows:
+        return
+    stmt = insert(table)
+    if update_cols:
+        stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update_cols})
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+    await session.execute(stmt, rows)

@@ -193,11 +193,10 @@ def digest(body: str) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def leaks(body: str, summary: CaseSummary, draft: Draft) -> list[str]:
-    """Withheld items whose values appear in an outgoing body (through an analyst's note, say).
-
-    A value that is also released legitimately (the same country code, say) is not a leak.
-    """
+def leaks(note: str, summary: CaseSummary, draft: Draft) -> list[str]:
+    """Withheld items whose values the analyst's note quotes (the rest of the body is built from released
+    items only). A value that is also released legitimately (the same country code, say) is not a leak."""
+    body = note
     released = {v for values in draft.released.values() for v in values.values()}
     withheld_items = {w.item for w in draft.withheld}
     found: set[str] = set()

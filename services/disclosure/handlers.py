@@ -1,21 +1,84 @@
-"""Disclosure use cases: keep the encounter projection; read it."""
+"""Disclosure's projections of case data, kept from events (event-carried state transfer)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
+from sqlalchemy import func, update
+
 from services.disclosure import db, domain
-from shared.events.cases import EncounterAttached
+from shared.events.cases import CaseOpened, EncounterAttached, EncounterCorrected, FindingRecorded, FlagSet
+from shared.events.intake import EncounterImported
 from shared.inbox import Delivered
 from shared.uow import UnitOfWork
 
 
-async def project_encounters(uow: UnitOfWork, delivered: list[Delivered]) -> None:
-    """Copy the sharing-relevant facts of attached encounters into disclosure's own database."""
-    rows = [domain.projection_row(d.event) for d in delivered if isinstance(d.event, EncounterAttached)]
+async def project_cases(uow: UnitOfWork, delivered: list[Delivered]) -> None:
+    """Cases' events -> cases, their encounters, flags and findings, as disclosure needs them."""
+    attached, members, opened, flags, findings = [], [], [], [], []
+    corrections: list[EncounterCorrected] = []
+    for d in delivered:
+        e = d.event
+        if isinstance(e, EncounterAttached):
+            attached.append(domain.projection_row(e))
+            if e.case_id is not None:
+                members.append({"case_id": e.case_id, "encounter_id": e.encounter_id})
+        elif isinstance(e, CaseOpened):
+            opened.append(
+                {
+                    "case_id": e.case_id,
+                    "subject_id": e.subject_id,
+                    "program": e.program,
+                    "partner_country": e.partner_country,
+                    "partner_transaction_number": e.partner_transaction_number,
+                    "matched": e.matched,
+                    "opened_at": d.envelope.occurred_at,
+                }
+            )
+        elif isinstance(e, FlagSet):
+            flags.append({"encounter_id": e.encounter_id, "flag": e.flag, "value": e.value})
+        elif isinstance(e, FindingRecorded):
+            findings.append(
+                {
+                    "finding_id": e.finding_id,
+                    "case_id": e.case_id,
+                    "kind": e.kind,
+                    "text": e.text,
+                    "accurate_as_of": e.accurate_as_of,
+                    "encounter_ids": e.encounter_ids,
+                }
+            )
+        elif isinstance(e, EncounterCorrected):
+            corrections.append(e)
     async with uow:
-        await db.project(uow.session, rows)
+        await db.project(uow.session, attached)
+        await db.upsert(uow.session, db.case_view, opened, ["case_id"])
+        await db.upsert(uow.session, db.case_members, members, ["case_id", "encounter_id"])
+        await db.upsert(uow.session, db.encounter_flags, _last_per_key(flags), ["encounter_id", "flag"], ["value"])
+        await db.upsert(uow.session, db.case_findings, findings, ["finding_id"])
+        for c in corrections:
+            await uow.session.execute(
+                update(db.encounter_values)
+                .where(db.encounter_values.c.encounter_id == c.encounter_id)
+                .values(fields=func.jsonb_set(db.encounter_values.c.fields, [c.field], func.to_jsonb(c.value)))
+            )
+
+
+def _last_per_key(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Within one batch the latest setting of a flag wins (one statement cannot touch a row twice)."""
+    return list({(f["encounter_id"], f["flag"]): f for f in flags}.values())
+
+
+async def project_records(uow: UnitOfWork, delivered: list[Delivered]) -> None:
+    """Imported field values: what a response may quote once an agreement allows it."""
+    rows = [
+        {"encounter_id": d.event.encounter_id, "fields": d.envelope.payload["fields"]}
+        for d in delivered
+        if isinstance(d.event, EncounterImported)
+    ]
+    async with uow:
+        await db.upsert(uow.session, db.encounter_values, rows, ["encounter_id"])
 
 
 async def subject_encounters(*, uow: UnitOfWork, subject_id: uuid.UUID) -> list[dict[str, Any]]:

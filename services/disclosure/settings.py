@@ -13,3 +13,16 @@ class Settings(ServiceSettings):
     # Development: seed the sample agreements; recipients get certificates from this folder if set.
     seed_dev_agreements: bool = True
     pki_dir: Path | None = None
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    office_email: str = "tracs-office@obim.dhs.example"
+    # The office's S/MIME signing certificate and key (PEM); default: office.crt / office.key in pki_dir.
+    office_certificate: Path | None = None
+    office_key: Path | None = None
+
+    def office_files(self) -> tuple[Path | None, Path | None]:
+        base = self.pki_dir
+        cert = self.office_certificate or (base / "office.crt" if base else None)
+        key = self.office_key or (base / "office.key" if base else None)
+        return cert, key

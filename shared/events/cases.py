@@ -27,6 +27,7 @@ class EncounterAttached(Event):
     protected_class: str | None = None
     matched: bool = True
     encounter_date: str | None = None
+    case_id: uuid.UUID | None = None  # added compatibly: the case the encounter was attached to
 
     def partition_key(self) -> str:
         return str(self.subject_id)
@@ -138,6 +139,7 @@ class EncounterCorrected(Event):
     field: str
     redress_id: uuid.UUID
     correction_id: uuid.UUID
+    value: str
     stale_cases: list[uuid.UUID] = []
 
     def partition_key(self) -> str:

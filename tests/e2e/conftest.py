@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -15,7 +17,8 @@ from shared.kafka import ensure_topics
 from shared.settings import TracsSettings
 from tests.infra import Infra
 from tests.support import Gateway
-from tracs.infra import free_port
+from tracs.infra import free_port, stop_process, wait_for_port
+from tracs.pki import DEV_OFFICE_EMAIL, DEV_PARTNERS, ensure_dev_pki
 from tracs.stack import DEFAULT_PORTS, Stack
 
 TEST_PARTITIONS = 3
@@ -47,11 +50,20 @@ def running_stack(infra: Infra, var: Path) -> Iterator[Stack]:
             "TRACS_INTAKE_PROGRAM_ALIASES": '{"UK-VISA": {"GWF Reference": "partner_unique_id"}}',
         },
     )
-    stack.start_all()
+    # Disclosure signs with a development PKI and mails a real SMTP sink.
+    ensure_dev_pki(var / "pki", DEV_OFFICE_EMAIL, DEV_PARTNERS)
+    smtp_port = free_port()
+    sink = subprocess.Popen(
+        [sys.executable, "-m", "tracs.mailsink", "--dir", str(var / "mail"), "--port", str(smtp_port)]
+    )
+    wait_for_port(smtp_port, 15, sink)
+    stack.extra_env.update(TRACS_DISCLOSURE_PKI_DIR=str(var / "pki"), TRACS_DISCLOSURE_SMTP_PORT=str(smtp_port))
     try:
+        stack.start_all()
         yield stack
     finally:
         stack.stop_all()
+        stop_process(sink)
 
 
 @pytest.fixture(scope="session")

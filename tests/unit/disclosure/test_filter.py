@@ -131,9 +131,8 @@ def test_findings_about_withheld_encounters_stay_and_notes_cannot_smuggle_withhe
     draft = domain.prepare(case, _agreement(), purpose="serious-crime", on=TODAY)
     assert draft.findings == [general]
     assert _rules(draft)[f"finding {about_flagged.finding_id}"] == "refers to a withheld encounter"
-    body = domain.render(draft, case_reference="c", note="Please also note Hiddenopoulos.")
-    assert domain.leaks(body, case, draft) == [f"encounter {flagged.encounter_id}"]
-    assert domain.leaks(domain.render(draft, case_reference="c"), case, draft) == []
+    assert domain.leaks("Please also note Hiddenopoulos.", case, draft) == [f"encounter {flagged.encounter_id}"]
+    assert domain.leaks("Regards, OBIM", case, draft) == []
 
 
 words = st.text(alphabet="abcdefghijklmnopqrstuvwxyzÄÖ李0123456789", min_size=3, max_size=10)
@@ -214,11 +213,14 @@ def test_no_withheld_value_reaches_an_email_that_passes_the_leak_check(
     draft = domain.prepare(case, agreement, purpose="serious-crime", on=TODAY)
     every_value = [v for e in encs for v in e.values.values()] or ["nothing"]
     note = " ".join(data.draw(st.lists(st.sampled_from(every_value), max_size=3)))
+    if domain.leaks(note, case, draft):
+        return  # the draft is refused
     body = domain.render(draft, case_reference="PCSC-7", note=note)
-    if domain.leaks(body, case, draft):
-        return  # the send is refused
+    template = domain.render(draft, case_reference="PCSC-7")
     released = {v for values in draft.released.values() for v in values.values()}
     for e in encs:
         for name, value in e.values.items():
-            if name not in draft.released.get(e.encounter_id, {}) and value not in released:
-                assert value not in body or len(value) < 3
+            if name not in draft.released.get(e.encounter_id, {}) and value not in released and len(value) >= 3:
+                # A withheld value can only be in the email if the released-only template already holds it
+                # by coincidence (a field name, say); the note never brings one in.
+                assert value not in body or value in template

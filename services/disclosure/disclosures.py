@@ -1,0 +1,230 @@
+"""Disclosure use cases: draft a response under an agreement, send it sealed, account for it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from services.disclosure import db, domain, mail
+from shared.errors import Conflict, Invalid, NotFound
+from shared.logging import get_logger
+from shared.uow import UnitOfWork
+
+log = get_logger(__name__)
+
+
+async def _summary(uow: UnitOfWork, case_id: uuid.UUID) -> tuple[domain.CaseSummary, Any]:
+    """The case as disclosure's read model knows it: encounters with values and flags, findings."""
+    s = uow.session
+    case = (await s.execute(select(db.case_view).where(db.case_view.c.case_id == case_id))).mappings().first()
+    if case is None:
+        raise NotFound(f"no case {case_id} known to disclosure")
+    ids = list(
+        (await s.execute(select(db.case_members.c.encounter_id).where(db.case_members.c.case_id == case_id)))
+        .scalars()
+        .all()
+    )
+    values = {
+        r.encounter_id: r.fields
+        for r in (await s.execute(select(db.encounter_values).where(db.encounter_values.c.encounter_id.in_(ids)))).all()
+    }
+    flags: dict[uuid.UUID, dict[str, dict]] = {}
+    for r in (await s.execute(select(db.encounter_flags).where(db.encounter_flags.c.encounter_id.in_(ids)))).all():
+        flags.setdefault(r.encounter_id, {})[r.flag] = r.value
+    encounters = []
+    for encounter_id in sorted(ids):
+        fields = values.get(encounter_id, {})
+        f = flags.get(encounter_id, {})
+        protected = (f.get("protected-class") or {}).get("class") or fields.get("protected_class")
+        encounters.append(
+            domain.EncounterView(
+                encounter_id=encounter_id,
+                data_owner=fields.get("data_owner"),
+                ous=fields.get("ous"),
+                protected_class=protected,
+                not_sharable=bool((f.get("not-sharable") or {}).get("set")),
+                di_shared=(f.get("derogatory") or {}).get("di_shared", fields.get("di_shared")),
+                values={k: str(v) for k, v in fields.items() if v not in (None, "", []) and not isinstance(v, list)},
+            )
+        )
+    found = (
+        await s.execute(
+            select(db.case_findings)
+            .where(db.case_findings.c.case_id == case_id)
+            .order_by(db.case_findings.c.accurate_as_of)
+        )
+    ).all()
+    findings = tuple(domain.FindingView(r.finding_id, r.kind, r.text, frozenset(r.encounter_ids)) for r in found)
+    summary = domain.CaseSummary(
+        case_id, case["program"], case["partner_country"] or "", case["matched"], tuple(encounters), findings
+    )
+    return summary, case
+
+
+async def _agreement(uow: UnitOfWork, agreement_id: uuid.UUID, version: int | None = None) -> domain.Agreement:
+    v = db.agreement_versions
+    stmt = select(v).where(v.c.agreement_id == agreement_id)
+    stmt = stmt.where(v.c.version == version) if version else stmt.order_by(v.c.version.desc()).limit(1)
+    row = (await uow.session.execute(stmt)).mappings().first()
+    if row is None:
+        raise NotFound(f"no agreement {agreement_id}")
+    return domain.agreement_from_row(dict(row))
+
+
+async def _recipient(uow: UnitOfWork, recipient_id: uuid.UUID) -> Any:
+    row = (
+        (await uow.session.execute(select(db.recipients).where(db.recipients.c.id == recipient_id))).mappings().first()
+    )
+    if row is None:
+        raise NotFound(f"no recipient {recipient_id}")
+    return row
+
+
+def _released_json(draft: domain.Draft) -> dict[str, Any]:
+    return {
+        "encounters": {str(k): v for k, v in draft.released.items()},
+        "findings": [{"id": str(f.finding_id), "kind": f.kind, "text": f.text} for f in draft.findings],
+        "caveats": draft.caveats,
+    }
+
+
+async def create_draft(
+    *, uow: UnitOfWork, case_id: uuid.UUID, recipient_id: uuid.UUID, purpose: str, note: str, today: dt.date
+) -> uuid.UUID:
+    """Draft a response: exactly what will leave, and separately every withheld item with its rule."""
+    draft_id = uuid.uuid4()
+    async with uow:
+        summary, case = await _summary(uow, case_id)
+        recipient = await _recipient(uow, recipient_id)
+        agreement = await _agreement(uow, recipient["agreement_id"])
+        draft = domain.prepare(summary, agreement, purpose=purpose, on=today)
+        body = domain.render(draft, case_reference=_reference(case), note=note)
+        leaked = domain.leaks(note, summary, draft)
+        if leaked:
+            raise Conflict("the covering note quotes withheld information", withheld=leaked)
+        await uow.session.execute(
+            db.drafts.insert().values(
+                id=draft_id,
+                case_id=case_id,
+                agreement_id=agreement.agreement_id,
+                agreement_version=agreement.version,
+                recipient_id=recipient_id,
+                purpose=purpose,
+                note=note,
+                released=_released_json(draft),
+                withheld=[{"item": w.item, "rule": w.rule} for w in draft.withheld],
+                body=body,
+                status="draft" if draft.sendable else "not-sendable",
+                created_by=uow.actor,
+            )
+        )
+    return draft_id
+
+
+def _reference(case: Any) -> str:
+    return f"{case['program']} transaction {case['partner_transaction_number'] or case['case_id']}"
+
+
+async def get_draft(*, uow: UnitOfWork, draft_id: uuid.UUID) -> dict[str, Any]:
+    async with uow:
+        row = (await uow.session.execute(select(db.drafts).where(db.drafts.c.id == draft_id))).mappings().first()
+    if row is None:
+        raise NotFound(f"no disclosure draft {draft_id}")
+    return dict(row)
+
+
+async def send(
+    *, uow: UnitOfWork, draft_id: uuid.UUID, office: mail.OfficeIdentity, smtp: tuple[str, int], now: dt.datetime
+) -> None:
+    """Re-check everything at send time (agreement in force, same content, certificate), seal, deliver, account."""
+    async with uow:
+        row = (
+            (await uow.session.execute(select(db.drafts).where(db.drafts.c.id == draft_id).with_for_update()))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise NotFound(f"no disclosure draft {draft_id}")
+        if row["status"] == "sent":
+            raise Conflict(f"this draft was already sent at {row['sent_at']:%Y-%m-%d %H:%M} UTC")
+        summary, case = await _summary(uow, row["case_id"])
+        agreement = await _agreement(uow, row["agreement_id"], row["agreement_version"])
+        draft = domain.prepare(summary, agreement, purpose=row["purpose"], on=now.date())
+        if not draft.sendable:
+            rules = sorted({w.rule for w in draft.withheld}) or ["agreement not in force"]
+            raise Conflict(f"cannot send: {', '.join(rules)}")
+        if _released_json(draft) != row["released"]:
+            raise Conflict("the case changed since this draft was made; draft it again")
+        recipient = await _recipient(uow, row["recipient_id"])
+        cert = mail.check_recipient_certificate(recipient["certificate_pem"], now=now)
+        agency = (
+            await uow.session.execute(
+                select(db.agreement_versions.c.partner_agency).where(
+                    db.agreement_versions.c.agreement_id == agreement.agreement_id,
+                    db.agreement_versions.c.version == agreement.version,
+                )
+            )
+        ).scalar_one()
+        message = mail.seal(
+            body=row["body"],
+            subject=f"DHS/OBIM response: {_reference(case)}",
+            office=office,
+            recipient_email=recipient["email"],
+            recipient_cert=cert,
+        )
+        # Delivered before the commit: a failed delivery leaves the draft unsent and nothing accounted.
+        await mail.deliver(message, sender=office.email, recipient=recipient["email"], host=smtp[0], port=smtp[1])
+        await uow.session.execute(
+            db.drafts.update().where(db.drafts.c.id == draft_id).values(status="sent", sent_at=now)
+        )
+        await uow.session.execute(
+            db.accounting.insert().values(
+                id=uuid.uuid4(),
+                draft_id=draft_id,
+                case_id=row["case_id"],
+                subject_id=case["subject_id"],
+                sent_at=now,
+                nature="case findings by S/MIME email",
+                purpose=row["purpose"],
+                recipient_id=recipient["id"],
+                recipient_agency=agency,
+                recipient_person=recipient["person"],
+                recipient_email=recipient["email"],
+                analyst=uow.actor,
+                agreement_id=agreement.agreement_id,
+                agreement_version=agreement.version,
+                matched=draft.matched,
+                digest=domain.digest(row["body"]),
+                encounter_ids=list(draft.released),
+                fields=sorted({f for v in draft.released.values() for f in v}),
+            )
+        )
+    log.info("disclosure sent", draft_id=str(draft_id), agreement_version=agreement.version)
+
+
+async def accounting(
+    *,
+    uow: UnitOfWork,
+    subject: uuid.UUID | None,
+    recipient: uuid.UUID | None,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> list[dict[str, Any]]:
+    """Every disclosure about one person, or to one recipient over a period."""
+    if subject is None and recipient is None:
+        raise Invalid("ask by subject, or by recipient (with from/to)")
+    a = db.accounting
+    stmt = select(a).order_by(a.c.sent_at, a.c.id)
+    if subject is not None:
+        stmt = stmt.where(a.c.subject_id == subject)
+    if recipient is not None:
+        stmt = stmt.where(a.c.recipient_id == recipient)
+    if start is not None:
+        stmt = stmt.where(a.c.sent_at >= dt.datetime.combine(start, dt.time(0), dt.UTC))
+    if end is not None:
+        stmt = stmt.where(a.c.sent_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), dt.UTC))
+    async with uow:
+        return [dict(r) for r in (await uow.session.execute(stmt)).mappings().all()]

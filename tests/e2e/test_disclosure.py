@@ -1,0 +1,235 @@
+"""A response to a partner through the gateway: drafted under the agreement, sealed, mailed, opened, accounted."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from tests.support import Gateway, csv_bytes, wait_until
+from tracs.pki import certificate_authority, issue
+from tracs.stack import Stack
+
+HEADER = [
+    "FIN",
+    "Last Name",
+    "First Name",
+    "DOB",
+    "Nationality",
+    "Partner Country",
+    "TCN",
+    "Data Owner",
+    "OUS",
+    "Passport No",
+]
+
+
+async def _seeded_recipient(admin: Gateway, name: str) -> tuple[str, dict]:
+    agreement = next(a for a in (await admin.get("/api/v1/agreements")).json() if a["name"] == name)
+    detail = (await admin.get(f"/api/v1/agreements/{agreement['id']}")).json()
+    return agreement["id"], detail["recipients"][0]
+
+
+async def _case_with_four_encounters(gw: Gateway, tag: str) -> dict:
+    fin = f"D{tag}"
+    rows = [
+        [fin, "Karagiannis", "Nikos", "1971-04-04", "GRC", "GRC", f"D-{tag}", "CBP", "CBP/OFO/JFK", f"PX{tag}1"],
+        [fin, "Karagiannis", "Nikos", "1971-04-04", "GRC", "GRC", f"D-{tag}", "CBP", "CBP/OFO/MIA", f"FLAG{tag}"],
+        [fin, "Karagiannis", "Nikolaos", "1971-04-04", "GRC", "GRC", f"D-{tag}", "DOS", "DOS/CA", f"DOS{tag}"],
+        [fin, "Karagiannis", "N", "1971-04-04", "GRC", "GRC", f"D-{tag}", "ICE", "ICE/ERO/NYC", f"ERO{tag}"],
+    ]
+    up = await gw.upload(csv_bytes(HEADER, rows), program="PCSC")
+    assert (await gw.confirm(up.json()["id"])).status_code == 200
+
+    async def case() -> dict | None:
+        items = (await gw.get("/api/v1/cases", fin=fin)).json()["items"]
+        if not items:
+            return None
+        view = (await gw.get(f"/api/v1/cases/{items[0]['id']}")).json()
+        return view if len(view["encounters"]) == 4 else None
+
+    return await wait_until(case, what="the case with its four encounters")
+
+
+async def test_a_response_leaves_only_what_the_agreement_allows_sealed_for_the_recipient_and_accounted(
+    gateway: Gateway, stack: Stack
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    case = await _case_with_four_encounters(gateway, tag)
+    by_owner = {(e["fields"]["data_owner"], e["fields"]["ous"]): e for e in case["encounters"]}
+    flagged = by_owner[("CBP", "CBP/OFO/MIA")]
+    r = await gateway.client.patch(
+        f"/api/v1/encounters/{flagged['id']}/flags",
+        headers=gateway.headers(),
+        json={"not-sharable": {"set": True, "reason": "source asked us not to share"}},
+    )
+    assert r.status_code == 200
+    await gateway.client.post(
+        f"/api/v1/cases/{case['id']}/findings",
+        headers=gateway.headers(),
+        json={"kind": "summary", "text": f"One entry at JFK {tag}"},
+    )
+    await gateway.client.post(
+        f"/api/v1/cases/{case['id']}/findings",
+        headers=gateway.headers(),
+        json={"kind": "travel-history", "text": f"Miami trip {tag}", "encounter_ids": [flagged["id"]]},
+    )
+    admin = Gateway(stack.url("gateway"))
+    await admin.login("admin")
+    _, recipient = await _seeded_recipient(admin, "PCSC Greece")
+    assert recipient["has_certificate"]
+
+    async def draft() -> dict | None:
+        r = await gateway.client.post(
+            "/api/v1/disclosures",
+            headers=gateway.headers(),
+            json={"case_id": case["id"], "recipient_id": recipient["id"], "purpose": "serious-crime"},
+        )
+        if r.status_code == 404:
+            return None  # disclosure has not projected the case yet
+        assert r.status_code == 201, r.text
+        d = r.json()
+        rules = {w["rule"] for w in d["withheld"]}
+        return d if "non-sharable flag" in rules and len(d["released"]["findings"]) == 1 else None
+
+    d = await wait_until(draft, what="a draft reflecting the flag and the findings")
+    rules = {w["item"]: w["rule"] for w in d["withheld"]}
+    assert rules[f"encounter {flagged['id']}"] == "non-sharable flag"
+    assert rules[f"encounter {by_owner[('DOS', 'DOS/CA')]['id']}"] == "data owner not covered"
+    assert rules[f"encounter {by_owner[('ICE', 'ICE/ERO/NYC')]['id']}"] == "O/U/S not covered"
+    ok = by_owner[("CBP", "CBP/OFO/JFK")]
+    assert rules[f"encounter {ok['id']} field passport_number"] == "field not allowed"
+    assert list(d["released"]["encounters"]) == [ok["id"]]
+    assert d["agreement_version"] == 1 and d["status"] == "draft"
+
+    smuggle = await gateway.client.post(
+        "/api/v1/disclosures",
+        headers=gateway.headers(),
+        json={
+            "case_id": case["id"],
+            "recipient_id": recipient["id"],
+            "purpose": "serious-crime",
+            "note": f"FYI passport DOS{tag}",
+        },
+    )
+    assert smuggle.status_code == 409 and "withheld" in smuggle.json()["detail"]
+
+    sent = await gateway.client.post(f"/api/v1/disclosures/{d['id']}/send", headers=gateway.headers())
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["status"] == "sent"
+    again = await gateway.client.post(f"/api/v1/disclosures/{d['id']}/send", headers=gateway.headers())
+    assert again.status_code == 409 and "already sent" in again.json()["detail"]
+
+    mails = [p for p in (stack.var / "mail").glob("*.eml") if f"D-{tag}".encode() in p.read_bytes()]
+    (mail,) = mails
+    raw = mail.read_bytes()
+    assert b"Karagiannis" not in raw
+    pki = stack.var / "pki"
+    opened = subprocess.run(
+        ["openssl", "cms", "-decrypt", "-recip", str(pki / "pcsc-greece.crt"), "-inkey", str(pki / "pcsc-greece.key")],
+        input=raw,
+        capture_output=True,
+        timeout=30,
+    )
+    assert opened.returncode == 0, opened.stderr
+    verified = subprocess.run(
+        ["openssl", "cms", "-verify", "-CAfile", str(pki / "ca.crt")],
+        input=opened.stdout,
+        capture_output=True,
+        timeout=30,
+    )
+    assert verified.returncode == 0, verified.stderr
+    body = verified.stdout.decode()
+    assert "Karagiannis" in body and f"One entry at JFK {tag}" in body and "Result: MATCH" in body
+    for withheld in (f"FLAG{tag}", f"DOS{tag}", f"ERO{tag}", f"PX{tag}1", "Nikolaos", f"Miami trip {tag}"):
+        assert withheld not in body
+    stranger = subprocess.run(
+        ["openssl", "cms", "-decrypt", "-recip", str(pki / "pcsc-italy.crt"), "-inkey", str(pki / "pcsc-italy.key")],
+        input=raw,
+        capture_output=True,
+        timeout=30,
+    )
+    assert stranger.returncode != 0
+
+    (record,) = (await gateway.get("/api/v1/disclosures/accounting", subject=case["subject_id"])).json()
+    assert record["recipient_email"] == recipient["email"] and record["analyst"] == "analyst"
+    assert record["recipient_agency"] == "Hellenic Police" and record["agreement_version"] == 1
+    assert record["matched"] is True and record["encounter_ids"] == [ok["id"]]
+    assert record["digest"] == hashlib.sha256(d["body"].encode()).hexdigest()
+    today = datetime.now(UTC).date().isoformat()
+    by_recipient = (
+        await gateway.get("/api/v1/disclosures/accounting", recipient=recipient["id"], **{"from": today, "to": today})
+    ).json()
+    assert record["id"] in [x["id"] for x in by_recipient]
+    assert (await gateway.get("/api/v1/disclosures/accounting")).status_code == 422
+    await admin.aclose()
+
+
+async def test_no_certificate_or_an_expired_agreement_means_nothing_is_sent(gateway: Gateway, stack: Stack) -> None:
+    tag = uuid.uuid4().hex[:6]
+    case = await _case_with_four_encounters(gateway, tag)
+    admin = Gateway(stack.url("gateway"))
+    await admin.login("admin")
+    agreement_id, _ = await _seeded_recipient(admin, "PCSC Greece")
+    clerk = (
+        await admin.client.post(
+            f"/api/v1/agreements/{agreement_id}/recipients",
+            headers=admin.headers(),
+            json={"person": "Clerk", "email": "clerk@police.example"},
+        )
+    ).json()
+
+    async def draft_for(recipient_id: str) -> dict | None:
+        r = await gateway.client.post(
+            "/api/v1/disclosures",
+            headers=gateway.headers(),
+            json={"case_id": case["id"], "recipient_id": recipient_id, "purpose": "serious-crime"},
+        )
+        return r.json() if r.status_code == 201 else None
+
+    d = await wait_until(lambda: draft_for(clerk["id"]), what="a draft")
+    r = await gateway.client.post(f"/api/v1/disclosures/{d['id']}/send", headers=gateway.headers())
+    assert r.status_code == 409 and "no certificate" in r.json()["detail"]
+
+    yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+    expired = (
+        await admin.client.post(
+            "/api/v1/agreements",
+            headers=admin.headers(),
+            json={
+                "name": f"Lapsed PCSC {tag}",
+                "partner_country": "GRC",
+                "partner_agency": "Old desk",
+                "program": "PCSC",
+                "data_owners": ["CBP"],
+                "ous": ["*"],
+                "fields": ["fin"],
+                "purposes": ["serious-crime"],
+                "valid_from": "2015-01-01",
+                "valid_to": yesterday,
+            },
+        )
+    ).json()
+    ca_cert, ca_key = certificate_authority()
+    from cryptography.hazmat.primitives import serialization
+
+    cert, _ = issue(ca_cert, ca_key, email="old@police.example", org="old")
+    person = (
+        await admin.client.post(
+            f"/api/v1/agreements/{expired['id']}/recipients",
+            headers=admin.headers(),
+            json={
+                "person": "Old desk",
+                "email": "old@police.example",
+                "certificate_pem": cert.public_bytes(serialization.Encoding.PEM).decode(),
+            },
+        )
+    ).json()
+    lapsed = await draft_for(person["id"])
+    assert lapsed["status"] == "not-sendable" and lapsed["released"]["encounters"] == {}
+    assert {w["rule"] for w in lapsed["withheld"]} == {"agreement expired"}
+    r = await gateway.client.post(f"/api/v1/disclosures/{lapsed['id']}/send", headers=gateway.headers())
+    assert r.status_code == 409 and "agreement expired" in r.json()["detail"]
+    assert (await gateway.get("/api/v1/disclosures/accounting", subject=case["subject_id"])).json() == []
+    await admin.aclose()
