@@ -100,3 +100,27 @@ class Gateway:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+async def events_until(
+    bootstrap: str, topic: str, done: Callable[[list[dict[str, Any]]], bool], *, timeout: float = 60.0
+) -> list[dict[str, Any]]:
+    """Read a topic from the start (a throwaway group) until `done` holds for the envelopes seen."""
+    import uuid
+
+    import orjson
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=f"test-{uuid.uuid4().hex[:8]}"
+    )
+    await consumer.start()
+    seen: list[dict[str, Any]] = []
+    try:
+        async with asyncio.timeout(timeout):
+            while not done(seen):
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    seen += [orjson.loads(r.value) for r in records]
+    finally:
+        await consumer.stop()
+    return seen

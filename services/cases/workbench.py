@@ -9,7 +9,7 @@ from typing import Any
 
 from services.cases import db, domain
 from shared.errors import Invalid, NotFound
-from shared.events.cases import CaseStatusChanged, FindingRecorded, FlagSet, SearchLogged
+from shared.events.cases import CaseAssigned, CaseStatusChanged, FindingRecorded, FlagSet, SearchLogged
 from shared.logging import current_correlation_id
 from shared.uow import UnitOfWork
 
@@ -159,6 +159,7 @@ async def assign(*, uow: UnitOfWork, case_id: uuid.UUID, assignee: str) -> None:
         row = await _case(uow, case_id)
         await db.update_case(uow.session, case_id, assignee=assignee, updated_by=uow.actor)
         await db.add_timeline(uow.session, case_id, uow.actor, "assigned", {"from": row["assignee"], "to": assignee})
+        uow.emit(CaseAssigned(case_id=case_id, assignee=assignee, previous=row["assignee"]))
 
 
 async def set_flags(

@@ -144,3 +144,19 @@ class EncounterCorrected(Event):
 
     def partition_key(self) -> str:
         return str(self.subject_id)
+
+
+@contract
+class CaseAssigned(Event):
+    """A supervisor or analyst gave the case to an analyst."""
+
+    event_type = "CaseAssigned"
+    schema_version = 1
+    topic = topics.CASES
+
+    case_id: uuid.UUID
+    assignee: str
+    previous: str | None = None
+
+    def partition_key(self) -> str:
+        return str(self.case_id)

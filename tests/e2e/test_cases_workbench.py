@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from tests.support import Gateway, csv_bytes, db_fetchval, wait_until
+from shared.events import topics
+from tests.support import Gateway, csv_bytes, db_fetchval, events_until, wait_until
 from tracs.stack import Stack
 
 HEADER = ["FIN", "Last Name", "First Name", "DOB", "Partner Country", "TCN", "Protected Class", "Data Owner"]
@@ -36,7 +37,9 @@ async def _post(gw: Gateway, path: str, body: dict) -> tuple[int, dict]:
     return r.status_code, r.json()
 
 
-async def test_a_case_is_worked_from_new_to_closed_with_required_searches_enforced(gateway: Gateway) -> None:
+async def test_a_case_is_worked_from_new_to_closed_with_required_searches_enforced(
+    gateway: Gateway, stack: Stack
+) -> None:
     tag = uuid.uuid4().hex[:6]
     await _upload(gateway, [[f"W{tag}", "Παπαδοπούλου", "Ελένη", "1977-07-07", "GRC", f"TCN-{tag}", "", "CBP"]])
     case = await _one_case(gateway, fin=f"W{tag}")
@@ -70,6 +73,17 @@ async def test_a_case_is_worked_from_new_to_closed_with_required_searches_enforc
     assert code == 200 and [c["id"] for c in await _cases(gateway, assignee="analyst2")] == [cid]
     actions = [t["action"] for t in body["timeline"]]
     assert actions.count("search-logged") == 3 and actions[-1] == "assigned" and "finding-recorded" in actions
+
+    # Every change was published on tracs.cases.v1 for disclosure and reporting.
+    def about_case(events: list[dict]) -> list[str]:
+        return [e["event_type"] for e in events if e["payload"].get("case_id") == cid]
+
+    events = await events_until(
+        stack.kafka_bootstrap, stack.topic_prefix + topics.CASES, lambda seen: "CaseAssigned" in about_case(seen)
+    )
+    kinds = about_case(events)
+    assert kinds.count("SearchLogged") == 3 and kinds.count("CaseStatusChanged") == 5
+    assert {"CaseOpened", "EncounterAttached", "FindingRecorded", "CaseAssigned"} <= set(kinds)
 
 
 async def test_names_are_found_ignoring_case_and_accents_in_every_script(gateway: Gateway) -> None:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import orjson
-from aiokafka import AIOKafkaConsumer
-
 from shared.events import topics
-from tests.support import Gateway, csv_bytes, wait_until
+from tests.support import Gateway, csv_bytes, events_until, wait_until
 from tracs.stack import Stack
 
 TODAY = datetime.now(UTC).date()
@@ -160,26 +156,13 @@ async def test_a_trip_request_is_worked_corrected_resolved_closed_and_reopened(g
 
 
 async def _find_correction_event(stack: Stack, correction_id: str) -> dict:
-    consumer = AIOKafkaConsumer(
-        stack.topic_prefix + topics.REDRESS,
-        bootstrap_servers=stack.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        group_id=f"t-{uuid.uuid4().hex[:6]}",
+    def mine(e: dict) -> bool:
+        return e["event_type"] == "CorrectionAccepted" and e["payload"]["correction_id"] == correction_id
+
+    seen = await events_until(
+        stack.kafka_bootstrap, stack.topic_prefix + topics.REDRESS, lambda events: any(mine(e) for e in events)
     )
-    await consumer.start()
-    try:
-        async with asyncio.timeout(60):
-            while True:
-                for records in (await consumer.getmany(timeout_ms=1000)).values():
-                    for r in records:
-                        env = orjson.loads(r.value)
-                        if (
-                            env["event_type"] == "CorrectionAccepted"
-                            and env["payload"]["correction_id"] == correction_id
-                        ):
-                            return env
-    finally:
-        await consumer.stop()
+    return next(e for e in seen if mine(e))
 
 
 async def test_bad_requests_are_refused_by_name(gateway: Gateway) -> None:
