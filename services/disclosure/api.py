@@ -215,6 +215,28 @@ async def accounting(
     )
 
 
+class NoticeOut(BaseModel):
+    correction_id: uuid.UUID
+    accounting_id: uuid.UUID
+    redress_id: uuid.UUID
+    encounter_id: uuid.UUID
+    field: str
+    recipient_email: str
+    recipient_agency: str
+    disclosed_at: datetime
+    listed_at: datetime
+
+
+@router.get("/disclosures/corrections", response_model=list[NoticeOut], tags=["disclosures"])
+async def corrections(
+    rt: RuntimeDep, principal: CurrentPrincipal, encounter: uuid.UUID | None = None, redress: uuid.UUID | None = None
+) -> list[dict[str, Any]]:
+    """Recipients who received data that a redress correction has since changed: they must be told."""
+    return await handlers.correction_notices(
+        uow=rt.uow(actor=principal.username), encounter_id=encounter, redress_id=redress
+    )
+
+
 @router.get("/disclosures/{draft_id}", response_model=DraftOut, tags=["disclosures"])
 async def get_draft(draft_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     return await disclosures.get_draft(uow=rt.uow(actor=principal.username), draft_id=draft_id)

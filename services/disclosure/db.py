@@ -277,3 +277,19 @@ async def upsert(
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=keys)
     await session.execute(stmt, rows)
+
+
+# Recipients to tell when data they received was corrected (Privacy Act 552a(c)(4)).
+correction_notices = Table(
+    "correction_notices",
+    metadata,
+    Column("correction_id", Uuid, primary_key=True),
+    Column("accounting_id", Uuid, ForeignKey("accounting.id"), primary_key=True),
+    Column("redress_id", Uuid, nullable=False, index=True),
+    Column("encounter_id", Uuid, nullable=False, index=True),
+    Column("field", Text, nullable=False),
+    Column("recipient_email", Text, nullable=False),
+    Column("recipient_agency", Text, nullable=False),
+    Column("disclosed_at", DateTime(timezone=True), nullable=False),
+    Column("listed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

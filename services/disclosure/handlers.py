@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, select, update
 
 from services.disclosure import db, domain
 from shared.events.cases import CaseOpened, EncounterAttached, EncounterCorrected, FindingRecorded, FlagSet
@@ -63,6 +63,7 @@ async def project_cases(uow: UnitOfWork, delivered: list[Delivered]) -> None:
                 .where(db.encounter_values.c.encounter_id == c.encounter_id)
                 .values(fields=func.jsonb_set(db.encounter_values.c.fields, [c.field], func.to_jsonb(c.value)))
             )
+            await _list_recipients_to_tell(uow, c)
 
 
 def _last_per_key(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -84,3 +85,40 @@ async def project_records(uow: UnitOfWork, delivered: list[Delivered]) -> None:
 async def subject_encounters(*, uow: UnitOfWork, subject_id: uuid.UUID) -> list[dict[str, Any]]:
     async with uow:
         return [dict(r) for r in await db.subject_encounters(uow.session, subject_id)]
+
+
+async def _list_recipients_to_tell(uow: UnitOfWork, c: EncounterCorrected) -> None:
+    """Every past disclosure that carried the corrected field of this encounter becomes a notice to send."""
+    a = db.accounting
+    stmt = select(a).where(a.c.encounter_ids.any(c.encounter_id), a.c.fields.any(c.field))
+    rows = [
+        {
+            "correction_id": c.correction_id,
+            "accounting_id": r.id,
+            "redress_id": c.redress_id,
+            "encounter_id": c.encounter_id,
+            "field": c.field,
+            "recipient_email": r.recipient_email,
+            "recipient_agency": r.recipient_agency,
+            "disclosed_at": r.sent_at,
+        }
+        for r in (await uow.session.execute(stmt)).all()
+    ]
+    await db.upsert(uow.session, db.correction_notices, rows, ["correction_id", "accounting_id"])
+
+
+async def correction_notices(
+    *, uow: UnitOfWork, encounter_id: uuid.UUID | None, redress_id: uuid.UUID | None
+) -> list[dict[str, Any]]:
+    from shared.errors import Invalid
+
+    if encounter_id is None and redress_id is None:
+        raise Invalid("ask by encounter or by redress request")
+    n = db.correction_notices
+    stmt = select(n).order_by(n.c.disclosed_at, n.c.accounting_id)
+    if encounter_id is not None:
+        stmt = stmt.where(n.c.encounter_id == encounter_id)
+    if redress_id is not None:
+        stmt = stmt.where(n.c.redress_id == redress_id)
+    async with uow:
+        return [dict(r) for r in (await uow.session.execute(stmt)).mappings().all()]

@@ -163,7 +163,54 @@ async def test_a_response_leaves_only_what_the_agreement_allows_sealed_for_the_r
     ).json()
     assert record["id"] in [x["id"] for x in by_recipient]
     assert (await gateway.get("/api/v1/disclosures/accounting")).status_code == 422
+
+    # Redress corrects the DOB that was disclosed: the recipient lands on the list of people to tell.
+    await _correct_dob(gateway, ok["id"], tag)
+
+    async def notices() -> list:
+        return (await gateway.get("/api/v1/disclosures/corrections", encounter=ok["id"])).json()
+
+    (notice,) = await wait_until(notices, what="the correction notice")
+    assert notice["field"] == "dob" and notice["recipient_email"] == recipient["email"]
+    assert notice["accounting_id"] == record["id"]
+    assert (await gateway.get("/api/v1/disclosures/corrections")).status_code == 422
     await admin.aclose()
+
+
+async def _correct_dob(gw: Gateway, encounter_id: str, tag: str) -> None:
+    today = datetime.now(UTC).date().isoformat()
+    h = gw.headers()
+    created = await gw.client.post(
+        "/api/v1/redress",
+        headers=h,
+        json={
+            "source": "TRIP",
+            "trip_number": f"TRIP-{tag}",
+            "sent_on": today,
+            "received_on": today,
+            "submitting_agency": "DHS TRIP",
+            "requester": {"last_name": "Karagiannis"},
+            "contested_information": "DOB",
+            "reason": "Wrong date of birth",
+        },
+    )
+    rid = created.json()["id"]
+
+    async def linked() -> bool:
+        r = await gw.client.post(f"/api/v1/redress/{rid}/links", headers=h, json={"encounter_id": encounter_id})
+        return r.status_code == 200
+
+    await wait_until(linked, what="redress to know the record")
+    c = await gw.client.post(
+        f"/api/v1/redress/{rid}/corrections",
+        headers=h,
+        json={"encounter_id": encounter_id, "field": "dob", "problem": "typo", "proposed": "1971-04-05"},
+    )
+    cid = c.json()["corrections"][0]["id"]
+    r = await gw.client.post(
+        f"/api/v1/redress/{rid}/corrections/{cid}/decision", headers=h, json={"decision": "accepted"}
+    )
+    assert r.status_code == 200
 
 
 async def test_no_certificate_or_an_expired_agreement_means_nothing_is_sent(gateway: Gateway, stack: Stack) -> None:
