@@ -237,6 +237,20 @@ async def corrections(
     )
 
 
+@router.get("/disclosures/notifications", tags=["disclosures"])
+async def notifications(owner: str, rt: RuntimeDep, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    """Component notifications: what one data owner (USCIS, DOS, FBI-TSC, ...) is told about its encounters."""
+    return await handlers.notifications(uow=rt.uow(actor=principal.username), owner=owner)
+
+
+@router.get("/disclosures/audit", tags=["disclosures"])
+async def audit(
+    rt: RuntimeDep, principal: CurrentPrincipal, year: Annotated[int, Query(ge=2000, le=2100)]
+) -> dict[str, Any]:
+    """The annual sharing audit: every disclosure of the year checked against its agreement version."""
+    return await disclosures.annual_audit(uow=rt.uow(actor=principal.username), year=year)
+
+
 @router.get("/disclosures/{draft_id}", response_model=DraftOut, tags=["disclosures"])
 async def get_draft(draft_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     return await disclosures.get_draft(uow=rt.uow(actor=principal.username), draft_id=draft_id)

@@ -293,3 +293,18 @@ correction_notices = Table(
     Column("disclosed_at", DateTime(timezone=True), nullable=False),
     Column("listed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+# Data-owner notifications (PIA 3.1, 6.1): each owner hears only about its own encounters; FBI-TSC hears of
+# every match on its records whether or not anything was shared.
+owner_notifications = Table(
+    "owner_notifications",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("data_owner", Text, nullable=False, index=True),
+    Column("case_id", Uuid, nullable=False),
+    Column("encounter_ids", ARRAY(Uuid), nullable=False),
+    Column("shared", Boolean, nullable=False),
+    Column("partner_country", Text),
+    Column("accounting_id", Uuid),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

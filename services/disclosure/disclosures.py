@@ -180,9 +180,10 @@ async def send(
         await uow.session.execute(
             db.drafts.update().where(db.drafts.c.id == draft_id).values(status="sent", sent_at=now)
         )
+        accounting_id = uuid.uuid4()
         await uow.session.execute(
             db.accounting.insert().values(
-                id=uuid.uuid4(),
+                id=accounting_id,
                 draft_id=draft_id,
                 case_id=row["case_id"],
                 subject_id=case["subject_id"],
@@ -202,6 +203,23 @@ async def send(
                 fields=sorted({f for v in draft.released.values() for f in v}),
             )
         )
+        # Each data owner whose encounters were shared is told about its own encounters only.
+        owners: dict[str, list[uuid.UUID]] = {}
+        for e in summary.encounters:
+            if e.encounter_id in draft.released:
+                owners.setdefault(e.data_owner or "UNKNOWN", []).append(e.encounter_id)
+        for owner, ids in sorted(owners.items()):
+            await uow.session.execute(
+                db.owner_notifications.insert().values(
+                    id=uuid.uuid4(),
+                    data_owner=owner,
+                    case_id=row["case_id"],
+                    encounter_ids=ids,
+                    shared=True,
+                    partner_country=case["partner_country"],
+                    accounting_id=accounting_id,
+                )
+            )
     log.info("disclosure sent", draft_id=str(draft_id), agreement_version=agreement.version)
 
 
@@ -228,3 +246,59 @@ async def accounting(
         stmt = stmt.where(a.c.sent_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), dt.UTC))
     async with uow:
         return [dict(r) for r in (await uow.session.execute(stmt)).mappings().all()]
+
+
+async def annual_audit(*, uow: UnitOfWork, year: int) -> dict[str, Any]:
+    """Check every disclosure of a year against the agreement version it was made under (PIA 6.5)."""
+    a, v, r = db.accounting, db.agreement_versions, db.recipients
+    start = dt.datetime(year, 1, 1, tzinfo=dt.UTC)
+    stmt = (
+        select(
+            a,
+            v.c.fields.label("allowed_fields"),
+            v.c.purposes,
+            v.c.valid_from,
+            v.c.valid_to,
+            v.c.data_owners,
+            r.c.agreement_id.label("recipient_agreement"),
+        )
+        .join(v, (v.c.agreement_id == a.c.agreement_id) & (v.c.version == a.c.agreement_version))
+        .join(r, r.c.id == a.c.recipient_id)
+        .where(a.c.sent_at >= start, a.c.sent_at < start.replace(year=year + 1))
+        .order_by(a.c.sent_at)
+    )
+    async with uow:
+        rows = (await uow.session.execute(stmt)).mappings().all()
+        owners = {
+            x.encounter_id: x.data_owner
+            for x in (
+                await uow.session.execute(
+                    select(db.encounter_projection.c.encounter_id, db.encounter_projection.c.data_owner)
+                )
+            ).all()
+        }
+    findings = []
+    for row in rows:
+        problems = domain.audit_problems(
+            sent_on=row["sent_at"].date(),
+            fields=row["fields"],
+            purpose=row["purpose"],
+            owners=[owners.get(e) for e in row["encounter_ids"]],
+            recipient_matches=row["recipient_agreement"] == row["agreement_id"],
+            allowed_fields=row["allowed_fields"],
+            purposes=row["purposes"],
+            valid_from=row["valid_from"],
+            valid_to=row["valid_to"],
+            data_owners=row["data_owners"],
+        )
+        findings += [
+            {
+                "accounting_id": row["id"],
+                "sent_at": row["sent_at"],
+                "agreement_id": row["agreement_id"],
+                "agreement_version": row["agreement_version"],
+                "problem": p,
+            }
+            for p in problems
+        ]
+    return {"year": year, "disclosures_checked": len(rows), "inconsistencies": findings}

@@ -262,3 +262,29 @@ def agreement_from_row(row: dict[str, object]) -> Agreement:
         valid_from=row["valid_from"],  # type: ignore[arg-type]
         valid_to=row["valid_to"],  # type: ignore[arg-type]
     )
+
+
+def audit_problems(
+    *,
+    sent_on: date,
+    fields: list[str],
+    purpose: str,
+    owners: list[str | None],
+    recipient_matches: bool,
+    allowed_fields: list[str],
+    purposes: list[str],
+    valid_from: date,
+    valid_to: date | None,
+    data_owners: list[str],
+) -> list[str]:
+    """What the annual sharing audit says about one disclosure measured against its agreement version."""
+    problems = []
+    if sent_on < valid_from or (valid_to is not None and sent_on > valid_to):
+        problems.append("sent outside the agreement's validity")
+    problems += [f"field {f} not allowed by the agreement" for f in sorted(set(fields) - set(allowed_fields))]
+    if purpose not in purposes:
+        problems.append(f"purpose {purpose} not allowed by the agreement")
+    problems += [f"data owner {o} not covered" for o in sorted({o or "UNKNOWN" for o in owners} - set(data_owners))]
+    if not recipient_matches:
+        problems.append("recipient does not belong to the agreement")
+    return problems

@@ -53,6 +53,7 @@ async def project_cases(uow: UnitOfWork, delivered: list[Delivered]) -> None:
             corrections.append(e)
     async with uow:
         await db.project(uow.session, attached)
+        await db.upsert(uow.session, db.owner_notifications, _tsc_matches(delivered), ["id"])
         await db.upsert(uow.session, db.case_view, opened, ["case_id"])
         await db.upsert(uow.session, db.case_members, members, ["case_id", "encounter_id"])
         await db.upsert(uow.session, db.encounter_flags, _last_per_key(flags), ["encounter_id", "flag"], ["value"])
@@ -64,6 +65,28 @@ async def project_cases(uow: UnitOfWork, delivered: list[Delivered]) -> None:
                 .values(fields=func.jsonb_set(db.encounter_values.c.fields, [c.field], func.to_jsonb(c.value)))
             )
             await _list_recipients_to_tell(uow, c)
+
+
+TSC = "FBI-TSC"
+
+
+def _tsc_matches(delivered: list[Delivered]) -> list[dict[str, Any]]:
+    """A partner query matching an FBI-TSC record is reported to TSC, shared or not (PIA 6.1)."""
+    return [
+        {
+            "id": uuid.uuid5(d.event.encounter_id, "tsc-match"),
+            "data_owner": TSC,
+            "case_id": d.event.case_id,
+            "encounter_ids": [d.event.encounter_id],
+            "shared": False,
+            "partner_country": d.event.partner_country,
+        }
+        for d in delivered
+        if isinstance(d.event, EncounterAttached)
+        and d.event.data_owner == TSC
+        and d.event.case_id
+        and d.event.upload_kind == "partner-query"
+    ]
 
 
 def _last_per_key(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -121,4 +144,12 @@ async def correction_notices(
     if redress_id is not None:
         stmt = stmt.where(n.c.redress_id == redress_id)
     async with uow:
+        return [dict(r) for r in (await uow.session.execute(stmt)).mappings().all()]
+
+
+async def notifications(*, uow: UnitOfWork, owner: str) -> list[dict[str, Any]]:
+    """What one data owner is told: only its own encounters."""
+    n = db.owner_notifications
+    async with uow:
+        stmt = select(n).where(n.c.data_owner == owner).order_by(n.c.created_at, n.c.id)
         return [dict(r) for r in (await uow.session.execute(stmt)).mappings().all()]

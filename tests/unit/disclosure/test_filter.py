@@ -224,3 +224,34 @@ def test_no_withheld_value_reaches_an_email_that_passes_the_leak_check(
                 # A withheld value can only be in the email if the released-only template already holds it
                 # by coincidence (a field name, say); the note never brings one in.
                 assert value not in body or value in template
+
+
+def test_the_annual_audit_names_each_inconsistency() -> None:
+    clean = dict(
+        sent_on=TODAY,
+        fields=["fin"],
+        purpose="serious-crime",
+        owners=["CBP"],
+        recipient_matches=True,
+        allowed_fields=["fin"],
+        purposes=["serious-crime"],
+        valid_from=date(2020, 1, 1),
+        valid_to=None,
+        data_owners=["CBP"],
+    )
+    assert domain.audit_problems(**clean) == []
+    bad = {
+        **clean,
+        "sent_on": date(2019, 1, 1),
+        "fields": ["fin", "passport_number"],
+        "purpose": "curiosity",
+        "owners": ["CBP", "DOS"],
+        "recipient_matches": False,
+    }
+    assert domain.audit_problems(**bad) == [
+        "sent outside the agreement's validity",
+        "field passport_number not allowed by the agreement",
+        "purpose curiosity not allowed by the agreement",
+        "data owner DOS not covered",
+        "recipient does not belong to the agreement",
+    ]
