@@ -44,3 +44,9 @@ class Unauthorized(DomainError):
 
 class Forbidden(DomainError):
     status_code = 403
+
+
+class Unavailable(DomainError):
+    """Something the request needs (a mail relay, another service) cannot be reached now; try again."""
+
+    status_code = 503

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
 
-from shared.errors import Conflict
+from shared.errors import Conflict, Unavailable
 
 
 @dataclass(frozen=True)
@@ -73,4 +73,11 @@ def seal(
 
 
 async def deliver(message: bytes, *, sender: str, recipient: str, host: str, port: int) -> None:
-    await aiosmtplib.send(message, sender=sender, recipients=[recipient], hostname=host, port=port, timeout=30)
+    """Hand the sealed message to the relay; a relay that cannot take it is a 503, and nothing is recorded."""
+    try:
+        await aiosmtplib.send(message, sender=sender, recipients=[recipient], hostname=host, port=port, timeout=30)
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        raise Unavailable(
+            f"the mail relay {host}:{port} did not accept the message ({type(exc).__name__}); "
+            "nothing was sent or recorded"
+        ) from exc

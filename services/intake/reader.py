@@ -10,6 +10,7 @@ import codecs
 import csv
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -25,6 +26,8 @@ ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 SUFFIXES = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods", ".csv": "csv", ".txt": "csv"}
 FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f[ >/]')
 MAX_REPORTED_FORMULAS = 50
+# What a truncated or corrupted zip stream raises while its members are read.
+DAMAGED_ARCHIVE = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError)
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,10 @@ def open_sheet(path: Path, file_name: str, limits: Limits) -> Sheet:
     formulas: list[str] = []
     formula_count = 0
     if kind in ("xlsx", "ods"):
-        formula_count, formulas = _inspect_zip(path, kind, limits)
+        try:
+            formula_count, formulas = _inspect_zip(path, kind, limits)
+        except DAMAGED_ARCHIVE as exc:
+            raise Invalid(f"the workbook is damaged and cannot be read ({type(exc).__name__})") from exc
     try:
         workbook = calamine.CalamineWorkbook.from_path(str(path))
         sheet = _first_worksheet(workbook)

@@ -100,3 +100,12 @@ def test_the_dev_pki_is_made_once_and_keys_are_private(pki: Path) -> None:
     assert ensure_dev_pki(pki, "tracs-office@obim.example", {"uk-home-office": "vetting@homeoffice.example"}) == []
     assert (pki / "office.crt").read_bytes() == before
     assert oct((pki / "uk-home-office.key").stat().st_mode & 0o777) == "0o600"
+
+
+async def test_a_relay_that_is_down_is_a_clear_unavailable_error(pki: Path) -> None:
+    from shared.errors import Unavailable
+
+    with pytest.raises(Unavailable, match="did not accept the message"):
+        await deliver(
+            b"Subject: x\r\n\r\nx", sender="a@b.example", recipient="c@d.example", host="127.0.0.1", port=free_port()
+        )
