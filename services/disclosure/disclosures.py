@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from services.disclosure import db, domain, mail
 from shared.errors import Conflict, Invalid, NotFound
+from shared.events.disclosure import DisclosureSent
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
 
@@ -220,6 +221,18 @@ async def send(
                     accounting_id=accounting_id,
                 )
             )
+        uow.emit(
+            DisclosureSent(
+                accounting_id=accounting_id,
+                case_id=row["case_id"],
+                program=case["program"],
+                partner_country=case["partner_country"],
+                matched=draft.matched,
+                sent_at=now,
+                case_opened_at=case["opened_at"],
+                shared_by_owner={o: len(ids) for o, ids in owners.items()},
+            )
+        )
     log.info("disclosure sent", draft_id=str(draft_id), agreement_version=agreement.version)
 
 

@@ -39,6 +39,14 @@ async def dosr(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To
     return _respond(report, format, f"dosr-{start}-{end}")
 
 
+@router.get("/reports/epr", responses={200: {"content": {t: {} for t in exports.MEDIA_TYPES.values()}}})
+async def epr(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To, format: Format = "json") -> Any:
+    """Executive Performance Report: redress received, closed, backlog, processing times, share within SLA per
+    month and quarter; disclosures and mean time from match to response."""
+    report = await handlers.epr(uow=rt.uow(actor=principal.username), start=start, end=end)
+    return _respond(report, format, f"epr-{start}-{end}")
+
+
 @router.get("/reports/components", responses={200: {"content": {t: {} for t in exports.MEDIA_TYPES.values()}}})
 async def components(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To, format: Format = "json") -> Any:
     """Component notification report: per data owner, its encounters matched by inbound partner queries."""

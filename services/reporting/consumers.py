@@ -9,8 +9,8 @@ def subscriptions(digest_key: bytes) -> tuple[Subscription, ...]:
     return (
         Subscription(
             name="counts",
-            topics=(topics.INTAKE_BATCH, topics.CASES),
+            topics=(topics.INTAKE_BATCH, topics.CASES, topics.REDRESS, topics.DISCLOSURE),
             handler=handlers.event_counter(digest_key),
-            description="BatchImported and EncounterAttached -> day/program/partner and data-owner counters",
+            description="Imports, attachments, disclosures and redress steps -> counters and processing facts",
         ),
     )

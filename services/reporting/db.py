@@ -60,6 +60,20 @@ subject_days = Table(
     PrimaryKeyConstraint("day", "program", "partner", "digest"),
 )
 
+# One row per redress request: its id (internal, not the requester), source, dates and outcome.
+redress_facts = Table(
+    "redress_facts",
+    metadata,
+    Column("redress_id", Uuid, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("closed_on", Date),
+    Column("determination", Text),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
 bulletins = Table(
     "bulletins",
     metadata,
@@ -163,3 +177,25 @@ async def update_bulletin(session: AsyncSession, bulletin_id: uuid.UUID, **value
 
 async def delete_bulletin(session: AsyncSession, bulletin_id: uuid.UUID) -> None:
     await session.execute(delete(bulletins).where(bulletins.c.id == bulletin_id))
+
+
+async def record_redress(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Latest state per request wins, judged by when it changed (replays and reordering are harmless)."""
+    latest: dict[Any, dict[str, Any]] = {}
+    for r in rows:
+        if r["redress_id"] not in latest or r["changed_at"] >= latest[r["redress_id"]]["changed_at"]:
+            latest[r["redress_id"]] = r
+    if not latest:
+        return
+    stmt = insert(redress_facts)
+    cols = ["source", "status", "received_on", "due_on", "closed_on", "determination", "changed_at"]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["redress_id"],
+        set_={c: stmt.excluded[c] for c in cols},
+        where=redress_facts.c.changed_at <= stmt.excluded.changed_at,
+    )
+    await session.execute(stmt, list(latest.values()))
+
+
+async def redress_rows(session: AsyncSession) -> list[dict[str, Any]]:
+    return [dict(r) for r in (await session.execute(select(redress_facts))).mappings().all()]

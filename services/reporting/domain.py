@@ -7,15 +7,17 @@ distinct subjects are counted through a keyed digest of cases' internal subject 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from shared.errors import Conflict
 from shared.events.cases import EncounterAttached
+from shared.events.disclosure import DisclosureSent
 from shared.events.envelope import Envelope, Event
 from shared.events.intake import BatchImported
+from shared.events.redress import RedressStatusChanged
 
 NO_PARTNER = "-"
 SUPPRESSED = "suppressed"
@@ -54,6 +56,7 @@ class Facts:
     counters: list[Increment]
     owners: list[OwnerIncrement]
     subjects: list[SubjectSeen]
+    redress: list[dict[str, object]] = field(default_factory=list)
 
 
 def subject_digest(subject_id: object, key: bytes) -> bytes:
@@ -64,6 +67,29 @@ def subject_digest(subject_id: object, key: bytes) -> bytes:
 def facts(envelope: Envelope, event: Event, *, digest_key: bytes) -> Facts:
     day = envelope.occurred_at.date()
     out = Facts([], [], [])
+    if isinstance(event, DisclosureSent):
+        partner = event.partner_country or NO_PARTNER
+        seconds = max(0, int((event.sent_at - event.case_opened_at).total_seconds()))
+        out.counters += [
+            Increment(day, event.program, partner, "disclosures", 1),
+            Increment(day, event.program, partner, "response_seconds", seconds),
+        ]
+        out.owners += [OwnerIncrement(day, owner, "shared", n) for owner, n in event.shared_by_owner.items()]
+    elif isinstance(event, RedressStatusChanged):
+        # Processing-time facts only: a request's id, source, dates and outcome; never the requester.
+        closed = day if event.status == "closed" else None
+        out.redress.append(
+            {
+                "redress_id": event.redress_id,
+                "source": event.source,
+                "status": event.status,
+                "received_on": event.received_on,
+                "due_on": event.due_on,
+                "closed_on": closed,
+                "determination": event.determination,
+                "changed_at": envelope.occurred_at,
+            }
+        )
     if isinstance(event, BatchImported):
         # Every spreadsheet row is one partner transaction; no-match rows were not imported (PIA 2.5).
         out.counters += [
@@ -173,3 +199,73 @@ def bulletin_transition(action: str, status: str) -> tuple[BulletinStatus, str]:
 def check_editable(status: str) -> None:
     if status != BulletinStatus.DRAFT:
         raise Conflict(f"only draft bulletins can be changed or deleted; this one is {status}")
+
+
+def quarter(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def epr_rows(
+    redress: list[dict[str, Any]],
+    responses: dict[str, tuple[int, int]],
+    start: date,
+    end: date,
+) -> dict[str, list[dict[str, Any]]]:
+    """Executive Performance Report: redress received, closed, backlog, processing times and share within
+    SLA per month and quarter; disclosures and mean time from match to response per month."""
+    import statistics
+
+    def period_rows(key: Any) -> list[dict[str, Any]]:
+        periods = sorted(
+            {key(r["received_on"]) for r in redress if start <= r["received_on"] <= end}
+            | {key(r["closed_on"]) for r in redress if r["closed_on"] and start <= r["closed_on"] <= end}
+        )
+        rows = []
+        for p in periods:
+            received = [r for r in redress if key(r["received_on"]) == p and start <= r["received_on"] <= end]
+            closed = [
+                r for r in redress if r["closed_on"] and key(r["closed_on"]) == p and start <= r["closed_on"] <= end
+            ]
+            days = [(r["closed_on"] - r["received_on"]).days for r in closed]
+            rows.append(
+                {
+                    "period": p,
+                    "received": len(received),
+                    "closed": len(closed),
+                    "average_days": round(statistics.mean(days), 1) if days else None,
+                    "median_days": statistics.median(days) if days else None,
+                    "longest_days": max(days) if days else None,
+                    "within_sla": round(sum(1 for r in closed if r["closed_on"] <= r["due_on"]) / len(closed), 4)
+                    if closed
+                    else None,
+                }
+            )
+        return rows
+
+    backlog = sum(1 for r in redress if r["received_on"] <= end and (r["closed_on"] is None or r["closed_on"] > end))
+    all_days = [
+        (r["closed_on"] - r["received_on"]).days for r in redress if r["closed_on"] and start <= r["closed_on"] <= end
+    ]
+    closed_in = [r for r in redress if r["closed_on"] and start <= r["closed_on"] <= end]
+    return {
+        "redress_by_month": period_rows(lambda d: d.strftime("%Y-%m")),
+        "redress_by_quarter": period_rows(quarter),
+        "redress_totals": [
+            {
+                "received": sum(1 for r in redress if start <= r["received_on"] <= end),
+                "closed": len(closed_in),
+                "open_backlog_at_end": backlog,
+                "average_days": round(statistics.mean(all_days), 1) if all_days else None,
+                "median_days": statistics.median(all_days) if all_days else None,
+                "longest_days": max(all_days) if all_days else None,
+                "within_sla": round(sum(1 for r in closed_in if r["closed_on"] <= r["due_on"]) / len(closed_in), 4)
+                if closed_in
+                else None,
+            }
+        ],
+        "disclosures_by_month": [
+            {"month": m, "disclosures": n, "average_hours_match_to_response": round(secs / n / 3600, 2)}
+            for m, (n, secs) in sorted(responses.items())
+            if n
+        ],
+    }

@@ -20,10 +20,11 @@ def event_counter(digest_key: bytes):  # type: ignore[no-untyped-def]
 
     async def count_events(uow: UnitOfWork, delivered: list[Delivered]) -> None:
         """Bump counters for a batch of events: one statement per table, whatever the batch size."""
-        counters, owners, subjects = [], {}, []
+        counters, owners, subjects, redress = [], {}, [], []
         for d in delivered:
             f = domain.facts(d.envelope, d.event, digest_key=digest_key)
             counters += f.counters
+            redress += f.redress
             for o in f.owners:
                 owners[(o.day, o.data_owner, o.metric)] = owners.get((o.day, o.data_owner, o.metric), 0) + o.amount
             subjects += [
@@ -33,6 +34,7 @@ def event_counter(digest_key: bytes):  # type: ignore[no-untyped-def]
             await db.add_counts(uow.session, domain.merge(counters))
             await db.add_owner_counts(uow.session, owners)
             await db.add_subjects(uow.session, subjects)
+            await db.record_redress(uow.session, redress)
 
     return count_events
 
@@ -71,13 +73,15 @@ async def dosr(*, uow: UnitOfWork, start: date, end: date, threshold: int) -> Re
 
 
 async def components(*, uow: UnitOfWork, start: date, end: date, threshold: int) -> Report:
-    """Per data owner: how many of its encounters matched inbound partner queries."""
+    """Per data owner: how many of its encounters matched inbound partner queries, and how many were shared."""
     _check_period(start, end)
     async with uow:
         rows = await db.owners(uow.session, start, end)
     by_owner: dict[str, dict[str, Any]] = {}
     for owner, metric, value in rows:
-        by_owner.setdefault(owner, {"data_owner": owner, "matched": 0})[metric] = domain.suppress(int(value), threshold)
+        by_owner.setdefault(owner, {"data_owner": owner, "matched": 0, "shared": 0})[metric] = domain.suppress(
+            int(value), threshold
+        )
     table = sorted(by_owner.values(), key=lambda r: r["data_owner"])
     chart = Chart(
         "Matches per data owner",
@@ -88,6 +92,28 @@ async def components(*, uow: UnitOfWork, start: date, end: date, threshold: int)
     return Report(
         "Component notification report", f"{start.isoformat()} to {end.isoformat()}", {"data_owners": table}, [chart]
     )
+
+
+async def epr(*, uow: UnitOfWork, start: date, end: date) -> Report:
+    """Executive Performance Report: redress processing and disclosure responsiveness."""
+    _check_period(start, end)
+    async with uow:
+        redress = await db.redress_rows(uow.session)
+        counters = await db.counters(uow.session, start, end)
+    responses: dict[str, tuple[int, int]] = {}
+    for (day, _program, _partner, metric), value in counters.items():
+        if metric in ("disclosures", "response_seconds"):
+            n, secs = responses.get(day.strftime("%Y-%m"), (0, 0))
+            responses[day.strftime("%Y-%m")] = (n + value, secs) if metric == "disclosures" else (n, secs + value)
+    tables = domain.epr_rows(redress, responses, start, end)
+    months = tables["redress_by_month"]
+    chart = Chart(
+        "Redress processing time (average days to close)",
+        [m["period"] for m in months],
+        {"average days": [m["average_days"] or 0 for m in months]},
+        kind="bar",
+    )
+    return Report("Executive Performance Report", f"{start.isoformat()} to {end.isoformat()}", tables, [chart])
 
 
 BULLETIN_FIELDS = ("title", "description", "case_summary", "services_provided", "outcome")

@@ -233,3 +233,62 @@ async def test_information_bulletins_go_from_draft_to_sent_to_approved(gw: Gatew
     draft = (await gw.client.post("/api/v1/bulletins", json=body, headers=gw.headers())).json()
     assert (await gw.client.delete(f"/api/v1/bulletins/{draft['id']}", headers=gw.headers())).status_code == 204
     assert (await gw.client.get(f"/api/v1/bulletins/{draft['id']}", headers=gw.headers())).status_code == 404
+
+
+async def test_epr_measures_redress_processing_and_disclosure_responsiveness(gw: Gateway) -> None:
+    from datetime import timedelta
+
+    today = datetime.now(UTC).date()
+    h = gw.headers()
+
+    async def request(trip: str, received_days_ago: int) -> str:
+        received = (today - timedelta(days=received_days_ago)).isoformat()
+        r = await gw.client.post(
+            "/api/v1/redress",
+            headers=h,
+            json={
+                "source": "TRIP",
+                "trip_number": trip,
+                "sent_on": received,
+                "received_on": received,
+                "submitting_agency": "DHS TRIP",
+                "requester": {"last_name": "Anon"},
+                "contested_information": "x",
+                "reason": "y",
+            },
+        )
+        assert r.status_code == 201, r.text
+        return r.json()["id"]
+
+    done = await request("TRIP-EPR-1", 10)
+    await request("TRIP-EPR-2", 40)
+    for body in ({"action": "start-review"}, {"action": "resolve", "determination": "no-change-warranted"}):
+        assert (await gw.client.post(f"/api/v1/redress/{done}/status", headers=h, json=body)).status_code == 200
+    await gw.client.post(
+        f"/api/v1/redress/{done}/response", headers=h, json={"kind": "trip-findings", "sent_on": today.isoformat()}
+    )
+    assert (
+        await gw.client.post(f"/api/v1/redress/{done}/status", headers=h, json={"action": "close"})
+    ).status_code == 200
+    period = {"from": (today - timedelta(days=60)).isoformat(), "to": today.isoformat()}
+
+    async def epr() -> dict | None:
+        report = (await gw.client.get("/api/v1/reports/epr", params=period, headers=h)).json()
+        return report if report["redress_totals"][0]["closed"] == 1 else None
+
+    report = await wait_until(epr, what="the EPR to count the closed request")
+    assert report["redress_totals"] == [
+        {
+            "received": 2,
+            "closed": 1,
+            "open_backlog_at_end": 1,
+            "average_days": 10.0,
+            "median_days": 10,
+            "longest_days": 10,
+            "within_sla": 1.0,
+        }
+    ]
+    pdf = await gw.client.get("/api/v1/reports/epr", params={**period, "format": "pdf"}, headers=h)
+    text = _text_of(pdf.content, "pdf")
+    assert "Executive Performance Report" in text and "Redress processing time" in text
+    assert "within_sla" in text and "\n10\n" in text

@@ -101,3 +101,54 @@ def test_bulletins_go_draft_sent_approved_and_nothing_else() -> None:
     domain.check_editable("draft")
     with pytest.raises(Conflict, match="only draft"):
         domain.check_editable("sent")
+
+
+def test_epr_processing_times_backlog_and_sla_share() -> None:
+    from datetime import timedelta
+
+    start, end = date(2026, 1, 1), date(2026, 3, 31)
+    r = [
+        {"received_on": date(2026, 1, 5), "closed_on": date(2026, 1, 15), "due_on": date(2026, 2, 4)},  # 10 d
+        {"received_on": date(2026, 1, 20), "closed_on": date(2026, 3, 1), "due_on": date(2026, 2, 19)},  # 40 d
+        {"received_on": date(2026, 2, 10), "closed_on": date(2026, 2, 14), "due_on": date(2026, 3, 12)},  # 4 d
+        {"received_on": date(2026, 3, 30), "closed_on": None, "due_on": date(2026, 3, 30) + timedelta(30)},
+    ]
+    tables = domain.epr_rows(r, {"2026-02": (2, 7200)}, start, end)
+    (totals,) = tables["redress_totals"]
+    assert totals == {
+        "received": 4,
+        "closed": 3,
+        "open_backlog_at_end": 1,
+        "average_days": 18.0,
+        "median_days": 10,
+        "longest_days": 40,
+        "within_sla": round(2 / 3, 4),
+    }
+    jan = next(m for m in tables["redress_by_month"] if m["period"] == "2026-01")
+    assert (jan["received"], jan["closed"], jan["average_days"]) == (2, 1, 10.0)
+    (q1,) = tables["redress_by_quarter"]
+    assert q1["period"] == "2026-Q1" and q1["closed"] == 3
+    assert tables["disclosures_by_month"] == [
+        {"month": "2026-02", "disclosures": 2, "average_hours_match_to_response": 1.0}
+    ]
+
+
+def test_a_disclosure_counts_per_owner_shared_and_its_response_time() -> None:
+    from shared.events.disclosure import DisclosureSent
+
+    sent = DisclosureSent(
+        accounting_id=uuid.uuid4(),
+        case_id=uuid.uuid4(),
+        program="UK-VISA",
+        partner_country="GBR",
+        matched=True,
+        sent_at=WHEN,
+        case_opened_at=WHEN.replace(hour=20),
+        shared_by_owner={"DOS": 2, "CBP": 1},
+    )
+    f = _facts(sent)
+    assert domain.merge(f.counters) == {
+        (DAY, "UK-VISA", "GBR", "disclosures"): 1,
+        (DAY, "UK-VISA", "GBR", "response_seconds"): 3 * 3600,
+    }
+    assert sorted((o.data_owner, o.amount) for o in f.owners) == [("CBP", 1), ("DOS", 2)]
