@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import asyncpg
@@ -9,6 +10,8 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 def _json_dumps(value: object) -> str:
@@ -76,3 +79,27 @@ async def copy_records(session: AsyncSession, table: str, columns: Sequence[str]
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     await raw.driver_connection.copy_records_to_table(table, records=list(records), columns=list(columns))
+
+
+async def copy_insert_new(
+    session: AsyncSession, table: str, columns: Sequence[str], records: list[tuple], *, key: str
+) -> list:
+    """Bulk insert-if-absent: COPY into a per-connection staging table, then one INSERT ... SELECT ... ON
+    CONFLICT DO NOTHING RETURNING key. Returns the keys that were new, inside the caller's transaction."""
+    if not records:
+        return []
+    if not all(_IDENTIFIER.fullmatch(n) for n in (table, key, *columns)):
+        raise ValueError("table and column names must be plain identifiers")
+    stage = f"_stage_{table}"
+    cols = ", ".join(f'"{c}"' for c in columns)
+    await session.execute(
+        text(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (LIKE "{table}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS')
+    )
+    await copy_records(session, stage, columns, records)
+    result = await session.execute(
+        text(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM "{stage}" ON CONFLICT DO NOTHING RETURNING "{key}"')  # noqa: S608 - checked identifiers
+    )
+    new = [row[0] for row in result.all()]
+    # A second call in the same transaction starts clean.
+    await session.execute(text(f'DELETE FROM "{stage}"'))  # noqa: S608 - checked identifier
+    return new
