@@ -27,7 +27,8 @@ SUFFIXES = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods", ".cs
 FORMULA_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>\s*<f[ >/]')
 MAX_REPORTED_FORMULAS = 50
 # What a truncated or corrupted zip stream raises while its members are read.
-DAMAGED_ARCHIVE = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError)
+DAMAGED_ARCHIVE = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, ValueError)
+ZIP_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,8 @@ def _inspect_zip(path: Path, kind: str, limits: Limits) -> tuple[int, list[str]]
                 f"{limits.max_decompressed_bytes} (zip bomb protection)"
             )
         for e in entries:
+            if e.compress_type not in ZIP_METHODS:
+                raise Invalid(f"{e.filename} uses a compression method spreadsheets do not use ({e.compress_type})")
             if (
                 e.compress_size
                 and e.file_size / e.compress_size > limits.max_compression_ratio

@@ -111,3 +111,17 @@ def test_row_and_column_limits(tmp_path: Path) -> None:
         _read(tmp_path, "r.csv", b"FIN\n1\n2\n3\n", tight)
     with pytest.raises(TooLarge, match="4 columns"):
         _read(tmp_path, "c.csv", b"A,B,C,D\n1,2,3,4\n", tight)
+
+
+def test_an_unknown_zip_compression_method_is_named(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("xl/worksheets/sheet1.xml", b"<worksheet/>")
+    raw = bytearray(buf.getvalue())
+    raw[8] = 99  # local header's compression method
+    raw[raw.find(b"PK\x01\x02") + 10] = 99  # central directory's
+    with pytest.raises(Invalid, match="compression method spreadsheets do not use"):
+        _read(tmp_path, "odd.xlsx", bytes(raw))
