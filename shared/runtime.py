@@ -16,14 +16,14 @@ from typing import Annotated, Any
 
 import uvicorn
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.specification import AsyncAPI
 from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from shared import migrations
+from shared import audit, migrations
 from shared.db import create_engine, ensure_database, ping, session_factory
 from shared.inbox import BatchHandler, InboxConsumer
 from shared.kafka import broker_reachable, make_producer
@@ -32,7 +32,7 @@ from shared.messaging_tables import messaging_tables
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
 from shared.uow import UnitOfWork
-from shared.web import install_common
+from shared.web import install_common, secured, unsecured_routes
 
 log = get_logger(__name__)
 
@@ -60,9 +60,10 @@ class ServiceSpec:
 
 
 def service_metadata() -> tuple[MetaData, Table, Table]:
-    """A fresh MetaData already holding the outbox and inbox tables."""
+    """A fresh MetaData already holding the outbox, inbox and audit trail tables."""
     metadata = MetaData()
     outbox, inbox = messaging_tables(metadata)
+    audit.audit_table(metadata)
     return metadata, outbox, inbox
 
 
@@ -74,6 +75,7 @@ class Runtime:
         self.settings = settings
         self.outbox: Table = spec.metadata.tables["outbox"]
         self.inbox: Table = spec.metadata.tables["inbox"]
+        self.audit_trail: Table = spec.metadata.tables["audit_trail"]
         self.engine: AsyncEngine = create_engine(settings.service_database_url, pool_size=settings.db_pool_size)
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
         # FastStream logs two INFO lines per message; at DEBUG they drop out below our INFO level.
@@ -169,6 +171,11 @@ class Runtime:
                 await self.producer.stop()
         await self.engine.dispose()
 
+    async def audit(self, entries: list[audit.Entry]) -> None:
+        """Append to this service's trail in its own short transaction."""
+        async with self.sessions() as session, session.begin():
+            await audit.append(session, self.audit_trail, entries)
+
     async def readiness(self) -> dict[str, bool]:
         try:
             await asyncio.wait_for(ping(self.engine), 3)
@@ -211,7 +218,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, **fastapi_o
     )
     app.state.runtime = runtime
     app.state.settings = settings
-    install_common(app, readiness=runtime.readiness)
+    install_common(app, readiness=runtime.readiness, audit=runtime.audit)
+    app.include_router(audit_router)
 
     if spec.uses_broker:
 
@@ -221,7 +229,24 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, **fastapi_o
 
     for router in spec.routers:
         app.include_router(router)
+    if open_routes := unsecured_routes(app):
+        raise RuntimeError(f"{spec.name}: routes without an access rule: {', '.join(open_routes)}")
     return app
+
+
+audit_router = APIRouter(tags=["audit"])
+
+
+@audit_router.get("/audit", **secured("audit:read"))
+async def audit_trail(
+    rt: RuntimeDep,
+    record_type: str | None = None,
+    record_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[dict[str, Any]]:
+    """This service's audit entries for auditors, newest first (the gateway merges every service's)."""
+    async with rt.sessions() as session:
+        return await audit.trail(session, rt.audit_trail, record_type=record_type, record_id=record_id, limit=limit)
 
 
 def serve(app_factory: Callable[[], FastAPI], settings: ServiceSettings) -> None:

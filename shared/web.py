@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -11,8 +11,10 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from shared import policy
+from shared.audit import Entry
 from shared.auth import InvalidToken, Principal, verify_token
-from shared.errors import DomainError
+from shared.errors import DomainError, Unauthorized
 from shared.logging import CORRELATION_HEADER, bind_correlation_id, get_logger, new_correlation_id
 from shared.settings import TracsSettings
 
@@ -20,10 +22,13 @@ log = get_logger(__name__)
 _bearer = HTTPBearer(auto_error=False)
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
+AuditSink = Callable[[list[Entry]], Awaitable[None]]
+ACTION_KEY = "x-tracs-action"
+PUBLIC = "public"  # a route anyone may call (login); everything else under /api needs an action
 
 
-def install_common(app: FastAPI, *, readiness: ReadinessCheck) -> None:
-    """Correlation middleware, domain-error mapping, /healthz, /readyz and /metrics."""
+def install_common(app: FastAPI, *, readiness: ReadinessCheck, audit: AuditSink | None = None) -> None:
+    """Correlation and audit middleware, domain-error mapping, /healthz, /readyz and /metrics."""
 
     @app.middleware("http")
     async def correlation(request: Request, call_next: Callable) -> Response:
@@ -31,13 +36,28 @@ def install_common(app: FastAPI, *, readiness: ReadinessCheck) -> None:
         cid = request.headers.get(CORRELATION_HEADER) or new_correlation_id()
         bind_correlation_id(cid[:64])
         structlog.contextvars.bind_contextvars(service=app.title, path=request.url.path, method=request.method)
+        state = request.state  # created here so the route below writes into the same dict
         response = await call_next(request)
         response.headers[CORRELATION_HEADER] = cid[:64]
+        entry = _audit_entry(request, state, response.status_code, cid[:64])
+        if entry is not None and audit is not None:
+            try:
+                await audit([entry])
+            except Exception as exc:  # an action that cannot be audited is not answered as a success
+                log.error("audit append failed", error=type(exc).__name__)
+                return JSONResponse(
+                    status_code=503,
+                    content={"detail": "the action could not be audited; try again", "error": "Unavailable"},
+                    headers={CORRELATION_HEADER: cid[:64]},
+                )
         return response
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        body = {"detail": exc.message, "error": type(exc).__name__, **exc.details}
+        if isinstance(exc, policy.Hidden):
+            request.state.audit_outcome = "denied"
+        body = {"detail": exc.message, "error": "NotFound" if isinstance(exc, policy.Hidden) else type(exc).__name__}
+        body.update(exc.details)
         return JSONResponse(status_code=exc.status_code, content=body)
 
     @app.get("/healthz", tags=["ops"], include_in_schema=False)
@@ -55,12 +75,50 @@ def install_common(app: FastAPI, *, readiness: ReadinessCheck) -> None:
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-def current_principal(
+def _outcome(state: Any, status: int) -> str:
+    if getattr(state, "audit_outcome", None):
+        return state.audit_outcome
+    if status < 400:
+        return "allowed"
+    if status in (401, 403):
+        return "denied"
+    if status == 404:
+        return "not-found"
+    return "refused" if status < 500 else "failed"
+
+
+def _audit_entry(request: Request, state: Any, status: int, cid: str) -> Entry | None:
+    """Every call of a secured route, and every unauthenticated call under /api, becomes one entry."""
+    action = getattr(state, "audit_action", None)
+    if action is None:
+        if status != 401 or not request.url.path.startswith("/api/"):
+            return None
+        action = "authenticate"
+    principal: Principal | None = getattr(state, "principal", None)
+    record_type, record_id = getattr(state, "audit_record", (action.split(":")[0], None))
+    return Entry(
+        actor=principal.username if principal else "anonymous",
+        action=f"{action} {request.method} {getattr(state, 'audit_route', request.url.path)}",
+        record_type=record_type,
+        record_id=record_id,
+        outcome=_outcome(state, status),
+        fields=getattr(state, "audit_fields", ()),
+        correlation_id=cid,
+        client=_client(request),
+    )
+
+
+def _client(request: Request) -> str | None:
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded:
+        return forwarded.split(",")[0].strip()[:64]
+    return request.client.host if request.client else None
+
+
+async def current_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     """Services never trust a bare header: they verify the gateway's signature themselves."""
-    from shared.errors import Unauthorized
-
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("a bearer token is required")
     settings: TracsSettings = request.app.state.settings
@@ -69,10 +127,66 @@ def current_principal(
     except InvalidToken as exc:
         raise Unauthorized(f"invalid token: {exc}") from exc
     structlog.contextvars.bind_contextvars(actor=principal.username)
+    request.state.principal = principal
     return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def secured(action: str) -> dict[str, Any]:
+    """Route options that authorize `action` from the policy table, scope the request and audit it.
+
+    Spread into a route decorator: `@router.get(path, **secured("case:read"))`. The action is also
+    published in the OpenAPI document (`x-tracs-action`), which the access matrix test reads.
+    """
+    if action not in policy.POLICY:
+        raise KeyError(f"no policy for action {action!r}")
+
+    async def authorize(request: Request, principal: CurrentPrincipal) -> None:
+        state = request.state
+        state.audit_action = action
+        route = request.scope.get("route")
+        state.audit_route = getattr(route, "path", request.url.path)
+        state.audit_record = _record(request, action)
+        if request.method in ("POST", "PUT", "PATCH") and request.headers.get("content-type", "").startswith(
+            "application/json"
+        ):
+            state.audit_fields = await _body_fields(request)
+        policy.authorize(principal, action)
+        policy.enter(principal)
+
+    return {"dependencies": [Depends(authorize)], "openapi_extra": {ACTION_KEY: action}}
+
+
+def _record(request: Request, action: str) -> tuple[str, str | None]:
+    """The record a route acts on: its last `<type>_id` path parameter, else the action's area."""
+    ids = [(k, v) for k, v in request.path_params.items() if k.endswith("_id")]
+    if ids:
+        name, value = ids[-1]
+        return name.removesuffix("_id"), str(value)[:100]
+    return action.split(":")[0], None
+
+
+async def _body_fields(request: Request) -> list[str]:
+    """Names of the fields a write sends (never their values); FastAPI has already read the body."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return []
+    return [str(k)[:64] for k in body][:100] if isinstance(body, dict) else []
+
+
+def unsecured_routes(app: FastAPI) -> list[str]:
+    """API operations that name no action: a service refuses to start with one (no route left open)."""
+    doc = app.openapi()
+    return [
+        f"{method.upper()} {path}"
+        for path, operations in doc.get("paths", {}).items()
+        if path.startswith(("/api/", "/audit"))
+        for method, operation in operations.items()
+        if isinstance(operation, dict) and ACTION_KEY not in operation
+    ]
 
 
 class BodySizeLimit:

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
 from services.cases import handlers, workbench
+from shared import policy
 from shared.runtime import RuntimeDep
-from shared.web import CurrentPrincipal
+from shared.web import CurrentPrincipal, secured
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
@@ -122,7 +123,7 @@ async def _view(rt: RuntimeDep, principal: CurrentPrincipal, case_id: uuid.UUID)
     return {**row, "missing_searches": [s for s in required if s not in done]}
 
 
-@router.get("/cases", response_model=CasePage)
+@router.get("/cases", response_model=CasePage, **secured("case:read"))
 async def list_cases(
     rt: RuntimeDep,
     principal: CurrentPrincipal,
@@ -150,12 +151,12 @@ async def list_cases(
     return await workbench.list_cases(uow=rt.uow(actor=principal.username), filters=filters, cursor=cursor, limit=limit)
 
 
-@router.get("/cases/{case_id}", response_model=CaseDetail)
+@router.get("/cases/{case_id}", response_model=CaseDetail, **secured("case:read"))
 async def get_case(case_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     return await _view(rt, principal, case_id)
 
 
-@router.post("/cases/{case_id}/searches", response_model=CaseDetail, status_code=201)
+@router.post("/cases/{case_id}/searches", response_model=CaseDetail, status_code=201, **secured("case:work"))
 async def log_search(case_id: uuid.UUID, body: SearchIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
     await workbench.log_search(
         uow=rt.uow(actor=principal.username),
@@ -168,7 +169,7 @@ async def log_search(case_id: uuid.UUID, body: SearchIn, rt: RuntimeDep, princip
     return await _view(rt, principal, case_id)
 
 
-@router.post("/cases/{case_id}/findings", response_model=CaseDetail, status_code=201)
+@router.post("/cases/{case_id}/findings", response_model=CaseDetail, status_code=201, **secured("case:work"))
 async def record_finding(case_id: uuid.UUID, body: FindingIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
     await workbench.record_finding(
         uow=rt.uow(actor=principal.username),
@@ -181,7 +182,7 @@ async def record_finding(case_id: uuid.UUID, body: FindingIn, rt: RuntimeDep, pr
     return await _view(rt, principal, case_id)
 
 
-@router.post("/cases/{case_id}/status", response_model=CaseDetail)
+@router.post("/cases/{case_id}/status", response_model=CaseDetail, **secured("case:work"))
 async def change_status(case_id: uuid.UUID, body: StatusIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
     await workbench.change_status(
         uow=rt.uow(actor=principal.username),
@@ -189,17 +190,18 @@ async def change_status(case_id: uuid.UUID, body: StatusIn, rt: RuntimeDep, prin
         target=body.status,
         reason=body.reason,
         required=rt.settings.required_searches,
+        may_reopen=policy.allows(principal, "case:reopen"),
     )
     return await _view(rt, principal, case_id)
 
 
-@router.post("/cases/{case_id}/assign", response_model=CaseDetail)
+@router.post("/cases/{case_id}/assign", response_model=CaseDetail, **secured("case:assign"))
 async def assign(case_id: uuid.UUID, body: AssignIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
     await workbench.assign(uow=rt.uow(actor=principal.username), case_id=case_id, assignee=body.assignee)
     return await _view(rt, principal, case_id)
 
 
-@router.patch("/encounters/{encounter_id}/flags", response_model=EncounterOut)
+@router.patch("/encounters/{encounter_id}/flags", response_model=EncounterOut, **secured("case:work"))
 async def set_flags(
     encounter_id: uuid.UUID,
     rt: RuntimeDep,
@@ -217,7 +219,7 @@ async def set_flags(
     return await handlers.get_encounter(uow=rt.uow(actor=principal.username), encounter_id=encounter_id)
 
 
-@router.get("/encounters", response_model=EncounterPage)
+@router.get("/encounters", response_model=EncounterPage, **secured("case:read"))
 async def list_encounters(
     rt: RuntimeDep,
     principal: CurrentPrincipal,
@@ -238,11 +240,11 @@ async def list_encounters(
     return {"total": total, "limit": limit, "offset": offset, "items": items}
 
 
-@router.get("/encounters/{encounter_id}", response_model=EncounterOut)
+@router.get("/encounters/{encounter_id}", response_model=EncounterOut, **secured("case:read"))
 async def get_encounter(encounter_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     return await handlers.get_encounter(uow=rt.uow(actor=principal.username), encounter_id=encounter_id)
 
 
-@router.get("/subjects/{subject_id}", response_model=SubjectOut)
+@router.get("/subjects/{subject_id}", response_model=SubjectOut, **secured("case:read"))
 async def get_subject(subject_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     return await handlers.get_subject(uow=rt.uow(actor=principal.username), subject_id=subject_id)

@@ -7,7 +7,6 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
-    ARRAY,
     Boolean,
     Column,
     DateTime,
@@ -25,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import audit as shared_audit
 from shared.db import copy_insert_new
 from shared.runtime import service_metadata
 
@@ -150,19 +150,22 @@ timeline = Table(
     Column("detail", JSONB, nullable=False),
 )
 
-# Append-only record of refused and sensitive actions (field names only, never values).
-audit_log = Table(
-    "audit_log",
+audit_trail = metadata.tables["audit_trail"]
+
+# A legal hold stops any purge of the subject (all their records) or of one case, until released.
+legal_holds = Table(
+    "legal_holds",
     metadata,
     Column("id", Uuid, primary_key=True),
-    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("actor", Text, nullable=False),
-    Column("action", Text, nullable=False),
-    Column("record_type", Text, nullable=False),
-    Column("record_id", Text, nullable=False),
-    Column("fields", ARRAY(Text), nullable=False),
-    Column("outcome", Text, nullable=False),
-    Column("correlation_id", Text),
+    Column("subject_id", Uuid, index=True),
+    Column("case_id", Uuid, index=True),
+    Column("reason", Text, nullable=False),
+    Column("placed_by", Text, nullable=False),
+    Column("placed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("released_by", Text),
+    Column("released_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_by", Text, nullable=False),
 )
 
 
@@ -220,8 +223,9 @@ async def list_encounters(
     subject_id: uuid.UUID | None,
     limit: int,
     offset: int,
+    programs: frozenset[str] | None = None,
 ) -> tuple[int, list[Any]]:
-    conditions = []
+    conditions = [] if programs is None else [encounters.c.program.in_(sorted(programs))]
     if batch_id is not None:
         conditions.append(encounters.c.batch_id == batch_id)
     if fin is not None:
@@ -357,7 +361,7 @@ async def add_timeline(session: AsyncSession, case_id: uuid.UUID, actor: str, ac
 
 
 async def audit(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(audit_log.insert().values(id=uuid.uuid4(), **row))
+    await shared_audit.append(session, audit_trail, [shared_audit.Entry(**row)])
 
 
 async def cases_of_encounter(session: AsyncSession, encounter_id: uuid.UUID) -> list[uuid.UUID]:
@@ -366,11 +370,18 @@ async def cases_of_encounter(session: AsyncSession, encounter_id: uuid.UUID) -> 
 
 
 async def list_cases(
-    session: AsyncSession, *, filters: dict[str, Any], after: tuple[Any, uuid.UUID] | None, limit: int
+    session: AsyncSession,
+    *,
+    filters: dict[str, Any],
+    after: tuple[Any, uuid.UUID] | None,
+    limit: int,
+    programs: frozenset[str] | None = None,
 ) -> list[Any]:
     """Keyset pages ordered by (opened_at, id): inserts while paging never shift or repeat a row."""
     c = cases.c
     stmt = select(cases)
+    if programs is not None:
+        stmt = stmt.where(c.program.in_(sorted(programs)))
     for column in ("status", "program", "partner_country", "assignee", "partner_transaction_number"):
         if filters.get(column) is not None:
             stmt = stmt.where(c[column] == filters[column])

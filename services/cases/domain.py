@@ -96,6 +96,11 @@ def transition(current: str, target: str, *, missing_searches: list[str], reason
     return to, stamp
 
 
+def is_reopen(current: str, target: str) -> bool:
+    """Taking a closed case back into work (a supervisor's decision)."""
+    return current == Status.CLOSED and target != Status.CLOSED
+
+
 def missing_searches(required: list[str], done: set[str]) -> list[str]:
     """Searches a program requires that have not been logged for the case (any result counts)."""
     return [s for s in required if s not in done]

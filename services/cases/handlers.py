@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from services.cases import db, domain
+from shared import policy
 from shared.errors import NotFound
 from shared.events.cases import CaseOpened, EncounterAttached, EncounterCorrected, FlagSet
 from shared.events.intake import EncounterFields, EncounterImported
@@ -157,6 +158,7 @@ async def get_encounter(*, uow: UnitOfWork, encounter_id: uuid.UUID) -> dict[str
         row = await db.get_encounter(uow.session, encounter_id)
         if row is None:
             raise NotFound(f"no encounter {encounter_id}")
+        policy.require_visible(row["program"], f"no encounter {encounter_id}")
         flags = await db.encounter_flags(uow.session, [encounter_id])
     return {**dict(row), "flags": [dict(f) for f in flags]}
 
@@ -172,7 +174,13 @@ async def list_encounters(
 ) -> tuple[int, list[dict[str, Any]]]:
     async with uow:
         total, rows = await db.list_encounters(
-            uow.session, batch_id=batch_id, fin=fin, subject_id=subject_id, limit=limit, offset=offset
+            uow.session,
+            batch_id=batch_id,
+            fin=fin,
+            subject_id=subject_id,
+            limit=limit,
+            offset=offset,
+            programs=policy.visible_programs(),
         )
     return total, [dict(r) for r in rows]
 
@@ -183,8 +191,16 @@ async def get_subject(*, uow: UnitOfWork, subject_id: uuid.UUID) -> dict[str, An
         if subject is None:
             raise NotFound(f"no subject {subject_id}")
         total, rows = await db.list_encounters(
-            uow.session, batch_id=None, fin=None, subject_id=subject_id, limit=1000, offset=0
+            uow.session,
+            batch_id=None,
+            fin=None,
+            subject_id=subject_id,
+            limit=1000,
+            offset=0,
+            programs=policy.visible_programs(),
         )
+        if total == 0:  # a subject known only through other programs does not exist for this caller
+            raise policy.Hidden(f"no subject {subject_id}")
     return {**dict(subject), "encounter_count": total, "encounters": [dict(r) for r in rows]}
 
 

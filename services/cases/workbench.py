@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.cases import db, domain
-from shared.errors import Invalid, NotFound
+from shared import policy
+from shared.errors import Forbidden, Invalid, NotFound
 from shared.events.cases import CaseAssigned, CaseStatusChanged, FindingRecorded, FlagSet, SearchLogged
 from shared.logging import current_correlation_id
 from shared.uow import UnitOfWork
@@ -18,6 +19,7 @@ async def _case(uow: UnitOfWork, case_id: uuid.UUID) -> Any:
     row = await db.get_case(uow.session, case_id, for_update=True)
     if row is None:
         raise NotFound(f"no case {case_id}")
+    policy.require_visible(row["program"], f"no case {case_id}")
     return row
 
 
@@ -27,6 +29,7 @@ async def case_view(*, uow: UnitOfWork, case_id: uuid.UUID, required: list[str])
         row = await db.get_case(uow.session, case_id)
         if row is None:
             raise NotFound(f"no case {case_id}")
+        policy.require_visible(row["program"], f"no case {case_id}")
         encounters = [dict(e) for e in await db.case_encounter_rows(uow.session, case_id)]
         flags = await db.encounter_flags(uow.session, [e["id"] for e in encounters])
         searches = [dict(s) for s in await db.case_rows(uow.session, db.searches, case_id, db.searches.c.searched_at)]
@@ -71,7 +74,9 @@ async def list_cases(*, uow: UnitOfWork, filters: dict[str, Any], cursor: str | 
     if filters.get("name"):
         filters = {**filters, "name": domain.search_form(filters["name"])}
     async with uow:
-        rows = await db.list_cases(uow.session, filters=filters, after=after, limit=limit + 1)
+        rows = await db.list_cases(
+            uow.session, filters=filters, after=after, limit=limit + 1, programs=policy.visible_programs()
+        )
     items = [dict(r) for r in rows[:limit]]
     return {"items": items, "next_cursor": encode_cursor(rows[limit - 1]) if len(rows) > limit else None}
 
@@ -132,10 +137,19 @@ async def record_finding(
 
 
 async def change_status(
-    *, uow: UnitOfWork, case_id: uuid.UUID, target: str, reason: str | None, required: dict[str, list[str]]
+    *,
+    uow: UnitOfWork,
+    case_id: uuid.UUID,
+    target: str,
+    reason: str | None,
+    required: dict[str, list[str]],
+    may_reopen: bool = True,
 ) -> None:
+    """`may_reopen` is the caller's right to take a closed case back into review (supervisors)."""
     async with uow:
         row = await _case(uow, case_id)
+        if domain.is_reopen(row["status"], target) and not may_reopen:
+            raise Forbidden("reopening a closed case needs the supervisor role", action="case:reopen")
         done = {s["system"] for s in await db.case_rows(uow.session, db.searches, case_id, db.searches.c.searched_at)}
         missing = domain.missing_searches(required.get(row["program"], []), done)
         status, stamp = domain.transition(row["status"], target, missing_searches=missing, reason=reason)
@@ -170,6 +184,7 @@ async def set_flags(
         encounter = await db.get_encounter(uow.session, encounter_id)
         if encounter is None:
             raise NotFound(f"no encounter {encounter_id}")
+        policy.require_visible(encounter["program"], f"no encounter {encounter_id}")
     try:
         domain.check_flag_change(changes)
     except Exception as exc:

@@ -50,7 +50,7 @@ async def revise_agreement(*, uow: UnitOfWork, agreement_id: uuid.UUID, terms: d
             raise NotFound(f"no agreement {agreement_id}")
         version = row["current_version"] + 1
         await db.insert_version(uow.session, _version_row(agreement_id, version, terms, note, uow.actor))
-        await db.set_current_version(uow.session, agreement_id, version)
+        await db.set_current_version(uow.session, agreement_id, version, uow.actor)
     log.info("agreement revised", agreement_id=str(agreement_id), version=version)
     return version
 

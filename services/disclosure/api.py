@@ -10,17 +10,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, EmailStr, Field
 
 from services.disclosure import agreements, disclosures, handlers, mail
-from shared.auth import Principal
-from shared.errors import Conflict, Forbidden
+from shared.errors import Conflict
 from shared.runtime import RuntimeDep
-from shared.web import CurrentPrincipal
+from shared.web import CurrentPrincipal, secured
 
 router = APIRouter(prefix="/api/v1", tags=["disclosure"])
-
-
-def _admin(principal: Principal) -> None:
-    if not principal.has_role("admin"):
-        raise Forbidden("only administrators change agreements and recipients")
 
 
 class AgreementTerms(BaseModel):
@@ -97,40 +91,49 @@ def _terms(body: AgreementTerms) -> dict[str, Any]:
     return body.model_dump(include=set(AgreementTerms.model_fields))
 
 
-@router.post("/agreements", status_code=201, response_model=AgreementDetail, tags=["agreements"])
+@router.post(
+    "/agreements", status_code=201, response_model=AgreementDetail, tags=["agreements"], **secured("agreement:manage")
+)
 async def create_agreement(body: AgreementIn, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
-    _admin(principal)
     uow = rt.uow(actor=principal.username)
     agreement_id = await agreements.create_agreement(uow=uow, name=body.name, terms=_terms(body), note=body.change_note)
     return await agreements.get_agreement(uow=uow, agreement_id=agreement_id)
 
 
-@router.get("/agreements", response_model=list[AgreementOut], tags=["agreements"])
+@router.get("/agreements", response_model=list[AgreementOut], tags=["agreements"], **secured("agreement:read"))
 async def list_agreements(rt: RuntimeDep, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     return await agreements.list_agreements(uow=rt.uow(actor=principal.username))
 
 
-@router.get("/agreements/{agreement_id}", response_model=AgreementDetail, tags=["agreements"])
+@router.get(
+    "/agreements/{agreement_id}", response_model=AgreementDetail, tags=["agreements"], **secured("agreement:read")
+)
 async def get_agreement(agreement_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     return await agreements.get_agreement(uow=rt.uow(actor=principal.username), agreement_id=agreement_id)
 
 
-@router.put("/agreements/{agreement_id}", response_model=AgreementDetail, tags=["agreements"])
+@router.put(
+    "/agreements/{agreement_id}", response_model=AgreementDetail, tags=["agreements"], **secured("agreement:manage")
+)
 async def revise_agreement(
     agreement_id: uuid.UUID, body: AgreementRevision, rt: RuntimeDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
     """A change never edits a version in place: it adds the next one."""
-    _admin(principal)
     uow = rt.uow(actor=principal.username)
     await agreements.revise_agreement(uow=uow, agreement_id=agreement_id, terms=_terms(body), note=body.change_note)
     return await agreements.get_agreement(uow=uow, agreement_id=agreement_id)
 
 
-@router.post("/agreements/{agreement_id}/recipients", status_code=201, response_model=RecipientOut, tags=["agreements"])
+@router.post(
+    "/agreements/{agreement_id}/recipients",
+    status_code=201,
+    response_model=RecipientOut,
+    tags=["agreements"],
+    **secured("agreement:manage"),
+)
 async def add_recipient(
     agreement_id: uuid.UUID, body: RecipientIn, rt: RuntimeDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
-    _admin(principal)
     return await agreements.add_recipient(
         uow=rt.uow(actor=principal.username),
         agreement_id=agreement_id,
@@ -185,7 +188,9 @@ class AccountingOut(BaseModel):
     fields: list[str]
 
 
-@router.post("/disclosures", status_code=201, response_model=DraftOut, tags=["disclosures"])
+@router.post(
+    "/disclosures", status_code=201, response_model=DraftOut, tags=["disclosures"], **secured("disclosure:send")
+)
 async def draft(body: DraftIn, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     """Draft a response to a partner: what will leave, and every withheld item with the rule that withheld it."""
     uow = rt.uow(actor=principal.username)
@@ -200,7 +205,9 @@ async def draft(body: DraftIn, rt: RuntimeDep, principal: CurrentPrincipal) -> d
     return await disclosures.get_draft(uow=uow, draft_id=draft_id)
 
 
-@router.get("/disclosures/accounting", response_model=list[AccountingOut], tags=["disclosures"])
+@router.get(
+    "/disclosures/accounting", response_model=list[AccountingOut], tags=["disclosures"], **secured("accounting:read")
+)
 async def accounting(
     rt: RuntimeDep,
     principal: CurrentPrincipal,
@@ -227,7 +234,9 @@ class NoticeOut(BaseModel):
     listed_at: datetime
 
 
-@router.get("/disclosures/corrections", response_model=list[NoticeOut], tags=["disclosures"])
+@router.get(
+    "/disclosures/corrections", response_model=list[NoticeOut], tags=["disclosures"], **secured("disclosure:read")
+)
 async def corrections(
     rt: RuntimeDep, principal: CurrentPrincipal, encounter: uuid.UUID | None = None, redress: uuid.UUID | None = None
 ) -> list[dict[str, Any]]:
@@ -237,13 +246,13 @@ async def corrections(
     )
 
 
-@router.get("/disclosures/notifications", tags=["disclosures"])
+@router.get("/disclosures/notifications", tags=["disclosures"], **secured("disclosure:read"))
 async def notifications(owner: str, rt: RuntimeDep, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     """Component notifications: what one data owner (USCIS, DOS, FBI-TSC, ...) is told about its encounters."""
     return await handlers.notifications(uow=rt.uow(actor=principal.username), owner=owner)
 
 
-@router.get("/disclosures/audit", tags=["disclosures"])
+@router.get("/disclosures/audit", tags=["disclosures"], **secured("disclosure:audit"))
 async def audit(
     rt: RuntimeDep, principal: CurrentPrincipal, year: Annotated[int, Query(ge=2000, le=2100)]
 ) -> dict[str, Any]:
@@ -251,12 +260,14 @@ async def audit(
     return await disclosures.annual_audit(uow=rt.uow(actor=principal.username), year=year)
 
 
-@router.get("/disclosures/{draft_id}", response_model=DraftOut, tags=["disclosures"])
+@router.get("/disclosures/{draft_id}", response_model=DraftOut, tags=["disclosures"], **secured("disclosure:read"))
 async def get_draft(draft_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     return await disclosures.get_draft(uow=rt.uow(actor=principal.username), draft_id=draft_id)
 
 
-@router.post("/disclosures/{draft_id}/send", response_model=DraftOut, tags=["disclosures"])
+@router.post(
+    "/disclosures/{draft_id}/send", response_model=DraftOut, tags=["disclosures"], **secured("disclosure:send")
+)
 async def send(draft_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     """Seal the draft (signed by the office, encrypted to the recipient) and email it; record the disclosure."""
     s = rt.settings
@@ -271,7 +282,11 @@ async def send(draft_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal)
     return await disclosures.get_draft(uow=uow, draft_id=draft_id)
 
 
-@router.get("/disclosures/subjects/{subject_id}/encounters", response_model=list[ProjectedEncounter])
+@router.get(
+    "/disclosures/subjects/{subject_id}/encounters",
+    response_model=list[ProjectedEncounter],
+    **secured("disclosure:read"),
+)
 async def subject_encounters(
     subject_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal
 ) -> list[dict[str, Any]]:

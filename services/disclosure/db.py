@@ -49,6 +49,8 @@ agreements = Table(
     Column("current_version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("created_by", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_by", Text, nullable=False, server_default="system"),
 )
 
 # Every change is a new row; a disclosure records the exact version it was made under.
@@ -134,8 +136,9 @@ async def lock_agreement(session: AsyncSession, agreement_id: uuid.UUID) -> Any:
     return (await session.execute(stmt)).mappings().first()
 
 
-async def set_current_version(session: AsyncSession, agreement_id: uuid.UUID, version: int) -> None:
-    await session.execute(update(agreements).where(agreements.c.id == agreement_id).values(current_version=version))
+async def set_current_version(session: AsyncSession, agreement_id: uuid.UUID, version: int, actor: str) -> None:
+    stmt = update(agreements).where(agreements.c.id == agreement_id)
+    await session.execute(stmt.values(current_version=version, updated_at=func.now(), updated_by=actor))
 
 
 def _current() -> Any:
@@ -234,6 +237,8 @@ drafts = Table(
     Column("created_by", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("sent_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_by", Text, nullable=False, server_default="system"),
 )
 
 # The accounting of disclosures (Privacy Act 552a(c), PIA 6.4): append-only, one row per sent response.

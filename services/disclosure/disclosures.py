@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from services.disclosure import db, domain, mail
+from shared import policy
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events.disclosure import DisclosureSent
 from shared.logging import get_logger
@@ -23,6 +24,7 @@ async def _summary(uow: UnitOfWork, case_id: uuid.UUID) -> tuple[domain.CaseSumm
     case = (await s.execute(select(db.case_view).where(db.case_view.c.case_id == case_id))).mappings().first()
     if case is None:
         raise NotFound(f"no case {case_id} known to disclosure")
+    policy.require_visible(case["program"], f"no case {case_id} known to disclosure")
     ids = list(
         (await s.execute(select(db.case_members.c.encounter_id).where(db.case_members.c.case_id == case_id)))
         .scalars()
@@ -132,9 +134,15 @@ def _reference(case: Any) -> str:
 async def get_draft(*, uow: UnitOfWork, draft_id: uuid.UUID) -> dict[str, Any]:
     async with uow:
         row = (await uow.session.execute(select(db.drafts).where(db.drafts.c.id == draft_id))).mappings().first()
-    if row is None:
-        raise NotFound(f"no disclosure draft {draft_id}")
+        if row is None:
+            raise NotFound(f"no disclosure draft {draft_id}")
+        await _require_case_visible(uow, row["case_id"], f"no disclosure draft {draft_id}")
     return dict(row)
+
+
+async def _require_case_visible(uow: UnitOfWork, case_id: uuid.UUID, message: str) -> None:
+    program = await uow.session.scalar(select(db.case_view.c.program).where(db.case_view.c.case_id == case_id))
+    policy.require_visible(program, message)
 
 
 async def send(
@@ -149,6 +157,7 @@ async def send(
         )
         if row is None:
             raise NotFound(f"no disclosure draft {draft_id}")
+        await _require_case_visible(uow, row["case_id"], f"no disclosure draft {draft_id}")
         if row["status"] == "sent":
             raise Conflict(f"this draft was already sent at {row['sent_at']:%Y-%m-%d %H:%M} UTC")
         summary, case = await _summary(uow, row["case_id"])
@@ -179,7 +188,9 @@ async def send(
         # Delivered before the commit: a failed delivery leaves the draft unsent and nothing accounted.
         await mail.deliver(message, sender=office.email, recipient=recipient["email"], host=smtp[0], port=smtp[1])
         await uow.session.execute(
-            db.drafts.update().where(db.drafts.c.id == draft_id).values(status="sent", sent_at=now)
+            db.drafts.update()
+            .where(db.drafts.c.id == draft_id)
+            .values(status="sent", sent_at=now, updated_at=now, updated_by=uow.actor)
         )
         accounting_id = uuid.uuid4()
         await uow.session.execute(
@@ -257,6 +268,9 @@ async def accounting(
         stmt = stmt.where(a.c.sent_at >= dt.datetime.combine(start, dt.time(0), dt.UTC))
     if end is not None:
         stmt = stmt.where(a.c.sent_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), dt.UTC))
+    if (programs := policy.visible_programs()) is not None:
+        visible = select(db.case_view.c.case_id).where(db.case_view.c.program.in_(sorted(programs)))
+        stmt = stmt.where(a.c.case_id.in_(visible))
     async with uow:
         return [dict(r) for r in (await uow.session.execute(stmt)).mappings().all()]
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from services.disclosure import db, domain
+from shared import policy
 from shared.events.cases import CaseOpened, EncounterAttached, EncounterCorrected, FindingRecorded, FlagSet
 from shared.events.intake import EncounterImported
 from shared.inbox import Delivered
@@ -107,7 +108,8 @@ async def project_records(uow: UnitOfWork, delivered: list[Delivered]) -> None:
 
 async def subject_encounters(*, uow: UnitOfWork, subject_id: uuid.UUID) -> list[dict[str, Any]]:
     async with uow:
-        return [dict(r) for r in await db.subject_encounters(uow.session, subject_id)]
+        rows = await db.subject_encounters(uow.session, subject_id)
+    return [dict(r) for r in rows if policy.is_visible(r["program"])]
 
 
 async def _list_recipients_to_tell(uow: UnitOfWork, c: EncounterCorrected) -> None:

@@ -50,13 +50,14 @@ class Token(BaseModel):
     response_model=Token,
     tags=["auth"],
     openapi_extra={
+        "x-tracs-action": "public",
         "requestBody": {
             "content": {
                 "application/x-www-form-urlencoded": {"schema": Credentials.model_json_schema()},
                 "application/json": {"schema": Credentials.model_json_schema()},
             },
             "required": True,
-        }
+        },
     },
 )
 async def token(request: Request, rt: RuntimeDep) -> Token:
@@ -79,16 +80,27 @@ async def token(request: Request, rt: RuntimeDep) -> Token:
         password=creds.password,
         threshold=s.lockout_threshold,
         lock_minutes=s.lockout_minutes,
+        client=request.client.host if request.client else None,
     )
     access = issue_token(principal, secret=s.jwt_secret, issuer=s.jwt_issuer, ttl_seconds=s.jwt_ttl_seconds)
     return Token(access_token=access, expires_in=s.jwt_ttl_seconds)
 
 
-@router.api_route("/api/v1/{area}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+# The owning service authorizes and audits a forwarded call itself.
+FORWARDED = {"x-tracs-action": "forwarded"}
+
+
+@router.api_route(
+    "/api/v1/{area}",
+    methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    include_in_schema=False,
+    openapi_extra=FORWARDED,
+)
 @router.api_route(
     "/api/v1/{area}/{path:path}",
     methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
     include_in_schema=False,
+    openapi_extra=FORWARDED,
 )
 async def forward(area: str, request: Request, rt: RuntimeDep, principal: CurrentPrincipal) -> Response:
     """Stream the request to the owning service with the caller's token; the service checks it again."""

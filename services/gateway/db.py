@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.runtime import service_metadata
 
 metadata, outbox, inbox = service_metadata()
+audit_trail = metadata.tables["audit_trail"]
 
 users = Table(
     "users",
@@ -23,6 +24,8 @@ users = Table(
     Column("locked_until", DateTime(timezone=True)),
     Column("last_login_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_by", Text, nullable=False, server_default="system"),
 )
 
 
@@ -32,8 +35,9 @@ async def get_user(session: AsyncSession, username: str) -> Any:
     )
 
 
-async def update_user(session: AsyncSession, username: str, **values: Any) -> None:
-    await session.execute(update(users).where(users.c.username == username).values(**values))
+async def update_user(session: AsyncSession, username: str, *, updated_by: str, **values: Any) -> None:
+    stmt = update(users).where(users.c.username == username)
+    await session.execute(stmt.values(updated_at=func.now(), updated_by=updated_by, **values))
 
 
 async def upsert_user(session: AsyncSession, row: dict[str, Any]) -> None:

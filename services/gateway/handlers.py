@@ -8,9 +8,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.gateway import db, domain
+from shared import audit
 from shared.auth import Principal
 from shared.errors import Conflict, Unauthorized
-from shared.logging import get_logger
+from shared.logging import current_correlation_id, get_logger
 from shared.uow import UnitOfWork
 
 log = get_logger(__name__)
@@ -26,39 +27,57 @@ async def authenticate(
     password: str,
     threshold: int,
     lock_minutes: int,
+    client: str | None = None,
     now: datetime | None = None,
 ) -> Principal:
-    """Check a password; wrong ones count toward a lockout, and the caller learns nothing more."""
+    """Check a password; wrong ones count toward a lockout, and the caller learns nothing more.
+
+    Every attempt, allowed or refused, is audited in the same transaction as the lockout counter.
+    """
     now = now or datetime.now(UTC)
-    refused = Unauthorized("incorrect username or password, or the account is locked")
+    reason: str | None = None
+    account: domain.Account | None = None
     async with uow:
         row = await db.get_user(uow.session, username)
         if row is None:
             _verify(_DUMMY_HASH, password)
-            log.info("login refused", reason="unknown user")
-            raise refused
-        account = domain.Account(
-            username=row["username"],
-            roles=frozenset(row["roles"]),
-            programs=frozenset(row["programs"]),
-            failed_attempts=row["failed_attempts"],
-            locked_until=row["locked_until"],
-        )
-        if account.is_locked(now):
-            log.info("login refused", reason="locked", user=username)
-            raise refused
-        if not _verify(row["password_hash"], password):
-            failures, locked_until = domain.after_failure(
-                account, now=now, threshold=threshold, lock_minutes=lock_minutes
-            )
-            await db.update_user(uow.session, username, failed_attempts=failures, locked_until=locked_until)
-            log.info("login refused", reason="bad password", user=username, locked=locked_until is not None)
-            failed = True
+            reason = "unknown user"
         else:
-            await db.update_user(uow.session, username, failed_attempts=0, locked_until=None, last_login_at=now)
-            failed = False
-    if failed:
-        raise refused
+            account = domain.Account(
+                username=row["username"],
+                roles=frozenset(row["roles"]),
+                programs=frozenset(row["programs"]),
+                failed_attempts=row["failed_attempts"],
+                locked_until=row["locked_until"],
+            )
+            if account.is_locked(now):
+                reason = "locked"
+            elif not _verify(row["password_hash"], password):
+                failures, locked_until = domain.after_failure(
+                    account, now=now, threshold=threshold, lock_minutes=lock_minutes
+                )
+                await db.update_user(
+                    uow.session, username, failed_attempts=failures, locked_until=locked_until, updated_by="login"
+                )
+                reason = "bad password, now locked" if locked_until is not None else "bad password"
+            else:
+                await db.update_user(
+                    uow.session, username, failed_attempts=0, locked_until=None, last_login_at=now, updated_by="login"
+                )
+        entry = audit.Entry(
+            actor=username[:64] if row is not None else "unknown",
+            action="login",
+            record_type="user",
+            record_id=username[:64] if row is not None else None,
+            outcome="denied" if reason else "allowed",
+            correlation_id=current_correlation_id(),
+            client=client,
+            detail=reason,
+        )
+        await audit.append(uow.session, db.audit_trail, [entry])
+    if reason is not None or account is None:
+        log.info("login refused", reason=reason)
+        raise Unauthorized("incorrect username or password, or the account is locked")
     log.info("login", user=username)
     return account.principal()
 

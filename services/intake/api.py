@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from services.intake import handlers
 from shared.errors import Invalid, TooLarge
 from shared.runtime import RuntimeDep
-from shared.web import CurrentPrincipal
+from shared.web import CurrentPrincipal, secured
 
 PREFIX = "/api/v1/intake"
 router = APIRouter(prefix=PREFIX, tags=["intake"])
@@ -62,7 +62,7 @@ async def _spool(upload: UploadFile, directory: str, max_bytes: int) -> handlers
     return handlers.Upload(path=target, file_name=name, sha256=digest.hexdigest(), size=size)
 
 
-@router.post("/batches", status_code=201, response_model=BatchOut)
+@router.post("/batches", status_code=201, response_model=BatchOut, **secured("intake:import"))
 async def upload_batch(
     rt: RuntimeDep,
     principal: CurrentPrincipal,
@@ -86,14 +86,14 @@ async def upload_batch(
     )
 
 
-@router.get("/batches/{batch_id}", response_model=BatchOut)
+@router.get("/batches/{batch_id}", response_model=BatchOut, **secured("intake:read"))
 async def get_batch(batch_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     return await handlers.batch_view(
         uow=rt.uow(actor=principal.username), batch_id=batch_id, preview_rows=rt.settings.preview_rows
     )
 
 
-@router.get("/batches/{batch_id}/problems", response_model=list[dict[str, Any]])
+@router.get("/batches/{batch_id}/problems", response_model=list[dict[str, Any]], **secured("intake:read"))
 async def batch_problems(
     batch_id: uuid.UUID,
     rt: RuntimeDep,
@@ -107,7 +107,7 @@ async def batch_problems(
     )
 
 
-@router.post("/batches/{batch_id}/confirm", response_model=BatchOut)
+@router.post("/batches/{batch_id}/confirm", response_model=BatchOut, **secured("intake:import"))
 async def confirm_batch(
     batch_id: uuid.UUID,
     rt: RuntimeDep,
@@ -122,7 +122,7 @@ async def confirm_batch(
     )
 
 
-@router.post("/batches/{batch_id}/reject", response_model=BatchOut)
+@router.post("/batches/{batch_id}/reject", response_model=BatchOut, **secured("intake:import"))
 async def reject_batch(batch_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     await handlers.reject_batch(uow=rt.uow(actor=principal.username), batch_id=batch_id)
     return await handlers.batch_view(

@@ -52,6 +52,8 @@ batches = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("decided_by", Text),
     Column("decided_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_by", Text, nullable=False, server_default="system"),
     # One live (not rejected) batch per file: a concurrent re-upload loses the race cleanly.
     Index("uq_batches_live_sha", "file_sha256", unique=True, postgresql_where=text("status <> 'rejected'")),
 )
@@ -102,8 +104,9 @@ async def find_live_by_sha(session: AsyncSession, sha256: str) -> Any:
     return (await session.execute(stmt)).mappings().first()
 
 
-async def set_status(session: AsyncSession, batch_id: uuid.UUID, **values: Any) -> None:
-    await session.execute(update(batches).where(batches.c.id == batch_id).values(**values))
+async def set_status(session: AsyncSession, batch_id: uuid.UUID, *, actor: str, **values: Any) -> None:
+    stmt = update(batches).where(batches.c.id == batch_id)
+    await session.execute(stmt.values(updated_at=func.now(), updated_by=actor, **values))
 
 
 async def preview_rows(session: AsyncSession, batch_id: uuid.UUID, limit: int) -> list[Any]:

@@ -14,7 +14,8 @@ import orjson
 from sqlalchemy.exc import IntegrityError
 
 from services.intake import db, domain, reader
-from shared.errors import Conflict, Invalid, NotFound
+from shared import policy
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events.intake import BatchImported, EncounterImported, subject_key_of
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
@@ -47,6 +48,8 @@ async def upload_batch(
     Rows stream through in chunks (bounded memory); any failure leaves nothing behind.
     """
     domain.check_program(program, kind)
+    if not policy.is_visible(program):
+        raise Forbidden(f"you are not a member of program {program}", action="intake:import")
     sheet = reader.open_sheet(upload.path, upload.file_name, limits)
     mapping = domain.map_columns(sheet.headers, (program_aliases or {}).get(program))
     batch_id = uuid.uuid4()
@@ -86,6 +89,7 @@ async def upload_batch(
         await db.set_status(
             uow.session,
             batch_id,
+            actor=uow.actor,
             rows_total=tally.total,
             rows_valid=tally.valid,
             rows_invalid=tally.invalid,
@@ -171,6 +175,7 @@ async def confirm_batch(*, uow: UnitOfWork, batch_id: uuid.UUID, block_on_invali
         await db.set_status(
             uow.session,
             batch_id,
+            actor=uow.actor,
             status=domain.BatchStatus.CONFIRMED,
             rows_imported=imported,
             decided_by=uow.actor,
@@ -206,6 +211,7 @@ async def reject_batch(*, uow: UnitOfWork, batch_id: uuid.UUID) -> None:
             await db.set_status(
                 uow.session,
                 batch_id,
+                actor=uow.actor,
                 status=domain.BatchStatus.REJECTED,
                 decided_by=uow.actor,
                 decided_at=datetime.now(UTC),
@@ -218,6 +224,7 @@ async def batch_view(*, uow: UnitOfWork, batch_id: uuid.UUID, preview_rows: int)
         batch = await db.get_batch(uow.session, batch_id)
         if batch is None:
             raise NotFound(f"no batch {batch_id}")
+        policy.require_visible(batch["program"], f"no batch {batch_id}")
         rows = await db.preview_rows(uow.session, batch_id, preview_rows)
         problems = await db.problems(uow.session, batch_id, limit=PREVIEW_PROBLEM_ROWS)
     return {
@@ -240,8 +247,10 @@ async def batch_view(*, uow: UnitOfWork, batch_id: uuid.UUID, preview_rows: int)
 async def batch_problems(*, uow: UnitOfWork, batch_id: uuid.UUID, limit: int, offset: int) -> list[dict[str, Any]]:
     """Every row problem, a page of invalid rows at a time."""
     async with uow:
-        if await db.get_batch(uow.session, batch_id) is None:
+        batch = await db.get_batch(uow.session, batch_id)
+        if batch is None:
             raise NotFound(f"no batch {batch_id}")
+        policy.require_visible(batch["program"], f"no batch {batch_id}")
         return await db.problems(uow.session, batch_id, limit=limit, offset=offset)
 
 
@@ -249,4 +258,5 @@ async def _locked(uow: UnitOfWork, batch_id: uuid.UUID) -> Any:
     batch = await db.get_batch(uow.session, batch_id, for_update=True)
     if batch is None:
         raise NotFound(f"no batch {batch_id}")
+    policy.require_visible(batch["program"], f"no batch {batch_id}")
     return batch

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from services.redress import handlers
 from shared.runtime import RuntimeDep
-from shared.web import CurrentPrincipal
+from shared.web import CurrentPrincipal, secured
 
 router = APIRouter(prefix="/api/v1/redress", tags=["redress"])
 
@@ -116,7 +116,7 @@ async def _detail(rt: RuntimeDep, principal: CurrentPrincipal, redress_id: uuid.
     return await handlers.detail(uow=rt.uow(actor=principal.username), redress_id=redress_id, today=_today(None))
 
 
-@router.post("", status_code=201, response_model=RedressDetail)
+@router.post("", status_code=201, response_model=RedressDetail, **secured("redress:work"))
 async def create(body: RedressIn, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     s = rt.settings
     sla = s.sla_days_trip if body.source == "TRIP" else s.sla_days_other
@@ -127,7 +127,7 @@ async def create(body: RedressIn, rt: RuntimeDep, principal: CurrentPrincipal) -
     return await _detail(rt, principal, redress_id)
 
 
-@router.get("", response_model=list[RedressOut])
+@router.get("", response_model=list[RedressOut], **secured("redress:read"))
 async def listing(
     rt: RuntimeDep,
     principal: CurrentPrincipal,
@@ -147,12 +147,12 @@ async def listing(
     )
 
 
-@router.get("/{redress_id}", response_model=RedressDetail)
+@router.get("/{redress_id}", response_model=RedressDetail, **secured("redress:read"))
 async def get(redress_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     return await _detail(rt, principal, redress_id)
 
 
-@router.post("/{redress_id}/reviewers", response_model=RedressDetail)
+@router.post("/{redress_id}/reviewers", response_model=RedressDetail, **secured("redress:assign"))
 async def assign(redress_id: uuid.UUID, body: ReviewerIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
     await handlers.assign_reviewer(
         uow=rt.uow(actor=principal.username), redress_id=redress_id, reviewer=body.reviewer.strip()
@@ -160,7 +160,7 @@ async def assign(redress_id: uuid.UUID, body: ReviewerIn, rt: RuntimeDep, princi
     return await _detail(rt, principal, redress_id)
 
 
-@router.get("/{redress_id}/candidates")
+@router.get("/{redress_id}/candidates", **secured("redress:read"))
 async def candidates(
     redress_id: uuid.UUID,
     rt: RuntimeDep,
@@ -176,7 +176,7 @@ async def candidates(
     )
 
 
-@router.post("/{redress_id}/links", response_model=RedressDetail)
+@router.post("/{redress_id}/links", response_model=RedressDetail, **secured("redress:work"))
 async def link(redress_id: uuid.UUID, body: dict[str, str], rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
     from shared.errors import Invalid
 
@@ -193,13 +193,13 @@ async def link(redress_id: uuid.UUID, body: dict[str, str], rt: RuntimeDep, prin
     return await _detail(rt, principal, redress_id)
 
 
-@router.post("/{redress_id}/findings", response_model=RedressDetail)
+@router.post("/{redress_id}/findings", response_model=RedressDetail, **secured("redress:work"))
 async def finding(redress_id: uuid.UUID, body: FindingIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
     await handlers.record_finding(uow=rt.uow(actor=principal.username), redress_id=redress_id, text=body.text)
     return await _detail(rt, principal, redress_id)
 
 
-@router.post("/{redress_id}/corrections", status_code=201, response_model=RedressDetail)
+@router.post("/{redress_id}/corrections", status_code=201, response_model=RedressDetail, **secured("redress:work"))
 async def correction(redress_id: uuid.UUID, body: CorrectionIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
     await handlers.propose_correction(
         uow=rt.uow(actor=principal.username),
@@ -212,7 +212,9 @@ async def correction(redress_id: uuid.UUID, body: CorrectionIn, rt: RuntimeDep, 
     return await _detail(rt, principal, redress_id)
 
 
-@router.post("/{redress_id}/corrections/{correction_id}/decision", response_model=RedressDetail)
+@router.post(
+    "/{redress_id}/corrections/{correction_id}/decision", response_model=RedressDetail, **secured("redress:work")
+)
 async def decision(
     redress_id: uuid.UUID, correction_id: uuid.UUID, body: DecisionIn, rt: RuntimeDep, principal: CurrentPrincipal
 ) -> Any:
@@ -222,7 +224,7 @@ async def decision(
     return await _detail(rt, principal, redress_id)
 
 
-@router.post("/{redress_id}/status", response_model=RedressDetail)
+@router.post("/{redress_id}/status", response_model=RedressDetail, **secured("redress:work"))
 async def status(redress_id: uuid.UUID, body: StatusIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
     await handlers.change_status(
         uow=rt.uow(actor=principal.username),
@@ -234,7 +236,7 @@ async def status(redress_id: uuid.UUID, body: StatusIn, rt: RuntimeDep, principa
     return await _detail(rt, principal, redress_id)
 
 
-@router.post("/{redress_id}/response", response_model=RedressDetail)
+@router.post("/{redress_id}/response", response_model=RedressDetail, **secured("redress:work"))
 async def response(redress_id: uuid.UUID, body: ResponseIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
     await handlers.record_response(
         uow=rt.uow(actor=principal.username),

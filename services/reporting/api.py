@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from services.reporting import exports, handlers
 from shared.runtime import RuntimeDep
-from shared.web import CurrentPrincipal
+from shared.web import CurrentPrincipal, secured
 
 router = APIRouter(prefix="/api/v1", tags=["reporting"])
 Format = Literal["json", "csv", "xlsx", "pdf"]
@@ -29,7 +29,11 @@ def _respond(report: exports.Report, fmt: Format, name: str) -> Any:
     )
 
 
-@router.get("/reports/dosr", responses={200: {"content": {t: {} for t in exports.MEDIA_TYPES.values()}}})
+@router.get(
+    "/reports/dosr",
+    responses={200: {"content": {t: {} for t in exports.MEDIA_TYPES.values()}}},
+    **secured("report:read"),
+)
 async def dosr(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To, format: Format = "json") -> Any:
     """Director's Operations Status Report: subjects processed, matches, KST matches, no-matches, match rate,
     transactions per day and program, matches per partner, weekly totals."""
@@ -39,7 +43,11 @@ async def dosr(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To
     return _respond(report, format, f"dosr-{start}-{end}")
 
 
-@router.get("/reports/epr", responses={200: {"content": {t: {} for t in exports.MEDIA_TYPES.values()}}})
+@router.get(
+    "/reports/epr",
+    responses={200: {"content": {t: {} for t in exports.MEDIA_TYPES.values()}}},
+    **secured("report:read"),
+)
 async def epr(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To, format: Format = "json") -> Any:
     """Executive Performance Report: redress received, closed, backlog, processing times, share within SLA per
     month and quarter; disclosures and mean time from match to response."""
@@ -47,7 +55,11 @@ async def epr(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To,
     return _respond(report, format, f"epr-{start}-{end}")
 
 
-@router.get("/reports/components", responses={200: {"content": {t: {} for t in exports.MEDIA_TYPES.values()}}})
+@router.get(
+    "/reports/components",
+    responses={200: {"content": {t: {} for t in exports.MEDIA_TYPES.values()}}},
+    **secured("report:read"),
+)
 async def components(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To, format: Format = "json") -> Any:
     """Component notification report: per data owner, its encounters matched by inbound partner queries."""
     report = await handlers.components(
@@ -83,14 +95,14 @@ class BulletinOut(BulletinIn):
     updated_by: str
 
 
-@router.post("/bulletins", status_code=201, response_model=BulletinOut, tags=["bulletins"])
+@router.post("/bulletins", status_code=201, response_model=BulletinOut, tags=["bulletins"], **secured("bulletin:write"))
 async def create_bulletin(body: BulletinIn, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     uow = rt.uow(actor=principal.username)
     bulletin_id = await handlers.create_bulletin(uow=uow, fields=body.model_dump())
     return await handlers.get_bulletin(uow=uow, bulletin_id=bulletin_id)
 
 
-@router.get("/bulletins", response_model=list[BulletinOut], tags=["bulletins"])
+@router.get("/bulletins", response_model=list[BulletinOut], tags=["bulletins"], **secured("bulletin:read"))
 async def list_bulletins(
     rt: RuntimeDep,
     principal: CurrentPrincipal,
@@ -103,12 +115,12 @@ async def list_bulletins(
     )
 
 
-@router.get("/bulletins/{bulletin_id}", response_model=BulletinOut, tags=["bulletins"])
+@router.get("/bulletins/{bulletin_id}", response_model=BulletinOut, tags=["bulletins"], **secured("bulletin:read"))
 async def get_bulletin(bulletin_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     return await handlers.get_bulletin(uow=rt.uow(actor=principal.username), bulletin_id=bulletin_id)
 
 
-@router.patch("/bulletins/{bulletin_id}", response_model=BulletinOut, tags=["bulletins"])
+@router.patch("/bulletins/{bulletin_id}", response_model=BulletinOut, tags=["bulletins"], **secured("bulletin:write"))
 async def edit_bulletin(
     bulletin_id: uuid.UUID, body: BulletinPatch, rt: RuntimeDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
@@ -117,13 +129,15 @@ async def edit_bulletin(
     return await handlers.get_bulletin(uow=uow, bulletin_id=bulletin_id)
 
 
-@router.delete("/bulletins/{bulletin_id}", status_code=204, tags=["bulletins"])
+@router.delete("/bulletins/{bulletin_id}", status_code=204, tags=["bulletins"], **secured("bulletin:write"))
 async def delete_bulletin(bulletin_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> Response:
     await handlers.delete_bulletin(uow=rt.uow(actor=principal.username), bulletin_id=bulletin_id)
     return Response(status_code=204)
 
 
-@router.post("/bulletins/{bulletin_id}/{action}", response_model=BulletinOut, tags=["bulletins"])
+@router.post(
+    "/bulletins/{bulletin_id}/{action}", response_model=BulletinOut, tags=["bulletins"], **secured("bulletin:write")
+)
 async def advance_bulletin(
     bulletin_id: uuid.UUID, action: Literal["send", "approve"], rt: RuntimeDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:

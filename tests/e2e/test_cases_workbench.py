@@ -66,11 +66,18 @@ async def test_a_case_is_worked_from_new_to_closed_with_required_searches_enforc
         code, body = await _post(gateway, f"/api/v1/cases/{cid}/status", {"status": status})
         assert code == 200, body
     assert body["in_review_at"] <= body["findings_ready_at"] <= body["response_sent_at"] <= body["closed_at"]
-    assert (await _post(gateway, f"/api/v1/cases/{cid}/status", {"status": "in-review"}))[0] == 422  # no reason
-    code, body = await _post(gateway, f"/api/v1/cases/{cid}/status", {"status": "in-review", "reason": "new query"})
+    # Reopening and assigning are a supervisor's: the analyst is refused, the supervisor is not.
+    reopen = {"status": "in-review", "reason": "new query"}
+    assert (await _post(gateway, f"/api/v1/cases/{cid}/status", reopen))[0] == 403
+    assert (await _post(gateway, f"/api/v1/cases/{cid}/assign", {"assignee": "analyst2"}))[0] == 403
+    supervisor = Gateway(gateway.base_url)
+    await supervisor.login("supervisor")
+    assert (await _post(supervisor, f"/api/v1/cases/{cid}/status", {"status": "in-review"}))[0] == 422  # no reason
+    code, body = await _post(supervisor, f"/api/v1/cases/{cid}/status", reopen)
     assert code == 200 and body["status"] == "in-review"
-    code, body = await _post(gateway, f"/api/v1/cases/{cid}/assign", {"assignee": "analyst2"})
+    code, body = await _post(supervisor, f"/api/v1/cases/{cid}/assign", {"assignee": "analyst2"})
     assert code == 200 and [c["id"] for c in await _cases(gateway, assignee="analyst2")] == [cid]
+    await supervisor.aclose()
     actions = [t["action"] for t in body["timeline"]]
     assert actions.count("search-logged") == 3 and actions[-1] == "assigned" and "finding-recorded" in actions
 
@@ -126,7 +133,8 @@ async def test_flags_have_who_when_why_and_imported_fields_are_locked_and_audite
     audited = await db_fetchval(
         stack.database_url,
         f"tracs_cases{stack.database_suffix}",
-        "SELECT count(*) FROM audit_log WHERE record_id = $1 AND outcome = 'denied' AND fields = ARRAY['last_name']",
+        "SELECT count(*) FROM audit_trail WHERE record_id = $1 AND outcome = 'denied' AND fields = ARRAY['last_name'] "
+        "AND action = 'edit-imported-field'",
         encounter["id"],
     )
     assert audited == 1

@@ -66,7 +66,10 @@ async def test_owners_hear_only_of_their_own_encounters_tsc_of_every_match_and_t
     assert len(tsc) == 1 and tsc[0]["shared"] is False  # matched, withheld, still reported to TSC
 
     year = datetime.now(UTC).year
-    report = (await gateway.get("/api/v1/disclosures/audit", year=year)).json()
+    assert (await gateway.get("/api/v1/disclosures/audit", year=year)).status_code == 403  # analysts do not audit
+    auditor = Gateway(gateway.base_url)
+    await auditor.login("auditor")
+    report = (await auditor.get("/api/v1/disclosures/audit", year=year)).json()
     assert report["disclosures_checked"] >= 1
     (record,) = (await gateway.get("/api/v1/disclosures/accounting", subject=c["subject_id"])).json()
     assert not [i for i in report["inconsistencies"] if i["accounting_id"] == record["id"]]
@@ -77,7 +80,8 @@ async def test_owners_hear_only_of_their_own_encounters_tsc_of_every_match_and_t
         "UPDATE accounting SET fields = fields || ARRAY['passport_number'] WHERE id = $1 RETURNING 1",
         uuid.UUID(record["id"]),
     )
-    report = (await gateway.get("/api/v1/disclosures/audit", year=year)).json()
+    report = (await auditor.get("/api/v1/disclosures/audit", year=year)).json()
     problems = [i["problem"] for i in report["inconsistencies"] if i["accounting_id"] == record["id"]]
     assert problems == ["field passport_number not allowed by the agreement"]
     await admin.aclose()
+    await auditor.aclose()

@@ -69,11 +69,15 @@ async def test_a_trip_request_is_worked_corrected_resolved_closed_and_reopened(g
     assert [c["fin"] for c in by_doc] == [f"R{tag}2"]
 
     h = gateway.headers()
-    assert (
-        await gateway.client.post(
-            f"/api/v1/redress/{rid}/reviewers", json={"reviewer": "BSC examiner Okafor"}, headers=h
-        )
-    ).status_code == 200
+    reviewer = {"reviewer": "BSC examiner Okafor"}
+    assert (await gateway.client.post(f"/api/v1/redress/{rid}/reviewers", json=reviewer, headers=h)).status_code == 403
+    supervisor = Gateway(gateway.base_url)
+    await supervisor.login("supervisor")
+    assigned = await supervisor.client.post(
+        f"/api/v1/redress/{rid}/reviewers", json=reviewer, headers=supervisor.headers()
+    )
+    assert assigned.status_code == 200
+    await supervisor.aclose()
     assert (await _step(gateway, rid, action="start-review"))["http"] == 200
     assert (await _step(gateway, rid, action="start-review"))["http"] == 409  # not from under-review
     unlinked = await gateway.client.post(

@@ -1,0 +1,107 @@
+"""Who may do what: one declarative table every service enforces for itself.
+
+The PIA admits TRACS had no roles and every user saw everything. Here an action needs a role (and, for the
+redress and reporting areas, membership of that program); a record of a case program the caller does not
+belong to is answered as if it did not exist. Plain Python: the web layer turns a refusal into 403/404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from shared.auth import PROGRAMS, ROLES, Principal
+from shared.errors import Forbidden, NotFound
+
+CASE_PROGRAMS = frozenset({"UK-VISA", "M5", "PCSC", "KST"})
+
+WORKERS = frozenset({"analyst", "supervisor"})
+READERS = WORKERS | {"auditor"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[str]
+    program: str | None = None  # an area program the caller must belong to (REDRESS, REPORTING)
+    description: str = ""
+
+
+POLICY: dict[str, Rule] = {
+    "case:read": Rule(READERS, description="read cases, encounters and subjects of one's programs"),
+    "case:work": Rule(WORKERS, description="log searches, record findings, change status, set flags"),
+    "case:assign": Rule(frozenset({"supervisor"}), description="assign a case to an analyst"),
+    "case:reopen": Rule(frozenset({"supervisor"}), description="reopen a closed case"),
+    "intake:read": Rule(READERS, description="see upload batches and their problems"),
+    "intake:import": Rule(WORKERS, description="upload, confirm or reject a batch"),
+    "agreement:read": Rule(READERS | {"admin"}, description="read sharing agreements"),
+    "agreement:manage": Rule(frozenset({"admin"}), description="create and revise agreements and recipients"),
+    "disclosure:read": Rule(READERS, description="read drafts, notices and projections"),
+    "disclosure:send": Rule(WORKERS, description="draft and send a response to a partner"),
+    "accounting:read": Rule(READERS, description="the accounting of disclosures about a person or to a recipient"),
+    "disclosure:audit": Rule(frozenset({"supervisor", "auditor"}), description="the annual sharing audit"),
+    "redress:read": Rule(READERS, "REDRESS", "read redress cases"),
+    "redress:work": Rule(WORKERS, "REDRESS", "work redress cases"),
+    "redress:assign": Rule(frozenset({"supervisor"}), "REDRESS", "assign redress reviewers"),
+    "report:read": Rule(READERS, "REPORTING", "statistics-only reports"),
+    "bulletin:read": Rule(READERS, "REPORTING", "read information bulletins"),
+    "bulletin:write": Rule(WORKERS, "REPORTING", "write information bulletins"),
+    "audit:read": Rule(frozenset({"auditor"}), description="read every service's audit trail"),
+    "subject:export": Rule(frozenset({"auditor"}), description="subject access export (PIA 7.1)"),
+    "user:manage": Rule(frozenset({"admin"}), description="manage users"),
+    "retention:manage": Rule(frozenset({"admin"}), description="retention runs and legal holds"),
+}
+
+assert all(rule.roles <= ROLES for rule in POLICY.values())
+assert all(rule.program in PROGRAMS for rule in POLICY.values() if rule.program)
+
+
+class Hidden(NotFound):
+    """A record of a program the caller does not belong to: answered exactly like an unknown id."""
+
+
+def allows(principal: Principal, action: str) -> bool:
+    rule = POLICY[action]
+    if not principal.roles & rule.roles:
+        return False
+    return rule.program is None or rule.program in principal.programs
+
+
+def authorize(principal: Principal, action: str) -> None:
+    if action not in POLICY:
+        raise KeyError(f"no policy for action {action!r}")
+    if not allows(principal, action):
+        rule = POLICY[action]
+        need = f"one of the roles {', '.join(sorted(rule.roles))}"
+        if rule.program:
+            need += f" and membership of {rule.program}"
+        raise Forbidden(f"{action} needs {need}", action=action)
+
+
+# The case programs the current request may see; None outside a request (consumers, operator commands).
+_visible: ContextVar[frozenset[str] | None] = ContextVar("tracs_visible_programs", default=None)
+
+
+def enter(principal: Principal) -> None:
+    """Scope the rest of this request to the caller's case programs."""
+    _visible.set(principal.programs & CASE_PROGRAMS)
+
+
+def visible_programs() -> frozenset[str] | None:
+    return _visible.get()
+
+
+def is_visible(program: str | None) -> bool:
+    scope = _visible.get()
+    return scope is None or program in scope
+
+
+def require_visible(program: str | None, message: str) -> None:
+    """Raise the same 404 an unknown id gets, so guessing ids reveals nothing."""
+    if not is_visible(program):
+        raise Hidden(message)
+
+
+def any_visible(programs: Iterable[str]) -> bool:
+    scope = _visible.get()
+    return scope is None or bool(scope.intersection(programs))
