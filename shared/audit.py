@@ -58,8 +58,22 @@ class Entry:
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-def _digest(prev_hash: str, row: dict[str, Any]) -> str:
-    content = {k: row[k] for k in sorted(row) if k not in ("seq", "hash", "prev_hash")}
+HASHED = (
+    "at",
+    "actor",
+    "action",
+    "record_type",
+    "record_id",
+    "fields",
+    "outcome",
+    "correlation_id",
+    "client",
+    "detail",
+)
+
+
+def _digest(prev_hash: str, row: Any) -> str:
+    content = {k: row[k] for k in HASHED}
     content["at"] = row["at"].astimezone(UTC).isoformat()
     content["fields"] = list(row["fields"])
     return hashlib.sha256(prev_hash.encode() + orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
@@ -114,7 +128,7 @@ async def verify(session: AsyncSession, table: Table, *, chunk: int = 5000) -> C
         for row in rows:
             if row["prev_hash"] != prev:
                 return ChainReport(count, row["seq"], "the entry before it was changed or removed")
-            if _digest(prev, dict(row)) != row["hash"]:
+            if _digest(prev, row) != row["hash"]:
                 return ChainReport(count, row["seq"], "its content no longer matches its hash")
             prev, after, count = row["hash"], row["seq"], count + 1
 

@@ -171,6 +171,10 @@ class Runtime:
                 await self.producer.stop()
         await self.engine.dispose()
 
+    def spawn(self, coro: Awaitable[None], name: str) -> None:
+        """A background loop of this instance, cancelled when it stops."""
+        self._tasks.append(asyncio.create_task(coro, name=f"{self.spec.name}-{name}"))  # type: ignore[arg-type]
+
     async def audit(self, entries: list[audit.Entry]) -> None:
         """Append to this service's trail in its own short transaction."""
         async with self.sessions() as session, session.begin():

@@ -23,6 +23,10 @@ topics_app = typer.Typer(help="Kafka topics: create with final partition counts,
 app.add_typer(topics_app, name="topics")
 users_app = typer.Typer(help="Logins kept by the gateway (development store; OIDC comes later).")
 app.add_typer(users_app, name="users")
+audit_app = typer.Typer(help="The hash-chained audit trail every service keeps.")
+app.add_typer(audit_app, name="audit")
+retention_app = typer.Typer(help="Retention rules, legal holds and purges.")
+app.add_typer(retention_app, name="retention")
 
 ALL_PROCESSES = (*SERVICES, "gateway")
 VAR = Path(os.environ.get("TRACS_VAR_DIR", "var")).resolve()
@@ -284,6 +288,74 @@ def replay(
             await engine.dispose()
 
     typer.echo(f"{name}: re-published {asyncio.run(run())} events created since {since.isoformat()}")
+
+
+@audit_app.command("verify")
+def audit_verify(service: Annotated[str | None, typer.Argument()] = None) -> None:
+    """Walk every service's audit chain; name the first broken link (exit 1 if any chain is broken)."""
+    from shared import audit
+    from shared.db import create_engine, session_factory
+
+    async def check(name: str) -> audit.ChainReport:
+        s = _settings(name)
+        db = importlib.import_module(f"services.{name}.db")
+        engine = create_engine(s.service_database_url, pool_size=1)
+        try:
+            async with session_factory(engine)() as session:
+                return await audit.verify(session, db.metadata.tables["audit_trail"])
+        finally:
+            await engine.dispose()
+
+    broken = False
+    for name in [_check_service(service)] if service else ALL_PROCESSES:
+        report = asyncio.run(check(name))
+        if report.intact:
+            typer.echo(f"{name}: intact ({report.entries} entries)")
+        else:
+            broken = True
+            typer.echo(
+                f"{name}: BROKEN at entry {report.broken_at}: {report.reason} "
+                f"({report.entries} entries verified before it)"
+            )
+    raise typer.Exit(1 if broken else 0)
+
+
+@retention_app.command("run")
+def retention_run(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="list what would go; change nothing")] = False,
+    as_of: Annotated[datetime | None, typer.Option(help="judge as of this instant (dry runs only)")] = None,
+) -> None:
+    """Purge what is due under the retention rules (held records spared); the purge reaches every service
+    through events and is audited. Prints the cases and encounters concerned."""
+    from datetime import UTC
+
+    from services.cases import retention
+    from services.cases.settings import Settings as CasesSettings
+    from shared import retention as rules
+    from shared.db import create_engine, session_factory
+    from shared.uow import UnitOfWork
+
+    if as_of is not None and not dry_run:
+        raise typer.BadParameter("--as-of only goes with --dry-run: a real purge is judged as of now")
+    s = CasesSettings()
+    db = importlib.import_module("services.cases.db")
+    now = (as_of if as_of and as_of.tzinfo else (as_of or datetime.now(UTC)).replace(tzinfo=UTC)).astimezone(UTC)
+
+    async def run() -> dict:
+        engine = create_engine(s.service_database_url, pool_size=1)
+        try:
+            uow = UnitOfWork(session_factory(engine), db.outbox, producer="cases", actor="tracs-cli")
+            return await retention.run(uow=uow, now=now, dry_run=dry_run, rules=rules.rules(s.retention_years))
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(run())
+    verb = "would purge" if dry_run else "purged"
+    typer.echo(f"as of {report['as_of']}: {verb} {len(report['cases'])} cases, {len(report['encounters'])} encounters")
+    for case_id in report["cases"]:
+        typer.echo(f"  case {case_id}")
+    for encounter_id in report["encounters"]:
+        typer.echo(f"  encounter {encounter_id}")
 
 
 @app.command("import")

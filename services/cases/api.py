@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
-from services.cases import handlers, workbench
+from services.cases import handlers, retention, workbench
 from shared import policy
+from shared import retention as shared_retention
+from shared.errors import Invalid
 from shared.runtime import RuntimeDep
 from shared.web import CurrentPrincipal, secured
 
@@ -135,6 +137,7 @@ async def list_cases(
     transaction: Annotated[str | None, Query(description="partner transaction number")] = None,
     name: Annotated[str | None, Query(description="any name or alias; case and accents ignored")] = None,
     dob: Annotated[str | None, Query(description="YYYY, YYYY-MM or YYYY-MM-DD")] = None,
+    subject: Annotated[uuid.UUID | None, Query(description="cases of one subject")] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
@@ -147,6 +150,7 @@ async def list_cases(
         "partner_transaction_number": transaction,
         "name": name,
         "dob": dob,
+        "subject_id": subject,
     }
     return await workbench.list_cases(uow=rt.uow(actor=principal.username), filters=filters, cursor=cursor, limit=limit)
 
@@ -248,3 +252,75 @@ async def get_encounter(encounter_id: uuid.UUID, rt: RuntimeDep, principal: Curr
 @router.get("/subjects/{subject_id}", response_model=SubjectOut, **secured("case:read"))
 async def get_subject(subject_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     return await handlers.get_subject(uow=rt.uow(actor=principal.username), subject_id=subject_id)
+
+
+class HoldIn(BaseModel):
+    subject_id: uuid.UUID | None = None
+    case_id: uuid.UUID | None = None
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class HoldOut(BaseModel):
+    id: uuid.UUID
+    subject_id: uuid.UUID | None
+    case_id: uuid.UUID | None
+    reason: str
+    placed_by: str
+    placed_at: datetime
+    released_by: str | None
+    released_at: datetime | None
+    updated_at: datetime
+    updated_by: str
+
+
+@router.post("/holds", status_code=201, response_model=HoldOut, tags=["retention"], **secured("retention:manage"))
+async def place_hold(body: HoldIn, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    """A legal hold stops any purge of one subject (all their records) or one case until released."""
+    uow = rt.uow(actor=principal.username)
+    hold_id = await retention.place_hold(uow=uow, subject_id=body.subject_id, case_id=body.case_id, reason=body.reason)
+    return await retention.get_hold(uow=uow, hold_id=hold_id)
+
+
+@router.get("/holds", response_model=list[HoldOut], tags=["retention"], **secured("retention:manage"))
+async def list_holds(rt: RuntimeDep, principal: CurrentPrincipal, active: bool = True) -> list[dict[str, Any]]:
+    return await retention.holds(uow=rt.uow(actor=principal.username), active_only=active)
+
+
+@router.get("/holds/{hold_id}", response_model=HoldOut, tags=["retention"], **secured("retention:manage"))
+async def get_hold(hold_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    return await retention.get_hold(uow=rt.uow(actor=principal.username), hold_id=hold_id)
+
+
+@router.post("/holds/{hold_id}/release", response_model=HoldOut, tags=["retention"], **secured("retention:manage"))
+async def release_hold(hold_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    uow = rt.uow(actor=principal.username)
+    await retention.release_hold(uow=uow, hold_id=hold_id)
+    return await retention.get_hold(uow=uow, hold_id=hold_id)
+
+
+@router.get("/retention/rules", tags=["retention"], **secured("retention:manage"))
+async def retention_rules(rt: RuntimeDep) -> dict[str, Any]:
+    """Each record class's retention period and basis, as configured."""
+    return {
+        name: {"years": r.years, "basis": r.basis.value, "description": r.description}
+        for name, r in shared_retention.rules(rt.settings.retention_years).items()
+    }
+
+
+@router.post("/retention/run", tags=["retention"], **secured("retention:manage"))
+async def retention_run(
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    dry_run: Annotated[bool, Query(description="list what would go; change nothing")] = True,
+    as_of: Annotated[datetime | None, Query(description="judge due-ness as of this instant (dry runs)")] = None,
+) -> dict[str, Any]:
+    """Purge every record whose retention period has run out (held ones spared); a dry run only lists them."""
+    if as_of is not None and not dry_run and not rt.settings.retention_allow_as_of:
+        raise Invalid("as_of is only allowed with dry_run: a real purge is always judged as of now")
+    now = (as_of.astimezone(UTC) if as_of and as_of.tzinfo else as_of.replace(tzinfo=UTC)) if as_of else None
+    return await retention.run(
+        uow=rt.uow(actor=principal.username),
+        now=now or datetime.now(UTC),
+        dry_run=dry_run,
+        rules=shared_retention.rules(rt.settings.retention_years),
+    )

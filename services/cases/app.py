@@ -1,12 +1,40 @@
 """Composition root of cases."""
 
+import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.cases import api, consumers, db
+from services.cases import api, consumers, db, retention
 from services.cases.settings import Settings
-from shared.runtime import ServiceSpec, create_service_app, serve
+from shared import retention as rules
+from shared.logging import get_logger
+from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
+
+log = get_logger(__name__)
+
+
+async def _schedule_retention(rt: Runtime) -> None:
+    """Retention also runs by itself every interval (one instance at a time: the run takes a lock)."""
+    settings: Settings = rt.settings  # type: ignore[assignment]
+    if not settings.retention_interval_seconds:
+        return
+
+    async def every_interval() -> None:
+        while True:
+            await asyncio.sleep(settings.retention_interval_seconds)
+            try:
+                await retention.run(
+                    uow=rt.uow(actor="retention-schedule"),
+                    now=datetime.now(UTC),
+                    dry_run=False,
+                    rules=rules.rules(settings.retention_years),
+                )
+            except Exception as exc:  # the next interval tries again
+                log.warning("scheduled retention run failed", error=type(exc).__name__)
+
+    rt.spawn(every_interval(), "retention")
 
 
 def spec(settings: Settings) -> ServiceSpec:
@@ -17,6 +45,7 @@ def spec(settings: Settings) -> ServiceSpec:
         migrations_dir=Path(__file__).with_name("migrations"),
         routers=[api.router],
         subscriptions=consumers.subscriptions(settings),
+        on_start=_schedule_retention,
     )
 
 

@@ -29,3 +29,8 @@ class Settings(ServiceSettings):
         "Special protected class: confidentiality provisions (8 U.S.C. 1367 and related) apply; do not share "
         "unless the agreement explicitly allows it."
     )
+    # Retention (shared.retention): periods per record class, how often the scheduled run goes (0: never),
+    # and whether a real run may be told another date (test stacks only; dry runs always may).
+    retention_years: dict[str, int] = Field(default_factory=dict)
+    retention_interval_seconds: float = Field(86400.0, ge=0)
+    retention_allow_as_of: bool = False

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    delete,
     func,
     select,
     update,
@@ -313,3 +314,14 @@ owner_notifications = Table(
     Column("accounting_id", Uuid),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+
+async def forget(session: AsyncSession, *, case_ids: list[uuid.UUID], encounter_ids: list[uuid.UUID]) -> None:
+    """Drop the read model's copies of purged records (unsent drafts with them)."""
+    if encounter_ids:
+        for table in (encounter_projection, encounter_values, encounter_flags, case_members):
+            await session.execute(delete(table).where(table.c.encounter_id.in_(encounter_ids)))
+    if case_ids:
+        await session.execute(delete(drafts).where(drafts.c.case_id.in_(case_ids), drafts.c.status != "sent"))
+        for table in (case_members, case_findings, case_view):
+            await session.execute(delete(table).where(table.c.case_id.in_(case_ids)))

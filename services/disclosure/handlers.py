@@ -9,7 +9,14 @@ from sqlalchemy import func, select, update
 
 from services.disclosure import db, domain
 from shared import policy
-from shared.events.cases import CaseOpened, EncounterAttached, EncounterCorrected, FindingRecorded, FlagSet
+from shared.events.cases import (
+    CaseOpened,
+    EncounterAttached,
+    EncounterCorrected,
+    FindingRecorded,
+    FlagSet,
+    RecordsPurged,
+)
 from shared.events.intake import EncounterImported
 from shared.inbox import Delivered
 from shared.uow import UnitOfWork
@@ -19,6 +26,8 @@ async def project_cases(uow: UnitOfWork, delivered: list[Delivered]) -> None:
     """Cases' events -> cases, their encounters, flags and findings, as disclosure needs them."""
     attached, members, opened, flags, findings = [], [], [], [], []
     corrections: list[EncounterCorrected] = []
+    purged_cases: list[uuid.UUID] = []
+    purged_encounters: list[uuid.UUID] = []
     for d in delivered:
         e = d.event
         if isinstance(e, EncounterAttached):
@@ -52,6 +61,9 @@ async def project_cases(uow: UnitOfWork, delivered: list[Delivered]) -> None:
             )
         elif isinstance(e, EncounterCorrected):
             corrections.append(e)
+        elif isinstance(e, RecordsPurged):
+            purged_cases += e.case_ids
+            purged_encounters += e.encounter_ids
     async with uow:
         await db.project(uow.session, attached)
         await db.upsert(uow.session, db.owner_notifications, _tsc_matches(delivered), ["id"])
@@ -66,6 +78,9 @@ async def project_cases(uow: UnitOfWork, delivered: list[Delivered]) -> None:
                 .values(fields=func.jsonb_set(db.encounter_values.c.fields, [c.field], func.to_jsonb(c.value)))
             )
             await _list_recipients_to_tell(uow, c)
+        # Retention purged these in cases: the copies go too. The accounting of disclosures stays (its own
+        # record, kept for the life of the record or five years, Privacy Act 552a(c)(2)).
+        await db.forget(uow.session, case_ids=purged_cases, encounter_ids=purged_encounters)
 
 
 TSC = "FBI-TSC"

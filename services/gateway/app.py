@@ -5,7 +5,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from services.gateway import api, consumers, db, handlers
+from services.gateway import api, consumers, db, handlers, oversight
 from services.gateway.settings import Settings
 from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
 from shared.web import BodySizeLimit
@@ -23,7 +23,7 @@ def spec() -> ServiceSpec:
         description="Single entry for analyst tools: login, token verification, routing to services.",
         metadata=db.metadata,
         migrations_dir=Path(__file__).with_name("migrations"),
-        routers=[api.router],
+        routers=[oversight.router, api.router],  # the catch-all forward comes last
         subscriptions=consumers.SUBSCRIPTIONS,
         uses_broker=False,
         on_start=_seed,

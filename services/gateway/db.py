@@ -52,3 +52,8 @@ async def upsert_user(session: AsyncSession, row: dict[str, Any]) -> None:
             },
         )
     )
+
+
+async def list_users(session: AsyncSession) -> list[Any]:
+    columns = [c for c in users.c if c.name != "password_hash"]
+    return list((await session.execute(select(*columns).order_by(users.c.username))).mappings().all())

@@ -117,6 +117,7 @@ async def create_user(*, uow: UnitOfWork, username: str, password: str, roles: s
                 "password_hash": _hasher.hash(password),
                 "roles": sorted(roles),
                 "programs": sorted(programs),
+                "updated_by": uow.actor,
             },
         )
     log.info("user created", user=username, roles=sorted(roles))

@@ -32,6 +32,8 @@ class Settings(ServiceSettings):
             "cases": self.cases_url,
             "encounters": self.cases_url,
             "subjects": self.cases_url,
+            "holds": self.cases_url,
+            "retention": self.cases_url,
             "disclosures": self.disclosure_url,
             "agreements": self.disclosure_url,
             "recipients": self.disclosure_url,

@@ -136,8 +136,10 @@ async def listing(
     as_of: Annotated[date | None, Query(description="judge overdue as of this day (default today)")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
+    encounter: Annotated[list[uuid.UUID] | None, Query(description="requests linked to these records")] = None,
 ) -> list[dict[str, Any]]:
     return await handlers.listing(
+        encounters=encounter,
         uow=rt.uow(actor=principal.username),
         status=status,
         overdue=overdue,

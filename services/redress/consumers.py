@@ -11,4 +11,10 @@ SUBSCRIPTIONS = (
         handler=handlers.index_encounters,
         description="EncounterImported -> person index (folded names, DOB, documents, FIN)",
     ),
+    Subscription(
+        name="purges",
+        topics=(topics.CASES,),
+        handler=handlers.forget_purged,
+        description="RecordsPurged -> purged records leave the person index",
+    ),
 )

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     and_,
+    delete,
     func,
     select,
     text,
@@ -172,9 +173,17 @@ async def update_request(session: AsyncSession, redress_id: uuid.UUID, **values:
 
 
 async def list_requests(
-    session: AsyncSession, *, status: str | None, overdue_on: date | None, limit: int, offset: int
+    session: AsyncSession,
+    *,
+    status: str | None,
+    overdue_on: date | None,
+    limit: int,
+    offset: int,
+    encounters: list[uuid.UUID] | None = None,
 ) -> list[Any]:
     stmt = select(requests).order_by(requests.c.due_on, requests.c.id).limit(limit).offset(offset)
+    if encounters:
+        stmt = stmt.where(requests.c.id.in_(select(links.c.redress_id).where(links.c.encounter_id.in_(encounters))))
     if status:
         stmt = stmt.where(requests.c.status == status)
     if overdue_on is not None:
@@ -228,3 +237,7 @@ async def insert_finding(session: AsyncSession, row: dict[str, Any]) -> None:
 async def request_findings(session: AsyncSession, redress_id: uuid.UUID) -> list[Any]:
     stmt = select(findings).where(findings.c.redress_id == redress_id).order_by(findings.c.recorded_at)
     return list((await session.execute(stmt)).mappings().all())
+
+
+async def forget(session: AsyncSession, encounter_ids: list[uuid.UUID]) -> None:
+    await session.execute(delete(person_index).where(person_index.c.encounter_id.in_(encounter_ids)))

@@ -10,10 +10,19 @@ from sqlalchemy.exc import IntegrityError
 
 from services.redress import db, domain
 from shared.errors import Conflict, NotFound
+from shared.events.cases import RecordsPurged
 from shared.events.intake import EncounterImported
 from shared.events.redress import CorrectionAccepted, RedressStatusChanged
 from shared.inbox import Delivered
 from shared.uow import UnitOfWork
+
+
+async def forget_purged(uow: UnitOfWork, delivered: list[Delivered]) -> None:
+    """Records retention purged in cases can no longer be found for a requester."""
+    ids = [i for d in delivered if isinstance(d.event, RecordsPurged) for i in d.event.encounter_ids]
+    if ids:
+        async with uow:
+            await db.forget(uow.session, ids)
 
 
 async def index_encounters(uow: UnitOfWork, delivered: list[Delivered]) -> None:
@@ -295,10 +304,22 @@ async def detail(*, uow: UnitOfWork, redress_id: uuid.UUID, today: date) -> dict
 
 
 async def listing(
-    *, uow: UnitOfWork, status: str | None, overdue: bool, today: date, limit: int, offset: int
+    *,
+    uow: UnitOfWork,
+    status: str | None,
+    overdue: bool,
+    today: date,
+    limit: int,
+    offset: int,
+    encounters: list[uuid.UUID] | None = None,
 ) -> list[dict[str, Any]]:
     async with uow:
         rows = await db.list_requests(
-            uow.session, status=status, overdue_on=today if overdue else None, limit=limit, offset=offset
+            uow.session,
+            status=status,
+            overdue_on=today if overdue else None,
+            limit=limit,
+            offset=offset,
+            encounters=encounters,
         )
     return [{**dict(r), "overdue": domain.is_overdue(r["status"], r["due_on"], today=today)} for r in rows]

@@ -160,3 +160,24 @@ class CaseAssigned(Event):
 
     def partition_key(self) -> str:
         return str(self.case_id)
+
+
+@contract
+class RecordsPurged(Event):
+    """Retention removed records of one subject from cases; every service drops its copies of them.
+
+    Reporting keeps its aggregates untouched: it never held the records, only counts.
+    """
+
+    event_type = "RecordsPurged"
+    schema_version = 1
+    topic = topics.CASES
+
+    subject_id: uuid.UUID
+    case_ids: list[uuid.UUID] = []
+    encounter_ids: list[uuid.UUID] = []
+    subject_removed: bool = False
+    rules: list[str] = []  # the record classes whose retention period ran out
+
+    def partition_key(self) -> str:
+        return str(self.subject_id)

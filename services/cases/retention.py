@@ -1,0 +1,132 @@
+"""Retention in cases: legal holds, and the run that purges what is due (the rules live in shared.retention).
+
+A purge deletes the records here, audits each one, and publishes `RecordsPurged` so disclosure and redress
+drop their copies; reporting's aggregates stay as they are. A dry run reports the same list and changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from services.cases import db
+from shared import audit, retention
+from shared.errors import Conflict, Invalid, NotFound
+from shared.events.cases import RecordsPurged
+from shared.logging import current_correlation_id, get_logger
+from shared.uow import UnitOfWork
+
+log = get_logger(__name__)
+
+
+async def run(*, uow: UnitOfWork, now: datetime, dry_run: bool, rules: dict[str, retention.Rule]) -> dict[str, Any]:
+    analysis, partner = rules["analysis-record"], rules["partner-record"]
+    async with uow:
+        if not await db.try_retention_lock(uow.session):
+            raise Conflict("another retention run is in progress; try again when it has finished")
+        due = await db.due_records(
+            uow.session,
+            analysis_cutoff=retention.cutoff(analysis, now),
+            partner_cutoff=retention.cutoff(partner, now),
+        )
+        subjects_removed = 0
+        if not dry_run:
+            entries = []
+            for subject_id, found in due.items():
+                removed = await db.purge(uow.session, subject_id, found["cases"], found["encounters"])
+                subjects_removed += removed
+                classes = [
+                    name
+                    for name, ids in (("analysis-record", found["cases"]), ("partner-record", found["encounters"]))
+                    if ids
+                ]
+                uow.emit(
+                    RecordsPurged(
+                        subject_id=subject_id,
+                        case_ids=found["cases"],
+                        encounter_ids=found["encounters"],
+                        subject_removed=removed,
+                        rules=classes,
+                    )
+                )
+                entries += [_entry(uow.actor, "case", c, analysis) for c in found["cases"]]
+                entries += [_entry(uow.actor, "encounter", e, partner) for e in found["encounters"]]
+                if removed:
+                    entries.append(_entry(uow.actor, "subject", subject_id, None))
+            await audit.append(uow.session, db.audit_trail, entries)
+    report = {
+        "as_of": now.isoformat(),
+        "dry_run": dry_run,
+        "rules": {name: {"years": r.years, "basis": r.basis.value} for name, r in rules.items()},
+        "cases": sorted(str(c) for found in due.values() for c in found["cases"]),
+        "encounters": sorted(str(e) for found in due.values() for e in found["encounters"]),
+        "subjects": len(due),
+        "subjects_removed": subjects_removed,
+    }
+    log.info("retention run", dry_run=dry_run, cases=len(report["cases"]), encounters=len(report["encounters"]))
+    return report
+
+
+def _entry(actor: str, record_type: str, record_id: uuid.UUID, rule: retention.Rule | None) -> audit.Entry:
+    return audit.Entry(
+        actor=actor,
+        action="retention-purge",
+        record_type=record_type,
+        record_id=str(record_id),
+        outcome="purged",
+        correlation_id=current_correlation_id(),
+        detail=f"{rule.record_class}: {rule.years} years, {rule.basis.value}" if rule else "nothing of it left",
+    )
+
+
+async def place_hold(
+    *, uow: UnitOfWork, subject_id: uuid.UUID | None, case_id: uuid.UUID | None, reason: str
+) -> uuid.UUID:
+    """A hold names one subject (all their records) or one case; it must point at something that exists."""
+    if (subject_id is None) == (case_id is None):
+        raise Invalid("a legal hold names either subject_id or case_id")
+    if not reason.strip():
+        raise Invalid("a legal hold needs a reason")
+    hold_id = uuid.uuid4()
+    async with uow:
+        if subject_id is not None and await db.get_subject(uow.session, subject_id) is None:
+            raise NotFound(f"no subject {subject_id}")
+        if case_id is not None and await db.get_case(uow.session, case_id) is None:
+            raise NotFound(f"no case {case_id}")
+        await db.add_hold(
+            uow.session,
+            {
+                "id": hold_id,
+                "subject_id": subject_id,
+                "case_id": case_id,
+                "reason": reason.strip(),
+                "placed_by": uow.actor,
+                "updated_by": uow.actor,
+            },
+        )
+    return hold_id
+
+
+async def release_hold(*, uow: UnitOfWork, hold_id: uuid.UUID) -> None:
+    async with uow:
+        hold = await db.get_hold(uow.session, hold_id, for_update=True)
+        if hold is None:
+            raise NotFound(f"no legal hold {hold_id}")
+        if hold["released_at"] is not None:
+            raise Conflict(f"legal hold {hold_id} was already released")
+        await db.release_hold(uow.session, hold_id, uow.actor)
+
+
+async def holds(*, uow: UnitOfWork, active_only: bool) -> list[dict[str, Any]]:
+    async with uow:
+        return [dict(h) for h in await db.list_holds(uow.session, active_only=active_only)]
+
+
+async def get_hold(*, uow: UnitOfWork, hold_id: uuid.UUID) -> dict[str, Any]:
+    async with uow:
+        hold = await db.get_hold(uow.session, hold_id)
+    if hold is None:
+        raise NotFound(f"no legal hold {hold_id}")
+    return dict(hold)
