@@ -1,0 +1,146 @@
+"""Retention through the gateway: exactly the due records go (held ones stay), every service forgets its
+copies, reporting's aggregates stay, each purge is audited; a dry run changes nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from tests.support import Gateway, csv_bytes, db_fetchval, wait_until
+from tracs.stack import Stack
+
+HEADER = ["FIN", "Last Name", "First Name", "DOB", "Partner Country", "TCN", "Data Owner"]
+
+
+async def _subjects(gw: Gateway, tag: str) -> dict[str, dict]:
+    rows = [[f"{who}{tag}", "Okonkwo", "Adaeze", "1985-05-05", "NGA", f"T{who}{tag}", "CBP"] for who in "ABC"]
+    up = await gw.upload(csv_bytes(HEADER, rows), program="M5")
+    assert up.status_code == 201 and (await gw.confirm(up.json()["id"])).status_code == 200
+    out = {}
+    for who in "ABC":
+
+        async def case(fin: str = f"{who}{tag}") -> dict | None:
+            items = (await gw.get("/api/v1/cases", fin=fin)).json()["items"]
+            return (await gw.get(f"/api/v1/cases/{items[0]['id']}")).json() if items else None
+
+        out[who] = await wait_until(case, what=f"case {who}")
+    return out
+
+
+async def test_retention_purges_exactly_the_due_records_spares_held_ones_and_keeps_the_counts(
+    gateway: Gateway, stack: Stack
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    admin, auditor = Gateway(stack.url("gateway")), Gateway(stack.url("gateway"))
+    await admin.login("admin")
+    await auditor.login("auditor")
+    case = await _subjects(gateway, tag)
+    enc = {who: c["encounters"][0]["id"] for who, c in case.items()}
+    subject = {who: c["subject_id"] for who, c in case.items()}
+
+    async def projected(who: str) -> list:
+        return (await gateway.get(f"/api/v1/disclosures/subjects/{subject[who]}/encounters")).json()
+
+    await wait_until(lambda: projected("B"), what="disclosure's copy of B")
+    redress_db = f"tracs_redress{stack.database_suffix}"
+    indexed = "SELECT count(*) FROM person_index WHERE encounter_id = $1"
+    await wait_until(
+        lambda: _positive(db_fetchval(stack.database_url, redress_db, indexed, uuid.UUID(enc["B"]))),
+        what="redress's index of B",
+    )
+    today = datetime.now(UTC).date().isoformat()
+    counts_before = (await gateway.get("/api/v1/reports/dosr", **{"from": today, "to": today})).json()
+
+    # A and B were collected and last used 80 years ago; C is recent. A is under a legal hold.
+    cases_db = f"tracs_cases{stack.database_suffix}"
+    for who in "AB":
+        await db_fetchval(
+            stack.database_url,
+            cases_db,
+            "UPDATE cases SET updated_at = now() - interval '80 years' WHERE id = $1",
+            uuid.UUID(case[who]["id"]),
+        )
+        await db_fetchval(
+            stack.database_url,
+            cases_db,
+            "UPDATE encounters SET imported_at = now() - interval '80 years' WHERE id = $1",
+            uuid.UUID(enc[who]),
+        )
+    hold = await admin.client.post(
+        "/api/v1/holds", json={"subject_id": subject["A"], "reason": "litigation 24-117"}, headers=admin.headers()
+    )
+    assert hold.status_code == 201 and hold.json()["placed_by"] == "admin"
+    assert (
+        await admin.client.post("/api/v1/holds", json={"reason": "nothing named"}, headers=admin.headers())
+    ).status_code == 422
+
+    async def run(gw: Gateway, **params: str) -> tuple[int, dict]:
+        r = await gw.client.post("/api/v1/retention/run", params=params, headers=gw.headers())
+        return r.status_code, r.json()
+
+    mine = {case[w]["id"] for w in "ABC"} | set(enc.values())
+
+    def ours(report: dict) -> set[str]:
+        return (set(report["cases"]) | set(report["encounters"])) & mine
+
+    # A dry run lists exactly B; with the clock moved 80 years on, C too; A never while held.
+    code, dry = await run(admin)
+    assert code == 200 and dry["dry_run"] is True and ours(dry) == {case["B"]["id"], enc["B"]}
+    later = (datetime.now(UTC) + timedelta(days=366 * 80)).isoformat()
+    code, future = await run(admin, as_of=later)
+    assert code == 200 and ours(future) == {case["B"]["id"], enc["B"], case["C"]["id"], enc["C"]}
+    assert (await gateway.get(f"/api/v1/cases/{case['B']['id']}")).status_code == 200  # nothing changed
+    # Only admins run retention, and a real run cannot be told another date.
+    assert (await run(gateway))[0] == 403
+    assert (await run(admin, dry_run="false", as_of=later))[0] == 422
+    cli = subprocess.run(
+        [sys.executable, "-m", "tracs.cli", "retention", "run", "--dry-run"],
+        env=stack.env("cases"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert cli.returncode == 0 and f"case {case['B']['id']}" in cli.stdout, cli.stdout + cli.stderr
+
+    code, done = await run(admin, dry_run="false")
+    assert code == 200 and ours(done) == {case["B"]["id"], enc["B"]}
+    assert (await gateway.get(f"/api/v1/cases/{case['B']['id']}")).status_code == 404
+    assert (await gateway.get(f"/api/v1/encounters/{enc['B']}")).status_code == 404
+    assert (await gateway.get(f"/api/v1/subjects/{subject['B']}")).status_code == 404
+    for who in "AC":
+        assert (await gateway.get(f"/api/v1/cases/{case[who]['id']}")).status_code == 200
+    # Every service forgets its copies ...
+    await wait_until(lambda: _empty(projected("B")), what="disclosure forgetting B")
+    await wait_until(
+        lambda: _zero(db_fetchval(stack.database_url, redress_db, indexed, uuid.UUID(enc["B"]))),
+        what="redress forgetting B",
+    )
+    assert await projected("A") and await projected("C")
+    # ... reporting's aggregates stay exactly as they were ...
+    assert (await gateway.get("/api/v1/reports/dosr", **{"from": today, "to": today})).json() == counts_before
+    # ... and each purge is in the audit trail.
+    trail = (await auditor.get("/api/v1/audit", record=f"case:{case['B']['id']}")).json()
+    purge = [e for e in trail if e["action"] == "retention-purge"]
+    assert len(purge) == 1 and purge[0]["actor"] == "admin" and "analysis-record" in purge[0]["detail"]
+
+    # Released, the hold no longer protects A.
+    released = await admin.client.post(f"/api/v1/holds/{hold.json()['id']}/release", headers=admin.headers())
+    assert released.status_code == 200 and released.json()["released_by"] == "admin"
+    code, dry = await run(admin)
+    assert ours(dry) == {case["A"]["id"], enc["A"]}
+    for gw in (admin, auditor):
+        await gw.aclose()
+
+
+async def _positive(value) -> bool:  # type: ignore[no-untyped-def]
+    return (await value) > 0
+
+
+async def _zero(value) -> bool:  # type: ignore[no-untyped-def]
+    return (await value) == 0
+
+
+async def _empty(value) -> bool:  # type: ignore[no-untyped-def]
+    return (await value) == []
