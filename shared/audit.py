@@ -90,20 +90,27 @@ async def append(session: AsyncSession, table: Table, entries: Sequence[Entry]) 
     for e in entries:
         row = {
             "at": e.at,
-            "actor": e.actor,
-            "action": e.action,
-            "record_type": e.record_type,
-            "record_id": e.record_id,
-            "fields": sorted(set(e.fields)),
+            "actor": _text(e.actor),
+            "action": _text(e.action),
+            "record_type": _text(e.record_type),
+            "record_id": _text(e.record_id),
+            "fields": sorted({_text(f) for f in e.fields}),
             "outcome": e.outcome,
-            "correlation_id": e.correlation_id,
-            "client": e.client,
-            "detail": e.detail,
+            "correlation_id": _text(e.correlation_id),
+            "client": _text(e.client),
+            "detail": _text(e.detail),
         }
         row["prev_hash"] = prev
         row["hash"] = prev = _digest(prev, row)
         rows.append(row)
     await session.execute(table.insert(), rows)
+
+
+def _text(value: str | None) -> Any:
+    """PostgreSQL text holds no NUL and no lone surrogate; a caller-chosen field name may. Keep it visible."""
+    if value is None:
+        return None
+    return value.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")[:500]
 
 
 @dataclass

@@ -24,6 +24,7 @@ _bearer = HTTPBearer(auto_error=False)
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 AuditSink = Callable[[list[Entry]], Awaitable[None]]
 ACTION_KEY = "x-tracs-action"
+MAX_OFFSET = 10_000_000  # paging offsets beyond any real table; also keeps them inside a 64-bit integer
 PUBLIC = "public"  # a route anyone may call (login); everything else under /api needs an action
 
 

@@ -14,7 +14,7 @@ from shared import policy
 from shared import retention as shared_retention
 from shared.errors import Invalid
 from shared.runtime import RuntimeDep
-from shared.web import CurrentPrincipal, secured
+from shared.web import MAX_OFFSET, CurrentPrincipal, secured
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
@@ -231,7 +231,7 @@ async def list_encounters(
     fin: str | None = None,
     subject_id: uuid.UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     total, items = await handlers.list_encounters(
         uow=rt.uow(actor=principal.username),

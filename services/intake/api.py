@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from services.intake import handlers
 from shared.errors import Invalid, TooLarge
 from shared.runtime import RuntimeDep
-from shared.web import CurrentPrincipal, secured
+from shared.web import MAX_OFFSET, CurrentPrincipal, secured
 
 PREFIX = "/api/v1/intake"
 router = APIRouter(prefix=PREFIX, tags=["intake"])
@@ -99,7 +99,7 @@ async def batch_problems(
     rt: RuntimeDep,
     principal: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=5000, description="invalid rows per page")] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[dict[str, Any]]:
     """Every row problem (row, column, value, reason), a page of invalid rows at a time."""
     return await handlers.batch_problems(

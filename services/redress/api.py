@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from services.redress import handlers
 from shared.runtime import RuntimeDep
-from shared.web import CurrentPrincipal, secured
+from shared.web import MAX_OFFSET, CurrentPrincipal, secured
 
 router = APIRouter(prefix="/api/v1/redress", tags=["redress"])
 
@@ -135,7 +135,7 @@ async def listing(
     overdue: bool = False,
     as_of: Annotated[date | None, Query(description="judge overdue as of this day (default today)")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     encounter: Annotated[list[uuid.UUID] | None, Query(description="requests linked to these records")] = None,
 ) -> list[dict[str, Any]]:
     return await handlers.listing(

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from services.reporting import exports, handlers
 from shared.runtime import RuntimeDep
-from shared.web import CurrentPrincipal, secured
+from shared.web import MAX_OFFSET, CurrentPrincipal, secured
 
 router = APIRouter(prefix="/api/v1", tags=["reporting"])
 Format = Literal["json", "csv", "xlsx", "pdf"]
@@ -108,7 +108,7 @@ async def list_bulletins(
     principal: CurrentPrincipal,
     status: Literal["draft", "sent", "approved"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[dict[str, Any]]:
     return await handlers.list_bulletins(
         uow=rt.uow(actor=principal.username), status=status, limit=limit, offset=offset
