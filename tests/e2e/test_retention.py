@@ -15,7 +15,7 @@ HEADER = ["FIN", "Last Name", "First Name", "DOB", "Partner Country", "TCN", "Da
 
 
 async def _subjects(gw: Gateway, tag: str) -> dict[str, dict]:
-    rows = [[f"{who}{tag}", "Okonkwo", "Adaeze", "1985-05-05", "NGA", f"T{who}{tag}", "CBP"] for who in "ABC"]
+    rows = [[f"{who}{tag}", "Okonkwo", "Adaeze", "1985-05-05", "TUV", f"T{who}{tag}", "CBP"] for who in "ABC"]
     up = await gw.upload(csv_bytes(HEADER, rows), program="M5")
     assert up.status_code == 201 and (await gw.confirm(up.json()["id"])).status_code == 200
     out = {}
@@ -50,8 +50,18 @@ async def test_retention_purges_exactly_the_due_records_spares_held_ones_and_kee
         lambda: _positive(db_fetchval(stack.database_url, redress_db, indexed, uuid.UUID(enc["B"]))),
         what="redress's index of B",
     )
-    today = datetime.now(UTC).date().isoformat()
-    counts_before = (await gateway.get("/api/v1/reports/dosr", **{"from": today, "to": today})).json()
+    reporting_db = f"tracs_reporting{stack.database_suffix}"
+    counts = (
+        "SELECT (SELECT coalesce(json_agg(json_build_array(day, metric, value) ORDER BY day, metric)::text, '') "
+        "FROM daily_counts WHERE program = 'M5' AND partner = 'TUV') || ' subjects ' || "
+        "(SELECT count(*) FROM subject_days WHERE program = 'M5' AND partner = 'TUV')"
+    )
+
+    async def counted() -> str | None:
+        found = await db_fetchval(stack.database_url, reporting_db, counts)
+        return found if found and '"matches", 3' in found and found.endswith("subjects 3") else None
+
+    counts_before = await wait_until(counted, what="reporting's counts of the three subjects")
 
     # A and B were collected and last used 80 years ago; C is recent. A is under a legal hold.
     cases_db = f"tracs_cases{stack.database_suffix}"
@@ -118,8 +128,19 @@ async def test_retention_purges_exactly_the_due_records_spares_held_ones_and_kee
         what="redress forgetting B",
     )
     assert await projected("A") and await projected("C")
-    # ... reporting's aggregates stay exactly as they were ...
-    assert (await gateway.get("/api/v1/reports/dosr", **{"from": today, "to": today})).json() == counts_before
+    # ... reporting consumes the purge and its aggregates stay exactly as they were ...
+    purge_event = await db_fetchval(
+        stack.database_url,
+        cases_db,
+        "SELECT event_id FROM outbox WHERE event_type = 'RecordsPurged' AND key = $1",
+        subject["B"],
+    )
+    seen = "SELECT count(*) FROM inbox WHERE event_id = $1"
+    await wait_until(
+        lambda: _positive(db_fetchval(stack.database_url, reporting_db, seen, purge_event)),
+        what="reporting consuming the purge",
+    )
+    assert await db_fetchval(stack.database_url, reporting_db, counts) == counts_before
     # ... and each purge is in the audit trail.
     trail = (await auditor.get("/api/v1/audit", record=f"case:{case['B']['id']}")).json()
     purge = [e for e in trail if e["action"] == "retention-purge"]
