@@ -52,3 +52,57 @@ def verify_token(token: str, *, secret: str, issuer: str) -> Principal:
         roles=frozenset(claims.get("roles", ())),
         programs=frozenset(claims.get("programs", ())),
     )
+
+
+@dataclass(frozen=True)
+class OidcConfig:
+    """An external identity provider for deployment: its signing key comes from configuration (PEM)."""
+
+    public_key: str
+    issuer: str
+    audience: str
+    algorithms: tuple[str, ...] = ("RS256", "ES256")
+    username_claim: str = "preferred_username"
+    roles_claim: str = "roles"
+    programs_claim: str = "programs"
+
+
+def verify_oidc_token(token: str, config: OidcConfig) -> Principal:
+    """An IdP's token: signature by the configured key, issuer, audience and expiry all checked.
+
+    Roles and programs the policy does not know are dropped rather than trusted.
+    """
+    try:
+        claims = jwt.decode(
+            token,
+            config.public_key,
+            algorithms=list(config.algorithms),
+            issuer=config.issuer,
+            audience=config.audience,
+            options={"require": ["exp", "iss", "aud"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(str(exc)) from exc
+    username = claims.get(config.username_claim) or claims.get("sub")
+    if not username:
+        raise InvalidToken(f"the token names no user ({config.username_claim} or sub)")
+    return Principal(
+        username=str(username),
+        roles=frozenset(claims.get(config.roles_claim, ())) & ROLES,
+        programs=frozenset(claims.get(config.programs_claim, ())) & PROGRAMS,
+    )
+
+
+def verify_any(token: str, *, secret: str, issuer: str, oidc: OidcConfig | None, local: bool = True) -> Principal:
+    """The gateway's own HS256 logins (development, or alongside an IdP) and the IdP's tokens."""
+    try:
+        algorithm = jwt.get_unverified_header(token).get("alg")
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(str(exc)) from exc
+    if algorithm == "HS256":
+        if not local:
+            raise InvalidToken("local logins are switched off; use the identity provider")
+        return verify_token(token, secret=secret, issuer=issuer)
+    if oidc is not None and algorithm in oidc.algorithms:
+        return verify_oidc_token(token, oidc)
+    raise InvalidToken(f"tokens signed with {algorithm!r} are not accepted here")

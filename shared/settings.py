@@ -13,6 +13,8 @@ from pydantic_settings import (
 )
 from sqlalchemy.engine import make_url
 
+from shared.auth import OidcConfig
+
 PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "secret", "dev-insecure-secret-change-me-0123456789abcdef"}
 )
@@ -45,6 +47,14 @@ class TracsSettings(BaseSettings):
     jwt_secret: str = DEV_JWT_SECRET
     jwt_issuer: str = "tracs-gateway"
     jwt_ttl_seconds: int = Field(3600, ge=60)
+    # Deployment: tokens of an OIDC identity provider, verified with its public key from configuration.
+    oidc_public_key: str = ""
+    oidc_issuer: str = ""
+    oidc_audience: str = "tracs"
+    oidc_username_claim: str = "preferred_username"
+    oidc_roles_claim: str = "roles"
+    oidc_programs_claim: str = "programs"
+    local_logins: bool = True  # the gateway's own password logins (turn off once the IdP is in place)
 
     consumer_max_records: int = Field(2000, ge=1)
     consumer_max_attempts: int = Field(3, ge=1)
@@ -56,6 +66,18 @@ class TracsSettings(BaseSettings):
     # Fault injection for the reliability tests: the relay dies after publishing, before marking sent.
     fault_relay_crash_after_publish: bool = False
 
+    def oidc(self) -> OidcConfig | None:
+        if not self.oidc_public_key:
+            return None
+        return OidcConfig(
+            public_key=self.oidc_public_key,
+            issuer=self.oidc_issuer,
+            audience=self.oidc_audience,
+            username_claim=self.oidc_username_claim,
+            roles_claim=self.oidc_roles_claim,
+            programs_claim=self.oidc_programs_claim,
+        )
+
     def topic(self, logical: str) -> str:
         """The physical name of a logical topic in this deployment."""
         return f"{self.topic_prefix}{logical}"
@@ -64,6 +86,8 @@ class TracsSettings(BaseSettings):
     def _refuse_placeholder_secrets(self) -> TracsSettings:
         if self.environment == "production" and self.jwt_secret in PLACEHOLDER_SECRETS:
             raise ValueError("TRACS_JWT_SECRET must be set to a real secret outside development")
+        if self.oidc_public_key and not self.oidc_issuer:
+            raise ValueError("TRACS_OIDC_ISSUER must name the identity provider whose key TRACS_OIDC_PUBLIC_KEY is")
         return self
 
 

@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared import policy
 from shared.audit import Entry
-from shared.auth import InvalidToken, Principal, verify_token
+from shared.auth import InvalidToken, Principal, verify_any
 from shared.errors import DomainError, Unauthorized
 from shared.logging import CORRELATION_HEADER, bind_correlation_id, get_logger, new_correlation_id
 from shared.settings import TracsSettings
@@ -124,7 +124,13 @@ async def current_principal(
         raise Unauthorized("a bearer token is required")
     settings: TracsSettings = request.app.state.settings
     try:
-        principal = verify_token(credentials.credentials, secret=settings.jwt_secret, issuer=settings.jwt_issuer)
+        principal = verify_any(
+            credentials.credentials,
+            secret=settings.jwt_secret,
+            issuer=settings.jwt_issuer,
+            oidc=settings.oidc(),
+            local=settings.local_logins,
+        )
     except InvalidToken as exc:
         raise Unauthorized(f"invalid token: {exc}") from exc
     structlog.contextvars.bind_contextvars(actor=principal.username)

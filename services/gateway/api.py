@@ -15,7 +15,7 @@ from starlette.background import BackgroundTask
 
 from services.gateway import handlers
 from shared.auth import issue_token
-from shared.errors import Invalid, NotFound
+from shared.errors import Forbidden, Invalid, NotFound
 from shared.events.asyncapi import contracts_asyncapi
 from shared.logging import CORRELATION_HEADER, current_correlation_id
 from shared.runtime import RuntimeDep
@@ -62,6 +62,8 @@ class Token(BaseModel):
 )
 async def token(request: Request, rt: RuntimeDep) -> Token:
     """OAuth2 password flow: form or JSON `username` / `password`."""
+    if not rt.settings.local_logins:
+        raise Forbidden("local logins are switched off here; sign in through the identity provider")
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             body: Any = await request.json()

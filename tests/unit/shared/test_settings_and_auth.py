@@ -53,3 +53,57 @@ def test_forged_foreign_or_expired_tokens_are_refused(secret: str, issuer: str, 
     token = issue_token(Principal("ana"), secret=secret, issuer=issuer, ttl_seconds=60, now=issued_at)
     with pytest.raises(InvalidToken):
         verify_token(token, secret=SECRET, issuer="gw")
+
+
+def _rsa_pair() -> tuple[str, str]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+def test_an_identity_providers_token_is_verified_with_its_configured_key() -> None:
+    import time
+
+    import jwt
+
+    from shared.auth import OidcConfig, verify_any
+
+    private, public = _rsa_pair()
+    other_private, _ = _rsa_pair()
+    config = OidcConfig(public_key=public, issuer="https://idp.example", audience="tracs")
+    claims = {
+        "sub": "4f1c",
+        "preferred_username": "okafor",
+        "roles": ["analyst", "superuser"],
+        "programs": ["M5", "MOON"],
+        "iss": "https://idp.example",
+        "aud": "tracs",
+        "exp": int(time.time()) + 300,
+    }
+    good = jwt.encode(claims, private, algorithm="RS256")
+    p = verify_any(good, secret=SECRET, issuer="gw", oidc=config)
+    assert p == Principal("okafor", frozenset({"analyst"}), frozenset({"M5"}))  # unknown roles dropped
+    for bad, why in (
+        (jwt.encode(claims, other_private, algorithm="RS256"), "Signature"),
+        (jwt.encode({**claims, "aud": "other"}, private, algorithm="RS256"), "(?i)audience"),
+        (jwt.encode({**claims, "iss": "https://evil"}, private, algorithm="RS256"), "(?i)issuer"),
+        (jwt.encode({**claims, "exp": int(time.time()) - 10}, private, algorithm="RS256"), "(?i)expired"),
+    ):
+        with pytest.raises(InvalidToken, match=why):
+            verify_any(bad, secret=SECRET, issuer="gw", oidc=config)
+    with pytest.raises(InvalidToken, match="not accepted"):
+        verify_any(good, secret=SECRET, issuer="gw", oidc=None)
+    local = issue_token(Principal("ana"), secret=SECRET, issuer="gw", ttl_seconds=60)
+    assert verify_any(local, secret=SECRET, issuer="gw", oidc=config).username == "ana"
+    with pytest.raises(InvalidToken, match="local logins are switched off"):
+        verify_any(local, secret=SECRET, issuer="gw", oidc=config, local=False)
