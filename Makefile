@@ -32,6 +32,10 @@ unit: $(STAMP)
 e2e: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider tests/integration tests/e2e
 
+# Figures and ratios, never pass/fail; each benchmark's options: `.venv/bin/python benchmarks/X.py --help`.
+bench: $(STAMP)
+	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -38,6 +38,13 @@ class Stack:
     database_suffix: str = ""
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    # Extra instances of a service (same consumer groups, own port): instance name -> service.
+    instances: dict[str, str] = field(default_factory=dict)
+
+    def add_instance(self, service: str, instance: str, port: int) -> None:
+        """Another process of `service`, started and stopped as `instance` (scaling out, failover)."""
+        self.instances[instance] = service
+        self.ports[instance] = port
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
@@ -50,7 +57,7 @@ class Stack:
                 "TRACS_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
                 "TRACS_TOPIC_PREFIX": self.topic_prefix,
                 "TRACS_DATABASE_SUFFIX": self.database_suffix,
-                f"TRACS_{name.upper()}_PORT": str(self.ports[name]),
+                f"TRACS_{self.instances.get(name, name).upper()}_PORT": str(self.ports[name]),
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -66,7 +73,7 @@ class Stack:
         (self.var / "run").mkdir(parents=True, exist_ok=True)
         log = (self.var / "log" / f"{name}.log").open("ab")
         proc = subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}"],
+            [sys.executable, "-m", f"services.{self.instances.get(name, name)}"],
             env=self.env(name, overrides),
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -108,5 +115,5 @@ class Stack:
             (self.var / "run" / f"{name}.pid").unlink()
 
     def stop_all(self) -> None:
-        for name in ("gateway", *reversed(SERVICES)):
+        for name in ("gateway", *self.instances, *reversed(SERVICES)):
             self.stop(name)

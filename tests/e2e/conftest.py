@@ -25,8 +25,8 @@ TEST_PARTITIONS = 3
 
 
 @contextlib.contextmanager
-def running_stack(infra: Infra, var: Path) -> Iterator[Stack]:
-    """Six processes with their own topic prefix and databases on the shared servers."""
+def running_stack(infra: Infra, var: Path, env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """Six processes with their own topic prefix and databases on the shared servers (`env` overrides)."""
     ns = f"e{uuid.uuid4().hex[:8]}"
     settings = TracsSettings(kafka_bootstrap=infra.kafka_bootstrap, topic_partitions=TEST_PARTITIONS)
     asyncio.run(ensure_topics(settings, [f"{ns}.{t}" for t in topics.all_with_dlq()]))
@@ -50,6 +50,7 @@ def running_stack(infra: Infra, var: Path) -> Iterator[Stack]:
             "TRACS_INTAKE_PROGRAM_ALIASES": '{"UK-VISA": {"GWF Reference": "partner_unique_id"}}',
         },
     )
+    stack.extra_env.update(env or {})
     # Disclosure signs with a development PKI and mails a real SMTP sink.
     ensure_dev_pki(var / "pki", DEV_OFFICE_EMAIL, DEV_PARTNERS)
     smtp_port = free_port()
