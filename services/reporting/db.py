@@ -119,9 +119,22 @@ async def add_owner_counts(session: AsyncSession, totals: dict[tuple[date, str, 
     )
 
 
+SUBJECTS_METRIC = "distinct_subjects"
+
+
 async def add_subjects(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(subject_days).on_conflict_do_nothing(), rows)
+    """Record subject digests; each digest new for its day/program/partner also bumps a counter, so reports
+    read a few counters instead of scanning every digest."""
+    if not rows:
+        return
+    unique = list({(r["day"], r["program"], r["partner"], r["digest"]): r for r in rows}.values())
+    c = subject_days.c
+    stmt = insert(subject_days).on_conflict_do_nothing().returning(c.day, c.program, c.partner)
+    new: dict[tuple[Any, str, str, str], int] = {}
+    for day, program, partner in (await session.execute(stmt, unique)).all():
+        key = (day, program, partner, SUBJECTS_METRIC)
+        new[key] = new.get(key, 0) + 1
+    await add_counts(session, new)
 
 
 async def counters(session: AsyncSession, start: date, end: date) -> dict[tuple[date, str, str, str], int]:
@@ -131,13 +144,9 @@ async def counters(session: AsyncSession, start: date, end: date) -> dict[tuple[
 
 
 async def distinct_subjects(session: AsyncSession, start: date, end: date) -> dict[tuple[date, str, str], int]:
-    c = subject_days.c
-    stmt = (
-        select(c.day, c.program, c.partner, func.count())
-        .where(c.day >= start, c.day <= end)
-        .group_by(c.day, c.program, c.partner)
-    )
-    return {(d, p, pa): n for d, p, pa, n in (await session.execute(stmt)).all()}
+    c = daily_counts.c
+    stmt = select(c.day, c.program, c.partner, c.value).where(c.metric == SUBJECTS_METRIC, c.day >= start, c.day <= end)
+    return {(d, p, pa): int(n) for d, p, pa, n in (await session.execute(stmt)).all()}
 
 
 async def owners(session: AsyncSession, start: date, end: date) -> list[Any]:

@@ -78,8 +78,23 @@ class Effects:
     async def subjects_counted(self) -> int:
         return await self._val("reporting", "SELECT count(*) FROM subject_days WHERE partner = $1", self.partner)
 
+    async def subjects_counter(self) -> int:
+        return await self._val(
+            "reporting",
+            "SELECT coalesce(sum(value), 0) FROM daily_counts WHERE partner = $1 AND metric = 'distinct_subjects'",
+            self.partner,
+        )
+
     async def all(self) -> dict[str, int]:
-        names = ("encounters", "attached_events", "projected", "indexed", "matches_counted", "subjects_counted")
+        names = (
+            "encounters",
+            "attached_events",
+            "projected",
+            "indexed",
+            "matches_counted",
+            "subjects_counted",
+            "subjects_counter",
+        )
         return {name: await getattr(self, name)() for name in names}
 
     async def settle(self, n: int, timeout: float = 240) -> dict[str, int]:
