@@ -1,7 +1,8 @@
 """Case lookup benchmark: by FIN and by name through the gateway with N encounters loaded (default 1,000,000).
 
 Loads subjects, encounters and cases straight into the cases database with COPY, then measures p50/p95/p99
-of GET /api/v1/cases?fin=... and ?name=... through the gateway against the same SQL run directly on
+of GET /api/v1/cases?fin=... and ?name=... through the gateway, one at a time and under concurrent load
+(wrk, a real load generator), against the same SQL run directly on
 PostgreSQL, and prints the ratios. Figures only, never pass/fail.
 
     .venv/bin/python benchmarks/cases_lookup.py [--encounters 1000000] [--queries 300]
@@ -201,10 +202,82 @@ async def measure(gateway: str, dsn: str, n: int, queries: int) -> None:
         await conn.close()
 
 
+WRK_SCRIPT = """
+local paths = {%s}
+local token = "%s"
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1], {["Authorization"] = "Bearer " .. token})
+end
+done = function(summary, latency, requests)
+  local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout
+  io.write(string.format("RESULT %%f %%f %%f %%f %%d\\n", latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000, summary.requests / (summary.duration / 1e6), bad))
+end
+"""
+
+
+async def sql_under_load(dsn: str, kind: str, values: list[str], concurrency: int, seconds: float) -> list[float]:
+    """The same query straight to PostgreSQL from `concurrency` connections: the baseline under load."""
+    pool = await asyncpg.create_pool(dsn, min_size=concurrency, max_size=concurrency)
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+
+    async def worker(offset: int) -> None:
+        i = offset
+        async with pool.acquire() as conn:
+            while time.perf_counter() < deadline:
+                t = time.perf_counter()
+                await conn.fetch(DIRECT_SQL[kind], values[i % len(values)])
+                latencies.append(time.perf_counter() - t)
+                i += concurrency
+
+    await asyncio.gather(*(worker(k) for k in range(concurrency)))
+    await pool.close()
+    return latencies
+
+
+def measure_concurrent(gateway: str, dsn: str, n: int, concurrency: int, seconds: int) -> None:
+    """wrk (a real load generator) against the gateway; asyncpg at the same concurrency against PostgreSQL."""
+    import shutil as _shutil
+    import subprocess
+
+    if _shutil.which("wrk") is None:
+        print("concurrent load: wrk not found (apt-get install wrk); skipped")
+        return
+    rng = random.Random(13)
+    token = httpx.post(f"{gateway}/api/v1/auth/token", data={"username": "analyst", "password": "tracs-dev"}).json()[
+        "access_token"
+    ]
+    for kind in ("fin", "name"):
+        values = [f"{rng.randrange(n):010d}" if kind == "fin" else name_of(rng.randrange(n)) for _ in range(2000)]
+        paths = ", ".join(f'"/api/v1/cases?{kind}={v}"' for v in values)
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write(WRK_SCRIPT % (paths, token))
+        out = subprocess.run(
+            ["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "-s", script.name, gateway],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        p50, p95, p99, rps, bad = next(line for line in out.splitlines() if line.startswith("RESULT")).split()[1:]
+        sql = asyncio.run(sql_under_load(dsn, kind, values, concurrency, seconds))
+        sql_rps = len(sql) / seconds
+        print(
+            f"{concurrency} concurrent, by {kind:>4}: gateway p50 {float(p50):6.2f} ms  p95 {float(p95):6.2f} ms  "
+            f"p99 {float(p99):6.2f} ms  {float(rps):7.1f} req/s ({bad} errors) | direct SQL p95 "
+            f"{1000 * percentile(sql, 0.95):6.2f} ms  {sql_rps:7.1f} q/s | ratios: p95 "
+            f"{float(p95) / (1000 * percentile(sql, 0.95)):5.1f}, throughput {sql_rps / float(rps):5.1f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--encounters", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=int, default=20)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tracs-bench-"))
     pg, broker = Postgres(work / "pg", free_port()), Tansu(free_port())
@@ -228,6 +301,7 @@ def main() -> None:
         asyncio.run(load(dsn, args.encounters))
         print(f"loaded in {time.perf_counter() - t:.1f}s")
         asyncio.run(measure(stack.url("gateway"), dsn, args.encounters, args.queries))
+        measure_concurrent(stack.url("gateway"), dsn, args.encounters, args.concurrency, args.seconds)
     finally:
         stack.stop_all()
         broker.stop()

@@ -25,6 +25,7 @@ def make_producer(settings: TracsSettings, *, client_id: str) -> AIOKafkaProduce
         linger_ms=5,
         max_request_size=MAX_MESSAGE_BYTES,
         request_timeout_ms=30000,
+        metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
     )
 
 

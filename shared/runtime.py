@@ -80,7 +80,10 @@ class Runtime:
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
         # FastStream logs two INFO lines per message; at DEBUG they drop out below our INFO level.
         self.broker = KafkaBroker(
-            settings.kafka_bootstrap, client_id=f"tracs-{spec.name}-consumer", log_level=logging.DEBUG
+            settings.kafka_bootstrap,
+            client_id=f"tracs-{spec.name}-consumer",
+            log_level=logging.DEBUG,
+            metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
         )
         # aiokafka clients need a running loop: the producer and relay are made in start().
         self.producer: AIOKafkaProducer | None = None

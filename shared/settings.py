@@ -31,6 +31,8 @@ class TracsSettings(BaseSettings):
     log_json: bool = True
 
     kafka_bootstrap: str = "127.0.0.1:19092"
+    # How soon clients notice topics and partitions that appeared (a rebuilt broker, added partitions).
+    kafka_metadata_max_age_ms: int = Field(30_000, ge=1000)
     # Tansu has no idempotent producer (InitProducerId fails); Apache Kafka deployments turn it on.
     kafka_enable_idempotence: bool = False
     kafka_compression: Literal["none", "gzip", "snappy", "lz4", "zstd"] = "none"

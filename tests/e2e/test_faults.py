@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import uuid
 from collections.abc import Iterator
 
@@ -100,11 +101,10 @@ class Effects:
     async def settle(self, n: int, timeout: float = 240) -> dict[str, int]:
         """Wait until every service holds n, then make sure nothing more arrives late (a duplicate)."""
         want = dict.fromkeys(await self.all(), n)
-
-        async def complete() -> bool:
-            return await self.all() == want
-
-        await wait_until(complete, timeout=timeout, interval=0.5, what=f"{n} rows everywhere")
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (now := await self.all()) != want:
+            assert asyncio.get_running_loop().time() < deadline, f"not settled after {timeout}s: {now}"
+            await asyncio.sleep(0.5)
         await asyncio.sleep(2.0)
         return await self.all()
 
@@ -237,16 +237,25 @@ def test_broker_stopped_and_restarted_producers_buffer_in_their_outbox_and_consu
         )
         assert unpublished >= n, "the events wait in intake's outbox while the broker is down"
         await asyncio.sleep(3.0)
-        await asyncio.to_thread(broker.start)
-        # Tansu keeps topics in memory: a restarted one starts empty, as a rebuilt cluster would.
-        settings = TracsSettings(kafka_bootstrap=broker.bootstrap, topic_partitions=3)
-        await ensure_topics(settings, [stack.topic_prefix + t for t in topics.all_with_dlq()])
+        # Tansu keeps topics in memory only. A real broker comes back with its topics; to stand in for that,
+        # the services are paused while the restarted broker gets its topics again, so no client can race
+        # the re-creation (a producer auto-creating a topic that is then created over loses messages).
+        for proc in stack.processes.values():
+            proc.send_signal(signal.SIGSTOP)
+        try:
+            await asyncio.to_thread(broker.start)
+            settings = TracsSettings(kafka_bootstrap=broker.bootstrap, topic_partitions=3)
+            await ensure_topics(settings, [stack.topic_prefix + t for t in topics.all_with_dlq()])
+        finally:
+            for proc in stack.processes.values():
+                proc.send_signal(signal.SIGCONT)
         final = await effects.settle(n)
         assert final == dict.fromkeys(final, n), final
 
     try:
         own = Infra(database_url=infra.database_url, kafka_bootstrap=broker.bootstrap)
-        with running_stack(own, root, BIG) as stack:
+        # Clients notice the re-created topics within seconds rather than the default half minute.
+        with running_stack(own, root, {**BIG, "TRACS_KAFKA_METADATA_MAX_AGE_MS": "3000"}) as stack:
             asyncio.run(scenario(stack))
     finally:
         broker.stop()
