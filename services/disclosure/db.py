@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import policy
 from shared.runtime import service_metadata
 
 metadata, outbox, inbox = service_metadata()
@@ -325,3 +326,10 @@ async def forget(session: AsyncSession, *, case_ids: list[uuid.UUID], encounter_
         await session.execute(delete(drafts).where(drafts.c.case_id.in_(case_ids), drafts.c.status != "sent"))
         for table in (case_members, case_findings, case_view):
             await session.execute(delete(table).where(table.c.case_id.in_(case_ids)))
+
+
+def visible_cases() -> Any:
+    """The cases of the caller's programs, as a subquery; None when the caller is not program-scoped."""
+    if (programs := policy.visible_programs()) is None:
+        return None
+    return select(case_view.c.case_id).where(case_view.c.program.in_(sorted(programs)))

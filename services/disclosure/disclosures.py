@@ -268,8 +268,7 @@ async def accounting(
         stmt = stmt.where(a.c.sent_at >= dt.datetime.combine(start, dt.time(0), dt.UTC))
     if end is not None:
         stmt = stmt.where(a.c.sent_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), dt.UTC))
-    if (programs := policy.visible_programs()) is not None:
-        visible = select(db.case_view.c.case_id).where(db.case_view.c.program.in_(sorted(programs)))
+    if (visible := db.visible_cases()) is not None:
         stmt = stmt.where(a.c.case_id.in_(visible))
     async with uow:
         return [dict(r) for r in (await uow.session.execute(stmt)).mappings().all()]

@@ -160,6 +160,9 @@ async def correction_notices(
         stmt = stmt.where(n.c.encounter_id == encounter_id)
     if redress_id is not None:
         stmt = stmt.where(n.c.redress_id == redress_id)
+    if (visible := db.visible_cases()) is not None:
+        a = db.accounting
+        stmt = stmt.where(n.c.accounting_id.in_(select(a.c.id).where(a.c.case_id.in_(visible))))
     async with uow:
         return [dict(r) for r in (await uow.session.execute(stmt)).mappings().all()]
 
@@ -169,4 +172,6 @@ async def notifications(*, uow: UnitOfWork, owner: str) -> list[dict[str, Any]]:
     n = db.owner_notifications
     async with uow:
         stmt = select(n).where(n.c.data_owner == owner).order_by(n.c.created_at, n.c.id)
+        if (visible := db.visible_cases()) is not None:
+            stmt = stmt.where(n.c.case_id.in_(visible))
         return [dict(r) for r in (await uow.session.execute(stmt)).mappings().all()]

@@ -96,7 +96,7 @@ async def get_batch(session: AsyncSession, batch_id: uuid.UUID, *, for_update: b
 async def find_live_by_sha(session: AsyncSession, sha256: str) -> Any:
     """An earlier batch of the same file that was not rejected."""
     stmt = (
-        select(batches.c.id, batches.c.status)
+        select(batches.c.id, batches.c.status, batches.c.program)
         .where(batches.c.file_sha256 == sha256, batches.c.status != "rejected")
         .order_by(batches.c.created_at)
         .limit(1)

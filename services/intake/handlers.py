@@ -113,6 +113,9 @@ async def upload_batch_once(**kwargs: Any) -> uuid.UUID:
 
 async def _refuse_reupload(uow: UnitOfWork, sha256: str) -> None:
     earlier = await db.find_live_by_sha(uow.session, sha256)
+    if earlier is not None and not policy.is_visible(earlier["program"]):
+        # The file is a duplicate either way; which batch (and program) holds it is not for this user to learn.
+        raise Conflict("this file was already uploaded to a program you do not belong to")
     if earlier is not None:
         raise Conflict(
             f"this file was already uploaded as batch {earlier['id']} ({earlier['status']})",

@@ -93,6 +93,12 @@ async def test_records_of_other_programs_answer_404_everywhere_and_the_attempt_i
     # Importing into a program one is not a member of is refused outright.
     up = await m5.upload(csv_bytes(HEADER, [[f"B{tag}", "X", "Y", "1990", "JPN", "T", "CBP"]]), program="PCSC")
     assert up.status_code == 403 and "PCSC" in up.json()["detail"]
+    # Re-uploading a file another program holds is still a duplicate, but which batch holds it stays hidden.
+    content = csv_bytes(HEADER, [[f"C{tag}", "Ortiz", "Inés", "1990", "MEX", f"T-C{tag}", "CBP"]])
+    assert (await gateway.upload(content, program="PCSC")).status_code == 201
+    again = await m5.upload(content, program="M5")
+    assert again.status_code == 409 and "a program you do not belong to" in again.json()["detail"]
+    assert "existing_batch_id" not in again.json()
 
     # The auditor sees the denied attempts, with who, what, from where and the correlation id.
     auditor = await login_as(stack, "auditor")

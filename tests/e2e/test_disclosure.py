@@ -181,6 +181,14 @@ async def test_a_response_leaves_only_what_the_agreement_allows_sealed_for_the_r
     (notice,) = await wait_until(notices, what="the correction notice")
     assert notice["field"] == "dob" and notice["recipient_email"] == recipient["email"]
     assert notice["accounting_id"] == record["id"]
+    # An analyst of another program is told nothing of this PCSC case's notices.
+    body = {"username": f"m5-{tag}", "password": "correct-horse-battery", "roles": ["analyst"], "programs": ["M5"]}
+    assert (await admin.client.post("/api/v1/users", json=body, headers=admin.headers())).status_code == 201
+    m5 = Gateway(gateway.base_url)
+    await m5.login(f"m5-{tag}", "correct-horse-battery")
+    assert (await m5.get("/api/v1/disclosures/corrections", encounter=ok["id"])).json() == []
+    assert (await m5.get("/api/v1/disclosures/accounting", subject=case["subject_id"])).json() == []
+    await m5.aclose()
     assert (await gateway.get("/api/v1/disclosures/corrections")).status_code == 422
     await admin.aclose()
 

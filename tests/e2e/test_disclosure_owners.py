@@ -64,6 +64,15 @@ async def test_owners_hear_only_of_their_own_encounters_tsc_of_every_match_and_t
         if n["case_id"] == c["id"]
     ]
     assert len(tsc) == 1 and tsc[0]["shared"] is False  # matched, withheld, still reported to TSC
+    # An analyst of another program hears of none of it.
+    body = {"username": f"m5-{tag}", "password": "correct-horse-battery", "roles": ["analyst"], "programs": ["M5"]}
+    assert (await admin.client.post("/api/v1/users", json=body, headers=admin.headers())).status_code == 201
+    m5 = Gateway(stack.url("gateway"))
+    await m5.login(f"m5-{tag}", "correct-horse-battery")
+    for owner in ("DOS", "FBI-TSC"):
+        seen = (await m5.get("/api/v1/disclosures/notifications", owner=owner)).json()
+        assert c["id"] not in [n["case_id"] for n in seen], owner
+    await m5.aclose()
 
     year = datetime.now(UTC).year
     assert (await gateway.get("/api/v1/disclosures/audit", year=year)).status_code == 403  # analysts do not audit
