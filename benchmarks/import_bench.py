@@ -9,6 +9,7 @@ Prints the end-to-end time as a ratio to python-calamine reading the same file i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import shutil
 import tempfile
@@ -17,6 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
+import psutil
 import python_calamine
 import xlsxwriter
 
@@ -115,6 +117,18 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its children, live and reaped (PostgreSQL's backends are children)."""
+    proc = psutil.Process(pid)
+    t = proc.cpu_times()
+    total = t.user + t.system + t.children_user + t.children_system
+    for child in proc.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            c = child.cpu_times()
+            total += c.user + c.system
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -153,6 +167,9 @@ def main() -> None:
         gw = httpx.Client(base_url=stack.url("gateway"), timeout=600)
         token = gw.post("/api/v1/auth/token", data={"username": "analyst", "password": "tracs-dev"}).json()
         auth = {"Authorization": f"Bearer {token['access_token']}"}
+        watched = {name: proc.pid for name, proc in stack.processes.items()}
+        watched |= {"postgres": pg.process.pid, "tansu": broker.process.pid}  # type: ignore[union-attr]
+        cpu_before = {name: cpu_seconds(pid) for name, pid in watched.items()}
         t0 = time.perf_counter()
         with book.open("rb") as fh:
             up = gw.post(
@@ -177,6 +194,8 @@ def main() -> None:
         print(f"upload+preview {t_upload:.2f}s, +confirm {t_confirm:.2f}s, all {total} rows in cases {elapsed:.2f}s")
         print(f"end-to-end / calamine = {elapsed / baseline:.2f}  (target <= 4)")
         print(f"throughput: {args.rows / elapsed:,.0f} rows/s")
+        cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in watched.items()}
+        print("CPU seconds during the import: " + ", ".join(f"{n} {s:.1f}" for n, s in sorted(cpu.items())))
         for name in (*SERVICES, "gateway"):
             print(
                 f"peak RSS {name:>10}: {peak_rss_mib(stack.processes[name].pid):7.1f} MiB"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import asyncpg
 import orjson
-from sqlalchemy import text
+from sqlalchemy import JSON, Table, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -81,25 +82,53 @@ async def copy_records(session: AsyncSession, table: str, columns: Sequence[str]
     await raw.driver_connection.copy_records_to_table(table, records=list(records), columns=list(columns))
 
 
-async def copy_insert_new(
-    session: AsyncSession, table: str, columns: Sequence[str], records: list[tuple], *, key: str
+async def copy_upsert(
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    conflict: Sequence[str] | None = None,
+    update: Sequence[str] = (),
+    returning: str | None = None,
 ) -> list:
-    """Bulk insert-if-absent: COPY into a per-connection staging table, then one INSERT ... SELECT ... ON
-    CONFLICT DO NOTHING RETURNING key. Returns the keys that were new, inside the caller's transaction."""
-    if not records:
+    """Bulk insert-if-absent (or overwrite `update` columns on `conflict`), inside the caller's transaction.
+
+    COPY into a per-connection staging table, then one INSERT ... SELECT ... ON CONFLICT: an executemany of
+    a few thousand rows costs SQLAlchemy more to compile and bind than PostgreSQL takes to store them.
+    Returns the `returning` column of the rows written now (not of those already present).
+    """
+    if not rows:
         return []
-    if not all(_IDENTIFIER.fullmatch(n) for n in (table, key, *columns)):
+    columns = [c for c in table.columns if c.name in rows[0]]
+    names = [c.name for c in columns]
+    if not all(_IDENTIFIER.fullmatch(n) for n in (table.name, *names, *(conflict or ()), *update, returning or "x")):
         raise ValueError("table and column names must be plain identifiers")
-    stage = f"_stage_{table}"
-    cols = ", ".join(f'"{c}"' for c in columns)
+    as_json = [isinstance(c.type, JSON) for c in columns]
+    records = [
+        tuple(
+            _json_dumps(row[n]) if js and row[n] is not None else row[n] for n, js in zip(names, as_json, strict=True)
+        )
+        for row in rows
+    ]
+    stage = f"_stage_{table.name}"
+    cols = ", ".join(f'"{n}"' for n in names)
     await session.execute(
-        text(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (LIKE "{table}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS')
+        text(
+            f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
+        )
     )
-    await copy_records(session, stage, columns, records)
-    result = await session.execute(
-        text(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM "{stage}" ON CONFLICT DO NOTHING RETURNING "{key}"')  # noqa: S608 - checked identifiers
-    )
-    new = [row[0] for row in result.all()]
+    await copy_records(session, stage, names, records)
+    if update:
+        target = ", ".join(f'"{k}"' for k in conflict or ())
+        sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in update)
+        on_conflict = f"ON CONFLICT ({target}) DO UPDATE SET {sets}"
+    else:
+        on_conflict = "ON CONFLICT DO NOTHING"
+    sql = f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM "{stage}" {on_conflict}'  # noqa: S608 - checked identifiers
+    if returning:
+        sql += f' RETURNING "{returning}"'
+    result = await session.execute(text(sql))
+    written = [row[0] for row in result.all()] if returning else []
     # A second call in the same transaction starts clean.
     await session.execute(text(f'DELETE FROM "{stage}"'))  # noqa: S608 - checked identifier
-    return new
+    return written

@@ -19,6 +19,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from shared.db import copy_upsert
 from shared.events import topics
 from shared.events.envelope import Envelope, Event, UndecodableEvent, decode
 from shared.logging import bind_correlation_id, get_logger
@@ -55,6 +56,14 @@ def is_transient(exc: BaseException) -> bool:
     }
 
 
+def _event_type(record: ConsumerRecord) -> str | None:
+    """The relay's `event_type` header; None when a producer sent none (the body is decoded then)."""
+    for name, value in record.headers or ():
+        if name == "event_type":
+            return value.decode(errors="replace")
+    return None
+
+
 class InboxConsumer:
     def __init__(
         self,
@@ -66,6 +75,7 @@ class InboxConsumer:
         dlq_producer: AIOKafkaProducer | None,
         max_attempts: int = 3,
         retry_delay: float = 0.2,
+        accepts: frozenset[str] = frozenset(),
     ) -> None:
         self.name = name
         self._handler = handler
@@ -74,18 +84,24 @@ class InboxConsumer:
         self.dlq_producer = dlq_producer
         self._max_attempts = max_attempts
         self._retry_delay = retry_delay
+        self._accepts = accepts
 
     async def process(self, records: Sequence[ConsumerRecord], consumer: Any = None) -> None:
         started = time.perf_counter()
         good: list[tuple[ConsumerRecord, Delivered]] = []
         for record in records:
+            event_type = _event_type(record) if self._accepts else None
+            if event_type is not None and event_type not in self._accepts:
+                # Another consumer's event on a shared topic: no effect here, so no decode and no inbox row.
+                EVENTS_CONSUMED.labels(self.name, "ignored").inc()
+                continue
             try:
                 envelope, event = decode(record.value)
             except UndecodableEvent as exc:
                 await self._dead_letter(record, exc)
                 continue
-            if event is None:
-                # A newer producer's event type: not ours to read, and not an error.
+            if event is None or (self._accepts and envelope.event_type not in self._accepts):
+                # A newer producer's event type, or one this consumer does not handle: not an error.
                 EVENTS_CONSUMED.labels(self.name, "ignored").inc()
                 continue
             good.append((record, Delivered(envelope, event)))
@@ -108,9 +124,8 @@ class InboxConsumer:
         bind_correlation_id(first.correlation_id)
         uow = self._uow_factory(correlation_id=first.correlation_id, causation_id=str(first.event_id))
         async with uow:
-            stmt = insert(self._inbox).on_conflict_do_nothing().returning(self._inbox.c.event_id)
             rows = [{"consumer": self.name, "event_id": d.envelope.event_id} for d in delivered]
-            fresh_ids = set((await uow.session.execute(stmt, rows)).scalars().all())
+            fresh_ids = set(await copy_upsert(uow.session, self._inbox, rows, returning="event_id"))
             fresh = [d for d in delivered if d.envelope.event_id in fresh_ids]
             # A redelivered batch may hold the same event twice: keep its first copy only.
             seen: set = set()

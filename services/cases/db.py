@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import orjson
 from sqlalchemy import (
     Boolean,
     Column,
@@ -28,7 +27,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit as shared_audit
-from shared.db import copy_insert_new
+from shared.db import copy_upsert
 from shared.runtime import service_metadata
 
 metadata, outbox, inbox = service_metadata()
@@ -176,42 +175,15 @@ async def upsert_subjects(session: AsyncSession, rows: list[dict[str, Any]]) -> 
     """Create missing subjects in one statement; returns subject_key -> id for every key given."""
     if not rows:
         return {}
-    await session.execute(insert(subjects).on_conflict_do_nothing(index_elements=["subject_key"]), rows)
+    await copy_upsert(session, subjects, rows)
     keys = [r["subject_key"] for r in rows]
     found = await session.execute(select(subjects.c.subject_key, subjects.c.id).where(subjects.c.subject_key.in_(keys)))
     return dict(found.tuples().all())
 
 
-ENCOUNTER_COLUMNS = (
-    "id",
-    "subject_id",
-    "batch_id",
-    "row_number",
-    "program",
-    "upload_kind",
-    "fin",
-    "last_name",
-    "first_name",
-    "dob",
-    "data_owner",
-    "partner_country",
-    "partner_transaction_number",
-    "name_search",
-    "fields",
-    "raw",
-    "extra",
-    "imported_by",
-    "imported_at",
-)
-JSON_COLUMNS = frozenset({"fields", "raw", "extra"})
-
-
 async def insert_encounters(session: AsyncSession, rows: list[dict[str, Any]]) -> list[uuid.UUID]:
     """Insert encounters not yet present (COPY + one INSERT ... SELECT); returns the ids that are new."""
-    records = [
-        tuple(orjson.dumps(r[c]).decode() if c in JSON_COLUMNS else r[c] for c in ENCOUNTER_COLUMNS) for r in rows
-    ]
-    return await copy_insert_new(session, "encounters", ENCOUNTER_COLUMNS, records, key="id")
+    return await copy_upsert(session, encounters, rows, returning="id")
 
 
 async def get_encounter(session: AsyncSession, encounter_id: uuid.UUID) -> Any:
@@ -250,25 +222,11 @@ async def get_subject(session: AsyncSession, subject_id: uuid.UUID) -> Any:
     return (await session.execute(select(subjects).where(subjects.c.id == subject_id))).mappings().first()
 
 
-CASE_COLUMNS = (
-    "id",
-    "case_key",
-    "subject_id",
-    "program",
-    "upload_kind",
-    "partner_country",
-    "partner_unique_id",
-    "partner_transaction_number",
-    "search_code",
-)
-
-
 async def upsert_cases(session: AsyncSession, rows: list[dict[str, Any]]) -> dict[str, tuple[uuid.UUID, bool]]:
     """Open missing cases; returns case_key -> (id, opened now)."""
     if not rows:
         return {}
-    records = [tuple(r[c] for c in CASE_COLUMNS) for r in rows]
-    opened = set(await copy_insert_new(session, "cases", CASE_COLUMNS, records, key="case_key"))
+    opened = set(await copy_upsert(session, cases, rows, returning="case_key"))
     keys = [r["case_key"] for r in rows]
     found = await session.execute(select(cases.c.case_key, cases.c.id).where(cases.c.case_key.in_(keys)))
     return {k: (i, k in opened) for k, i in found.tuples().all()}
@@ -276,7 +234,7 @@ async def upsert_cases(session: AsyncSession, rows: list[dict[str, Any]]) -> dic
 
 async def link_case_encounters(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
-        await session.execute(insert(case_encounters).on_conflict_do_nothing(), rows)
+        await copy_upsert(session, case_encounters, rows)
 
 
 async def mark_stale(

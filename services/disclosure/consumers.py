@@ -2,6 +2,15 @@
 
 from services.disclosure import handlers
 from shared.events import topics
+from shared.events.cases import (
+    CaseOpened,
+    EncounterAttached,
+    EncounterCorrected,
+    FindingRecorded,
+    FlagSet,
+    RecordsPurged,
+)
+from shared.events.intake import EncounterImported
 from shared.runtime import Subscription
 
 SUBSCRIPTIONS = (
@@ -9,12 +18,14 @@ SUBSCRIPTIONS = (
         name="cases",
         topics=(topics.CASES,),
         handler=handlers.project_cases,
+        accepts=(CaseOpened, EncounterAttached, FlagSet, FindingRecorded, EncounterCorrected, RecordsPurged),
         description="CaseOpened, EncounterAttached, FlagSet, FindingRecorded, EncounterCorrected -> read model",
     ),
     Subscription(
         name="records",
         topics=(topics.INTAKE_ENCOUNTER,),
         handler=handlers.project_records,
+        accepts=(EncounterImported,),
         description="EncounterImported -> the field values a response may quote",
     ),
 )

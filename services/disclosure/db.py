@@ -22,10 +22,11 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import policy
+from shared.db import copy_upsert
 from shared.runtime import service_metadata
 
 metadata, outbox, inbox = service_metadata()
@@ -109,7 +110,7 @@ VERSION_FIELDS = (
 
 async def project(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
-        await session.execute(insert(encounter_projection).on_conflict_do_nothing(), rows)
+        await copy_upsert(session, encounter_projection, rows)
 
 
 async def subject_encounters(session: AsyncSession, subject_id: uuid.UUID) -> list[Any]:
@@ -276,14 +277,7 @@ async def upsert(
     update_cols: list[str] | None = None,
 ) -> None:
     """Idempotent projection writes: insert, or overwrite the named columns."""
-    if not rows:
-        return
-    stmt = insert(table)
-    if update_cols:
-        stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update_cols})
-    else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
-    await session.execute(stmt, rows)
+    await copy_upsert(session, table, rows, conflict=keys, update=update_cols or ())
 
 
 # Recipients to tell when data they received was corrected (Privacy Act 552a(c)(4)).

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import copy_upsert
 from shared.runtime import service_metadata
 
 metadata, outbox, inbox = service_metadata()
@@ -127,7 +128,7 @@ corrections = Table(
 
 async def index_people(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
-        await session.execute(insert(person_index).on_conflict_do_nothing(), rows)
+        await copy_upsert(session, person_index, rows)
 
 
 async def search_people(
