@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 import asyncpg
 import orjson
-from sqlalchemy import JSON, Table, text
+from sqlalchemy import ARRAY, JSON, Table, all_, any_, bindparam, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.types import TypeEngine
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
@@ -75,11 +77,29 @@ async def ping(engine: AsyncEngine) -> None:
         await conn.execute(text("SELECT 1"))
 
 
+def _with_json(record: tuple, positions: list[int]) -> tuple:
+    out = list(record)
+    for i in positions:
+        if out[i] is not None:
+            out[i] = _json_dumps(out[i])
+    return tuple(out)
+
+
 async def copy_records(session: AsyncSession, table: str, columns: Sequence[str], records: Iterable[tuple]) -> None:
     """COPY rows into a table inside the session's own transaction: the bulk path (no per-row trips)."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     await raw.driver_connection.copy_records_to_table(table, records=list(records), columns=list(columns))
+
+
+def any_array(values: Sequence[Any], item_type: type[TypeEngine[Any]] | TypeEngine[Any]) -> Any:
+    """`= ANY($1)` with one array parameter: `IN (...)` renders a parameter per value, costly for thousands."""
+    return any_(bindparam(None, list(values), type_=ARRAY(item_type)))
+
+
+def all_array(values: Sequence[Any], item_type: type[TypeEngine[Any]] | TypeEngine[Any]) -> Any:
+    """`<> ALL($1)`: the array form of NOT IN; an empty list excludes nothing."""
+    return all_(bindparam(None, list(values), type_=ARRAY(item_type)))
 
 
 async def copy_upsert(
@@ -103,13 +123,11 @@ async def copy_upsert(
     names = [c.name for c in columns]
     if not all(_IDENTIFIER.fullmatch(n) for n in (table.name, *names, *(conflict or ()), *update, returning or "x")):
         raise ValueError("table and column names must be plain identifiers")
-    as_json = [isinstance(c.type, JSON) for c in columns]
-    records = [
-        tuple(
-            _json_dumps(row[n]) if js and row[n] is not None else row[n] for n, js in zip(names, as_json, strict=True)
-        )
-        for row in rows
-    ]
+    get = itemgetter(*names)
+    records = [(get(row),) for row in rows] if len(names) == 1 else [get(row) for row in rows]
+    json_at = [i for i, c in enumerate(columns) if isinstance(c.type, JSON)]
+    if json_at:
+        records = [_with_json(r, json_at) for r in records]
     stage = f"_stage_{table.name}"
     cols = ", ".join(f'"{n}"' for n in names)
     await session.execute(

@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit as shared_audit
-from shared.db import copy_upsert
+from shared.db import all_array, any_array, copy_upsert
 from shared.runtime import service_metadata
 
 metadata, outbox, inbox = service_metadata()
@@ -177,7 +177,9 @@ async def upsert_subjects(session: AsyncSession, rows: list[dict[str, Any]]) -> 
         return {}
     await copy_upsert(session, subjects, rows)
     keys = [r["subject_key"] for r in rows]
-    found = await session.execute(select(subjects.c.subject_key, subjects.c.id).where(subjects.c.subject_key.in_(keys)))
+    found = await session.execute(
+        select(subjects.c.subject_key, subjects.c.id).where(subjects.c.subject_key == any_array(keys, Text))
+    )
     return dict(found.tuples().all())
 
 
@@ -228,7 +230,7 @@ async def upsert_cases(session: AsyncSession, rows: list[dict[str, Any]]) -> dic
         return {}
     opened = set(await copy_upsert(session, cases, rows, returning="case_key"))
     keys = [r["case_key"] for r in rows]
-    found = await session.execute(select(cases.c.case_key, cases.c.id).where(cases.c.case_key.in_(keys)))
+    found = await session.execute(select(cases.c.case_key, cases.c.id).where(cases.c.case_key == any_array(keys, Text)))
     return {k: (i, k in opened) for k, i in found.tuples().all()}
 
 
@@ -246,10 +248,10 @@ async def mark_stale(
     stmt = (
         update(cases)
         .where(
-            cases.c.subject_id.in_(subject_ids),
+            cases.c.subject_id == any_array(subject_ids, Uuid),
             cases.c.findings_as_of.is_not(None),
             cases.c.stale.is_(False),
-            cases.c.id.not_in(keep_fresh or [uuid.uuid4()]),
+            cases.c.id != all_array(keep_fresh, Uuid),
         )
         .values(stale=True, updated_at=func.now())
         .returning(cases.c.id)

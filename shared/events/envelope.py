@@ -95,7 +95,10 @@ def wrap(
     causation_id: str | None = None,
     occurred_at: datetime | None = None,
 ) -> Envelope:
-    return Envelope(
+    # The event is a validated model already: build the envelope without validating it again.
+    return Envelope.model_construct(
+        event_id=uuid.uuid4(),
+        occurred_at=occurred_at or datetime.now(UTC),
         event_type=event.event_type,
         schema_version=event.schema_version,
         producer=producer,
@@ -104,7 +107,6 @@ def wrap(
         actor=actor,
         key=event.partition_key(),
         payload=event.model_dump(mode="json"),
-        **({"occurred_at": occurred_at} if occurred_at else {}),
     )
 
 
