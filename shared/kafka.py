@@ -12,6 +12,9 @@ from aiokafka.errors import TopicAlreadyExistsError
 from shared.settings import TracsSettings
 
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+# Record batches of up to 512 KiB instead of 16 KiB (the default): a relay round of 1,000 events is a few
+# requests, not a hundred; the relay spends a third of the CPU per event.
+MAX_BATCH_BYTES = 512 * 1024
 
 
 def make_producer(settings: TracsSettings, *, client_id: str) -> AIOKafkaProducer:
@@ -24,6 +27,7 @@ def make_producer(settings: TracsSettings, *, client_id: str) -> AIOKafkaProduce
         compression_type=compression,
         linger_ms=5,
         max_request_size=MAX_MESSAGE_BYTES,
+        max_batch_size=MAX_BATCH_BYTES,
         request_timeout_ms=30000,
         metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
     )

@@ -1,0 +1,205 @@
+"""Import floor: the least the import benchmark's path can cost on this machine, stage by stage.
+
+The import target compares upload -> confirm -> readable in cases with python-calamine reading the file.
+Whatever TRACS does, that path must (A) read the workbook, (B) carry one event per row through the broker
+(produced with acks=all as the relay does, from its own process, consumed by a bare consumer that does nothing), and (C) store
+one encounter per row in cases' table with its indexes. This measures each stage alone, with real
+processes, and prints the floors as ratios to A: (A + B + C) / A when nothing overlaps, and
+(A + max(B, C)) / A when the broker hop and the storage overlap perfectly (rows cannot leave before the
+preview has read the whole file). Figures only, never pass/fail.
+
+    .venv/bin/python benchmarks/import_floor.py [--rows 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import psutil
+import python_calamine
+from aiokafka import AIOKafkaConsumer
+
+sys.path.insert(0, str(Path(__file__).parent))
+from import_bench import HEADER, build_workbook, calamine_seconds
+
+from services.cases import db as cases_db
+from shared import migrations
+from shared.db import copy_upsert, create_engine, ensure_database, session_factory
+from shared.events import topics, wrap
+from shared.events.intake import EncounterFields, EncounterImported
+from shared.kafka import ensure_topics, make_producer
+from shared.outbox import _publish
+from shared.settings import TracsSettings
+from tracs.infra import Postgres, Tansu, free_port
+
+
+def rows_of(path: Path) -> list[dict[str, str]]:
+    sheet = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    rows = iter(sheet.iter_rows())
+    header = [str(h) for h in next(rows)]
+    return [{h: str(v) for h, v in zip(header, row, strict=False) if v != ""} for row in rows]
+
+
+def envelopes(rows: list[dict[str, str]]) -> list[SimpleNamespace]:
+    """Outbox-shaped rows holding EncounterImported envelopes of the benchmark workbook's rows."""
+    batch_id = uuid.uuid4()
+    out = []
+    for i, raw in enumerate(rows):
+        event = EncounterImported(
+            encounter_id=uuid.uuid4(),
+            batch_id=batch_id,
+            row_number=i + 2,
+            program="UK-VISA",
+            upload_kind="partner-query",
+            subject_key=f"FIN:{raw['FIN']}",
+            fields=EncounterFields(
+                fin=raw["FIN"],
+                last_name=raw["Last Name"],
+                first_name=raw["First Name"],
+                partner_country="GBR",
+                partner_transaction_number=raw["Transaction Number"],
+                data_owner="DOS",
+            ),
+            raw=raw,
+        )
+        env = wrap(event, producer="bench", correlation_id="bench")
+        out.append(
+            SimpleNamespace(
+                topic=topics.INTAKE_ENCOUNTER,
+                key=env.key,
+                event_type=env.event_type,
+                event_id=env.event_id,
+                correlation_id="bench",
+                body=env.to_bytes(),
+                event=event,
+            )
+        )
+    return out
+
+
+def _produce_in_child(bootstrap: str, items: list[SimpleNamespace], started: Any) -> None:
+    """The relay's side of the hop, in its own process as in the running system."""
+
+    async def produce() -> None:
+        producer = make_producer(TracsSettings(kafka_bootstrap=bootstrap), client_id="floor")
+        await producer.start()
+        try:
+            started.value = time.time()
+            for i in range(0, len(items), 1000):  # the relay's batch size
+                await _publish(producer, items[i : i + 1000], "")
+        finally:
+            await producer.stop()
+
+    asyncio.run(produce())
+
+
+async def broker_hop(bootstrap: str, items: list[SimpleNamespace]) -> tuple[float, float]:
+    """Seconds from the first event produced to the last consumed, and the producer process's CPU seconds."""
+    await ensure_topics(TracsSettings(kafka_bootstrap=bootstrap), topics.all_with_dlq())
+    consumer = AIOKafkaConsumer(
+        topics.INTAKE_ENCOUNTER, bootstrap_servers=bootstrap, group_id="floor", auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        await consumer.getmany(timeout_ms=3000)  # join the group before anything is produced
+        ctx = multiprocessing.get_context("fork")
+        started = ctx.Value("d", 0.0)
+        child = ctx.Process(target=_produce_in_child, args=(bootstrap, items, started))
+        child.start()
+        seen = 0
+        while seen < len(items):
+            batches = await consumer.getmany(timeout_ms=500, max_records=2000)
+            seen += sum(len(b) for b in batches.values())
+        elapsed = time.time() - started.value
+        producer_cpu = sum(psutil.Process(child.pid).cpu_times()[:2])
+        child.join()
+        return elapsed, producer_cpu
+    finally:
+        await consumer.stop()
+
+
+async def storage(url: str, items: list[SimpleNamespace]) -> float:
+    await ensure_database(url)
+    await asyncio.to_thread(migrations.upgrade, url, Path(cases_db.__file__).parent / "migrations")
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    subject = uuid.uuid4()
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "id": it.event.encounter_id,
+            "subject_id": subject,
+            "batch_id": it.event.batch_id,
+            "row_number": it.event.row_number,
+            "program": it.event.program,
+            "upload_kind": it.event.upload_kind,
+            "fin": it.event.fields.fin,
+            "last_name": it.event.fields.last_name,
+            "first_name": it.event.fields.first_name,
+            "name_search": f"{it.event.fields.last_name} {it.event.fields.first_name}".lower(),
+            "fields": it.event.fields.model_dump(mode="json"),
+            "raw": it.event.raw,
+            "extra": {},
+            "imported_by": "bench",
+            "imported_at": now,
+        }
+        for it in items
+    ]
+    try:
+        async with sessions() as session, session.begin():
+            await session.execute(cases_db.subjects.insert().values(id=subject, subject_key="FIN:floor"))
+        t = time.perf_counter()
+        for i in range(0, len(rows), 2000):  # the consumer's batch size
+            async with sessions() as session, session.begin():
+                await copy_upsert(session, cases_db.encounters, rows[i : i + 2000], returning="id")
+        return time.perf_counter() - t
+    finally:
+        await engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="tracs-floor-"))
+    book = work / "matches.xlsx"
+    build_workbook(book, args.rows)
+    a = min(calamine_seconds(book) for _ in range(2))
+    items = envelopes(rows_of(book))
+    size = sum(len(it.body) for it in items) / len(items)
+    print(f"workbook: {args.rows:,} rows x {len(HEADER)} columns; envelopes average {size:,.0f} bytes")
+    pg, broker = Postgres(work / "pg", free_port()), Tansu(free_port())
+    pg.start()
+    broker.start()
+    try:
+        me, tansu = psutil.Process(), psutil.Process(broker.process.pid)  # type: ignore[union-attr]
+        before = (sum(me.cpu_times()[:2]), sum(tansu.cpu_times()[:2]))
+        b, producer_cpu = asyncio.run(broker_hop(broker.bootstrap, items))
+        b_cpu = (sum(me.cpu_times()[:2]) - before[0], sum(tansu.cpu_times()[:2]) - before[1])
+        c = asyncio.run(storage(pg.url.rsplit("/", 1)[0] + "/tracs_floor_cases", items))
+    finally:
+        broker.stop()
+        pg.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"A python-calamine reads the workbook:            {a:6.2f} s (the baseline)")
+    print(
+        f"B one event per row through the broker and back: {b:6.2f} s ({args.rows / b:,.0f} events/s; CPU: producer {producer_cpu:.1f} s, consumer {b_cpu[0]:.1f} s, broker {b_cpu[1]:.1f} s)"
+    )
+    print(f"C one encounter per row stored in cases (COPY):  {c:6.2f} s ({args.rows / c:,.0f} rows/s)")
+    print(f"floor, nothing overlapping:  (A + B + C) / A = {(a + b + c) / a:.2f}")
+    print(f"floor, B and C overlapping:  (A + max(B, C)) / A = {(a + max(b, c)) / a:.2f}   (import target <= 4)")
+
+
+if __name__ == "__main__":
+    main()
