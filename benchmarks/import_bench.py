@@ -9,6 +9,7 @@ Prints the end-to-end time as a ratio to python-calamine reading the same file i
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import random
 import shutil
@@ -17,6 +18,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import asyncpg
 import httpx
 import psutil
 import python_calamine
@@ -129,9 +131,29 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+async def print_top_statements(url: str, top: int = 15) -> None:
+    """Where PostgreSQL spent its time during the run, per database (statements normalised, no values)."""
+    dsn = url.replace("postgresql+asyncpg", "postgresql")
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        rows = await conn.fetch(
+            "SELECT d.datname, s.calls, s.total_exec_time, s.rows, s.query FROM pg_stat_statements s "
+            "JOIN pg_database d ON d.oid = s.dbid ORDER BY s.total_exec_time DESC LIMIT $1",
+            top,
+        )
+    finally:
+        await conn.close()
+    print("PostgreSQL: top statements by total execution time")
+    for r in rows:
+        query = " ".join(r["query"].split())[:110]
+        print(f"  {r['total_exec_time'] / 1000:7.2f}s {r['calls']:7d} calls  {r['datname']:<18} {query}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--pg-stats", action="store_true", help="print the statements PostgreSQL spent most time on")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tracs-bench-"))
     book = work / "matches.xlsx"
@@ -144,7 +166,8 @@ def main() -> None:
     baseline = min(calamine_seconds(book) for _ in range(2))
     print(f"baseline: python-calamine reads it in {baseline:.2f}s")
 
-    pg, broker = Postgres(work / "pg", free_port()), Tansu(free_port())
+    pg_settings = ("shared_preload_libraries=pg_stat_statements",) if args.pg_stats else ()
+    pg, broker = Postgres(work / "pg", free_port(), settings=pg_settings), Tansu(free_port())
     pg.start()
     broker.start()
     ports = {name: free_port() for name in DEFAULT_PORTS}
@@ -156,8 +179,6 @@ def main() -> None:
         extra_env={"TRACS_LOG_LEVEL": "WARNING"},
     )
     try:
-        import asyncio
-
         from shared.events import topics
         from shared.kafka import ensure_topics
         from shared.settings import TracsSettings
@@ -189,12 +210,14 @@ def main() -> None:
             ]
             if total >= batch["rows_valid"]:
                 break
-            time.sleep(0.2)
+            time.sleep(0.5)
         elapsed = time.perf_counter() - t0
         print(f"upload+preview {t_upload:.2f}s, +confirm {t_confirm:.2f}s, all {total} rows in cases {elapsed:.2f}s")
         print(f"end-to-end / calamine = {elapsed / baseline:.2f}  (target <= 4)")
         print(f"throughput: {args.rows / elapsed:,.0f} rows/s")
         cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in watched.items()}
+        if args.pg_stats:
+            asyncio.run(print_top_statements(pg.url))
         print("CPU seconds during the import: " + ", ".join(f"{n} {s:.1f}" for n, s in sorted(cpu.items())))
         for name in (*SERVICES, "gateway"):
             print(

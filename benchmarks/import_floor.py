@@ -2,9 +2,9 @@
 
 The import target compares upload -> confirm -> readable in cases with python-calamine reading the file.
 Whatever TRACS does, that path must (A) read the workbook, (B) carry one event per row through the broker
-(produced with acks=all as the relay does, from its own process, consumed by a bare consumer that does nothing), and (C) store
-one encounter per row in cases' table with its indexes. This measures each stage alone, with real
-processes, and prints the floors as ratios to A: (A + B + C) / A when nothing overlaps, and
+(produced with acks=all as the relay does, from its own process, consumed by a bare consumer that does
+nothing), and (C) store one encounter per row in cases' table with its indexes. This measures each stage
+alone, with real processes, and prints the floors as ratios to A: (A + B + C) / A when nothing overlaps, and
 (A + max(B, C)) / A when the broker hop and the storage overlap perfectly (rows cannot leave before the
 preview has read the whole file). Figures only, never pass/fail.
 
@@ -194,7 +194,8 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
     print(f"A python-calamine reads the workbook:            {a:6.2f} s (the baseline)")
     print(
-        f"B one event per row through the broker and back: {b:6.2f} s ({args.rows / b:,.0f} events/s; CPU: producer {producer_cpu:.1f} s, consumer {b_cpu[0]:.1f} s, broker {b_cpu[1]:.1f} s)"
+        f"B one event per row through the broker and back: {b:6.2f} s ({args.rows / b:,.0f} events/s; "
+        f"CPU: producer {producer_cpu:.1f} s, consumer {b_cpu[0]:.1f} s, broker {b_cpu[1]:.1f} s)"
     )
     print(f"C one encounter per row stored in cases (COPY):  {c:6.2f} s ({args.rows / c:,.0f} rows/s)")
     print(f"floor, nothing overlapping:  (A + B + C) / A = {(a + b + c) / a:.2f}")

@@ -10,10 +10,10 @@ from datetime import datetime
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
-from sqlalchemy import Table, func, select, text, update
+from sqlalchemy import BigInteger, Table, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.db import copy_records
+from shared.db import any_array, copy_records
 from shared.events.envelope import Envelope
 from shared.logging import get_logger
 from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
@@ -125,7 +125,8 @@ class OutboxRelay:
             if self._crash_after_publish:
                 log.warning("fault injection: relay exits after publish, before marking sent")
                 os._exit(137)
-            await session.execute(update(o).where(o.c.id.in_([r.id for r in rows])).values(published_at=func.now()))
+            published = any_array([r.id for r in rows], BigInteger)
+            await session.execute(update(o).where(o.c.id == published).values(published_at=func.now()))
         if len(rows) < self._batch_size:
             await self._update_backlog()
         return len(rows)

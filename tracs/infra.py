@@ -64,6 +64,7 @@ class Postgres:
     root: Path
     port: int
     process: subprocess.Popen | None = field(default=None, repr=False)
+    settings: tuple[str, ...] = ()  # extra `name=value` server settings (benchmarks load pg_stat_statements)
 
     @property
     def url(self) -> str:
@@ -130,6 +131,7 @@ class Postgres:
                 "synchronous_commit=off",
                 "-c",
                 "full_page_writes=off",
+                *(arg for setting in self.settings for arg in ("-c", setting)),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
