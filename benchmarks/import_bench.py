@@ -25,7 +25,7 @@ import python_calamine
 import xlsxwriter
 
 from tracs.infra import Postgres, Tansu, free_port
-from tracs.stack import DEFAULT_PORTS, SERVICES, Stack
+from tracs.stack import DEFAULT_PORTS, Stack
 
 HEADER = [
     "FIN",
@@ -153,6 +153,9 @@ async def print_top_statements(url: str, top: int = 15) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--cases-instances", type=int, default=1, help="run cases as N processes in one consumer group (scaling out)"
+    )
     parser.add_argument("--pg-stats", action="store_true", help="print the statements PostgreSQL spent most time on")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tracs-bench-"))
@@ -185,6 +188,12 @@ def main() -> None:
 
         asyncio.run(ensure_topics(TracsSettings(kafka_bootstrap=broker.bootstrap), topics.all_with_dlq()))
         stack.start_all()
+        for k in range(2, args.cases_instances + 1):
+            stack.add_instance("cases", f"cases-{k}", free_port())
+            stack.start(f"cases-{k}")
+            stack.wait_ready(f"cases-{k}", 120)
+        if args.cases_instances > 1:
+            time.sleep(10)  # the group rebalances over the new members (several seconds on Tansu)
         gw = httpx.Client(base_url=stack.url("gateway"), timeout=600)
         token = gw.post("/api/v1/auth/token", data={"username": "analyst", "password": "tracs-dev"}).json()
         auth = {"Authorization": f"Bearer {token['access_token']}"}
@@ -219,7 +228,7 @@ def main() -> None:
         if args.pg_stats:
             asyncio.run(print_top_statements(pg.url))
         print("CPU seconds during the import: " + ", ".join(f"{n} {s:.1f}" for n, s in sorted(cpu.items())))
-        for name in (*SERVICES, "gateway"):
+        for name in stack.processes:
             print(
                 f"peak RSS {name:>10}: {peak_rss_mib(stack.processes[name].pid):7.1f} MiB"
                 + ("  (target < 500 MiB)" if name == "intake" else "")
