@@ -119,6 +119,9 @@ async def copy_upsert(
     """
     if not rows:
         return []
+    unknown = set(rows[0]) - set(table.columns.keys())
+    if unknown:
+        raise ValueError(f"{table.name} has no column {', '.join(sorted(unknown))}")
     columns = [c for c in table.columns if c.name in rows[0]]
     names = [c.name for c in columns]
     if not all(_IDENTIFIER.fullmatch(n) for n in (table.name, *names, *(conflict or ()), *update, returning or "x")):

@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
-from sqlalchemy import Column, Table, Text, Uuid, func, select
+from sqlalchemy import ARRAY, Column, Table, Text, Uuid, func, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import OperationalError
 
-from shared.db import create_engine, drop_database, ensure_database, session_factory
+from shared.db import any_array, copy_upsert, create_engine, drop_database, ensure_database, session_factory
 from shared.events import topics, wrap
+from shared.events.cases import RecordsPurged
 from shared.events.intake import EncounterFields, EncounterImported
 from shared.inbox import Delivered, InboxConsumer
 from shared.kafka import ensure_topics, make_producer
@@ -24,6 +26,13 @@ from tests.infra import Infra
 
 metadata, outbox, inbox = service_metadata()
 things = Table("things", metadata, Column("id", Uuid, primary_key=True), Column("note", Text))
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("body", JSONB, nullable=False),
+    Column("tags", ARRAY(Text), nullable=False),
+)
 
 
 class Env:
@@ -187,3 +196,59 @@ async def test_a_database_outage_is_raised_for_redelivery_never_dead_lettered(en
     with pytest.raises(OperationalError):
         await consumer.process(_records([wrap(_event(), producer="t", correlation_id="c")]))
     assert await env.count(inbox) == 0
+
+
+async def test_copy_upsert_inserts_only_what_is_absent_overwrites_on_request_and_refuses_unknown_columns(
+    env: Env,
+) -> None:
+    a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    first = [
+        {"id": a, "body": {"name": "Nguyễn", "n": 1}, "tags": ["x"]},
+        {"id": b, "body": {"name": "李", "n": 2}, "tags": []},
+    ]
+    async with env.sessions() as s, s.begin():
+        assert set(await copy_upsert(s, documents, first, returning="id")) == {a, b}
+    again = [{"id": b, "body": {"name": "changed"}, "tags": ["y"]}, {"id": c, "body": {}, "tags": ["z"]}]
+    async with env.sessions() as s, s.begin():
+        # Insert-if-absent: b stays as it was; only c is new, and only c is returned.
+        assert await copy_upsert(s, documents, again, returning="id") == [c]
+        # A second call in the same transaction starts from an empty staging table.
+        assert await copy_upsert(s, documents, again[:1], conflict=["id"], update=["body"], returning="id") == [b]
+    async with env.sessions() as s:
+        rows = {r.id: r for r in (await s.execute(select(documents))).all()}
+    assert rows[a].body == {"name": "Nguyễn", "n": 1} and rows[a].tags == ["x"]
+    assert rows[b].body == {"name": "changed"} and rows[b].tags == []  # tags not in `update`: kept
+    assert rows[c].tags == ["z"]
+    async with env.sessions() as s:
+        found = (await s.execute(select(documents.c.id).where(documents.c.id == any_array([a, c], Uuid)))).scalars()
+        assert set(found) == {a, c}
+        with pytest.raises(ValueError, match="documents has no column colour"):
+            await copy_upsert(s, documents, [{"id": uuid.uuid4(), "body": {}, "tags": [], "colour": "red"}])
+    assert await env.count(documents) == 3
+
+
+async def test_a_consumer_skips_event_types_it_does_not_handle_unread_and_without_an_inbox_row(env: Env) -> None:
+    handled: list[str] = []
+
+    async def handler(uow: UnitOfWork, delivered: list[Delivered]) -> None:
+        handled.extend(type(d.event).__name__ for d in delivered)
+
+    consumer = InboxConsumer(
+        name="it.purges",
+        handler=handler,
+        uow_factory=env.uow,
+        inbox=inbox,
+        dlq_producer=env.producer,
+        accepts=frozenset({RecordsPurged.event_type}),
+    )
+    imported = wrap(_event(), producer="t", correlation_id="c")
+    purged = wrap(
+        RecordsPurged(subject_id=uuid.uuid4(), encounter_ids=[uuid.uuid4()]), producer="t", correlation_id="c"
+    )
+    records = _records([imported, purged])
+    records[0].headers.append(("event_type", b"EncounterImported"))  # as the relay sends it: skipped unread
+    records[1].headers.append(("event_type", b"RecordsPurged"))
+    unlabeled = _records([wrap(_event(), producer="t", correlation_id="c")])  # no header: decoded, then ignored
+    await consumer.process(records + unlabeled)
+    assert handled == ["RecordsPurged"]
+    assert await env.count(inbox, inbox.c.consumer == "it.purges") == 1
