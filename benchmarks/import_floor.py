@@ -31,7 +31,7 @@ import python_calamine
 from aiokafka import AIOKafkaConsumer
 
 sys.path.insert(0, str(Path(__file__).parent))
-from import_bench import HEADER, build_workbook, calamine_seconds
+from import_bench import HEADER, build_workbook, calamine_seconds, cpu_seconds
 
 from services.cases import db as cases_db
 from shared import migrations
@@ -129,7 +129,8 @@ async def broker_hop(bootstrap: str, items: list[SimpleNamespace]) -> tuple[floa
         await consumer.stop()
 
 
-async def storage(url: str, items: list[SimpleNamespace]) -> float:
+async def storage(url: str, items: list[SimpleNamespace], pg_pid: int) -> tuple[float, float]:
+    """Seconds to store every row, and the CPU seconds it took (this process and PostgreSQL's)."""
     await ensure_database(url)
     await asyncio.to_thread(migrations.upgrade, url, Path(cases_db.__file__).parent / "migrations")
     engine = create_engine(url)
@@ -159,11 +160,11 @@ async def storage(url: str, items: list[SimpleNamespace]) -> float:
     try:
         async with sessions() as session, session.begin():
             await session.execute(cases_db.subjects.insert().values(id=subject, subject_key="FIN:floor"))
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time() + cpu_seconds(pg_pid)
         for i in range(0, len(rows), 2000):  # the consumer's batch size
             async with sessions() as session, session.begin():
                 await copy_upsert(session, cases_db.encounters, rows[i : i + 2000], returning="id")
-        return time.perf_counter() - t
+        return time.perf_counter() - t, time.process_time() + cpu_seconds(pg_pid) - cpu
     finally:
         await engine.dispose()
 
@@ -187,7 +188,8 @@ def main() -> None:
         before = (sum(me.cpu_times()[:2]), sum(tansu.cpu_times()[:2]))
         b, producer_cpu = asyncio.run(broker_hop(broker.bootstrap, items))
         b_cpu = (sum(me.cpu_times()[:2]) - before[0], sum(tansu.cpu_times()[:2]) - before[1])
-        c = asyncio.run(storage(pg.url.rsplit("/", 1)[0] + "/tracs_floor_cases", items))
+        url = pg.url.rsplit("/", 1)[0] + "/tracs_floor_cases"
+        c, c_cpu = asyncio.run(storage(url, items, pg.process.pid))  # type: ignore[union-attr]
     finally:
         broker.stop()
         pg.stop()
@@ -197,9 +199,14 @@ def main() -> None:
         f"B one event per row through the broker and back: {b:6.2f} s ({args.rows / b:,.0f} events/s; "
         f"CPU: producer {producer_cpu:.1f} s, consumer {b_cpu[0]:.1f} s, broker {b_cpu[1]:.1f} s)"
     )
-    print(f"C one encounter per row stored in cases (COPY):  {c:6.2f} s ({args.rows / c:,.0f} rows/s)")
+    print(
+        f"C one encounter per row stored in cases (COPY):  {c:6.2f} s ({args.rows / c:,.0f} rows/s; CPU {c_cpu:.1f} s)"
+    )
     print(f"floor, nothing overlapping:  (A + B + C) / A = {(a + b + c) / a:.2f}")
     print(f"floor, B and C overlapping:  (A + max(B, C)) / A = {(a + max(b, c)) / a:.2f}   (import target <= 4)")
+    cores = psutil.cpu_count() or 1
+    cpu = a + producer_cpu + sum(b_cpu) + c_cpu
+    print(f"floor, every core busy all the time: CPU (A + B + C) / {cores} cores / A = {cpu / cores / a:.2f}")
 
 
 if __name__ == "__main__":
