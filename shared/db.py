@@ -119,6 +119,8 @@ async def copy_upsert(
     """
     if not rows:
         return []
+    if update and not conflict:
+        raise ValueError("overwriting columns needs the conflict target that says which row is the same")
     unknown = set(rows[0]) - set(table.columns.keys())
     if unknown:
         raise ValueError(f"{table.name} has no column {', '.join(sorted(unknown))}")

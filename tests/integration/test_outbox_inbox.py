@@ -222,6 +222,8 @@ async def test_copy_upsert_inserts_only_what_is_absent_overwrites_on_request_and
     async with env.sessions() as s:
         found = (await s.execute(select(documents.c.id).where(documents.c.id == any_array([a, c], Uuid)))).scalars()
         assert set(found) == {a, c}
+        with pytest.raises(ValueError, match="conflict target"):
+            await copy_upsert(s, documents, again, update=["body"])
         with pytest.raises(ValueError, match="documents has no column colour"):
             await copy_upsert(s, documents, [{"id": uuid.uuid4(), "body": {}, "tags": [], "colour": "red"}])
     assert await env.count(documents) == 3
