@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import json
 import os
 import signal
 import subprocess
@@ -101,7 +102,16 @@ def up(
             database_url=db_url,
             kafka_bootstrap=bootstrap,
             ports=ports,
-            extra_env={"TRACS_SMTP_PORT": str(smtp_port)},
+            # Everything `tracs up` creates reaches the services: the mail sink, and the development PKI
+            # (the office signs with it; seeded recipients get its partner certificates).
+            extra_env={"TRACS_SMTP_PORT": str(smtp_port), "TRACS_DISCLOSURE_PKI_DIR": str(VAR / "pki")},
+        )
+        _write_endpoints(
+            {
+                "TRACS_DATABASE_URL": db_url,
+                "TRACS_KAFKA_BOOTSTRAP": bootstrap,
+                "TRACS_GATEWAY_URL": f"http://127.0.0.1:{gateway_port}",
+            }
         )
         typer.echo("starting services (migrations run at start) ...")
         stack.start_all()
@@ -132,9 +142,29 @@ def up(
             broker.stop()
         if pg:
             pg.stop()
-        with contextlib.suppress(FileNotFoundError):
-            (VAR / "run" / "tracs-up.pid").unlink()
+        for name in ("tracs-up.pid", ENDPOINTS_FILE):
+            with contextlib.suppress(FileNotFoundError):
+                (VAR / "run" / name).unlink()
         typer.echo("stopped.")
+
+
+ENDPOINTS_FILE = "endpoints.json"
+
+
+def _write_endpoints(endpoints: dict[str, str]) -> None:
+    """Where the running system is, so operator commands reach it whatever ports `tracs up` was given."""
+    path = VAR / "run" / ENDPOINTS_FILE
+    path.write_text(json.dumps(endpoints, indent=2))
+    path.chmod(0o600)
+
+
+@app.callback()
+def _use_running_system(ctx: typer.Context) -> None:
+    """Point operator commands at the system `tracs up` started here; explicit TRACS_* variables win."""
+    path = VAR / "run" / ENDPOINTS_FILE
+    if ctx.invoked_subcommand not in ("up", "stop", "logs", "makemigration") and path.exists():
+        for name, value in json.loads(path.read_text()).items():
+            os.environ.setdefault(name, value)
 
 
 def _refuse_if_running() -> None:

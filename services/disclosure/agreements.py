@@ -247,12 +247,18 @@ async def seed_dev_agreements(*, uow_factory: Any, pki_dir: Path | None) -> int:
     """Realistic agreements for development, each with a recipient whose certificate is in the dev PKI."""
     created = 0
     for name, stem, terms in DEV_AGREEMENTS:
-        async with uow_factory() as uow:
-            if await db.agreement_by_name(uow.session, name) is not None:
-                continue
-        agreement_id = await create_agreement(uow=uow_factory(), name=name, terms=terms, note="development seed")
         cert_path = pki_dir / f"{stem}.crt" if pki_dir else None
         cert_pem = cert_path.read_text() if cert_path and cert_path.exists() else None
+        async with uow_factory() as uow:
+            existing = await db.agreement_by_name(uow.session, name)
+            people = await db.agreement_recipients(uow.session, existing["id"]) if existing else []
+        if existing is not None:
+            # A store seeded before the PKI was wired: give the agreement a recipient that can be sent to.
+            if cert_pem is None or any(p["certificate_pem"] for p in people):
+                continue
+            agreement_id = existing["id"]
+        else:
+            agreement_id = await create_agreement(uow=uow_factory(), name=name, terms=terms, note="development seed")
         email = (_mailbox(cert_pem) if cert_pem else None) or f"{stem}@partner.example"
         await add_recipient(
             uow=uow_factory(),
