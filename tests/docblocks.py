@@ -73,8 +73,9 @@ class DocumentedAnswerMismatch(AssertionError):
     pass
 
 
-def run(page: Path, *, cwd: Path, env: dict[str, str], timeout: float = 900) -> list[Outcome]:
-    """Run every step of `page` in one bash session; raise at the first step that fails or answers otherwise."""
+def run(page: Path, *, cwd: Path, env: dict[str, str], timeout: float = 900, check: bool = True) -> list[Outcome]:
+    """Run every step of `page` in one bash session; raise at the first step that fails or answers otherwise
+    (with `check` off, return what every step answered, for whoever writes the page)."""
     all_steps = steps(page.read_text(encoding="utf-8"))
     marker = f"@@step-{uuid.uuid4().hex}@@"
     script = ["set -euo pipefail"]
@@ -94,18 +95,18 @@ def run(page: Path, *, cwd: Path, env: dict[str, str], timeout: float = 900) -> 
         if i not in out:
             break
         last = i == max(out) and proc.returncode != 0
-        if last:
+        if check and last:
             raise DocumentedAnswerMismatch(
                 f"{page.name} line {step.line}: the step failed (exit {proc.returncode})\n--- step\n{step.code}"
                 f"--- stdout\n{out[i]}\n--- stderr\n{err.get(i, '')[-4000:]}"
             )
-        if step.expected is not None and not matches(step.expected, out[i]):
+        if check and step.expected is not None and not matches(step.expected, out[i]):
             raise DocumentedAnswerMismatch(
                 f"{page.name} line {step.line}: the system answered otherwise than the page says\n--- step\n"
                 f"{step.code}--- documented\n{step.expected}--- actual\n{out[i]}\n--- stderr\n{err.get(i, '')[-2000:]}"
             )
         outcomes.append(Outcome(step, out[i]))
-    if len(outcomes) != len(all_steps):
+    if check and len(outcomes) != len(all_steps):
         raise DocumentedAnswerMismatch(f"{page.name}: only {len(outcomes)} of {len(all_steps)} steps ran")
     return outcomes
 
@@ -113,3 +114,13 @@ def run(page: Path, *, cwd: Path, env: dict[str, str], timeout: float = 900) -> 
 def _split(stream: str, marker: str) -> dict[int, str]:
     chunks = re.split(rf"\n{re.escape(marker)}(\d+)\n", stream)
     return {int(chunks[k]): chunks[k + 1] for k in range(1, len(chunks) - 1, 2)}
+
+
+if __name__ == "__main__":
+    # Writers of a page: `python -m tests.docblocks docs/walkthrough.md` prints what each step answers
+    # against the system the environment points at.
+    import os
+    import sys
+
+    for outcome in run(Path(sys.argv[1]), cwd=Path.cwd(), env=dict(os.environ), check=False):
+        print(f"--- line {outcome.step.line}\n{outcome.stdout.strip()}")
