@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from tracs.stack import DEFAULT_PORTS, SERVICES, Stack
+from tracs.stack import DEFAULT_PORTS, SERVICES, Stack, development_env
 
 app = typer.Typer(help="TRACS operations: run the stack, manage topics, migrate, replay.", no_args_is_help=True)
 topics_app = typer.Typer(help="Kafka topics: create with final partition counts, describe.")
@@ -102,9 +102,7 @@ def up(
             database_url=db_url,
             kafka_bootstrap=bootstrap,
             ports=ports,
-            # Everything `tracs up` creates reaches the services: the mail sink, and the development PKI
-            # (the office signs with it; seeded recipients get its partner certificates).
-            extra_env={"TRACS_SMTP_PORT": str(smtp_port), "TRACS_DISCLOSURE_PKI_DIR": str(VAR / "pki")},
+            extra_env=development_env(VAR, smtp_port),
         )
         _write_endpoints(
             {

@@ -26,6 +26,12 @@ DEFAULT_PORTS = {
 }
 
 
+def development_env(var: Path, smtp_port: int) -> dict[str, str]:
+    """What `tracs up` creates and every service must be told of: the mail sink and the development PKI
+    (the office signs with it; seeded recipients get its partner certificates). The tests use it too."""
+    return {"TRACS_SMTP_PORT": str(smtp_port), "TRACS_DISCLOSURE_PKI_DIR": str(var / "pki")}
+
+
 @dataclass
 class Stack:
     """Service processes sharing one PostgreSQL server and one broker."""

@@ -19,7 +19,7 @@ from tests.infra import Infra
 from tests.support import Gateway
 from tracs.infra import free_port, stop_process, wait_for_port
 from tracs.pki import DEV_OFFICE_EMAIL, DEV_PARTNERS, ensure_dev_pki
-from tracs.stack import DEFAULT_PORTS, Stack
+from tracs.stack import DEFAULT_PORTS, Stack, development_env
 
 TEST_PARTITIONS = 3
 
@@ -58,7 +58,7 @@ def running_stack(infra: Infra, var: Path, env: dict[str, str] | None = None) ->
         [sys.executable, "-m", "tracs.mailsink", "--dir", str(var / "mail"), "--port", str(smtp_port)]
     )
     wait_for_port(smtp_port, 15, sink)
-    stack.extra_env.update(TRACS_DISCLOSURE_PKI_DIR=str(var / "pki"), TRACS_DISCLOSURE_SMTP_PORT=str(smtp_port))
+    stack.extra_env.update(development_env(var, smtp_port))
     try:
         stack.start_all()
         yield stack
