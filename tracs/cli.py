@@ -158,7 +158,11 @@ def _write_endpoints(endpoints: dict[str, str]) -> None:
 
 @app.callback()
 def _use_running_system(ctx: typer.Context) -> None:
-    """Point operator commands at the system `tracs up` started here; explicit TRACS_* variables win."""
+    """Point operator commands at the system `tracs up` started here; explicit TRACS_* variables win.
+    Logs go to stderr (warnings and worse): stdout is the command's answer, for people and pipes."""
+    from shared.logging import configure_logging
+
+    configure_logging("tracs-cli", level="WARNING", json=False)
     path = VAR / "run" / ENDPOINTS_FILE
     if ctx.invoked_subcommand not in ("up", "stop", "logs", "makemigration") and path.exists():
         for name, value in json.loads(path.read_text()).items():
@@ -391,6 +395,10 @@ def import_file(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     program: Annotated[str, typer.Option(help="UK-VISA, M5, PCSC or KST")],
     kind: Annotated[str, typer.Option(help="partner-query or partner-extract")] = "partner-query",
+    partner: Annotated[
+        str | None,
+        typer.Option(help="the partner country the file comes from (GBR; a partner-country column overrides it)"),
+    ] = None,
     confirm: Annotated[bool, typer.Option(help="confirm after the preview and wait for cases")] = False,
     block_on_invalid: Annotated[bool, typer.Option(help="refuse the import if any row is invalid")] = False,
     gateway: Annotated[str, typer.Option(envvar="TRACS_GATEWAY_URL")] = "http://127.0.0.1:8000",
@@ -404,12 +412,13 @@ def import_file(
 
     from tracs.importer import ImportFailed, run_import
 
-    console = Console(stderr=False)
+    console = Console(stderr=False, soft_wrap=True)  # whole lines in a pipe or a log, not wrapped at 80
     try:
         run_import(
             path=path,
             program=program,
             kind=kind,
+            partner=partner,
             gateway=gateway,
             username=user,
             password=password,

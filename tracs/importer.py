@@ -45,6 +45,7 @@ def run_import(
     path: Path,
     program: str,
     kind: str,
+    partner: str | None = None,
     gateway: str,
     username: str,
     password: str,
@@ -71,7 +72,7 @@ def run_import(
                 client.post(
                     "/api/v1/intake/batches",
                     files={"file": (path.name, ProgressReader(fh, progress, task))},  # type: ignore[dict-item]
-                    data={"program": program, "kind": kind},
+                    data={"program": program, "kind": kind, **({"partner_country": partner} if partner else {})},
                     headers=auth,
                 ),
                 "upload",

@@ -10,6 +10,7 @@ from typing import Any
 from services.disclosure import db, domain
 from services.disclosure.mail import check_recipient_certificate
 from shared.errors import Conflict, NotFound
+from shared.events.disclosure import AgreementChanged
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
 
@@ -26,6 +27,19 @@ def _version_row(agreement_id: uuid.UUID, version: int, terms: dict[str, Any], n
     }
 
 
+def _changed(agreement_id: uuid.UUID, version: int, name: str, terms: dict[str, Any]) -> AgreementChanged:
+    """Coverage of a version, for services that must know which partners a program can answer."""
+    return AgreementChanged(
+        agreement_id=agreement_id,
+        version=version,
+        name=name,
+        program=terms["program"],
+        partner_country=terms["partner_country"],
+        valid_from=terms["valid_from"],
+        valid_to=terms["valid_to"],
+    )
+
+
 async def create_agreement(*, uow: UnitOfWork, name: str, terms: dict[str, Any], note: str) -> uuid.UUID:
     """A new agreement at version 1."""
     domain.check_terms(terms)
@@ -37,6 +51,7 @@ async def create_agreement(*, uow: UnitOfWork, name: str, terms: dict[str, Any],
             uow.session, {"id": agreement_id, "name": name, "current_version": 1, "created_by": uow.actor}
         )
         await db.insert_version(uow.session, _version_row(agreement_id, 1, terms, note, uow.actor))
+        uow.emit(_changed(agreement_id, 1, name, terms))
     log.info("agreement created", agreement_id=str(agreement_id))
     return agreement_id
 
@@ -51,6 +66,7 @@ async def revise_agreement(*, uow: UnitOfWork, agreement_id: uuid.UUID, terms: d
         version = row["current_version"] + 1
         await db.insert_version(uow.session, _version_row(agreement_id, version, terms, note, uow.actor))
         await db.set_current_version(uow.session, agreement_id, version, uow.actor)
+        uow.emit(_changed(agreement_id, version, row["name"], terms))
     log.info("agreement revised", agreement_id=str(agreement_id), version=version)
     return version
 

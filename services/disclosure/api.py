@@ -85,6 +85,7 @@ class ProjectedEncounter(BaseModel):
     protected_class: str | None
     special_protected: bool
     projected_at: datetime
+    flags: dict[str, Any] = Field(description="flags disclosure has heard of (not-sharable, protected-class, ...)")
 
 
 def _terms(body: AgreementTerms) -> dict[str, Any]:

@@ -113,13 +113,21 @@ async def project(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
         await copy_upsert(session, encounter_projection, rows)
 
 
-async def subject_encounters(session: AsyncSession, subject_id: uuid.UUID) -> list[Any]:
+async def subject_encounters(session: AsyncSession, subject_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Disclosure's own view of a subject's encounters, with the flags it has heard of (what a draft uses)."""
     stmt = (
         select(encounter_projection)
         .where(encounter_projection.c.subject_id == subject_id)
         .order_by(encounter_projection.c.projected_at, encounter_projection.c.encounter_id)
     )
-    return list((await session.execute(stmt)).mappings().all())
+    rows = [dict(r) for r in (await session.execute(stmt)).mappings().all()]
+    ids = [r["encounter_id"] for r in rows]
+    flags: dict[uuid.UUID, dict[str, Any]] = {i: {} for i in ids}
+    if ids:
+        found = await session.execute(select(encounter_flags).where(encounter_flags.c.encounter_id.in_(ids)))
+        for f in found.mappings():
+            flags[f["encounter_id"]][f["flag"]] = f["value"]
+    return [{**r, "flags": flags[r["encounter_id"]]} for r in rows]
 
 
 async def agreement_by_name(session: AsyncSession, name: str) -> Any:

@@ -117,6 +117,9 @@ def _agreement_refusal(summary: CaseSummary, agreement: Agreement, purpose: str,
     return None
 
 
+PRECISION_SUFFIX = "_precision"
+
+
 def _encounter_refusal(e: EncounterView, agreement: Agreement) -> str | None:
     if e.not_sharable:
         return "non-sharable flag"
@@ -130,6 +133,9 @@ def _encounter_refusal(e: EncounterView, agreement: Agreement) -> str | None:
 
 
 def _field_refusal(e: EncounterView, name: str, agreement: Agreement) -> str | None:
+    if name.endswith(PRECISION_SUFFIX):
+        # A date's precision (year, month, day) leaves with the date and is withheld with it.
+        return _field_refusal(e, name.removesuffix(PRECISION_SUFFIX), agreement)
     if name not in agreement.fields:
         return "field not allowed"
     if name in DI_FIELDS:

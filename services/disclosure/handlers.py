@@ -124,7 +124,7 @@ async def project_records(uow: UnitOfWork, delivered: list[Delivered]) -> None:
 async def subject_encounters(*, uow: UnitOfWork, subject_id: uuid.UUID) -> list[dict[str, Any]]:
     async with uow:
         rows = await db.subject_encounters(uow.session, subject_id)
-    return [dict(r) for r in rows if policy.is_visible(r["program"])]
+    return [r for r in rows if policy.is_visible(r["program"])]
 
 
 async def _list_recipients_to_tell(uow: UnitOfWork, c: EncounterCorrected) -> None:

@@ -36,6 +36,9 @@ class BatchOut(BaseModel):
     rows_no_match: int
     rows_imported: int
     notices: list[str]
+    column_notices: list[dict[str, Any]]
+    partner_country: str | None
+    partner_coverage: list[dict[str, Any]]
     created_by: str
     created_at: datetime
     decided_by: str | None
@@ -69,6 +72,10 @@ async def upload_batch(
     file: Annotated[UploadFile, File(description="Spreadsheet of IDENT match results or a partner extract")],
     program: Annotated[str, Form()],
     kind: Annotated[str, Form(description="partner-query or partner-extract")],
+    partner_country: Annotated[
+        str | None,
+        Form(description="the partner the file comes from (ISO alpha-3; a partner-country column overrides it)"),
+    ] = None,
 ) -> dict[str, Any]:
     s = rt.settings
     with tempfile.TemporaryDirectory(prefix="tracs-upload-") as tmp:
@@ -80,6 +87,8 @@ async def upload_batch(
             kind=kind,
             limits=s.reader_limits(),
             program_aliases=s.program_aliases,
+            rules=s.reading_rules(program),
+            partner_country=partner_country,
         )
     return await handlers.batch_view(
         uow=rt.uow(actor=principal.username), batch_id=batch_id, preview_rows=s.preview_rows

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -18,15 +20,17 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    bindparam,
     func,
+    or_,
     select,
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import copy_records
+from shared.db import any_array, copy_records
 from shared.runtime import service_metadata
 
 metadata, outbox, inbox = service_metadata()
@@ -48,6 +52,12 @@ batches = Table(
     Column("rows_no_match", Integer, nullable=False),
     Column("rows_imported", Integer, nullable=False, server_default="0"),
     Column("notices", JSONB, nullable=False, server_default="[]"),
+    # Per column: cells stored as missing, the day/month order read, rows without a last name.
+    Column("column_notices", JSONB, nullable=False, server_default="[]"),
+    # The partner the upload named, and the importable rows per partner country (and without one).
+    Column("partner_country", Text),
+    Column("partners", JSONB, nullable=False, server_default="{}"),
+    Column("rows_without_partner", Integer, nullable=False, server_default="0"),
     Column("created_by", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("decided_by", Text),
@@ -73,6 +83,21 @@ staged_rows = Table(
     PrimaryKeyConstraint("batch_id", "row_number"),
 )
 
+# Which partners each program's agreements cover: a projection of disclosure's AgreementChanged events.
+agreement_coverage = Table(
+    "agreement_coverage",
+    metadata,
+    Column("agreement_id", Uuid, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("program", Text, nullable=False),
+    Column("partner_country", Text, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date),
+    Column("projected_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_agreement_coverage_program_partner", "program", "partner_country"),
+)
+
 INSERT_CHUNK = 5000
 ROW_COLUMNS = ("batch_id", "row_number", "encounter_id", "raw", "parsed", "extra", "problems", "valid", "no_match")
 
@@ -84,6 +109,55 @@ async def insert_batch(session: AsyncSession, row: dict[str, Any]) -> None:
 async def copy_rows(session: AsyncSession, records: list[tuple]) -> None:
     """Stage a chunk of rows with COPY (JSON columns as JSON text)."""
     await copy_records(session, staged_rows.name, ROW_COLUMNS, records)
+
+
+async def staged_for_reread(session: AsyncSession, batch_id: uuid.UUID, row_numbers: list[int]) -> list[Any]:
+    stmt = select(
+        staged_rows.c.row_number,
+        staged_rows.c.encounter_id,
+        staged_rows.c.parsed,
+        staged_rows.c.problems,
+    ).where(staged_rows.c.batch_id == batch_id, staged_rows.c.row_number == any_array(row_numbers, Integer))
+    return list((await session.execute(stmt)).mappings().all())
+
+
+async def update_parsed(session: AsyncSession, batch_id: uuid.UUID, rows: list[dict[str, Any]]) -> None:
+    """Rewrite rows' parsed values, problems and validity (rows: row_number, parsed, problems, valid)."""
+    stmt = (
+        update(staged_rows)
+        .where(staged_rows.c.batch_id == batch_id, staged_rows.c.row_number == bindparam("n"))
+        .values(parsed=bindparam("p"), problems=bindparam("e"), valid=bindparam("v"))
+    )
+    params = [{"n": r["row_number"], "p": r["parsed"], "e": r["problems"], "v": r["valid"]} for r in rows]
+    await session.execute(stmt, params)
+
+
+async def project_agreements(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert or update each agreement's coverage; an older version arriving late changes nothing."""
+    stmt = insert(agreement_coverage).values(rows)
+    excluded = stmt.excluded
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[agreement_coverage.c.agreement_id],
+            set_={c: excluded[c] for c in ("version", "name", "program", "partner_country", "valid_from", "valid_to")}
+            | {"projected_at": func.now()},
+            where=agreement_coverage.c.version < excluded.version,
+        )
+    )
+
+
+async def covered_partners(session: AsyncSession, program: str, countries: list[str], on: date) -> set[str]:
+    """The countries among `countries` that an agreement of `program` in force on `on` covers."""
+    if not countries:
+        return set()
+    c = agreement_coverage.c
+    stmt = select(c.partner_country).where(
+        c.program == program,
+        c.partner_country == any_array(countries, Text),
+        c.valid_from <= on,
+        or_(c.valid_to.is_(None), c.valid_to >= on),
+    )
+    return set((await session.execute(stmt)).scalars().all())
 
 
 async def get_batch(session: AsyncSession, batch_id: uuid.UUID, *, for_update: bool = False) -> Any:

@@ -1,35 +1,27 @@
 """Intake rules: map spreadsheet columns to TRACS fields and read each row without altering it.
 
-Plain Python: no framework imports. Raw cell text is always kept next to the parsed value.
+Plain Python: no framework imports. Raw cell text is always kept next to the parsed value; a cell that
+says its value is unknown is stored as missing, and a row is invalid only when nothing identifies its
+subject or a cell holds a value its column cannot take.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import re
-import unicodedata
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
 from enum import StrEnum
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
-import pycountry
-
+from services.intake.cells import fold, parse_country
 from shared.errors import Conflict, Invalid
 
 CATALOGUE_FILE = Path(__file__).with_name("columns.csv")
 PROGRAMS = ("UK-VISA", "M5", "PCSC", "KST")
 UPLOAD_KINDS = ("partner-query", "partner-extract")
-DATE_FIELDS = frozenset({"dob", "encounter_date"})
-COUNTRY_FIELDS = frozenset({"country_of_birth", "nationality", "document_country", "partner_country"})
-GENDERS = {"M": "M", "MALE": "M", "F": "F", "FEMALE": "F", "X": "X", "U": "U", "UNKNOWN": "U"}
-PROTECTED_CLASSES = {"T", "U", "VAWA", "ASYLEE", "REFUGEE", "TPS"}
-NO_MATCH = {"NOMATCH", "NOHIT", "NO", "N"}
-MATCH = {"MATCH", "HIT", "YES", "Y"}
-EXCEL_EPOCH = date(1899, 12, 30)
 VERBATIM_FIELDS = frozenset(
     {
         "fin",
@@ -118,13 +110,6 @@ class ParsedRow:
         return result == "NO MATCH"
 
 
-def fold(text: str) -> str:
-    """Case, space, punctuation and accent-insensitive form of a header or code."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"[\W_]+", "", stripped.casefold())
-
-
 @cache
 def catalogue() -> tuple[FieldSpec, ...]:
     with CATALOGUE_FILE.open(encoding="utf-8") as fh:
@@ -172,133 +157,17 @@ def map_columns(headers: list[str], extra_aliases: dict[str, str] | None = None)
     return ColumnMapping(headers=tuple(clean), fields=fields, unknown=tuple(unknown))
 
 
-@lru_cache(maxsize=65536)
-def parse_date(text: str, *, partial: bool) -> str:
-    """ISO text for a cell: Excel serials, ISO, US and day-month-name forms; year(-month) if partial."""
-    t = text.strip()
-    if len(t) == 10 and t[4] == "-" and t[7] == "-":
-        try:
-            return date.fromisoformat(t).isoformat()  # the common case, without trying every format
-        except ValueError:
-            pass
-    if re.fullmatch(r"\d+(\.\d+)?", t) and 1000 < float(t) < 2_958_466 and not re.fullmatch(r"(1[89]|20)\d\d", t):
-        # An Excel serial: whole days since 1899-12-30, a fraction is the time of day.
-        moment = datetime.combine(EXCEL_EPOCH, datetime.min.time()) + timedelta(days=float(t))
-        moment = moment.replace(microsecond=0)
-        return moment.date().isoformat() if moment.time() == datetime.min.time() else moment.isoformat()
-    if partial and re.fullmatch(r"(1[89]|20)\d\d", t):
-        return t
-    if partial and (m := re.fullmatch(r"((?:1[89]|20)\d\d)-(\d{1,2})", t)):
-        month = int(m.group(2))
-        if not 1 <= month <= 12:
-            raise ValueError("impossible date")
-        return f"{m.group(1)}-{month:02d}"
-    for fmt in ("%Y-%m-%d", "%Y%m%d", "%m/%d/%Y", "%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%Y/%m/%d"):
-        try:
-            return datetime.strptime(t, fmt).date().isoformat()
-        except ValueError:
-            continue
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%m/%d/%Y %H:%M"):
-        try:
-            return datetime.strptime(t, fmt).isoformat()
-        except ValueError:
-            continue
-    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4}|\d{8}", t):
-        raise ValueError("impossible date")
-    raise ValueError("unparseable date")
-
-
-@cache
-def _country_lookup() -> dict[str, str]:
-    table: dict[str, str] = {}
-    for c in pycountry.countries:
-        for key in (
-            c.alpha_3,
-            c.alpha_2,
-            c.name,
-            getattr(c, "common_name", None),
-            getattr(c, "official_name", None),
-        ):
-            if key:
-                table[fold(key)] = c.alpha_3
-    table.update({fold("UK"): "GBR", fold("USA"): "USA", fold("Great Britain"): "GBR"})
-    return table
-
-
-@lru_cache(maxsize=4096)
-def parse_country(text: str) -> str:
-    code = _country_lookup().get(fold(text))
-    if code is None:
-        raise ValueError("bad country code")
-    return code
-
-
-def parse_value(name: str, text: str) -> object:
-    if name in VERBATIM_FIELDS:
-        # Identifiers and names are kept exactly as written (leading zeros, script, accents).
-        return text.strip()
-    return _parse_coded(name, text)
-
-
-@lru_cache(maxsize=65536)
-def _parse_coded(name: str, text: str) -> object:
-    """Coded values (dates, countries, flags) repeat a lot across a file: parse each distinct one once."""
-    if name in DATE_FIELDS:
-        return parse_date(text, partial=(name == "dob"))
-    if name in COUNTRY_FIELDS:
+def batch_partner(text: str | None) -> str | None:
+    """The partner country named for a whole upload (alpha-3, alpha-2 or English name), or None."""
+    if text is None or not text.strip():
+        return None
+    try:
         return parse_country(text)
-    if name == "gender":
-        g = GENDERS.get(text.strip().upper())
-        if g is None:
-            raise ValueError("gender must be M, F, X or U")
-        return g
-    if name == "di_shared":
-        f = fold(text)
-        if f in {"y", "yes", "true", "1"}:
-            return True
-        if f in {"n", "no", "false", "0"}:
-            return False
-        raise ValueError("DI shared must be Y or N")
-    if name == "protected_class":
-        f = fold(text).upper()
-        if f not in PROTECTED_CLASSES:
-            raise ValueError("protected class must be one of T, U, VAWA, ASYLEE, REFUGEE, TPS")
-        return f
-    if name == "match_result":
-        f = fold(text).upper()
-        if f not in MATCH | NO_MATCH:
-            raise ValueError("match result must be MATCH or NO MATCH")
-        return "MATCH" if f in MATCH else "NO MATCH"
-    if name == "aliases":
-        return tuple(a.strip() for a in re.split(r"[;|]", text) if a.strip())
-    return text.strip()
-
-
-def parse_row(row_number: int, cells: list[str], mapping: ColumnMapping) -> ParsedRow:
-    raw = {
-        mapping.headers[i] or f"column {i + 1}": cells[i] if i < len(cells) else "" for i in range(len(mapping.headers))
-    }
-    values: dict[str, object] = {}
-    extra: dict[str, str] = {}
-    problems: list[Problem] = []
-    for i, header in enumerate(mapping.headers):
-        cell = cells[i] if i < len(cells) else ""
-        name = mapping.fields.get(i)
-        if name is None:
-            if header and cell:
-                extra[header] = cell
-            continue
-        if not cell.strip():
-            continue
-        try:
-            values[name] = parse_value(name, cell)
-        except ValueError as exc:
-            problems.append(Problem(row_number, header, cell, str(exc)))
-    if not values.get("fin") and not values.get("partner_unique_id"):
-        problems.append(Problem(row_number, None, None, "missing FIN and partner unique ID"))
-    if not values.get("last_name"):
-        problems.append(Problem(row_number, None, None, "missing last name"))
-    return ParsedRow(row_number=row_number, raw=raw, values=values, extra=extra, problems=problems)
+    except ValueError:
+        raise Invalid(
+            f"unknown partner country {text!r}; expected an ISO 3166 alpha-3 code such as GBR "
+            "(alpha-2 codes and English names are accepted)"
+        ) from None
 
 
 class DuplicateFinder:
@@ -316,33 +185,74 @@ class DuplicateFinder:
 
 @dataclass
 class Tally:
-    """Running counts of a batch as its rows stream past."""
+    """Running counts of a batch as its rows stream past (importable rows also by partner country)."""
 
     total: int = 0
     valid: int = 0
     invalid: int = 0
     no_match: int = 0
+    partners: Counter[str] = field(default_factory=Counter)
+    no_partner: int = 0
 
-    def add(self, row: ParsedRow) -> None:
-        self.total += 1
-        if row.valid:
-            self.valid += 1
-            self.no_match += row.no_match
+    def add(self, row: ParsedRow, sign: int = 1) -> None:
+        self.total += sign
+        if not row.valid:
+            self.invalid += sign
+            return
+        self.valid += sign
+        if row.no_match:
+            self.no_match += sign
+        elif partner := row.values.get("partner_country"):
+            self.partners[str(partner)] += sign
         else:
-            self.invalid += 1
+            self.no_partner += sign
+
+    def remove(self, row: ParsedRow) -> None:
+        self.add(row, -1)
 
     @property
     def importable(self) -> int:
         return self.valid - self.no_match
 
 
-def notices(formula_count: int, formula_cells: list[str]) -> list[str]:
-    """What the analyst must know about how the file was read."""
+def formula_notices(formula_count: int, formula_cells: list[str]) -> list[str]:
+    """Formula cells: their cached values are what gets imported."""
     if not formula_count:
         return []
     shown = ", ".join(formula_cells)
     more = f" and {formula_count - len(formula_cells)} more" if formula_count > len(formula_cells) else ""
     return [f"{formula_count} cell(s) hold formulas; their cached values were imported as shown: {shown}{more}"]
+
+
+def partner_coverage(
+    program: str, partners: dict[str, int], no_partner: int, covered: set[str]
+) -> tuple[list[dict[str, object]], list[str]]:
+    """Which partners of a batch's importable rows an agreement of its program covers, and the warnings.
+
+    A case whose partner no agreement covers (or that has none) can never be answered.
+    """
+    rows = [
+        {"partner_country": c, "rows": n, "covered": c in covered}
+        for c, n in sorted(partners.items(), key=lambda kv: (-kv[1], kv[0]))
+        if n > 0
+    ]
+    warnings = [
+        f"no agreement of program {program} covers partner {r['partner_country']} ({r['rows']} row(s)); "
+        "no response can be drafted for these cases"
+        for r in rows
+        if not r["covered"]
+    ]
+    if no_partner > 0:
+        who = (
+            "neither the upload nor any row names a partner country"
+            if not rows
+            else f"{no_partner} row(s) name no partner country and the upload names none"
+        )
+        warnings.append(
+            f"{who}: these cases belong to no partner and no response can be drafted for them "
+            "(name the batch's partner with partner_country, or tracs import --partner)"
+        )
+    return rows, warnings
 
 
 def check_can_confirm(status: str, invalid_rows: int, *, block_on_invalid: bool) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -13,10 +13,12 @@ from typing import Any
 import orjson
 from sqlalchemy.exc import IntegrityError
 
-from services.intake import db, domain, reader
+from services.intake import db, domain, reader, rows
 from shared import policy
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.events.disclosure import AgreementChanged
 from shared.events.intake import BatchImported, EncounterImported, subject_key_of
+from shared.inbox import Delivered
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
 
@@ -42,12 +44,15 @@ async def upload_batch(
     kind: str,
     limits: reader.Limits,
     program_aliases: dict[str, dict[str, str]] | None = None,
+    rules: rows.ReadingRules | None = None,
+    partner_country: str | None = None,
 ) -> uuid.UUID:
     """Stage a spreadsheet for preview in one transaction; nothing is imported until it is confirmed.
 
     Rows stream through in chunks (bounded memory); any failure leaves nothing behind.
     """
     domain.check_program(program, kind)
+    partner = domain.batch_partner(partner_country)
     if not policy.is_visible(program):
         raise Forbidden(f"you are not a member of program {program}", action="intake:import")
     sheet = reader.open_sheet(upload.path, upload.file_name, limits)
@@ -55,6 +60,8 @@ async def upload_batch(
     batch_id = uuid.uuid4()
     tally = domain.Tally()
     duplicates = domain.DuplicateFinder()
+    row_reader = rows.RowReader(mapping, rules=rules, partner_country=partner)
+    formulas = domain.formula_notices(sheet.formula_count, sheet.formula_cells)
     async with uow:
         await _refuse_reupload(uow, upload.sha256)
         await db.insert_batch(
@@ -66,26 +73,29 @@ async def upload_batch(
                 "file_size": upload.size,
                 "program": program,
                 "upload_kind": kind,
+                "partner_country": partner,
                 "status": domain.BatchStatus.STAGED,
                 "mapping": mapping.as_dict(),
                 "rows_total": 0,
                 "rows_valid": 0,
                 "rows_invalid": 0,
                 "rows_no_match": 0,
-                "notices": domain.notices(sheet.formula_count, sheet.formula_cells),
+                "notices": formulas,
                 "created_by": uow.actor,
             },
         )
         for chunk in batched(sheet.rows, db.INSERT_CHUNK):
             records = []
             for number, cells in chunk:
-                row = domain.parse_row(number, cells, mapping)
+                row = row_reader.read(number, cells)
                 duplicates.check(row)
                 tally.add(row)
                 records.append(_record(batch_id, row))
             await db.copy_rows(uow.session, records)
         if tally.total == 0:
             raise Invalid("the sheet has a header row but no data rows")
+        await _read_again(uow, batch_id, row_reader, tally)
+        column_notices = row_reader.notices()
         await db.set_status(
             uow.session,
             batch_id,
@@ -94,9 +104,37 @@ async def upload_batch(
             rows_valid=tally.valid,
             rows_invalid=tally.invalid,
             rows_no_match=tally.no_match,
+            notices=formulas + [n.text for n in column_notices],
+            column_notices=[n.as_dict() for n in column_notices],
+            partners=dict(tally.partners),
+            rows_without_partner=tally.no_partner,
         )
     log.info("batch staged", batch_id=str(batch_id), rows=tally.total, invalid=tally.invalid)
     return batch_id
+
+
+async def _read_again(uow: UnitOfWork, batch_id: uuid.UUID, row_reader: rows.RowReader, tally: domain.Tally) -> None:
+    """Ambiguous dates staged before their column showed its day/month order are read again (usually few)."""
+    pending = row_reader.rereads()
+    for numbers in batched(sorted(pending), db.INSERT_CHUNK):
+        changed = []
+        for staged in await db.staged_for_reread(uow.session, batch_id, numbers):
+            row = domain.ParsedRow(
+                row_number=staged["row_number"],
+                raw={},
+                values=dict(staged["parsed"]),
+                extra={},
+                problems=[domain.Problem(**p) for p in staged["problems"]],
+                encounter_id=staged["encounter_id"],
+            )
+            tally.remove(row)
+            row_reader.reread(row, pending[row.row_number])
+            tally.add(row)
+            problems = [p.as_dict() for p in row.problems]
+            changed.append(
+                {"row_number": row.row_number, "parsed": row.values, "problems": problems, "valid": row.valid}
+            )
+        await db.update_parsed(uow.session, batch_id, changed)
 
 
 async def upload_batch_once(**kwargs: Any) -> uuid.UUID:
@@ -228,10 +266,15 @@ async def batch_view(*, uow: UnitOfWork, batch_id: uuid.UUID, preview_rows: int)
         if batch is None:
             raise NotFound(f"no batch {batch_id}")
         policy.require_visible(batch["program"], f"no batch {batch_id}")
-        rows = await db.preview_rows(uow.session, batch_id, preview_rows)
+        preview = await db.preview_rows(uow.session, batch_id, preview_rows)
         problems = await db.problems(uow.session, batch_id, limit=PREVIEW_PROBLEM_ROWS)
+        partners = batch["partners"]
+        covered = await db.covered_partners(uow.session, batch["program"], list(partners), date.today())
+    coverage, warnings = domain.partner_coverage(batch["program"], partners, batch["rows_without_partner"], covered)
     return {
         **dict(batch),
+        "notices": [*batch["notices"], *warnings],
+        "partner_coverage": coverage,
         "preview": [
             {
                 "row_number": r["row_number"],
@@ -241,7 +284,7 @@ async def batch_view(*, uow: UnitOfWork, batch_id: uuid.UUID, preview_rows: int)
                 "valid": r["valid"],
                 "no_match": r["no_match"],
             }
-            for r in rows
+            for r in preview
         ],
         "problems": problems,
     }
@@ -263,3 +306,17 @@ async def _locked(uow: UnitOfWork, batch_id: uuid.UUID) -> Any:
         raise NotFound(f"no batch {batch_id}")
     policy.require_visible(batch["program"], f"no batch {batch_id}")
     return batch
+
+
+async def project_agreements(uow: UnitOfWork, delivered: list[Delivered]) -> None:
+    """Keep which partners each program's agreements cover (disclosure's AgreementChanged), newest version."""
+    latest: dict[uuid.UUID, AgreementChanged] = {}
+    for d in delivered:
+        e = d.event
+        if isinstance(e, AgreementChanged) and (
+            e.agreement_id not in latest or latest[e.agreement_id].version < e.version
+        ):
+            latest[e.agreement_id] = e
+    if latest:
+        async with uow:
+            await db.project_agreements(uow.session, [e.model_dump() for e in latest.values()])

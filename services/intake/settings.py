@@ -1,11 +1,16 @@
 """Intake settings (`TRACS_INTAKE_*` beats `TRACS_*`)."""
 
-from typing import ClassVar
+import re
+from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from services.intake.cells import marker_set
 from services.intake.reader import Limits
+from services.intake.rows import FIN_PATTERN, ReadingRules
 from shared.settings import ServiceSettings
+
+DateOrder = Literal["MDY", "DMY"]
 
 
 class Settings(ServiceSettings):
@@ -18,9 +23,34 @@ class Settings(ServiceSettings):
     max_decompressed_bytes: int = Field(1024 * 1024 * 1024, ge=1024)
     preview_rows: int = Field(20, ge=0, le=1000)
     # Header aliases per program: TRACS_INTAKE_PROGRAM_ALIASES='{"UK-VISA": {"GWF Ref": "partner_unique_id"}}'
-    program_aliases: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # (setting it replaces these defaults: the UK Home Office's own reference column).
+    program_aliases: dict[str, dict[str, str]] = Field(
+        default_factory=lambda: {"UK-VISA": {"GWF Reference": "partner_unique_id"}}
+    )
+    # Unknown markers a program adds to unknown_markers.csv: TRACS_INTAKE_PROGRAM_UNKNOWN_MARKERS='{"UK-VISA": ["NK"]}'
+    program_unknown_markers: dict[str, list[str]] = Field(default_factory=dict)
+    # Day/month order of an ambiguous date (05/06/1980) when the file itself does not show it;
+    # per program: TRACS_INTAKE_PROGRAM_DATE_ORDER='{"UK-VISA": "DMY"}'
+    # IDENT's exports are American (M/D/Y); UK and PCSC partners (Greece, Italy) write the day first.
+    date_order: DateOrder = "MDY"
+    program_date_order: dict[str, DateOrder] = Field(default_factory=lambda: {"UK-VISA": "DMY", "PCSC": "DMY"})
+    # What a FIN may look like (a full match); '[0-9]+' where every FIN comes from IDENT as digits.
+    fin_pattern: str = FIN_PATTERN
+
+    @field_validator("fin_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        re.compile(value)
+        return value
 
     def reader_limits(self) -> Limits:
         return Limits(
             max_rows=self.max_rows, max_columns=self.max_columns, max_decompressed_bytes=self.max_decompressed_bytes
+        )
+
+    def reading_rules(self, program: str) -> ReadingRules:
+        return ReadingRules(
+            markers=marker_set(self.program_unknown_markers.get(program, ())),
+            date_order=self.program_date_order.get(program, self.date_order),
+            fin_pattern=self.fin_pattern,
         )

@@ -1,9 +1,9 @@
-"""Contracts published by disclosure (counts and times only: reporting builds on them)."""
+"""Contracts published by disclosure: counts and times (reporting builds on them) and agreement coverage."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from shared.events import topics
 from shared.events.envelope import Event, contract
@@ -28,3 +28,26 @@ class DisclosureSent(Event):
 
     def partition_key(self) -> str:
         return str(self.case_id)
+
+
+@contract
+class AgreementChanged(Event):
+    """An agreement was created or revised: which program and partner its current version covers, and when.
+
+    Only coverage travels; the terms stay in disclosure. Intake keeps it to warn about files no agreement covers.
+    """
+
+    event_type = "AgreementChanged"
+    schema_version = 1
+    topic = topics.DISCLOSURE
+
+    agreement_id: uuid.UUID
+    version: int
+    name: str
+    program: str
+    partner_country: str
+    valid_from: date
+    valid_to: date | None = None
+
+    def partition_key(self) -> str:
+        return str(self.agreement_id)

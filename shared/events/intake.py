@@ -12,10 +12,14 @@ from shared.events import topics
 from shared.events.envelope import Event, contract
 
 UploadKind = Literal["partner-query", "partner-extract"]
+DatePrecision = Literal["year", "month", "day", "time"]
 
 
 class EncounterFields(BaseModel):
-    """Parsed PIA 2.1 fields of one imported row; dates are ISO strings so partial DOBs stay partial."""
+    """Parsed PIA 2.1 fields of one imported row; dates are ISO strings so partial DOBs stay partial.
+
+    A field is absent (None) when its cell was blank or said the value is unknown; the raw cell says which.
+    """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -25,7 +29,8 @@ class EncounterFields(BaseModel):
     first_name: str | None = None
     middle_name: str | None = None
     aliases: tuple[str, ...] = ()
-    dob: str | None = None  # "1980", "1980-05" or "1980-05-17"
+    dob: str | None = None  # "1980", "1980-05" or "1980-05-17": the text's length is its precision
+    dob_precision: DatePrecision | None = None
     country_of_birth: str | None = None
     gender: str | None = None
     nationality: str | None = None
@@ -34,7 +39,8 @@ class EncounterFields(BaseModel):
     document_type: str | None = None
     passport_number: str | None = None
     alien_registration_number: str | None = None
-    encounter_date: str | None = None  # ISO date or date-time
+    encounter_date: str | None = None  # ISO year, year-month, date or date-time
+    encounter_date_precision: DatePrecision | None = None
     reason_fingerprinted: str | None = None
     location_fingerprinted: str | None = None
     ous: str | None = None

@@ -47,7 +47,9 @@ def running_stack(infra: Infra, var: Path, env: dict[str, str] | None = None) ->
             "TRACS_INTAKE_MAX_COLUMNS": "60",
             "TRACS_INTAKE_MAX_UPLOAD_BYTES": str(3 * 1024 * 1024),
             "TRACS_INTAKE_MAX_DECOMPRESSED_BYTES": str(30 * 1024 * 1024),
-            "TRACS_INTAKE_PROGRAM_ALIASES": '{"UK-VISA": {"GWF Reference": "partner_unique_id"}}',
+            # UK files write "NOT GIVEN" for what they do not know (test_intake_realism); header aliases and
+            # day-first dates for UK-VISA are the product's defaults, as `tracs up` runs them.
+            "TRACS_INTAKE_PROGRAM_UNKNOWN_MARKERS": '{"UK-VISA": ["NOT GIVEN"]}',
         },
     )
     stack.extra_env.update(env or {})

@@ -117,8 +117,8 @@ async def test_a_workbook_is_previewed_with_every_problem_then_confirmed_without
     assert batch["mapping"]["unknown_columns"] == ["Analyst Desk"]
     problems = {(p["row"], p["column"], p["value"], p["reason"]) for p in batch["problems"]}
     assert problems == {
-        (6, "Date of Birth", "1990-02-30", "impossible date"),
-        (7, "COB", "Narnia", "bad country code"),
+        (6, "Date of Birth", "1990-02-30", "Date of Birth: impossible date"),
+        (7, "COB", "Narnia", "COB: not a country (expected ISO 3166 alpha-3, alpha-2 or an English name)"),
         (9, None, None, "duplicate of row 2"),
     }
     assert "1 cell(s) hold formulas" in batch["notices"][0] and "L3" in batch["notices"][0]

@@ -255,3 +255,12 @@ def test_the_annual_audit_names_each_inconsistency() -> None:
         "data owner DOS not covered",
         "recipient does not belong to the agreement",
     ]
+
+
+def test_a_dates_precision_leaves_with_the_date_and_is_withheld_with_it() -> None:
+    e = _encounter(
+        values={"fin": "0012345", "dob": "1970", "dob_precision": "year", "encounter_date_precision": "day"},
+    )
+    draft = domain.prepare(_case(e), _agreement(), purpose="serious-crime", on=TODAY)
+    assert draft.released == {e.encounter_id: {"fin": "0012345", "dob": "1970", "dob_precision": "year"}}
+    assert _rules(draft) == {f"encounter {e.encounter_id} field encounter_date_precision": "field not allowed"}

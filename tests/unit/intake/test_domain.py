@@ -1,10 +1,11 @@
-"""Intake rules: column mapping, reading values without altering them, row problems, batch transitions."""
+"""Intake rules: column mapping, duplicates, counts, the partner warnings and batch transitions."""
 
 from __future__ import annotations
 
 import pytest
 
 from services.intake import domain
+from services.intake.rows import parse_row
 from shared.errors import Conflict, Invalid
 
 
@@ -44,79 +45,9 @@ def test_an_empty_header_row_is_refused() -> None:
         domain.map_columns(["", " "])
 
 
-@pytest.mark.parametrize(
-    ("cell", "partial", "expected"),
-    [
-        ("1980", True, "1980"),
-        ("1980-5", True, "1980-05"),
-        ("1980-05-17", False, "1980-05-17"),
-        ("05/17/1980", False, "1980-05-17"),
-        ("17 May 1980", False, "1980-05-17"),
-        ("29221", False, "1980-01-01"),  # Excel serial date
-        ("29221.0", False, "1980-01-01"),
-        ("2019-03-04 13:45:00", False, "2019-03-04T13:45:00"),
-    ],
-)
-def test_dates_from_text_and_excel_serials_become_iso(cell: str, partial: bool, expected: str) -> None:
-    assert domain.parse_date(cell, partial=partial) == expected
-
-
-@pytest.mark.parametrize(
-    ("cell", "reason"),
-    [
-        ("02/30/1990", "impossible date"),
-        ("1990-13", "impossible date"),
-        ("1990-02-30", "impossible date"),
-        ("next tuesday", "unparseable date"),
-    ],
-)
-def test_wrong_dates_are_named(cell: str, reason: str) -> None:
-    with pytest.raises(ValueError, match=reason):
-        domain.parse_date(cell, partial=True)
-
-
-def test_a_year_alone_is_not_a_partial_date_for_encounter_dates() -> None:
-    with pytest.raises(ValueError):
-        domain.parse_date("1980", partial=False)
-
-
-@pytest.mark.parametrize("cell", ["DEU", "de", "Germany", " deu "])
-def test_countries_accept_alpha3_alpha2_and_names(cell: str) -> None:
-    assert domain.parse_country(cell) == "DEU"
-
-
-def test_unknown_country_is_a_problem_on_the_row() -> None:
-    mapping = domain.map_columns(["FIN", "Last Name", "Nationality"])
-    row = domain.parse_row(2, ["0012", "Doe", "Atlantis"], mapping)
-    assert [(p.column, p.value, p.reason) for p in row.problems] == [("Nationality", "Atlantis", "bad country code")]
-    assert not row.valid
-
-
-def test_identifiers_and_names_are_kept_exactly_and_raw_cells_verbatim() -> None:
-    mapping = domain.map_columns(["FIN", "Passport No", "Last Name", "First Name", "Aliases", "Comments x"])
-    row = domain.parse_row(7, ["000123", "0099887", "  Ngũyễn ", "Þórr", "Tom; T. | Tommy", "seen twice"], mapping)
-    assert row.values["fin"] == "000123" and row.values["passport_number"] == "0099887"
-    assert row.values["last_name"] == "Ngũyễn" and row.values["first_name"] == "Þórr"
-    assert row.values["aliases"] == ("Tom", "T.", "Tommy")
-    assert row.raw["Last Name"] == "  Ngũyễn "  # verbatim, spaces and all
-    assert row.extra == {"Comments x": "seen twice"}
-    assert row.valid
-
-
-def test_missing_subject_identifier_and_missing_name_are_reported() -> None:
-    mapping = domain.map_columns(["FIN", "Partner ID", "Last Name"])
-    row = domain.parse_row(3, ["", "", ""], mapping)
-    assert {p.reason for p in row.problems} == {"missing FIN and partner unique ID", "missing last name"}
-
-
-def test_partner_id_alone_identifies_the_subject() -> None:
-    mapping = domain.map_columns(["Partner ID", "Last Name", "Partner Country"])
-    assert domain.parse_row(2, ["UK-77", "Smith", "GBR"], mapping).valid
-
-
 def test_duplicate_rows_are_flagged_with_the_first_occurrence() -> None:
     mapping = domain.map_columns(["FIN", "Last Name"])
-    rows = [domain.parse_row(n, cells, mapping) for n, cells in [(2, ["1", "A"]), (3, ["2", "B"]), (4, ["1", " A"])]]
+    rows = [parse_row(n, cells, mapping) for n, cells in [(2, ["1", "A"]), (3, ["2", "B"]), (4, ["1", " A"])]]
     finder = domain.DuplicateFinder()
     for row in rows:
         finder.check(row)
@@ -127,9 +58,9 @@ def test_duplicate_rows_are_flagged_with_the_first_occurrence() -> None:
 def test_no_match_rows_are_counted_but_not_importable() -> None:
     mapping = domain.map_columns(["FIN", "Last Name", "Result"])
     rows = [
-        domain.parse_row(2, ["1", "A", "match"], mapping),
-        domain.parse_row(3, ["2", "B", "No Match"], mapping),
-        domain.parse_row(4, ["3", "C", "maybe"], mapping),
+        parse_row(2, ["1", "A", "match"], mapping),
+        parse_row(3, ["2", "B", "No Match"], mapping),
+        parse_row(4, ["3", "C", "maybe"], mapping),
     ]
     tally = domain.Tally()
     for row in rows:
@@ -162,6 +93,57 @@ def test_program_and_kind_are_checked() -> None:
 
 
 def test_formula_notice_names_the_cells_and_how_many_more() -> None:
-    assert domain.notices(0, []) == []
-    (notice,) = domain.notices(3, ["F2", "F3"])
+    assert domain.formula_notices(0, []) == []
+    (notice,) = domain.formula_notices(3, ["F2", "F3"])
     assert "3 cell(s) hold formulas" in notice and "F2, F3 and 1 more" in notice
+
+
+def test_importable_rows_are_counted_by_partner_and_a_reread_row_can_be_taken_back() -> None:
+    mapping = domain.map_columns(["FIN", "Last Name", "Partner Country", "Result"])
+    rows = [
+        parse_row(2, ["1", "A", "GBR", "hit"], mapping),
+        parse_row(3, ["2", "B", "gb", "hit"], mapping),
+        parse_row(4, ["3", "C", "", "hit"], mapping),
+        parse_row(5, ["4", "D", "NZL", "no hit"], mapping),  # not imported: not counted by partner
+        parse_row(6, ["5", "E", "Atlantis", "hit"], mapping),  # invalid
+    ]
+    tally = domain.Tally()
+    for row in rows:
+        tally.add(row)
+    assert (dict(tally.partners), tally.no_partner, tally.invalid) == ({"GBR": 2}, 1, 1)
+    tally.remove(rows[0])
+    assert (tally.total, tally.valid, dict(tally.partners)) == (4, 3, {"GBR": 1})
+
+
+def test_partners_no_agreement_covers_and_rows_without_a_partner_are_warned_about() -> None:
+    coverage, warnings = domain.partner_coverage("M5", {"AUS": 5, "NZL": 2, "FRA": 3}, 0, covered={"AUS", "NZL"})
+    assert coverage == [
+        {"partner_country": "AUS", "rows": 5, "covered": True},
+        {"partner_country": "FRA", "rows": 3, "covered": False},
+        {"partner_country": "NZL", "rows": 2, "covered": True},
+    ]
+    assert warnings == [
+        "no agreement of program M5 covers partner FRA (3 row(s)); no response can be drafted for these cases"
+    ]
+    _, warnings = domain.partner_coverage("M5", {}, 4, covered=set())
+    assert warnings == [
+        "neither the upload nor any row names a partner country: these cases belong to no partner and no "
+        "response can be drafted for them (name the batch's partner with partner_country, or tracs import --partner)"
+    ]
+    _, warnings = domain.partner_coverage("M5", {"AUS": 1}, 2, covered={"AUS"})
+    assert len(warnings) == 1 and warnings[0].startswith("2 row(s) name no partner country and the upload names none")
+
+
+@pytest.mark.parametrize(("named", "code"), [("GBR", "GBR"), ("gb", "GBR"), ("United Kingdom", "GBR"), (" nz ", "NZL")])
+def test_the_partner_of_a_batch_is_a_country_code_alpha2_or_name(named: str, code: str) -> None:
+    assert domain.batch_partner(named) == code
+
+
+@pytest.mark.parametrize("named", ["Atlantis", "UNKNOWN", "ZZZ"])
+def test_an_unknown_partner_for_a_batch_is_refused_by_name(named: str) -> None:
+    with pytest.raises(Invalid, match=f"unknown partner country {named!r}"):
+        domain.batch_partner(named)
+
+
+def test_no_partner_named_for_a_batch_is_none() -> None:
+    assert domain.batch_partner(None) is None and domain.batch_partner("  ") is None
