@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, EmailStr, Field
@@ -187,6 +187,13 @@ class AccountingOut(BaseModel):
     digest: str
     encounter_ids: list[uuid.UUID]
     fields: list[str]
+    state: Literal["pending", "sent"] = Field(
+        description="pending: accounted before the hand-off to the mail relay, not yet confirmed (it may have "
+        "left; the service delivers it again with the same Message-ID); sent: the relay took it"
+    )
+    message_id: str | None = Field(None, description="Message-ID of the sealed message (a duplicate has the same)")
+    message_digest: str | None = Field(None, description="SHA-256 of the sealed message as handed to the relay")
+    delivered_at: datetime | None = None
 
 
 @router.post(
@@ -270,7 +277,10 @@ async def get_draft(draft_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrinc
     "/disclosures/{draft_id}/send", response_model=DraftOut, tags=["disclosures"], **secured("disclosure:send")
 )
 async def send(draft_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
-    """Seal the draft (signed by the office, encrypted to the recipient) and email it; record the disclosure."""
+    """Seal the draft (signed by the office, encrypted to the recipient), account it, email it.
+
+    The accounting is committed as pending before the relay sees the message and made sent after; a relay
+    that refuses it is a 503 and the draft can be sent again."""
     s = rt.settings
     cert, key = s.office_files()
     if not (cert and key and cert.exists() and key.exists()):
@@ -278,7 +288,12 @@ async def send(draft_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal)
     office = mail.load_office(cert.read_bytes(), key.read_bytes(), s.office_email)
     uow = rt.uow(actor=principal.username)
     await disclosures.send(
-        uow=uow, draft_id=draft_id, office=office, smtp=(s.smtp_host, s.smtp_port), now=datetime.now(UTC)
+        uow=uow,
+        draft_id=draft_id,
+        office=office,
+        smtp=(s.smtp_host, s.smtp_port),
+        now=datetime.now(UTC),
+        faults=s.faults(),
     )
     return await disclosures.get_draft(uow=uow, draft_id=draft_id)
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.disclosure import agreements, api, consumers, db
+from services.disclosure import agreements, api, consumers, db, delivery
 from services.disclosure.settings import Settings
 from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
 
@@ -13,8 +13,26 @@ def _seeder(settings: Settings):  # type: ignore[no-untyped-def]
     async def seed(rt: Runtime) -> None:
         if settings.environment == "development" and settings.seed_dev_agreements:
             await agreements.seed_dev_agreements(uow_factory=rt.uow, pki_dir=settings.pki_dir)
+        await _resolve_pending(rt, settings)
 
     return seed
+
+
+async def _resolve_pending(rt: Runtime, settings: Settings) -> None:
+    """Before serving: every disclosure a crash left pending is delivered again (same message, same
+    Message-ID) and accounted sent; what the relay cannot take now is retried in the background."""
+    smtp = (settings.smtp_host, settings.smtp_port)
+    left = await delivery.resolve_pending(uow_factory=rt.uow, sender=settings.office_email, smtp=smtp)
+    if left:
+        rt.spawn(
+            delivery.keep_resolving(
+                uow_factory=rt.uow,
+                sender=settings.office_email,
+                smtp=smtp,
+                interval=settings.resolve_pending_interval,
+            ),
+            "resolve-pending",
+        )
 
 
 def spec(settings: Settings) -> ServiceSpec:

@@ -12,14 +12,18 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
+    LargeBinary,
     PrimaryKeyConstraint,
     Table,
     Text,
     Uuid,
     delete,
+    exists,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -252,12 +256,16 @@ drafts = Table(
     Column("updated_by", Text, nullable=False, server_default="system"),
 )
 
-# The accounting of disclosures (Privacy Act 552a(c), PIA 6.4): append-only, one row per sent response.
+# The accounting of disclosures (Privacy Act 552a(c), PIA 6.4): one row per response, written `pending`
+# before the message is handed to the relay and made `sent` after, so nothing leaves unaccounted. `failed`
+# rows (the relay refused it) are attempts, not disclosures; a draft has at most one pending-or-sent row.
+ACCOUNTED = ("pending", "sent")
+
 accounting = Table(
     "accounting",
     metadata,
     Column("id", Uuid, primary_key=True),
-    Column("draft_id", Uuid, ForeignKey("drafts.id"), nullable=False, unique=True),
+    Column("draft_id", Uuid, ForeignKey("drafts.id"), nullable=False),
     Column("case_id", Uuid, nullable=False),
     Column("subject_id", Uuid, nullable=False, index=True),
     Column("sent_at", DateTime(timezone=True), nullable=False),
@@ -274,6 +282,17 @@ accounting = Table(
     Column("digest", Text, nullable=False),
     Column("encounter_ids", ARRAY(Uuid), nullable=False),
     Column("fields", ARRAY(Text), nullable=False),
+    Column("state", Text, nullable=False, server_default="sent"),
+    Column("message_id", Text),
+    # SHA-256 of the sealed bytes; the bytes themselves are kept so a re-delivery is the very same message.
+    Column("message_digest", Text),
+    Column("message", LargeBinary),
+    # What to record and announce once the message has left: owner notifications, the DisclosureSent event.
+    Column("on_sent", JSONB),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("failure", Text),
+    Index("uq_accounting_draft_accounted", "draft_id", unique=True, postgresql_where=text("state <> 'failed'")),
+    Index("ix_accounting_pending", "id", postgresql_where=text("state = 'pending'")),
 )
 
 
@@ -325,7 +344,9 @@ async def forget(session: AsyncSession, *, case_ids: list[uuid.UUID], encounter_
         for table in (encounter_projection, encounter_values, encounter_flags, case_members):
             await session.execute(delete(table).where(table.c.encounter_id.in_(encounter_ids)))
     if case_ids:
-        await session.execute(delete(drafts).where(drafts.c.case_id.in_(case_ids), drafts.c.status != "sent"))
+        # A draft with any accounting (sent, pending or a failed attempt) stays with its accounting.
+        accounted = exists().where(accounting.c.draft_id == drafts.c.id)
+        await session.execute(delete(drafts).where(drafts.c.case_id.in_(case_ids), ~accounted))
         for table in (case_members, case_findings, case_view):
             await session.execute(delete(table).where(table.c.case_id.in_(case_ids)))
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from typing import Any
 
 from sqlalchemy import select
 
-from services.disclosure import db, domain, mail
+from services.disclosure import db, delivery, domain, mail
 from shared import policy
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events.disclosure import DisclosureSent
@@ -146,9 +147,34 @@ async def _require_case_visible(uow: UnitOfWork, case_id: uuid.UUID, message: st
 
 
 async def send(
-    *, uow: UnitOfWork, draft_id: uuid.UUID, office: mail.OfficeIdentity, smtp: tuple[str, int], now: dt.datetime
+    *,
+    uow: UnitOfWork,
+    draft_id: uuid.UUID,
+    office: mail.OfficeIdentity,
+    smtp: tuple[str, int],
+    now: dt.datetime,
+    faults: frozenset[str] = frozenset(),
 ) -> None:
-    """Re-check everything at send time (agreement in force, same content, certificate), seal, deliver, account."""
+    """Re-check everything at send time, seal, account as pending, deliver, account as sent."""
+    accounting_id, message, recipient_email = await _seal_and_account(
+        uow=uow, draft_id=draft_id, office=office, now=now
+    )
+    await delivery.deliver(
+        uow=uow,
+        accounting_id=accounting_id,
+        message=message,
+        sender=office.email,
+        recipient=recipient_email,
+        smtp=smtp,
+        faults=faults,
+    )
+
+
+async def _seal_and_account(
+    *, uow: UnitOfWork, draft_id: uuid.UUID, office: mail.OfficeIdentity, now: dt.datetime
+) -> tuple[uuid.UUID, bytes, str]:
+    """One transaction: the send-time checks (agreement in force, same content, certificate), the sealed
+    message, and its accounting as `pending` with the draft `sending`; committed before anything leaves."""
     async with uow:
         row = (
             (await uow.session.execute(select(db.drafts).where(db.drafts.c.id == draft_id).with_for_update()))
@@ -160,6 +186,8 @@ async def send(
         await _require_case_visible(uow, row["case_id"], f"no disclosure draft {draft_id}")
         if row["status"] == "sent":
             raise Conflict(f"this draft was already sent at {row['sent_at']:%Y-%m-%d %H:%M} UTC")
+        if row["status"] == "sending":
+            raise Conflict("this draft is being sent; its accounting is pending until the relay takes it")
         summary, case = await _summary(uow, row["case_id"])
         agreement = await _agreement(uow, row["agreement_id"], row["agreement_version"])
         draft = domain.prepare(summary, agreement, purpose=row["purpose"], on=now.date())
@@ -178,21 +206,36 @@ async def send(
                 )
             )
         ).scalar_one()
+        message_id = mail.new_message_id()
         message = mail.seal(
             body=row["body"],
             subject=f"DHS/OBIM response: {_reference(case)}",
             office=office,
             recipient_email=recipient["email"],
             recipient_cert=cert,
+            message_id=message_id,
         )
-        # Delivered before the commit: a failed delivery leaves the draft unsent and nothing accounted.
-        await mail.deliver(message, sender=office.email, recipient=recipient["email"], host=smtp[0], port=smtp[1])
+        # Each data owner whose encounters were shared is told about its own encounters only (once sent).
+        owners: dict[str, list[str]] = {}
+        for e in summary.encounters:
+            if e.encounter_id in draft.released:
+                owners.setdefault(e.data_owner or "UNKNOWN", []).append(str(e.encounter_id))
+        accounting_id = uuid.uuid4()
+        event = DisclosureSent(
+            accounting_id=accounting_id,
+            case_id=row["case_id"],
+            program=case["program"],
+            partner_country=case["partner_country"],
+            matched=draft.matched,
+            sent_at=now,
+            case_opened_at=case["opened_at"],
+            shared_by_owner={o: len(ids) for o, ids in owners.items()},
+        )
         await uow.session.execute(
             db.drafts.update()
             .where(db.drafts.c.id == draft_id)
-            .values(status="sent", sent_at=now, updated_at=now, updated_by=uow.actor)
+            .values(status="sending", updated_at=now, updated_by=uow.actor)
         )
-        accounting_id = uuid.uuid4()
         await uow.session.execute(
             db.accounting.insert().values(
                 id=accounting_id,
@@ -213,38 +256,15 @@ async def send(
                 digest=domain.digest(row["body"]),
                 encounter_ids=list(draft.released),
                 fields=sorted({f for v in draft.released.values() for f in v}),
+                state="pending",
+                message_id=message_id,
+                message_digest=hashlib.sha256(message).hexdigest(),
+                message=message,
+                on_sent={"owners": owners, "event": event.model_dump(mode="json")},
             )
         )
-        # Each data owner whose encounters were shared is told about its own encounters only.
-        owners: dict[str, list[uuid.UUID]] = {}
-        for e in summary.encounters:
-            if e.encounter_id in draft.released:
-                owners.setdefault(e.data_owner or "UNKNOWN", []).append(e.encounter_id)
-        for owner, ids in sorted(owners.items()):
-            await uow.session.execute(
-                db.owner_notifications.insert().values(
-                    id=uuid.uuid4(),
-                    data_owner=owner,
-                    case_id=row["case_id"],
-                    encounter_ids=ids,
-                    shared=True,
-                    partner_country=case["partner_country"],
-                    accounting_id=accounting_id,
-                )
-            )
-        uow.emit(
-            DisclosureSent(
-                accounting_id=accounting_id,
-                case_id=row["case_id"],
-                program=case["program"],
-                partner_country=case["partner_country"],
-                matched=draft.matched,
-                sent_at=now,
-                case_opened_at=case["opened_at"],
-                shared_by_owner={o: len(ids) for o, ids in owners.items()},
-            )
-        )
-    log.info("disclosure sent", draft_id=str(draft_id), agreement_version=agreement.version)
+    log.info("disclosure accounted as pending", draft_id=str(draft_id), agreement_version=agreement.version)
+    return accounting_id, message, recipient["email"]
 
 
 async def accounting(
@@ -255,11 +275,12 @@ async def accounting(
     start: dt.date | None,
     end: dt.date | None,
 ) -> list[dict[str, Any]]:
-    """Every disclosure about one person, or to one recipient over a period."""
+    """Every disclosure about one person, or to one recipient over a period; a pending one (it may have left)
+    is listed with its state, a failed attempt (the relay refused it, nothing left) is not a disclosure."""
     if subject is None and recipient is None:
         raise Invalid("ask by subject, or by recipient (with from/to)")
     a = db.accounting
-    stmt = select(a).order_by(a.c.sent_at, a.c.id)
+    stmt = select(a).where(a.c.state.in_(db.ACCOUNTED)).order_by(a.c.sent_at, a.c.id)
     if subject is not None:
         stmt = stmt.where(a.c.subject_id == subject)
     if recipient is not None:
@@ -290,7 +311,7 @@ async def annual_audit(*, uow: UnitOfWork, year: int) -> dict[str, Any]:
         )
         .join(v, (v.c.agreement_id == a.c.agreement_id) & (v.c.version == a.c.agreement_version))
         .join(r, r.c.id == a.c.recipient_id)
-        .where(a.c.sent_at >= start, a.c.sent_at < start.replace(year=year + 1))
+        .where(a.c.sent_at >= start, a.c.sent_at < start.replace(year=year + 1), a.c.state.in_(db.ACCOUNTED))
         .order_by(a.c.sent_at)
     )
     async with uow:
@@ -327,4 +348,10 @@ async def annual_audit(*, uow: UnitOfWork, year: int) -> dict[str, Any]:
             }
             for p in problems
         ]
-    return {"year": year, "disclosures_checked": len(rows), "inconsistencies": findings}
+    # A pending disclosure is checked like a sent one (it may have left) and named until it is resolved.
+    pending = [
+        {"accounting_id": row["id"], "sent_at": row["sent_at"], "message_id": row["message_id"]}
+        for row in rows
+        if row["state"] == "pending"
+    ]
+    return {"year": year, "disclosures_checked": len(rows), "inconsistencies": findings, "pending": pending}

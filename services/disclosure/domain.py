@@ -287,7 +287,9 @@ def audit_problems(
     problems = []
     if sent_on < valid_from or (valid_to is not None and sent_on > valid_to):
         problems.append("sent outside the agreement's validity")
-    problems += [f"field {f} not allowed by the agreement" for f in sorted(set(fields) - set(allowed_fields))]
+    # A date's precision leaves with the date (`_field_refusal`), so it is allowed wherever the date is.
+    allowed = set(allowed_fields) | {f + PRECISION_SUFFIX for f in allowed_fields}
+    problems += [f"field {f} not allowed by the agreement" for f in sorted(set(fields) - allowed)]
     if purpose not in purposes:
         problems.append(f"purpose {purpose} not allowed by the agreement")
     problems += [f"data owner {o} not covered" for o in sorted({o or "UNKNOWN" for o in owners} - set(data_owners))]

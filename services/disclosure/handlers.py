@@ -130,7 +130,8 @@ async def subject_encounters(*, uow: UnitOfWork, subject_id: uuid.UUID) -> list[
 async def _list_recipients_to_tell(uow: UnitOfWork, c: EncounterCorrected) -> None:
     """Every past disclosure that carried the corrected field of this encounter becomes a notice to send."""
     a = db.accounting
-    stmt = select(a).where(a.c.encounter_ids.any(c.encounter_id), a.c.fields.any(c.field))
+    # A pending disclosure may have left, so its recipient is told too; a failed attempt never left.
+    stmt = select(a).where(a.c.encounter_ids.any(c.encounter_id), a.c.fields.any(c.field), a.c.state.in_(db.ACCOUNTED))
     rows = [
         {
             "correction_id": c.correction_id,

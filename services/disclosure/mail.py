@@ -48,8 +48,19 @@ def check_recipient_certificate(cert_pem: str | None, *, now: dt.datetime) -> x5
     return cert
 
 
+def new_message_id() -> str:
+    """The Message-ID a sealed response carries; a re-delivery keeps it, so recipients can spot duplicates."""
+    return email.utils.make_msgid(domain="tracs.local")
+
+
 def seal(
-    *, body: str, subject: str, office: OfficeIdentity, recipient_email: str, recipient_cert: x509.Certificate
+    *,
+    body: str,
+    subject: str,
+    office: OfficeIdentity,
+    recipient_email: str,
+    recipient_cert: x509.Certificate,
+    message_id: str | None = None,
 ) -> bytes:
     """A complete RFC 5322 message: text/plain, S/MIME-signed by the office, enveloped to the recipient."""
     inner = ("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + body).encode()
@@ -67,17 +78,35 @@ def seal(
     )
     headers = (
         f"From: {office.email}\r\nTo: {recipient_email}\r\nSubject: {subject}\r\n"
-        f"Date: {email.utils.formatdate(usegmt=True)}\r\nMessage-ID: {email.utils.make_msgid(domain='tracs.local')}\r\n"
+        f"Date: {email.utils.formatdate(usegmt=True)}\r\nMessage-ID: {message_id or new_message_id()}\r\n"
     )
     return headers.encode() + enveloped.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
+class DeliveryUncertain(Unavailable):
+    """The relay stopped answering mid-conversation: the message may or may not have been accepted."""
+
+
+# The relay could not be reached, or answered with a refusal: it certainly did not take the message.
+_REFUSED = (
+    aiosmtplib.SMTPConnectError,
+    aiosmtplib.SMTPResponseException,
+    aiosmtplib.SMTPRecipientsRefused,
+    aiosmtplib.SMTPNotSupported,
+    ConnectionRefusedError,
+)
+
+
 async def deliver(message: bytes, *, sender: str, recipient: str, host: str, port: int) -> None:
-    """Hand the sealed message to the relay; a relay that cannot take it is a 503, and nothing is recorded."""
+    """Hand the sealed message to the relay: `Unavailable` if it refused it, `DeliveryUncertain` if we cannot tell."""
     try:
         await aiosmtplib.send(message, sender=sender, recipients=[recipient], hostname=host, port=port, timeout=30)
-    except (aiosmtplib.SMTPException, OSError) as exc:
+    except _REFUSED as exc:
         raise Unavailable(
-            f"the mail relay {host}:{port} did not accept the message ({type(exc).__name__}); "
-            "nothing was sent or recorded"
+            f"the mail relay {host}:{port} did not accept the message ({type(exc).__name__}); nothing was sent"
+        ) from exc
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        raise DeliveryUncertain(
+            f"the mail relay {host}:{port} stopped answering ({type(exc).__name__}); the message may have left "
+            "and is accounted as pending until the service delivers it again with the same Message-ID"
         ) from exc

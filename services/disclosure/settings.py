@@ -3,6 +3,8 @@
 from pathlib import Path
 from typing import ClassVar
 
+from pydantic import Field
+
 from shared.settings import ServiceSettings
 
 
@@ -20,6 +22,16 @@ class Settings(ServiceSettings):
     # The office's S/MIME signing certificate and key (PEM); default: office.crt / office.key in pki_dir.
     office_certificate: Path | None = None
     office_key: Path | None = None
+
+    # A pending disclosure the relay could not take at start is tried again this often (seconds).
+    resolve_pending_interval: float = Field(30.0, gt=0)
+    # Fault injection for the crash test: the service exits (137) just before / just after the SMTP hand-off.
+    fault_crash_before_deliver: bool = False
+    fault_crash_after_deliver: bool = False
+
+    def faults(self) -> frozenset[str]:
+        points = {"before-deliver": self.fault_crash_before_deliver, "after-deliver": self.fault_crash_after_deliver}
+        return frozenset(point for point, on in points.items() if on)
 
     def office_files(self) -> tuple[Path | None, Path | None]:
         base = self.pki_dir

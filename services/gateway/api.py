@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.background import BackgroundTask
 
 from services.gateway import handlers
+from services.gateway.upstreams import client_for
 from shared.auth import issue_token
 from shared.errors import Forbidden, Invalid, NotFound
 from shared.events.asyncapi import contracts_asyncapi
@@ -109,7 +110,7 @@ async def forward(area: str, request: Request, rt: RuntimeDep, principal: Curren
     base = rt.settings.routes().get(area)
     if base is None:
         raise NotFound(f"no API at /api/v1/{area}")
-    client: httpx.AsyncClient = request.app.state.http
+    client = client_for(request, base)
     headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS}
     headers[CORRELATION_HEADER] = current_correlation_id()
     headers["X-Forwarded-For"] = request.client.host if request.client else ""
@@ -151,12 +152,11 @@ async def openapi(request: Request, rt: RuntimeDep) -> dict[str, Any]:
         "scheme": "bearer",
         "bearerFormat": "JWT",
     }
-    client: httpx.AsyncClient = app.state.http
     bases = sorted(set(rt.settings.routes().values()))
 
     async def fetch(base: str) -> dict[str, Any]:
         try:
-            r = await client.get(f"{base}/openapi.json", timeout=5)
+            r = await client_for(request, base).get(f"{base}/openapi.json", timeout=5)
             return r.json() if r.status_code == 200 else {}
         except httpx.HTTPError:
             return {}

@@ -1,12 +1,14 @@
 """Composition root of the gateway."""
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 from fastapi import FastAPI
 
 from services.gateway import api, consumers, db, handlers, oversight
 from services.gateway.settings import Settings
+from services.gateway.upstreams import Upstreams
 from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
 from shared.web import BodySizeLimit
 
@@ -30,10 +32,31 @@ def spec() -> ServiceSpec:
     )
 
 
+def _with_upstreams(app: FastAPI, settings: Settings) -> None:
+    """Pooled keep-alive clients to the services, opened with the app and closed when it stops."""
+    runtime_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.upstreams = Upstreams(
+            list(settings.routes().values()),
+            timeout=settings.proxy_timeout_seconds,
+            max_connections=settings.upstream_max_connections,
+            max_keepalive=settings.upstream_keepalive_connections,
+        )
+        try:
+            async with runtime_lifespan(app):
+                yield
+        finally:
+            await app.state.upstreams.aclose()
+
+    app.router.lifespan_context = lifespan
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = create_service_app(spec(), settings, openapi_url=None, docs_url=None)
-    app.state.http = httpx.AsyncClient(timeout=settings.proxy_timeout_seconds)
+    _with_upstreams(app, settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_prefix="/api/")
     return app
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from services.gateway import db, handlers
+from services.gateway.upstreams import client_for
 from shared import audit
 from shared.errors import Invalid, NotFound, Unavailable
 from shared.logging import CORRELATION_HEADER, current_correlation_id
@@ -34,7 +35,7 @@ def _headers(request: Request) -> dict[str, str]:
 
 
 async def _get(request: Request, url: str, params: dict[str, Any] | None = None) -> tuple[int, Any]:
-    client: httpx.AsyncClient = request.app.state.http
+    client = client_for(request, url)
     try:
         r = await client.get(url, params=params, headers=_headers(request))
     except httpx.HTTPError as exc:

@@ -17,6 +17,9 @@ class Settings(ServiceSettings):
     redress_url: str = "http://127.0.0.1:8104"
     reporting_url: str = "http://127.0.0.1:8105"
     proxy_timeout_seconds: float = Field(120.0, gt=0)
+    # Per service: connections the gateway may open at once, and how many it keeps open between requests.
+    upstream_max_connections: int = Field(64, ge=1)
+    upstream_keepalive_connections: int = Field(32, ge=1)
     # Keep at or above intake's TRACS_INTAKE_MAX_UPLOAD_BYTES; intake applies its own limit exactly.
     max_body_bytes: int = Field(50 * 1024 * 1024 + 64 * 1024, ge=1024)
 
