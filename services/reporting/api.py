@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
@@ -21,7 +22,8 @@ To = Annotated[date, Query(alias="to", description="last day (inclusive)")]
 
 def _respond(report: exports.Report, fmt: Format, name: str) -> Any:
     if fmt == "json":
-        return {"title": report.title, "subtitle": report.subtitle, **report.tables}
+        body = {"title": report.title, "subtitle": report.subtitle, **report.tables, "suppression": report.suppression}
+        return Response(orjson.dumps(body), media_type="application/json")
     return Response(
         content=exports.render(report, fmt),
         media_type=exports.MEDIA_TYPES[fmt],
@@ -36,7 +38,8 @@ def _respond(report: exports.Report, fmt: Format, name: str) -> Any:
 )
 async def dosr(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To, format: Format = "json") -> Any:
     """Director's Operations Status Report: subjects processed, matches, KST matches, no-matches, match rate,
-    transactions per day and program, matches per partner, weekly totals."""
+    transactions per day and program, matches per partner (per week beyond 31 days), weekly totals. Small
+    counts and their complements read "suppressed"; `suppression` lists them."""
     report = await handlers.dosr(
         uow=rt.uow(actor=principal.username), start=start, end=end, threshold=rt.settings.suppression_threshold
     )
@@ -51,7 +54,9 @@ async def dosr(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To
 async def epr(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To, format: Format = "json") -> Any:
     """Executive Performance Report: redress received, closed, backlog, processing times, share within SLA per
     month and quarter; disclosures and mean time from match to response."""
-    report = await handlers.epr(uow=rt.uow(actor=principal.username), start=start, end=end)
+    report = await handlers.epr(
+        uow=rt.uow(actor=principal.username), start=start, end=end, threshold=rt.settings.suppression_threshold
+    )
     return _respond(report, format, f"epr-{start}-{end}")
 
 

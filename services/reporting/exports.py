@@ -9,9 +9,9 @@ from datetime import date
 from typing import Any
 
 import xlsxwriter
-from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.lineplots import LinePlot
-from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.shapes import Drawing, Line, String
+from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
@@ -28,10 +28,12 @@ MEDIA_TYPES = {
 
 @dataclass
 class Chart:
+    """Lines over labelled points; a None point (suppressed, or undefined) is drawn as a gap."""
+
     title: str
     labels: list[str]
-    series: dict[str, list[float]]
-    kind: str = "line"  # or "bar"
+    series: dict[str, list[float | None]]
+    kind: str = "line"
 
 
 @dataclass
@@ -40,6 +42,14 @@ class Report:
     subtitle: str
     tables: dict[str, list[dict[str, Any]]]
     charts: list[Chart] = field(default_factory=list)
+    # How cells were suppressed: method, threshold, a note and the suppressed cells (table, row, column).
+    suppression: dict[str, Any] | None = None
+
+    def all_tables(self) -> dict[str, list[dict[str, Any]]]:
+        """The report's tables and, when it suppressed cells, the list of them."""
+        if self.suppression is None:
+            return self.tables
+        return {**self.tables, "suppressed_cells": self.suppression["cells"]}
 
 
 def neutralize(value: Any) -> Any:
@@ -60,7 +70,9 @@ def to_csv(report: Report) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([neutralize(report.title), neutralize(report.subtitle)])
-    for name, rows in report.tables.items():
+    if report.suppression:
+        writer.writerow([neutralize(report.suppression["note"])])
+    for name, rows in report.all_tables().items():
         writer.writerow([])
         writer.writerow([name])
         cols = _columns(rows)
@@ -75,7 +87,7 @@ def to_xlsx(report: Report) -> bytes:
     # strings_to_formulas off: even a missed prefix is stored as text, never as a formula.
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     bold = wb.add_format({"bold": True})
-    for name, rows in report.tables.items():
+    for name, rows in report.all_tables().items():
         ws = wb.add_worksheet(name[:31])
         cols = _columns(rows)
         ws.write_row(0, 0, cols, bold)
@@ -92,30 +104,62 @@ def to_xlsx(report: Report) -> bytes:
     return buf.getvalue()
 
 
-def _chart(chart: Chart) -> Drawing:
-    drawing = Drawing(700, 220)
-    drawing.add(String(10, 205, chart.title, fontSize=11))
-    palette = [colors.HexColor("#1f4e79"), colors.HexColor("#c55a11"), colors.HexColor("#548235")]
+PALETTE = [colors.HexColor(c) for c in ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf8f00", "#2e75b6", "#843c0c")]
+CHART_W, CHART_H = 720, 190
+PLOT_X, PLOT_Y, PLOT_W, PLOT_H = 50, 40, 520, 125
+
+
+def _segments(values: list[float | None]) -> list[list[tuple[int, float]]]:
+    """Runs of consecutive shown points: a suppressed point ends a line, so it shows as a gap."""
+    runs: list[list[tuple[int, float]]] = [[]]
+    for i, v in enumerate(values):
+        if v is None:
+            runs.append([])
+        else:
+            runs[-1].append((i, float(v)))
+    return [r for r in runs if r]
+
+
+def chart_drawing(chart: Chart) -> Drawing:
+    drawing = Drawing(CHART_W, CHART_H)
+    drawing.add(String(10, CHART_H - 14, chart.title, fontSize=11))
     names = list(chart.series)
-    if chart.kind == "bar" or len(chart.labels) < 2:
-        bars = VerticalBarChart()
-        bars.x, bars.y, bars.width, bars.height = 50, 30, 620, 160
-        bars.data = [chart.series[n] for n in names]
-        bars.categoryAxis.categoryNames = chart.labels
-        for i in range(len(names)):
-            bars.bars[i].fillColor = palette[i % len(palette)]
-        drawing.add(bars)
-    else:
-        plot = LinePlot()
-        plot.x, plot.y, plot.width, plot.height = 50, 30, 620, 160
-        plot.data = [list(enumerate(chart.series[n])) for n in names]
-        for i in range(len(names)):
-            plot.lines[i].strokeColor = palette[i % len(palette)]
-        plot.xValueAxis.valueSteps = list(range(len(chart.labels)))
-        plot.xValueAxis.labelTextFormat = lambda i: chart.labels[int(i)] if 0 <= int(i) < len(chart.labels) else ""
-        drawing.add(plot)
-    for i, n in enumerate(names):
-        drawing.add(String(60 + 160 * i, 8, f"— {n}", fontSize=8, fillColor=palette[i % len(palette)]))
+    data, styles = [], []
+    for i, name in enumerate(names):
+        for run in _segments(chart.series[name]):
+            data.append(run)
+            styles.append(PALETTE[i % len(PALETTE)])
+    if not data:
+        drawing.add(String(PLOT_X, PLOT_Y + PLOT_H / 2, "no point to show (no data, or every point suppressed)"))
+        return drawing
+    plot = LinePlot()
+    plot.x, plot.y, plot.width, plot.height = PLOT_X, PLOT_Y, PLOT_W, PLOT_H
+    plot.data = data
+    for i, color in enumerate(styles):
+        plot.lines[i].strokeColor = color
+        plot.lines[i].strokeWidth = 1.5
+        plot.lines[i].symbol = makeMarker("FilledCircle", size=3 if len(chart.labels) <= 62 else 1.5)
+        plot.lines[i].symbol.fillColor = color
+        plot.lines[i].symbol.strokeColor = color
+    n = len(chart.labels)
+    plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = -0.5, n - 0.5
+    step = max(1, -(-n // 12))  # at most about a dozen labels on the axis
+    plot.xValueAxis.valueSteps = list(range(0, n, step))
+    plot.xValueAxis.labelTextFormat = lambda i: chart.labels[int(i)] if 0 <= int(i) < n else ""
+    plot.xValueAxis.labels.fontSize = 7
+    plot.xValueAxis.labels.angle = 30
+    plot.xValueAxis.labels.boxAnchor = "ne"
+    plot.yValueAxis.valueMin = 0
+    plot.yValueAxis.labels.fontSize = 7
+    drawing.add(plot)
+    for i, name in enumerate(names):
+        y = PLOT_Y + PLOT_H - 12 * i
+        drawing.add(
+            Line(PLOT_X + PLOT_W + 15, y + 3, PLOT_X + PLOT_W + 35, y + 3, strokeColor=PALETTE[i % len(PALETTE)])
+        )
+        drawing.add(String(PLOT_X + PLOT_W + 40, y, name, fontSize=8))
+    if any(v is None for values in chart.series.values() for v in values):
+        drawing.add(String(PLOT_X + PLOT_W + 15, PLOT_Y - 20, "gaps: suppressed or undefined", fontSize=7))
     return drawing
 
 
@@ -124,9 +168,11 @@ def to_pdf(report: Report) -> bytes:
     doc = SimpleDocTemplate(buf, pagesize=landscape(A4), title=report.title)
     styles = getSampleStyleSheet()
     story: list[Any] = [Paragraph(report.title, styles["Title"]), Paragraph(report.subtitle, styles["Normal"])]
+    if report.suppression:
+        story.append(Paragraph(report.suppression["note"], styles["Normal"]))
     for chart in report.charts:
-        story += [Spacer(1, 8), _chart(chart)]
-    for name, rows in report.tables.items():
+        story += [Spacer(1, 8), chart_drawing(chart)]
+    for name, rows in report.all_tables().items():
         cols = _columns(rows)
         story += [Spacer(1, 10), Paragraph(name, styles["Heading2"])]
         if not rows:

@@ -1,4 +1,4 @@
-"""Reporting use cases: fold events into counters; build DOSR and component reports; bulletins."""
+"""Reporting use cases: fold events into counters; build the DOSR, EPR and component reports; bulletins."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from services.reporting import db, domain
+from services.reporting import db, domain, reports, suppression
 from services.reporting.exports import Chart, Report
 from shared.errors import Invalid, NotFound
 from shared.inbox import Delivered
@@ -39,81 +39,71 @@ def event_counter(digest_key: bytes):  # type: ignore[no-untyped-def]
     return count_events
 
 
+EARLIEST, LATEST = date(1900, 1, 1), date(9998, 12, 31)  # reports read the whole weeks and years around
+
+
 def _check_period(start: date, end: date) -> None:
     if end < start:
         raise Invalid("'to' is before 'from'")
+    if start < EARLIEST or end > LATEST:
+        raise Invalid(f"a report covers days from {EARLIEST} to {LATEST}")
     if (end - start).days > MAX_REPORT_DAYS:
         raise Invalid(f"a report covers at most {MAX_REPORT_DAYS} days")
+
+
+def _report(title: str, start: date, end: date, threshold: int, built: reports.Built, keys: tuple[str, ...]) -> Report:
+    cells = reports.suppressed_cells(built.tables, keys)
+    suppression = {
+        "method": "complementary",
+        "threshold": threshold,
+        "note": (
+            f"Counts from 1 to {threshold - 1}, and as many other counts as it takes to keep them from being "
+            "derived from this or any other report (by rows, columns, totals or overlapping periods), are shown "
+            "as 'suppressed'; partial weeks, months and period totals are shown only when they follow from "
+            "counts that are shown."
+        ),
+        "cells": cells,
+    }
+    subtitle = f"{start.isoformat()} to {end.isoformat()}; complementary suppression below {threshold}"
+    charts = [Chart(s.title, s.labels, s.lines, s.kind) for s in built.series]
+    return Report(title, subtitle, built.tables, charts, suppression)
 
 
 async def dosr(*, uow: UnitOfWork, start: date, end: date, threshold: int) -> Report:
     """Director's Operations Status Report: daily and weekly figures per program, matches per partner."""
     _check_period(start, end)
+    lo, hi = suppression.week_span(start, end)
     async with uow:
-        counters = await db.counters(uow.session, start, end)
-        subjects = await db.distinct_subjects(uow.session, start, end)
-    tables = domain.dosr_rows(counters, subjects, threshold)
-    per_day: dict[date, list[int]] = {}
-    for row in tables["daily"]:
-        totals = per_day.setdefault(row["day"], [0, 0])
-        for i, metric in enumerate(("matches", "no_matches")):
-            if isinstance(row[metric], int):
-                totals[i] += row[metric]
-    days = sorted(per_day)
-    charts = [
-        Chart("Daily matches", [d.isoformat() for d in days], {"matches": [per_day[d][0] for d in days]}),
-        Chart(
-            "Daily match rate (%)",
-            [d.isoformat() for d in days],
-            {"match rate": [round(100 * m / (m + n), 1) if m + n else 0.0 for m, n in (per_day[d] for d in days)]},
-        ),
-    ]
-    subtitle = f"{start.isoformat()} to {end.isoformat()}; counts below {threshold} by program or partner suppressed"
-    return Report("Director's Operations Status Report", subtitle, tables, charts)
+        per_program = await db.program_counters(uow.session, lo, hi, tuple(reports.PROGRAM_METRICS))
+        per_partner = await db.partner_matches(uow.session, lo, hi)
+    built = reports.dosr(per_program, per_partner, start, end, threshold)
+    return _report("Director's Operations Status Report", start, end, threshold, built, reports.DOSR_KEYS)
 
 
 async def components(*, uow: UnitOfWork, start: date, end: date, threshold: int) -> Report:
     """Per data owner: how many of its encounters matched inbound partner queries, and how many were shared."""
     _check_period(start, end)
+    lo, hi = suppression.year_span(start, end)
     async with uow:
-        rows = await db.owners(uow.session, start, end)
-    by_owner: dict[str, dict[str, Any]] = {}
-    for owner, metric, value in rows:
-        by_owner.setdefault(owner, {"data_owner": owner, "matched": 0, "shared": 0})[metric] = domain.suppress(
-            int(value), threshold
-        )
-    table = sorted(by_owner.values(), key=lambda r: r["data_owner"])
-    chart = Chart(
-        "Matches per data owner",
-        [r["data_owner"] for r in table],
-        {"matched": [r["matched"] if isinstance(r["matched"], int) else 0 for r in table]},
-        kind="bar",
-    )
-    return Report(
-        "Component notification report", f"{start.isoformat()} to {end.isoformat()}", {"data_owners": table}, [chart]
-    )
+        owner_days = await db.owners(uow.session, lo, hi)
+    built = reports.components(owner_days, start, end, threshold)
+    return _report("Component notification report", start, end, threshold, built, reports.COMPONENT_KEYS)
 
 
-async def epr(*, uow: UnitOfWork, start: date, end: date) -> Report:
+async def epr(*, uow: UnitOfWork, start: date, end: date, threshold: int) -> Report:
     """Executive Performance Report: redress processing and disclosure responsiveness."""
     _check_period(start, end)
+    lo, hi = suppression.year_span(start, end)
     async with uow:
-        redress = await db.redress_rows(uow.session)
-        counters = await db.counters(uow.session, start, end)
-    responses: dict[str, tuple[int, int]] = {}
-    for (day, _program, _partner, metric), value in counters.items():
-        if metric in ("disclosures", "response_seconds"):
-            n, secs = responses.get(day.strftime("%Y-%m"), (0, 0))
-            responses[day.strftime("%Y-%m")] = (n + value, secs) if metric == "disclosures" else (n, secs + value)
-    tables = domain.epr_rows(redress, responses, start, end)
-    months = tables["redress_by_month"]
-    chart = Chart(
-        "Redress processing time (average days to close)",
-        [m["period"] for m in months],
-        {"average days": [m["average_days"] or 0 for m in months]},
-        kind="bar",
-    )
-    return Report("Executive Performance Report", f"{start.isoformat()} to {end.isoformat()}", tables, [chart])
+        redress_days = await db.redress_counts(uow.session, lo, hi)
+        before = await db.redress_before(uow.session, lo)
+        closing = await db.closing_histograms(uow.session, start, end)
+        per_program = await db.program_counters(uow.session, lo, hi, ("disclosures", "response_seconds"))
+    disclosures: dict[tuple[date, str], int] = {}
+    for (day, _program, metric), value in per_program.items():
+        disclosures[(day, metric)] = disclosures.get((day, metric), 0) + value
+    built = reports.epr(redress_days, before, closing, disclosures, start, end, threshold)
+    return _report("Executive Performance Report", start, end, threshold, built, reports.EPR_KEYS)
 
 
 BULLETIN_FIELDS = ("title", "description", "case_summary", "services_provided", "outcome")

@@ -13,7 +13,8 @@ class Settings(ServiceSettings):
     service_name: ClassVar[str] = "reporting"
     default_port: ClassVar[int] = 8105
 
-    # Counts below this, when broken down by program or partner, are shown as suppressed.
+    # Every report shows counts from 1 to this less one as suppressed, with complementary suppression so that
+    # none can be derived from what reports show (services/reporting/suppression.py).
     suppression_threshold: int = Field(5, ge=1)
     # Keys the digest that counts distinct subjects; rotate it and old digests stop linking.
     subject_digest_key: str = DEV_DIGEST_KEY

@@ -112,16 +112,21 @@ async def test_dosr_counts_exactly_what_was_fed_in_suppresses_small_cells_and_su
     report = await wait_until(lambda: _settled(gw), timeout=90, what="the DOSR to show the fed-in counts")
     by_partner = {(r["program"], r["partner"]): r for r in report["by_partner"]}
     assert by_partner[("PCSC", "GRC")]["matches"] == 7 and by_partner[("KST", "GBR")]["kst_matches"] == 6
+    # PCSC's single no-match is suppressed, so the totals (today across programs) cannot show no-matches
+    # either: with KST's 0 beside it they would print the suppressed 1 (issue 19).
     assert report["totals"] == [
         {
-            "transactions": 16,
-            "matches": 13,
-            "no_matches": 1,
             "subjects_processed": 12,
+            "matches": 13,
             "kst_matches": 6,
-            "match_rate": round(13 / 14, 4),
+            "no_matches": "suppressed",
+            "transactions": 16,
+            "match_rate": "suppressed",
         }
     ]
+    assert report["suppression"]["method"] == "complementary" and report["suppression"]["threshold"] == 5
+    hidden = {(c["table"], c["row"], c["column"]) for c in report["suppression"]["cells"]}
+    assert ("totals", "", "no_matches") in hidden and ("daily", f"day={TODAY} program=PCSC", "no_matches") in hidden
     components = (
         await gw.client.get("/api/v1/reports/components", params={"from": TODAY, "to": TODAY}, headers=gw.headers())
     ).json()
@@ -191,8 +196,9 @@ async def test_report_downloads_carry_the_figures(gw: Gateway) -> None:
     pdf = await _dosr(gw, "pdf")
     assert pdf.headers["content-type"] == "application/pdf"
     text = _text_of(pdf.content, "pdf")
-    assert "Director's Operations Status Report" in text and "Daily matches" in text and "suppressed" in text
-    assert "PCSC" in text and "KST" in text and "0.9286" in text  # the total match rate, 13 / 14
+    assert "Director's Operations Status Report" in text and "Matches per program, daily" in text
+    assert "suppressed" in text and "complementary" in text and "suppressed_cells" in text
+    assert "PCSC" in text and "KST" in text and "0.9286" not in text  # 13 / 14 would give away the hidden 1
     csv_text = (await _dosr(gw, "csv")).text
     assert "PCSC" in csv_text and ",suppressed," in csv_text
     assert (
@@ -260,28 +266,31 @@ async def test_epr_measures_redress_processing_and_disclosure_responsiveness(gw:
         assert r.status_code == 201, r.text
         return r.json()["id"]
 
-    done = await request("TRIP-EPR-1", 10)
-    await request("TRIP-EPR-2", 40)
-    for body in ({"action": "start-review"}, {"action": "resolve", "determination": "no-change-warranted"}):
-        assert (await gw.client.post(f"/api/v1/redress/{done}/status", headers=h, json=body)).status_code == 200
-    await gw.client.post(
-        f"/api/v1/redress/{done}/response", headers=h, json={"kind": "trip-findings", "sent_on": today.isoformat()}
-    )
-    assert (
-        await gw.client.post(f"/api/v1/redress/{done}/status", headers=h, json={"action": "close"})
-    ).status_code == 200
+    # Five requests closed after 10 days and five still open after 40: counts at the threshold (5), shown.
+    done = [await request(f"TRIP-EPR-{i}", 10) for i in range(5)]
+    for i in range(5):
+        await request(f"TRIP-EPR-OPEN-{i}", 40)
+    for rid in done:
+        for body in ({"action": "start-review"}, {"action": "resolve", "determination": "no-change-warranted"}):
+            assert (await gw.client.post(f"/api/v1/redress/{rid}/status", headers=h, json=body)).status_code == 200
+        await gw.client.post(
+            f"/api/v1/redress/{rid}/response", headers=h, json={"kind": "trip-findings", "sent_on": today.isoformat()}
+        )
+        assert (
+            await gw.client.post(f"/api/v1/redress/{rid}/status", headers=h, json={"action": "close"})
+        ).status_code == 200
     period = {"from": (today - timedelta(days=60)).isoformat(), "to": today.isoformat()}
 
     async def epr() -> dict | None:
         report = (await gw.client.get("/api/v1/reports/epr", params=period, headers=h)).json()
-        return report if report["redress_totals"][0]["closed"] == 1 else None
+        return report if report["redress_totals"][0]["closed"] == 5 else None
 
-    report = await wait_until(epr, what="the EPR to count the closed request")
+    report = await wait_until(epr, what="the EPR to count the closed requests")
     assert report["redress_totals"] == [
         {
-            "received": 2,
-            "closed": 1,
-            "open_backlog_at_end": 1,
+            "received": 10,
+            "closed": 5,
+            "open_backlog_at_end": 5,
             "average_days": 10.0,
             "median_days": 10,
             "longest_days": 10,
@@ -291,4 +300,5 @@ async def test_epr_measures_redress_processing_and_disclosure_responsiveness(gw:
     pdf = await gw.client.get("/api/v1/reports/epr", params={**period, "format": "pdf"}, headers=h)
     text = _text_of(pdf.content, "pdf")
     assert "Executive Performance Report" in text and "Redress processing time" in text
+    assert "Redress backlog (open at month end)" in text and "Redress closed within SLA (%)" in text
     assert "within_sla" in text and "\n10\n" in text

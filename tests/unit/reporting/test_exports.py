@@ -50,3 +50,66 @@ def test_the_pdf_renders_with_its_chart_and_its_text_holds_the_figures() -> None
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     for expected in ("Test report", "Daily matches", "1234", "987654", "suppressed", "2026-03-03"):
         assert expected in text
+
+
+# -- charts, read back as pictures -----------------------------------------------------------------------
+
+BLUE, ORANGE = (0x1F, 0x4E, 0x79), (0xC5, 0x5A, 0x11)  # the first two lines' colours
+
+
+def _pixels(pdf: bytes, page: int = 0, scale: float = 1.0):  # type: ignore[no-untyped-def]
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return document[page].render(scale=scale).to_pil().convert("RGB")
+    finally:
+        document.close()
+
+
+def _inked(image, color: tuple[int, int, int], box: tuple[int, int, int, int]) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
+    x0, y0, x1, y1 = box
+    return [
+        (x, y)
+        for x in range(x0, x1)
+        for y in range(y0, y1)
+        if all(abs(a - b) < 48 for a, b in zip(image.getpixel((x, y)), color, strict=True))
+    ]
+
+
+def test_a_chart_draws_its_lines_in_the_plot_area_and_a_suppressed_point_as_a_gap() -> None:
+    from reportlab.graphics import renderPDF
+
+    from services.reporting.exports import CHART_H, PLOT_H, PLOT_W, PLOT_X, PLOT_Y, chart_drawing
+
+    labels = ["W01", "W02", "W03", "W04", "W05"]
+    chart = Chart("Matches per program, weekly", labels, {"M5": [10, 10, None, 10, 10], "PCSC": [5, 6, 7, 8, 9]})
+    image = _pixels(renderPDF.drawToString(chart_drawing(chart)))  # one point per pixel
+    top = CHART_H - PLOT_Y - PLOT_H
+    plot = (PLOT_X, top, PLOT_X + PLOT_W, top + PLOT_H)
+    assert len(_inked(image, ORANGE, plot)) > 300  # PCSC's line crosses the whole plot
+    blue = _inked(image, BLUE, plot)
+    step = PLOT_W / len(labels)
+    point = [PLOT_X + step * (i + 0.5) for i in range(len(labels))]
+    assert any(point[0] < x < point[1] for x, _ in blue) and any(point[3] < x < point[4] for x, _ in blue)
+    # M5's third week is suppressed: nothing of its line between the second and the fourth point.
+    assert not [x for x, _ in blue if point[1] + 6 < x < point[3] - 6]
+
+
+def test_every_report_chart_renders_on_the_pdf_page_with_its_title() -> None:
+    report = Report(
+        "Test report",
+        "2026-03-02 to 2026-03-08",
+        {"daily": ROWS},
+        [
+            Chart("Matches per program, daily", ["2026-03-02", "2026-03-03", "2026-03-04"], {"KST": [7, None, 9]}),
+            Chart("Redress backlog (open at month end)", ["2026-01", "2026-02"], {"open": [None, None]}),
+        ],
+        {"method": "complementary", "threshold": 5, "note": "complementary suppression", "cells": []},
+    )
+    pdf = render(report, "pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Matches per program, daily" in text and "KST" in text and "gaps: suppressed" in text
+    assert "every point suppressed" in text  # a chart with nothing to show says so instead of drawing zeros
+    image = _pixels(pdf, scale=1.0)
+    assert len(_inked(image, BLUE, (0, 0, image.width, image.height // 2))) > 100
