@@ -121,5 +121,12 @@ class Stack:
             (self.var / "run" / f"{name}.pid").unlink()
 
     def stop_all(self) -> None:
-        for name in ("gateway", *self.instances, *reversed(SERVICES)):
+        """Ask every process to stop at once, then wait for each: they shut down side by side."""
+        names = ("gateway", *self.instances, *reversed(SERVICES))
+        for name in names:
+            proc = self.processes.get(name)
+            if proc is not None and proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.send_signal(signal.SIGTERM)
+        for name in names:
             self.stop(name)

@@ -58,7 +58,7 @@ def tracs_up(workdir: Path) -> Iterator[dict[str, str]]:
         assert httpx.get(f"{gateway}/readyz", timeout=10).status_code == 200
         yield {**env, "TRACS_GATEWAY_URL": gateway}
     finally:
-        subprocess.run(["tracs", "stop"], cwd=workdir, env=env, timeout=120, check=False)
+        subprocess.run(["tracs", "stop", "--timeout", "240"], cwd=workdir, env=env, timeout=300, check=False)
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(60)
         if proc.poll() is None:
