@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import random
 import shutil
 import statistics
@@ -25,6 +26,7 @@ import asyncpg
 import httpx
 import orjson
 
+from shared import names
 from shared.events import topics
 from shared.kafka import ensure_topics
 from shared.settings import TracsSettings
@@ -61,6 +63,13 @@ def name_of(i: int) -> str:
     return f"{SURNAMES[i % len(SURNAMES)]}{i // len(SURNAMES) % 5000}"
 
 
+@functools.lru_cache(maxsize=200_000)
+def name_keys(last: str, first: str) -> tuple[str, str, list[str]]:
+    """The search keys cases stores for a name (shared.names), computed once per distinct name."""
+    k = names.keys({"last_name": last, "first_name": first})
+    return k.search, k.key, k.terms
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
@@ -94,7 +103,7 @@ async def load(dsn: str, n: int) -> None:
                     "CBP",
                     "GBR",
                     f"T{i}",
-                    f"{last} {first}",
+                    *name_keys(last, first),
                     fields,
                     "{}",
                     "{}",
@@ -126,6 +135,8 @@ async def load(dsn: str, n: int) -> None:
                 "partner_country",
                 "partner_transaction_number",
                 "name_search",
+                "name_key",
+                "name_terms",
                 "fields",
                 "raw",
                 "extra",
@@ -161,12 +172,27 @@ DIRECT_SQL = {
         "SELECT c.* FROM cases c WHERE c.id IN (SELECT ce.case_id FROM case_encounters ce JOIN encounters e "
         "ON e.id = ce.encounter_id WHERE e.fin = $1) ORDER BY c.opened_at, c.id LIMIT 51"
     ),
+    # The ranking cases does for a one-word name (services/cases/db.py `_rank_all`) in one statement: matching
+    # encounters ranked by shared.person_search's rules, each case's best one, the page in rank order. (The
+    # service ranks this way up to 1,000 matching encounters and pages broader names tier by tier.)
     "name": (
-        "SELECT c.* FROM cases c WHERE c.id IN (SELECT ce.case_id FROM case_encounters ce JOIN encounters e "
-        "ON e.id = ce.encounter_id WHERE e.name_search LIKE '%' || $1 || '%') ORDER BY c.opened_at, c.id "
-        "LIMIT 51"
+        "WITH found AS MATERIALIZED (SELECT e.id, 10 * CASE WHEN e.name_terms @> $4 THEN 0 "
+        "WHEN e.name_terms @> $2 THEN 1 WHEN e.name_terms && $3 THEN 2 ELSE 3 END AS rank, e.last_name, "
+        "e.first_name, e.fields ->> 'middle_name' AS middle_name, e.fields -> 'aliases' AS aliases, e.dob "
+        "FROM encounters e WHERE e.name_terms && $3 OR e.name_key LIKE '%' || $1 || '%') "
+        "SELECT c.*, h.* FROM cases c JOIN (SELECT DISTINCT ON (ce.case_id) ce.case_id, f.* FROM case_encounters "
+        "ce JOIN found f ON f.id = ce.encounter_id ORDER BY ce.case_id, f.rank) h ON h.case_id = c.id "
+        "ORDER BY h.rank, c.opened_at, c.id LIMIT 51"
     ),
 }
+
+
+def direct_args(kind: str, value: str) -> tuple:
+    if kind == "fin":
+        return (value,)
+    query = names.NameQuery.parse(value)
+    assert query is not None
+    return query.latin[0], [query.latin[0]], query.terms(0), query.own_terms()
 
 
 async def measure(gateway: str, dsn: str, n: int, queries: int) -> None:
@@ -182,7 +208,7 @@ async def measure(gateway: str, dsn: str, n: int, queries: int) -> None:
         for kind, values in (("fin", fins), ("name", names)):
             for v in values[:10]:  # warm up both paths
                 await client.get("/api/v1/cases", params={kind: v}, headers=auth)
-                await conn.fetch(DIRECT_SQL[kind], v)
+                await conn.fetch(DIRECT_SQL[kind], *direct_args(kind, v))
             api, sql = [], []
             for v in values:
                 t = time.perf_counter()
@@ -190,7 +216,7 @@ async def measure(gateway: str, dsn: str, n: int, queries: int) -> None:
                 api.append(time.perf_counter() - t)
                 assert r.status_code == 200 and r.json()["items"], (kind, v, r.text[:200])
                 t = time.perf_counter()
-                rows = await conn.fetch(DIRECT_SQL[kind], v)
+                rows = await conn.fetch(DIRECT_SQL[kind], *direct_args(kind, v))
                 sql.append(time.perf_counter() - t)
                 assert rows
             print(
@@ -229,7 +255,7 @@ async def sql_under_load(dsn: str, kind: str, values: list[str], concurrency: in
         async with pool.acquire() as conn:
             while time.perf_counter() < deadline:
                 t = time.perf_counter()
-                await conn.fetch(DIRECT_SQL[kind], values[i % len(values)])
+                await conn.fetch(DIRECT_SQL[kind], *direct_args(kind, values[i % len(values)]))
                 latencies.append(time.perf_counter() - t)
                 i += concurrency
 

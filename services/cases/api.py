@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from services.cases import handlers, retention, workbench
+from shared import dob as dobs
 from shared import policy
 from shared import retention as shared_retention
 from shared.errors import Invalid
@@ -41,6 +42,16 @@ class EncounterOut(BaseModel):
     imported_at: datetime
     attached_at: datetime
     flags: list[FlagOut] = []
+
+    @computed_field(description="the date of birth as imported: YYYY, YYYY-MM or YYYY-MM-DD")  # type: ignore[prop-decorator]
+    @property
+    def dob(self) -> str | None:
+        return self.fields.get("dob")
+
+    @computed_field(description="year, month or day: how much of the date of birth is known")  # type: ignore[prop-decorator]
+    @property
+    def dob_precision(self) -> str | None:
+        return self.fields.get("dob_precision") or dobs.precision(self.fields.get("dob"))
 
 
 class EncounterPage(BaseModel):
@@ -82,8 +93,29 @@ class CaseOut(BaseModel):
     updated_by: str
 
 
+class DobMatchOut(BaseModel):
+    kind: str = Field(description="exact (same date, same precision) or partial (agrees as far as the less precise)")
+    value: str
+    precision: str | None
+
+
+class MatchOut(BaseModel):
+    """Why a case was found by a name or DOB search: its best-matching encounter."""
+
+    kind: str | None = Field(None, description="exact, transliterated or fuzzy (ranked in that order)")
+    rule: str | None = Field(None, description="same words, latin words, consonants or part of a word")
+    field: str | None = Field(None, description="the name field that matched first: last_name, first_name, ...")
+    fields: list[str] = []
+    value: str | None = Field(None, description="that field's name as stored, in its own script")
+    dob: DobMatchOut | None = None
+
+
+class CaseListItem(CaseOut):
+    match: MatchOut | None = Field(None, description="set when searching by name or DOB")
+
+
 class CasePage(BaseModel):
-    items: list[CaseOut]
+    items: list[CaseListItem]
     next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null at the end")
 
 
@@ -135,8 +167,17 @@ async def list_cases(
     assignee: str | None = None,
     fin: str | None = None,
     transaction: Annotated[str | None, Query(description="partner transaction number")] = None,
-    name: Annotated[str | None, Query(description="any name or alias; case and accents ignored")] = None,
-    dob: Annotated[str | None, Query(description="YYYY, YYYY-MM or YYYY-MM-DD")] = None,
+    name: Annotated[
+        str | None,
+        Query(
+            description="any name or alias, in any script or in Latin letters, words in any order; case, accents "
+            "and punctuation ignored; results ranked exact, transliterated, fuzzy, each with its match"
+        ),
+    ] = None,
+    dob: Annotated[
+        str | None,
+        Query(description="YYYY, YYYY-MM or YYYY-MM-DD; also finds DOBs known less or more precisely, ranked after"),
+    ] = None,
     subject: Annotated[uuid.UUID | None, Query(description="cases of one subject")] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,

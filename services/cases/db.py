@@ -17,17 +17,21 @@ from sqlalchemy import (
     Text,
     Uuid,
     delete,
+    exists,
     func,
+    literal,
     or_,
     select,
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit as shared_audit
+from shared import person_search
 from shared.db import all_array, any_array, copy_upsert
+from shared.names import NameQuery
 from shared.runtime import service_metadata
 
 metadata, outbox, inbox = service_metadata()
@@ -59,7 +63,10 @@ encounters = Table(
     Column("data_owner", Text),
     Column("partner_country", Text),
     Column("partner_transaction_number", Text),
+    # Search keys of every name and alias (shared.names.keys): own script folded, Latin key, whole-word terms.
     Column("name_search", Text, nullable=False, server_default=""),
+    Column("name_key", Text, nullable=False, server_default=""),
+    Column("name_terms", ARRAY(Text), nullable=False, server_default="{}"),
     Column("fields", JSONB, nullable=False),
     Column("raw", JSONB, nullable=False),
     Column("extra", JSONB, nullable=False),
@@ -69,9 +76,10 @@ encounters = Table(
     Index("ix_encounters_fin", "fin"),
     # A batch's encounters in row order, a page at a time (analysts and the import benchmark read them so).
     Index("ix_encounters_batch_page", "batch_id", "row_number", "id"),
-    # Case- and accent-insensitive name search in any script: trigram index on the folded names.
+    # Names in any script from plain Latin: whole words and skeletons by array GIN, parts of words by trigrams.
+    Index("ix_encounters_name_terms", "name_terms", postgresql_using="gin"),
     Index(
-        "ix_encounters_name_trgm", "name_search", postgresql_using="gin", postgresql_ops={"name_search": "gin_trgm_ops"}
+        "ix_encounters_name_key_trgm", "name_key", postgresql_using="gin", postgresql_ops={"name_key": "gin_trgm_ops"}
     ),
 )
 
@@ -334,15 +342,12 @@ async def cases_of_encounter(session: AsyncSession, encounter_id: uuid.UUID) -> 
     return list((await session.execute(stmt)).scalars().all())
 
 
-async def list_cases(
-    session: AsyncSession,
-    *,
-    filters: dict[str, Any],
-    after: tuple[Any, uuid.UUID] | None,
-    limit: int,
-    programs: frozenset[str] | None = None,
-) -> list[Any]:
-    """Keyset pages ordered by (opened_at, id): inserts while paging never shift or repeat a row."""
+# A name or DOB search ranks every matching encounter at once when there are at most this many; a broader one
+# (a common name, a year) pages tier by tier, each tier walked in opening order and stopped at the page.
+RANK_ALL_UP_TO = 1000
+
+
+def _filtered_cases(filters: dict[str, Any], programs: frozenset[str] | None) -> Any:
     c = cases.c
     stmt = select(cases)
     if programs is not None:
@@ -350,13 +355,51 @@ async def list_cases(
     for column in ("status", "program", "partner_country", "assignee", "partner_transaction_number", "subject_id"):
         if filters.get(column) is not None:
             stmt = stmt.where(c[column] == filters[column])
-    person = []
-    if filters.get("fin"):
-        person.append(encounters.c.fin == filters["fin"])
-    if filters.get("dob"):
-        person.append(encounters.c.dob.startswith(filters["dob"]))
-    for part in (filters.get("name") or "").split():
-        person.append(encounters.c.name_search.contains(part))
+    return stmt
+
+
+def _person_match(table: Table, name: NameQuery | None, dob: str | None) -> person_search.Match | None:
+    return person_search.person_match(person_search.NameColumns.of(table), table.c.dob, name, dob)
+
+
+def _same_fin(table: Any, fin: str | None) -> list[Any]:
+    return [table.c.fin == fin] if fin else []
+
+
+def _names(table: Any) -> list[Any]:
+    """The columns a match is explained from."""
+    e = table.c
+    return [
+        e.last_name,
+        e.first_name,
+        e.fields["middle_name"].astext.label("middle_name"),
+        e.fields["aliases"].label("aliases"),
+        e.dob,
+    ]
+
+
+async def list_cases(
+    session: AsyncSession,
+    *,
+    filters: dict[str, Any],
+    name: NameQuery | None = None,
+    dob: str | None = None,
+    after: tuple[Any, ...] | None,
+    limit: int,
+    programs: frozenset[str] | None = None,
+) -> list[Any]:
+    """Keyset pages ordered by (opened_at, id): inserts while paging never shift or repeat a row. A name or
+    DOB search orders by (rank, opened_at, id), each case with its best-matching encounter's names and DOB."""
+    c = cases.c
+    stmt = _filtered_cases(filters, programs)
+    fin = filters.get("fin")
+    person = _same_fin(encounters, fin)
+    match = _person_match(encounters, name, dob)
+    if match is not None:
+        rows = await _rank_all(session, stmt, match, person, after, limit)
+        if rows is None:
+            rows = await _tier_by_tier(session, stmt, match, fin, after, limit, name, dob)
+        return rows
     if person:
         matching = (
             select(case_encounters.c.case_id)
@@ -370,17 +413,100 @@ async def list_cases(
     return list((await session.execute(stmt)).mappings().all())
 
 
+async def _rank_all(
+    session: AsyncSession, stmt: Any, match: person_search.Match, person: list[Any], after: Any, limit: int
+) -> list[Any] | None:
+    """Every matching encounter ranked in one statement; None when there are more than RANK_ALL_UP_TO."""
+    c, e, ce = cases.c, encounters.c, case_encounters.c
+    found = (
+        select(e.id, match.rank.label("rank"), *_names(encounters))
+        .where(match.where, *person)
+        .limit(RANK_ALL_UP_TO + 1)
+        .cte("found")
+        .prefix_with("MATERIALIZED")
+    )
+    f = found.c
+    best = (
+        select(ce.case_id, f.rank, f.last_name, f.first_name, f.middle_name, f.aliases, f.dob)
+        .join(found, f.id == ce.encounter_id)
+        .distinct(ce.case_id)
+        .order_by(ce.case_id, f.rank)
+        .subquery()
+    )
+    h = best.c
+    stmt = (
+        stmt.add_columns(h.rank, h.last_name, h.first_name, h.middle_name, h.aliases, h.dob)
+        .join(best, h.case_id == c.id)
+        .where(select(func.count()).select_from(found).scalar_subquery() <= RANK_ALL_UP_TO)
+    )
+    if after is not None:
+        stmt = stmt.where(tuple_(h.rank, c.opened_at, c.id) > tuple_(*after))
+    rows = list((await session.execute(stmt.order_by(h.rank, c.opened_at, c.id).limit(limit))).mappings().all())
+    if rows:
+        return rows
+    some = select(e.id).where(match.where, *person).limit(RANK_ALL_UP_TO + 1).subquery()
+    return None if (await session.scalar(select(func.count()).select_from(some)) or 0) > RANK_ALL_UP_TO else []
+
+
+async def _tier_by_tier(
+    session: AsyncSession,
+    stmt: Any,
+    match: person_search.Match,
+    fin: str | None,
+    after: Any,
+    limit: int,
+    name: NameQuery | None,
+    dob: str | None,
+) -> list[Any]:
+    """A broad search: each rank in turn, like an unranked search (cases in opening order, stopped at the
+    page), leaving out cases that have an encounter of a better rank; then the page's best encounters."""
+    c, ce = cases.c, case_encounters.c
+    other = encounters.alias("better")
+    other_match = _person_match(other, name, dob)
+    assert other_match is not None
+    person = _same_fin(encounters, fin)
+    rows: list[Any] = []
+    for i, (rank, tier) in enumerate(match.tiers):
+        if len(rows) >= limit or (after is not None and rank < after[0]):
+            continue
+        in_tier = select(ce.case_id).join(encounters, encounters.c.id == ce.encounter_id).where(tier, *person)
+        page = stmt.add_columns(literal(rank).label("rank")).where(c.id.in_(in_tier))
+        better = [cond for _, cond in other_match.tiers[:i]]
+        if better:
+            page = page.where(
+                ~exists(
+                    select(1)
+                    .select_from(case_encounters.join(other, other.c.id == ce.encounter_id))
+                    .where(ce.case_id == c.id, or_(*better), *_same_fin(other, fin))
+                )
+            )
+        if after is not None and rank == after[0]:
+            page = page.where(tuple_(c.opened_at, c.id) > tuple_(*after[1:]))
+        page = page.order_by(c.opened_at, c.id).limit(limit - len(rows))
+        rows += (await session.execute(page)).mappings().all()
+    if not rows:
+        return []
+    e = encounters.c
+    best = (
+        select(ce.case_id, *_names(encounters))
+        .join(encounters, e.id == ce.encounter_id)
+        .where(ce.case_id.in_([r["id"] for r in rows]), match.where, *person)
+        .distinct(ce.case_id)
+        .order_by(ce.case_id, match.rank)
+    )
+    names_of = {r["case_id"]: r for r in (await session.execute(best)).mappings().all()}
+    return [{**r, **{k: v for k, v in names_of.get(r["id"], {}).items() if k != "case_id"}} for r in rows]
+
+
 TYPED_COLUMNS = ("fin", "last_name", "first_name", "dob", "data_owner", "partner_country", "partner_transaction_number")
 
 
 async def correct_encounter(
-    session: AsyncSession, encounter_id: uuid.UUID, fields: dict[str, Any], name_search: str
+    session: AsyncSession, encounter_id: uuid.UUID, fields: dict[str, Any], name_keys: dict[str, Any]
 ) -> None:
     values = {k: fields.get(k) for k in TYPED_COLUMNS}
     await session.execute(
-        update(encounters)
-        .where(encounters.c.id == encounter_id)
-        .values(fields=fields, name_search=name_search, **values)
+        update(encounters).where(encounters.c.id == encounter_id).values(fields=fields, **name_keys, **values)
     )
 
 

@@ -5,11 +5,10 @@ Plain Python: no framework imports.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import datetime
 from enum import StrEnum
 
+from shared import names
 from shared.errors import Conflict, Invalid
 from shared.events.intake import EncounterFields
 
@@ -38,19 +37,19 @@ TRANSITIONS: dict[Status, tuple[frozenset[Status], str]] = {
 }
 
 
-def search_form(text: str | None) -> str:
-    """Case- and accent-insensitive form of a name; non-Latin scripts are kept, only folded."""
-    if not text:
-        return ""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", stripped.casefold()).strip()
+def name_fields(fields: EncounterFields) -> dict[str, object]:
+    """The names of an encounter by field, as shared.names matches them."""
+    return {
+        "last_name": fields.last_name,
+        "first_name": fields.first_name,
+        "middle_name": fields.middle_name,
+        "aliases": list(fields.aliases),
+    }
 
 
-def name_search_text(fields: EncounterFields) -> str:
-    """Every name and alias of an encounter in search form, for one index."""
-    names = [fields.last_name, fields.first_name, fields.middle_name, *fields.aliases]
-    return " ".join(search_form(n) for n in names if n)
+def name_keys(fields: EncounterFields) -> dict[str, object]:
+    """Search keys of every name and alias of an encounter, as stored columns (shared.names.keys)."""
+    return names.keys(name_fields(fields)).columns()
 
 
 def identity_of(subject_key: str) -> dict[str, str | None]:

@@ -144,7 +144,7 @@ def _encounter_row(env: Any, e: EncounterImported, subject_ids: dict[str, uuid.U
         "data_owner": e.fields.data_owner,
         "partner_country": e.fields.partner_country,
         "partner_transaction_number": e.fields.partner_transaction_number,
-        "name_search": domain.name_search_text(e.fields),
+        **domain.name_keys(e.fields),
         "fields": env.payload["fields"],
         "raw": e.raw,
         "extra": e.extra,
@@ -216,7 +216,7 @@ async def apply_corrections(uow: UnitOfWork, delivered: list[Delivered]) -> None
             fields = {**row["fields"], c.field: c.corrected_value}
             parsed = EncounterFields.model_validate(fields)
             await db.correct_encounter(
-                uow.session, c.encounter_id, parsed.model_dump(mode="json"), domain.name_search_text(parsed)
+                uow.session, c.encounter_id, parsed.model_dump(mode="json"), domain.name_keys(parsed)
             )
             case_ids = await db.cases_of_encounter(uow.session, c.encounter_id)
             await db.make_stale(uow.session, case_ids)

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.cases import db, domain
-from shared import policy
+from shared import dob as dobs
+from shared import names, person_search, policy
 from shared.errors import Forbidden, Invalid, NotFound
 from shared.events.cases import CaseAssigned, CaseStatusChanged, FindingRecorded, FlagSet, SearchLogged
 from shared.logging import current_correlation_id
@@ -58,26 +59,45 @@ async def case_view(*, uow: UnitOfWork, case_id: uuid.UUID, required: list[str])
 
 
 def encode_cursor(row: Any) -> str:
-    return base64.urlsafe_b64encode(f"{row['opened_at'].isoformat()}|{row['id']}".encode()).decode()
+    rank = f"|{row['rank']}" if "rank" in row else ""
+    return base64.urlsafe_b64encode(f"{row['opened_at'].isoformat()}|{row['id']}{rank}".encode()).decode()
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+def decode_cursor(cursor: str, *, ranked: bool) -> tuple[Any, ...]:
+    """(opened_at, id), or (rank, opened_at, id) for a name or DOB search; a cursor of the other kind is refused."""
     try:
-        opened, _, case_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return datetime.fromisoformat(opened), uuid.UUID(case_id)
+        opened, case_id, *rank = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        if len(rank) != (1 if ranked else 0):
+            raise ValueError("a cursor from another search")
+        key = (datetime.fromisoformat(opened), uuid.UUID(case_id))
+        return (int(rank[0]), *key) if ranked else key
     except (ValueError, UnicodeDecodeError) as exc:
         raise Invalid("the cursor is not one this API gave out") from exc
 
 
+def _why(row: Any, name: names.NameQuery | None, dob: str | None) -> dict[str, Any] | None:
+    return person_search.explain(name, {f: row.get(f) for f in names.FIELDS}, dob, row.get("dob"))
+
+
 async def list_cases(*, uow: UnitOfWork, filters: dict[str, Any], cursor: str | None, limit: int) -> dict[str, Any]:
-    after = decode_cursor(cursor) if cursor else None
-    if filters.get("name"):
-        filters = {**filters, "name": domain.search_form(filters["name"])}
+    """Cases by their own fields and their subject's FIN, name (any script) and DOB (any precision), ranked."""
+    name = names.NameQuery.parse(filters["name"]) if filters.get("name") else None
+    if filters.get("name") and name is None:
+        raise Invalid("a name to search for needs at least one letter or digit")
+    dob = dobs.check_query(filters["dob"]) if filters.get("dob") else None
+    ranked = name is not None or dob is not None
+    after = decode_cursor(cursor, ranked=ranked) if cursor else None
     async with uow:
         rows = await db.list_cases(
-            uow.session, filters=filters, after=after, limit=limit + 1, programs=policy.visible_programs()
+            uow.session,
+            filters=filters,
+            name=name,
+            dob=dob,
+            after=after,
+            limit=limit + 1,
+            programs=policy.visible_programs(),
         )
-    items = [dict(r) for r in rows[:limit]]
+    items = [{**r, "match": _why(r, name, dob)} if ranked else dict(r) for r in rows[:limit]]
     return {"items": items, "next_cursor": encode_cursor(rows[limit - 1]) if len(rows) > limit else None}
 
 

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     Column,
     Date,
     DateTime,
@@ -16,17 +15,19 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    and_,
     delete,
     func,
+    literal,
     select,
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import person_search
 from shared.db import copy_upsert
+from shared.names import NameQuery
 from shared.runtime import service_metadata
 
 metadata, outbox, inbox = service_metadata()
@@ -38,12 +39,21 @@ person_index = Table(
     Column("encounter_id", Uuid, primary_key=True),
     Column("subject_key", Text, nullable=False, index=True),
     Column("fin", Text, index=True),
+    # The same search keys as cases' encounters (shared.names.keys), and the names by field to explain a match
+    # (null for records indexed before names were kept by field: their reason names the field "names").
     Column("name_search", Text, nullable=False),
+    Column("name_key", Text, nullable=False, server_default=""),
+    Column("name_terms", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("names", JSONB),
     Column("dob", Text),
     Column("documents", ARRAY(Text), nullable=False),
     Column("program", Text, nullable=False),
     Column("data_owner", Text),
     Column("imported_at", DateTime(timezone=True), nullable=False),
+    Index("ix_person_index_name_terms", "name_terms", postgresql_using="gin"),
+    Index(
+        "ix_person_index_name_key_trgm", "name_key", postgresql_using="gin", postgresql_ops={"name_key": "gin_trgm_ops"}
+    ),
 )
 
 requests = Table(
@@ -132,19 +142,29 @@ async def index_people(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
 
 
 async def search_people(
-    session: AsyncSession, *, name: str | None, dob: str | None, document: str | None, fin: str | None, limit: int
+    session: AsyncSession,
+    *,
+    name: NameQuery | None,
+    dob: str | None,
+    document: str | None,
+    fin: str | None,
+    limit: int,
 ) -> list[Any]:
+    """Records matching every criterion given; by name and DOB ranked as cases ranks them (best first)."""
     c = person_index.c
-    conditions = []
-    if name:
-        conditions.append(and_(*[c.name_search.contains(part) for part in name.split()]))
-    if dob:
-        conditions.append(c.dob.startswith(dob))
+    match = person_search.person_match(person_search.NameColumns.of(person_index), c.dob, name, dob)
+    conditions = [match.where] if match is not None else []
+    rank = match.rank if match is not None else literal(0)
     if document:
         conditions.append(c.documents.any(document))
     if fin:
         conditions.append(c.fin == fin)
-    stmt = select(person_index).where(*conditions).order_by(c.imported_at, c.encounter_id).limit(limit)
+    stmt = (
+        select(person_index, rank.label("rank"))
+        .where(*conditions)
+        .order_by(rank, c.imported_at, c.encounter_id)
+        .limit(limit)
+    )
     return list((await session.execute(stmt)).mappings().all())
 
 

@@ -6,7 +6,6 @@ Plain Python. The clock is always passed in, so time-dependent rules are tested 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -137,11 +136,3 @@ def check_decision(current: str, decision: str) -> None:
         raise Invalid("the data owner's decision is 'accepted' or 'declined'")
     if current != Decision.PENDING:
         raise Conflict(f"this correction was already {current}")
-
-
-def search_form(text: str | None) -> str:
-    """Case- and accent-insensitive form of a name, any script."""
-    if not text:
-        return ""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())

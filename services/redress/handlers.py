@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from services.redress import db, domain
-from shared.errors import Conflict, NotFound
+from shared import dob as dobs
+from shared import names, person_search
+from shared.errors import Conflict, Invalid, NotFound
 from shared.events.cases import RecordsPurged
 from shared.events.intake import EncounterImported
 from shared.events.redress import CorrectionAccepted, RedressStatusChanged
@@ -32,13 +34,19 @@ async def index_encounters(uow: UnitOfWork, delivered: list[Delivered]) -> None:
         if not isinstance(d.event, EncounterImported):
             continue
         f = d.event.fields
-        names = [f.last_name, f.first_name, f.middle_name, *f.aliases]
+        by_field = {
+            "last_name": f.last_name,
+            "first_name": f.first_name,
+            "middle_name": f.middle_name,
+            "aliases": list(f.aliases),
+        }
         rows.append(
             {
                 "encounter_id": d.event.encounter_id,
                 "subject_key": d.event.subject_key,
                 "fin": f.fin,
-                "name_search": " ".join(domain.search_form(n) for n in names if n),
+                **names.keys(by_field).columns(),
+                "names": by_field,
                 "dob": f.dob,
                 "documents": [x for x in (f.document_number, f.passport_number, f.alien_registration_number) if x],
                 "program": d.event.program,
@@ -135,14 +143,29 @@ async def candidates(
     document: str | None,
     fin: str | None,
 ) -> list[dict[str, Any]]:
-    """Imported records that may be about the requester (by name in any script, DOB, document, FIN)."""
+    """Imported records that may be about the requester (by name in any script, DOB of any precision, document,
+    FIN), ranked as the cases search ranks them, each saying why it matched."""
+    query = names.NameQuery.parse(name) if name else None
+    if name and query is None:
+        raise Invalid("a name to search for needs at least one letter or digit")
+    dob = dobs.check_query(dob) if dob else None
     async with uow:
         if await db.get_request(uow.session, redress_id) is None:
             raise NotFound(f"no redress request {redress_id}")
-        rows = await db.search_people(
-            uow.session, name=domain.search_form(name) or None, dob=dob, document=document, fin=fin, limit=100
-        )
-    return [dict(r) for r in rows]
+        rows = await db.search_people(uow.session, name=query, dob=dob, document=document, fin=fin, limit=100)
+    return [_candidate(r, query, dob) for r in rows]
+
+
+def _candidate(row: Any, query: names.NameQuery | None, dob: str | None) -> dict[str, Any]:
+    out = {k: v for k, v in row.items() if k not in _INTERNAL}
+    out["dob_precision"] = dobs.precision(row["dob"])
+    stored = row["names"] or {"names": row["name_search"]}  # indexed before names were kept by field
+    out["match"] = person_search.explain(query, stored, dob, row["dob"])
+    return out
+
+
+# Search keys and the sort rank stay inside; the caller gets the record and the reason it matched.
+_INTERNAL = frozenset({"name_key", "name_terms", "rank"})
 
 
 async def link_record(*, uow: UnitOfWork, redress_id: uuid.UUID, encounter_id: uuid.UUID, note: str) -> None:

@@ -1,0 +1,230 @@
+"""Names in any script found from plain Latin: the one folding and matching every service uses.
+
+Plain Python. A stored name gets three search keys: its own script folded (`fold`), a Latin key
+(`latin`, transliterated by anyascii), and whole-word terms: the own-script words marked "=", the key's
+words with every run of consecutive words joined (`words`: CJK syllables are separable, "li xiaolong"
+finds 李小龙), and each word's consonant skeleton marked "~" (`skeleton`), kept for names written in an
+abjad only: Arabic,
+Hebrew, Syriac and Thaana leave short vowels unwritten, so "ahmed hassan" finds أحمد حسن through
+"hmd hsn"; alphabets write their vowels, so a Latin, Cyrillic or Greek name is compared word for word and
+"ivan" does not find "van". A query matches when every one of its words matches some stored term, in
+any order; the weakest rule any word needed decides the rank (`RULES`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from anyascii import anyascii
+
+from shared.errors import Invalid
+
+# The name fields of an encounter, in the order a match reason names them.
+FIELDS = ("last_name", "first_name", "middle_name", "aliases")
+
+# rank -> (kind, rule); the SQL in shared/person_search.py ranks with the same numbers.
+RULES: tuple[tuple[str, str], ...] = (
+    ("exact", "same words"),  # as written, case, accents and punctuation ignored
+    ("transliterated", "latin words"),  # the Latin transliteration's words
+    ("transliterated", "consonants"),  # consonant skeletons, for names written in an abjad
+    ("fuzzy", "part of a word"),  # a query word of 3+ letters inside a stored Latin word
+)
+EXACT, LATIN, CONSONANTS, PARTIAL = range(len(RULES))
+
+# A run of more words than this is not joined (names are short; this bounds the key's size).
+MAX_RUN = 4
+# Shorter query words only match whole words: a trigram index cannot look up one or two letters.
+MIN_PARTIAL = 3
+# A search names one person: more words than this is refused (each word is a condition in the SQL).
+MAX_QUERY_WORDS = 12
+# Own-script words and skeletons share the terms array with the Latin words: one GIN index answers every
+# whole-word rule, and PostgreSQL's element statistics estimate each rule's rows well enough to plan it.
+OWN, SKELETON = "=", "~"
+
+# Apostrophes are dropped, not spaced (as in a passport's machine-readable zone: O'Brien -> OBRIEN); they
+# are also what anyascii writes for Arabic hamza and ain.
+_APOSTROPHES = re.compile("['`\u00b4\u02b9\u02bb\u02bc\u02bd\u02be\u02bf\u2018\u2019\u2032]")
+_NOT_WORD = re.compile(r"[^\w]+|_")
+_NOT_LATIN = re.compile(r"[^a-z0-9]+")
+# anyascii writes each Han, Hangul (and similar) syllable capitalised: "LiXiaoLong". The input is casefolded
+# first, so an upper-case letter after a letter or digit starts a syllable.
+_SYLLABLE = re.compile(r"(?<=[A-Za-z0-9])(?=[A-Z])")
+# Greek omicron-upsilon is one sound, written "ou" by every romanisation (ELOT 743, passports); anyascii gives "oy".
+_GREEK_OU = re.compile("[οό][υύ]")
+_VOWELS = re.compile("[aeiouyw]+")
+# Arabic (with its supplements and presentation forms), Hebrew, Syriac, Thaana.
+_ABJAD = re.compile(
+    "[\u0590-\u05ff\u0600-\u06ff\u0700-\u074f\u0750-\u077f\u0780-\u07bf\u08a0-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]"
+)
+_DOUBLES = re.compile(r"(.)\1+")
+
+
+def fold(text: str | None) -> str:
+    """A name as written, in its own script: case, accents and punctuation folded ("exact" form)."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_NOT_WORD.sub(" ", _APOSTROPHES.sub("", stripped.casefold())).split())
+
+
+def latin(text: str | None) -> str:
+    """The Latin search key of a name: transliterated, accents and case folded, punctuation to spaces,
+    CJK syllables separated ("李小龙" -> "li xiao long", "Παπαδόπουλος" -> "papadopoulos")."""
+    if not text:
+        return ""
+    lowered = unicodedata.normalize("NFC", unicodedata.normalize("NFKC", text).casefold())
+    ascii_text = anyascii(_GREEK_OU.sub("ou", lowered))
+    spaced = _SYLLABLE.sub(" ", ascii_text).lower()
+    return " ".join(_NOT_LATIN.sub(" ", _APOSTROPHES.sub("", spaced)).split())
+
+
+def skeleton(word: str) -> str:
+    """Consonants of a Latin word: vowels (and the half-vowels w, y) dropped, doubles collapsed, c/q as k,
+    ph as f, a final h after a consonant dropped: "hassan" -> "hsn", "ahmed" -> "hmd", "fatimah" -> "ftm"."""
+    w = word.replace("ph", "f").replace("c", "k").replace("q", "k")
+    s = _DOUBLES.sub(r"\1", _VOWELS.sub("", w))
+    if len(s) > 1 and s.endswith("h"):
+        s = s[:-1]
+    return s
+
+
+def is_abjad(text: str) -> bool:
+    """Whether a name is written in a script that leaves short vowels out."""
+    return _ABJAD.search(text) is not None
+
+
+def words(name: str | None) -> list[str]:
+    """Latin words of one name and every run of up to MAX_RUN consecutive words joined."""
+    parts = latin(name).split()
+    out = []
+    for size in range(1, min(MAX_RUN, len(parts)) + 1):
+        out.extend("".join(parts[i : i + size]) for i in range(len(parts) - size + 1))
+    return out
+
+
+def _values(names: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, name) pairs of a record, aliases one by one."""
+    out = []
+    for field, value in names.items():
+        if isinstance(value, str):
+            out.append((field, value))
+        elif isinstance(value, Sequence):
+            out.extend((field, v) for v in value if isinstance(v, str))
+    return [(f, v) for f, v in out if v.strip()]
+
+
+@dataclass(frozen=True)
+class NameKeys:
+    """What is stored with a record for searching: own-script form, Latin key, whole-word terms."""
+
+    search: str
+    key: str
+    terms: list[str]  # "=" + own-script words, Latin words and runs, "~" + skeletons (abjad names)
+
+    def columns(self) -> dict[str, Any]:
+        return {"name_search": self.search, "name_key": self.key, "name_terms": self.terms}
+
+
+@functools.lru_cache(maxsize=65536)
+def _name_keys(name: str) -> tuple[str, str, frozenset[str]]:
+    """One name's own-script form, Latin key and terms (names repeat: first names above all)."""
+    own, key, name_words = fold(name), latin(name), words(name)
+    terms = {OWN + w for w in own.split()} | set(name_words)
+    if is_abjad(name):
+        terms |= {SKELETON + s for s in map(skeleton, name_words) if s}
+    return own, key, frozenset(terms)
+
+
+def keys(names: Mapping[str, Any] | Iterable[str | None]) -> NameKeys:
+    """Search keys of every name of a record (a field -> name or names mapping, or plain names)."""
+    values = [v for _, v in _values(names)] if isinstance(names, Mapping) else [n for n in names if n]
+    per_name = [_name_keys(v) for v in values]
+    return NameKeys(
+        search=" ".join(own for own, _, _ in per_name if own),
+        key=" ".join(key for _, key, _ in per_name if key),
+        terms=sorted(frozenset().union(*(terms for _, _, terms in per_name))),
+    )
+
+
+@dataclass(frozen=True)
+class NameQuery:
+    """A typed name split the ways it is compared: own-script words, Latin words, their skeletons."""
+
+    text: str
+    own: tuple[str, ...]
+    latin: tuple[str, ...]
+    skeletons: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str | None) -> NameQuery | None:
+        """None when the text holds no letter or digit to search for."""
+        latin_words = tuple(dict.fromkeys(latin(text).split()))
+        if not latin_words:
+            return None
+        if len(latin_words) > MAX_QUERY_WORDS:
+            raise Invalid(f"a name to search for has at most {MAX_QUERY_WORDS} words")
+        return cls(
+            text=text or "",
+            own=tuple(dict.fromkeys(fold(text).split())),
+            latin=latin_words,
+            skeletons=tuple(skeleton(w) for w in latin_words),
+        )
+
+    def own_terms(self) -> list[str]:
+        """The stored terms of an exact match: every query word as written (folded)."""
+        return [OWN + w for w in self.own]
+
+    def terms(self, i: int) -> list[str]:
+        """The stored terms that match query word i whole: the word itself, or its skeleton."""
+        skel = self.skeletons[i]
+        return [self.latin[i], *([SKELETON + skel] if skel else [])]
+
+
+def _word_rank(query: NameQuery, i: int, name: str) -> int | None:
+    """The best rule by which query word i matches one stored name (the same terms the SQL looks up)."""
+    word, skel = query.latin[i], query.skeletons[i]
+    _, key, terms = _name_keys(name)
+    if word in terms:
+        return LATIN
+    if skel and SKELETON + skel in terms:
+        return CONSONANTS
+    if len(word) >= MIN_PARTIAL and word in key:
+        return PARTIAL
+    return None
+
+
+def explain(query: NameQuery, names: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Why a record's names match a query (kind, rule, rank, fields and the stored name), or None."""
+    values = _values(names)
+    if not values:
+        return None
+    own = {(f, w) for f, v in values for w in _name_keys(v)[0].split()}
+    if query.own and all(any(w == ow for _, ow in own) for w in query.own):
+        fields = [f for f in FIELDS if any(fw == f and ow in query.own for fw, ow in own)]
+        return _reason(EXACT, fields or [values[0][0]], values)
+    ranks: list[tuple[int, set[str]]] = []
+    for i in range(len(query.latin)):
+        found: dict[str, int] = {}
+        for f, v in values:
+            if (r := _word_rank(query, i, v)) is not None:
+                found[f] = min(r, found.get(f, r))
+        if not found:
+            return None
+        best = min(found.values())
+        ranks.append((best, {f for f, r in found.items() if r == best}))
+    rank = max(r for r, _ in ranks)
+    matched = set().union(*(fs for _, fs in ranks))
+    return _reason(rank, [f for f in (*FIELDS, *(f for f, _ in values)) if f in matched], values)
+
+
+def _reason(rank: int, fields: list[str], values: list[tuple[str, str]]) -> dict[str, Any]:
+    fields = list(dict.fromkeys(fields))
+    kind, rule = RULES[rank]
+    value = next(v for f, v in values if f == fields[0])
+    return {"kind": kind, "rule": rule, "rank": rank, "field": fields[0], "fields": fields, "value": value}

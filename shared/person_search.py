@@ -1,0 +1,124 @@
+"""The rules of shared.names and shared.dob as SQL: which rows match and their rank, computed in PostgreSQL.
+
+Every service that finds people keeps the same name columns (`name_search`, `name_key`, `name_terms`, from
+`shared.names.keys`) with GIN indexes: array ops on the terms (own-script words, Latin words, skeletons),
+trigrams on the key (parts of words). Only the page a caller gets back is explained in Python (`explain`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, Text, and_, bindparam, case, false, not_, or_
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from shared import dob as dobs
+from shared import names
+from shared.db import any_array
+
+
+@dataclass(frozen=True)
+class NameColumns:
+    key: Any
+    terms: Any
+
+    @classmethod
+    def of(cls, table: Table) -> NameColumns:
+        c = table.c
+        return cls(c.name_key, c.name_terms)
+
+
+def _array(values: Sequence[str]) -> Any:
+    return bindparam(None, list(values), type_=ARRAY(Text))
+
+
+def _has(column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    """`column @> $1`: every value is an element (answered by the column's GIN index)."""
+    return column.op("@>")(_array(values))
+
+
+def _any(column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    """`column && $1`: some value is an element."""
+    return column.op("&&")(_array(values))
+
+
+@dataclass(frozen=True)
+class Match:
+    """A search as SQL: `where` selects every matching row, `rank` orders them (name rank * 10 + DOB rank), and
+    `tiers` are the same rows split by rank, each condition answerable from an index on its own, in order."""
+
+    where: ColumnElement[bool]
+    rank: ColumnElement[int]
+    tiers: tuple[tuple[int, ColumnElement[bool]], ...]
+
+
+def name_match(cols: NameColumns, query: names.NameQuery) -> Match:
+    """Rows whose names match every word of the query by some rule; the rank is the weakest rule a word needed
+    (names.RULES: 0 exact, 1 Latin words, 2 consonants, 3 part of a word)."""
+    whole = []  # each query word as a whole stored word or skeleton
+    by_word = []  # ... or (3+ letters) inside the key
+    for i, word in enumerate(query.latin):
+        whole.append(_any(cols.terms, query.terms(i)))
+        by_word.append(or_(whole[-1], cols.key.contains(word)) if len(word) >= names.MIN_PARTIAL else whole[-1])
+    latin = _has(cols.terms, query.latin)
+    # Words as written are whole Latin words too (transliteration goes character by character), so the exact
+    # tier needs no Latin condition: one element lookup the planner estimates from its statistics.
+    exact = _has(cols.terms, query.own_terms()) if query.own else false()
+    all_whole = and_(*whole)
+    rank = case((exact, names.EXACT), (latin, names.LATIN), (all_whole, names.CONSONANTS), else_=names.PARTIAL)
+    tiers = (
+        (names.EXACT, exact),
+        (names.LATIN, and_(latin, not_(exact))),
+        (names.CONSONANTS, and_(all_whole, not_(latin))),
+        (names.PARTIAL, and_(*by_word, not_(all_whole))),
+    )
+    return Match(and_(*by_word), rank, tiers)
+
+
+def dob_match(column: Any, query: str) -> Match:
+    """Stored DOBs that agree with the query as far as the less precise goes; rank 0 for the same text, else 1."""
+    coarser = dobs.coarser(query)
+    matches = column.startswith(query)
+    if coarser:
+        matches = or_(matches, column == any_array(coarser, Text))
+    return Match(
+        matches,
+        case((column == query, dobs.EXACT), else_=dobs.PARTIAL),
+        ((dobs.EXACT, column == query), (dobs.PARTIAL, and_(matches, column != query))),
+    )
+
+
+def person_match(
+    name_cols: NameColumns, dob_column: Any, name: names.NameQuery | None, dob: str | None
+) -> Match | None:
+    """Name and DOB together: ranked by the name first, the DOB next; None when neither is searched."""
+    by_name = name_match(name_cols, name) if name is not None else None
+    by_dob = dob_match(dob_column, dob) if dob else None
+    if by_name is None and by_dob is None:
+        return None
+    if by_name is None or by_dob is None:
+        only = by_name or by_dob
+        assert only is not None
+        scale = 10 if by_name is not None else 1
+        return Match(only.where, only.rank * scale, tuple((r * scale, c) for r, c in only.tiers))
+    return Match(
+        and_(by_name.where, by_dob.where),
+        by_name.rank * 10 + by_dob.rank,
+        tuple((n * 10 + d, and_(nc, dc)) for n, nc in by_name.tiers for d, dc in by_dob.tiers),
+    )
+
+
+def explain(
+    name: names.NameQuery | None, stored_names: dict[str, Any], dob: str | None, stored_dob: str | None
+) -> dict[str, Any] | None:
+    """Why a found record matched, for the caller: the name's kind, rule, field(s) and stored value, and the
+    DOB's kind and precision (the page only: the SQL above already chose and ranked it)."""
+    if name is None and dob is None:
+        return None
+    reason = (names.explain(name, stored_names) if name else None) or {}
+    return {
+        **{k: v for k, v in reason.items() if k != "rank"},
+        "dob": dobs.explain(dob, stored_dob) if dob else None,
+    }

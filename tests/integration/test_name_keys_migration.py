@@ -1,0 +1,126 @@
+"""Records stored before names had Latin keys are found in plain Latin once the migrations have run."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import orjson
+import pytest
+
+from services.cases import db as cases_db
+from services.redress import db as redress_db
+from shared import names
+from shared.db import create_engine, drop_database, ensure_database, session_factory
+from shared.migrations import upgrade
+from tests.infra import Infra
+from tests.support import asyncpg_dsn
+
+SERVICES = Path(__file__).parents[2] / "services"
+# Name keys as the old code stored them: only the own-script folded form.
+OLD = {
+    "ivanova": ("Иванова", "Анна", ["Иванова-Петрова"], "иванова анна иванова-петрова"),
+    "hassan": ("حسن", "أحمد", [], "حسن احمد"),
+    "li": ("李小龙", None, [], "李小龙"),
+}
+
+
+@pytest.fixture
+def database(infra: Infra, namespace: str) -> Iterator[str]:
+    url = infra.database_url.rsplit("/", 1)[0] + f"/it_{namespace}"
+    asyncio.run(ensure_database(url))
+    yield url
+    asyncio.run(drop_database(url))
+
+
+def _dsn(url: str) -> str:
+    return asyncpg_dsn(url.rsplit("/", 1)[0], url.rsplit("/", 1)[1])
+
+
+async def _old_cases_rows(url: str) -> dict[str, uuid.UUID]:
+    conn = await asyncpg.connect(_dsn(url))
+    now = datetime.now(UTC)
+    cases = {}
+    for label, (last, first, aliases, old_key) in OLD.items():
+        sid, eid, cid = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        fields = orjson.dumps({"last_name": last, "first_name": first, "aliases": aliases, "dob": "1980"}).decode()
+        await conn.execute("INSERT INTO subjects (id, subject_key) VALUES ($1, $2)", sid, f"FIN:{label}")
+        await conn.execute(
+            "INSERT INTO encounters (id, subject_id, batch_id, row_number, program, upload_kind, last_name, "
+            "first_name, dob, name_search, fields, raw, extra, imported_by, imported_at) VALUES ($1, $2, $3, 2, 'M5', "
+            "'partner-query', $4, $5, '1980', $6, $7::jsonb, '{}', '{}', 'it', $8)",
+            eid,
+            sid,
+            uuid.uuid4(),
+            last,
+            first,
+            old_key,
+            fields,
+            now,
+        )
+        await conn.execute(
+            "INSERT INTO cases (id, case_key, subject_id, program, upload_kind) VALUES ($1, $2, $3, 'M5', "
+            "'partner-query')",
+            cid,
+            label,
+            sid,
+        )
+        await conn.execute("INSERT INTO case_encounters (case_id, encounter_id) VALUES ($1, $2)", cid, eid)
+        cases[label] = cid
+    await conn.close()
+    return cases
+
+
+async def _cases_found(url: str, query: str) -> list[tuple[uuid.UUID, str]]:
+    engine = create_engine(url, pool_size=1)
+    async with session_factory(engine)() as session:
+        rows = await cases_db.list_cases(session, filters={}, name=names.NameQuery.parse(query), after=None, limit=10)
+    await engine.dispose()
+    return [(r["id"], names.RULES[r["rank"] // 10][1]) for r in rows]
+
+
+def test_encounters_stored_before_the_latin_keys_are_found_in_latin_after_the_upgrade(database: str) -> None:
+    upgrade(database, SERVICES / "cases" / "migrations", "0004")
+    cases = asyncio.run(_old_cases_rows(database))
+    upgrade(database, SERVICES / "cases" / "migrations")
+    assert asyncio.run(_cases_found(database, "ivanova")) == [(cases["ivanova"], "latin words")]
+    assert asyncio.run(_cases_found(database, "petrova anna")) == [(cases["ivanova"], "latin words")]
+    assert asyncio.run(_cases_found(database, "ahmed hassan")) == [(cases["hassan"], "consonants")]
+    assert asyncio.run(_cases_found(database, "li xiaolong")) == [(cases["li"], "latin words")]
+    assert asyncio.run(_cases_found(database, "ИВАНОВА")) == [(cases["ivanova"], "same words")]
+
+
+async def _old_person_rows(url: str) -> None:
+    conn = await asyncpg.connect(_dsn(url))
+    for label, (*_, old_key) in OLD.items():
+        await conn.execute(
+            "INSERT INTO person_index (encounter_id, subject_key, name_search, dob, documents, program, imported_at) "
+            "VALUES ($1, $2, $3, '1980', '{}', 'M5', now())",
+            uuid.uuid4(),
+            f"FIN:{label}",
+            old_key,
+        )
+    await conn.close()
+
+
+async def _people_found(url: str, query: str) -> list[tuple[str, str]]:
+    engine = create_engine(url, pool_size=1)
+    q = names.NameQuery.parse(query)
+    assert q is not None
+    async with session_factory(engine)() as session:
+        rows = await redress_db.search_people(session, name=q, dob="1980-05-17", document=None, fin=None, limit=10)
+    await engine.dispose()
+    return [(r["subject_key"], names.explain(q, {"names": r["name_search"]})["rule"]) for r in rows]  # type: ignore[index]
+
+
+def test_redress_index_rows_stored_before_the_latin_keys_are_found_in_latin_after_the_upgrade(database: str) -> None:
+    upgrade(database, SERVICES / "redress" / "migrations", "0002")
+    asyncio.run(_old_person_rows(database))
+    upgrade(database, SERVICES / "redress" / "migrations")
+    assert asyncio.run(_people_found(database, "ivanova")) == [("FIN:ivanova", "latin words")]
+    assert asyncio.run(_people_found(database, "hassan ahmed")) == [("FIN:hassan", "consonants")]
+    assert asyncio.run(_people_found(database, "xiaolong li")) == [("FIN:li", "latin words")]
