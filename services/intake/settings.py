@@ -31,9 +31,10 @@ class Settings(ServiceSettings):
     program_unknown_markers: dict[str, list[str]] = Field(default_factory=dict)
     # Day/month order of an ambiguous date (05/06/1980) when the file itself does not show it;
     # per program: TRACS_INTAKE_PROGRAM_DATE_ORDER='{"UK-VISA": "DMY"}'
-    # IDENT's exports are American (M/D/Y); UK and PCSC partners (Greece, Italy) write the day first.
+    # IDENT's exports are American (M/D/Y); the UK Home Office writes the day first. A file's own dates decide
+    # first (25.12.1969 can only be day-first), so a partner extract in its own style is read right anyway.
     date_order: DateOrder = "MDY"
-    program_date_order: dict[str, DateOrder] = Field(default_factory=lambda: {"UK-VISA": "DMY", "PCSC": "DMY"})
+    program_date_order: dict[str, DateOrder] = Field(default_factory=lambda: {"UK-VISA": "DMY"})
     # What a FIN may look like (a full match); '[0-9]+' where every FIN comes from IDENT as digits.
     fin_pattern: str = FIN_PATTERN
 

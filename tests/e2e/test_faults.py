@@ -287,7 +287,7 @@ CONSUMERS = {
     topics.INTAKE_BATCH: {"reporting.counts"},
     topics.CASES: {"disclosure.cases", "redress.purges", "reporting.counts"},
     topics.REDRESS: {"cases.corrections", "reporting.counts"},
-    topics.DISCLOSURE: {"reporting.counts"},
+    topics.DISCLOSURE: {"intake.agreements", "reporting.counts"},
 }
 
 
