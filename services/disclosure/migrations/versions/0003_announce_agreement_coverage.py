@@ -58,4 +58,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    pass  # published events stay published
+    """Nothing to undo: events once published stay published, and their consumers are idempotent."""
