@@ -26,8 +26,13 @@ TOOLS = ("curl", "jq", "openssl")
 def _install_missing_tools() -> None:
     """The page needs curl, jq and openssl; a fresh CI machine may lack jq (the set-up may apt-get, as root)."""
     missing = [t for t in TOOLS if shutil.which(t) is None]
-    if missing:
-        subprocess.run(["apt-get", "install", "-y", "-q", *missing], check=True, capture_output=True, timeout=600)
+    if not missing:
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", *missing]):
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False, env=env)
+        if done.returncode != 0:
+            pytest.fail(f"the walkthrough needs {', '.join(missing)}; `{' '.join(cmd)}` failed: {done.stderr[-2000:]}")
 
 
 @contextlib.contextmanager
