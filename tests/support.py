@@ -26,6 +26,12 @@ def asyncpg_dsn(server_url: str, database: str) -> str:
     return make_url(server_url).set(drivername="postgresql", database=database).render_as_string(hide_password=False)
 
 
+def database_dsn(url: str) -> str:
+    """asyncpg's DSN for a SQLAlchemy URL that names its database."""
+    server, database = url.rsplit("/", 1)
+    return asyncpg_dsn(server, database)
+
+
 async def db_fetchval(server_url: str, database: str, query: str, *args: Any) -> Any:
     conn = await asyncpg.connect(asyncpg_dsn(server_url, database))
     try:

@@ -18,6 +18,8 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from reportlab.platypus import Table as PdfTable
 
+from services.reporting.reports import Series
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -27,21 +29,11 @@ MEDIA_TYPES = {
 
 
 @dataclass
-class Chart:
-    """Lines over labelled points; a None point (suppressed, or undefined) is drawn as a gap."""
-
-    title: str
-    labels: list[str]
-    series: dict[str, list[float | None]]
-    kind: str = "line"
-
-
-@dataclass
 class Report:
     title: str
     subtitle: str
     tables: dict[str, list[dict[str, Any]]]
-    charts: list[Chart] = field(default_factory=list)
+    charts: list[Series] = field(default_factory=list)
     # How cells were suppressed: method, threshold, a note and the suppressed cells (table, row, column).
     suppression: dict[str, Any] | None = None
 
@@ -120,13 +112,13 @@ def _segments(values: list[float | None]) -> list[list[tuple[int, float]]]:
     return [r for r in runs if r]
 
 
-def chart_drawing(chart: Chart) -> Drawing:
+def chart_drawing(chart: Series) -> Drawing:
     drawing = Drawing(CHART_W, CHART_H)
     drawing.add(String(10, CHART_H - 14, chart.title, fontSize=11))
-    names = list(chart.series)
+    names = list(chart.lines)
     data, styles = [], []
     for i, name in enumerate(names):
-        for run in _segments(chart.series[name]):
+        for run in _segments(chart.lines[name]):
             data.append(run)
             styles.append(PALETTE[i % len(PALETTE)])
     if not data:
@@ -158,7 +150,7 @@ def chart_drawing(chart: Chart) -> Drawing:
             Line(PLOT_X + PLOT_W + 15, y + 3, PLOT_X + PLOT_W + 35, y + 3, strokeColor=PALETTE[i % len(PALETTE)])
         )
         drawing.add(String(PLOT_X + PLOT_W + 40, y, name, fontSize=8))
-    if any(v is None for values in chart.series.values() for v in values):
+    if any(v is None for values in chart.lines.values() for v in values):
         drawing.add(String(PLOT_X + PLOT_W + 15, PLOT_Y - 20, "gaps: suppressed or undefined", fontSize=7))
     return drawing
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from services.reporting import db, domain, reports, suppression
-from services.reporting.exports import Chart, Report
+from services.reporting.exports import Report
 from shared.errors import Invalid, NotFound
 from shared.inbox import Delivered
 from shared.uow import UnitOfWork
@@ -65,8 +65,7 @@ def _report(title: str, start: date, end: date, threshold: int, built: reports.B
         "cells": cells,
     }
     subtitle = f"{start.isoformat()} to {end.isoformat()}; complementary suppression below {threshold}"
-    charts = [Chart(s.title, s.labels, s.lines, s.kind) for s in built.series]
-    return Report(title, subtitle, built.tables, charts, suppression)
+    return Report(title, subtitle, built.tables, built.series, suppression)
 
 
 async def dosr(*, uow: UnitOfWork, start: date, end: date, threshold: int) -> Report:

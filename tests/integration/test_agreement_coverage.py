@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -13,31 +12,23 @@ import asyncpg
 import pytest
 
 from services.intake import db as intake_db
-from shared.db import create_engine, drop_database, ensure_database, session_factory
+from shared.db import create_engine, session_factory
 from shared.events import decode
 from shared.events.disclosure import AgreementChanged
 from shared.migrations import upgrade
-from tests.infra import Infra
-from tests.support import asyncpg_dsn
+from tests.support import database_dsn
 
 SERVICES = Path(__file__).parents[2] / "services"
 
 
 @pytest.fixture
-def database(infra: Infra, namespace: str) -> Iterator[str]:
-    url = infra.database_url.rsplit("/", 1)[0] + f"/it_{namespace}"
-    asyncio.run(ensure_database(url))
-    yield url
-    asyncio.run(drop_database(url))
-
-
-def _dsn(url: str) -> str:
-    return asyncpg_dsn(url.rsplit("/", 1)[0], url.rsplit("/", 1)[1])
+def database(empty_database: str) -> str:
+    return empty_database
 
 
 async def _stored_agreement(url: str, agreement_id: uuid.UUID) -> None:
     """An agreement revised once, as disclosure stored it before it published AgreementChanged."""
-    conn = await asyncpg.connect(_dsn(url))
+    conn = await asyncpg.connect(database_dsn(url))
     await conn.execute(
         "INSERT INTO agreements (id, name, current_version, created_by) VALUES ($1, 'M5 Chile', 2, 'it')", agreement_id
     )
@@ -56,7 +47,7 @@ async def _stored_agreement(url: str, agreement_id: uuid.UUID) -> None:
 
 
 async def _outbox(url: str) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(_dsn(url))
+    conn = await asyncpg.connect(database_dsn(url))
     rows = await conn.fetch("SELECT topic, key, event_type, body FROM outbox ORDER BY id")
     await conn.close()
     return rows

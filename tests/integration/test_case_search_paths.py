@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,10 +12,9 @@ import pytest
 
 from services.cases import db, domain
 from shared import names
-from shared.db import create_engine, drop_database, ensure_database, session_factory
+from shared.db import create_engine, session_factory
 from shared.events.intake import EncounterFields
 from shared.migrations import upgrade
-from tests.infra import Infra
 
 MIGRATIONS = Path(__file__).parents[2] / "services" / "cases" / "migrations"
 # label -> encounters of the case (last name, first name, DOB); "two-scripts" has one in Cyrillic, one in Latin.
@@ -33,13 +31,10 @@ PEOPLE: dict[str, list[tuple[str, str, str]]] = {
 
 
 @pytest.fixture
-def database(infra: Infra, namespace: str) -> Iterator[str]:
-    url = infra.database_url.rsplit("/", 1)[0] + f"/it_{namespace}"
-    asyncio.run(ensure_database(url))
-    upgrade(url, MIGRATIONS)
-    asyncio.run(_load(url))
-    yield url
-    asyncio.run(drop_database(url))
+def database(empty_database: str) -> str:
+    upgrade(empty_database, MIGRATIONS)
+    asyncio.run(_load(empty_database))
+    return empty_database
 
 
 async def _load(url: str) -> None:

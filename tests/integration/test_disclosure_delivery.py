@@ -4,37 +4,27 @@ failed by the resolver, however the relay answers."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
 
 from services.disclosure import db, delivery
-from shared.db import create_engine, drop_database, ensure_database, session_factory
+from shared.db import create_engine, session_factory
 from shared.errors import Unavailable
 from shared.migrations import upgrade
 from shared.uow import UnitOfWork
-from tests.infra import Infra
-from tests.support import asyncpg_dsn
+from tests.support import database_dsn
 from tracs.infra import free_port
 
 MIGRATIONS = Path(__file__).parents[2] / "services" / "disclosure" / "migrations"
 
 
 @pytest.fixture
-def database(infra: Infra, namespace: str) -> Iterator[str]:
-    url = infra.database_url.rsplit("/", 1)[0] + f"/it_{namespace}"
-    asyncio.run(ensure_database(url))
-    upgrade(url, MIGRATIONS)
-    yield url
-    asyncio.run(drop_database(url))
-
-
-def _dsn(url: str) -> str:
-    return asyncpg_dsn(url.rsplit("/", 1)[0], url.rsplit("/", 1)[1])
+def database(empty_database: str) -> str:
+    upgrade(empty_database, MIGRATIONS)
+    return empty_database
 
 
 async def _pending(conn: asyncpg.Connection, draft_id: uuid.UUID) -> uuid.UUID:
@@ -54,7 +44,7 @@ async def _pending(conn: asyncpg.Connection, draft_id: uuid.UUID) -> uuid.UUID:
 
 
 async def test_a_refused_first_hand_off_is_a_failed_attempt_and_a_pending_one_is_never_failed(database: str) -> None:
-    conn = await asyncpg.connect(_dsn(database))
+    conn = await asyncpg.connect(database_dsn(database))
     agreement, recipient, draft = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     await conn.execute(
         "INSERT INTO agreements (id, name, current_version, created_by) VALUES ($1, 'A', 1, 'it')", agreement

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,10 +14,9 @@ import pytest
 from services.cases import db as cases_db
 from services.redress import db as redress_db
 from shared import names
-from shared.db import create_engine, drop_database, ensure_database, session_factory
+from shared.db import create_engine, session_factory
 from shared.migrations import upgrade
-from tests.infra import Infra
-from tests.support import asyncpg_dsn
+from tests.support import database_dsn
 
 SERVICES = Path(__file__).parents[2] / "services"
 # Name keys as the old code stored them: only the own-script folded form.
@@ -30,19 +28,12 @@ OLD = {
 
 
 @pytest.fixture
-def database(infra: Infra, namespace: str) -> Iterator[str]:
-    url = infra.database_url.rsplit("/", 1)[0] + f"/it_{namespace}"
-    asyncio.run(ensure_database(url))
-    yield url
-    asyncio.run(drop_database(url))
-
-
-def _dsn(url: str) -> str:
-    return asyncpg_dsn(url.rsplit("/", 1)[0], url.rsplit("/", 1)[1])
+def database(empty_database: str) -> str:
+    return empty_database
 
 
 async def _old_cases_rows(url: str) -> dict[str, uuid.UUID]:
-    conn = await asyncpg.connect(_dsn(url))
+    conn = await asyncpg.connect(database_dsn(url))
     now = datetime.now(UTC)
     cases = {}
     for label, (last, first, aliases, old_key) in OLD.items():
@@ -95,7 +86,7 @@ def test_encounters_stored_before_the_latin_keys_are_found_in_latin_after_the_up
 
 
 async def _old_person_rows(url: str) -> None:
-    conn = await asyncpg.connect(_dsn(url))
+    conn = await asyncpg.connect(database_dsn(url))
     for label, (*_, old_key) in OLD.items():
         await conn.execute(
             "INSERT INTO person_index (encounter_id, subject_key, name_search, dob, documents, program, imported_at) "

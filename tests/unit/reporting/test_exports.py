@@ -9,7 +9,8 @@ from datetime import date
 import openpyxl
 from pypdf import PdfReader
 
-from services.reporting.exports import Chart, Report, neutralize, render
+from services.reporting.exports import Report, neutralize, render
+from services.reporting.reports import Series
 
 ROWS = [
     {"day": date(2026, 3, 2), "program": '=HYPERLINK("http://x")', "matches": 1234, "note": "+1", "rate": 0.25},
@@ -19,7 +20,7 @@ REPORT = Report(
     "Test report",
     "2026-03-02 to 2026-03-03",
     {"daily": ROWS},
-    [Chart("Daily matches", ["2026-03-02", "2026-03-03"], {"matches": [1234, 987654]})],
+    [Series("Daily matches", ["2026-03-02", "2026-03-03"], {"matches": [1234, 987654]})],
 )
 
 
@@ -83,7 +84,7 @@ def test_a_chart_draws_its_lines_in_the_plot_area_and_a_suppressed_point_as_a_ga
     from services.reporting.exports import CHART_H, PLOT_H, PLOT_W, PLOT_X, PLOT_Y, chart_drawing
 
     labels = ["W01", "W02", "W03", "W04", "W05"]
-    chart = Chart("Matches per program, weekly", labels, {"M5": [10, 10, None, 10, 10], "PCSC": [5, 6, 7, 8, 9]})
+    chart = Series("Matches per program, weekly", labels, {"M5": [10, 10, None, 10, 10], "PCSC": [5, 6, 7, 8, 9]})
     image = _pixels(renderPDF.drawToString(chart_drawing(chart)))  # one point per pixel
     top = CHART_H - PLOT_Y - PLOT_H
     plot = (PLOT_X, top, PLOT_X + PLOT_W, top + PLOT_H)
@@ -102,8 +103,8 @@ def test_every_report_chart_renders_on_the_pdf_page_with_its_title() -> None:
         "2026-03-02 to 2026-03-08",
         {"daily": ROWS},
         [
-            Chart("Matches per program, daily", ["2026-03-02", "2026-03-03", "2026-03-04"], {"KST": [7, None, 9]}),
-            Chart("Redress backlog (open at month end)", ["2026-01", "2026-02"], {"open": [None, None]}),
+            Series("Matches per program, daily", ["2026-03-02", "2026-03-03", "2026-03-04"], {"KST": [7, None, 9]}),
+            Series("Redress backlog (open at month end)", ["2026-01", "2026-02"], {"open": [None, None]}),
         ],
         {"method": "complementary", "threshold": 5, "note": "complementary suppression", "cells": []},
     )
