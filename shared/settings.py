@@ -68,6 +68,17 @@ class TracsSettings(BaseSettings):
     # Fault injection for the reliability tests: the relay dies after publishing, before marking sent.
     fault_relay_crash_after_publish: bool = False
 
+    # Audit trail (shared/audit_sequencer.py): the Ed25519 key that signs checkpoints (PEM or base64 seed,
+    # inline or a file path; never stored in a database), public keys rotated out (still verify old
+    # checkpoints), how often the head is signed, and the file the gateway appends checkpoints to.
+    audit_signing_key: str = ""
+    audit_verify_keys: list[str] = Field(default_factory=list)
+    audit_checkpoint_entries: int = Field(1000, ge=1)
+    audit_checkpoint_seconds: float = Field(10.0, gt=0)
+    audit_sequencer_interval: float = Field(0.2, gt=0)
+    audit_sequencer_enabled: bool = True
+    audit_checkpoint_file: str = "var/audit/checkpoints.jsonl"
+
     def oidc(self) -> OidcConfig | None:
         if not self.oidc_public_key:
             return None
@@ -88,6 +99,8 @@ class TracsSettings(BaseSettings):
     def _refuse_placeholder_secrets(self) -> TracsSettings:
         if self.environment == "production" and self.jwt_secret in PLACEHOLDER_SECRETS:
             raise ValueError("TRACS_JWT_SECRET must be set to a real secret outside development")
+        if self.environment == "production" and not self.audit_signing_key:
+            raise ValueError("TRACS_AUDIT_SIGNING_KEY must be set in production: checkpoints keep the trail honest")
         if self.oidc_public_key and not self.oidc_issuer:
             raise ValueError("TRACS_OIDC_ISSUER must name the identity provider whose key TRACS_OIDC_PUBLIC_KEY is")
         return self

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared import outbox
+from shared import audit, outbox
 from shared.events.envelope import Envelope, Event, wrap, wrap_payload
 from shared.logging import current_correlation_id
 
@@ -17,7 +17,10 @@ class UnitOfWork:
     """Commits on a clean exit of the outermost `async with`, rolls back otherwise.
 
     Re-entrant, so a consumer can open it (inbox insert) and the handler it calls can enter it again.
-    Handlers never commit; they `emit` events, which reach the outbox in the same transaction.
+    Handlers never commit; they `emit` events, which reach the outbox in the same transaction. Inside an
+    audited HTTP call, the first transaction that changes anything carries the call's audit entry too, so
+    an effect and its entry commit together (`records_request=False` for a unit that only writes an
+    explicit entry about a refusal).
     """
 
     def __init__(
@@ -29,8 +32,10 @@ class UnitOfWork:
         actor: str = "system",
         correlation_id: str | None = None,
         causation_id: str | None = None,
+        records_request: bool = True,
     ) -> None:
         self._sessions = sessions
+        self.records_request = records_request
         self._outbox = outbox_table
         self.producer = producer
         self.actor = actor
@@ -57,7 +62,10 @@ class UnitOfWork:
         try:
             if exc_type is None:
                 await self.flush()
+                recorded = await audit.record_request_if_written(self.session) if self.records_request else None
                 await self.session.commit()
+                if recorded is not None:
+                    recorded.written = True
             else:
                 await self.session.rollback()
         finally:

@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared import policy
-from shared.audit import Entry
+from shared.audit import CURRENT_REQUEST, Entry, RequestAudit
 from shared.auth import InvalidToken, Principal, verify_any
 from shared.errors import DomainError, Unauthorized
 from shared.logging import CORRELATION_HEADER, bind_correlation_id, get_logger, new_correlation_id
@@ -38,9 +38,16 @@ def install_common(app: FastAPI, *, readiness: ReadinessCheck, audit: AuditSink 
         bind_correlation_id(cid[:64])
         structlog.contextvars.bind_contextvars(service=app.title, path=request.url.path, method=request.method)
         state = request.state  # created here so the route below writes into the same dict
-        response = await call_next(request)
+        # A write's entry commits in the handler's own transaction (shared/uow.py); what is left (reads,
+        # refused and failed calls) is written here, before the answer leaves.
+        pending = RequestAudit(build=lambda status: _audit_entry(request, state, status, cid[:64]))
+        token = CURRENT_REQUEST.set(pending)
+        try:
+            response = await call_next(request)
+        finally:
+            CURRENT_REQUEST.reset(token)
         response.headers[CORRELATION_HEADER] = cid[:64]
-        entry = _audit_entry(request, state, response.status_code, cid[:64])
+        entry = None if pending.written else _audit_entry(request, state, response.status_code, cid[:64])
         if entry is not None and audit is not None:
             try:
                 await audit([entry])

@@ -257,7 +257,7 @@ async def set_flags(
     Imported fields are locked: naming one is refused with 409 and audited."""
     await workbench.set_flags(
         uow=rt.uow(actor=principal.username),
-        audit_uow=rt.uow(actor=principal.username),
+        audit_uow=rt.uow(actor=principal.username, records_request=False),
         encounter_id=encounter_id,
         changes=changes,
     )

@@ -19,15 +19,14 @@ async def _seed(rt: Runtime) -> None:
         await handlers.seed_dev_users(uow=rt.uow(), password=settings.dev_password)
 
 
-def spec() -> ServiceSpec:
+def spec(settings: Settings) -> ServiceSpec:
     return ServiceSpec(
         name="gateway",
         description="Single entry for analyst tools: login, token verification, routing to services.",
         metadata=db.metadata,
         migrations_dir=Path(__file__).with_name("migrations"),
         routers=[oversight.router, api.router],  # the catch-all forward comes last
-        subscriptions=consumers.SUBSCRIPTIONS,
-        uses_broker=False,
+        subscriptions=consumers.subscriptions(settings),
         on_start=_seed,
     )
 
@@ -55,7 +54,7 @@ def _with_upstreams(app: FastAPI, settings: Settings) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = create_service_app(spec(), settings, openapi_url=None, docs_url=None)
+    app = create_service_app(spec(settings), settings, openapi_url=None, docs_url=None)
     _with_upstreams(app, settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_prefix="/api/")
     return app

@@ -5,8 +5,10 @@ INTAKE_ENCOUNTER = "tracs.intake.encounter.v1"
 CASES = "tracs.cases.v1"
 DISCLOSURE = "tracs.disclosure.v1"
 REDRESS = "tracs.redress.v1"
+# Every service signs the head of its audit trail here; the gateway keeps them (docs/architecture.md).
+AUDIT_CHECKPOINT = "tracs.audit.checkpoint.v1"
 
-ALL = (INTAKE_BATCH, INTAKE_ENCOUNTER, CASES, DISCLOSURE, REDRESS)
+ALL = (INTAKE_BATCH, INTAKE_ENCOUNTER, CASES, DISCLOSURE, REDRESS, AUDIT_CHECKPOINT)
 
 
 def dlq(topic: str) -> str:

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from services.cases.settings import Settings as CasesSettings
+from services.gateway.settings import Settings as GatewaySettings
 from shared.settings import TracsSettings
 from tracs.stack import DEFAULT_PORTS, SERVICES
 
@@ -71,6 +72,8 @@ def _subscriptions(service: str) -> set[tuple[str, str]]:
         subs = consumers.subscriptions(CasesSettings())
     elif service == "reporting":
         subs = consumers.subscriptions(b"key")
+    elif service == "gateway":
+        subs = consumers.subscriptions(GatewaySettings())
     else:
         subs = consumers.SUBSCRIPTIONS
     return {(f"tracs-{service}.{sub.name}", topic) for sub in subs for topic in sub.topics}

@@ -1,0 +1,256 @@
+"""The audit sequencer and its signed checkpoints, in the manner of Certificate Transparency and Trillian.
+
+Requests append entries unchained. One sequencer per service database (leader by a transaction-level
+advisory lock, so any number of replicas is safe) takes the entries not yet sequenced, gives them the next
+`seq` numbers and chains their hashes, all in one transaction: a sequencer killed mid-run leaves nothing
+half done, and the next leader continues from the head with no gap and no duplicate. Entries are taken by
+`seq IS NULL`, not by id ranges, so one that commits late (ids are assigned at insert, commits happen in
+another order) is simply linked in the next round; the merge delay is the poll interval.
+
+Every N entries or seconds the leader signs the head (Ed25519, key from settings, never in the database)
+and writes the checkpoint to the outbox in the same transaction; the gateway keeps them and appends them to
+a file an operator archives. `verify` then catches a trail rewritten with every hash recomputed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import Table, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared import audit, outbox
+from shared.events.audit import AuditCheckpointSigned
+from shared.events.envelope import wrap
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+_LINK = text(
+    "UPDATE audit_trail AS t SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash"
+    " FROM unnest(CAST(:ids AS bigint[]), CAST(:seqs AS bigint[]), CAST(:prevs AS text[]), CAST(:hashes AS text[]))"
+    " AS v(id, seq, prev_hash, hash) WHERE t.id = v.id AND t.seq IS NULL"
+)
+
+
+@dataclass(frozen=True)
+class Head:
+    size: int
+    hash: str
+
+
+async def head(session: AsyncSession, table: Table) -> Head:
+    row = (
+        await session.execute(
+            select(table.c.seq, table.c.hash).where(table.c.seq.is_not(None)).order_by(table.c.seq.desc()).limit(1)
+        )
+    ).first()
+    return Head(row.seq, row.hash) if row else Head(0, audit.GENESIS)
+
+
+async def sequence(session: AsyncSession, table: Table, *, batch: int = 5000) -> tuple[int, Head] | None:
+    """Link up to `batch` waiting entries onto the chain in the caller's transaction; None if not the leader."""
+    leader = (
+        await session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": audit.SEQUENCER_LOCK_KEY})
+    ).scalar()
+    if not leader:
+        return None
+    top = await head(session, table)
+    rows = (
+        (await session.execute(select(table).where(table.c.seq.is_(None)).order_by(table.c.id).limit(batch)))
+        .mappings()
+        .all()
+    )
+    if not rows:
+        return 0, top
+    ids, seqs, prevs, hashes = [], [], [], []
+    prev, seq = top.hash, top.size
+    for row in rows:
+        seq += 1
+        ids.append(row["id"])
+        seqs.append(seq)
+        prevs.append(prev)
+        prev = audit.digest(prev, row)
+        hashes.append(prev)
+    result = await session.execute(_LINK, {"ids": ids, "seqs": seqs, "prevs": prevs, "hashes": hashes})
+    if result.rowcount != len(rows):  # type: ignore[attr-defined]
+        raise RuntimeError("audit entries changed under the sequencer; the round is rolled back")
+    return len(rows), Head(seq, prev)
+
+
+# ---- signing ---------------------------------------------------------------------------------------------
+
+
+def _message(service: str, size: int, head_hash: str, signed_at: datetime) -> bytes:
+    stamp = signed_at.astimezone(UTC).isoformat(timespec="microseconds")
+    return f"tracs-audit-checkpoint/v1\n{service}\n{size}\n{head_hash}\n{stamp}".encode()
+
+
+def key_id(public: Ed25519PublicKey) -> str:
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def public_text(public: Ed25519PublicKey) -> str:
+    """The form operators keep and pass in TRACS_AUDIT_VERIFY_KEYS: base64 of the 32 raw bytes."""
+    return base64.b64encode(public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)).decode()
+
+
+def _material(value: str) -> bytes:
+    """A key given inline, or the path of a file holding it."""
+    value = value.strip()
+    if value and "\n" not in value and len(value) < 1024 and Path(value).is_file():
+        return Path(value).read_bytes().strip()
+    return value.encode()
+
+
+def load_signing_key(value: str) -> Ed25519PrivateKey | None:
+    """TRACS_AUDIT_SIGNING_KEY: PEM (PKCS#8) or base64 of the 32-byte seed, inline or as a file path."""
+    if not value.strip():
+        return None
+    data = _material(value)
+    if data.startswith(b"-----BEGIN"):
+        key = serialization.load_pem_private_key(data, password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError("the audit signing key must be an Ed25519 key")
+        return key
+    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(data))
+
+
+def load_public_key(value: str) -> Ed25519PublicKey:
+    data = _material(value)
+    if data.startswith(b"-----BEGIN"):
+        key = serialization.load_pem_public_key(data)
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError("an audit verify key must be an Ed25519 key")
+        return key
+    return Ed25519PublicKey.from_public_bytes(base64.b64decode(data))
+
+
+def verify_keys(signing_key: str, previous: list[str]) -> dict[str, Ed25519PublicKey]:
+    """Every public key checkpoints may be signed with: the current one and those rotated out, by key id."""
+    keys = [load_public_key(v) for v in previous if v.strip()]
+    private = load_signing_key(signing_key)
+    if private is not None:
+        keys.append(private.public_key())
+    return {key_id(k): k for k in keys}
+
+
+def generate_key_file(path: Path) -> Path:
+    """A development key (PEM) for `tracs up` and the tests; production keys come from the operator."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        path.write_bytes(pem)
+        path.chmod(0o600)
+    return path
+
+
+def sign(key: Ed25519PrivateKey, *, service: str, top: Head, at: datetime | None = None) -> AuditCheckpointSigned:
+    signed_at = at or datetime.now(UTC)
+    signature = key.sign(_message(service, top.size, top.hash, signed_at))
+    return AuditCheckpointSigned(
+        service=service,
+        size=top.size,
+        head_hash=top.hash,
+        signed_at=signed_at,
+        key_id=key_id(key.public_key()),
+        signature=base64.b64encode(signature).decode(),
+    )
+
+
+def signature_holds(cp: AuditCheckpointSigned, keys: dict[str, Ed25519PublicKey]) -> bool:
+    public = keys.get(cp.key_id)
+    if public is None:
+        return False
+    try:
+        public.verify(base64.b64decode(cp.signature), _message(cp.service, cp.size, cp.head_hash, cp.signed_at))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def checkpoint_of(row: dict[str, Any]) -> AuditCheckpointSigned:
+    return AuditCheckpointSigned.model_validate(row)
+
+
+# ---- the loop ----------------------------------------------------------------------------------------------
+
+
+class Sequencer:
+    """One per service process; only the process holding the lock in a round does any work."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        table: Table,
+        outbox_table: Table,
+        *,
+        service: str,
+        key: Ed25519PrivateKey | None,
+        every_entries: int = 1000,
+        every_seconds: float = 10.0,
+        interval: float = 0.2,
+        batch: int = 5000,
+    ) -> None:
+        self.sessions = sessions
+        self.table = table
+        self.outbox = outbox_table
+        self.service = service
+        self.key = key
+        self.every_entries = every_entries
+        self.every_seconds = every_seconds
+        self.interval = interval
+        self.batch = batch
+        self._signed_size = 0
+        self._signed_at = 0.0
+
+    async def step(self) -> int:
+        """One round: link what waits and, when due, sign the head; all in one transaction."""
+        async with self.sessions() as session, session.begin():
+            done = await sequence(session, self.table, batch=self.batch)
+            if done is None:
+                return 0
+            linked, top = done
+            if self._due(top):
+                checkpoint = sign(self.key, service=self.service, top=top)  # type: ignore[arg-type]
+                envelope = wrap(
+                    checkpoint, producer=self.service, correlation_id=uuid.uuid4().hex, actor="audit-sequencer"
+                )
+                await outbox.write(session, self.outbox, [(checkpoint.topic, envelope)])
+                self._signed_size, self._signed_at = top.size, time.monotonic()
+            return linked
+
+    def _due(self, top: Head) -> bool:
+        if self.key is None or top.size <= self._signed_size:
+            return False
+        return top.size - self._signed_size >= self.every_entries or (
+            time.monotonic() - self._signed_at >= self.every_seconds
+        )
+
+    async def run_forever(self) -> None:
+        if self.key is None:
+            log.warning("audit sequencer runs without a signing key: no checkpoints", service=self.service)
+        while True:
+            try:
+                linked = await self.step()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database is away: try again next round, nothing is half done
+                log.warning("audit sequencer round failed", error=type(exc).__name__)
+                linked = 0
+            if linked < self.batch:
+                await asyncio.sleep(self.interval)
