@@ -24,7 +24,7 @@ topics_app = typer.Typer(help="Kafka topics: create with final partition counts,
 app.add_typer(topics_app, name="topics")
 users_app = typer.Typer(help="Logins kept by the gateway (development store; OIDC comes later).")
 app.add_typer(users_app, name="users")
-audit_app = typer.Typer(help="The hash-chained audit trail every service keeps.")
+audit_app = typer.Typer(help="The hash-chained audit trail every service keeps, and its signed checkpoints.")
 app.add_typer(audit_app, name="audit")
 retention_app = typer.Typer(help="Retention rules, legal holds and purges.")
 app.add_typer(retention_app, name="retention")
@@ -97,18 +97,16 @@ def up(
             start_new_session=True,
         )
         wait_for_port(smtp_port, 15, mailsink)
-        stack = Stack(
-            var=VAR,
-            database_url=db_url,
-            kafka_bootstrap=bootstrap,
-            ports=ports,
-            extra_env=development_env(VAR, smtp_port),
-        )
+        dev_env = development_env(VAR, smtp_port)
+        stack = Stack(var=VAR, database_url=db_url, kafka_bootstrap=bootstrap, ports=ports, extra_env=dev_env)
         _write_endpoints(
             {
                 "TRACS_DATABASE_URL": db_url,
                 "TRACS_KAFKA_BOOTSTRAP": bootstrap,
                 "TRACS_GATEWAY_URL": f"http://127.0.0.1:{gateway_port}",
+                # `tracs audit verify` checks checkpoints with this key's public half and reads this archive.
+                "TRACS_AUDIT_SIGNING_KEY": dev_env["TRACS_AUDIT_SIGNING_KEY"],
+                "TRACS_AUDIT_CHECKPOINT_FILE": dev_env["TRACS_AUDIT_CHECKPOINT_FILE"],
             }
         )
         typer.echo("starting services (migrations run at start) ...")
@@ -122,6 +120,8 @@ def up(
             f"  Mail sink: smtp://127.0.0.1:{smtp_port} -> {VAR / 'mail'}\n"
             f"  Dev PKI:   {VAR / 'pki'} (office + one certificate and key per seeded partner; open a message\n"
             f"             with: openssl cms -decrypt -in MAIL.eml -recip pki/P.crt -inkey pki/P.key)\n"
+            f"  Audit:     checkpoints signed with {VAR / 'audit' / 'signing-key.pem'} (development key), archived\n"
+            f"             in {VAR / 'audit' / 'checkpoints.jsonl'}; check with: tracs audit verify\n"
             f"  Logs:      make logs   (files in {VAR / 'log'})\n"
             "Press Ctrl-C (or run `make stop`) to stop everything.\n"
         )
@@ -324,32 +324,44 @@ def replay(
 
 @audit_app.command("verify")
 def audit_verify(service: Annotated[str | None, typer.Argument()] = None) -> None:
-    """Walk every service's audit chain; name the first broken link (exit 1 if any chain is broken)."""
-    from shared import audit
-    from shared.db import create_engine, session_factory
-
-    async def check(name: str) -> audit.ChainReport:
-        s = _settings(name)
-        db = importlib.import_module(f"services.{name}.db")
-        engine = create_engine(s.service_database_url, pool_size=1)
-        try:
-            async with session_factory(engine)() as session:
-                return await audit.verify(session, db.metadata.tables["audit_trail"])
-        finally:
-            await engine.dispose()
+    """Walk every service's audit chain and check it against the signed checkpoints kept outside its
+    database; name the first broken link (exit 1 if any chain is broken)."""
+    from tracs import audit as tools
 
     broken = False
     for name in [_check_service(service)] if service else ALL_PROCESSES:
-        report = asyncio.run(check(name))
+        verdict = asyncio.run(tools.verify(name))
+        report = verdict.report
         if report.intact:
-            typer.echo(f"{name}: intact ({report.entries} entries)")
+            typer.echo(
+                f"{name}: intact ({report.entries} entries, {report.checkpoints} signed checkpoints, "
+                f"{report.pending} waiting for the sequencer)"
+            )
         else:
-            broken = True
             typer.echo(
                 f"{name}: BROKEN at entry {report.broken_at}: {report.reason} "
                 f"({report.entries} entries verified before it)"
             )
+        for problem in verdict.problems:
+            typer.echo(f"{name}: {problem}")
+        broken = broken or not verdict.intact
     raise typer.Exit(1 if broken else 0)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(service: Annotated[str | None, typer.Argument()] = None) -> None:
+    """Print the latest signed checkpoint of each service (or one), as JSON, with whether its signature holds."""
+    from shared.audit_sequencer import signature_holds, verify_keys
+    from tracs import audit as tools
+
+    latest = {cp.service: cp for cp in asyncio.run(tools.checkpoints(_check_service(service) if service else None))}
+    if not latest:
+        typer.echo("no checkpoints yet")
+        raise typer.Exit(1)
+    for name, cp in sorted(latest.items()):
+        s = _settings(name)
+        holds = signature_holds(cp, verify_keys(s.audit_signing_key, s.audit_verify_keys))
+        typer.echo(json.dumps({**cp.model_dump(mode="json"), "signature_holds": holds}))
 
 
 @retention_app.command("run")

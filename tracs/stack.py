@@ -27,9 +27,18 @@ DEFAULT_PORTS = {
 
 
 def development_env(var: Path, smtp_port: int) -> dict[str, str]:
-    """What `tracs up` creates and every service must be told of: the mail sink and the development PKI
-    (the office signs with it; seeded recipients get its partner certificates). The tests use it too."""
-    return {"TRACS_SMTP_PORT": str(smtp_port), "TRACS_DISCLOSURE_PKI_DIR": str(var / "pki")}
+    """What `tracs up` creates and every service must be told of: the mail sink, the development PKI
+    (the office signs with it; seeded recipients get its partner certificates) and the audit-signing key
+    with the checkpoint archive. The tests use it too."""
+    from shared.audit_sequencer import generate_key_file
+
+    key = generate_key_file(var / "audit" / "signing-key.pem")
+    return {
+        "TRACS_SMTP_PORT": str(smtp_port),
+        "TRACS_DISCLOSURE_PKI_DIR": str(var / "pki"),
+        "TRACS_AUDIT_SIGNING_KEY": str(key),
+        "TRACS_AUDIT_CHECKPOINT_FILE": str(var / "audit" / "checkpoints.jsonl"),
+    }
 
 
 @dataclass

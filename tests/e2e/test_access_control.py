@@ -150,6 +150,13 @@ async def test_an_edited_audit_row_is_refused_and_tampering_behind_the_app_is_ca
 ) -> None:
     tag = uuid.uuid4().hex[:6]
     case = await import_case(gateway, tag, "M5")
+    # The sequencer links entries within about a second of their commit.
+    await wait_until(
+        lambda: db_fetchval(
+            stack.database_url, cases_db(stack), "SELECT count(*) = 0 FROM audit_trail WHERE seq IS NULL"
+        ),
+        timeout=15,
+    )
     seq = await db_fetchval(
         stack.database_url,
         cases_db(stack),
