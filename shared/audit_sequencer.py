@@ -34,6 +34,7 @@ from shared import audit, outbox
 from shared.events.audit import AuditCheckpointSigned
 from shared.events.envelope import wrap
 from shared.logging import get_logger
+from shared.metrics import AUDIT_CHECKPOINTS, AUDIT_HEAD, AUDIT_SEQUENCED
 
 log = get_logger(__name__)
 
@@ -225,14 +226,19 @@ class Sequencer:
             if done is None:
                 return 0
             linked, top = done
-            if self._due(top):
+            signed = self._due(top)
+            if signed:
                 checkpoint = sign(self.key, service=self.service, top=top)  # type: ignore[arg-type]
                 envelope = wrap(
                     checkpoint, producer=self.service, correlation_id=uuid.uuid4().hex, actor="audit-sequencer"
                 )
                 await outbox.write(session, self.outbox, [(checkpoint.topic, envelope)])
-                self._signed_size, self._signed_at = top.size, time.monotonic()
-            return linked
+        if signed:  # only once committed: a failed round signs again next time
+            self._signed_size, self._signed_at = top.size, time.monotonic()
+            AUDIT_CHECKPOINTS.inc()
+        AUDIT_SEQUENCED.inc(linked)
+        AUDIT_HEAD.set(top.size)
+        return linked
 
     def _due(self, top: Head) -> bool:
         if self.key is None or top.size <= self._signed_size:

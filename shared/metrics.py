@@ -17,3 +17,6 @@ EVENTS_CONSUMED = Counter("tracs_events_consumed_total", "Events consumed", ["co
 DLQ_MESSAGES = Counter("tracs_dlq_messages_total", "Messages sent to a dead-letter topic", ["consumer", "topic"])
 OUTBOX_BACKLOG = Gauge("tracs_outbox_backlog", "Outbox rows not yet published")
 EVENTS_PUBLISHED = Counter("tracs_events_published_total", "Events the relay published", ["topic"])
+AUDIT_SEQUENCED = Counter("tracs_audit_sequenced_total", "Audit entries this process's sequencer linked")
+AUDIT_HEAD = Gauge("tracs_audit_head", "Size of the audit chain after this process's last sequencer round")
+AUDIT_CHECKPOINTS = Counter("tracs_audit_checkpoints_total", "Audit checkpoints this process signed")
