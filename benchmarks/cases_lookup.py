@@ -16,6 +16,8 @@ import functools
 import random
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -27,6 +29,7 @@ import httpx
 import orjson
 
 from shared import names
+from shared.audit_sequencer import generate_key_file
 from shared.events import topics
 from shared.kafka import ensure_topics
 from shared.settings import TracsSettings
@@ -195,7 +198,7 @@ def direct_args(kind: str, value: str) -> tuple:
     return query.latin[0], [query.latin[0]], query.terms(0), query.own_terms()
 
 
-async def measure(gateway: str, dsn: str, n: int, queries: int) -> None:
+async def measure(gateway: str, dsn: str, n: int, queries: int) -> int:
     rng = random.Random(11)
     fins = [f"{rng.randrange(n):010d}" for _ in range(queries)]
     names = [name_of(rng.randrange(n)) for _ in range(queries)]
@@ -226,6 +229,7 @@ async def measure(gateway: str, dsn: str, n: int, queries: int) -> None:
                 f"{percentile(api, 0.95) / percentile(sql, 0.95):5.1f}"
             )
         await conn.close()
+    return 2 * (10 + queries)  # calls of the audited route, warm-up included
 
 
 WRK_SCRIPT = """
@@ -238,8 +242,9 @@ request = function()
 end
 done = function(summary, latency, requests)
   local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout
-  io.write(string.format("RESULT %%f %%f %%f %%f %%d\\n", latency:percentile(50) / 1000,
-    latency:percentile(95) / 1000, latency:percentile(99) / 1000, summary.requests / (summary.duration / 1e6), bad))
+  io.write(string.format("RESULT %%f %%f %%f %%f %%d %%d\\n", latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000, summary.requests / (summary.duration / 1e6), bad,
+    summary.requests))
 end
 """
 
@@ -264,30 +269,57 @@ async def sql_under_load(dsn: str, kind: str, values: list[str], concurrency: in
     return latencies
 
 
-def measure_concurrent(gateway: str, dsn: str, n: int, concurrency: int, seconds: int) -> None:
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """CPU (user + system) used so far by each process and, for PostgreSQL, its backends."""
+    import psutil
+
+    out = {}
+    for name, pid in pids.items():
+        proc = psutil.Process(pid)
+        procs = [proc, *proc.children(recursive=True)] if name == "postgres" else [proc]
+        total = 0.0
+        for p in procs:
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system
+            except psutil.NoSuchProcess:
+                continue
+        out[name] = total
+    return out
+
+
+def measure_concurrent(
+    gateway: str, dsn: str, n: int, concurrency: int, seconds: int, pids: dict[str, int] | None = None
+) -> int:
     """wrk (a real load generator) against the gateway; asyncpg at the same concurrency against PostgreSQL."""
     import shutil as _shutil
-    import subprocess
 
     if _shutil.which("wrk") is None:
         print("concurrent load: wrk not found (apt-get install wrk); skipped")
-        return
+        return 0
     rng = random.Random(13)
     token = httpx.post(f"{gateway}/api/v1/auth/token", data={"username": "analyst", "password": "tracs-dev"}).json()[
         "access_token"
     ]
+    calls = 0
     for kind in ("fin", "name"):
         values = [f"{rng.randrange(n):010d}" if kind == "fin" else name_of(rng.randrange(n)) for _ in range(2000)]
         paths = ", ".join(f'"/api/v1/cases?{kind}={v}"' for v in values)
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             script.write(WRK_SCRIPT % (paths, token))
+        before = cpu_seconds(pids or {})
         out = subprocess.run(
             ["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "-s", script.name, gateway],
             capture_output=True,
             text=True,
             check=True,
         ).stdout
-        p50, p95, p99, rps, bad = next(line for line in out.splitlines() if line.startswith("RESULT")).split()[1:]
+        after = cpu_seconds(pids or {})
+        p50, p95, p99, rps, bad, done = next(line for line in out.splitlines() if line.startswith("RESULT")).split()[1:]
+        calls += int(done)
+        if after and int(done):
+            per = ", ".join(f"{k} {1000 * (after[k] - before[k]) / int(done):.2f}" for k in after)
+            print(f"CPU ms per request, by {kind}: {per}")
         sql = asyncio.run(sql_under_load(dsn, kind, values, concurrency, seconds))
         sql_rps = len(sql) / seconds
         print(
@@ -296,6 +328,24 @@ def measure_concurrent(gateway: str, dsn: str, n: int, concurrency: int, seconds
             f"{1000 * percentile(sql, 0.95):6.2f} ms  {sql_rps:7.1f} q/s | ratios: p95 "
             f"{float(p95) / (1000 * percentile(sql, 0.95)):5.1f}, throughput {sql_rps / float(rps):5.1f}"
         )
+    return calls
+
+
+async def audit_after_load(dsn: str, calls: int) -> None:
+    """The trail after the load: one entry per audited call, every one linked by the sequencer."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        for _ in range(100):
+            if not await conn.fetchval("SELECT count(*) FROM audit_trail WHERE seq IS NULL"):
+                break
+            await asyncio.sleep(0.1)
+        entries = await conn.fetchval(
+            "SELECT count(*) FROM audit_trail WHERE action = 'case:read GET /api/v1/cases' AND seq IS NOT NULL"
+        )
+    finally:
+        await conn.close()
+    # wrk counts the requests it saw answered; up to one per connection may be cut off at the end.
+    print(f"audit trail: {entries:,} entries for {calls:,} calls counted by the clients")
 
 
 def main() -> None:
@@ -314,7 +364,11 @@ def main() -> None:
         database_url=pg.url,
         kafka_bootstrap=broker.bootstrap,
         ports={name: free_port() for name in DEFAULT_PORTS},
-        extra_env={"TRACS_LOG_LEVEL": "WARNING"},
+        extra_env={
+            "TRACS_LOG_LEVEL": "WARNING",
+            "TRACS_AUDIT_SIGNING_KEY": str(generate_key_file(work / "var" / "audit" / "signing-key.pem")),
+            "TRACS_AUDIT_CHECKPOINT_FILE": str(work / "var" / "audit" / "checkpoints.jsonl"),
+        },
     )
     try:
         asyncio.run(ensure_topics(TracsSettings(kafka_bootstrap=broker.bootstrap), topics.all_with_dlq()))
@@ -326,8 +380,21 @@ def main() -> None:
         print(f"loading {args.encounters:,} encounters with COPY ...")
         asyncio.run(load(dsn, args.encounters))
         print(f"loaded in {time.perf_counter() - t:.1f}s")
-        asyncio.run(measure(stack.url("gateway"), dsn, args.encounters, args.queries))
-        measure_concurrent(stack.url("gateway"), dsn, args.encounters, args.concurrency, args.seconds)
+        calls = asyncio.run(measure(stack.url("gateway"), dsn, args.encounters, args.queries))
+        pids = {"gateway": stack.processes["gateway"].pid, "cases": stack.processes["cases"].pid}
+        if pg.process is not None:
+            pids["postgres"] = pg.process.pid
+        calls += measure_concurrent(
+            stack.url("gateway"), dsn, args.encounters, args.concurrency, args.seconds, pids=pids
+        )
+        asyncio.run(audit_after_load(dsn, calls))
+        verify = subprocess.run(
+            [sys.executable, "-m", "tracs.cli", "audit", "verify", "cases"],
+            env=stack.env("cases"),
+            capture_output=True,
+            text=True,
+        )
+        print(f"tracs audit verify cases: {verify.stdout.strip() or verify.stderr.strip()}")
     finally:
         stack.stop_all()
         broker.stop()

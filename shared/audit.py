@@ -142,8 +142,8 @@ CURRENT_REQUEST: ContextVar[RequestAudit | None] = ContextVar("tracs_request_aud
 async def record_request_if_written(session: AsyncSession) -> RequestAudit | None:
     """Inside a committing transaction: add the current call's entry if this transaction changed anything."""
     pending = CURRENT_REQUEST.get()
-    if pending is None or pending.written:
-        return None
+    if pending is None or pending.written or not session.info.get("may_write"):
+        return None  # a transaction that ran only SELECTs changed nothing
     entry = pending.build(200)
     if entry is None:
         return None

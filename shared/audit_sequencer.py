@@ -28,7 +28,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Table, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared import audit, outbox
 from shared.events.audit import AuditCheckpointSigned
@@ -38,6 +38,7 @@ from shared.metrics import AUDIT_CHECKPOINTS, AUDIT_HEAD, AUDIT_SEQUENCED
 
 log = get_logger(__name__)
 
+_ANY_WAITING = "SELECT EXISTS (SELECT 1 FROM audit_trail WHERE seq IS NULL)"
 _LINK = text(
     "UPDATE audit_trail AS t SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash"
     " FROM unnest(CAST(:ids AS bigint[]), CAST(:seqs AS bigint[]), CAST(:prevs AS text[]), CAST(:hashes AS text[]))"
@@ -206,8 +207,10 @@ class Sequencer:
         every_seconds: float = 10.0,
         interval: float = 0.2,
         batch: int = 5000,
+        engine: AsyncEngine | None = None,
     ) -> None:
         self.sessions = sessions
+        self.engine = engine  # given: an idle round costs one autocommitted query, not a transaction
         self.table = table
         self.outbox = outbox_table
         self.service = service
@@ -218,9 +221,19 @@ class Sequencer:
         self.batch = batch
         self._signed_size = 0
         self._signed_at = 0.0
+        self._head = -1  # unknown until the first round
+
+    async def _nothing_to_do(self) -> bool:
+        if self.engine is None or self._head < 0 or self._due(Head(self._head, "")):
+            return False
+        async with self.engine.connect() as conn:
+            raw = (await conn.get_raw_connection()).driver_connection
+            return not await raw.fetchval(_ANY_WAITING)  # type: ignore[union-attr]
 
     async def step(self) -> int:
         """One round: link what waits and, when due, sign the head; all in one transaction."""
+        if await self._nothing_to_do():
+            return 0
         async with self.sessions() as session, session.begin():
             done = await sequence(session, self.table, batch=self.batch)
             if done is None:
@@ -236,6 +249,7 @@ class Sequencer:
         if signed:  # only once committed: a failed round signs again next time
             self._signed_size, self._signed_at = top.size, time.monotonic()
             AUDIT_CHECKPOINTS.inc()
+        self._head = top.size
         AUDIT_SEQUENCED.inc(linked)
         AUDIT_HEAD.set(top.size)
         return linked

@@ -208,6 +208,7 @@ class Runtime:
             every_entries=s.audit_checkpoint_entries,
             every_seconds=s.audit_checkpoint_seconds,
             interval=s.audit_sequencer_interval,
+            engine=self.engine,
         )
 
     async def audit(self, entries: list[audit.Entry]) -> None:
@@ -234,7 +235,8 @@ class Runtime:
         return AsyncAPI(self.broker, title=f"TRACS {self.spec.name}", version="1").to_specification().to_jsonable()
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    """Async on purpose: FastAPI runs a plain `def` dependency in a worker thread, on every request."""
     return request.app.state.runtime
 
 

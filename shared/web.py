@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.datastructures import MutableHeaders
 
 from shared import policy
 from shared.audit import CURRENT_REQUEST, Entry, RequestAudit
@@ -31,34 +32,7 @@ PUBLIC = "public"  # a route anyone may call (login); everything else under /api
 def install_common(app: FastAPI, *, readiness: ReadinessCheck, audit: AuditSink | None = None) -> None:
     """Correlation and audit middleware, domain-error mapping, /healthz, /readyz and /metrics."""
 
-    @app.middleware("http")
-    async def correlation(request: Request, call_next: Callable) -> Response:
-        structlog.contextvars.clear_contextvars()
-        cid = request.headers.get(CORRELATION_HEADER) or new_correlation_id()
-        bind_correlation_id(cid[:64])
-        structlog.contextvars.bind_contextvars(service=app.title, path=request.url.path, method=request.method)
-        state = request.state  # created here so the route below writes into the same dict
-        # A write's entry commits in the handler's own transaction (shared/uow.py); what is left (reads,
-        # refused and failed calls) is written here, before the answer leaves.
-        pending = RequestAudit(build=lambda status: _audit_entry(request, state, status, cid[:64]))
-        token = CURRENT_REQUEST.set(pending)
-        try:
-            response = await call_next(request)
-        finally:
-            CURRENT_REQUEST.reset(token)
-        response.headers[CORRELATION_HEADER] = cid[:64]
-        entry = None if pending.written else _audit_entry(request, state, response.status_code, cid[:64])
-        if entry is not None and audit is not None:
-            try:
-                await audit([entry])
-            except Exception as exc:  # an action that cannot be audited is not answered as a success
-                log.error("audit append failed", error=type(exc).__name__)
-                return JSONResponse(
-                    status_code=503,
-                    content={"detail": "the action could not be audited; try again", "error": "Unavailable"},
-                    headers={CORRELATION_HEADER: cid[:64]},
-                )
-        return response
+    app.add_middleware(AuditedRequests, service=app.title, audit=audit)
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
@@ -81,6 +55,77 @@ def install_common(app: FastAPI, *, readiness: ReadinessCheck, audit: AuditSink 
     @app.get("/metrics", tags=["ops"], include_in_schema=False)
     async def metrics() -> Response:
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+class AuditedRequests:
+    """Correlation id and audit entry of every request; a pure ASGI middleware (no task per request).
+
+    A write's entry commits in the handler's own transaction (shared/uow.py); what is left (reads, refused
+    and failed calls) is written here when the answer starts, so it is durable before the answer leaves.
+    An entry that cannot be written turns the answer into a 503: nothing is answered as a success unaudited.
+    """
+
+    def __init__(self, app: Callable, *, service: str, audit: AuditSink | None) -> None:
+        self.app = app
+        self.service = service
+        self.audit = audit
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        structlog.contextvars.clear_contextvars()
+        request = Request(scope)
+        cid = (request.headers.get(CORRELATION_HEADER) or new_correlation_id())[:64]
+        bind_correlation_id(cid)
+        structlog.contextvars.bind_contextvars(service=self.service, path=request.url.path, method=request.method)
+        state = request.state  # the dict in the scope that the route below writes into
+        pending = RequestAudit(build=lambda status: _audit_entry(request, state, status, cid))
+        token = CURRENT_REQUEST.set(pending)
+        started = refused = False
+
+        async def send_audited(message: dict) -> None:
+            nonlocal started, refused
+            if message["type"] == "http.response.start":
+                started = True
+                if not await self._record(pending, message["status"]):
+                    refused = True
+                    await self._unavailable(scope, receive, send, cid)
+                    return
+                MutableHeaders(scope=message)[CORRELATION_HEADER] = cid
+            elif refused:
+                return
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_audited)
+        except Exception:
+            if not started:  # the error middleware answers 500: the call is audited as failed
+                await self._record(pending, 500)
+            raise
+        finally:
+            CURRENT_REQUEST.reset(token)
+
+    async def _record(self, pending: RequestAudit, status: int) -> bool:
+        entry = None if pending.written or self.audit is None else pending.build(status)
+        if entry is None:
+            return True
+        try:
+            await self.audit([entry])  # type: ignore[misc]
+        except Exception as exc:
+            log.error("audit append failed", error=type(exc).__name__)
+            return False
+        pending.written = True
+        return True
+
+    @staticmethod
+    async def _unavailable(scope: dict, receive: Callable, send: Callable, cid: str) -> None:
+        response = JSONResponse(
+            status_code=503,
+            content={"detail": "the action could not be audited; try again", "error": "Unavailable"},
+            headers={CORRELATION_HEADER: cid},
+        )
+        await response(scope, receive, send)
 
 
 def _outcome(state: Any, status: int) -> str:

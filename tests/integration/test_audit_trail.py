@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -10,15 +11,17 @@ import sys
 import textwrap
 from collections.abc import AsyncIterator
 
+import orjson
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, select, text
 from sqlalchemy.exc import DBAPIError
 
 from shared import audit
 from shared.audit_sequencer import Head, Sequencer, sequence, sign, signature_holds, verify_keys
 from shared.db import create_engine, drop_database, ensure_database, session_factory
 from shared.messaging_tables import messaging_tables
+from shared.uow import UnitOfWork
 from tests.infra import Infra
 
 metadata = MetaData()
@@ -195,7 +198,15 @@ async def test_two_replicas_sequencing_while_appends_run_give_one_intact_trail(u
     for _ in range(2):  # each replica with its own engine, as two processes would be
         engine = create_engine(url, pool_size=2)
         seq = Sequencer(
-            session_factory(engine), trail, outbox, service="cases", key=key, every_entries=50, interval=0.01, batch=40
+            session_factory(engine),
+            trail,
+            outbox,
+            service="cases",
+            key=key,
+            every_entries=50,
+            interval=0.01,
+            batch=40,
+            engine=engine,
         )
         replicas.append((engine, seq, asyncio.create_task(seq.run_forever())))
     await asyncio.gather(*(_append(sessions, [_entry(i * 5 + j) for j in range(5)]) for i in range(120)))
@@ -211,10 +222,10 @@ async def test_two_replicas_sequencing_while_appends_run_give_one_intact_trail(u
     assert report.intact and report.entries == 600 and report.pending == 0
     assert await _seqs(sessions) == list(range(1, 601))
     async with sessions() as s:
-        published = (
-            await s.execute(text("SELECT count(*) FROM outbox WHERE topic = 'tracs.audit.checkpoint.v1'"))
-        ).scalar()
-    assert published and published >= 600 // 50 - 2  # checkpoints went to the outbox with the links
+        bodies = (await s.execute(text("SELECT body FROM outbox WHERE topic = 'tracs.audit.checkpoint.v1'"))).scalars()
+        signed = {p["size"]: p["head_hash"] for p in (orjson.loads(b)["payload"] for b in bodies)}
+    # Checkpoints went to the outbox with the links, and each signs the chain as it stands at its size.
+    assert signed and (await _verify(sessions, signed)).intact
 
 
 _SEQUENCER_PROCESS = textwrap.dedent(
@@ -265,3 +276,33 @@ async def test_a_sequencer_killed_mid_run_resumes_with_no_gap_and_no_duplicate(u
     report = await _verify(sessions)
     assert report.intact and report.entries == 10_050 and report.pending == 0
     assert await _seqs(sessions) == list(range(1, 10_051))
+
+
+async def test_a_calls_entry_commits_in_the_transaction_that_changed_something_and_only_there(
+    sessions,  # type: ignore[no-untyped-def]
+) -> None:
+    async def count(actor: str) -> int:
+        async with sessions() as s:
+            return (await s.execute(text("SELECT count(*) FROM audit_trail WHERE actor = :a"), {"a": actor})).scalar()
+
+    def call(actor: str) -> audit.RequestAudit:
+        return audit.RequestAudit(build=lambda status: audit.Entry(actor, "x:write", "x", None, "allowed"))
+
+    for actor, statement, fails, expected in (
+        ("reader", "SELECT 1 FROM outbox", False, 0),  # a read: the middleware writes its entry later
+        ("writer", "INSERT INTO inbox (consumer, event_id) VALUES ('c', gen_random_uuid())", False, 1),
+        ("loser", "INSERT INTO inbox (consumer, event_id) VALUES ('c', gen_random_uuid())", True, 0),
+    ):
+        pending = call(actor)
+        token = audit.CURRENT_REQUEST.set(pending)
+        try:
+            uow = UnitOfWork(sessions, outbox, producer="cases")
+            with contextlib.suppress(RuntimeError):
+                async with uow:
+                    await uow.session.execute(text(statement) if "INSERT" in statement else select(outbox.c.id))
+                    if fails:
+                        raise RuntimeError("the handler failed: its change and its entry roll back together")
+        finally:
+            audit.CURRENT_REQUEST.reset(token)
+        assert await count(actor) == expected, actor
+        assert pending.written is bool(expected)
