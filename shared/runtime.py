@@ -267,14 +267,14 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings, **fastapi_o
     install_common(app, readiness=runtime.readiness, audit=runtime.audit)
     app.include_router(audit_router)
 
-    if spec.uses_broker:
+    for router in spec.routers:
+        app.include_router(router)
+    if spec.uses_broker:  # after the service's routes: the gateway serves every contract's document instead
 
         @app.get("/asyncapi.json", include_in_schema=False)
         async def asyncapi() -> dict[str, Any]:
             return runtime.asyncapi()
 
-    for router in spec.routers:
-        app.include_router(router)
     if open_routes := unsecured_routes(app):
         raise RuntimeError(f"{spec.name}: routes without an access rule: {', '.join(open_routes)}")
     return app
