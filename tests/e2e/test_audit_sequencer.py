@@ -14,6 +14,7 @@ import httpx
 
 from shared import audit
 from tests.support import Gateway, asyncpg_dsn, db_fetchval, wait_until
+from tracs.infra import free_port
 from tracs.stack import Stack
 
 BULLETIN = {
@@ -146,6 +147,41 @@ async def test_checkpoints_reach_the_gateway_and_the_archive_and_catch_a_trail_r
     await _rewrite(stack, size, actor=None)
     healed = _cli(stack, "verify", "reporting")
     assert healed.returncode == 0 and "reporting: intact" in healed.stdout, healed.stdout
+
+
+async def test_two_replicas_of_a_service_writing_at_once_give_one_intact_trail(gateway: Gateway, stack: Stack) -> None:
+    tag = f"r2-{uuid.uuid4().hex[:6]}"
+    stack.add_instance("reporting", "reporting-2", free_port())
+    stack.start("reporting-2")
+    await asyncio.to_thread(stack.wait_ready, "reporting-2", 120)
+    try:
+        async with httpx.AsyncClient(timeout=30) as client:
+
+            async def write(instance: str, n: int) -> int:
+                cid = f"{tag}-{instance}-{n}"
+                r = await client.post(
+                    f"{stack.url(instance)}/api/v1/bulletins",
+                    json={**BULLETIN, "title": cid},
+                    headers=gateway.headers(**{"X-Correlation-ID": cid}),
+                )
+                return r.status_code
+
+            statuses = await asyncio.gather(
+                *(write(instance, n) for n in range(60) for instance in ("reporting", "reporting-2"))
+            )
+    finally:
+        stack.stop("reporting-2")
+    assert statuses == [201] * 120
+    await _all_sequenced(stack, "reporting")
+    entries = await db_fetchval(
+        stack.database_url,
+        _db(stack, "reporting"),
+        "SELECT count(DISTINCT seq) FROM audit_trail WHERE correlation_id LIKE $1 AND outcome = 'allowed'",
+        f"{tag}-%",
+    )
+    assert entries == 120  # both replicas' sequencers ran; each entry was linked once
+    verdict = _cli(stack, "verify", "reporting")
+    assert verdict.returncode == 0 and "reporting: intact" in verdict.stdout, verdict.stdout + verdict.stderr
 
 
 _ORIGINAL: dict[int, str] = {}
