@@ -250,6 +250,8 @@ APPEND_ONLY_DDL = (
 SEQUENCER_UPGRADE = (
     "ALTER TABLE audit_trail RENAME COLUMN seq TO id",
     "ALTER SEQUENCE IF EXISTS audit_trail_seq_seq RENAME TO audit_trail_id_seq",
+    # The serial goes on from the highest id whatever wrote the rows before.
+    "SELECT setval(pg_get_serial_sequence('audit_trail', 'id'), coalesce(max(id), 0) + 1, false) FROM audit_trail",
     "ALTER TABLE audit_trail ADD COLUMN seq BIGINT",
     "ALTER TABLE audit_trail DISABLE TRIGGER audit_trail_no_update_delete",
     "UPDATE audit_trail AS t SET seq = r.n FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM audit_trail) AS r"
