@@ -244,6 +244,18 @@ async def upsert_cases(session: AsyncSession, rows: list[dict[str, Any]]) -> dic
     return {k: (i, k in opened) for k, i in found.tuples().all()}
 
 
+async def attachments(
+    session: AsyncSession, encounter_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]:
+    """encounter -> (subject, case) for encounters already attached (an import delivered again)."""
+    stmt = (
+        select(encounters.c.id, encounters.c.subject_id, case_encounters.c.case_id)
+        .join(case_encounters, case_encounters.c.encounter_id == encounters.c.id)
+        .where(encounters.c.id == any_array(encounter_ids, Uuid))
+    )
+    return {r.id: (r.subject_id, r.case_id) for r in (await session.execute(stmt)).all()}
+
+
 async def link_case_encounters(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
         await copy_upsert(session, case_encounters, rows)

@@ -3,9 +3,8 @@
 from services.disclosure import handlers
 from shared.events import topics
 from shared.events.cases import (
-    CaseOpened,
-    EncounterAttached,
     EncounterCorrected,
+    EncountersAttached,
     FindingRecorded,
     FlagSet,
     RecordsPurged,
@@ -18,8 +17,8 @@ SUBSCRIPTIONS = (
         name="cases",
         topics=(topics.CASES,),
         handler=handlers.project_cases,
-        accepts=(CaseOpened, EncounterAttached, FlagSet, FindingRecorded, EncounterCorrected, RecordsPurged),
-        description="CaseOpened, EncounterAttached, FlagSet, FindingRecorded, EncounterCorrected -> read model",
+        accepts=(EncountersAttached, FlagSet, FindingRecorded, EncounterCorrected, RecordsPurged),
+        description="EncountersAttached (per chunk), FlagSet, FindingRecorded, EncounterCorrected -> read model",
     ),
     Subscription(
         name="records",

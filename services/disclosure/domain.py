@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
-from shared.events.cases import EncounterAttached
+from shared.events.cases import AttachedRow
 
 # Special protected classes (8 U.S.C. 1367 and others): withheld unless an agreement names the class.
 PROTECTED_CLASSES = frozenset({"T", "U", "VAWA", "ASYLEE", "REFUGEE", "TPS"})
@@ -19,16 +19,16 @@ DI_FIELDS = frozenset({"derogatory_information", "di_description"})
 ANY = "*"
 
 
-def projection_row(event: EncounterAttached) -> dict[str, object]:
-    """The facts a sharing decision needs from cases' events: owner, program, partner, protection; no names."""
+def projection_row(row: AttachedRow, program: str) -> dict[str, object]:
+    """The facts a sharing decision needs from cases' answers: owner, program, partner, protection; no names."""
     return {
-        "encounter_id": event.encounter_id,
-        "subject_id": event.subject_id,
-        "program": event.program,
-        "data_owner": event.data_owner,
-        "partner_country": event.partner_country,
-        "protected_class": event.protected_class,
-        "special_protected": event.protected_class in PROTECTED_CLASSES,
+        "encounter_id": row.encounter_id,
+        "subject_id": row.subject_id,
+        "program": program,
+        "data_owner": row.data_owner,
+        "partner_country": row.partner_country,
+        "protected_class": row.protected_class,
+        "special_protected": row.protected_class in PROTECTED_CLASSES,
     }
 
 

@@ -10,9 +10,8 @@ from sqlalchemy import func, select, update
 from services.disclosure import db, domain
 from shared import policy
 from shared.events.cases import (
-    CaseOpened,
-    EncounterAttached,
     EncounterCorrected,
+    EncountersAttached,
     FindingRecorded,
     FlagSet,
     RecordsPurged,
@@ -30,22 +29,30 @@ async def project_cases(uow: UnitOfWork, delivered: list[Delivered]) -> None:
     purged_encounters: list[uuid.UUID] = []
     for d in delivered:
         e = d.event
-        if isinstance(e, EncounterAttached):
-            attached.append(domain.projection_row(e))
-            if e.case_id is not None:
-                members.append({"case_id": e.case_id, "encounter_id": e.encounter_id})
-        elif isinstance(e, CaseOpened):
-            opened.append(
-                {
-                    "case_id": e.case_id,
-                    "subject_id": e.subject_id,
-                    "program": e.program,
-                    "partner_country": e.partner_country,
-                    "partner_transaction_number": e.partner_transaction_number,
-                    "matched": e.matched,
-                    "opened_at": d.envelope.occurred_at,
-                }
-            )
+        if isinstance(e, EncountersAttached):
+            for row in e.rows:
+                attached.append(domain.projection_row(row, e.program))
+                members.append({"case_id": row.case_id, "encounter_id": row.encounter_id})
+                if row.protected_class:
+                    flags.append(
+                        {
+                            "encounter_id": row.encounter_id,
+                            "flag": "protected-class",
+                            "value": {"class": row.protected_class},
+                        }
+                    )
+                if row.case_opened:
+                    opened.append(
+                        {
+                            "case_id": row.case_id,
+                            "subject_id": row.subject_id,
+                            "program": e.program,
+                            "partner_country": row.partner_country,
+                            "partner_transaction_number": row.partner_transaction_number,
+                            "matched": row.matched,
+                            "opened_at": d.envelope.occurred_at,
+                        }
+                    )
         elif isinstance(e, FlagSet):
             flags.append({"encounter_id": e.encounter_id, "flag": e.flag, "value": e.value})
         elif isinstance(e, FindingRecorded):
@@ -90,18 +97,17 @@ def _tsc_matches(delivered: list[Delivered]) -> list[dict[str, Any]]:
     """A partner query matching an FBI-TSC record is reported to TSC, shared or not (PIA 6.1)."""
     return [
         {
-            "id": uuid.uuid5(d.event.encounter_id, "tsc-match"),
+            "id": uuid.uuid5(row.encounter_id, "tsc-match"),
             "data_owner": TSC,
-            "case_id": d.event.case_id,
-            "encounter_ids": [d.event.encounter_id],
+            "case_id": row.case_id,
+            "encounter_ids": [row.encounter_id],
             "shared": False,
-            "partner_country": d.event.partner_country,
+            "partner_country": row.partner_country,
         }
         for d in delivered
-        if isinstance(d.event, EncounterAttached)
-        and d.event.data_owner == TSC
-        and d.event.case_id
-        and d.event.upload_kind == "partner-query"
+        if isinstance(d.event, EncountersAttached) and d.event.upload_kind == "partner-query"
+        for row in d.event.rows
+        if row.data_owner == TSC
     ]
 
 

@@ -1,0 +1,87 @@
+"""rows travel in chunks; publishing marks a narrow pending row
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-26 00:30:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # Bulk path v2: publishing deletes a narrow pending row instead of rewriting the outbox row's body.
+    op.create_table(
+        "outbox_pending",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.execute(
+        "INSERT INTO outbox_pending (id, created_at) SELECT id, created_at FROM outbox WHERE published_at IS NULL"
+    )
+    op.drop_index("ix_outbox_unpublished", table_name="outbox", postgresql_where=sa.text("published_at IS NULL"))
+    op.drop_column("outbox", "published_at")
+
+    # Bulk path v2: the dispatcher's cursor, cases' answers per chunk, failed rows, the staging purge.
+    op.add_column("batches", sa.Column("dispatched_through", sa.Integer(), server_default="0", nullable=False))
+    op.add_column("batches", sa.Column("chunks_dispatched", sa.Integer(), server_default="0", nullable=False))
+    op.add_column("batches", sa.Column("dispatched_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("batches", sa.Column("rows_attached", sa.Integer(), server_default="0", nullable=False))
+    op.add_column("batches", sa.Column("rows_failed", sa.Integer(), server_default="0", nullable=False))
+    op.add_column("batches", sa.Column("staging_purged_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("batches", sa.Column("confirm_correlation_id", sa.Text(), nullable=True))
+    # Batches confirmed before chunks left as one event per row, all published at confirm: nothing to send,
+    # and their progress is not known row by row, so they read as done.
+    op.execute(
+        "UPDATE batches SET dispatched_at = decided_at, rows_attached = rows_imported, "
+        "dispatched_through = (SELECT coalesce(max(row_number), 0) FROM staged_rows s WHERE s.batch_id = batches.id) "
+        "WHERE status = 'confirmed'"
+    )
+    op.create_table(
+        "batch_chunks",
+        sa.Column("batch_id", sa.Uuid(), nullable=False),
+        sa.Column("chunk", sa.Integer(), nullable=False),
+        sa.Column("rows_attached", sa.Integer(), nullable=False),
+        sa.Column("rows_failed", sa.Integer(), nullable=False),
+        sa.Column("answered_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.ForeignKeyConstraint(["batch_id"], ["batches.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("batch_id", "chunk"),
+    )
+    op.create_table(
+        "row_failures",
+        sa.Column("batch_id", sa.Uuid(), nullable=False),
+        sa.Column("row_number", sa.Integer(), nullable=False),
+        sa.Column("encounter_id", sa.Uuid(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["batch_id"], ["batches.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("batch_id", "row_number"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("row_failures")
+    op.drop_table("batch_chunks")
+    for name in (
+        "confirm_correlation_id",
+        "staging_purged_at",
+        "rows_failed",
+        "rows_attached",
+        "dispatched_at",
+        "chunks_dispatched",
+        "dispatched_through",
+    ):
+        op.drop_column("batches", name)
+    op.add_column("outbox", sa.Column("published_at", sa.DateTime(timezone=True), nullable=True))
+    op.execute("UPDATE outbox SET published_at = now() WHERE id NOT IN (SELECT id FROM outbox_pending)")
+    op.create_index(
+        "ix_outbox_unpublished", "outbox", ["id"], unique=False, postgresql_where=sa.text("published_at IS NULL")
+    )
+    op.drop_table("outbox_pending")
