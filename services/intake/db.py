@@ -299,6 +299,11 @@ async def rows_after(session: AsyncSession, batch_id: uuid.UUID, after: int, lim
     return list((await session.execute(stmt)).all())
 
 
+async def known_batches(session: AsyncSession, batch_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    stmt = select(batches.c.id).where(batches.c.id == any_array(batch_ids, Uuid))
+    return set((await session.execute(stmt)).scalars().all())
+
+
 async def record_chunk_answers(session: AsyncSession, answers: list[dict[str, Any]]) -> list[tuple[uuid.UUID, int]]:
     """Insert cases' answers; returns the (batch, chunk) pairs that were new (a redelivery adds nothing)."""
     if not answers:

@@ -306,6 +306,12 @@ async def record_attached(uow: UnitOfWork, delivered: list[Delivered]) -> None:
     if not answers:
         return
     async with uow:
+        known = await db.known_batches(uow.session, list({a.batch_id for a in answers}))
+        if len(known) < len({a.batch_id for a in answers}):  # rows another producer sent straight to cases
+            log.warning(
+                "answers for batches intake never staged ignored", batches=len({a.batch_id for a in answers} - known)
+            )
+        answers = [a for a in answers if a.batch_id in known]
         fresh = set(
             await db.record_chunk_answers(
                 uow.session,

@@ -9,6 +9,7 @@ import sys
 import uuid
 
 import httpx
+import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from shared.events import topics, wrap
@@ -275,3 +276,66 @@ async def _reporting_settled(stack: Stack) -> int | None:
     first = await _reporting_total(stack)
     await asyncio.sleep(1.0)
     return first if first and await _reporting_total(stack) == first else None
+
+
+async def test_a_row_cases_cannot_take_is_named_on_its_batch_and_the_rest_of_its_chunk_applies(
+    gateway: Gateway, stack: Stack
+) -> None:
+    # Through the real path: intake accepts a 1,500-character surname; cases' rule refuses it (its indexes).
+    tag = uuid.uuid4().hex[:6]
+    rows = [[f"{tag}{i:06d}", "A" * 1500 if i == 1 else f"Name{i}", "Zoë", "1981-02-03", "MATCH"] for i in range(3)]
+    up = await gateway.upload(csv_bytes(HEADER, rows))
+    assert up.status_code == 201, up.text
+    batch_id = up.json()["id"]
+    assert (await gateway.confirm(batch_id)).status_code == 200
+
+    async def answered() -> dict | None:
+        batch = (await gateway.get(f"/api/v1/intake/batches/{batch_id}")).json()
+        return batch if batch["progress"] == "done" else None
+
+    batch = await wait_until(answered, what="cases to answer every row")
+    assert (batch["rows_attached"], batch["rows_failed"]) == (2, 1)
+    assert [(f["row_number"], f["reason"]) for f in batch["failures"]] == [
+        (3, "last_name: longer than 1000 characters")
+    ]
+    failures = (await gateway.get(f"/api/v1/intake/batches/{batch_id}/failures")).json()
+    assert failures == batch["failures"]
+    assert await _encounters(stack, batch_id) == 2
+
+    # The database refusing a row (PostgreSQL text cannot hold NUL): found by halving the chunk, named, and
+    # the rest of the chunk applied, in one transaction with the answer.
+    event = _event()
+    good, bad = event.rows[0], event.rows[0].model_copy(
+        update={
+            "encounter_id": uuid.uuid4(),
+            "row_number": 3,
+            "fields": event.rows[0].fields.model_copy(update={"notes": "nul \x00 here"}),
+        }
+    )
+    chunk = event.model_copy(update={"rows": [good, bad]})
+    producer = await _producer(stack)
+    try:
+        await producer.send_and_wait(
+            stack.topic_prefix + topics.INTAKE_CHUNKS,
+            wrap(chunk, producer="test", correlation_id="refused-row").to_bytes(),
+            key=chunk.partition_key().encode(),
+        )
+    finally:
+        await producer.stop()
+    await wait_until(lambda: _count_is(stack, str(chunk.batch_id), 1), what="the good row of the chunk")
+    answer = await wait_until(lambda: _answer(stack, str(chunk.batch_id)), what="cases' answer")
+    assert [r["row_number"] for r in answer["rows"]] == [2]
+    assert [(f["row_number"], f["encounter_id"]) for f in answer["failed"]] == [(3, str(bad.encounter_id))]
+    assert answer["failed"][0]["reason"].startswith("cases could not store the row: a value the database cannot")
+    assert "nul" not in answer["failed"][0]["reason"]  # a reason never quotes the value
+
+
+async def _answer(stack: Stack, batch_id: str) -> dict | None:
+    payload = await db_fetchval(
+        stack.database_url,
+        _db(stack, "cases"),
+        "SELECT convert_from(body, 'UTF8')::jsonb -> 'payload' FROM outbox WHERE event_type = 'EncountersAttached'"
+        " AND convert_from(body, 'UTF8')::jsonb -> 'payload' ->> 'batch_id' = $1",
+        batch_id,
+    )
+    return orjson.loads(payload) if payload else None
