@@ -63,6 +63,8 @@ class TracsSettings(BaseSettings):
     relay_batch_size: int = Field(5000, ge=1)
     relay_poll_interval: float = Field(0.2, gt=0)
     relay_enabled: bool = True
+    # How often each instance reads its gauges (outbox age, pending dead letters, ...) from its database.
+    metrics_interval: float = Field(15.0, gt=0)
     consumers_enabled: bool = True
     migrate_on_start: bool = True
     # Fault injection for the reliability tests: the relay dies after publishing, before marking sent.
