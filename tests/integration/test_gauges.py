@@ -71,9 +71,7 @@ async def test_dlq_pending_counts_dead_lettered_inbox_rows_per_subscription(sess
         ("redress.records", "dropped"),
         ("redress.purges", "done"),
     ]
-    await session.execute(
-        inbox.insert(), [{"consumer": c, "event_id": uuid.uuid4(), "status": s} for c, s in statuses]
-    )
+    await session.execute(inbox.insert(), [{"consumer": c, "event_id": uuid.uuid4(), "status": s} for c, s in statuses])
     await sample_dlq_pending(session, inbox, ["redress.records", "redress.purges"])
     assert _value("tracs_dlq_pending", consumer="redress.records") == 3
     assert _value("tracs_dlq_pending", consumer="redress.purges") == 0
