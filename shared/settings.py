@@ -47,6 +47,9 @@ class TracsSettings(BaseSettings):
     db_pool_size: int = 10
 
     jwt_secret: str = DEV_JWT_SECRET
+    # During a key rotation: the key tokens were signed with until now, still accepted until they expire.
+    # The gateway signs with jwt_secret only; empty once the rotation is over.
+    jwt_previous_secret: str = ""
     jwt_issuer: str = "tracs-gateway"
     jwt_ttl_seconds: int = Field(3600, ge=60)
     # Deployment: tokens of an OIDC identity provider, verified with its public key from configuration.
@@ -90,6 +93,13 @@ class TracsSettings(BaseSettings):
     def _refuse_placeholder_secrets(self) -> TracsSettings:
         if self.environment == "production" and self.jwt_secret in PLACEHOLDER_SECRETS:
             raise ValueError("TRACS_JWT_SECRET must be set to a real secret outside development")
+        if self.jwt_previous_secret and (
+            self.jwt_previous_secret == self.jwt_secret
+            or (self.environment == "production" and self.jwt_previous_secret in PLACEHOLDER_SECRETS)
+        ):
+            raise ValueError(
+                "TRACS_JWT_PREVIOUS_SECRET must be the key before TRACS_JWT_SECRET, not it or a placeholder"
+            )
         if self.oidc_public_key and not self.oidc_issuer:
             raise ValueError("TRACS_OIDC_ISSUER must name the identity provider whose key TRACS_OIDC_PUBLIC_KEY is")
         return self
