@@ -102,7 +102,7 @@ async def test_redress_overdue_counts_open_requests_past_their_due_date_per_sour
         redress_db.requests.insert(),
         [
             request("TRIP", past, "received"),
-            request("TRIP", past, "in-review"),
+            request("TRIP", past, "under-review"),
             request("TRIP", past, "closed"),  # closed: not overdue whatever its date
             request("TRIP", today, "received"),  # due today: not yet overdue
             request("non-TRIP", future, "received"),
