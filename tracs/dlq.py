@@ -29,6 +29,9 @@ from shared.events import topics
 from shared.kafka import make_producer
 from shared.messaging_tables import inbox_table
 from shared.settings import TracsSettings
+from tracs.stack import SERVICES as CONSUMING_SERVICES
+
+SERVICES = frozenset({*CONSUMING_SERVICES, "gateway"})
 
 RECORD_TYPE = "dlq_message"
 HANDLED = ("dlq:replay", "dlq:drop")
@@ -183,6 +186,8 @@ class Operator:
         self._engines: dict[str, Any] = {}
 
     def _sessions(self, service: str) -> Any:
+        if service not in SERVICES:  # the name comes from a message header: never import what it says
+            raise UnknownDeadLetter(f"no service {service!r} in TRACS")
         if service not in self._engines:
             self._engines[service] = create_engine(self._settings_of(service).service_database_url, pool_size=1)
         return session_factory(self._engines[service])
