@@ -314,6 +314,11 @@ async def test_prometheus_scraping_the_stack_fires_the_dead_letter_alert(stack: 
         return bool(result) and len(result["result"]) == 6 and all(r["value"][1] == "1" for r in result["result"])
 
     await wait_until(all_up, timeout=60, interval=0.5, what="Prometheus scraping all six services")
+    # Every service exports the outbox age gauge (sampled from its database, whatever it consumes).
+    sampled = await _api(
+        prometheus, "/api/v1/query", query="count by (service) (tracs_outbox_oldest_unpublished_seconds)"
+    )
+    assert {r["metric"]["service"] for r in sampled["result"]} == {*SERVICES, "gateway"}
     rules = await _api(prometheus, "/api/v1/rules")
     loaded = [r for g in rules["groups"] for r in g["rules"]]
     expected = {r["alert"] for g in yaml.safe_load(RULES.read_text())["groups"] for r in g["rules"]}
@@ -334,3 +339,5 @@ async def test_prometheus_scraping_the_stack_fires_the_dead_letter_alert(stack: 
     # Every rule evaluated against the real series without error.
     rules = await _api(prometheus, "/api/v1/rules")
     assert {r["name"]: r["health"] for g in rules["groups"] for r in g["rules"]} == dict.fromkeys(expected, "ok")
+    for name in (*SERVICES, "gateway"):
+        assert "metrics sampling failed" not in (stack.var / "log" / f"{name}.log").read_text(errors="replace")
