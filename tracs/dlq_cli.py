@@ -24,6 +24,16 @@ Actor = Annotated[
 ]
 
 
+def _who(actor: str) -> str:
+    """The operator for the audit trail; a pod's user may have no name, and then one must be given."""
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError) as exc:
+        raise typer.BadParameter("say who you are: --actor NAME or TRACS_OPERATOR") from exc
+
+
 def _service_settings(service: str) -> Any:
     return importlib.import_module(f"services.{service}.settings").Settings()
 
@@ -58,12 +68,10 @@ def _state(handling: dlq.Handling | None) -> str:
     return f"{verb} by {handling.actor} at {handling.at.astimezone(UTC).isoformat(timespec='seconds')}"
 
 
-async def _refuse(op: dlq.Operator, actor: str, action: str, letter: dlq.DeadLetter, done: dlq.Handling) -> str:
+async def _refuse(op: dlq.Operator, who: str, action: str, letter: dlq.DeadLetter, done: dlq.Handling) -> str:
     """A repeated replay or drop changes nothing, and the attempt is on the trail as refused."""
     detail = f"already {done.action} by {done.actor}"
-    await op.audit(
-        actor=actor or getpass.getuser(), action=action, record_id=letter.id, detail=detail, outcome="refused"
-    )
+    await op.audit(actor=who, action=action, record_id=letter.id, detail=detail, outcome="refused")
     return f"{letter.id}: already {_state(done)}; nothing done"
 
 
@@ -89,9 +97,11 @@ def list_(
 ) -> None:
     """Messages in the dead-letter topics an operator has not handled yet (`--all`: every one)."""
 
+    who = _who(actor)  # before anything happens: the audit entry must be writable
+
     async def work(op: dlq.Operator, settings: TracsSettings) -> list[dict[str, Any]]:
         letters, handled = await dlq.read(settings), await op.handled()
-        await op.audit(actor=actor or getpass.getuser(), action="dlq:list", record_id=None)
+        await op.audit(actor=who, action="dlq:list", record_id=None)
         return [_summary(x, handled.get(x.id)) for x in letters if all_ or x.id not in handled]
 
     rows = _run(work)
@@ -114,11 +124,13 @@ def show(
 ) -> None:
     """One dead letter: its error and trace, consumer, source record, original headers and state."""
 
+    who = _who(actor)  # before anything happens: the audit entry must be writable
+
     async def work(op: dlq.Operator, settings: TracsSettings) -> dict[str, Any]:
         letter = await _one(settings, message_id)
         handling = (await op.handled()).get(letter.id)
         fields = ("key", "payload") if payload else ()
-        await op.audit(actor=actor or getpass.getuser(), action="dlq:show", record_id=letter.id, fields=fields)
+        await op.audit(actor=who, action="dlq:show", record_id=letter.id, fields=fields)
         out = _summary(letter, handling)
         out["trace"] = letter.trace
         out["headers"] = {k: v.decode(errors="replace") for k, v in letter.headers}
@@ -145,11 +157,13 @@ def replay(
 
     Fix the cause first. A message already replayed or dropped is left alone: repeating is safe."""
 
+    who = _who(actor)  # before anything happens: the audit entry must be writable
+
     async def work(op: dlq.Operator, settings: TracsSettings) -> str:
         letter = await _one(settings, message_id)
         done = (await op.handled()).get(letter.id)
         if done is not None:
-            return await _refuse(op, actor, "dlq:replay", letter, done)
+            return await _refuse(op, who, "dlq:replay", letter, done)
         expected = settings.topic(letter.dlq_topic.removesuffix(".dlq"))
         if letter.source_topic != expected or not letter.consumer:
             raise dlq.UnknownDeadLetter(
@@ -160,7 +174,7 @@ def replay(
         forgotten = await op.forget_dead_letter(letter)
         topic, partition, offset = await dlq.republish(settings, letter)
         detail = f"republished to {topic}:{partition}:{offset}; consumer {letter.consumer}"
-        await op.audit(actor=actor or getpass.getuser(), action="dlq:replay", record_id=letter.id, detail=detail)
+        await op.audit(actor=who, action="dlq:replay", record_id=letter.id, detail=detail)
         note = "" if forgotten else " (no dead-lettered inbox row: the consumer decides afresh)"
         return f"{letter.id}: replayed to {topic}:{partition}:{offset} for {letter.consumer}{note}"
 
@@ -175,14 +189,16 @@ def drop(
 ) -> None:
     """Decide a dead letter is never to be applied: `list` hides it, the consumer keeps skipping it."""
 
+    who = _who(actor)  # before anything happens: the audit entry must be writable
+
     async def work(op: dlq.Operator, settings: TracsSettings) -> str:
         letter = await _one(settings, message_id)
         done = (await op.handled()).get(letter.id)
         if done is not None:
-            return await _refuse(op, actor, "dlq:drop", letter, done)
+            return await _refuse(op, who, "dlq:drop", letter, done)
         await op.mark_dropped(letter)
         detail = f"consumer {letter.consumer}; reason: {reason[:300]}"
-        await op.audit(actor=actor or getpass.getuser(), action="dlq:drop", record_id=letter.id, detail=detail)
+        await op.audit(actor=who, action="dlq:drop", record_id=letter.id, detail=detail)
         return f"{letter.id}: dropped ({datetime.now(UTC).isoformat(timespec='seconds')})"
 
     typer.echo(_run(work))
