@@ -40,11 +40,18 @@ def issue_token(principal: Principal, *, secret: str, issuer: str, ttl_seconds: 
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def verify_token(token: str, *, secret: str, issuer: str) -> Principal:
+def verify_token(token: str, *, secret: str, issuer: str, previous_secret: str | None = None) -> Principal:
+    """Verify with the current key; during a rotation, a token whose signature only the previous key
+    matches is still good until it expires (any other failure of the current key's check stands)."""
     try:
-        claims = jwt.decode(
-            token, secret, algorithms=["HS256"], issuer=issuer, options={"require": ["exp", "sub", "iss"]}
-        )
+        claims = _decode(token, secret, issuer)
+    except jwt.InvalidSignatureError as exc:
+        if not previous_secret:
+            raise InvalidToken(str(exc)) from exc
+        try:
+            claims = _decode(token, previous_secret, issuer)
+        except jwt.PyJWTError as exc2:
+            raise InvalidToken(str(exc2)) from exc2
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
     return Principal(
@@ -52,6 +59,10 @@ def verify_token(token: str, *, secret: str, issuer: str) -> Principal:
         roles=frozenset(claims.get("roles", ())),
         programs=frozenset(claims.get("programs", ())),
     )
+
+
+def _decode(token: str, secret: str, issuer: str) -> dict:
+    return jwt.decode(token, secret, algorithms=["HS256"], issuer=issuer, options={"require": ["exp", "sub", "iss"]})
 
 
 @dataclass(frozen=True)
@@ -93,7 +104,15 @@ def verify_oidc_token(token: str, config: OidcConfig) -> Principal:
     )
 
 
-def verify_any(token: str, *, secret: str, issuer: str, oidc: OidcConfig | None, local: bool = True) -> Principal:
+def verify_any(
+    token: str,
+    *,
+    secret: str,
+    issuer: str,
+    oidc: OidcConfig | None,
+    local: bool = True,
+    previous_secret: str | None = None,
+) -> Principal:
     """The gateway's own HS256 logins (development, or alongside an IdP) and the IdP's tokens."""
     try:
         algorithm = jwt.get_unverified_header(token).get("alg")
@@ -102,7 +121,7 @@ def verify_any(token: str, *, secret: str, issuer: str, oidc: OidcConfig | None,
     if algorithm == "HS256":
         if not local:
             raise InvalidToken("local logins are switched off; use the identity provider")
-        return verify_token(token, secret=secret, issuer=issuer)
+        return verify_token(token, secret=secret, issuer=issuer, previous_secret=previous_secret)
     if oidc is not None and algorithm in oidc.algorithms:
         return verify_oidc_token(token, oidc)
     raise InvalidToken(f"tokens signed with {algorithm!r} are not accepted here")

@@ -17,3 +17,21 @@ EVENTS_CONSUMED = Counter("tracs_events_consumed_total", "Events consumed", ["co
 DLQ_MESSAGES = Counter("tracs_dlq_messages_total", "Messages sent to a dead-letter topic", ["consumer", "topic"])
 OUTBOX_BACKLOG = Gauge("tracs_outbox_backlog", "Outbox rows not yet published")
 EVENTS_PUBLISHED = Counter("tracs_events_published_total", "Events the relay published", ["topic"])
+# Sampled from the database every TRACS_METRICS_INTERVAL seconds (shared/runtime.py, MetricsSampler), so
+# they hold even when the relay or the consumers are stuck, in every replica alike (alerts take the max).
+OUTBOX_OLDEST_SECONDS = Gauge(
+    "tracs_outbox_oldest_unpublished_seconds", "Age of the oldest outbox row not yet published (0 when none)"
+)
+DLQ_PENDING = Gauge(
+    "tracs_dlq_pending",
+    "Events this service's subscriptions dead-lettered that no operator has replayed or dropped yet",
+    ["consumer"],
+)
+REDRESS_OVERDUE = Gauge(
+    "tracs_redress_overdue", "Open redress requests past their due date (TRACS_REDRESS_SLA_DAYS_*)", ["source"]
+)
+# The audit sequencer (another branch) sets these; defined here so the alert and the dashboard have names.
+AUDIT_UNSEQUENCED = Gauge("tracs_audit_unsequenced_entries", "Audit trail entries the sequencer has not sequenced yet")
+AUDIT_SEQUENCER_LAG = Gauge(
+    "tracs_audit_sequencer_lag_seconds", "Age of the oldest audit trail entry the sequencer has not sequenced yet"
+)

@@ -17,7 +17,7 @@ from shared.db import any_array, copy_records
 from shared.events.envelope import Envelope
 from shared.logging import get_logger
 from shared.messaging_tables import pending_of
-from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
+from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS
 
 log = get_logger(__name__)
 
@@ -125,6 +125,7 @@ class OutboxRelay:
             ).all()
             if not rows:
                 OUTBOX_BACKLOG.set(0)
+                OUTBOX_OLDEST_SECONDS.set(0)
                 return 0
             await _publish(self._producer, rows, self._prefix)
             if self._crash_after_publish:

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shared import audit, migrations
 from shared.db import create_engine, ensure_database, ping, session_factory
 from shared.events.envelope import Event
+from shared.gauges import Sampler, run_samplers, sample_dlq_pending, sample_outbox
 from shared.inbox import BatchHandler, InboxConsumer
 from shared.kafka import broker_reachable, make_producer
 from shared.logging import configure_logging, get_logger
@@ -60,6 +61,8 @@ class ServiceSpec:
     description: str = ""
     uses_broker: bool = True  # the gateway speaks HTTP only
     on_start: Callable[[Runtime], Awaitable[None]] | None = None
+    # Service-specific gauges read from its database on the shared timer (redress: overdue requests).
+    samplers: Sequence[Sampler] = ()
 
 
 def service_metadata() -> tuple[MetaData, Table, Table]:
@@ -149,6 +152,7 @@ class Runtime:
             await asyncio.to_thread(migrations.upgrade, s.service_database_url, self.spec.migrations_dir)
         if self.spec.on_start is not None:
             await self.spec.on_start(self)
+        self.spawn(run_samplers(self.sessions, self._samplers(), interval=s.metrics_interval), "metrics")
         if not self.spec.uses_broker:
             log.info("service started", port=s.port)
             return
@@ -183,6 +187,17 @@ class Runtime:
             with contextlib.suppress(Exception):
                 await self.producer.stop()
         await self.engine.dispose()
+
+    def _samplers(self) -> list[Sampler]:
+        consumers = [c.name for c in self._consumers]
+
+        async def outbox(session: AsyncSession) -> None:
+            await sample_outbox(session, self.outbox)
+
+        async def dead_letters(session: AsyncSession) -> None:
+            await sample_dlq_pending(session, self.inbox, consumers)
+
+        return [outbox, *([dead_letters] if consumers else []), *self.spec.samplers]
 
     def spawn(self, coro: Awaitable[None], name: str) -> None:
         """A background loop of this instance, cancelled when it stops."""

@@ -127,6 +127,7 @@ async def current_principal(
         principal = verify_any(
             credentials.credentials,
             secret=settings.jwt_secret,
+            previous_secret=settings.jwt_previous_secret or None,
             issuer=settings.jwt_issuer,
             oidc=settings.oidc(),
             local=settings.local_logins,

@@ -262,3 +262,13 @@ async def request_findings(session: AsyncSession, redress_id: uuid.UUID) -> list
 
 async def forget(session: AsyncSession, encounter_ids: list[uuid.UUID]) -> None:
     await session.execute(delete(person_index).where(person_index.c.encounter_id.in_(encounter_ids)))
+
+
+async def overdue_by_source(session: AsyncSession, *, today: date) -> dict[str, int]:
+    """Open requests past their due date per source (the same rule as domain.is_overdue)."""
+    stmt = (
+        select(requests.c.source, func.count())
+        .where(requests.c.status != "closed", requests.c.due_on < today)
+        .group_by(requests.c.source)
+    )
+    return {source: n for source, n in (await session.execute(stmt)).all()}

@@ -41,6 +41,8 @@ def running_stack(infra: Infra, var: Path, env: dict[str, str] | None = None) ->
         extra_env={
             "TRACS_CASES_CONSUMER_MAX_RECORDS": "250",
             "TRACS_RELAY_POLL_INTERVAL": "0.05",
+            # Gauges read from the databases (outbox age, pending dead letters) follow within a second.
+            "TRACS_METRICS_INTERVAL": "0.5",
             "TRACS_TOPIC_PARTITIONS": str(TEST_PARTITIONS),
             # Tight intake limits so the hostile-file tests stay small.
             "TRACS_INTAKE_MAX_ROWS": "6000",
