@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import any_array, copy_records
+from shared.messaging_tables import pending_of
 from shared.runtime import service_metadata
 
 metadata, outbox, inbox = service_metadata()
@@ -362,5 +363,17 @@ async def purge_decided_staging(session: AsyncSession, decided_before: Any, limi
     )
     if ids:
         await session.execute(staged_rows.delete().where(staged_rows.c.batch_id == any_array(ids, Uuid)))
+        # The chunks carried the same rows: published (every row was answered), so their outbox copies go too.
+        # `tracs replay` can no longer resend them; cases holds the rows.
+        pending = pending_of(outbox)
+        o = outbox.c
+        for batch_id in ids:
+            await session.execute(
+                outbox.delete().where(
+                    o.event_type == "EncountersImported",
+                    o.key.startswith(f"{batch_id}/"),
+                    o.id.not_in(select(pending.c.id)),
+                )
+            )
         await session.execute(update(batches).where(b.id == any_array(ids, Uuid)).values(staging_purged_at=func.now()))
     return ids

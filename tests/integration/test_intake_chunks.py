@@ -191,6 +191,8 @@ def test_staged_rows_of_decided_batches_are_purged_after_the_retention_period(da
             await handlers.reject_batch(uow=intake.uow(), batch_id=rejected)
             waiting = await intake.stage(tmp_path, 5)  # confirmed, cases has not answered yet
             await handlers.confirm_batch(uow=intake.uow(), batch_id=waiting)
+            await intake.dispatch_all()
+            await intake.fetch("DELETE FROM outbox_pending")  # as the relay does once it has published
             undecided = await intake.stage(tmp_path, 5)
             # Nothing is due today with 30 days to keep.
             assert await handlers.purge_staging(intake.uow(), now=datetime.now(UTC), keep_days=30) == []
@@ -202,6 +204,9 @@ def test_staged_rows_of_decided_batches_are_purged_after_the_retention_period(da
                 for r in await intake.fetch("SELECT batch_id, count(*) AS n FROM staged_rows GROUP BY batch_id")
             }
             assert staged == {waiting: 5, undecided: 5}
+            # The done batch's chunk left the outbox with its staged rows (the relay had sent it); the waiting
+            # batch's chunk is still there.
+            assert await intake.chunks(done) == [] and len(await intake.chunks(waiting)) == 1
             view = await handlers.batch_view(uow=intake.uow(), batch_id=done, preview_rows=5)
             assert view["preview"] == [] and view["staging_purged_at"] is not None
             assert (view["rows_total"], view["rows_attached"], view["progress"]) == (20, 20, "done")
