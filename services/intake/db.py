@@ -28,7 +28,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import JSON, JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import any_array, copy_records
@@ -84,12 +84,15 @@ staged_rows = Table(
     Column("batch_id", Uuid, ForeignKey("batches.id", ondelete="CASCADE"), nullable=False),
     Column("row_number", Integer, nullable=False),
     Column("encounter_id", Uuid, nullable=False, unique=True),
-    Column("raw", JSONB, nullable=False),
-    Column("parsed", JSONB, nullable=False),
-    Column("extra", JSONB, nullable=False),
-    Column("problems", JSONB, nullable=False),
+    # json, not jsonb: kept as the text written (no parse into a binary form on COPY), and the dispatcher
+    # embeds that text in a chunk as it is; nothing here needs jsonb's operators or indexes.
+    Column("raw", JSON, nullable=False),
+    Column("parsed", JSON, nullable=False),
+    Column("extra", JSON, nullable=False),
+    Column("problems", JSON, nullable=False),
     Column("valid", Boolean, nullable=False),
     Column("no_match", Boolean, nullable=False),
+    Column("subject_key", Text),  # FIN, else partner country + id: what a chunk's row is keyed by in cases
     PrimaryKeyConstraint("batch_id", "row_number"),
 )
 
@@ -132,7 +135,18 @@ agreement_coverage = Table(
 )
 
 INSERT_CHUNK = 5000
-ROW_COLUMNS = ("batch_id", "row_number", "encounter_id", "raw", "parsed", "extra", "problems", "valid", "no_match")
+ROW_COLUMNS = (
+    "batch_id",
+    "row_number",
+    "encounter_id",
+    "raw",
+    "parsed",
+    "extra",
+    "problems",
+    "valid",
+    "no_match",
+    "subject_key",
+)
 
 
 async def insert_batch(session: AsyncSession, row: dict[str, Any]) -> None:
@@ -289,9 +303,7 @@ async def rows_after(session: AsyncSession, batch_id: uuid.UUID, after: int, lim
             cast(c.raw, Text).label("raw"),
             cast(c.parsed, Text).label("parsed"),
             cast(c.extra, Text).label("extra"),
-            c.parsed["fin"].astext.label("fin"),
-            c.parsed["partner_unique_id"].astext.label("partner_unique_id"),
-            c.parsed["partner_country"].astext.label("partner_country"),
+            c.subject_key,
         )
         .where(_importable(batch_id), c.row_number > after)
         .order_by(c.row_number)

@@ -187,6 +187,7 @@ def _record(batch_id: uuid.UUID, row: domain.ParsedRow) -> tuple:
         _json([p.as_dict() for p in row.problems]),
         row.valid,
         row.no_match,
+        subject_key_of(row.values.get("fin"), row.values.get("partner_unique_id"), row.values.get("partner_country")),
     )
 
 
@@ -293,7 +294,7 @@ def _chunk_row(r: Any) -> dict[str, Any]:
     return {
         "encounter_id": str(r.encounter_id),
         "row_number": r.row_number,
-        "subject_key": subject_key_of(r.fin, r.partner_unique_id, r.partner_country),
+        "subject_key": r.subject_key,
         "fields": orjson.Fragment(r.parsed),
         "raw": orjson.Fragment(r.raw),
         "extra": orjson.Fragment(r.extra),

@@ -6,8 +6,6 @@ import uuid
 from types import SimpleNamespace
 from typing import Any
 
-import orjson
-
 from services.intake import domain
 from services.intake.handlers import _chunk_row, _cut, _record
 from services.intake.rows import parse_row
@@ -30,24 +28,12 @@ HEADER = [
 
 
 def _staged(cells: list[str], partner_country: str | None = None) -> Any:
-    """A staged row as the dispatcher reads it back from PostgreSQL: JSON columns as jsonb's own text."""
+    """A staged row as the dispatcher reads it back from PostgreSQL: json columns as the text written."""
     row = parse_row(5, cells, domain.map_columns(HEADER), partner_country=partner_country)
     assert row.valid, row.problems
     rec = _record(uuid.uuid4(), row)
-    parsed = orjson.loads(rec[4])
-
-    def as_jsonb_text(value: str) -> str:  # PostgreSQL writes jsonb with a space after ':' and ','
-        return orjson.dumps(orjson.loads(value)).decode().replace('":', '": ').replace(',"', ', "')
-
     return SimpleNamespace(
-        encounter_id=rec[2],
-        row_number=rec[1],
-        raw=as_jsonb_text(rec[3]),
-        parsed=as_jsonb_text(rec[4]),
-        extra=as_jsonb_text(rec[5]),
-        fin=parsed.get("fin"),
-        partner_unique_id=parsed.get("partner_unique_id"),
-        partner_country=parsed.get("partner_country"),
+        encounter_id=rec[2], row_number=rec[1], raw=rec[3], parsed=rec[4], extra=rec[5], subject_key=rec[9]
     )
 
 

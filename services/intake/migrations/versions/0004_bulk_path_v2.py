@@ -29,6 +29,9 @@ def upgrade() -> None:
     )
     op.drop_index("ix_outbox_unpublished", table_name="outbox", postgresql_where=sa.text("published_at IS NULL"))
     op.drop_column("outbox", "published_at")
+    # Chunk bodies are up to 1 MiB of JSON: stored out of line but not compressed (pglz cost more CPU than
+    # the disk it saved, on every chunk written).
+    op.execute("ALTER TABLE outbox ALTER COLUMN body SET STORAGE EXTERNAL")
 
     # Bulk path v2: the dispatcher's cursor, cases' answers per chunk, failed rows, the staging purge.
     op.add_column("batches", sa.Column("dispatched_through", sa.Integer(), server_default="0", nullable=False))
@@ -44,6 +47,17 @@ def upgrade() -> None:
         "UPDATE batches SET dispatched_at = decided_at, rows_attached = rows_imported, "
         "dispatched_through = (SELECT coalesce(max(row_number), 0) FROM staged_rows s WHERE s.batch_id = batches.id) "
         "WHERE status = 'confirmed'"
+    )
+    # Staged cells as json (text kept as written), not jsonb: COPY does not parse them into binary form, and
+    # the dispatcher sends the text as it is.
+    for column in ("raw", "parsed", "extra", "problems"):
+        op.execute(f"ALTER TABLE staged_rows ALTER COLUMN {column} TYPE json USING {column}::json")
+    # The key a chunk's row travels with, computed once at upload (reading it back out of json costs a parse).
+    op.add_column("staged_rows", sa.Column("subject_key", sa.Text(), nullable=True))
+    op.execute(
+        "UPDATE staged_rows SET subject_key = CASE WHEN parsed->>'fin' IS NOT NULL THEN 'FIN:' || (parsed->>'fin') "
+        "WHEN parsed->>'partner_unique_id' IS NOT NULL THEN 'PARTNER:' || coalesce(parsed->>'partner_country', '---') "
+        "|| ':' || (parsed->>'partner_unique_id') END WHERE valid AND NOT no_match"
     )
     op.create_table(
         "batch_chunks",
@@ -69,6 +83,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("row_failures")
     op.drop_table("batch_chunks")
+    op.drop_column("staged_rows", "subject_key")
+    for column in ("raw", "parsed", "extra", "problems"):
+        op.execute(f"ALTER TABLE staged_rows ALTER COLUMN {column} TYPE jsonb USING {column}::jsonb")
+    op.execute("ALTER TABLE outbox ALTER COLUMN body SET STORAGE EXTENDED")
     for name in (
         "confirm_correlation_id",
         "staging_purged_at",
