@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -11,9 +12,9 @@ from sqlalchemy.exc import DBAPIError
 from services.cases import db, domain
 from shared import policy
 from shared.errors import NotFound
-from shared.events.cases import AttachedRow, EncounterCorrected, EncountersAttached, FailedRow
+from shared.events.cases import EncounterCorrected, EncountersAttached
 from shared.events.envelope import Envelope
-from shared.events.intake import EncounterFields, EncountersImported, ImportedRow
+from shared.events.intake import EncounterFields, EncountersImported, ImportedRow, chunk_key
 from shared.events.redress import CorrectionAccepted
 from shared.inbox import Delivered, is_transient
 from shared.logging import get_logger
@@ -57,23 +58,25 @@ def attacher(protected_caveat: str):  # type: ignore[no-untyped-def]
             for chunk in chunks:
                 e = chunk.event
                 failed = [
-                    FailedRow(encounter_id=r.encounter_id, row_number=r.row_number, reason=why)
-                    for r in e.rows
-                    if (why := domain.row_problem(r.subject_key, r.fields)) is not None
+                    _failed(r, why) for r in e.rows if (why := domain.row_problem(r.subject_key, r.fields)) is not None
                 ]
-                refused = {f.encounter_id for f in failed}
+                refused = {f["encounter_id"] for f in failed}
                 attached, db_failed = await _apply_bisecting(
-                    uow, chunk, [r for r in e.rows if r.encounter_id not in refused], protected_caveat
+                    uow, chunk, [r for r in e.rows if str(r.encounter_id) not in refused], protected_caveat
                 )
-                uow.emit(
-                    EncountersAttached(
-                        batch_id=e.batch_id,
-                        chunk=e.chunk,
-                        program=e.program,
-                        upload_kind=e.upload_kind,
-                        rows=sorted(attached, key=lambda a: a.row_number),
-                        failed=sorted(failed + db_failed, key=lambda f: f.row_number),
-                    ),
+                # A JSON-native payload (pinned to the contract by tests): a chunk's 1,000 answers are not built
+                # as models and dumped again.
+                uow.emit_payload(
+                    EncountersAttached,
+                    {
+                        "batch_id": str(e.batch_id),
+                        "chunk": e.chunk,
+                        "program": e.program,
+                        "upload_kind": e.upload_kind,
+                        "rows": sorted(attached, key=itemgetter("row_number")),
+                        "failed": sorted(failed + db_failed, key=itemgetter("row_number")),
+                    },
+                    key=chunk_key(e.batch_id, e.chunk),
                     causation_id=str(chunk.envelope.event_id),
                     correlation_id=chunk.envelope.correlation_id,
                 )
@@ -83,7 +86,7 @@ def attacher(protected_caveat: str):  # type: ignore[no-untyped-def]
 
 async def _apply_bisecting(
     uow: UnitOfWork, chunk: _Chunk, rows: list[ImportedRow], caveat: str
-) -> tuple[list[AttachedRow], list[FailedRow]]:
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Apply rows under a savepoint; if the database refuses them, halve until each refused row is found alone.
 
     One bad row among 1,000 costs about twenty savepoints, not a thousand; infrastructure errors are raised
@@ -100,7 +103,7 @@ async def _apply_bisecting(
         if len(rows) == 1:
             reason = domain.refusal_reason(_sqlstate(exc), getattr(exc.orig, "constraint_name", None))
             log.warning("row refused by the database", batch_id=str(chunk.event.batch_id), row=rows[0].row_number)
-            return [], [FailedRow(encounter_id=rows[0].encounter_id, row_number=rows[0].row_number, reason=reason)]
+            return [], [_failed(rows[0], reason)]
     half = len(rows) // 2
     a_ok, a_failed = await _apply_bisecting(uow, chunk, rows[:half], caveat)
     b_ok, b_failed = await _apply_bisecting(uow, chunk, rows[half:], caveat)
@@ -112,7 +115,7 @@ def _sqlstate(exc: DBAPIError) -> str | None:
     return getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
 
 
-async def _apply(uow: UnitOfWork, chunk: _Chunk, rows: list[ImportedRow], caveat: str) -> list[AttachedRow]:
+async def _apply(uow: UnitOfWork, chunk: _Chunk, rows: list[ImportedRow], caveat: str) -> list[dict[str, Any]]:
     """Subjects, encounters, cases, links, staleness and import flags for rows, in a consistent lock order."""
     e = chunk.event
     rows = sorted(rows, key=lambda r: (r.subject_key, r.row_number))
@@ -164,18 +167,25 @@ async def _apply(uow: UnitOfWork, chunk: _Chunk, rows: list[ImportedRow], caveat
 
 def _attached(
     r: ImportedRow, subject_id: uuid.UUID, case_id: uuid.UUID, opened: bool, protected: str | None
-) -> AttachedRow:
-    return AttachedRow(
-        encounter_id=r.encounter_id,
-        row_number=r.row_number,
-        subject_id=subject_id,
-        case_id=case_id,
-        case_opened=opened,
-        partner_transaction_number=r.fields.partner_transaction_number,
-        data_owner=r.fields.data_owner,
-        partner_country=r.fields.partner_country,
-        protected_class=protected,
-    )
+) -> dict[str, Any]:
+    """An `AttachedRow` as JSON."""
+    return {
+        "encounter_id": str(r.encounter_id),
+        "row_number": r.row_number,
+        "subject_id": str(subject_id),
+        "case_id": str(case_id),
+        "case_opened": opened,
+        "partner_transaction_number": r.fields.partner_transaction_number,
+        "data_owner": r.fields.data_owner,
+        "partner_country": r.fields.partner_country,
+        "protected_class": protected,
+        "matched": True,
+    }
+
+
+def _failed(r: ImportedRow, reason: str) -> dict[str, Any]:
+    """A `FailedRow` as JSON."""
+    return {"encounter_id": str(r.encounter_id), "row_number": r.row_number, "reason": reason}
 
 
 def _case_key(e: EncountersImported, r: ImportedRow) -> str:

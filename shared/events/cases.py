@@ -82,7 +82,7 @@ class EncountersAttached(Event):
     failed: list[FailedRow] = []
 
     def partition_key(self) -> str:
-        return f"{self.batch_id}/{self.chunk}"
+        return f"{self.batch_id}/{self.chunk}"  # as intake's chunk_key
 
 
 @contract
