@@ -27,6 +27,7 @@ from shared import audit, migrations
 from shared.db import create_engine, ensure_database, ping, session_factory
 from shared.events.envelope import Event
 from shared.inbox import BatchHandler, InboxConsumer
+from shared.internal import InternalClient
 from shared.kafka import broker_reachable, make_producer
 from shared.logging import configure_logging, get_logger
 from shared.messaging_tables import messaging_tables
@@ -60,6 +61,9 @@ class ServiceSpec:
     description: str = ""
     uses_broker: bool = True  # the gateway speaks HTTP only
     on_start: Callable[[Runtime], Awaitable[None]] | None = None
+    # Services whose internal API this one calls (each needs a `<target>_url` setting): one pooled client each,
+    # as `runtime.internal[target]`, opened at start and closed at stop.
+    calls: Sequence[str] = ()
 
 
 def service_metadata() -> tuple[MetaData, Table, Table]:
@@ -98,6 +102,7 @@ class Runtime:
         self.relay: OutboxRelay | None = None
         self._consumers: list[InboxConsumer] = []
         self._tasks: list[asyncio.Task] = []
+        self.internal: dict[str, InternalClient] = {}
         for sub in spec.subscriptions:
             self._subscribe(sub)
 
@@ -147,6 +152,9 @@ class Runtime:
         await ensure_database(s.service_database_url)
         if s.migrate_on_start:
             await asyncio.to_thread(migrations.upgrade, s.service_database_url, self.spec.migrations_dir)
+        for target in self.spec.calls:
+            base = getattr(s, f"{target}_url")
+            self.internal[target] = InternalClient(caller=self.spec.name, target=target, base_url=base, settings=s)
         if self.spec.on_start is not None:
             await self.spec.on_start(self)
         if not self.spec.uses_broker:
@@ -182,6 +190,9 @@ class Runtime:
         if self.producer is not None:
             with contextlib.suppress(Exception):
                 await self.producer.stop()
+        for client in self.internal.values():
+            with contextlib.suppress(Exception):
+                await client.aclose()
         await self.engine.dispose()
 
     def spawn(self, coro: Awaitable[None], name: str) -> None:

@@ -162,7 +162,8 @@ async def openapi(request: Request, rt: RuntimeDep) -> dict[str, Any]:
             return {}
 
     for service_doc in await asyncio.gather(*(fetch(b) for b in bases)):
-        doc["paths"].update(service_doc.get("paths", {}))
+        # Only what the gateway forwards (/api/v1): services' internal APIs (/internal) are not reachable here.
+        doc["paths"].update({p: v for p, v in service_doc.get("paths", {}).items() if p.startswith("/api/")})
         for name, schema in service_doc.get("components", {}).get("schemas", {}).items():
             doc["components"].setdefault("schemas", {}).setdefault(name, schema)
     return doc

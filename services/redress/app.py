@@ -17,6 +17,7 @@ def spec() -> ServiceSpec:
         migrations_dir=Path(__file__).with_name("migrations"),
         routers=[api.router],
         subscriptions=consumers.SUBSCRIPTIONS,
+        calls=("cases",),
     )
 
 
