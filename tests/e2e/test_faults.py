@@ -66,9 +66,6 @@ class Effects:
             "disclosure", "SELECT count(*) FROM encounter_projection WHERE partner_country = $1", self.partner
         )
 
-    async def indexed(self) -> int:
-        return await self._val("redress", "SELECT count(*) FROM person_index WHERE fin LIKE $1", f"{self.tag}%")
-
     async def matches_counted(self) -> int:
         return await self._val(
             "reporting",
@@ -91,7 +88,6 @@ class Effects:
             "encounters",
             "attached_events",
             "projected",
-            "indexed",
             "matches_counted",
             "subjects_counted",
             "subjects_counter",
@@ -283,9 +279,9 @@ async def test_two_cases_instances_share_the_stream_and_the_survivor_takes_over_
 
 
 CONSUMERS = {
-    topics.INTAKE_ENCOUNTER: {"cases.encounters", "disclosure.records", "redress.records"},
+    topics.INTAKE_ENCOUNTER: {"cases.encounters"},
     topics.INTAKE_BATCH: {"reporting.counts"},
-    topics.CASES: {"disclosure.cases", "redress.purges", "reporting.counts"},
+    topics.CASES: {"disclosure.cases", "reporting.counts"},
     topics.REDRESS: {"cases.corrections", "reporting.counts"},
     topics.DISCLOSURE: {"intake.agreements", "reporting.counts"},
 }
