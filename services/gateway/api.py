@@ -108,8 +108,9 @@ FORWARDED = {"x-tracs-action": "forwarded"}
 async def forward(area: str, request: Request, rt: RuntimeDep, principal: CurrentPrincipal) -> Response:
     """Stream the request to the owning service with the caller's token; the service checks it again."""
     base = rt.settings.routes().get(area)
-    if base is None:
-        raise NotFound(f"no API at /api/v1/{area}")
+    if base is None or any(segment in (".", "..") for segment in request.url.path.split("/")):
+        # Dot segments would be resolved on the way out (to a service's /internal routes, say): never forwarded.
+        raise NotFound(f"no API at {request.url.path}")
     client = client_for(request, base)
     headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS}
     headers[CORRELATION_HEADER] = current_correlation_id()

@@ -142,6 +142,9 @@ async def test_cases_internal_api_answers_services_only_and_is_not_behind_the_ga
     assert (
         await gateway.client.get(f"/internal/v1/cases/{case['id']}/disclosure", headers=gateway.headers())
     ).status_code == 404
+    # Nor by dot segments that would resolve to it on the way out.
+    climb = f"/api/v1/cases/%2e%2e/%2e%2e/%2e%2e/internal/v1/cases/{case['id']}/disclosure"
+    assert (await gateway.client.get(climb, headers=gateway.headers())).status_code == 404
     doc = (await gateway.client.get("/openapi.json")).json()
     assert not [p for p in doc["paths"] if p.startswith("/internal")]
 
