@@ -156,6 +156,20 @@ async def send(
     )
 
 
+async def _sendable_draft(uow: UnitOfWork, draft_id: uuid.UUID, *, lock: bool) -> Any:
+    """The draft, if the caller may see its case and it is not sent or being sent already."""
+    stmt = select(db.drafts).where(db.drafts.c.id == draft_id)
+    row = (await uow.session.execute(stmt.with_for_update() if lock else stmt)).mappings().first()
+    if row is None:
+        raise NotFound(f"no disclosure draft {draft_id}")
+    await _require_case_visible(uow, row["case_id"], f"no disclosure draft {draft_id}")
+    if row["status"] == "sent":
+        raise Conflict(f"this draft was already sent at {row['sent_at']:%Y-%m-%d %H:%M} UTC")
+    if row["status"] == "sending":
+        raise Conflict("this draft is being sent; its accounting is pending until the relay takes it")
+    return row
+
+
 async def _seal_and_account(
     *, uow: UnitOfWork, cases: InternalClient, draft_id: uuid.UUID, office: mail.OfficeIdentity, now: dt.datetime
 ) -> tuple[uuid.UUID, bytes, str]:
@@ -165,24 +179,10 @@ async def _seal_and_account(
     The case is fetched from cases again first (no row lock held across the call): if anything a response
     is built from changed since the draft, the send is refused."""
     async with uow:
-        found = await uow.session.scalar(select(db.drafts.c.case_id).where(db.drafts.c.id == draft_id))
-        if found is None:
-            raise NotFound(f"no disclosure draft {draft_id}")
-        await _require_case_visible(uow, found, f"no disclosure draft {draft_id}")
-    summary = await _summary(cases, found, uow.actor)
+        first = await _sendable_draft(uow, draft_id, lock=False)
+    summary = await _summary(cases, first["case_id"], uow.actor)
     async with uow:
-        row = (
-            (await uow.session.execute(select(db.drafts).where(db.drafts.c.id == draft_id).with_for_update()))
-            .mappings()
-            .first()
-        )
-        if row is None:
-            raise NotFound(f"no disclosure draft {draft_id}")
-        await _require_case_visible(uow, row["case_id"], f"no disclosure draft {draft_id}")
-        if row["status"] == "sent":
-            raise Conflict(f"this draft was already sent at {row['sent_at']:%Y-%m-%d %H:%M} UTC")
-        if row["status"] == "sending":
-            raise Conflict("this draft is being sent; its accounting is pending until the relay takes it")
+        row = await _sendable_draft(uow, draft_id, lock=True)
         if row["case_id"] != summary.case_id:
             raise Conflict("the draft changed while it was being sent; try again")
         case = await _case(uow, row["case_id"])

@@ -116,8 +116,9 @@ async def candidates(
             raise NotFound(f"no redress request {redress_id}")
     params = {"name": name, "dob": dob, "document": document, "fin": fin, "limit": CANDIDATES}
     response = await cases.get("/internal/v1/people", params=params, on_behalf_of=uow.actor)
-    if response.status_code == 422:
-        raise Invalid(response.json().get("detail", "the search was refused"))
+    if response.status_code == 422:  # cases' own rule (a string) or its parameter limits (a list)
+        detail = response.json().get("detail")
+        raise Invalid(detail if isinstance(detail, str) else "the search terms are too long or malformed")
     if response.status_code != 200:
         raise Unavailable(f"{cases.target} is unavailable; try again", service=cases.target)
     return response.json()

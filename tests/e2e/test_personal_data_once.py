@@ -181,6 +181,8 @@ async def test_with_cases_down_a_draft_or_a_candidate_search_is_503_naming_cases
     )
     assert created.status_code == 201, created.text
     rid = created.json()["id"]
+    # A search needs something to search by: cases is never asked for every record.
+    assert (await gateway.get(f"/api/v1/redress/{rid}/candidates")).status_code == 422
     stack.stop("cases")
     try:
         down = await _draft(gateway, case["id"], recipient["id"])
