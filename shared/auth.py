@@ -8,7 +8,12 @@ from dataclasses import dataclass, field
 
 import jwt
 
-ROLES = frozenset({"analyst", "supervisor", "auditor", "admin"})
+ROLES = frozenset({"analyst", "supervisor", "auditor", "admin"})  # people: logins and the IdP grant these only
+# A service calling another's internal API: held only by tokens `issue_service_token` mints (never by a login,
+# never taken from an identity provider's claims), and only with the claim naming the calling service.
+SERVICE_ROLE = "service"
+SERVICE_CLAIM = "svc"
+SERVICE_PREFIX = "service:"
 PROGRAMS = frozenset({"UK-VISA", "M5", "PCSC", "KST", "REDRESS", "REPORTING"})
 
 
@@ -21,6 +26,7 @@ class Principal:
     username: str
     roles: frozenset[str] = field(default_factory=frozenset)
     programs: frozenset[str] = field(default_factory=frozenset)
+    service: str | None = None  # the calling service, for a service identity
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -32,6 +38,27 @@ def issue_token(principal: Principal, *, secret: str, issuer: str, ttl_seconds: 
         "sub": principal.username,
         "roles": sorted(principal.roles),
         "programs": sorted(principal.programs),
+        "iss": issuer,
+        "iat": issued,
+        "exp": issued + ttl_seconds,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def issue_service_token(
+    service: str, *, secret: str, issuer: str, ttl_seconds: int = 300, now: float | None = None
+) -> str:
+    """A short-lived identity for one service calling another's internal API: `sub` "service:<name>", the
+    `service` role only, no programs, and the calling service named in its own claim."""
+    if not service or not service.replace("-", "").isalnum():
+        raise ValueError(f"not a service name: {service!r}")
+    issued = int(now if now is not None else time.time())
+    claims = {
+        "sub": f"{SERVICE_PREFIX}{service}",
+        "roles": [SERVICE_ROLE],
+        "programs": [],
+        SERVICE_CLAIM: service,
         "iss": issuer,
         "iat": issued,
         "exp": issued + ttl_seconds,
@@ -54,9 +81,16 @@ def verify_token(token: str, *, secret: str, issuer: str, previous_secret: str |
             raise InvalidToken(str(exc2)) from exc2
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
+    roles = frozenset(claims.get("roles", ()))
+    service = claims.get(SERVICE_CLAIM)
+    if SERVICE_ROLE in roles or service is not None or str(claims["sub"]).startswith(SERVICE_PREFIX):
+        # All three or none: a person's token never carries the service role, a service's carries nothing else.
+        if not isinstance(service, str) or claims["sub"] != f"{SERVICE_PREFIX}{service}" or roles != {SERVICE_ROLE}:
+            raise InvalidToken("a service token names its service in sub and svc, with the service role only")
+        return Principal(username=str(claims["sub"]), roles=roles, service=service)
     return Principal(
         username=str(claims["sub"]),
-        roles=frozenset(claims.get("roles", ())),
+        roles=roles,
         programs=frozenset(claims.get("programs", ())),
     )
 
@@ -119,9 +153,10 @@ def verify_any(
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
     if algorithm == "HS256":
-        if not local:
+        principal = verify_token(token, secret=secret, issuer=issuer, previous_secret=previous_secret)
+        if not local and principal.service is None:  # services still sign their own calls with the shared secret
             raise InvalidToken("local logins are switched off; use the identity provider")
-        return verify_token(token, secret=secret, issuer=issuer, previous_secret=previous_secret)
+        return principal
     if oidc is not None and algorithm in oidc.algorithms:
         return verify_oidc_token(token, oidc)
     raise InvalidToken(f"tokens signed with {algorithm!r} are not accepted here")

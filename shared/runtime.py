@@ -28,6 +28,7 @@ from shared.db import create_engine, ensure_database, ping, session_factory
 from shared.events.envelope import Event
 from shared.gauges import Sampler, run_samplers, sample_dlq_pending, sample_outbox
 from shared.inbox import BatchHandler, InboxConsumer
+from shared.internal import InternalClient
 from shared.kafka import broker_reachable, make_producer
 from shared.logging import configure_logging, get_logger
 from shared.messaging_tables import messaging_tables
@@ -63,6 +64,9 @@ class ServiceSpec:
     on_start: Callable[[Runtime], Awaitable[None]] | None = None
     # Service-specific gauges read from its database on the shared timer (redress: overdue requests).
     samplers: Sequence[Sampler] = ()
+    # Services whose internal API this one calls (each needs a `<target>_url` setting): one pooled client each,
+    # as `runtime.internal[target]`, opened at start and closed at stop.
+    calls: Sequence[str] = ()
 
 
 def service_metadata() -> tuple[MetaData, Table, Table]:
@@ -101,6 +105,7 @@ class Runtime:
         self.relay: OutboxRelay | None = None
         self._consumers: list[InboxConsumer] = []
         self._tasks: list[asyncio.Task] = []
+        self.internal: dict[str, InternalClient] = {}
         for sub in spec.subscriptions:
             self._subscribe(sub)
 
@@ -150,6 +155,9 @@ class Runtime:
         await ensure_database(s.service_database_url)
         if s.migrate_on_start:
             await asyncio.to_thread(migrations.upgrade, s.service_database_url, self.spec.migrations_dir)
+        for target in self.spec.calls:
+            base = getattr(s, f"{target}_url")
+            self.internal[target] = InternalClient(caller=self.spec.name, target=target, base_url=base, settings=s)
         if self.spec.on_start is not None:
             await self.spec.on_start(self)
         self.spawn(run_samplers(self.sessions, self._samplers(), interval=s.metrics_interval), "metrics")
@@ -186,6 +194,9 @@ class Runtime:
         if self.producer is not None:
             with contextlib.suppress(Exception):
                 await self.producer.stop()
+        for client in self.internal.values():
+            with contextlib.suppress(Exception):
+                await client.aclose()
         await self.engine.dispose()
 
     def _samplers(self) -> list[Sampler]:

@@ -10,6 +10,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from shared.events.cases import AttachedRow
 
@@ -82,6 +83,44 @@ class CaseSummary:
     matched: bool
     encounters: tuple[EncounterView, ...] = ()
     findings: tuple[FindingView, ...] = ()
+
+
+def summary_from_view(view: dict[str, Any]) -> CaseSummary:
+    """Cases' disclosure view of a case (its internal API, JSON) as the summary a draft is prepared from:
+    each encounter's current values (corrections applied) and flags, findings oldest first."""
+    encounters = []
+    for e in sorted(view["encounters"], key=lambda x: uuid.UUID(str(x["encounter_id"]))):
+        fields: dict[str, Any] = e["fields"] or {}
+        flags: dict[str, Any] = e.get("flags") or {}
+        protected = (flags.get("protected-class") or {}).get("class") or fields.get("protected_class")
+        encounters.append(
+            EncounterView(
+                encounter_id=uuid.UUID(str(e["encounter_id"])),
+                data_owner=fields.get("data_owner"),
+                ous=fields.get("ous"),
+                protected_class=protected,
+                not_sharable=bool((flags.get("not-sharable") or {}).get("set")),
+                di_shared=(flags.get("derogatory") or {}).get("di_shared", fields.get("di_shared")),
+                values={k: str(v) for k, v in fields.items() if v not in (None, "", []) and not isinstance(v, list)},
+            )
+        )
+    findings = tuple(
+        FindingView(
+            uuid.UUID(str(f["finding_id"])),
+            f["kind"],
+            f["text"],
+            frozenset(uuid.UUID(str(i)) for i in f.get("encounter_ids") or ()),
+        )
+        for f in view["findings"]
+    )
+    return CaseSummary(
+        uuid.UUID(str(view["case_id"])),
+        view["program"],
+        view["partner_country"] or "",
+        bool(view["matched"]),
+        tuple(encounters),
+        findings,
+    )
 
 
 @dataclass(frozen=True)

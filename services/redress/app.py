@@ -30,6 +30,7 @@ def spec() -> ServiceSpec:
         routers=[api.router],
         subscriptions=consumers.SUBSCRIPTIONS,
         samplers=[sample_overdue],
+        calls=("cases",),
     )
 
 

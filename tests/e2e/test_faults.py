@@ -292,7 +292,7 @@ async def test_two_cases_instances_share_the_stream_and_the_survivor_takes_over_
 CONSUMERS = {
     topics.INTAKE_CHUNKS: {"cases.chunks"},
     topics.INTAKE_BATCH: {"reporting.counts"},
-    topics.CASES: {"intake.attached", "disclosure.cases", "redress.purges", "reporting.counts"},
+    topics.CASES: {"intake.attached", "disclosure.cases", "reporting.counts"},
     topics.REDRESS: {"cases.corrections", "reporting.counts"},
     topics.DISCLOSURE: {"intake.agreements", "reporting.counts"},
 }
