@@ -1,0 +1,87 @@
+"""Disclosure: draft a response for a case, see what leaves and what is withheld and why, send, the accounting."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, redirect, render
+
+router = APIRouter()
+
+PURPOSES = ["immigration", "law-enforcement", "counter-terrorism", "border-security"]
+
+
+async def _recipients(api: Api, case: dict[str, Any]) -> list[dict[str, Any]]:
+    """Recipients of the agreements of the case's program and partner (the API decides which one governs)."""
+    agreements = [
+        a
+        for a in await api.get("/api/v1/agreements")
+        if a["program"] == case["program"]
+        and (not case["partner_country"] or a["partner_country"] == case["partner_country"])
+    ]
+    details = await asyncio.gather(*(api.get(f"/api/v1/agreements/{a['id']}") for a in agreements))
+    return [{**r, "agreement": d["name"], "purposes": d["purposes"]} for d in details for r in d["recipients"]]
+
+
+@router.get("/disclosures/new")
+async def new_draft(case_id: uuid.UUID, request: Request, session: SessionDep) -> HTMLResponse:
+    api = Api(request, session)
+    case = await api.get(f"/api/v1/cases/{case_id}")
+    recipients = await _recipients(api, case)
+    purposes = sorted({p for r in recipients for p in r["purposes"]}) or PURPOSES
+    return render(
+        request, "disclosure_new.html", title="Draft a disclosure", case=case, recipients=recipients, purposes=purposes
+    )
+
+
+@router.post("/disclosures")
+async def create_draft(request: Request, session: SessionDep) -> Response:
+    form = await form_with_csrf(request)
+    body = {k: str(form.get(k) or "") for k in ("case_id", "recipient_id", "purpose", "note")}
+    try:
+        draft = await Api(request, session).post("/api/v1/disclosures", body)
+    except ApiError as exc:
+        if exc.status in (403, 404) or exc.status >= 500:
+            raise
+        return redirect(request, f"/disclosures/new?case_id={body['case_id']}", exc.detail, "error")
+    return redirect(request, f"/disclosures/{draft['id']}", "Draft ready: review what will leave before sending.")
+
+
+@router.get("/disclosures/{draft_id}")
+async def draft_page(draft_id: uuid.UUID, request: Request, session: SessionDep) -> HTMLResponse:
+    api = Api(request, session)
+    draft = await api.get(f"/api/v1/disclosures/{draft_id}")
+    accounting: list[dict[str, Any]] = []
+    if draft["status"] != "draft" and session.can("accounting:read"):
+        case = await api.get(f"/api/v1/cases/{draft['case_id']}")
+        entries = await api.get("/api/v1/disclosures/accounting", subject=case["subject_id"])
+        accounting = [e for e in entries if e["draft_id"] == str(draft_id)]
+    released = list((draft["released"].get("encounters") or {}).values())
+    fields = list(dict.fromkeys(k for e in released for k in e))
+    return render(
+        request,
+        "disclosure.html",
+        title="Disclosure",
+        draft=draft,
+        released=released,
+        fields=fields,
+        accounting=accounting,
+    )
+
+
+@router.post("/disclosures/{draft_id}/send")
+async def send(draft_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
+    await form_with_csrf(request)
+    url = f"/disclosures/{draft_id}"
+    try:
+        await Api(request, session).post(f"/api/v1/disclosures/{draft_id}/send")
+    except ApiError as exc:
+        if exc.status in (403, 404) or exc.status >= 500:
+            raise
+        return redirect(request, url, exc.detail, "error")
+    return redirect(request, url, "Sent, signed and encrypted; the disclosure is accounted.")
