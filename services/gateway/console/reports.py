@@ -78,21 +78,23 @@ def chart(name: str, rows: list[dict[str, Any]]) -> Markup | None:
     """Grouped bars, one group per row: enough to see a trend; the table beside it is the exact figures.
 
     A suppressed cell is drawn as no bar; the chart is described for screen readers by its table."""
-    if len(rows) < 2:
+    if not rows:
         return None
     keys = list(rows[0])
-    label_key = next((k for k in keys if isinstance(rows[0][k], str) and rows[0][k] != "suppressed"), None)
-    numeric = [k for k in keys if k != label_key and any(_number(r.get(k)) is not None for r in rows)]
-    numeric = [k for k in numeric if "rate" not in k and "percent" not in k][:MAX_LINES]
-    if not numeric or label_key is None:
+    # The row's label: its text columns (day and program, week, data owner), never a suppressed count.
+    label_keys = [k for k in keys if isinstance(rows[0][k], str) and rows[0][k] != "suppressed"]
+    numeric = [k for k in keys if k not in label_keys and any(_number(r.get(k)) is not None for r in rows)]
+    numeric = [k for k in numeric if "rate" not in k and "percent" not in k and "days" not in k][:MAX_LINES]
+    if not numeric or not label_keys:
         return None
+    labels = [" ".join(str(r.get(k, "")) for k in label_keys) for r in rows]
     top = max((_number(r.get(k)) or 0.0) for r in rows for k in numeric) or 1.0
     width, height, pad, legend = 720, 240, 36, 18 * len(numeric)
     group = (width - 2 * pad) / len(rows)
-    bar = max(group / (len(numeric) + 1), 1.0)
+    bar = min(max(group / (len(numeric) + 1), 1.0), 48.0)
+    described = f"{name}: chart of {', '.join(numeric)} by {' and '.join(label_keys)}"
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height + legend + 30}" role="img" '
-        f'aria-label="{escape(name)}: chart of {", ".join(escape(k) for k in numeric)} by {escape(label_key)}">',
+        f'<svg class="chart" viewBox="0 0 {width} {height + legend + 30}" role="img" aria-label="{escape(described)}">',
         f'<line x1="{pad}" y1="{height}" x2="{width - pad}" y2="{height}" stroke="#555"/>',
         f'<text x="4" y="14" font-size="12">{top:g}</text>',
     ]
@@ -105,13 +107,11 @@ def chart(name: str, rows: list[dict[str, Any]]) -> Markup | None:
             h = (height - 20) * value / top
             parts.append(
                 f'<rect x="{x0 + j * bar:.1f}" y="{height - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
-                f'fill="{COLOURS[j % len(COLOURS)]}"><title>{escape(str(row[label_key]))} {escape(key)}: '
+                f'fill="{COLOURS[j % len(COLOURS)]}"><title>{escape(labels[i])} {escape(key)}: '
                 f"{value:g}</title></rect>"
             )
         if len(rows) <= 16 or i % max(len(rows) // 12, 1) == 0:
-            parts.append(
-                f'<text x="{x0:.1f}" y="{height + 14}" font-size="11">{escape(str(row[label_key])[:10])}</text>'
-            )
+            parts.append(f'<text x="{x0:.1f}" y="{height + 14}" font-size="11">{escape(labels[i][:24])}</text>')
     for j, key in enumerate(numeric):
         y = height + 30 + 18 * j
         parts.append(f'<rect x="{pad}" y="{y - 10}" width="12" height="12" fill="{COLOURS[j % len(COLOURS)]}"/>')
