@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from typing import Any
 
@@ -56,11 +57,20 @@ async def create_draft(request: Request, session: SessionDep) -> Response:
 async def draft_page(draft_id: uuid.UUID, request: Request, session: SessionDep) -> HTMLResponse:
     api = Api(request, session)
     draft = await api.get(f"/api/v1/disclosures/{draft_id}")
+    case = await api.get(f"/api/v1/cases/{draft['case_id']}")
     accounting: list[dict[str, Any]] = []
     if draft["status"] != "draft" and session.can("accounting:read"):
-        case = await api.get(f"/api/v1/cases/{draft['case_id']}")
         entries = await api.get("/api/v1/disclosures/accounting", subject=case["subject_id"])
         accounting = [e for e in entries if e["draft_id"] == str(draft_id)]
+    # Withheld items name encounters by id; say which encounter each is, as the case page shows it.
+    names = {
+        e["id"]: f"{e['fields'].get('encounter_date') or ''} {e['fields'].get('ous') or ''} ({e['id'][:8]})".strip()
+        for e in case["encounters"]
+    }
+    withheld = [
+        {**w, "item": re.sub(r"encounter ([0-9a-f-]{36})", lambda m: f"encounter {names.get(m[1], m[1])}", w["item"])}
+        for w in draft["withheld"]
+    ]
     released = list((draft["released"].get("encounters") or {}).values())
     fields = list(dict.fromkeys(k for e in released for k in e))
     return render(
@@ -71,6 +81,7 @@ async def draft_page(draft_id: uuid.UUID, request: Request, session: SessionDep)
         released=released,
         fields=fields,
         accounting=accounting,
+        withheld=withheld,
     )
 
 

@@ -78,8 +78,22 @@ def sign_in(page: Page, username: str, password: str = "tracs-dev") -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+# Every visible form control with no label (a <label for>, a wrapping label or aria-label) is named here.
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
+  .filter(el => el.type !== 'hidden' && !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+  .map(el => el.name || el.id || el.outerHTML.slice(0, 80))"""
+
+
+def check_accessible(page: Page) -> None:
+    """What every page promises: each control labelled, a skip link first in the tab order, one main."""
+    assert page.evaluate(UNLABELLED) == [], f"unlabelled controls on {page.url}"
+    assert page.locator("a.skip").get_attribute("href") == "#main"
+    assert page.locator("main#main").count() == 1
+
+
 def shot(page: Page, name: str) -> None:
-    """A screenshot for docs/console.md, taken by the test that shows the page working."""
+    """A screenshot for docs/console.md, taken by the test that shows the page working (and checked first)."""
+    check_accessible(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.console.conftest import TEST_PASSWORD, api_token, create_user, shot, sign_in
+from tests.e2e.console.conftest import TEST_PASSWORD, api_token, check_accessible, create_user, shot, sign_in
 from tests.files import xlsx
 from tests.support import csv_bytes
 
@@ -321,3 +321,40 @@ def test_forms_need_the_csrf_token_and_the_session_cookie_is_httponly_and_strict
         assert token is not None
         wrong = client.post("/login", data={"csrf_token": token[1], "username": someone, "password": "wrong"})
         assert wrong.status_code == 401 and 'role="alert"' in wrong.text
+
+
+def test_the_queue_and_a_case_work_by_keyboard_alone_and_reflow_at_200_percent_zoom(
+    browser: Any, console_url: str, m5_case: dict[str, str]
+) -> None:
+    # 640 x 450 CSS pixels is a 1280 x 900 window at 200% zoom: nothing may need sideways scrolling of the page
+    # (wide tables scroll inside their own labelled region, as WCAG's reflow rule allows).
+    context = browser.new_context(base_url=console_url, viewport={"width": 640, "height": 450})
+    page = context.new_page()
+    try:
+        sign_in(page, "analyst")
+        page.goto("/cases")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "main"
+        # Search by FIN from the keyboard: tab to the FIN field, type, submit with Enter.
+        for _ in range(30):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.id") == "f-fin":
+                break
+        page.keyboard.type(m5_case["fin"])
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(f"fin={m5_case['fin']}"))
+        link = page.get_by_role("row").filter(has_text="M5").get_by_role("link").first
+        link.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(m5_case["id"]))
+        for path in ("/cases", f"/cases/{m5_case['id']}", "/imports", "/redress", "/reports"):
+            page.goto(path)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, f"{path} scrolls sideways by {overflow}px at 200% zoom"
+            check_accessible(page)
+        page.goto(f"/cases/{m5_case['id']}")
+        shot(page, "case-at-200-percent")
+    finally:
+        context.close()
