@@ -47,8 +47,10 @@ def console_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue("stack").url("gateway")
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+@pytest.fixture(scope="module")
+def browser(console_url: str) -> Iterator[Browser]:
+    """Module-scoped and started after the stack: Playwright's sync API runs an event loop of its own in this
+    thread while it is open, so no other test (or fixture) may need asyncio.run meanwhile."""
     executable = chromium_path()
     with sync_playwright() as p:
         # --no-sandbox: the tests run as root in CI, where chromium's sandbox refuses to start.
