@@ -260,7 +260,12 @@ def test_a_redress_officer_works_a_request_to_a_response(page: Page, console_url
     expect(page.get_by_role("row").filter(has_text=trip)).to_have_count(0)  # received today: not overdue
 
 
-def test_a_supervisor_sees_the_reports_as_tables_and_charts_with_downloads(page: Page) -> None:
+def test_a_supervisor_sees_the_reports_as_tables_and_charts_with_downloads(
+    page: Page, console_url: str, m5_case: dict[str, str]
+) -> None:
+    today = date.today().isoformat()
+    with _api(console_url, "supervisor") as api:  # reporting counts the import through events: wait for it
+        _wait(lambda: api.get("/api/v1/reports/dosr", params={"from": today, "to": today}).json()["daily"], "DOSR")
     sign_in(page, "supervisor")
     page.get_by_role("link", name="Reports").click()
     expect(page.get_by_role("heading", name="Director's Operations Status Report")).to_be_visible()
