@@ -35,6 +35,15 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 CSRF_MAX_AGE = 12 * 3600
 
+# Pages hold personal data: never cached, never framed, scripts and styles only from the gateway itself.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 
@@ -209,6 +218,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     )
     if flash:
         response.delete_cookie(FLASH_COOKIE, path="/")
+    response.headers.update(PAGE_HEADERS)
     return response
 
 

@@ -67,9 +67,14 @@ def page(browser: Browser, console_url: str) -> Iterator[Page]:
     foreign: list[str] = []
     context.on("request", lambda r: foreign.append(r.url) if not r.url.startswith((console_url, "data:")) else None)
     pg = context.new_page()
+    # Script errors and anything the Content-Security-Policy blocked (htmx included) fail the test too.
+    broken: list[str] = []
+    pg.on("pageerror", lambda exc: broken.append(str(exc)))
+    pg.on("console", lambda m: broken.append(m.text) if "Content Security Policy" in m.text else None)
     yield pg
     context.close()
     assert not foreign, f"the console requested other origins: {foreign}"
+    assert not broken, f"script errors or blocked content: {broken}"
 
 
 def sign_in(page: Page, username: str, password: str = "tracs-dev") -> None:

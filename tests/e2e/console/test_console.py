@@ -308,7 +308,10 @@ def test_an_auditor_reads_a_case_trail_and_an_admin_sees_users_agreements_and_ho
 
 def test_forms_need_the_csrf_token_and_the_session_cookie_is_httponly_and_strict(console_url: str) -> None:
     with httpx.Client(base_url=console_url, timeout=30) as client:
-        form = client.get("/login").text
+        login = client.get("/login")
+        assert "frame-ancestors 'none'" in login.headers["content-security-policy"]
+        assert login.headers["cache-control"] == "no-store"
+        form = login.text
         token = re.search(r'name="csrf_token" value="([^"]+)"', form)
         assert token is not None
         refused = client.post("/login", data={"username": "analyst", "password": "tracs-dev"})
