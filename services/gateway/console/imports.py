@@ -64,7 +64,8 @@ async def preview(batch_id: uuid.UUID, request: Request, session: SessionDep) ->
 
 async def _progress(api: Api, batch: dict[str, Any]) -> dict[str, Any]:
     """Rows attached to cases so far: the batch's own count where intake gives one, else cases' count."""
-    expected = max(int(batch["rows_valid"]) - int(batch["rows_no_match"]), 0)
+    # What intake sent to cases once it has counted it, else what it will send (valid rows with a match).
+    expected = int(batch.get("rows_imported") or 0) or max(int(batch["rows_valid"]) - int(batch["rows_no_match"]), 0)
     if "rows_attached" in batch:
         attached = int(batch["rows_attached"] or 0)
         failed = int(batch.get("rows_failed") or 0)

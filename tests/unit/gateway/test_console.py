@@ -102,3 +102,9 @@ def test_progress_counts_the_batch_encounters_in_cases_otherwise() -> None:
     progress = asyncio.run(imports._progress(api, _batch()))  # type: ignore[arg-type]
     assert api.paths == ["/api/v1/encounters"]
     assert progress["attached"] == 4 and not progress["done"] and progress["percent"] == 44
+
+
+def test_progress_measures_against_the_rows_intake_says_it_sent_once_it_has_counted_them() -> None:
+    api = FakeApi(total=0)
+    progress = asyncio.run(imports._progress(api, _batch(rows_imported=12, rows_attached=6, rows_failed=0)))  # type: ignore[arg-type]
+    assert progress["expected"] == 12 and progress["percent"] == 50 and not progress["done"]
