@@ -303,7 +303,46 @@ def test_an_auditor_reads_a_case_trail_and_an_admin_sees_users_agreements_and_ho
     expect(page.get_by_role("row").filter(has_text="supervisor").first).to_be_visible()
     expect(page.get_by_role("cell", name="M5 Australia HVP")).to_be_visible()
     expect(page.get_by_role("heading", name="Legal holds")).to_be_visible()
+    # Admin writes through the same forms: a user, and a legal hold placed on the case and released.
+    newcomer = f"analyst-{uuid.uuid4().hex[:6]}"
+    page.get_by_text("Add a user").click()
+    page.get_by_label("User name").fill(newcomer)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_label("analyst", exact=True).check()
+    page.get_by_label("M5", exact=True).check()
+    page.get_by_role("button", name="Add user").click()
+    expect(page.get_by_role("status").filter(has_text="User created.")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text=newcomer)).to_contain_text("M5")
+    page.get_by_label("Case id").fill(m5_case["id"])
+    page.get_by_label("Reason", exact=True).fill("litigation hold, console test")
+    page.get_by_role("button", name="Place hold").click()
+    hold = page.get_by_role("row").filter(has_text="litigation hold, console test")
+    expect(hold).to_contain_text(f"case {m5_case['id'][:8]}")
     shot(page, "admin")
+    hold.get_by_role("button", name="Release").click()
+    expect(page.get_by_role("status").filter(has_text="Hold released.")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text="litigation hold, console test")).to_have_count(0)
+
+
+def test_a_supervisor_assigns_a_case_and_an_analyst_flags_an_encounter_not_sharable(
+    page: Page, m5_case: dict[str, str]
+) -> None:
+    sign_in(page, "supervisor")
+    page.goto(f"/cases/{m5_case['id']}")
+    page.get_by_label("Assign to").fill("analyst")
+    page.get_by_role("button", name="Assign").click()
+    expect(page.locator("dl.facts")).to_contain_text("analyst")
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, "analyst")
+    page.goto("/cases?assignee=analyst&fin=" + m5_case["fin"])
+    expect(page.get_by_role("row").filter(has_text="analyst")).to_have_count(1)
+    page.goto(f"/cases/{m5_case['id']}")
+    expect(page.get_by_role("button", name="Assign")).to_have_count(0)  # analysts are not offered assignment
+    page.get_by_text("Mark not sharable").first.click()
+    page.get_by_label("Reason", exact=True).fill("CBP asked that this entry not be shared")
+    page.get_by_role("button", name="Mark not sharable").click()
+    expect(page.get_by_text("Not sharable: withheld from every disclosure.")).to_be_visible()
+    expect(page.get_by_text("Reason: CBP asked that this entry not be shared")).to_be_visible()
 
 
 def test_forms_need_the_csrf_token_and_the_session_cookie_is_httponly_and_strict(console_url: str) -> None:
