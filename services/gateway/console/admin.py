@@ -42,6 +42,13 @@ async def admin_page(request: Request, session: SessionDep) -> HTMLResponse:
     )
 
 
+@router.get("/admin/agreements/{agreement_id}")
+async def agreement_page(agreement_id: uuid.UUID, request: Request, session: SessionDep) -> HTMLResponse:
+    """One agreement: its current terms, every version with who changed it and why, and its recipients."""
+    agreement = await Api(request, session).get(f"/api/v1/agreements/{agreement_id}")
+    return render(request, "agreement.html", title=agreement["name"], agreement=agreement)
+
+
 async def _act(request: Request, path: str, body: dict[str, Any], done: str) -> Response:
     try:
         await Api(request, request.state.console_session).post(path, body)

@@ -301,7 +301,10 @@ def test_an_auditor_reads_a_case_trail_and_an_admin_sees_users_agreements_and_ho
     sign_in(page, "admin")
     expect(page.get_by_role("heading", name="Administration")).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="supervisor").first).to_be_visible()
-    expect(page.get_by_role("cell", name="M5 Australia HVP")).to_be_visible()
+    page.get_by_role("link", name="M5 Australia HVP").click()
+    expect(page.get_by_role("heading", name="Recipients")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text="homeaffairs")).to_contain_text("yes")
+    page.go_back()
     expect(page.get_by_role("heading", name="Legal holds")).to_be_visible()
     # Admin writes through the same forms: a user, and a legal hold placed on the case and released.
     newcomer = f"analyst-{uuid.uuid4().hex[:6]}"
