@@ -408,3 +408,28 @@ def test_the_queue_and_a_case_work_by_keyboard_alone_and_reflow_at_200_percent_z
         shot(page, "case-at-200-percent")
     finally:
         context.close()
+
+
+def test_the_import_page_polls_until_every_row_of_a_large_file_is_in_a_case(page: Page) -> None:
+    tag, base = uuid.uuid4().hex[:6], random.randint(30_000_000, 89_000_000)
+    rows = [
+        [str(base + i), f"Progress{tag}", "Test", "1970", "2021-01-01", "CBP/OFO/JFK",
+         "CBP", "MATCH", f"AU-PROG-{tag}-{i}"]
+        for i in range(1500)
+    ]  # fmt: skip
+    header = ["FIN", "Surname", "Given Names", "DOB", "Encounter Date", "O/U/S", "Data Owner", "Result", "Partner Ref"]
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if r.url.endswith("/progress") else None)
+    sign_in(page, "analyst")
+    page.goto("/imports")
+    page.get_by_label("File", exact=True).set_input_files(
+        {"name": f"progress-{tag}.csv", "mimeType": "text/csv", "buffer": csv_bytes(header, rows)}
+    )
+    page.get_by_label("Partner country of the whole file").fill("AUS")
+    page.get_by_role("button", name="Upload and preview").click()
+    page.get_by_role("button", name=re.compile("Confirm and import")).click()
+    progress = page.get_by_role("status").filter(has_text="rows attached")
+    expect(progress).to_contain_text("of 1500 rows attached to cases", timeout=30_000)
+    expect(progress).to_contain_text("1500 of 1500 rows attached to cases: done.", timeout=120_000)
+    assert polls, "the page never polled the batch: the rows were counted only once"
+    expect(page.locator("#progress[hx-trigger]")).to_have_count(0)  # done: polling stops
