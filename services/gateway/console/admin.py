@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, redirect, render
+from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, render, submit
 from shared.auth import PROGRAMS, ROLES
 
 router = APIRouter()
@@ -50,13 +50,7 @@ async def agreement_page(agreement_id: uuid.UUID, request: Request, session: Ses
 
 
 async def _act(request: Request, path: str, body: dict[str, Any], done: str) -> Response:
-    try:
-        await Api(request, request.state.console_session).post(path, body)
-    except ApiError as exc:
-        if exc.status in (403, 404) or exc.status >= 500:
-            raise
-        return redirect(request, "/admin", exc.detail, "error")
-    return redirect(request, "/admin", done)
+    return await submit(request, path, body, back_to="/admin", done=done)
 
 
 @router.post("/admin/users")

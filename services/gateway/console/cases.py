@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, redirect, render
+from services.gateway.console.web import Api, SessionDep, form_with_csrf, render, submit
 from shared import policy
 
 router = APIRouter()
@@ -95,15 +95,7 @@ async def case_page(case_id: uuid.UUID, request: Request, session: SessionDep) -
 
 
 async def _act(request: Request, case_id: uuid.UUID, path: str, body: dict[str, Any], done: str) -> Response:
-    """One write through the API; a rule it refuses (409, 422) comes back to the case page in its words."""
-    url = f"/cases/{case_id}"
-    try:
-        await Api(request, request.state.console_session).post(path, body)
-    except ApiError as exc:
-        if exc.status in (403, 404) or exc.status >= 500:
-            raise
-        return redirect(request, url, exc.detail, "error")
-    return redirect(request, url, done)
+    return await submit(request, path, body, back_to=f"/cases/{case_id}", done=done)
 
 
 @router.post("/cases/{case_id}/searches")
@@ -145,11 +137,5 @@ async def set_flag(case_id: uuid.UUID, encounter_id: uuid.UUID, request: Request
     form = await form_with_csrf(request)
     flag = str(form.get("flag", ""))
     change = {flag: {"set": form.get("set", "true") == "true", "reason": form.get("reason", "")}}
-    url = f"/cases/{case_id}"
-    try:
-        await Api(request, session).call("PATCH", f"/api/v1/encounters/{encounter_id}/flags", json=change)
-    except ApiError as exc:
-        if exc.status in (403, 404) or exc.status >= 500:
-            raise
-        return redirect(request, url, exc.detail, "error")
-    return redirect(request, url, "Flag saved.")
+    path = f"/api/v1/encounters/{encounter_id}/flags"
+    return await submit(request, path, change, method="PATCH", back_to=f"/cases/{case_id}", done="Flag saved.")

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, redirect, render
+from services.gateway.console.web import Api, SessionDep, form_with_csrf, q, render, submit
 
 router = APIRouter()
 
@@ -44,13 +44,14 @@ async def new_draft(case_id: uuid.UUID, request: Request, session: SessionDep) -
 async def create_draft(request: Request, session: SessionDep) -> Response:
     form = await form_with_csrf(request)
     body = {k: str(form.get(k) or "") for k in ("case_id", "recipient_id", "purpose", "note")}
-    try:
-        draft = await Api(request, session).post("/api/v1/disclosures", body)
-    except ApiError as exc:
-        if exc.status in (403, 404) or exc.status >= 500:
-            raise
-        return redirect(request, f"/disclosures/new?case_id={body['case_id']}", exc.detail, "error")
-    return redirect(request, f"/disclosures/{draft['id']}", "Draft ready: review what will leave before sending.")
+    return await submit(
+        request,
+        "/api/v1/disclosures",
+        body,
+        back_to=f"/disclosures/new?case_id={q(body['case_id'])}",
+        done="Draft ready: review what will leave before sending.",
+        go_to=lambda draft: f"/disclosures/{draft['id']}",
+    )
 
 
 @router.get("/disclosures/{draft_id}")
@@ -89,10 +90,5 @@ async def draft_page(draft_id: uuid.UUID, request: Request, session: SessionDep)
 async def send(draft_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
     await form_with_csrf(request)
     url = f"/disclosures/{draft_id}"
-    try:
-        await Api(request, session).post(f"/api/v1/disclosures/{draft_id}/send")
-    except ApiError as exc:
-        if exc.status in (403, 404) or exc.status >= 500:
-            raise
-        return redirect(request, url, exc.detail, "error")
-    return redirect(request, url, "Sent, signed and encrypted; the disclosure is accounted.")
+    done = "Sent, signed and encrypted; the disclosure is accounted."
+    return await submit(request, f"/api/v1/disclosures/{draft_id}/send", back_to=url, done=done)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
-from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, redirect, render
+from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, redirect, render, submit
 from shared import policy
 
 router = APIRouter()
@@ -36,13 +36,15 @@ async def upload(request: Request, session: SessionDep) -> Response:
         return redirect(request, "/imports", "Choose a file to import.", "error")
     data = {k: str(form.get(k) or "") for k in ("program", "kind", "partner_country") if form.get(k)}
     files = {"file": (file.filename, file.file, file.content_type or "application/octet-stream")}
-    try:
-        batch = await Api(request, session).call("POST", "/api/v1/intake/batches", data=data, files=files)
-    except ApiError as exc:
-        if exc.status in (403, 404) or exc.status >= 500:
-            raise
-        return redirect(request, "/imports", exc.detail, "error")
-    return redirect(request, f"/imports/{batch['id']}", "The file is staged: check the preview, then confirm.")
+    return await submit(
+        request,
+        "/api/v1/intake/batches",
+        data=data,
+        files=files,
+        back_to="/imports",
+        done="The file is staged: check the preview, then confirm.",
+        go_to=lambda batch: f"/imports/{batch['id']}",
+    )
 
 
 @router.get("/imports/{batch_id}")
@@ -90,14 +92,8 @@ async def decide(batch_id: uuid.UUID, decision: str, request: Request, session: 
     await form_with_csrf(request)
     if decision not in ("confirm", "reject"):
         raise ApiError(404, f"no action {decision!r} on an import")
-    url = f"/imports/{batch_id}"
-    try:
-        await Api(request, session).post(f"/api/v1/intake/batches/{batch_id}/{decision}")
-    except ApiError as exc:
-        if exc.status in (403, 404) or exc.status >= 500:
-            raise
-        return redirect(request, url, exc.detail, "error")
     done = (
         "Confirmed: the rows are on their way into cases." if decision == "confirm" else "Rejected: nothing imported."
     )
-    return redirect(request, url, done)
+    path = f"/api/v1/intake/batches/{batch_id}/{decision}"
+    return await submit(request, path, back_to=f"/imports/{batch_id}", done=done)

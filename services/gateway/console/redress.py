@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, redirect, render
+from services.gateway.console.web import Api, SessionDep, form_with_csrf, render, submit
 
 router = APIRouter()
 
@@ -58,13 +58,14 @@ async def create(request: Request, session: SessionDep) -> Response:
         "reason": text.get("reason"),
         "requester": requester,
     }
-    try:
-        created = await Api(request, session).post("/api/v1/redress", body)
-    except ApiError as exc:
-        if exc.status in (403, 404) or exc.status >= 500:
-            raise
-        return redirect(request, "/redress/new", exc.detail, "error")
-    return redirect(request, f"/redress/{created['id']}", "Request opened.")
+    return await submit(
+        request,
+        "/api/v1/redress",
+        body,
+        back_to="/redress/new",
+        done="Request opened.",
+        go_to=lambda created: f"/redress/{created['id']}",
+    )
 
 
 @router.get("/redress/{redress_id}")
@@ -92,13 +93,7 @@ async def detail(redress_id: uuid.UUID, request: Request, session: SessionDep) -
 
 async def _act(request: Request, redress_id: uuid.UUID, path: str, body: dict[str, Any], done: str) -> Response:
     url = f"/redress/{redress_id}"
-    try:
-        await Api(request, request.state.console_session).post(f"/api/v1/redress/{redress_id}{path}", body)
-    except ApiError as exc:
-        if exc.status in (403, 404) or exc.status >= 500:
-            raise
-        return redirect(request, url, exc.detail, "error")
-    return redirect(request, url, done)
+    return await submit(request, f"/api/v1{url}{path}", body, back_to=url, done=done)
 
 
 @router.post("/redress/{redress_id}/links")

@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -222,13 +223,6 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     return response
 
 
-def back(request: Request, fallback: str) -> str:
-    """Where a form came from, if it was one of our own pages."""
-    referer = request.headers.get("referer", "")
-    origin = f"{request.url.scheme}://{request.url.netloc}"
-    return referer[len(origin) :] if referer.startswith(origin + "/") else fallback
-
-
 def q(value: Any) -> str:
     return quote(str(value), safe="")
 
@@ -269,11 +263,10 @@ class Api:
         return await self.call("GET", path, params={k: v for k, v in params.items() if v not in (None, "")})
 
     async def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
-        return (
-            await self.call("POST", path, json=body, **kwargs)
-            if body is not None
-            else await self.call("POST", path, **kwargs)
-        )
+        """A JSON body when there is one; an action with no body (confirm, send) posts none."""
+        if body is not None:
+            kwargs["json"] = body
+        return await self.call("POST", path, **kwargs)
 
 
 def _detail(r: httpx.Response) -> str:
@@ -287,5 +280,27 @@ def _detail(r: httpx.Response) -> str:
     return str(detail or body)[:2000]
 
 
-def api(request: Request, session: Session) -> Api:
-    return Api(request, session)
+async def submit(
+    request: Request,
+    path: str,
+    body: Any = None,
+    *,
+    back_to: str,
+    done: str,
+    method: str = "POST",
+    go_to: Callable[[Any], str] | None = None,
+    **kwargs: Any,
+) -> Response:
+    """One write through the API as the signed-in user, then a redirect (so a reload never posts twice).
+
+    A rule the API refuses (400, 409, 413, 415, 422) comes back to the form's page in the API's words; 403,
+    404 and outages become the error page with that status, as for any read."""
+    if body is not None:
+        kwargs["json"] = body
+    try:
+        result = await Api(request, request.state.console_session).call(method, path, **kwargs)
+    except ApiError as exc:
+        if exc.status in (403, 404) or exc.status >= 500:
+            raise
+        return redirect(request, back_to, exc.detail, "error")
+    return redirect(request, go_to(result) if go_to else back_to, done)
