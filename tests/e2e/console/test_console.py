@@ -439,3 +439,21 @@ def test_the_import_page_polls_until_every_row_of_a_large_file_is_in_a_case(page
     expect(progress).to_contain_text("1500 of 1500 rows attached to cases: done.", timeout=120_000)
     assert polls, "the page never polled the batch: the rows were counted only once"
     expect(page.locator("#progress[hx-trigger]")).to_have_count(0)  # done: polling stops
+
+
+def test_a_rejected_import_imports_nothing_and_a_refused_file_is_explained(page: Page) -> None:
+    tag = uuid.uuid4().hex[:6]
+    header = ["FIN", "Surname", "Given Names", "DOB", "Result", "Partner Ref"]
+    content = csv_bytes(header, [[_fin(), f"Reject{tag}", "Test", "1970", "MATCH", f"AU-REJ-{tag}"]])
+    sign_in(page, "analyst")
+    for name, buffer in ((f"reject-{tag}.csv", content), (f"empty-{tag}.csv", b"")):
+        page.goto("/imports")
+        page.get_by_label("File", exact=True).set_input_files({"name": name, "mimeType": "text/csv", "buffer": buffer})
+        page.get_by_role("button", name="Upload and preview").click()
+        if buffer:
+            page.get_by_role("button", name="Reject").click()
+            expect(page.get_by_role("heading", level=1)).to_contain_text("rejected")
+            expect(page.get_by_role("button", name=re.compile("Confirm"))).to_have_count(0)
+        else:  # intake refuses it and says why, on the import page
+            expect(page.get_by_role("alert")).to_contain_text("empty")
+            expect(page.get_by_role("heading", level=1)).to_have_text("Import a file")
