@@ -286,8 +286,11 @@ def test_a_supervisor_sees_the_reports_as_tables_and_charts_with_downloads(
             assert f.read(len(start)) == start, label
     for report, title in (("epr", "Executive Performance Report"), ("components", "Component notification report")):
         page.get_by_label("Report", exact=True).select_option(report)
+        page.get_by_label("From", exact=True).fill(today)
+        page.get_by_label("To", exact=True).fill(today)
         page.get_by_role("button", name="Show").click()
         expect(page.get_by_role("heading", name=title)).to_be_visible()
+        expect(page.get_by_text(f"{today} to {today}")).to_be_visible()  # the period chosen is the one shown
 
 
 def test_an_auditor_reads_a_case_trail_and_an_admin_sees_users_agreements_and_holds(
