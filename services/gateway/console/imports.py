@@ -65,18 +65,19 @@ async def preview(batch_id: uuid.UUID, request: Request, session: SessionDep) ->
 
 
 async def _progress(api: Api, batch: dict[str, Any]) -> dict[str, Any]:
-    """Rows attached to cases so far: the batch's own count where intake gives one, else cases' count."""
-    # What intake sent to cases once it has counted it, else what it will send (valid rows with a match).
-    expected = int(batch.get("rows_imported") or 0) or max(int(batch["rows_valid"]) - int(batch["rows_no_match"]), 0)
-    if "rows_attached" in batch:
-        attached = int(batch["rows_attached"] or 0)
-        failed = int(batch.get("rows_failed") or 0)
-    else:
-        page = await api.get("/api/v1/encounters", batch_id=batch["id"], limit=1)
-        attached, failed = int(page["total"]), 0
-    done = batch["status"] == "confirmed" and attached + failed >= expected
+    """Rows cases has answered for so far (attached, or named as failed), as intake's batch counts them."""
+    expected = int(batch["rows_imported"] or 0)
+    attached, failed = int(batch["rows_attached"]), int(batch["rows_failed"])
+    done = batch["progress"] == "done"
     percent = 100 if expected == 0 else min(100, round(100 * (attached + failed) / expected))
-    return {"attached": attached, "failed": failed, "expected": expected, "done": done, "percent": percent}
+    return {
+        "attached": attached,
+        "failed": failed,
+        "failures": batch.get("failures", [])[:50],
+        "expected": expected,
+        "done": done,
+        "percent": percent,
+    }
 
 
 @router.get("/imports/{batch_id}/progress")

@@ -74,37 +74,20 @@ def test_a_csrf_token_is_good_only_with_the_session_it_was_made_for() -> None:
             asyncio.run(web.form_with_csrf(request))
 
 
-class FakeApi:
-    """Records which API paths the progress asked for (the unit under test is the choice, not the API)."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.paths: list[str] = []
-
-    async def get(self, path: str, **params: Any) -> Any:
-        self.paths.append(path)
-        return {"total": self.total}
-
-
 def _batch(**extra: Any) -> dict[str, Any]:
-    return {"id": "b1", "status": "confirmed", "rows_valid": 10, "rows_no_match": 1, **extra}
+    base = {"id": "b1", "status": "confirmed", "rows_imported": 9, "rows_attached": 0, "rows_failed": 0}
+    return {**base, "progress": "attaching", **extra}
 
 
-def test_progress_prefers_the_batch_own_rows_attached_when_intake_gives_it() -> None:
-    api = FakeApi(total=0)
-    progress = asyncio.run(imports._progress(api, _batch(rows_attached=7, rows_failed=2)))  # type: ignore[arg-type]
-    assert api.paths == []
-    assert progress == {"attached": 7, "failed": 2, "expected": 9, "done": True, "percent": 100}
+def _progress(batch: dict[str, Any]) -> dict[str, Any]:
+    return asyncio.run(imports._progress(None, batch))  # type: ignore[arg-type]
 
 
-def test_progress_counts_the_batch_encounters_in_cases_otherwise() -> None:
-    api = FakeApi(total=4)
-    progress = asyncio.run(imports._progress(api, _batch()))  # type: ignore[arg-type]
-    assert api.paths == ["/api/v1/encounters"]
-    assert progress["attached"] == 4 and not progress["done"] and progress["percent"] == 44
-
-
-def test_progress_measures_against_the_rows_intake_says_it_sent_once_it_has_counted_them() -> None:
-    api = FakeApi(total=0)
-    progress = asyncio.run(imports._progress(api, _batch(rows_imported=12, rows_attached=6, rows_failed=0)))  # type: ignore[arg-type]
-    assert progress["expected"] == 12 and progress["percent"] == 50 and not progress["done"]
+def test_progress_is_what_intake_counts_of_cases_answers() -> None:
+    failures = [{"row_number": 3, "encounter_id": "e", "reason": "last_name: longer than 1000 characters"}]
+    done = _progress(_batch(rows_attached=7, rows_failed=2, progress="done", failures=failures))
+    assert done == {"attached": 7, "failed": 2, "failures": failures, "expected": 9, "done": True, "percent": 100}
+    half = _progress(_batch(rows_imported=12, rows_attached=6))
+    assert half["expected"] == 12 and half["percent"] == 50 and not half["done"] and half["failures"] == []
+    # Nothing to import (every row was invalid or a no-match): done at once, never a division by zero.
+    assert _progress(_batch(rows_imported=0, progress="done"))["percent"] == 100
