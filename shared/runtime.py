@@ -50,6 +50,9 @@ class Subscription:
     description: str = ""
     # The event types the handler acts on; others on the same topics are skipped unread. Empty: all.
     accepts: Sequence[type[Event]] = ()
+    # Records per batch (one transaction) when not the service's `consumer_max_records`: chunk events carry up
+    # to 1,000 rows each, so a handful per transaction bounds memory and keeps answers flowing.
+    max_records: int | None = None
 
 
 @dataclass
@@ -142,7 +145,7 @@ class Runtime:
             # One group per subscription: each reads its topics independently and scales on its own.
             group_id=f"{self.settings.consumer_group}.{sub.name}",
             batch=True,
-            max_records=self.settings.consumer_max_records,
+            max_records=sub.max_records or self.settings.consumer_max_records,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_undecoded,

@@ -15,6 +15,7 @@ def subscriptions(settings: Settings) -> tuple[Subscription, ...]:
             topics=(topics.INTAKE_CHUNKS,),
             handler=handlers.attacher(settings.protected_caveat),
             accepts=(EncountersImported,),
+            max_records=settings.chunks_per_transaction,
             description="EncountersImported (a chunk of rows) -> subjects, encounters, cases, import flags; one "
             "EncountersAttached per chunk (idempotent via the inbox)",
         ),
