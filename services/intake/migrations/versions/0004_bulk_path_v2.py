@@ -59,6 +59,9 @@ def upgrade() -> None:
         "WHEN parsed->>'partner_unique_id' IS NOT NULL THEN 'PARTNER:' || coalesce(parsed->>'partner_country', '---') "
         "|| ':' || (parsed->>'partner_unique_id') END WHERE valid AND NOT no_match"
     )
+    op.create_index(
+        "ix_staged_rows_invalid", "staged_rows", ["batch_id", "row_number"], postgresql_where=sa.text("valid IS false")
+    )
     op.create_table(
         "batch_chunks",
         sa.Column("batch_id", sa.Uuid(), nullable=False),
@@ -83,6 +86,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("row_failures")
     op.drop_table("batch_chunks")
+    op.drop_index("ix_staged_rows_invalid", table_name="staged_rows", postgresql_where=sa.text("valid IS false"))
     op.drop_column("staged_rows", "subject_key")
     for column in ("raw", "parsed", "extra", "problems"):
         op.execute(f"ALTER TABLE staged_rows ALTER COLUMN {column} TYPE jsonb USING {column}::jsonb")
