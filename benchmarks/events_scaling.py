@@ -1,12 +1,13 @@
-"""Events benchmark: sustained EncounterImported events per second through cases, with 1 and with 2 instances
-of the service in one consumer group.
+"""Events benchmark: imported rows per second through cases in chunk events (EncountersImported, 1,000 rows
+each, keyed batch/chunk as intake's dispatcher sends them), with 1 and with 2 instances of the service in one
+consumer group.
 
 For each run: a fresh topic set (6 partitions by default) and database, the cases instance(s) started and
-joined, then N events produced straight to the topic; the clock stops when all N encounters are in cases'
-database. Each instance's /metrics shows how many events it consumed: the partitions' spread. Figures
+joined, then N rows in chunks produced straight to the topic; the clock stops when all N encounters are in
+cases' database. Each instance's /metrics shows how many chunks it consumed: the partitions' spread. Figures
 only, never pass/fail.
 
-    .venv/bin/python benchmarks/events_scaling.py [--events 60000] [--partitions 6]
+    .venv/bin/python benchmarks/events_scaling.py [--rows 60000] [--partitions 6]
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy.engine import make_url
 
 from shared.events import topics, wrap
-from shared.events.intake import EncounterFields, EncounterImported
+from shared.events.intake import CHUNK_MAX_ROWS, EncounterFields, EncountersImported, ImportedRow
 from shared.kafka import ensure_topics
 from shared.settings import TracsSettings
 from tracs.infra import Postgres, Tansu, free_port
@@ -33,25 +34,28 @@ from tracs.stack import Stack
 
 
 def events(n: int, batch_id: uuid.UUID) -> list[tuple[bytes, bytes]]:
+    """N rows as chunk events of CHUNK_MAX_ROWS rows."""
     out = []
-    for i in range(n):
-        fin = f"{i:010d}"
-        event = EncounterImported(
-            encounter_id=uuid.uuid4(),
-            batch_id=batch_id,
-            row_number=i + 2,
-            program="M5",
-            upload_kind="partner-query",
-            subject_key=f"FIN:{fin}",
-            fields=EncounterFields(fin=fin, last_name="Müller", first_name="Zoë", partner_country="GBR"),
-            raw={"FIN": fin, "Last Name": "Müller", "First Name": "Zoë"},
-        )
-        out.append((event.subject_key.encode(), wrap(event, producer="bench", correlation_id="bench").to_bytes()))
+    for chunk, start in enumerate(range(0, n, CHUNK_MAX_ROWS)):
+        rows = []
+        for i in range(start, min(n, start + CHUNK_MAX_ROWS)):
+            fin = f"{i:010d}"
+            rows.append(
+                ImportedRow(
+                    encounter_id=uuid.uuid4(),
+                    row_number=i + 2,
+                    subject_key=f"FIN:{fin}",
+                    fields=EncounterFields(fin=fin, last_name="Müller", first_name="Zoë", partner_country="GBR"),
+                    raw={"FIN": fin, "Last Name": "Müller", "First Name": "Zoë"},
+                )
+            )
+        event = EncountersImported(batch_id=batch_id, chunk=chunk, program="M5", upload_kind="partner-query", rows=rows)
+        out.append((event.partition_key().encode(), wrap(event, producer="bench", correlation_id="bench").to_bytes()))
     return out
 
 
 def consumed(metrics: str) -> int:
-    pattern = r'tracs_events_consumed_total\{consumer="cases\.encounters",outcome="applied"\} ([0-9.e+]+)'
+    pattern = r'tracs_events_consumed_total\{consumer="cases\.chunks",outcome="applied"\} ([0-9.e+]+)'
     return int(sum(float(v) for v in re.findall(pattern, metrics)))
 
 
@@ -86,7 +90,7 @@ async def one_run(instances: int, n: int, partitions: int, pg: Postgres, broker:
         await producer.start()
         t = time.perf_counter()
         for key, value in payloads:
-            await producer.send(f"{ns}.{topics.INTAKE_ENCOUNTER}", value, key=key)
+            await producer.send(f"{ns}.{topics.INTAKE_CHUNKS}", value, key=key)
         await producer.flush()
         produced = time.perf_counter() - t
         while await conn.fetchval("SELECT count(*) FROM encounters WHERE batch_id = $1", batch_id) < n:
@@ -111,23 +115,23 @@ async def main_async(n: int, partitions: int, root: Path) -> None:
     finally:
         broker.stop()
         pg.stop()
-    print(f"events: {n:,} EncounterImported, {partitions} partitions, one consumer group")
+    print(f"rows: {n:,} in EncountersImported chunks of {CHUNK_MAX_ROWS:,}, {partitions} partitions, one group")
     for r in runs:
         rate = n / r["seconds"]
         print(
-            f"{r['instances']} instance(s): {r['seconds']:.1f} s to all encounters stored, {rate:,.0f} events/s "
-            f"(producing took {r['produce_seconds']:.1f} s); consumed per instance: {r['spread']}"
+            f"{r['instances']} instance(s): {r['seconds']:.1f} s to all encounters stored, {rate:,.0f} rows/s "
+            f"(producing took {r['produce_seconds']:.1f} s); chunks consumed per instance: {r['spread']}"
         )
     print(f"ratio 2 instances / 1 instance (throughput): {runs[0]['seconds'] / runs[1]['seconds']:.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=60_000)
+    parser.add_argument("--rows", type=int, default=60_000)
     parser.add_argument("--partitions", type=int, default=6)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tracs-bench-") as tmp:
-        asyncio.run(main_async(args.events, args.partitions, Path(tmp)))
+        asyncio.run(main_async(args.rows, args.partitions, Path(tmp)))
 
 
 if __name__ == "__main__":

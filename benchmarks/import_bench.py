@@ -1,7 +1,10 @@
-"""Import benchmark: a 100,000-row, 25-column workbook from upload to every row readable in cases.
+"""Import benchmark: a 100,000-row, 25-column workbook from upload to every row attached in cases.
 
-Prints the end-to-end time as a ratio to python-calamine reading the same file in the same run (target
-<= 4), rows per second, and the peak RSS of every process (intake target < 500 MiB). Never pass/fail.
+"Attached" is what the analyst sees: the batch's progress is done (cases answered for every row, chunk by
+chunk). Prints the end-to-end time as a ratio to the floor measured in the same run, python-calamine reading
+the file plus COPY of the same rows into cases' encounter table with its indexes (issue 17's target <= 2.0),
+and as a ratio to calamine alone; intake's own share (upload + preview, target <= 2x calamine; confirm, target
+<= 1 s); CPU seconds and peak RSS of every process (target < 500 MiB each). Never pass/fail.
 
     .venv/bin/python benchmarks/import_bench.py [--rows 100000]
 """
@@ -150,6 +153,26 @@ async def print_top_statements(url: str, top: int = 15) -> None:
         print(f"  {r['total_exec_time'] / 1000:7.2f}s {r['calls']:7d} calls  {r['datname']:<18} {query}")
 
 
+async def print_timeline(url: str, batch_id: str) -> None:
+    """Per chunk: seconds after the first chunk was cut until it was cut, and until cases committed its answer."""
+    base = url.rsplit("/", 1)[0]
+    key = f"{batch_id}/%"
+    query = "SELECT split_part(key, '/', 2)::int AS chunk, created_at FROM outbox WHERE key LIKE $1 AND event_type = $2"
+    out = {}
+    for db, event in (("tracs_intake", "EncountersImported"), ("tracs_cases", "EncountersAttached")):
+        conn = await asyncpg.connect(base.replace("postgresql+asyncpg", "postgresql") + f"/{db}")
+        try:
+            out[event] = {r["chunk"]: r["created_at"] for r in await conn.fetch(query, key, event)}
+        finally:
+            await conn.close()
+    cut, answered = out["EncountersImported"], out["EncountersAttached"]
+    t0 = min(cut.values())
+    print("chunk  cut(s)  answered(s)")
+    for chunk in sorted(cut):
+        done = (answered[chunk] - t0).total_seconds() if chunk in answered else float("nan")
+        print(f"{chunk:5d} {(cut[chunk] - t0).total_seconds():7.2f} {done:9.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -157,6 +180,7 @@ def main() -> None:
         "--cases-instances", type=int, default=1, help="run cases as N processes in one consumer group (scaling out)"
     )
     parser.add_argument("--pg-stats", action="store_true", help="print the statements PostgreSQL spent most time on")
+    parser.add_argument("--timeline", action="store_true", help="print when each chunk was cut and when cases answered")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tracs-bench-"))
     book = work / "matches.xlsx"
@@ -173,6 +197,12 @@ def main() -> None:
     pg, broker = Postgres(work / "pg", free_port(), settings=pg_settings), Tansu(free_port())
     pg.start()
     broker.start()
+    from import_floor import envelopes, rows_of, storage  # the floor's stage C, on this run's PostgreSQL
+
+    floor_url = pg.url.rsplit("/", 1)[0] + "/tracs_floor_cases"
+    copy_seconds, _ = asyncio.run(storage(floor_url, envelopes(rows_of(book)), pg.process.pid))  # type: ignore[union-attr]
+    floor = baseline + copy_seconds
+    print(f"floor: calamine {baseline:.2f}s + COPY into cases' encounters with its indexes {copy_seconds:.2f}s")
     ports = {name: free_port() for name in DEFAULT_PORTS}
     stack = Stack(
         var=work / "var",
@@ -214,24 +244,29 @@ def main() -> None:
         gw.post(f"/api/v1/intake/batches/{batch['id']}/confirm", headers=auth).raise_for_status()
         t_confirm = time.perf_counter() - t0
         while True:
-            total = gw.get("/api/v1/encounters", params={"batch_id": batch["id"], "limit": 1}, headers=auth).json()[
-                "total"
-            ]
-            if total >= batch["rows_valid"]:
+            view = gw.get(f"/api/v1/intake/batches/{batch['id']}", headers=auth).json()
+            if view["progress"] == "done":
                 break
-            time.sleep(1.0)  # each poll counts the batch: polling harder would load the run it measures
+            time.sleep(0.25)  # the batch view reads one row: polling costs the run nothing worth counting
         elapsed = time.perf_counter() - t0
-        print(f"upload+preview {t_upload:.2f}s, +confirm {t_confirm:.2f}s, all {total} rows in cases {elapsed:.2f}s")
-        print(f"end-to-end / calamine = {elapsed / baseline:.2f}  (target <= 4)")
+        print(
+            f"upload+preview {t_upload:.2f}s, confirm {t_confirm - t_upload:.2f}s, every row attached "
+            f"({view['rows_attached']} attached, {view['rows_failed']} failed) {elapsed:.2f}s"
+        )
+        print(f"intake's share: upload+preview / calamine = {t_upload / baseline:.2f}  (target <= 2.0)")
+        print(f"end-to-end / (calamine + COPY) = {elapsed / floor:.2f}  (target <= 2.0)")
+        print(f"end-to-end / calamine = {elapsed / baseline:.2f}")
         print(f"throughput: {args.rows / elapsed:,.0f} rows/s")
         cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in watched.items()}
         if args.pg_stats:
             asyncio.run(print_top_statements(pg.url))
+        if args.timeline:
+            asyncio.run(print_timeline(pg.url, batch["id"]))
         print("CPU seconds during the import: " + ", ".join(f"{n} {s:.1f}" for n, s in sorted(cpu.items())))
-        for name in stack.processes:
+        for name, pid in watched.items():
             print(
-                f"peak RSS {name:>10}: {peak_rss_mib(stack.processes[name].pid):7.1f} MiB"
-                + ("  (target < 500 MiB)" if name == "intake" else "")
+                f"peak RSS {name:>10}: {peak_rss_mib(pid):7.1f} MiB"
+                + ("" if name in ("postgres", "tansu") else "  (target < 500 MiB)")
             )
     finally:
         stack.stop_all()

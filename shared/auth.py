@@ -8,7 +8,12 @@ from dataclasses import dataclass, field
 
 import jwt
 
-ROLES = frozenset({"analyst", "supervisor", "auditor", "admin"})
+ROLES = frozenset({"analyst", "supervisor", "auditor", "admin"})  # people: logins and the IdP grant these only
+# A service calling another's internal API: held only by tokens `issue_service_token` mints (never by a login,
+# never taken from an identity provider's claims), and only with the claim naming the calling service.
+SERVICE_ROLE = "service"
+SERVICE_CLAIM = "svc"
+SERVICE_PREFIX = "service:"
 PROGRAMS = frozenset({"UK-VISA", "M5", "PCSC", "KST", "REDRESS", "REPORTING"})
 
 
@@ -21,6 +26,7 @@ class Principal:
     username: str
     roles: frozenset[str] = field(default_factory=frozenset)
     programs: frozenset[str] = field(default_factory=frozenset)
+    service: str | None = None  # the calling service, for a service identity
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -40,18 +46,57 @@ def issue_token(principal: Principal, *, secret: str, issuer: str, ttl_seconds: 
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def verify_token(token: str, *, secret: str, issuer: str) -> Principal:
+def issue_service_token(
+    service: str, *, secret: str, issuer: str, ttl_seconds: int = 300, now: float | None = None
+) -> str:
+    """A short-lived identity for one service calling another's internal API: `sub` "service:<name>", the
+    `service` role only, no programs, and the calling service named in its own claim."""
+    if not service or not service.replace("-", "").isalnum():
+        raise ValueError(f"not a service name: {service!r}")
+    issued = int(now if now is not None else time.time())
+    claims = {
+        "sub": f"{SERVICE_PREFIX}{service}",
+        "roles": [SERVICE_ROLE],
+        "programs": [],
+        SERVICE_CLAIM: service,
+        "iss": issuer,
+        "iat": issued,
+        "exp": issued + ttl_seconds,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def verify_token(token: str, *, secret: str, issuer: str, previous_secret: str | None = None) -> Principal:
+    """Verify with the current key; during a rotation, a token whose signature only the previous key
+    matches is still good until it expires (any other failure of the current key's check stands)."""
     try:
-        claims = jwt.decode(
-            token, secret, algorithms=["HS256"], issuer=issuer, options={"require": ["exp", "sub", "iss"]}
-        )
+        claims = _decode(token, secret, issuer)
+    except jwt.InvalidSignatureError as exc:
+        if not previous_secret:
+            raise InvalidToken(str(exc)) from exc
+        try:
+            claims = _decode(token, previous_secret, issuer)
+        except jwt.PyJWTError as exc2:
+            raise InvalidToken(str(exc2)) from exc2
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
+    roles = frozenset(claims.get("roles", ()))
+    service = claims.get(SERVICE_CLAIM)
+    if SERVICE_ROLE in roles or service is not None or str(claims["sub"]).startswith(SERVICE_PREFIX):
+        # All three or none: a person's token never carries the service role, a service's carries nothing else.
+        if not isinstance(service, str) or claims["sub"] != f"{SERVICE_PREFIX}{service}" or roles != {SERVICE_ROLE}:
+            raise InvalidToken("a service token names its service in sub and svc, with the service role only")
+        return Principal(username=str(claims["sub"]), roles=roles, service=service)
     return Principal(
         username=str(claims["sub"]),
-        roles=frozenset(claims.get("roles", ())),
+        roles=roles,
         programs=frozenset(claims.get("programs", ())),
     )
+
+
+def _decode(token: str, secret: str, issuer: str) -> dict:
+    return jwt.decode(token, secret, algorithms=["HS256"], issuer=issuer, options={"require": ["exp", "sub", "iss"]})
 
 
 @dataclass(frozen=True)
@@ -100,13 +145,23 @@ _VERIFIED: dict[tuple, tuple[Principal, float]] = {}
 _VERIFIED_MAX = 10_000
 
 
-def verify_any(token: str, *, secret: str, issuer: str, oidc: OidcConfig | None, local: bool = True) -> Principal:
+def verify_any(
+    token: str,
+    *,
+    secret: str,
+    issuer: str,
+    oidc: OidcConfig | None,
+    local: bool = True,
+    previous_secret: str | None = None,
+) -> Principal:
     """The gateway's own HS256 logins (development, or alongside an IdP) and the IdP's tokens."""
-    key = (token, secret, issuer, oidc, local)
+    key = (token, secret, issuer, oidc, local, previous_secret)
     hit = _VERIFIED.get(key)
     if hit is not None and hit[1] > time.time():
         return hit[0]
-    principal = _verify_any(token, secret=secret, issuer=issuer, oidc=oidc, local=local)
+    principal = _verify_any(
+        token, secret=secret, issuer=issuer, oidc=oidc, local=local, previous_secret=previous_secret
+    )
     expires = jwt.decode(token, options={"verify_signature": False}).get("exp")
     if isinstance(expires, int | float):
         if len(_VERIFIED) >= _VERIFIED_MAX:
@@ -115,15 +170,18 @@ def verify_any(token: str, *, secret: str, issuer: str, oidc: OidcConfig | None,
     return principal
 
 
-def _verify_any(token: str, *, secret: str, issuer: str, oidc: OidcConfig | None, local: bool) -> Principal:
+def _verify_any(
+    token: str, *, secret: str, issuer: str, oidc: OidcConfig | None, local: bool, previous_secret: str | None
+) -> Principal:
     try:
         algorithm = jwt.get_unverified_header(token).get("alg")
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
     if algorithm == "HS256":
-        if not local:
+        principal = verify_token(token, secret=secret, issuer=issuer, previous_secret=previous_secret)
+        if not local and principal.service is None:  # services still sign their own calls with the shared secret
             raise InvalidToken("local logins are switched off; use the identity provider")
-        return verify_token(token, secret=secret, issuer=issuer)
+        return principal
     if oidc is not None and algorithm in oidc.algorithms:
         return verify_oidc_token(token, oidc)
     raise InvalidToken(f"tokens signed with {algorithm!r} are not accepted here")

@@ -12,7 +12,7 @@ import asyncpg
 import orjson
 from sqlalchemy import ARRAY, JSON, Table, all_, any_, bindparam, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.types import TypeEngine
@@ -131,7 +131,12 @@ async def copy_records(session: AsyncSession, table: str, columns: Sequence[str]
     session.info["may_write"] = True
     connection = await session.connection()
     raw = await connection.get_raw_connection()
-    await raw.driver_connection.copy_records_to_table(table, records=list(records), columns=list(columns))
+    try:
+        await raw.driver_connection.copy_records_to_table(table, records=list(records), columns=list(columns))
+    except asyncpg.PostgresError as exc:
+        # The driver's own error, raised past SQLAlchemy: wrap it as every other statement's error is, so
+        # callers (a row refused by the database, a transient failure) handle COPY like any statement.
+        raise DBAPIError(f"COPY {table}", None, exc) from exc
 
 
 def any_array(values: Sequence[Any], item_type: type[TypeEngine[Any]] | TypeEngine[Any]) -> Any:

@@ -47,6 +47,9 @@ def is_transient(exc: BaseException) -> bool:
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
+    # Two transactions crossed (chunks of one batch on two cases instances): retrying the batch succeeds.
+    if getattr(getattr(exc, "orig", None), "sqlstate", None) in {"40P01", "40001"}:
+        return True
     name = type(getattr(exc, "orig", exc)).__name__
     return name in {
         "ConnectionDoesNotExistError",

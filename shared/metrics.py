@@ -20,3 +20,21 @@ EVENTS_PUBLISHED = Counter("tracs_events_published_total", "Events the relay pub
 AUDIT_SEQUENCED = Counter("tracs_audit_sequenced_total", "Audit entries this process's sequencer linked")
 AUDIT_HEAD = Gauge("tracs_audit_head", "Size of the audit chain after this process's last sequencer round")
 AUDIT_CHECKPOINTS = Counter("tracs_audit_checkpoints_total", "Audit checkpoints this process signed")
+# Sampled from the database every TRACS_METRICS_INTERVAL seconds (shared/runtime.py, MetricsSampler), so
+# they hold even when the relay or the consumers are stuck, in every replica alike (alerts take the max).
+OUTBOX_OLDEST_SECONDS = Gauge(
+    "tracs_outbox_oldest_unpublished_seconds", "Age of the oldest outbox row not yet published (0 when none)"
+)
+DLQ_PENDING = Gauge(
+    "tracs_dlq_pending",
+    "Events this service's subscriptions dead-lettered that no operator has replayed or dropped yet",
+    ["consumer"],
+)
+REDRESS_OVERDUE = Gauge(
+    "tracs_redress_overdue", "Open redress requests past their due date (TRACS_REDRESS_SLA_DAYS_*)", ["source"]
+)
+# Sampled from the audit trail (shared/gauges.py): entries the sequencer has not linked yet.
+AUDIT_UNSEQUENCED = Gauge("tracs_audit_unsequenced_entries", "Audit trail entries the sequencer has not sequenced yet")
+AUDIT_SEQUENCER_LAG = Gauge(
+    "tracs_audit_sequencer_lag_seconds", "Age of the oldest audit trail entry the sequencer has not sequenced yet"
+)

@@ -10,13 +10,14 @@ from datetime import datetime
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
-from sqlalchemy import BigInteger, Table, func, select, text, update
+from sqlalchemy import BigInteger, Table, Uuid, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import any_array, copy_records
 from shared.events.envelope import Envelope
 from shared.logging import get_logger
-from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
+from shared.messaging_tables import pending_of
+from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_OLDEST_SECONDS
 
 log = get_logger(__name__)
 
@@ -39,6 +40,9 @@ async def write(session: AsyncSession, outbox: Table, envelopes: Sequence[tuple[
         await copy_records(session, outbox.name, OUTBOX_COLUMNS, records)
     else:
         await session.execute(outbox.insert(), [dict(zip(OUTBOX_COLUMNS, r, strict=True)) for r in records])
+    pending = pending_of(outbox)
+    written = select(outbox.c.id).where(outbox.c.event_id == any_array([r[0] for r in records], Uuid))
+    await session.execute(pending.insert().from_select(["id"], written))
 
 
 async def _publish(producer: AIOKafkaProducer, rows: Sequence, topic_prefix: str) -> None:
@@ -97,6 +101,7 @@ class OutboxRelay:
     ) -> None:
         self._sessions = sessions
         self._outbox = outbox
+        self._pending = pending_of(outbox)
         self._producer = producer
         self._prefix = topic_prefix
         self._batch_size = batch_size
@@ -109,33 +114,32 @@ class OutboxRelay:
             locked = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": RELAY_LOCK_KEY})
             if not locked:
                 return 0
-            o = self._outbox
+            o, p = self._outbox, self._pending
             rows = (
                 await session.execute(
                     select(o.c.id, o.c.event_id, o.c.topic, o.c.key, o.c.event_type, o.c.correlation_id, o.c.body)
-                    .where(o.c.published_at.is_(None))
-                    .order_by(o.c.id)
+                    .join_from(p, o, o.c.id == p.c.id)
+                    .order_by(p.c.id)
                     .limit(self._batch_size)
                 )
             ).all()
             if not rows:
                 OUTBOX_BACKLOG.set(0)
+                OUTBOX_OLDEST_SECONDS.set(0)
                 return 0
             await _publish(self._producer, rows, self._prefix)
             if self._crash_after_publish:
                 log.warning("fault injection: relay exits after publish, before marking sent")
                 os._exit(137)
             published = any_array([r.id for r in rows], BigInteger)
-            await session.execute(update(o).where(o.c.id == published).values(published_at=func.now()))
+            await session.execute(delete(p).where(p.c.id == published))
         if len(rows) < self._batch_size:
             await self._update_backlog()
         return len(rows)
 
     async def _update_backlog(self) -> None:
         async with self._sessions() as session:
-            backlog = await session.scalar(
-                select(func.count()).select_from(self._outbox).where(self._outbox.c.published_at.is_(None))
-            )
+            backlog = await session.scalar(select(func.count()).select_from(self._pending))
         OUTBOX_BACKLOG.set(backlog or 0)
 
     async def run_forever(self) -> None:

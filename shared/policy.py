@@ -11,13 +11,14 @@ from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from shared.auth import PROGRAMS, ROLES, Principal
+from shared.auth import PROGRAMS, ROLES, SERVICE_ROLE, Principal
 from shared.errors import Forbidden, NotFound
 
 CASE_PROGRAMS = frozenset({"UK-VISA", "M5", "PCSC", "KST"})
 
 WORKERS = frozenset({"analyst", "supervisor"})
 READERS = WORKERS | {"auditor"}
+SERVICES = frozenset({SERVICE_ROLE})  # another TRACS service, on its internal API only
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,14 @@ POLICY: dict[str, Rule] = {
     "subject:export": Rule(frozenset({"auditor"}), description="subject access export (PIA 7.1)"),
     "user:manage": Rule(frozenset({"admin"}), description="manage users"),
     "retention:manage": Rule(frozenset({"admin"}), description="retention runs and legal holds"),
+    # Internal API of cases (/internal/v1), for services only: not program-scoped (the calling service applies
+    # its own caller's visibility first: disclosure checks the case's program, redress needs REDRESS).
+    "case:disclose": Rule(SERVICES, description="disclosure: a case's current values, flags and findings for a draft"),
+    "person:search": Rule(SERVICES, description="redress: every program's records matching a requester"),
 }
 
-assert all(rule.roles <= ROLES for rule in POLICY.values())
+assert all(rule.roles <= ROLES | SERVICES for rule in POLICY.values())
+assert all(SERVICE_ROLE not in rule.roles or rule.roles == SERVICES for rule in POLICY.values())
 assert all(rule.program in PROGRAMS for rule in POLICY.values() if rule.program)
 
 
@@ -83,7 +89,8 @@ _visible: ContextVar[frozenset[str] | None] = ContextVar("tracs_visible_programs
 
 
 def enter(principal: Principal) -> None:
-    """Scope the rest of this request to the caller's case programs."""
+    """Scope the rest of this request to the caller's case programs (a service identity holds none: its
+    internal routes do not consult the scope, they answer what the calling service asked for)."""
     _visible.set(principal.programs & CASE_PROGRAMS)
 
 

@@ -27,7 +27,9 @@ from shared import audit, migrations
 from shared.audit_sequencer import Sequencer, load_signing_key
 from shared.db import create_engine, ensure_database, ping, session_factory
 from shared.events.envelope import Event
+from shared.gauges import Sampler, run_samplers, sample_audit, sample_dlq_pending, sample_outbox
 from shared.inbox import BatchHandler, InboxConsumer
+from shared.internal import InternalClient
 from shared.kafka import broker_reachable, make_producer
 from shared.logging import configure_logging, get_logger
 from shared.messaging_tables import messaging_tables
@@ -49,6 +51,9 @@ class Subscription:
     description: str = ""
     # The event types the handler acts on; others on the same topics are skipped unread. Empty: all.
     accepts: Sequence[type[Event]] = ()
+    # Records per batch (one transaction) when not the service's `consumer_max_records`: chunk events carry up
+    # to 1,000 rows each, so a handful per transaction bounds memory and keeps answers flowing.
+    max_records: int | None = None
 
 
 @dataclass
@@ -61,6 +66,11 @@ class ServiceSpec:
     description: str = ""
     uses_broker: bool = True  # the gateway speaks HTTP only
     on_start: Callable[[Runtime], Awaitable[None]] | None = None
+    # Service-specific gauges read from its database on the shared timer (redress: overdue requests).
+    samplers: Sequence[Sampler] = ()
+    # Services whose internal API this one calls (each needs a `<target>_url` setting): one pooled client each,
+    # as `runtime.internal[target]`, opened at start and closed at stop.
+    calls: Sequence[str] = ()
 
 
 def service_metadata() -> tuple[MetaData, Table, Table]:
@@ -99,6 +109,7 @@ class Runtime:
         self.relay: OutboxRelay | None = None
         self._consumers: list[InboxConsumer] = []
         self._tasks: list[asyncio.Task] = []
+        self.internal: dict[str, InternalClient] = {}
         for sub in spec.subscriptions:
             self._subscribe(sub)
 
@@ -141,7 +152,7 @@ class Runtime:
             # One group per subscription: each reads its topics independently and scales on its own.
             group_id=f"{self.settings.consumer_group}.{sub.name}",
             batch=True,
-            max_records=self.settings.consumer_max_records,
+            max_records=sub.max_records or self.settings.consumer_max_records,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_undecoded,
@@ -154,10 +165,14 @@ class Runtime:
         await ensure_database(s.service_database_url)
         if s.migrate_on_start:
             await asyncio.to_thread(migrations.upgrade, s.service_database_url, self.spec.migrations_dir)
+        for target in self.spec.calls:
+            base = getattr(s, f"{target}_url")
+            self.internal[target] = InternalClient(caller=self.spec.name, target=target, base_url=base, settings=s)
         if self.spec.on_start is not None:
             await self.spec.on_start(self)
         if s.audit_sequencer_enabled:
             self.spawn(self.sequencer().run_forever(), "audit-sequencer")
+        self.spawn(run_samplers(self.sessions, self._samplers(), interval=s.metrics_interval), "metrics")
         if not self.spec.uses_broker:
             log.info("service started", port=s.port)
             return
@@ -191,7 +206,24 @@ class Runtime:
         if self.producer is not None:
             with contextlib.suppress(Exception):
                 await self.producer.stop()
+        for client in self.internal.values():
+            with contextlib.suppress(Exception):
+                await client.aclose()
         await self.engine.dispose()
+
+    def _samplers(self) -> list[Sampler]:
+        consumers = [c.name for c in self._consumers]
+
+        async def outbox(session: AsyncSession) -> None:
+            await sample_outbox(session, self.outbox)
+
+        async def dead_letters(session: AsyncSession) -> None:
+            await sample_dlq_pending(session, self.inbox, consumers)
+
+        async def audit_trail(session: AsyncSession) -> None:
+            await sample_audit(session, self.audit_trail)
+
+        return [outbox, audit_trail, *([dead_letters] if consumers else []), *self.spec.samplers]
 
     def spawn(self, coro: Awaitable[None], name: str) -> None:
         """A background loop of this instance, cancelled when it stops."""

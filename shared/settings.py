@@ -47,6 +47,9 @@ class TracsSettings(BaseSettings):
     db_pool_size: int = 10
 
     jwt_secret: str = DEV_JWT_SECRET
+    # During a key rotation: the key tokens were signed with until now, still accepted until they expire.
+    # The gateway signs with jwt_secret only; empty once the rotation is over.
+    jwt_previous_secret: str = ""
     jwt_issuer: str = "tracs-gateway"
     jwt_ttl_seconds: int = Field(3600, ge=60)
     # Deployment: tokens of an OIDC identity provider, verified with its public key from configuration.
@@ -63,6 +66,8 @@ class TracsSettings(BaseSettings):
     relay_batch_size: int = Field(5000, ge=1)
     relay_poll_interval: float = Field(0.2, gt=0)
     relay_enabled: bool = True
+    # How often each instance reads its gauges (outbox age, pending dead letters, ...) from its database.
+    metrics_interval: float = Field(15.0, gt=0)
     consumers_enabled: bool = True
     migrate_on_start: bool = True
     # Fault injection for the reliability tests: the relay dies after publishing, before marking sent.
@@ -99,6 +104,13 @@ class TracsSettings(BaseSettings):
     def _refuse_placeholder_secrets(self) -> TracsSettings:
         if self.environment == "production" and self.jwt_secret in PLACEHOLDER_SECRETS:
             raise ValueError("TRACS_JWT_SECRET must be set to a real secret outside development")
+        if self.jwt_previous_secret and (
+            self.jwt_previous_secret == self.jwt_secret
+            or (self.environment == "production" and self.jwt_previous_secret in PLACEHOLDER_SECRETS)
+        ):
+            raise ValueError(
+                "TRACS_JWT_PREVIOUS_SECRET must be the key before TRACS_JWT_SECRET, not it or a placeholder"
+            )
         if self.oidc_public_key and not self.oidc_issuer:
             raise ValueError("TRACS_OIDC_ISSUER must name the identity provider whose key TRACS_OIDC_PUBLIC_KEY is")
         return self

@@ -16,6 +16,7 @@ from shared import policy
 from shared.audit import CURRENT_REQUEST, Entry, RequestAudit
 from shared.auth import InvalidToken, Principal, verify_any
 from shared.errors import DomainError, Unauthorized
+from shared.internal import ON_BEHALF_HEADER
 from shared.logging import CORRELATION_HEADER, bind_correlation_id, get_logger, new_correlation_id
 from shared.settings import TracsSettings
 
@@ -27,6 +28,7 @@ AuditSink = Callable[[list[Entry]], Awaitable[None]]
 ACTION_KEY = "x-tracs-action"
 MAX_OFFSET = 10_000_000  # paging offsets beyond any real table; also keeps them inside a 64-bit integer
 PUBLIC = "public"  # a route anyone may call (login); everything else under /api needs an action
+SECURED_PREFIXES = ("/api/", "/internal/")  # every route here names an action; /internal is for services only
 
 
 def install_common(app: FastAPI, *, readiness: ReadinessCheck, audit: AuditSink | None = None) -> None:
@@ -144,7 +146,7 @@ def _audit_entry(request: Request, state: Any, status: int, cid: str) -> Entry |
     """Every call of a secured route, and every unauthenticated call under /api, becomes one entry."""
     action = getattr(state, "audit_action", None)
     if action is None:
-        if status != 401 or not request.url.path.startswith("/api/"):
+        if status != 401 or not request.url.path.startswith(SECURED_PREFIXES):
             return None
         action = "authenticate"
     principal: Principal | None = getattr(state, "principal", None)
@@ -158,6 +160,7 @@ def _audit_entry(request: Request, state: Any, status: int, cid: str) -> Entry |
         fields=getattr(state, "audit_fields", ()),
         correlation_id=cid,
         client=_client(request),
+        detail=getattr(state, "audit_detail", None),
     )
 
 
@@ -179,6 +182,7 @@ async def current_principal(
         principal = verify_any(
             credentials.credentials,
             secret=settings.jwt_secret,
+            previous_secret=settings.jwt_previous_secret or None,
             issuer=settings.jwt_issuer,
             oidc=settings.oidc(),
             local=settings.local_logins,
@@ -212,6 +216,8 @@ def secured(action: str) -> dict[str, Any]:
             "application/json"
         ):
             state.audit_fields = await _body_fields(request)
+        if principal.service is not None and (user := request.headers.get(ON_BEHALF_HEADER)):
+            state.audit_detail = f"on behalf of {user[:200]}"  # the end user a service's internal call serves
         policy.authorize(principal, action)
         policy.enter(principal)
 
@@ -242,7 +248,7 @@ def unsecured_routes(app: FastAPI) -> list[str]:
     return [
         f"{method.upper()} {path}"
         for path, operations in doc.get("paths", {}).items()
-        if path.startswith(("/api/", "/audit"))
+        if path.startswith((*SECURED_PREFIXES, "/audit"))
         for method, operation in operations.items()
         if isinstance(operation, dict) and ACTION_KEY not in operation
     ]

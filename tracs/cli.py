@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 
+from tracs.dlq_cli import dlq_app
 from tracs.stack import DEFAULT_PORTS, SERVICES, Stack, development_env
 
 app = typer.Typer(help="TRACS operations: run the stack, manage topics, migrate, replay.", no_args_is_help=True)
@@ -28,6 +29,7 @@ audit_app = typer.Typer(help="The hash-chained audit trail every service keeps, 
 app.add_typer(audit_app, name="audit")
 retention_app = typer.Typer(help="Retention rules, legal holds and purges.")
 app.add_typer(retention_app, name="retention")
+app.add_typer(dlq_app, name="dlq")
 
 ALL_PROCESSES = (*SERVICES, "gateway")
 VAR = Path(os.environ.get("TRACS_VAR_DIR", "var")).resolve()

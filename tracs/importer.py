@@ -115,22 +115,31 @@ def _summarise(batch: dict[str, Any], console: Console) -> None:
 def _wait_for_cases(
     client: httpx.Client, auth: dict[str, str], batch: dict[str, Any], wait_seconds: float, console: Console
 ) -> None:
-    """Follow the import until every row is readable as an encounter in cases."""
+    """Follow the batch until cases has answered for every row: attached, or named as failed."""
     expected = batch["rows_imported"]
     deadline = time.monotonic() + wait_seconds
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), console=console
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+        console=console,
     ) as progress:
-        task = progress.add_task("encounters in cases", total=expected)
+        task = progress.add_task("rows attached in cases", total=expected)
         while True:
-            total = _check(
-                client.get("/api/v1/encounters", params={"batch_id": batch["id"], "limit": 1}, headers=auth),
-                "progress check",
-            )["total"]
-            progress.update(task, completed=total)
-            if total >= expected:
+            batch = _check(client.get(f"/api/v1/intake/batches/{batch['id']}", headers=auth), "progress check")
+            progress.update(task, completed=batch["rows_attached"] + batch["rows_failed"])
+            if batch["progress"] == "done":
                 break
             if time.monotonic() > deadline:
-                raise ImportFailed(f"only {total} of {expected} encounters reached cases after {wait_seconds}s")
+                raise ImportFailed(
+                    f"only {batch['rows_attached']} of {expected} rows attached in cases after {wait_seconds}s"
+                )
             time.sleep(0.5)
-    console.print(f"imported {expected} encounters from batch {batch['id']}")
+    console.print(f"imported {batch['rows_attached']} encounters from batch {batch['id']}")
+    if batch["rows_failed"]:
+        console.print(f"{batch['rows_failed']} row(s) could not be applied in cases:")
+        for f in batch["failures"][:20]:
+            console.print(f"  row {f['row_number']}: {f['reason']}")
+        if batch["rows_failed"] > 20:
+            console.print(f"  … see GET /api/v1/intake/batches/{batch['id']}/failures for all of them")

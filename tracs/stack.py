@@ -26,6 +26,10 @@ DEFAULT_PORTS = {
 }
 
 
+# Services that call another's internal API (shared/internal.py), and which.
+INTERNAL_CALLS = {"disclosure": ("cases",), "redress": ("cases",)}
+
+
 def development_env(var: Path, smtp_port: int) -> dict[str, str]:
     """What `tracs up` creates and every service must be told of: the mail sink, the development PKI
     (the office signs with it; seeded recipients get its partner certificates) and the audit-signing key
@@ -79,6 +83,11 @@ class Stack:
         if name == "gateway":
             for svc in SERVICES:
                 env[f"TRACS_GATEWAY_{svc.upper()}_URL"] = self.url(svc)
+        service = self.instances.get(name, name)
+        for caller, targets in INTERNAL_CALLS.items():
+            if service == caller:
+                for target in targets:
+                    env[f"TRACS_{caller.upper()}_{target.upper()}_URL"] = self.url(target)
         env.update(self.extra_env)
         env.update(overrides or {})
         return env

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.cases import api, consumers, db, retention
+from services.cases import api, consumers, db, internal, retention
 from services.cases.settings import Settings
 from shared import retention as rules
 from shared.logging import get_logger
@@ -43,7 +43,7 @@ def spec(settings: Settings) -> ServiceSpec:
         description="Subjects, encounters and the analyst workbench for each match.",
         metadata=db.metadata,
         migrations_dir=Path(__file__).with_name("migrations"),
-        routers=[api.router],
+        routers=[api.router, internal.router],
         subscriptions=consumers.subscriptions(settings),
         on_start=_schedule_retention,
     )

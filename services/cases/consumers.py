@@ -1,9 +1,9 @@
-"""Cases consumes imported encounters (keyed by subject, in order) and accepted redress corrections."""
+"""Cases consumes chunks of imported rows (keyed by batch and chunk) and accepted redress corrections."""
 
 from services.cases import handlers
 from services.cases.settings import Settings
 from shared.events import topics
-from shared.events.intake import EncounterImported
+from shared.events.intake import EncountersImported
 from shared.events.redress import CorrectionAccepted
 from shared.runtime import Subscription
 
@@ -11,11 +11,13 @@ from shared.runtime import Subscription
 def subscriptions(settings: Settings) -> tuple[Subscription, ...]:
     return (
         Subscription(
-            name="encounters",
-            topics=(topics.INTAKE_ENCOUNTER,),
+            name="chunks",
+            topics=(topics.INTAKE_CHUNKS,),
             handler=handlers.attacher(settings.protected_caveat),
-            accepts=(EncounterImported,),
-            description="EncounterImported -> subject, encounter, case and import flags (idempotent via the inbox)",
+            accepts=(EncountersImported,),
+            max_records=settings.chunks_per_transaction,
+            description="EncountersImported (a chunk of rows) -> subjects, encounters, cases, import flags; one "
+            "EncountersAttached per chunk (idempotent via the inbox)",
         ),
         Subscription(
             name="corrections",

@@ -147,6 +147,8 @@ findings = Table(
     Column("kind", Text, nullable=False),
     Column("text", Text, nullable=False),
     Column("accurate_as_of", DateTime(timezone=True), nullable=False),
+    # The encounters a finding is about (empty: the case as a whole); disclosure withholds it with them.
+    Column("encounter_ids", ARRAY(Uuid), nullable=False, server_default="{}"),
     Column("recorded_by", Text, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
@@ -242,6 +244,18 @@ async def upsert_cases(session: AsyncSession, rows: list[dict[str, Any]]) -> dic
     keys = [r["case_key"] for r in rows]
     found = await session.execute(select(cases.c.case_key, cases.c.id).where(cases.c.case_key == any_array(keys, Text)))
     return {k: (i, k in opened) for k, i in found.tuples().all()}
+
+
+async def attachments(
+    session: AsyncSession, encounter_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]:
+    """encounter -> (subject, case) for encounters already attached (an import delivered again)."""
+    stmt = (
+        select(encounters.c.id, encounters.c.subject_id, case_encounters.c.case_id)
+        .join(case_encounters, case_encounters.c.encounter_id == encounters.c.id)
+        .where(encounters.c.id == any_array(encounter_ids, Uuid))
+    )
+    return {r.id: (r.subject_id, r.case_id) for r in (await session.execute(stmt)).all()}
 
 
 async def link_case_encounters(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
@@ -615,3 +629,53 @@ async def release_hold(session: AsyncSession, hold_id: uuid.UUID, actor: str) ->
         .where(legal_holds.c.id == hold_id)
         .values(released_at=func.now(), released_by=actor, updated_at=func.now(), updated_by=actor)
     )
+
+
+# The internal API: what other services ask cases for instead of keeping copies (issue 17).
+
+DOCUMENT_FIELDS = ("document_number", "passport_number", "alien_registration_number")
+
+
+async def search_people(
+    session: AsyncSession,
+    *,
+    name: NameQuery | None,
+    dob: str | None,
+    document: str | None,
+    fin: str | None,
+    limit: int,
+) -> list[Any]:
+    """Encounters of every program matching every criterion given; by name and DOB ranked as the case list
+    ranks them (best first), then in import order."""
+    e = encounters.c
+    match = _person_match(encounters, name, dob)
+    conditions = [match.where] if match is not None else []
+    rank = match.rank if match is not None else literal(0)
+    if document:
+        conditions.append(or_(*(e.fields[f].astext == document for f in DOCUMENT_FIELDS)))
+    conditions += _same_fin(encounters, fin)
+    stmt = (
+        select(
+            e.id.label("encounter_id"),
+            e.subject_id,
+            subjects.c.subject_key,
+            e.fin,
+            e.name_search,
+            *_names(encounters),
+            *(e.fields[f].astext.label(f) for f in DOCUMENT_FIELDS),
+            e.program,
+            e.data_owner,
+            e.imported_at,
+            rank.label("rank"),
+        )
+        .join(subjects, subjects.c.id == e.subject_id)
+        .where(*conditions)
+        .order_by(rank, e.imported_at, e.id)
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).mappings().all())
+
+
+async def findings_of(session: AsyncSession, case_id: uuid.UUID) -> list[Any]:
+    stmt = select(findings).where(findings.c.case_id == case_id).order_by(findings.c.accurate_as_of, findings.c.id)
+    return list((await session.execute(stmt)).mappings().all())

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from shared import names
 from shared.errors import Conflict, Invalid
-from shared.events.intake import EncounterFields
+from shared.events.intake import EncounterFields, subject_key_of
 
 # Everything imported from IDENT or a partner is locked: only a redress correction may change it.
 LOCKED_FIELDS = frozenset(EncounterFields.model_fields)
@@ -50,6 +50,50 @@ def name_fields(fields: EncounterFields) -> dict[str, object]:
 def name_keys(fields: EncounterFields) -> dict[str, object]:
     """Search keys of every name and alias of an encounter, as stored columns (shared.names.keys)."""
     return names.keys(name_fields(fields)).columns()
+
+
+# Longest text cases stores in an indexed column: PostgreSQL refuses a btree key over ~2.7 KB, and no real
+# name, identifier or code comes near this.
+MAX_INDEXED_CHARS = 1000
+INDEXED_FIELDS = (
+    "fin",
+    "last_name",
+    "first_name",
+    "middle_name",
+    "partner_country",
+    "partner_transaction_number",
+    "partner_unique_id",
+    "data_owner",
+    "search_code",
+)
+
+
+def row_problem(subject_key: str, fields: EncounterFields) -> str | None:
+    """Why cases cannot take an imported row, or None: named on the batch, never quoting a value."""
+    if subject_key != subject_key_of(fields.fin, fields.partner_unique_id, fields.partner_country):
+        return "the row's subject key does not match its FIN or partner identifier"
+    for name in INDEXED_FIELDS:
+        value = getattr(fields, name)
+        if value is not None and len(value) > MAX_INDEXED_CHARS:
+            return f"{name}: longer than {MAX_INDEXED_CHARS} characters"
+    for alias in fields.aliases:
+        if len(alias) > MAX_INDEXED_CHARS:
+            return f"aliases: an alias longer than {MAX_INDEXED_CHARS} characters"
+    return None
+
+
+# SQLSTATE classes a row can cause (data exceptions, integrity and check violations), in words.
+_REFUSALS = {
+    "22": "a value the database cannot store",
+    "23": "it breaks an integrity rule",
+}
+
+
+def refusal_reason(sqlstate: str | None, constraint: str | None) -> str:
+    """The database refused the row: say what kind of refusal, never the value (it may be personal data)."""
+    kind = _REFUSALS.get((sqlstate or "")[:2], "the database refused it")
+    where = f" ({constraint})" if constraint else ""
+    return f"cases could not store the row: {kind}{where}, SQLSTATE {sqlstate or 'unknown'}"
 
 
 def identity_of(subject_key: str) -> dict[str, str | None]:

@@ -14,6 +14,9 @@ class Settings(ServiceSettings):
     default_port: ClassVar[int] = 8102
 
     page_size_max: int = Field(500, ge=1)
+    # Import chunks (up to 1,000 rows or 1 MiB each) applied per transaction: bounds memory and the time
+    # until the first answers; more per transaction saves little once a chunk is 1,000 rows.
+    chunks_per_transaction: int = Field(4, ge=1, le=100)
     # The source systems analysts search (PIA Appendix A); configurable.
     search_catalogue: list[str] = Field(default_factory=lambda: list(SOURCE_SYSTEMS))
     # Searches a program requires before a case may be "findings ready".

@@ -138,7 +138,13 @@ async def record_finding(
             raise Invalid("a finding can refer only to this case's encounters")
         await uow.session.execute(
             db.findings.insert().values(
-                id=finding_id, case_id=case_id, kind=kind, text=text, accurate_as_of=as_of, recorded_by=uow.actor
+                id=finding_id,
+                case_id=case_id,
+                kind=kind,
+                text=text,
+                accurate_as_of=as_of,
+                encounter_ids=list(encounter_ids),
+                recorded_by=uow.actor,
             )
         )
         await db.update_case(uow.session, case_id, findings_as_of=now, stale=False, updated_by=uow.actor)

@@ -204,6 +204,7 @@ async def draft(body: DraftIn, rt: RuntimeDep, principal: CurrentPrincipal) -> d
     uow = rt.uow(actor=principal.username)
     draft_id = await disclosures.create_draft(
         uow=uow,
+        cases=rt.internal["cases"],
         case_id=body.case_id,
         recipient_id=body.recipient_id,
         purpose=body.purpose,
@@ -289,6 +290,7 @@ async def send(draft_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal)
     uow = rt.uow(actor=principal.username)
     await disclosures.send(
         uow=uow,
+        cases=rt.internal["cases"],
         draft_id=draft_id,
         office=office,
         smtp=(s.smtp_host, s.smtp_port),

@@ -44,6 +44,7 @@ def spec(settings: Settings) -> ServiceSpec:
         routers=[api.router],
         subscriptions=consumers.SUBSCRIPTIONS,
         on_start=_seeder(settings),
+        calls=("cases",),
     )
 
 

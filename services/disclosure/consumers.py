@@ -1,16 +1,13 @@
-"""Disclosure keeps its own read model of cases and of imported values (event-carried state transfer)."""
+"""Disclosure keeps a non-personal read model of cases (ids, programs, owners, flags); values come from cases."""
 
 from services.disclosure import handlers
 from shared.events import topics
 from shared.events.cases import (
-    CaseOpened,
-    EncounterAttached,
     EncounterCorrected,
-    FindingRecorded,
+    EncountersAttached,
     FlagSet,
     RecordsPurged,
 )
-from shared.events.intake import EncounterImported
 from shared.runtime import Subscription
 
 SUBSCRIPTIONS = (
@@ -18,14 +15,7 @@ SUBSCRIPTIONS = (
         name="cases",
         topics=(topics.CASES,),
         handler=handlers.project_cases,
-        accepts=(CaseOpened, EncounterAttached, FlagSet, FindingRecorded, EncounterCorrected, RecordsPurged),
-        description="CaseOpened, EncounterAttached, FlagSet, FindingRecorded, EncounterCorrected -> read model",
-    ),
-    Subscription(
-        name="records",
-        topics=(topics.INTAKE_ENCOUNTER,),
-        handler=handlers.project_records,
-        accepts=(EncounterImported,),
-        description="EncounterImported -> the field values a response may quote",
+        accepts=(EncountersAttached, FlagSet, EncounterCorrected, RecordsPurged),
+        description="EncountersAttached (per chunk), FlagSet, EncounterCorrected, RecordsPurged -> read model",
     ),
 )

@@ -1,4 +1,5 @@
-"""Disclosure's own tables: agreements (append-only versions), recipients, and its projection of encounters."""
+"""Disclosure's own tables: agreements (append-only versions), recipients, drafts, the accounting, and a
+non-personal projection of cases (ids, programs, owners, flags)."""
 
 from __future__ import annotations
 
@@ -189,7 +190,8 @@ async def agreement_recipients(session: AsyncSession, agreement_id: uuid.UUID) -
     return list((await session.execute(stmt)).mappings().all())
 
 
-# Read model of cases, built from events (disclosure never reads cases' tables).
+# Read model of cases, built from events (disclosure never reads cases' tables): ids, programs, partners, owners
+# and flags, for scoping, lists and notifications. No imported values: a draft asks cases for them (issue 17).
 case_view = Table(
     "case_view",
     metadata,
@@ -209,30 +211,12 @@ case_members = Table(
     Column("encounter_id", Uuid, primary_key=True),
 )
 
-encounter_values = Table(
-    "encounter_values",
-    metadata,
-    Column("encounter_id", Uuid, primary_key=True),
-    Column("fields", JSONB, nullable=False),
-)
-
 encounter_flags = Table(
     "encounter_flags",
     metadata,
     Column("encounter_id", Uuid, primary_key=True),
     Column("flag", Text, primary_key=True),
     Column("value", JSONB, nullable=False),
-)
-
-case_findings = Table(
-    "case_findings",
-    metadata,
-    Column("finding_id", Uuid, primary_key=True),
-    Column("case_id", Uuid, nullable=False, index=True),
-    Column("kind", Text, nullable=False),
-    Column("text", Text, nullable=False),
-    Column("accurate_as_of", DateTime(timezone=True), nullable=False),
-    Column("encounter_ids", ARRAY(Uuid), nullable=False),
 )
 
 drafts = Table(
@@ -341,13 +325,13 @@ owner_notifications = Table(
 async def forget(session: AsyncSession, *, case_ids: list[uuid.UUID], encounter_ids: list[uuid.UUID]) -> None:
     """Drop the read model's copies of purged records (unsent drafts with them)."""
     if encounter_ids:
-        for table in (encounter_projection, encounter_values, encounter_flags, case_members):
+        for table in (encounter_projection, encounter_flags, case_members):
             await session.execute(delete(table).where(table.c.encounter_id.in_(encounter_ids)))
     if case_ids:
         # A draft with any accounting (sent, pending or a failed attempt) stays with its accounting.
         accounted = exists().where(accounting.c.draft_id == drafts.c.id)
         await session.execute(delete(drafts).where(drafts.c.case_id.in_(case_ids), ~accounted))
-        for table in (case_members, case_findings, case_view):
+        for table in (case_members, case_view):
             await session.execute(delete(table).where(table.c.case_id.in_(case_ids)))
 
 

@@ -11,61 +11,34 @@ from sqlalchemy import select
 
 from services.disclosure import db, delivery, domain, mail
 from shared import policy
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Conflict, Invalid, NotFound, Unavailable
 from shared.events.disclosure import DisclosureSent
+from shared.internal import InternalClient
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
 
 log = get_logger(__name__)
 
 
-async def _summary(uow: UnitOfWork, case_id: uuid.UUID) -> tuple[domain.CaseSummary, Any]:
-    """The case as disclosure's read model knows it: encounters with values and flags, findings."""
-    s = uow.session
-    case = (await s.execute(select(db.case_view).where(db.case_view.c.case_id == case_id))).mappings().first()
+async def _case(uow: UnitOfWork, case_id: uuid.UUID) -> Any:
+    """The case as disclosure's own (non-personal) read model knows it, if the caller may see its program."""
+    case = (await uow.session.execute(select(db.case_view).where(db.case_view.c.case_id == case_id))).mappings().first()
     if case is None:
         raise NotFound(f"no case {case_id} known to disclosure")
     policy.require_visible(case["program"], f"no case {case_id} known to disclosure")
-    ids = list(
-        (await s.execute(select(db.case_members.c.encounter_id).where(db.case_members.c.case_id == case_id)))
-        .scalars()
-        .all()
-    )
-    values = {
-        r.encounter_id: r.fields
-        for r in (await s.execute(select(db.encounter_values).where(db.encounter_values.c.encounter_id.in_(ids)))).all()
-    }
-    flags: dict[uuid.UUID, dict[str, dict]] = {}
-    for r in (await s.execute(select(db.encounter_flags).where(db.encounter_flags.c.encounter_id.in_(ids)))).all():
-        flags.setdefault(r.encounter_id, {})[r.flag] = r.value
-    encounters = []
-    for encounter_id in sorted(ids):
-        fields = values.get(encounter_id, {})
-        f = flags.get(encounter_id, {})
-        protected = (f.get("protected-class") or {}).get("class") or fields.get("protected_class")
-        encounters.append(
-            domain.EncounterView(
-                encounter_id=encounter_id,
-                data_owner=fields.get("data_owner"),
-                ous=fields.get("ous"),
-                protected_class=protected,
-                not_sharable=bool((f.get("not-sharable") or {}).get("set")),
-                di_shared=(f.get("derogatory") or {}).get("di_shared", fields.get("di_shared")),
-                values={k: str(v) for k, v in fields.items() if v not in (None, "", []) and not isinstance(v, list)},
-            )
-        )
-    found = (
-        await s.execute(
-            select(db.case_findings)
-            .where(db.case_findings.c.case_id == case_id)
-            .order_by(db.case_findings.c.accurate_as_of)
-        )
-    ).all()
-    findings = tuple(domain.FindingView(r.finding_id, r.kind, r.text, frozenset(r.encounter_ids)) for r in found)
-    summary = domain.CaseSummary(
-        case_id, case["program"], case["partner_country"] or "", case["matched"], tuple(encounters), findings
-    )
-    return summary, case
+    return case
+
+
+async def _summary(cases: InternalClient, case_id: uuid.UUID, actor: str) -> domain.CaseSummary:
+    """The case's values, flags and findings as they are now in cases (disclosure keeps no copy of them).
+
+    Cases unreachable is a 503 naming it: a draft is never built from nothing, nor from a stale copy."""
+    response = await cases.get(f"/internal/v1/cases/{case_id}/disclosure", on_behalf_of=actor)
+    if response.status_code == 404:
+        raise NotFound(f"no case {case_id} known to disclosure")
+    if response.status_code != 200:
+        raise Unavailable(f"{cases.target} is unavailable; try again", service=cases.target)
+    return domain.summary_from_view(response.json())
 
 
 async def _agreement(uow: UnitOfWork, agreement_id: uuid.UUID, version: int | None = None) -> domain.Agreement:
@@ -96,12 +69,24 @@ def _released_json(draft: domain.Draft) -> dict[str, Any]:
 
 
 async def create_draft(
-    *, uow: UnitOfWork, case_id: uuid.UUID, recipient_id: uuid.UUID, purpose: str, note: str, today: dt.date
+    *,
+    uow: UnitOfWork,
+    cases: InternalClient,
+    case_id: uuid.UUID,
+    recipient_id: uuid.UUID,
+    purpose: str,
+    note: str,
+    today: dt.date,
 ) -> uuid.UUID:
-    """Draft a response: exactly what will leave, and separately every withheld item with its rule."""
+    """Draft a response: exactly what will leave, and separately every withheld item with its rule.
+
+    The values come from cases now, so a flag set a moment ago is always seen."""
     draft_id = uuid.uuid4()
     async with uow:
-        summary, case = await _summary(uow, case_id)
+        await _case(uow, case_id)  # visibility first: cases is not asked about a case the caller may not see
+    summary = await _summary(cases, case_id, uow.actor)
+    async with uow:
+        case = await _case(uow, case_id)
         recipient = await _recipient(uow, recipient_id)
         agreement = await _agreement(uow, recipient["agreement_id"])
         draft = domain.prepare(summary, agreement, purpose=purpose, on=today)
@@ -149,6 +134,7 @@ async def _require_case_visible(uow: UnitOfWork, case_id: uuid.UUID, message: st
 async def send(
     *,
     uow: UnitOfWork,
+    cases: InternalClient,
     draft_id: uuid.UUID,
     office: mail.OfficeIdentity,
     smtp: tuple[str, int],
@@ -157,7 +143,7 @@ async def send(
 ) -> None:
     """Re-check everything at send time, seal, account as pending, deliver, account as sent."""
     accounting_id, message, recipient_email = await _seal_and_account(
-        uow=uow, draft_id=draft_id, office=office, now=now
+        uow=uow, cases=cases, draft_id=draft_id, office=office, now=now
     )
     await delivery.deliver(
         uow=uow,
@@ -170,25 +156,36 @@ async def send(
     )
 
 
+async def _sendable_draft(uow: UnitOfWork, draft_id: uuid.UUID, *, lock: bool) -> Any:
+    """The draft, if the caller may see its case and it is not sent or being sent already."""
+    stmt = select(db.drafts).where(db.drafts.c.id == draft_id)
+    row = (await uow.session.execute(stmt.with_for_update() if lock else stmt)).mappings().first()
+    if row is None:
+        raise NotFound(f"no disclosure draft {draft_id}")
+    await _require_case_visible(uow, row["case_id"], f"no disclosure draft {draft_id}")
+    if row["status"] == "sent":
+        raise Conflict(f"this draft was already sent at {row['sent_at']:%Y-%m-%d %H:%M} UTC")
+    if row["status"] == "sending":
+        raise Conflict("this draft is being sent; its accounting is pending until the relay takes it")
+    return row
+
+
 async def _seal_and_account(
-    *, uow: UnitOfWork, draft_id: uuid.UUID, office: mail.OfficeIdentity, now: dt.datetime
+    *, uow: UnitOfWork, cases: InternalClient, draft_id: uuid.UUID, office: mail.OfficeIdentity, now: dt.datetime
 ) -> tuple[uuid.UUID, bytes, str]:
     """One transaction: the send-time checks (agreement in force, same content, certificate), the sealed
-    message, and its accounting as `pending` with the draft `sending`; committed before anything leaves."""
+    message, and its accounting as `pending` with the draft `sending`; committed before anything leaves.
+
+    The case is fetched from cases again first (no row lock held across the call): if anything a response
+    is built from changed since the draft, the send is refused."""
     async with uow:
-        row = (
-            (await uow.session.execute(select(db.drafts).where(db.drafts.c.id == draft_id).with_for_update()))
-            .mappings()
-            .first()
-        )
-        if row is None:
-            raise NotFound(f"no disclosure draft {draft_id}")
-        await _require_case_visible(uow, row["case_id"], f"no disclosure draft {draft_id}")
-        if row["status"] == "sent":
-            raise Conflict(f"this draft was already sent at {row['sent_at']:%Y-%m-%d %H:%M} UTC")
-        if row["status"] == "sending":
-            raise Conflict("this draft is being sent; its accounting is pending until the relay takes it")
-        summary, case = await _summary(uow, row["case_id"])
+        first = await _sendable_draft(uow, draft_id, lock=False)
+    summary = await _summary(cases, first["case_id"], uow.actor)
+    async with uow:
+        row = await _sendable_draft(uow, draft_id, lock=True)
+        if row["case_id"] != summary.case_id:
+            raise Conflict("the draft changed while it was being sent; try again")
+        case = await _case(uow, row["case_id"])
         agreement = await _agreement(uow, row["agreement_id"], row["agreement_version"])
         draft = domain.prepare(summary, agreement, purpose=row["purpose"], on=now.date())
         if not draft.sendable:

@@ -10,8 +10,9 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from shared.events.cases import EncounterAttached
+from shared.events.cases import AttachedRow
 
 # Special protected classes (8 U.S.C. 1367 and others): withheld unless an agreement names the class.
 PROTECTED_CLASSES = frozenset({"T", "U", "VAWA", "ASYLEE", "REFUGEE", "TPS"})
@@ -19,16 +20,16 @@ DI_FIELDS = frozenset({"derogatory_information", "di_description"})
 ANY = "*"
 
 
-def projection_row(event: EncounterAttached) -> dict[str, object]:
-    """The facts a sharing decision needs from cases' events: owner, program, partner, protection; no names."""
+def projection_row(row: AttachedRow, program: str) -> dict[str, object]:
+    """The facts a sharing decision needs from cases' answers: owner, program, partner, protection; no names."""
     return {
-        "encounter_id": event.encounter_id,
-        "subject_id": event.subject_id,
-        "program": event.program,
-        "data_owner": event.data_owner,
-        "partner_country": event.partner_country,
-        "protected_class": event.protected_class,
-        "special_protected": event.protected_class in PROTECTED_CLASSES,
+        "encounter_id": row.encounter_id,
+        "subject_id": row.subject_id,
+        "program": program,
+        "data_owner": row.data_owner,
+        "partner_country": row.partner_country,
+        "protected_class": row.protected_class,
+        "special_protected": row.protected_class in PROTECTED_CLASSES,
     }
 
 
@@ -82,6 +83,44 @@ class CaseSummary:
     matched: bool
     encounters: tuple[EncounterView, ...] = ()
     findings: tuple[FindingView, ...] = ()
+
+
+def summary_from_view(view: dict[str, Any]) -> CaseSummary:
+    """Cases' disclosure view of a case (its internal API, JSON) as the summary a draft is prepared from:
+    each encounter's current values (corrections applied) and flags, findings oldest first."""
+    encounters = []
+    for e in sorted(view["encounters"], key=lambda x: uuid.UUID(str(x["encounter_id"]))):
+        fields: dict[str, Any] = e["fields"] or {}
+        flags: dict[str, Any] = e.get("flags") or {}
+        protected = (flags.get("protected-class") or {}).get("class") or fields.get("protected_class")
+        encounters.append(
+            EncounterView(
+                encounter_id=uuid.UUID(str(e["encounter_id"])),
+                data_owner=fields.get("data_owner"),
+                ous=fields.get("ous"),
+                protected_class=protected,
+                not_sharable=bool((flags.get("not-sharable") or {}).get("set")),
+                di_shared=(flags.get("derogatory") or {}).get("di_shared", fields.get("di_shared")),
+                values={k: str(v) for k, v in fields.items() if v not in (None, "", []) and not isinstance(v, list)},
+            )
+        )
+    findings = tuple(
+        FindingView(
+            uuid.UUID(str(f["finding_id"])),
+            f["kind"],
+            f["text"],
+            frozenset(uuid.UUID(str(i)) for i in f.get("encounter_ids") or ()),
+        )
+        for f in view["findings"]
+    )
+    return CaseSummary(
+        uuid.UUID(str(view["case_id"])),
+        view["program"],
+        view["partner_country"] or "",
+        bool(view["matched"]),
+        tuple(encounters),
+        findings,
+    )
 
 
 @dataclass(frozen=True)

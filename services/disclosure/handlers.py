@@ -1,64 +1,59 @@
-"""Disclosure's projections of case data, kept from events (event-carried state transfer)."""
+"""Disclosure's projections of case data, kept from events: ids, programs, owners and flags, never values."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 
 from services.disclosure import db, domain
 from shared import policy
 from shared.events.cases import (
-    CaseOpened,
-    EncounterAttached,
     EncounterCorrected,
-    FindingRecorded,
+    EncountersAttached,
     FlagSet,
     RecordsPurged,
 )
-from shared.events.intake import EncounterImported
 from shared.inbox import Delivered
 from shared.uow import UnitOfWork
 
 
 async def project_cases(uow: UnitOfWork, delivered: list[Delivered]) -> None:
-    """Cases' events -> cases, their encounters, flags and findings, as disclosure needs them."""
-    attached, members, opened, flags, findings = [], [], [], [], []
+    """Cases' events -> cases, their encounters and flags (ids, programs, owners: no imported values), and the
+    recipients to tell of a correction."""
+    attached, members, opened, flags = [], [], [], []
     corrections: list[EncounterCorrected] = []
     purged_cases: list[uuid.UUID] = []
     purged_encounters: list[uuid.UUID] = []
     for d in delivered:
         e = d.event
-        if isinstance(e, EncounterAttached):
-            attached.append(domain.projection_row(e))
-            if e.case_id is not None:
-                members.append({"case_id": e.case_id, "encounter_id": e.encounter_id})
-        elif isinstance(e, CaseOpened):
-            opened.append(
-                {
-                    "case_id": e.case_id,
-                    "subject_id": e.subject_id,
-                    "program": e.program,
-                    "partner_country": e.partner_country,
-                    "partner_transaction_number": e.partner_transaction_number,
-                    "matched": e.matched,
-                    "opened_at": d.envelope.occurred_at,
-                }
-            )
+        if isinstance(e, EncountersAttached):
+            for row in e.rows:
+                attached.append(domain.projection_row(row, e.program))
+                members.append({"case_id": row.case_id, "encounter_id": row.encounter_id})
+                if row.protected_class:
+                    flags.append(
+                        {
+                            "encounter_id": row.encounter_id,
+                            "flag": "protected-class",
+                            "value": {"class": row.protected_class},
+                        }
+                    )
+                if row.case_opened:
+                    opened.append(
+                        {
+                            "case_id": row.case_id,
+                            "subject_id": row.subject_id,
+                            "program": e.program,
+                            "partner_country": row.partner_country,
+                            "partner_transaction_number": row.partner_transaction_number,
+                            "matched": row.matched,
+                            "opened_at": d.envelope.occurred_at,
+                        }
+                    )
         elif isinstance(e, FlagSet):
             flags.append({"encounter_id": e.encounter_id, "flag": e.flag, "value": e.value})
-        elif isinstance(e, FindingRecorded):
-            findings.append(
-                {
-                    "finding_id": e.finding_id,
-                    "case_id": e.case_id,
-                    "kind": e.kind,
-                    "text": e.text,
-                    "accurate_as_of": e.accurate_as_of,
-                    "encounter_ids": e.encounter_ids,
-                }
-            )
         elif isinstance(e, EncounterCorrected):
             corrections.append(e)
         elif isinstance(e, RecordsPurged):
@@ -70,13 +65,7 @@ async def project_cases(uow: UnitOfWork, delivered: list[Delivered]) -> None:
         await db.upsert(uow.session, db.case_view, opened, ["case_id"])
         await db.upsert(uow.session, db.case_members, members, ["case_id", "encounter_id"])
         await db.upsert(uow.session, db.encounter_flags, _last_per_key(flags), ["encounter_id", "flag"], ["value"])
-        await db.upsert(uow.session, db.case_findings, findings, ["finding_id"])
         for c in corrections:
-            await uow.session.execute(
-                update(db.encounter_values)
-                .where(db.encounter_values.c.encounter_id == c.encounter_id)
-                .values(fields=func.jsonb_set(db.encounter_values.c.fields, [c.field], func.to_jsonb(c.value)))
-            )
             await _list_recipients_to_tell(uow, c)
         # Retention purged these in cases: the copies go too. The accounting of disclosures stays (its own
         # record, kept for the life of the record or five years, Privacy Act 552a(c)(2)).
@@ -90,35 +79,23 @@ def _tsc_matches(delivered: list[Delivered]) -> list[dict[str, Any]]:
     """A partner query matching an FBI-TSC record is reported to TSC, shared or not (PIA 6.1)."""
     return [
         {
-            "id": uuid.uuid5(d.event.encounter_id, "tsc-match"),
+            "id": uuid.uuid5(row.encounter_id, "tsc-match"),
             "data_owner": TSC,
-            "case_id": d.event.case_id,
-            "encounter_ids": [d.event.encounter_id],
+            "case_id": row.case_id,
+            "encounter_ids": [row.encounter_id],
             "shared": False,
-            "partner_country": d.event.partner_country,
+            "partner_country": row.partner_country,
         }
         for d in delivered
-        if isinstance(d.event, EncounterAttached)
-        and d.event.data_owner == TSC
-        and d.event.case_id
-        and d.event.upload_kind == "partner-query"
+        if isinstance(d.event, EncountersAttached) and d.event.upload_kind == "partner-query"
+        for row in d.event.rows
+        if row.data_owner == TSC
     ]
 
 
 def _last_per_key(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Within one batch the latest setting of a flag wins (one statement cannot touch a row twice)."""
     return list({(f["encounter_id"], f["flag"]): f for f in flags}.values())
-
-
-async def project_records(uow: UnitOfWork, delivered: list[Delivered]) -> None:
-    """Imported field values: what a response may quote once an agreement allows it."""
-    rows = [
-        {"encounter_id": d.event.encounter_id, "fields": d.envelope.payload["fields"]}
-        for d in delivered
-        if isinstance(d.event, EncounterImported)
-    ]
-    async with uow:
-        await db.upsert(uow.session, db.encounter_values, rows, ["encounter_id"])
 
 
 async def subject_encounters(*, uow: UnitOfWork, subject_id: uuid.UUID) -> list[dict[str, Any]]:

@@ -16,6 +16,9 @@ class Settings(ServiceSettings):
     seed_dev_agreements: bool = True
     pki_dir: Path | None = None
 
+    # Cases' internal API: a response's values are fetched from there when it is drafted and again when sent.
+    cases_url: str = "http://127.0.0.1:8102"
+
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     office_email: str = "tracs-office@obim.dhs.example"

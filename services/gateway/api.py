@@ -108,8 +108,9 @@ FORWARDED = {"x-tracs-action": "forwarded"}
 async def forward(area: str, request: Request, rt: RuntimeDep, principal: CurrentPrincipal) -> Response:
     """Stream the request to the owning service with the caller's token; the service checks it again."""
     base = rt.settings.routes().get(area)
-    if base is None:
-        raise NotFound(f"no API at /api/v1/{area}")
+    if base is None or any(segment in (".", "..") for segment in request.url.path.split("/")):
+        # Dot segments would be resolved on the way out (to a service's /internal routes, say): never forwarded.
+        raise NotFound(f"no API at {request.url.path}")
     client = client_for(request, base)
     headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS}
     headers[CORRELATION_HEADER] = current_correlation_id()
@@ -162,7 +163,8 @@ async def openapi(request: Request, rt: RuntimeDep) -> dict[str, Any]:
             return {}
 
     for service_doc in await asyncio.gather(*(fetch(b) for b in bases)):
-        doc["paths"].update(service_doc.get("paths", {}))
+        # Only what the gateway forwards (/api/v1): services' internal APIs (/internal) are not reachable here.
+        doc["paths"].update({p: v for p, v in service_doc.get("paths", {}).items() if p.startswith("/api/")})
         for name, schema in service_doc.get("components", {}).get("schemas", {}).items():
             doc["components"].setdefault("schemas", {}).setdefault(name, schema)
     return doc

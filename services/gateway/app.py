@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.gateway import api, consumers, db, handlers, oversight
+from services.gateway import api, console, consumers, db, handlers, oversight
 from services.gateway.settings import Settings
 from services.gateway.upstreams import Upstreams
 from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
@@ -25,7 +25,7 @@ def spec(settings: Settings) -> ServiceSpec:
         description="Single entry for analyst tools: login, token verification, routing to services.",
         metadata=db.metadata,
         migrations_dir=Path(__file__).with_name("migrations"),
-        routers=[oversight.router, api.router],  # the catch-all forward comes last
+        routers=[oversight.router, console.router, api.router],  # the catch-all forward comes last
         subscriptions=consumers.subscriptions(settings),
         on_start=_seed,
     )
@@ -57,6 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(spec(settings), settings, openapi_url=None, docs_url=None)
     _with_upstreams(app, settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_prefix="/api/")
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, path_prefix="/imports")
+    console.install(app)
     return app
 
 

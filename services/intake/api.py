@@ -45,6 +45,12 @@ class BatchOut(BaseModel):
     decided_at: datetime | None
     preview: list[dict[str, Any]]
     problems: list[dict[str, Any]]
+    # Bulk path v2: rows cases has attached or could not apply so far, and the first failed rows.
+    progress: str
+    rows_attached: int
+    rows_failed: int
+    failures: list[dict[str, Any]]
+    staging_purged_at: datetime | None
 
 
 async def _spool(upload: UploadFile, directory: str, max_bytes: int) -> handlers.Upload:
@@ -112,6 +118,20 @@ async def batch_problems(
 ) -> list[dict[str, Any]]:
     """Every row problem (row, column, value, reason), a page of invalid rows at a time."""
     return await handlers.batch_problems(
+        uow=rt.uow(actor=principal.username), batch_id=batch_id, limit=limit, offset=offset
+    )
+
+
+@router.get("/batches/{batch_id}/failures", response_model=list[dict[str, Any]], **secured("intake:read"))
+async def batch_failures(
+    batch_id: uuid.UUID,
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> list[dict[str, Any]]:
+    """Rows cases could not apply (row number, encounter id, why), in row order."""
+    return await handlers.batch_failures(
         uow=rt.uow(actor=principal.username), batch_id=batch_id, limit=limit, offset=offset
     )
 

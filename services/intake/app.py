@@ -1,15 +1,52 @@
 """Composition root of intake."""
 
+import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.intake import api, consumers, db
+from services.intake import api, consumers, db, handlers
 from services.intake.settings import Settings
-from shared.runtime import ServiceSpec, create_service_app, serve
+from shared.logging import get_logger
+from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
 from shared.web import BodySizeLimit
 
 MULTIPART_OVERHEAD = 64 * 1024
+log = get_logger(__name__)
+
+
+async def _start_loops(rt: Runtime) -> None:
+    """The dispatcher (confirmed rows -> chunk events) and the purge of decided batches' staged rows."""
+    settings: Settings = rt.settings  # type: ignore[assignment]
+
+    async def dispatch() -> None:
+        while True:
+            try:
+                if await handlers.dispatch_once(rt.uow(actor="dispatcher")):
+                    continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the cursor did not move: the next round sends the same rows
+                log.warning("dispatch failed; will retry", error=type(exc).__name__, detail=str(exc)[:200])
+                await asyncio.sleep(2)
+            await asyncio.sleep(settings.dispatch_poll_interval)
+
+    async def purge() -> None:
+        while True:
+            try:
+                await handlers.purge_staging(
+                    rt.uow(actor="retention-schedule"), now=datetime.now(UTC), keep_days=settings.staging_retention_days
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("staging purge failed", error=type(exc).__name__)
+            await asyncio.sleep(settings.staging_purge_interval_seconds)
+
+    rt.spawn(dispatch(), "dispatcher")
+    if settings.staging_purge_interval_seconds:
+        rt.spawn(purge(), "staging-purge")
 
 
 def spec() -> ServiceSpec:
@@ -20,6 +57,7 @@ def spec() -> ServiceSpec:
         migrations_dir=Path(__file__).with_name("migrations"),
         routers=[api.router],
         subscriptions=consumers.SUBSCRIPTIONS,
+        on_start=_start_loops,
     )
 
 

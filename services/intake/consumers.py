@@ -1,7 +1,8 @@
-"""Intake is where encounters enter the system; it only listens for which partners agreements cover."""
+"""Intake is where encounters enter the system; it listens for cases' answers per chunk and for agreements."""
 
 from services.intake import handlers
 from shared.events import topics
+from shared.events.cases import EncountersAttached
 from shared.events.disclosure import AgreementChanged
 from shared.runtime import Subscription
 
@@ -12,5 +13,12 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
         handler=handlers.project_agreements,
         accepts=(AgreementChanged,),
         description="AgreementChanged -> which partners each program's agreements cover (preview warnings)",
+    ),
+    Subscription(
+        name="attached",
+        topics=(topics.CASES,),
+        handler=handlers.record_attached,
+        accepts=(EncountersAttached,),
+        description="EncountersAttached -> a batch's rows attached and failed (progress an analyst sees)",
     ),
 )

@@ -266,6 +266,19 @@ def check_can_confirm(status: str, invalid_rows: int, *, block_on_invalid: bool)
     return True
 
 
+def progress(status: str, *, dispatched: bool, imported: int, answered: int) -> str:
+    """Where a batch is on its way into cases, as an analyst reads it.
+
+    staged (awaiting a decision), rejected, sending (chunks still being cut), attaching (cases has not
+    answered for every row yet), done (every row attached or named as failed).
+    """
+    if status != BatchStatus.CONFIRMED:
+        return status
+    if not dispatched:
+        return "sending"
+    return "done" if answered >= imported else "attaching"
+
+
 def check_can_reject(status: str) -> None:
     if status == BatchStatus.CONFIRMED:
         raise Conflict("the batch is already imported; it cannot be rejected")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -16,10 +16,18 @@ from sqlalchemy.exc import IntegrityError
 from services.intake import db, domain, reader, rows
 from shared import policy
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.events.cases import EncountersAttached
 from shared.events.disclosure import AgreementChanged
-from shared.events.intake import BatchImported, EncounterImported, subject_key_of
+from shared.events.intake import (
+    CHUNK_MAX_BYTES,
+    CHUNK_MAX_ROWS,
+    BatchImported,
+    EncountersImported,
+    chunk_key,
+    subject_key_of,
+)
 from shared.inbox import Delivered
-from shared.logging import get_logger
+from shared.logging import current_correlation_id, get_logger
 from shared.uow import UnitOfWork
 
 log = get_logger(__name__)
@@ -179,6 +187,7 @@ def _record(batch_id: uuid.UUID, row: domain.ParsedRow) -> tuple:
         _json([p.as_dict() for p in row.problems]),
         row.valid,
         row.no_match,
+        subject_key_of(row.values.get("fin"), row.values.get("partner_unique_id"), row.values.get("partner_country")),
     )
 
 
@@ -187,18 +196,16 @@ def _json(value: object) -> str:
 
 
 async def confirm_batch(*, uow: UnitOfWork, batch_id: uuid.UUID, block_on_invalid: bool = False) -> None:
-    """Import every valid, matched row as one EncounterImported event; a second confirm imports nothing."""
+    """Decide the batch: its importable rows will leave as chunks (the dispatcher); a second confirm does nothing.
+
+    The rows are not read here: confirming a 100,000-row batch is one count and one update, and the chunks
+    start flowing (and cases attaching them) while later ones are still being cut.
+    """
     async with uow:
         batch = await _locked(uow, batch_id)
         if not domain.check_can_confirm(batch["status"], batch["rows_invalid"], block_on_invalid=block_on_invalid):
             return
-        imported = 0
-        async for chunk in db.importable_rows(uow.session, batch_id):
-            for row in chunk:
-                payload = encounter_payload(row, batch)
-                uow.emit_payload(EncounterImported, payload, key=payload["subject_key"])
-            imported += len(chunk)
-            await uow.flush()  # the outbox takes each chunk now, so memory stays flat
+        imported = await db.count_importable(uow.session, batch_id)
         now = datetime.now(UTC)
         uow.emit(
             BatchImported(
@@ -221,26 +228,130 @@ async def confirm_batch(*, uow: UnitOfWork, batch_id: uuid.UUID, block_on_invali
             rows_imported=imported,
             decided_by=uow.actor,
             decided_at=now,
+            dispatched_at=None if imported else now,
+            confirm_correlation_id=current_correlation_id(),
         )
     log.info("batch confirmed", batch_id=str(batch_id), imported=imported)
 
 
-def encounter_payload(row: Any, batch: Any) -> dict[str, Any]:
-    """An EncounterImported payload from a staged row (validated at upload; contract-tested)."""
-    parsed = row["parsed"]
+CHUNKS_PER_TRANSACTION = 4
+
+
+async def dispatch_once(uow: UnitOfWork, *, max_rows: int = CHUNK_MAX_ROWS, max_bytes: int = CHUNK_MAX_BYTES) -> int:
+    """Cut the next chunks of one confirmed batch into the outbox; returns how many (0: nothing to do).
+
+    The cursor (last row number sent) moves in the transaction that writes the chunks, so a crash resends
+    nothing twice and skips nothing; replicas take different batches (SKIP LOCKED).
+    """
+    async with uow:
+        batch = await db.next_to_dispatch(uow.session)
+        if batch is None:
+            return 0
+        # The chunks are the confirming analyst's act, traced by their confirm request's correlation id.
+        uow.actor = batch["decided_by"] or uow.actor
+        correlation = batch["confirm_correlation_id"]
+        after, chunk_no, written = batch["dispatched_through"], batch["chunks_dispatched"], 0
+        finished = False
+        while written < CHUNKS_PER_TRANSACTION:
+            rows = await db.rows_after(uow.session, batch["id"], after, max_rows)
+            if not rows:
+                finished = True
+                break
+            rows = _cut(rows, max_bytes)
+            uow.emit_payload(
+                EncountersImported,
+                {
+                    "batch_id": str(batch["id"]),
+                    "chunk": chunk_no,
+                    "program": batch["program"],
+                    "upload_kind": batch["upload_kind"],
+                    "rows": [_chunk_row(r) for r in rows],
+                },
+                key=chunk_key(batch["id"], chunk_no),
+                correlation_id=correlation,
+            )
+            after, chunk_no, written = rows[-1].row_number, chunk_no + 1, written + 1
+        values: dict[str, Any] = {"dispatched_through": after, "chunks_dispatched": chunk_no}
+        if finished:
+            values["dispatched_at"] = datetime.now(UTC)
+        await db.set_status(uow.session, batch["id"], actor="dispatcher", **values)
+    if finished:
+        log.info("batch dispatched", batch_id=str(batch["id"]), chunks=chunk_no)
+    return max(written, 1)
+
+
+def _cut(rows: list[Any], max_bytes: int) -> list[Any]:
+    """The longest prefix within max_bytes (at least one row: a row is never split)."""
+    size = 0
+    for i, r in enumerate(rows):
+        size += len(r.raw) + len(r.parsed) + len(r.extra) + 160
+        if size > max_bytes and i:
+            return rows[:i]
+    return rows
+
+
+def _chunk_row(r: Any) -> dict[str, Any]:
     return {
-        "encounter_id": str(row["encounter_id"]),
-        "batch_id": str(batch["id"]),
-        "row_number": row["row_number"],
-        "program": batch["program"],
-        "upload_kind": batch["upload_kind"],
-        "subject_key": subject_key_of(
-            parsed.get("fin"), parsed.get("partner_unique_id"), parsed.get("partner_country")
-        ),
-        "fields": parsed,
-        "raw": row["raw"],
-        "extra": row["extra"],
+        "encounter_id": str(r.encounter_id),
+        "row_number": r.row_number,
+        "subject_key": r.subject_key,
+        "fields": orjson.Fragment(r.parsed),
+        "raw": orjson.Fragment(r.raw),
+        "extra": orjson.Fragment(r.extra),
     }
+
+
+async def record_attached(uow: UnitOfWork, delivered: list[Delivered]) -> None:
+    """Cases' answer per chunk -> the batch's progress and its failed rows; a repeated answer counts once."""
+    answers = [d.event for d in delivered if isinstance(d.event, EncountersAttached)]
+    if not answers:
+        return
+    async with uow:
+        known = await db.known_batches(uow.session, list({a.batch_id for a in answers}))
+        if len(known) < len({a.batch_id for a in answers}):  # rows another producer sent straight to cases
+            log.warning(
+                "answers for batches intake never staged ignored", batches=len({a.batch_id for a in answers} - known)
+            )
+        answers = [a for a in answers if a.batch_id in known]
+        fresh = set(
+            await db.record_chunk_answers(
+                uow.session,
+                [
+                    {
+                        "batch_id": a.batch_id,
+                        "chunk": a.chunk,
+                        "rows_attached": len(a.rows),
+                        "rows_failed": len(a.failed),
+                    }
+                    for a in {(a.batch_id, a.chunk): a for a in answers}.values()
+                ],
+            )
+        )
+        progress: dict[uuid.UUID, list[int]] = {}
+        failed = []
+        for a in answers:
+            if (a.batch_id, a.chunk) not in fresh:
+                continue
+            fresh.discard((a.batch_id, a.chunk))
+            counts = progress.setdefault(a.batch_id, [0, 0])
+            counts[0] += len(a.rows)
+            counts[1] += len(a.failed)
+            failed += [
+                {"batch_id": a.batch_id, "row_number": f.row_number, "encounter_id": f.encounter_id, "reason": f.reason}
+                for f in a.failed
+            ]
+        for batch_id, (attached, n_failed) in sorted(progress.items()):
+            await db.add_progress(uow.session, batch_id, attached, n_failed)
+        await db.record_failures(uow.session, failed)
+
+
+async def purge_staging(uow: UnitOfWork, *, now: datetime, keep_days: int, limit: int = 100) -> list[uuid.UUID]:
+    """Staged rows of decided batches leave after `keep_days`: cases holds the imported ones from then on."""
+    async with uow:
+        purged = await db.purge_decided_staging(uow.session, now - timedelta(days=keep_days), limit)
+    if purged:
+        log.info("staged rows purged", batches=len(purged))
+    return purged
 
 
 async def reject_batch(*, uow: UnitOfWork, batch_id: uuid.UUID) -> None:
@@ -270,6 +381,7 @@ async def batch_view(*, uow: UnitOfWork, batch_id: uuid.UUID, preview_rows: int)
         problems = await db.problems(uow.session, batch_id, limit=PREVIEW_PROBLEM_ROWS)
         partners = batch["partners"]
         covered = await db.covered_partners(uow.session, batch["program"], list(partners), date.today())
+        failures = await db.failures(uow.session, batch_id, limit=PREVIEW_PROBLEM_ROWS) if batch["rows_failed"] else []
     coverage, warnings = domain.partner_coverage(batch["program"], partners, batch["rows_without_partner"], covered)
     return {
         **dict(batch),
@@ -287,7 +399,24 @@ async def batch_view(*, uow: UnitOfWork, batch_id: uuid.UUID, preview_rows: int)
             for r in preview
         ],
         "problems": problems,
+        "progress": domain.progress(
+            batch["status"],
+            dispatched=batch["dispatched_at"] is not None,
+            imported=batch["rows_imported"],
+            answered=batch["rows_attached"] + batch["rows_failed"],
+        ),
+        "failures": failures,
     }
+
+
+async def batch_failures(*, uow: UnitOfWork, batch_id: uuid.UUID, limit: int, offset: int) -> list[dict[str, Any]]:
+    """Rows cases could not apply, in row order."""
+    async with uow:
+        batch = await db.get_batch(uow.session, batch_id)
+        if batch is None:
+            raise NotFound(f"no batch {batch_id}")
+        policy.require_visible(batch["program"], f"no batch {batch_id}")
+        return await db.failures(uow.session, batch_id, limit=limit, offset=offset)
 
 
 async def batch_problems(*, uow: UnitOfWork, batch_id: uuid.UUID, limit: int, offset: int) -> list[dict[str, Any]]:

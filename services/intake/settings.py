@@ -37,6 +37,12 @@ class Settings(ServiceSettings):
     program_date_order: dict[str, DateOrder] = Field(default_factory=lambda: {"UK-VISA": "DMY"})
     # What a FIN may look like (a full match); '[0-9]+' where every FIN comes from IDENT as digits.
     fin_pattern: str = FIN_PATTERN
+    # Bulk path v2: how often the dispatcher looks for confirmed batches with rows still to send.
+    dispatch_poll_interval: float = Field(0.2, gt=0)
+    # Staged rows (every cell of the file) stay this long after their batch is decided, then only cases
+    # holds the imported rows; the batch record (counts, mapping, decisions, failed rows) stays.
+    staging_retention_days: int = Field(30, ge=0)
+    staging_purge_interval_seconds: int = Field(3600, ge=0)  # 0: never by itself
 
     @field_validator("fin_pattern")
     @classmethod

@@ -172,9 +172,15 @@ async def candidates(
     document: str | None = None,
     fin: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Imported records that may be about the requester."""
+    """Imported records that may be about the requester, found by cases' search across every program."""
     return await handlers.candidates(
-        uow=rt.uow(actor=principal.username), redress_id=redress_id, name=name, dob=dob, document=document, fin=fin
+        uow=rt.uow(actor=principal.username),
+        cases=rt.internal["cases"],
+        redress_id=redress_id,
+        name=name,
+        dob=dob,
+        document=document,
+        fin=fin,
     )
 
 
@@ -188,6 +194,7 @@ async def link(redress_id: uuid.UUID, body: dict[str, str], rt: RuntimeDep, prin
         raise Invalid("encounter_id must be the id of an imported record") from exc
     await handlers.link_record(
         uow=rt.uow(actor=principal.username),
+        cases=rt.internal["cases"],
         redress_id=redress_id,
         encounter_id=encounter_id,
         note=body.get("note", ""),
@@ -205,6 +212,7 @@ async def finding(redress_id: uuid.UUID, body: FindingIn, rt: RuntimeDep, princi
 async def correction(redress_id: uuid.UUID, body: CorrectionIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
     await handlers.propose_correction(
         uow=rt.uow(actor=principal.username),
+        cases=rt.internal["cases"],
         redress_id=redress_id,
         encounter_id=body.encounter_id,
         field=body.field,

@@ -1,12 +1,24 @@
 """Composition root of redress."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.redress import api, consumers, db
 from services.redress.settings import Settings
+from shared.gauges import set_labelled
+from shared.metrics import REDRESS_OVERDUE
 from shared.runtime import ServiceSpec, create_service_app, serve
+
+SOURCES = ("TRIP", "non-TRIP")
+
+
+async def sample_overdue(session: AsyncSession) -> None:
+    """`tracs_redress_overdue{source}` for the TracsRedressOverdue alert; due dates hold the SLA already."""
+    overdue = await db.overdue_by_source(session, today=datetime.now(UTC).date())
+    set_labelled(REDRESS_OVERDUE, "source", overdue, SOURCES)
 
 
 def spec() -> ServiceSpec:
@@ -17,6 +29,8 @@ def spec() -> ServiceSpec:
         migrations_dir=Path(__file__).with_name("migrations"),
         routers=[api.router],
         subscriptions=consumers.SUBSCRIPTIONS,
+        samplers=[sample_overdue],
+        calls=("cases",),
     )
 
 

@@ -1,24 +1,9 @@
-"""Redress indexes imported records so a requester can be found in them."""
+"""Redress consumes no events: it finds imported records through cases' internal API when an officer searches.
 
-from services.redress import handlers
-from shared.events import topics
-from shared.events.cases import RecordsPurged
-from shared.events.intake import EncounterImported
+It keeps no copy of them (issue 17), so a purge in cases needs nothing here: linked records and corrections hold
+encounter ids only, the record of what the officer decided.
+"""
+
 from shared.runtime import Subscription
 
-SUBSCRIPTIONS = (
-    Subscription(
-        name="records",
-        topics=(topics.INTAKE_ENCOUNTER,),
-        handler=handlers.index_encounters,
-        accepts=(EncounterImported,),
-        description="EncounterImported -> person index (folded names, DOB, documents, FIN)",
-    ),
-    Subscription(
-        name="purges",
-        topics=(topics.CASES,),
-        handler=handlers.forget_purged,
-        accepts=(RecordsPurged,),
-        description="RecordsPurged -> purged records leave the person index",
-    ),
-)
+SUBSCRIPTIONS: tuple[Subscription, ...] = ()

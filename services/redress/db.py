@@ -1,4 +1,5 @@
-"""Redress's own tables: requests and their work, and an index of imported records to find a requester in."""
+"""Redress's own tables: requests and their work. Imported records are found through cases (no copy here);
+a linked record is kept as its encounter id with the officer's note."""
 
 from __future__ import annotations
 
@@ -15,9 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    delete,
     func,
-    literal,
     select,
     text,
     update,
@@ -25,36 +24,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import person_search
-from shared.db import copy_upsert
-from shared.names import NameQuery
 from shared.runtime import service_metadata
 
 metadata, outbox, inbox = service_metadata()
-
-# Built from intake's EncounterImported events: the records a requester may be found in.
-person_index = Table(
-    "person_index",
-    metadata,
-    Column("encounter_id", Uuid, primary_key=True),
-    Column("subject_key", Text, nullable=False, index=True),
-    Column("fin", Text, index=True),
-    # The same search keys as cases' encounters (shared.names.keys), and the names by field to explain a match
-    # (null for records indexed before names were kept by field: their reason names the field "names").
-    Column("name_search", Text, nullable=False),
-    Column("name_key", Text, nullable=False, server_default=""),
-    Column("name_terms", ARRAY(Text), nullable=False, server_default="{}"),
-    Column("names", JSONB),
-    Column("dob", Text),
-    Column("documents", ARRAY(Text), nullable=False),
-    Column("program", Text, nullable=False),
-    Column("data_owner", Text),
-    Column("imported_at", DateTime(timezone=True), nullable=False),
-    Index("ix_person_index_name_terms", "name_terms", postgresql_using="gin"),
-    Index(
-        "ix_person_index_name_key_trgm", "name_key", postgresql_using="gin", postgresql_ops={"name_key": "gin_trgm_ops"}
-    ),
-)
 
 requests = Table(
     "redress_requests",
@@ -134,43 +106,6 @@ corrections = Table(
     Column("decided_by", Text),
     Column("decided_at", DateTime(timezone=True)),
 )
-
-
-async def index_people(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await copy_upsert(session, person_index, rows)
-
-
-async def search_people(
-    session: AsyncSession,
-    *,
-    name: NameQuery | None,
-    dob: str | None,
-    document: str | None,
-    fin: str | None,
-    limit: int,
-) -> list[Any]:
-    """Records matching every criterion given; by name and DOB ranked as cases ranks them (best first)."""
-    c = person_index.c
-    match = person_search.person_match(person_search.NameColumns.of(person_index), c.dob, name, dob)
-    conditions = [match.where] if match is not None else []
-    rank = match.rank if match is not None else literal(0)
-    if document:
-        conditions.append(c.documents.any(document))
-    if fin:
-        conditions.append(c.fin == fin)
-    stmt = (
-        select(person_index, rank.label("rank"))
-        .where(*conditions)
-        .order_by(rank, c.imported_at, c.encounter_id)
-        .limit(limit)
-    )
-    return list((await session.execute(stmt)).mappings().all())
-
-
-async def known_encounter(session: AsyncSession, encounter_id: uuid.UUID) -> Any:
-    stmt = select(person_index).where(person_index.c.encounter_id == encounter_id)
-    return (await session.execute(stmt)).mappings().first()
 
 
 async def by_trip_number(session: AsyncSession, trip_number: str) -> Any:
@@ -260,5 +195,11 @@ async def request_findings(session: AsyncSession, redress_id: uuid.UUID) -> list
     return list((await session.execute(stmt)).mappings().all())
 
 
-async def forget(session: AsyncSession, encounter_ids: list[uuid.UUID]) -> None:
-    await session.execute(delete(person_index).where(person_index.c.encounter_id.in_(encounter_ids)))
+async def overdue_by_source(session: AsyncSession, *, today: date) -> dict[str, int]:
+    """Open requests past their due date per source (the same rule as domain.is_overdue)."""
+    stmt = (
+        select(requests.c.source, func.count())
+        .where(requests.c.status != "closed", requests.c.due_on < today)
+        .group_by(requests.c.source)
+    )
+    return {source: n for source, n in (await session.execute(stmt)).all()}

@@ -10,52 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 from services.redress import db, domain
 from shared import dob as dobs
-from shared import names, person_search
-from shared.errors import Conflict, Invalid, NotFound
-from shared.events.cases import RecordsPurged
-from shared.events.intake import EncounterImported
+from shared import names
+from shared.errors import Conflict, Invalid, NotFound, Unavailable
 from shared.events.redress import CorrectionAccepted, RedressStatusChanged
-from shared.inbox import Delivered
+from shared.internal import InternalClient
 from shared.uow import UnitOfWork
-
-
-async def forget_purged(uow: UnitOfWork, delivered: list[Delivered]) -> None:
-    """Records retention purged in cases can no longer be found for a requester."""
-    ids = [i for d in delivered if isinstance(d.event, RecordsPurged) for i in d.event.encounter_ids]
-    if ids:
-        async with uow:
-            await db.forget(uow.session, ids)
-
-
-async def index_encounters(uow: UnitOfWork, delivered: list[Delivered]) -> None:
-    """Keep a searchable index of imported records (names folded, DOB, documents, FIN)."""
-    rows = []
-    for d in delivered:
-        if not isinstance(d.event, EncounterImported):
-            continue
-        f = d.event.fields
-        by_field = {
-            "last_name": f.last_name,
-            "first_name": f.first_name,
-            "middle_name": f.middle_name,
-            "aliases": list(f.aliases),
-        }
-        rows.append(
-            {
-                "encounter_id": d.event.encounter_id,
-                "subject_key": d.event.subject_key,
-                "fin": f.fin,
-                **names.keys(by_field).columns(),
-                "names": by_field,
-                "dob": f.dob,
-                "documents": [x for x in (f.document_number, f.passport_number, f.alien_registration_number) if x],
-                "program": d.event.program,
-                "data_owner": f.data_owner,
-                "imported_at": d.envelope.occurred_at,
-            }
-        )
-    async with uow:
-        await db.index_people(uow.session, rows)
 
 
 async def create_request(*, uow: UnitOfWork, data: dict[str, Any], sla_days: int, today: date) -> uuid.UUID:
@@ -137,6 +96,7 @@ async def assign_reviewer(*, uow: UnitOfWork, redress_id: uuid.UUID, reviewer: s
 async def candidates(
     *,
     uow: UnitOfWork,
+    cases: InternalClient,
     redress_id: uuid.UUID,
     name: str | None,
     dob: str | None,
@@ -144,35 +104,48 @@ async def candidates(
     fin: str | None,
 ) -> list[dict[str, Any]]:
     """Imported records that may be about the requester (by name in any script, DOB of any precision, document,
-    FIN), ranked as the cases search ranks them, each saying why it matched."""
-    query = names.NameQuery.parse(name) if name else None
-    if name and query is None:
+    FIN), found by cases' own search (redress keeps no copy), ranked as the case list ranks them, each saying
+    why it matched. Every program's records: redress officers search them all (REDRESS membership suffices)."""
+    if name and names.NameQuery.parse(name) is None:
         raise Invalid("a name to search for needs at least one letter or digit")
     dob = dobs.check_query(dob) if dob else None
+    if not (name or dob or document or fin):
+        raise Invalid("search by name, DOB, document or FIN")
     async with uow:
         if await db.get_request(uow.session, redress_id) is None:
             raise NotFound(f"no redress request {redress_id}")
-        rows = await db.search_people(uow.session, name=query, dob=dob, document=document, fin=fin, limit=100)
-    return [_candidate(r, query, dob) for r in rows]
+    params = {"name": name, "dob": dob, "document": document, "fin": fin, "limit": CANDIDATES}
+    response = await cases.get("/internal/v1/people", params=params, on_behalf_of=uow.actor)
+    if response.status_code == 422:  # cases' own rule (a string) or its parameter limits (a list)
+        detail = response.json().get("detail")
+        raise Invalid(detail if isinstance(detail, str) else "the search terms are too long or malformed")
+    if response.status_code != 200:
+        raise Unavailable(f"{cases.target} is unavailable; try again", service=cases.target)
+    return response.json()
 
 
-def _candidate(row: Any, query: names.NameQuery | None, dob: str | None) -> dict[str, Any]:
-    out = {k: v for k, v in row.items() if k not in _INTERNAL}
-    out["dob_precision"] = dobs.precision(row["dob"])
-    stored = row["names"] or {"names": row["name_search"]}  # indexed before names were kept by field
-    out["match"] = person_search.explain(query, stored, dob, row["dob"])
-    return out
+CANDIDATES = 100  # the best-ranked records an officer sees for one search
 
 
-# Search keys and the sort rank stay inside; the caller gets the record and the reason it matched.
-_INTERNAL = frozenset({"name_key", "name_terms", "rank"})
+async def _record(cases: InternalClient, encounter_id: uuid.UUID, actor: str) -> dict[str, Any]:
+    """That an imported record exists, and its data owner, from cases."""
+    response = await cases.get(f"/internal/v1/encounters/{encounter_id}", on_behalf_of=actor)
+    if response.status_code == 404:
+        raise NotFound(f"no imported record {encounter_id}")
+    if response.status_code != 200:
+        raise Unavailable(f"{cases.target} is unavailable; try again", service=cases.target)
+    return response.json()
 
 
-async def link_record(*, uow: UnitOfWork, redress_id: uuid.UUID, encounter_id: uuid.UUID, note: str) -> None:
+async def link_record(
+    *, uow: UnitOfWork, cases: InternalClient, redress_id: uuid.UUID, encounter_id: uuid.UUID, note: str
+) -> None:
+    """Only the record's id and the officer's note are kept; the record itself stays in cases."""
     async with uow:
         await _open(uow, redress_id)
-        if await db.known_encounter(uow.session, encounter_id) is None:
-            raise NotFound(f"no imported record {encounter_id}")
+    await _record(cases, encounter_id, uow.actor)
+    async with uow:
+        await _open(uow, redress_id)
         if await db.link(
             uow.session, {"redress_id": redress_id, "encounter_id": encounter_id, "note": note, "linked_by": uow.actor}
         ):
@@ -189,9 +162,17 @@ async def record_finding(*, uow: UnitOfWork, redress_id: uuid.UUID, text: str) -
 
 
 async def propose_correction(
-    *, uow: UnitOfWork, redress_id: uuid.UUID, encounter_id: uuid.UUID, field: str, problem: str, proposed: str
+    *,
+    uow: UnitOfWork,
+    cases: InternalClient,
+    redress_id: uuid.UUID,
+    encounter_id: uuid.UUID,
+    field: str,
+    problem: str,
+    proposed: str,
 ) -> uuid.UUID:
-    """A discrepancy becomes a recommendation to the record's data owner, pending their decision."""
+    """A discrepancy becomes a recommendation to the record's data owner (as cases knows it now), pending
+    their decision."""
     domain.check_correction(field, proposed)
     correction_id = uuid.uuid4()
     async with uow:
@@ -199,7 +180,9 @@ async def propose_correction(
         linked = {r["encounter_id"] for r in await db.request_links(uow.session, redress_id)}
         if encounter_id not in linked:
             raise Conflict("link the record to this request before proposing a correction to it")
-        record = await db.known_encounter(uow.session, encounter_id)
+    record = await _record(cases, encounter_id, uow.actor)
+    async with uow:
+        await _open(uow, redress_id)
         await db.insert_correction(
             uow.session,
             {

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared.errors import Conflict
-from shared.events.cases import EncounterAttached
+from shared.events.cases import EncountersAttached
 from shared.events.disclosure import DisclosureSent
 from shared.events.envelope import Envelope, Event
 from shared.events.intake import BatchImported
@@ -97,14 +97,18 @@ def facts(envelope: Envelope, event: Event, *, digest_key: bytes) -> Facts:
             Increment(day, event.program, NO_PARTNER, "batches_confirmed", 1),
             Increment(day, event.program, NO_PARTNER, "rows_invalid", event.rows_invalid),
         ]
-    elif isinstance(event, EncounterAttached) and event.matched:
-        partner = event.partner_country or NO_PARTNER
-        out.counters.append(Increment(day, event.program, partner, "matches", 1))
-        if event.program == "KST":
-            out.counters.append(Increment(day, event.program, partner, "kst_matches", 1))
-        out.subjects.append(SubjectSeen(day, event.program, partner, subject_digest(event.subject_id, digest_key)))
-        if event.upload_kind == "partner-query":
-            out.owners.append(OwnerIncrement(day, event.data_owner or "UNKNOWN", "matched", 1))
+    elif isinstance(event, EncountersAttached):
+        # One chunk answer from cases: each attached, matched row counts (failed rows were never imported).
+        for row in event.rows:
+            if not row.matched:
+                continue
+            partner = row.partner_country or NO_PARTNER
+            out.counters.append(Increment(day, event.program, partner, "matches", 1))
+            if event.program == "KST":
+                out.counters.append(Increment(day, event.program, partner, "kst_matches", 1))
+            out.subjects.append(SubjectSeen(day, event.program, partner, subject_digest(row.subject_id, digest_key)))
+            if event.upload_kind == "partner-query":
+                out.owners.append(OwnerIncrement(day, row.data_owner or "UNKNOWN", "matched", 1))
     return out
 
 

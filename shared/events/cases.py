@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from pydantic import BaseModel, ConfigDict
+
 from shared.events import topics
 from shared.events.envelope import Event, contract
 
@@ -31,6 +33,56 @@ class EncounterAttached(Event):
 
     def partition_key(self) -> str:
         return str(self.subject_id)
+
+
+class AttachedRow(BaseModel):
+    """What other services need of one imported row: ids and non-personal attributes, no name or DOB."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    encounter_id: uuid.UUID
+    row_number: int
+    subject_id: uuid.UUID
+    case_id: uuid.UUID
+    case_opened: bool = False  # this row opened its case (the first of its partner transaction)
+    partner_transaction_number: str | None = None
+    data_owner: str | None = None
+    partner_country: str | None = None
+    protected_class: str | None = None  # a special-protected class marked by the source (flag set on import)
+    matched: bool = True
+
+
+class FailedRow(BaseModel):
+    """A row cases could not apply: named on its batch, the rest of its chunk applied."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    encounter_id: uuid.UUID
+    row_number: int
+    reason: str
+
+
+@contract
+class EncountersAttached(Event):
+    """Cases' answer to one chunk of imported rows (replaces CaseOpened + EncounterAttached per row).
+
+    `rows` are attached (a row already attached by an earlier delivery is listed again, so a count of
+    rows attached per chunk is exact); `failed` names each row that could not be applied and why.
+    """
+
+    event_type = "EncountersAttached"
+    schema_version = 2
+    topic = topics.CASES
+
+    batch_id: uuid.UUID
+    chunk: int
+    program: str
+    upload_kind: str
+    rows: list[AttachedRow] = []
+    failed: list[FailedRow] = []
+
+    def partition_key(self) -> str:
+        return f"{self.batch_id}/{self.chunk}"  # as intake's chunk_key
 
 
 @contract

@@ -82,6 +82,50 @@ class EncounterImported(Event):
         return self.subject_key
 
 
+class ImportedRow(BaseModel):
+    """One confirmed row inside a chunk: parsed fields plus the verbatim cells they came from."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    encounter_id: uuid.UUID
+    row_number: int
+    subject_key: str
+    fields: EncounterFields
+    raw: dict[str, str]
+    extra: dict[str, str] = {}
+
+
+# A chunk is cut at whichever comes first (DESIGN 2: per-event costs are paid per chunk, not per row).
+CHUNK_MAX_ROWS = 1000
+CHUNK_MAX_BYTES = 1 << 20
+
+
+@contract
+class EncountersImported(Event):
+    """Up to CHUNK_MAX_ROWS confirmed rows of one batch (v2 of the import stream; v1 was a row per event).
+
+    Keyed by batch and chunk number, so a large file spreads over partitions and cases instances; one
+    subject's rows of a batch travel in one chunk where they fit (intake cuts chunks by subject).
+    """
+
+    event_type = "EncountersImported"
+    schema_version = 2
+    topic = topics.INTAKE_CHUNKS
+
+    batch_id: uuid.UUID
+    chunk: int
+    program: str
+    upload_kind: UploadKind
+    rows: list[ImportedRow]
+
+    def partition_key(self) -> str:
+        return chunk_key(self.batch_id, self.chunk)
+
+
+def chunk_key(batch_id: uuid.UUID | str, chunk: int) -> str:
+    return f"{batch_id}/{chunk}"
+
+
 @contract
 class BatchImported(Event):
     """A batch was confirmed; counts only, so reporting can use it without PII."""

@@ -43,6 +43,8 @@ def running_stack(infra: Infra, var: Path, env: dict[str, str] | None = None) ->
             "TRACS_RELAY_POLL_INTERVAL": "0.05",
             # Audit checkpoints every second of activity, so the tests see them soon.
             "TRACS_AUDIT_CHECKPOINT_SECONDS": "1",
+            # Gauges read from the databases (outbox age, pending dead letters) follow within a second.
+            "TRACS_METRICS_INTERVAL": "0.5",
             "TRACS_TOPIC_PARTITIONS": str(TEST_PARTITIONS),
             # Tight intake limits so the hostile-file tests stay small.
             "TRACS_INTAKE_MAX_ROWS": "6000",

@@ -83,14 +83,21 @@ async def test_a_case_is_worked_from_new_to_closed_with_required_searches_enforc
 
     # Every change was published on tracs.cases.v1 for disclosure and reporting.
     def about_case(events: list[dict]) -> list[str]:
-        return [e["event_type"] for e in events if e["payload"].get("case_id") == cid]
+        return [
+            e["event_type"]
+            for e in events
+            if e["payload"].get("case_id") == cid or any(r["case_id"] == cid for r in e["payload"].get("rows", ()))
+        ]
 
     events = await events_until(
         stack.kafka_bootstrap, stack.topic_prefix + topics.CASES, lambda seen: "CaseAssigned" in about_case(seen)
     )
     kinds = about_case(events)
     assert kinds.count("SearchLogged") == 3 and kinds.count("CaseStatusChanged") == 5
-    assert {"CaseOpened", "EncounterAttached", "FindingRecorded", "CaseAssigned"} <= set(kinds)
+    assert {"EncountersAttached", "FindingRecorded", "CaseAssigned"} <= set(kinds)
+    answers = [e["payload"]["rows"] for e in events if e["event_type"] == "EncountersAttached"]
+    opened = [r for rows in answers for r in rows if r["case_id"] == cid]
+    assert [r["case_opened"] for r in opened].count(True) == 1  # the import opened it once
 
 
 async def test_names_are_found_ignoring_case_and_accents_in_every_script(gateway: Gateway) -> None:

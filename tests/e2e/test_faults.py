@@ -2,8 +2,8 @@
 of two cases instances over to the other. Each test has its own stack (and, where it restarts one, its own
 database server or broker), waits on conditions rather than sleeping, and is bounded in time.
 
-What must hold every time: each imported row arrives exactly once in cases, disclosure and redress, and
-reporting's counts are exact.
+What must hold every time: each imported row arrives exactly once in cases (and is answered once, so intake's
+progress and disclosure's projection count it once), and reporting's counts are exact.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from shared.events import topics
+from shared.events.intake import CHUNK_MAX_ROWS
 from shared.kafka import ensure_topics
 from shared.settings import TracsSettings
 from tests.e2e.conftest import running_stack
@@ -53,11 +54,11 @@ class Effects:
         return await self._val("cases", "SELECT count(*) FROM encounters WHERE fin LIKE $1", f"{self.tag}%")
 
     async def attached_events(self) -> int:
-        """One EncounterAttached per encounter, unless an effect was applied twice."""
+        """Rows answered as attached in cases' chunk answers: one per encounter, unless an effect doubled."""
         return await self._val(
             "cases",
-            "SELECT count(*) FROM outbox WHERE event_type = 'EncounterAttached' AND "
-            "convert_from(body, 'UTF8')::jsonb -> 'payload' ->> 'partner_country' = $1",
+            "SELECT count(*) FROM outbox o, jsonb_array_elements(convert_from(o.body, 'UTF8')::jsonb -> 'payload'"
+            " -> 'rows') r WHERE o.event_type = 'EncountersAttached' AND r ->> 'partner_country' = $1",
             self.partner,
         )
 
@@ -66,8 +67,11 @@ class Effects:
             "disclosure", "SELECT count(*) FROM encounter_projection WHERE partner_country = $1", self.partner
         )
 
-    async def indexed(self) -> int:
-        return await self._val("redress", "SELECT count(*) FROM person_index WHERE fin LIKE $1", f"{self.tag}%")
+    async def progress(self) -> int:
+        """Rows intake's batch shows as attached (from cases' chunk answers, each counted once)."""
+        return await self._val(
+            "intake", "SELECT coalesce(sum(rows_attached), 0) FROM batches WHERE file_name = $1", f"{self.tag}.csv"
+        )
 
     async def matches_counted(self) -> int:
         return await self._val(
@@ -91,7 +95,7 @@ class Effects:
             "encounters",
             "attached_events",
             "projected",
-            "indexed",
+            "progress",
             "matches_counted",
             "subjects_counted",
             "subjects_counter",
@@ -230,12 +234,15 @@ def test_broker_stopped_and_restarted_producers_buffer_in_their_outbox_and_consu
         effects = Effects(stack, tag, partner)
         await asyncio.to_thread(broker.stop)
         await import_rows(stack, tag, n, partner)  # the import commits; publishing must wait
-        unpublished = await db_fetchval(
-            stack.database_url,
-            f"tracs_intake{stack.database_suffix}",
-            "SELECT count(*) FROM outbox WHERE published_at IS NULL",
-        )
-        assert unpublished >= n, "the events wait in intake's outbox while the broker is down"
+        chunks = -(-n // CHUNK_MAX_ROWS)
+
+        async def waiting() -> bool:
+            pending = await db_fetchval(
+                stack.database_url, f"tracs_intake{stack.database_suffix}", "SELECT count(*) FROM outbox_pending"
+            )
+            return pending >= 1 + chunks  # BatchImported and every chunk, committed
+
+        await wait_until(waiting, what="the events to wait in intake's outbox while the broker is down")
         await asyncio.sleep(3.0)
         # Tansu keeps topics in memory only. A real broker comes back with its topics; to stand in for that,
         # the services are paused while the restarted broker gets its topics again, so no client can race
@@ -283,9 +290,9 @@ async def test_two_cases_instances_share_the_stream_and_the_survivor_takes_over_
 
 
 CONSUMERS = {
-    topics.INTAKE_ENCOUNTER: {"cases.encounters", "disclosure.records", "redress.records"},
+    topics.INTAKE_CHUNKS: {"cases.chunks"},
     topics.INTAKE_BATCH: {"reporting.counts"},
-    topics.CASES: {"disclosure.cases", "redress.purges", "reporting.counts"},
+    topics.CASES: {"intake.attached", "disclosure.cases", "reporting.counts"},
     topics.REDRESS: {"cases.corrections", "reporting.counts"},
     topics.DISCLOSURE: {"intake.agreements", "reporting.counts"},
 }

@@ -9,10 +9,11 @@ import sys
 import uuid
 
 import httpx
+import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from shared.events import topics, wrap
-from shared.events.intake import EncounterFields, EncounterImported
+from shared.events.intake import EncounterFields, EncountersImported, ImportedRow
 from tests.support import Gateway, csv_bytes, db_fetchval, wait_until
 from tracs.stack import Stack
 
@@ -38,11 +39,13 @@ async def _encounters(stack: Stack, batch_id: str) -> int:
 
 
 async def _attached_events(stack: Stack, batch_id: str) -> int:
-    """EncounterAttached events cases wrote for a batch: one per encounter unless an effect doubled."""
+    """Rows cases answered as attached for a batch (over its EncountersAttached chunk answers): one per
+    encounter unless an effect doubled."""
     return await db_fetchval(
         stack.database_url,
         _db(stack, "cases"),
-        "SELECT count(*) FROM outbox WHERE event_type = 'EncounterAttached' AND convert_from(body, 'UTF8')::jsonb"
+        "SELECT coalesce(sum(jsonb_array_length(convert_from(body, 'UTF8')::jsonb -> 'payload' -> 'rows')), 0)"
+        " FROM outbox WHERE event_type = 'EncountersAttached' AND convert_from(body, 'UTF8')::jsonb"
         " -> 'payload' ->> 'batch_id' = $1",
         batch_id,
     )
@@ -57,38 +60,44 @@ async def _upload_and_confirm(gateway: Gateway, n: int) -> str:
     return batch_id
 
 
-async def test_killing_cases_in_the_middle_of_5000_events_leaves_exactly_5000_encounters(
+async def test_killing_cases_in_the_middle_of_6000_rows_in_chunks_leaves_exactly_6000_encounters(
     gateway: Gateway, stack: Stack
 ) -> None:
-    batch_id = await _upload_and_confirm(gateway, 5000)
+    n = 6000  # six chunks (the shared stack takes up to 6,000 rows a file): the kill lands between chunks
+    batch_id = await _upload_and_confirm(gateway, n)
     seen = await wait_until(lambda: _encounters(stack, batch_id), interval=0.02, what="the first encounters")
     stack.kill("cases")  # kill -9, mid-stream
     at_kill = await _encounters(stack, batch_id)
-    assert 0 < seen <= at_kill < 5000, f"the kill must land mid-stream (saw {seen}, then {at_kill})"
+    assert 0 < seen <= at_kill < n, f"the kill must land mid-stream (saw {seen}, then {at_kill})"
     stack.start("cases")
     stack.wait_ready("cases")
-    await wait_until(lambda: _count_is(stack, batch_id, 5000), timeout=120, what="5000 encounters")
+    await wait_until(lambda: _count_is(stack, batch_id, n), timeout=180, what=f"{n} encounters")
+    await wait_until(lambda: _progress_done(gateway, batch_id, n), timeout=60, what="every row attached")
     await asyncio.sleep(1.0)  # a late duplicate would show up here
-    assert await _encounters(stack, batch_id) == 5000
-    assert await _attached_events(stack, batch_id) == 5000  # no effect applied twice
+    assert await _encounters(stack, batch_id) == n
+    assert await _attached_events(stack, batch_id) == n  # no effect applied twice
+
+
+async def _progress_done(gateway: Gateway, batch_id: str, n: int) -> bool:
+    batch = (await gateway.get(f"/api/v1/intake/batches/{batch_id}")).json()
+    return batch["progress"] == "done" and batch["rows_attached"] == n and batch["rows_failed"] == 0
 
 
 async def _count_is(stack: Stack, batch_id: str, n: int) -> bool:
     return await _encounters(stack, batch_id) == n
 
 
-def _event(program: str = "M5") -> EncounterImported:
+def _event(program: str = "M5") -> EncountersImported:
+    """A chunk of one row, as intake's dispatcher sends it."""
     fin = uuid.uuid4().hex[:10]
-    return EncounterImported(
+    row = ImportedRow(
         encounter_id=uuid.uuid4(),
-        batch_id=uuid.uuid4(),
         row_number=2,
-        program=program,
-        upload_kind="partner-query",
         subject_key=f"FIN:{fin}",
         fields=EncounterFields(fin=fin, last_name="Øster"),
         raw={"FIN": fin, "Last Name": "Øster"},
     )
+    return EncountersImported(batch_id=uuid.uuid4(), chunk=0, program=program, upload_kind="partner-query", rows=[row])
 
 
 async def _producer(stack: Stack) -> AIOKafkaProducer:
@@ -104,7 +113,7 @@ async def test_the_same_event_published_twice_has_one_effect(stack: Stack) -> No
     try:
         for _ in range(2):
             await producer.send_and_wait(
-                stack.topic_prefix + topics.INTAKE_ENCOUNTER, body, key=event.subject_key.encode()
+                stack.topic_prefix + topics.INTAKE_CHUNKS, body, key=event.partition_key().encode()
             )
     finally:
         await producer.stop()
@@ -115,20 +124,20 @@ async def test_the_same_event_published_twice_has_one_effect(stack: Stack) -> No
 
 
 async def test_a_malformed_event_lands_in_the_dlq_and_the_consumer_keeps_going(stack: Stack) -> None:
-    topic = stack.topic_prefix + topics.INTAKE_ENCOUNTER
+    topic = stack.topic_prefix + topics.INTAKE_CHUNKS
     good = _event()
     future = wrap(_event(), producer="test", correlation_id="dlq-test").model_copy(update={"schema_version": 99})
     broken_payload = wrap(_event(), producer="test", correlation_id="dlq-test")
-    broken_payload.payload["row_number"] = "not a number"
+    broken_payload.payload["rows"][0]["row_number"] = "not a number"
     poison = [b"\xff not json at all", future.to_bytes(), broken_payload.to_bytes()]
     producer = await _producer(stack)
     try:
         for body in poison:
-            await producer.send_and_wait(topic, body, key=good.subject_key.encode())
+            await producer.send_and_wait(topic, body, key=good.partition_key().encode())
         await producer.send_and_wait(
             topic,
             wrap(good, producer="test", correlation_id="dlq-test").to_bytes(),
-            key=good.subject_key.encode(),
+            key=good.partition_key().encode(),
         )
     finally:
         await producer.stop()
@@ -142,8 +151,8 @@ async def test_a_malformed_event_lands_in_the_dlq_and_the_consumer_keeps_going(s
         group_id=f"dlq-reader-{uuid.uuid4().hex[:6]}",
     )
     await consumer.start()
-    # Every consumer of the topic (cases, disclosure, redress) dead-letters the poison on its own.
-    consumers = {b"cases.encounters", b"disclosure.records", b"redress.records"}
+    # Cases is the one consumer of the chunk topic (disclosure and redress no longer copy imported rows).
+    consumers = {b"cases.chunks"}
     found: dict[tuple[bytes, bytes], dict[str, bytes]] = {}
     try:
         async with asyncio.timeout(60):
@@ -158,8 +167,8 @@ async def test_a_malformed_event_lands_in_the_dlq_and_the_consumer_keeps_going(s
     for body in poison:
         for name in consumers:
             assert found[(body, name)]["dlq_error"]
-    assert b"schema_version 99" in found[(future.to_bytes(), b"cases.encounters")]["dlq_error"]
-    assert b"row_number" in found[(broken_payload.to_bytes(), b"cases.encounters")]["dlq_error"]
+    assert b"schema_version 99" in found[(future.to_bytes(), b"cases.chunks")]["dlq_error"]
+    assert b"row_number" in found[(broken_payload.to_bytes(), b"cases.chunks")]["dlq_error"]
 
 
 async def test_intake_killed_between_commit_and_publish_still_publishes_after_restart(
@@ -170,10 +179,9 @@ async def test_intake_killed_between_commit_and_publish_still_publishes_after_re
     stack.start("intake", {"TRACS_INTAKE_RELAY_ENABLED": "false"})
     stack.wait_ready("intake")
     batch_id = await _upload_and_confirm(gateway, 40)
-    unpublished = await db_fetchval(
-        stack.database_url, _db(stack, "intake"), "SELECT count(*) FROM outbox WHERE published_at IS NULL"
-    )
-    assert unpublished >= 41  # 40 encounters + BatchImported, committed, not sent
+    # BatchImported at confirm, then the dispatcher's one chunk of 40 rows: committed, not sent.
+    unpublished = await wait_until(lambda: _pending_at_least(stack, 2), what="the chunk in the outbox")
+    assert unpublished >= 2
     stack.kill("intake")
     assert await _encounters(stack, batch_id) == 0
 
@@ -181,9 +189,7 @@ async def test_intake_killed_between_commit_and_publish_still_publishes_after_re
     crashing = stack.start("intake", {"TRACS_INTAKE_FAULT_RELAY_CRASH_AFTER_PUBLISH": "true"})
     await wait_until(lambda: _exited(crashing), timeout=60, what="the relay's crash after publishing")
     assert crashing.returncode == 137
-    still = await db_fetchval(
-        stack.database_url, _db(stack, "intake"), "SELECT count(*) FROM outbox WHERE published_at IS NULL"
-    )
+    still = await db_fetchval(stack.database_url, _db(stack, "intake"), "SELECT count(*) FROM outbox_pending")
     assert still == unpublished  # published, but never marked
 
     # 3. A healthy restart re-publishes; cases' inbox absorbs the duplicates.
@@ -202,16 +208,19 @@ async def _exited(proc: subprocess.Popen) -> bool:
 
 
 async def _outbox_drained(stack: Stack) -> bool:
-    return await db_fetchval(
-        stack.database_url, _db(stack, "intake"), "SELECT count(*) = 0 FROM outbox WHERE published_at IS NULL"
-    )
+    return await db_fetchval(stack.database_url, _db(stack, "intake"), "SELECT count(*) = 0 FROM outbox_pending")
+
+
+async def _pending_at_least(stack: Stack, n: int) -> int | None:
+    pending = await db_fetchval(stack.database_url, _db(stack, "intake"), "SELECT count(*) FROM outbox_pending")
+    return pending if pending >= n else None
 
 
 async def test_replaying_intakes_outbox_changes_nothing_downstream(gateway: Gateway, stack: Stack) -> None:
     batch_id = await _upload_and_confirm(gateway, 30)
     await wait_until(lambda: _count_is(stack, batch_id, 30), what="30 encounters")
     reporting_before = await wait_until(lambda: _reporting_settled(stack), what="reporting to catch up")
-    cases_dups = await _duplicates(stack, "cases", "cases.encounters")
+    cases_dups = await _duplicates(stack, "cases", "cases.chunks")
     reporting_dups = await _duplicates(stack, "reporting", "reporting.counts")
     env = stack.env("intake")
     result = await asyncio.to_thread(
@@ -225,11 +234,9 @@ async def test_replaying_intakes_outbox_changes_nothing_downstream(gateway: Gate
     assert result.returncode == 0, result.stderr
     assert "re-published" in result.stdout
     replayed = int(result.stdout.split("re-published ")[1].split()[0])
-    assert replayed >= 31
+    assert replayed >= 2  # at least this batch's BatchImported and its chunk
     # Wait until the consumers have actually seen the replayed events (as duplicates), then compare.
-    await wait_until(
-        lambda: _rose_by(stack, "cases", "cases.encounters", cases_dups, 30), what="cases to see the replay"
-    )
+    await wait_until(lambda: _rose_by(stack, "cases", "cases.chunks", cases_dups, 1), what="cases to see the replay")
     await wait_until(
         lambda: _rose_by(stack, "reporting", "reporting.counts", reporting_dups, 1),
         what="reporting to see the replay",
@@ -269,3 +276,66 @@ async def _reporting_settled(stack: Stack) -> int | None:
     first = await _reporting_total(stack)
     await asyncio.sleep(1.0)
     return first if first and await _reporting_total(stack) == first else None
+
+
+async def test_a_row_cases_cannot_take_is_named_on_its_batch_and_the_rest_of_its_chunk_applies(
+    gateway: Gateway, stack: Stack
+) -> None:
+    # Through the real path: intake accepts a 1,500-character surname; cases' rule refuses it (its indexes).
+    tag = uuid.uuid4().hex[:6]
+    rows = [[f"{tag}{i:06d}", "A" * 1500 if i == 1 else f"Name{i}", "Zoë", "1981-02-03", "MATCH"] for i in range(3)]
+    up = await gateway.upload(csv_bytes(HEADER, rows))
+    assert up.status_code == 201, up.text
+    batch_id = up.json()["id"]
+    assert (await gateway.confirm(batch_id)).status_code == 200
+
+    async def answered() -> dict | None:
+        batch = (await gateway.get(f"/api/v1/intake/batches/{batch_id}")).json()
+        return batch if batch["progress"] == "done" else None
+
+    batch = await wait_until(answered, what="cases to answer every row")
+    assert (batch["rows_attached"], batch["rows_failed"]) == (2, 1)
+    assert [(f["row_number"], f["reason"]) for f in batch["failures"]] == [
+        (3, "last_name: longer than 1000 characters")
+    ]
+    failures = (await gateway.get(f"/api/v1/intake/batches/{batch_id}/failures")).json()
+    assert failures == batch["failures"]
+    assert await _encounters(stack, batch_id) == 2
+
+    # The database refusing a row (PostgreSQL text cannot hold NUL): found by halving the chunk, named, and
+    # the rest of the chunk applied, in one transaction with the answer.
+    event = _event()
+    good, bad = event.rows[0], event.rows[0].model_copy(
+        update={
+            "encounter_id": uuid.uuid4(),
+            "row_number": 3,
+            "fields": event.rows[0].fields.model_copy(update={"notes": "nul \x00 here"}),
+        }
+    )
+    chunk = event.model_copy(update={"rows": [good, bad]})
+    producer = await _producer(stack)
+    try:
+        await producer.send_and_wait(
+            stack.topic_prefix + topics.INTAKE_CHUNKS,
+            wrap(chunk, producer="test", correlation_id="refused-row").to_bytes(),
+            key=chunk.partition_key().encode(),
+        )
+    finally:
+        await producer.stop()
+    await wait_until(lambda: _count_is(stack, str(chunk.batch_id), 1), what="the good row of the chunk")
+    answer = await wait_until(lambda: _answer(stack, str(chunk.batch_id)), what="cases' answer")
+    assert [r["row_number"] for r in answer["rows"]] == [2]
+    assert [(f["row_number"], f["encounter_id"]) for f in answer["failed"]] == [(3, str(bad.encounter_id))]
+    assert answer["failed"][0]["reason"].startswith("cases could not store the row: a value the database cannot")
+    assert "nul" not in answer["failed"][0]["reason"]  # a reason never quotes the value
+
+
+async def _answer(stack: Stack, batch_id: str) -> dict | None:
+    payload = await db_fetchval(
+        stack.database_url,
+        _db(stack, "cases"),
+        "SELECT convert_from(body, 'UTF8')::jsonb -> 'payload' FROM outbox WHERE event_type = 'EncountersAttached'"
+        " AND convert_from(body, 'UTF8')::jsonb -> 'payload' ->> 'batch_id' = $1",
+        batch_id,
+    )
+    return orjson.loads(payload) if payload else None

@@ -143,8 +143,9 @@ async def test_dosr_counts_exactly_what_was_fed_in_suppresses_small_cells_and_su
             timeout=120,
         )
         assert result.returncode == 0, result.stderr
-    # Reporting consumes 2 BatchImported and 13 EncounterAttached: all 15 come back as duplicates.
-    await wait_until(lambda: _duplicates_seen(own_stack, 2 + 13), timeout=60, what="reporting to see the replay")
+    # Reporting consumes 2 BatchImported and cases' 2 chunk answers (EncountersAttached, one per small batch):
+    # all 4 come back as duplicates.
+    await wait_until(lambda: _duplicates_seen(own_stack, 2 + 2), timeout=60, what="reporting to see the replay")
     assert await _settled(gw) is not None
 
 

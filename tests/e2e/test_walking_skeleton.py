@@ -128,7 +128,7 @@ async def test_openapi_merges_service_routes_and_asyncapi_lists_contracts(stack:
             assert path in paths, path
         channels = (await client.get("/asyncapi.json")).json()["channels"]
         names = " ".join(channels)
-        for contract in ("EncounterImported.v1", "BatchImported.v1", "EncounterAttached.v1"):
+        for contract in ("EncountersImported.v2", "BatchImported.v1", "EncountersAttached.v2"):
             assert contract in names
 
 

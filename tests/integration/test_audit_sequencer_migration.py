@@ -52,7 +52,7 @@ async def _old_rows(url: str) -> None:
 async def test_an_old_trail_keeps_its_chain_through_the_migration_and_new_entries_continue_it(
     empty_database: str,
 ) -> None:
-    await asyncio.to_thread(upgrade, empty_database, MIGRATIONS, "0003")
+    await asyncio.to_thread(upgrade, empty_database, MIGRATIONS, "0005")  # just before the sequencer
     await _old_rows(empty_database)
     await asyncio.to_thread(upgrade, empty_database, MIGRATIONS, "head")
     engine = create_engine(empty_database, pool_size=2)

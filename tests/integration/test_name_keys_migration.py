@@ -10,10 +10,10 @@ from pathlib import Path
 import asyncpg
 import orjson
 import pytest
+from sqlalchemy import ARRAY, Column, DateTime, MetaData, Table, Text, Uuid, select
 
 from services.cases import db as cases_db
-from services.redress import db as redress_db
-from shared import names
+from shared import names, person_search
 from shared.db import create_engine, session_factory
 from shared.migrations import upgrade
 from tests.support import database_dsn
@@ -98,20 +98,48 @@ async def _old_person_rows(url: str) -> None:
     await conn.close()
 
 
+# Redress's person index as migration 0003 left it (0004 drops it: candidates are searched through cases).
+PERSON_INDEX = Table(
+    "person_index",
+    MetaData(),
+    Column("encounter_id", Uuid, primary_key=True),
+    Column("subject_key", Text),
+    Column("name_search", Text),
+    Column("name_key", Text),
+    Column("name_terms", ARRAY(Text)),
+    Column("dob", Text),
+    Column("imported_at", DateTime(timezone=True)),
+)
+
+
 async def _people_found(url: str, query: str) -> list[tuple[str, str]]:
     engine = create_engine(url, pool_size=1)
     q = names.NameQuery.parse(query)
     assert q is not None
+    c = PERSON_INDEX.c
+    match = person_search.person_match(person_search.NameColumns.of(PERSON_INDEX), c.dob, q, "1980-05-17")
+    assert match is not None
+    stmt = select(PERSON_INDEX).where(match.where).order_by(match.rank, c.imported_at, c.encounter_id)
     async with session_factory(engine)() as session:
-        rows = await redress_db.search_people(session, name=q, dob="1980-05-17", document=None, fin=None, limit=10)
+        rows = (await session.execute(stmt)).mappings().all()
     await engine.dispose()
     return [(r["subject_key"], names.explain(q, {"names": r["name_search"]})["rule"]) for r in rows]  # type: ignore[index]
+
+
+async def _tables(url: str) -> set[str]:
+    conn = await asyncpg.connect(database_dsn(url))
+    found = {r["tablename"] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    await conn.close()
+    return found
 
 
 def test_redress_index_rows_stored_before_the_latin_keys_are_found_in_latin_after_the_upgrade(database: str) -> None:
     upgrade(database, SERVICES / "redress" / "migrations", "0002")
     asyncio.run(_old_person_rows(database))
-    upgrade(database, SERVICES / "redress" / "migrations")
+    upgrade(database, SERVICES / "redress" / "migrations", "0003")
     assert asyncio.run(_people_found(database, "ivanova")) == [("FIN:ivanova", "latin words")]
     assert asyncio.run(_people_found(database, "hassan ahmed")) == [("FIN:hassan", "consonants")]
     assert asyncio.run(_people_found(database, "xiaolong li")) == [("FIN:li", "latin words")]
+    # 0004: the copy goes; candidates are found through cases' search from then on.
+    upgrade(database, SERVICES / "redress" / "migrations")
+    assert "person_index" not in asyncio.run(_tables(database))

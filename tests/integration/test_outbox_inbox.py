@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
-from sqlalchemy import ARRAY, Column, Table, Text, Uuid, func, select
+from sqlalchemy import ARRAY, Column, Table, Text, Uuid, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import OperationalError
 
@@ -18,6 +18,7 @@ from shared.events.cases import RecordsPurged
 from shared.events.intake import EncounterFields, EncounterImported
 from shared.inbox import Delivered, InboxConsumer
 from shared.kafka import ensure_topics, make_producer
+from shared.messaging_tables import pending_of
 from shared.outbox import OutboxRelay
 from shared.runtime import service_metadata
 from shared.settings import TracsSettings
@@ -91,6 +92,7 @@ async def test_a_state_change_and_its_events_commit_together_or_not_at_all(env: 
         async with uow:  # a handler entering the same unit of work does not commit early
             uow.emit(_event())
     assert await env.count(things) == 1 and await env.count(outbox) == 2
+    assert await env.count(pending_of(outbox)) == 2  # each waits for the relay in the narrow pending table
 
 
 async def test_the_relay_publishes_each_keys_events_in_order_and_marks_them_sent(env: Env) -> None:
@@ -99,9 +101,11 @@ async def test_the_relay_publishes_each_keys_events_in_order_and_marks_them_sent
         for row in range(300):
             uow.emit(_event(keys[row % 3], row))
     relay = OutboxRelay(env.sessions, outbox, env.producer, topic_prefix=env.settings.topic_prefix, batch_size=64)
+    before = (await env.count(outbox), await _bodies(env))
     while await relay.run_once():
         pass
-    assert await env.count(outbox, outbox.c.published_at.is_(None)) == 0
+    assert await env.count(pending_of(outbox)) == 0
+    assert (await env.count(outbox), await _bodies(env)) == before  # marked sent without touching a body
 
     consumer = AIOKafkaConsumer(
         env.settings.topic(topics.INTAKE_ENCOUNTER),
@@ -124,6 +128,13 @@ async def test_the_relay_publishes_each_keys_events_in_order_and_marks_them_sent
         await consumer.stop()
     for i, key in enumerate(keys):
         assert seen[key] == list(range(i, 300, 3)), f"{key} out of order"
+
+
+async def _bodies(env: Env) -> list[tuple[int, str]]:
+    """Each outbox row's physical location and body: an UPDATE of the row would move it (a new ctid)."""
+    async with env.sessions() as session:
+        rows = await session.execute(text("SELECT ctid::text, md5(body) FROM outbox ORDER BY id"))
+        return [tuple(r) for r in rows.all()]
 
 
 def _records(envelopes: list, topic: str = "t") -> list[ConsumerRecord]:

@@ -76,18 +76,45 @@ def test_every_alert_has_a_unit_test_where_it_fires() -> None:
     assert alerts - firing == set(), "alerts without a test that sees them fire"
 
 
-def test_rules_use_only_metrics_that_exist() -> None:
-    exported = {
+def exported_metrics() -> set[str]:
+    """Every series name shared/metrics.py registers (counters are scraped with their `_total` suffix)."""
+    return {
         m._name + ("_total" if m._type == "counter" else "")
         for m in (getattr(metrics, name) for name in dir(metrics))
         if hasattr(m, "_type") and hasattr(m, "_name")
     }
-    assert "tracs_dlq_messages_total" in exported and "tracs_outbox_backlog" in exported
+
+
+def series_names(expr: str) -> set[str]:
+    """The metric names a PromQL expression reads."""
+    # Drop label matchers, strings, ranges, durations and grouping clauses: what is left names series.
+    expr = re.sub(r'\{[^}]*\}|"[^"]*"|\[[^\]]*\]|\b\d+[smhdwy]\b', " ", expr)
+    expr = re.sub(r"\b(by|on|without|ignoring)\s*\([^)]*\)", " ", expr)
+    return set(re.findall(r"[a-z_][a-z0-9_]*", expr)) - PROMQL_WORDS
+
+
+def test_rules_use_only_metrics_that_exist() -> None:
+    exported = exported_metrics()
+    assert {"tracs_dlq_messages_total", "tracs_outbox_oldest_unpublished_seconds", "tracs_dlq_pending"} <= exported
+    used: set[str] = set()
     for rule in _rules():
-        expr = re.sub(r'\{[^}]*\}|"[^"]*"|\[[^\]]*\]|\b\d+[smhdwy]\b', " ", rule["expr"])
-        names = set(re.findall(r"[a-z_][a-z0-9_]*", expr)) - PROMQL_WORDS
-        names -= {"consumer", "topic", "partition", "service"}  # grouping labels
+        names = series_names(rule["expr"])
+        assert names, rule["alert"]
         assert names <= exported | EXTERNAL_METRICS, f"{rule['alert']}: {names - exported - EXTERNAL_METRICS}"
+        used |= names
+    # The four signals of issue 21 each have a rule.
+    assert {
+        "tracs_outbox_oldest_unpublished_seconds",
+        "tracs_dlq_pending",
+        "tracs_redress_overdue",
+        "tracs_audit_sequencer_lag_seconds",
+    } <= used
+
+
+def test_a_misspelt_metric_in_a_rule_is_noticed() -> None:
+    names = series_names('max by (service, consumer) (tracs_dlq_pendng{pod="a"}[5m]) > 0 and on (service) up')
+    assert names == {"tracs_dlq_pendng", "up"}
+    assert names - exported_metrics() - EXTERNAL_METRICS == {"tracs_dlq_pendng"}
 
 
 def test_a_broken_rule_file_is_rejected(promtool: str, tmp_path: Path) -> None:

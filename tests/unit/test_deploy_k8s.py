@@ -106,6 +106,12 @@ def _check_deployments(docs: list[dict]) -> None:
         assert _mib(resources["limits"]["memory"]) >= 1.5 * PEAK_RSS_MIB[name], name
         assert _mib(resources["requests"]["memory"]) >= PEAK_RSS_MIB[name], name
         assert env["TRACS_JWT_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == "tracs-secrets"
+        # Key rotation: the previous key, when the Secret has one (docs/operations.md, "Rotate secrets").
+        assert env["TRACS_JWT_PREVIOUS_SECRET"]["valueFrom"]["secretKeyRef"] == {
+            "name": "tracs-secrets",
+            "key": "jwt-previous-secret",
+            "optional": True,
+        }
         assert env["TRACS_DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"] == "tracs-secrets"
     assert len(images) == 1, f"one image for every process: {images}"
     disclosure = deployments["disclosure"]["spec"]["template"]["spec"]

@@ -93,3 +93,26 @@ def test_flags_may_change_but_imported_fields_are_locked() -> None:
     with pytest.raises(Invalid, match="description"):
         domain.check_flag("derogatory", {"set": True})
     assert domain.missing_searches(["IDENT-SIT", "TECS"], {"TECS", "CCD"}) == ["IDENT-SIT"]
+
+
+def test_a_row_cases_cannot_take_is_named_by_its_field_never_by_its_value() -> None:
+    ok = EncounterFields(fin="123", last_name="Lee")
+    assert domain.row_problem("FIN:123", ok) is None
+    assert domain.row_problem("FIN:999", ok) == "the row's subject key does not match its FIN or partner identifier"
+    long_name = EncounterFields(fin="123", last_name="x" * 1001)
+    assert domain.row_problem("FIN:123", long_name) == "last_name: longer than 1000 characters"
+    assert domain.row_problem("FIN:123", EncounterFields(fin="123", last_name="x" * 1000)) is None
+    alias = EncounterFields(fin="123", aliases=("y" * 1200,))
+    assert domain.row_problem("FIN:123", alias) == "aliases: an alias longer than 1000 characters"
+    partner = EncounterFields(partner_unique_id="P-1", partner_country="GBR")
+    assert domain.row_problem("PARTNER:GBR:P-1", partner) is None
+
+
+def test_a_database_refusal_is_told_by_its_kind_and_code() -> None:
+    assert domain.refusal_reason("22P05", None) == (
+        "cases could not store the row: a value the database cannot store, SQLSTATE 22P05"
+    )
+    assert domain.refusal_reason("23505", "uq_x") == (
+        "cases could not store the row: it breaks an integrity rule (uq_x), SQLSTATE 23505"
+    )
+    assert domain.refusal_reason(None, None).endswith("the database refused it, SQLSTATE unknown")

@@ -147,3 +147,12 @@ def test_an_unknown_partner_for_a_batch_is_refused_by_name(named: str) -> None:
 
 def test_no_partner_named_for_a_batch_is_none() -> None:
     assert domain.batch_partner(None) is None and domain.batch_partner("  ") is None
+
+
+def test_a_batch_shows_where_it_is_on_its_way_into_cases() -> None:
+    assert domain.progress("staged", dispatched=False, imported=0, answered=0) == "staged"
+    assert domain.progress("rejected", dispatched=False, imported=0, answered=0) == "rejected"
+    assert domain.progress("confirmed", dispatched=False, imported=10, answered=3) == "sending"
+    assert domain.progress("confirmed", dispatched=True, imported=10, answered=9) == "attaching"
+    assert domain.progress("confirmed", dispatched=True, imported=10, answered=10) == "done"
+    assert domain.progress("confirmed", dispatched=True, imported=0, answered=0) == "done"  # nothing to import

@@ -10,7 +10,7 @@ import pytest
 from services.reporting import domain, reports, suppression
 from shared.errors import Conflict
 from shared.events import wrap
-from shared.events.cases import EncounterAttached
+from shared.events.cases import AttachedRow, EncountersAttached
 from shared.events.intake import BatchImported
 
 KEY = b"k" * 32
@@ -20,16 +20,17 @@ WHEN = datetime(2026, 3, 2, 23, 59, tzinfo=UTC)
 
 def _attached(
     program: str = "PCSC", partner: str | None = "GRC", subject: uuid.UUID | None = None, owner: str | None = "DOS"
-) -> EncounterAttached:
-    return EncounterAttached(
+) -> EncountersAttached:
+    """A chunk answer from cases with one attached row."""
+    row = AttachedRow(
         encounter_id=uuid.uuid4(),
+        row_number=2,
         subject_id=subject or uuid.uuid4(),
-        batch_id=uuid.uuid4(),
-        program=program,
-        upload_kind="partner-query",
+        case_id=uuid.uuid4(),
         partner_country=partner,
         data_owner=owner,
     )
+    return EncountersAttached(batch_id=uuid.uuid4(), chunk=0, program=program, upload_kind="partner-query", rows=[row])
 
 
 def _facts(event: object) -> domain.Facts:

@@ -55,6 +55,28 @@ def test_forged_foreign_or_expired_tokens_are_refused(secret: str, issuer: str, 
         verify_token(token, secret=SECRET, issuer="gw")
 
 
+def test_during_a_rotation_a_token_of_the_previous_key_verifies_and_one_of_an_unknown_key_does_not() -> None:
+    old, unknown = "o" * 40, "u" * 40
+    by_old = issue_token(Principal("ana"), secret=old, issuer="gw", ttl_seconds=60)
+    assert verify_token(by_old, secret=SECRET, issuer="gw", previous_secret=old).username == "ana"
+    with pytest.raises(InvalidToken):
+        verify_token(by_old, secret=SECRET, issuer="gw")  # rotation over: the previous key is gone
+    by_unknown = issue_token(Principal("ana"), secret=unknown, issuer="gw", ttl_seconds=60)
+    with pytest.raises(InvalidToken):
+        verify_token(by_unknown, secret=SECRET, issuer="gw", previous_secret=old)
+    expired = issue_token(Principal("ana"), secret=old, issuer="gw", ttl_seconds=60, now=1_000_000)
+    with pytest.raises(InvalidToken, match="expired"):
+        verify_token(expired, secret=SECRET, issuer="gw", previous_secret=old)
+
+
+def test_the_previous_key_must_differ_from_the_current_one_and_be_real_in_production() -> None:
+    with pytest.raises(ValidationError, match="TRACS_JWT_PREVIOUS_SECRET"):
+        TracsSettings(jwt_secret=SECRET, jwt_previous_secret=SECRET)
+    with pytest.raises(ValidationError, match="TRACS_JWT_PREVIOUS_SECRET"):
+        TracsSettings(environment="production", jwt_secret=SECRET, jwt_previous_secret="changeme")
+    assert TracsSettings(environment="production", jwt_secret=SECRET, jwt_previous_secret="p" * 40).jwt_previous_secret
+
+
 def _rsa_pair() -> tuple[str, str]:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa

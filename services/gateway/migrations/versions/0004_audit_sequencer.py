@@ -1,7 +1,7 @@
 """audit sequencer: entries appended unchained, linked and signed off the request path
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-26 00:30:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from shared.audit import SEQUENCER_DOWNGRADE, SEQUENCER_UPGRADE
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

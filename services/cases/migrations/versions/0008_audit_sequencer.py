@@ -1,7 +1,7 @@
 """audit sequencer: entries appended unchained, linked and signed off the request path
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-26 00:30:00.000000
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 from shared.audit import SEQUENCER_DOWNGRADE, SEQUENCER_UPGRADE
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

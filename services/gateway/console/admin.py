@@ -1,0 +1,82 @@
+"""Auditors: a record's audit trail. Admins: users, agreements, legal holds."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, render, submit
+from shared.auth import PROGRAMS, ROLES
+
+router = APIRouter()
+
+
+# `/audit` itself is every service's own audit API (the gateway's too), so the page lives beside it.
+@router.get("/audit-trail")
+async def audit_page(request: Request, session: SessionDep, record: str = "") -> HTMLResponse:
+    entries = await Api(request, session).get("/api/v1/audit", record=record.strip() or None, limit=200)
+    return render(request, "audit.html", title="Audit trail", record=record, entries=entries)
+
+
+@router.get("/admin")
+async def admin_page(request: Request, session: SessionDep) -> HTMLResponse:
+    """Each section is a separate API call; a section the user may not see says so instead of failing the page."""
+    api = Api(request, session)
+    sections: dict[str, Any] = {}
+    for name, path, action in (
+        ("users", "/api/v1/users", "user:manage"),
+        ("agreements", "/api/v1/agreements", "agreement:read"),
+        ("holds", "/api/v1/holds", "retention:manage"),
+    ):
+        if not session.can(action):
+            continue
+        try:
+            sections[name] = await api.get(path)
+        except ApiError as exc:
+            sections[name] = exc
+    return render(
+        request, "admin.html", title="Administration", sections=sections, roles=sorted(ROLES), programs=sorted(PROGRAMS)
+    )
+
+
+@router.get("/admin/agreements/{agreement_id}")
+async def agreement_page(agreement_id: uuid.UUID, request: Request, session: SessionDep) -> HTMLResponse:
+    """One agreement: its current terms, every version with who changed it and why, and its recipients."""
+    agreement = await Api(request, session).get(f"/api/v1/agreements/{agreement_id}")
+    return render(request, "agreement.html", title=agreement["name"], agreement=agreement)
+
+
+async def _act(request: Request, path: str, body: dict[str, Any], done: str) -> Response:
+    return await submit(request, path, body, back_to="/admin", done=done)
+
+
+@router.post("/admin/users")
+async def create_user(request: Request, session: SessionDep) -> Response:
+    form = await form_with_csrf(request)
+    body = {
+        "username": str(form.get("username") or ""),
+        "password": str(form.get("password") or ""),
+        "roles": form.getlist("roles"),
+        "programs": form.getlist("programs"),
+    }
+    return await _act(request, "/api/v1/users", body, "User created.")
+
+
+@router.post("/admin/holds")
+async def place_hold(request: Request, session: SessionDep) -> Response:
+    form = await form_with_csrf(request)
+    body = {
+        "case_id": str(form.get("case_id") or "") or None,
+        "subject_id": str(form.get("subject_id") or "") or None,
+        "reason": str(form.get("reason") or ""),
+    }
+    return await _act(request, "/api/v1/holds", body, "Hold placed.")
+
+
+@router.post("/admin/holds/{hold_id}/release")
+async def release_hold(hold_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
+    await form_with_csrf(request)
+    return await _act(request, f"/api/v1/holds/{hold_id}/release", {}, "Hold released.")

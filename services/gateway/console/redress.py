@@ -1,0 +1,154 @@
+"""Redress: open a request, find and link records, findings and corrections, resolve and respond; overdue."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from services.gateway.console.web import Api, SessionDep, form_with_csrf, render, submit
+
+router = APIRouter()
+
+STATUSES = ["received", "under-review", "resolved", "closed"]
+DETERMINATIONS = ["corrected", "no-change-warranted", "referred"]
+RESPONSE_KINDS = ["trip-findings", "individual", "agency"]
+CORRECTABLE = ["dob", "last_name", "first_name", "gender", "nationality", "country_of_birth", "passport_number"]
+
+
+@router.get("/redress")
+async def listing(request: Request, session: SessionDep, status: str = "", overdue: bool = False) -> HTMLResponse:
+    items = await Api(request, session).get("/api/v1/redress", status=status or None, overdue=overdue or None)
+    return render(
+        request,
+        "redress_list.html",
+        title="Overdue redress" if overdue else "Redress",
+        items=items,
+        chosen=status,
+        overdue=overdue,
+        statuses=STATUSES,
+    )
+
+
+@router.get("/redress/new")
+async def new_form(request: Request, session: SessionDep) -> HTMLResponse:
+    return render(request, "redress_new.html", title="Open a redress request")
+
+
+@router.post("/redress")
+async def create(request: Request, session: SessionDep) -> Response:
+    form = await form_with_csrf(request)
+    text = {k: str(form.get(k) or "").strip() for k in form if k != "csrf_token"}
+    requester = {
+        k: text.get(f"requester_{k}") or None
+        for k in ("last_name", "first_name", "dob", "nationality", "document_number", "fin", "contact")
+    }
+    requester["first_name"] = requester["first_name"] or ""
+    requester["contact"] = requester["contact"] or ""
+    body: dict[str, Any] = {
+        "source": text.get("source", "TRIP"),
+        "trip_number": text.get("trip_number") or None,
+        "channel": text.get("channel") or None,
+        "sent_on": text.get("sent_on"),
+        "received_on": text.get("received_on"),
+        "submitting_agency": text.get("submitting_agency"),
+        "contested_information": text.get("contested_information"),
+        "reason": text.get("reason"),
+        "requester": requester,
+    }
+    return await submit(
+        request,
+        "/api/v1/redress",
+        body,
+        back_to="/redress/new",
+        done="Request opened.",
+        go_to=lambda created: f"/redress/{created['id']}",
+    )
+
+
+@router.get("/redress/{redress_id}")
+async def detail(redress_id: uuid.UUID, request: Request, session: SessionDep) -> HTMLResponse:
+    api = Api(request, session)
+    item = await api.get(f"/api/v1/redress/{redress_id}")
+    search = {k: request.query_params.get(k, "").strip() for k in ("name", "dob", "document", "fin")}
+    candidates = None
+    if any(search.values()):
+        candidates = await api.get(f"/api/v1/redress/{redress_id}/candidates", **search)
+    linked = [str(link.get("encounter_id")) for link in item["linked_records"]]
+    return render(
+        request,
+        "redress.html",
+        title=f"Redress {item.get('trip_number') or str(redress_id)[:8]}",
+        item=item,
+        search=search,
+        candidates=candidates,
+        linked=linked,
+        determinations=DETERMINATIONS,
+        response_kinds=RESPONSE_KINDS,
+        correctable=CORRECTABLE,
+    )
+
+
+async def _act(request: Request, redress_id: uuid.UUID, path: str, body: dict[str, Any], done: str) -> Response:
+    url = f"/redress/{redress_id}"
+    return await submit(request, f"/api/v1{url}{path}", body, back_to=url, done=done)
+
+
+@router.post("/redress/{redress_id}/links")
+async def link(redress_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
+    form = await form_with_csrf(request)
+    body = {"encounter_id": str(form.get("encounter_id") or ""), "note": str(form.get("note") or "")}
+    return await _act(request, redress_id, "/links", body, "Record linked.")
+
+
+@router.post("/redress/{redress_id}/findings")
+async def finding(redress_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
+    form = await form_with_csrf(request)
+    return await _act(request, redress_id, "/findings", {"text": str(form.get("text") or "")}, "Finding recorded.")
+
+
+@router.post("/redress/{redress_id}/corrections")
+async def correction(redress_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
+    form = await form_with_csrf(request)
+    body = {k: str(form.get(k) or "") for k in ("encounter_id", "field", "problem", "proposed")}
+    return await _act(request, redress_id, "/corrections", body, "Correction proposed to the data owner.")
+
+
+@router.post("/redress/{redress_id}/corrections/{correction_id}/decision")
+async def decision(redress_id: uuid.UUID, correction_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
+    form = await form_with_csrf(request)
+    body = {"decision": str(form.get("decision") or "")}
+    return await _act(request, redress_id, f"/corrections/{correction_id}/decision", body, "Decision recorded.")
+
+
+@router.post("/redress/{redress_id}/reviewers")
+async def reviewer(redress_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
+    form = await form_with_csrf(request)
+    return await _act(
+        request, redress_id, "/reviewers", {"reviewer": str(form.get("reviewer") or "")}, "Reviewer assigned."
+    )
+
+
+@router.post("/redress/{redress_id}/status")
+async def status(redress_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
+    form = await form_with_csrf(request)
+    body = {
+        "action": str(form.get("action") or ""),
+        "determination": form.get("determination") or None,
+        "reason": form.get("reason") or None,
+    }
+    return await _act(request, redress_id, "/status", body, "Status changed.")
+
+
+@router.post("/redress/{redress_id}/response")
+async def respond(redress_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
+    form = await form_with_csrf(request)
+    body = {
+        "kind": str(form.get("kind") or ""),
+        "channel": form.get("channel") or None,
+        "sent_on": str(form.get("sent_on") or ""),
+        "note": str(form.get("note") or ""),
+    }
+    return await _act(request, redress_id, "/response", body, "Response recorded.")

@@ -1,0 +1,124 @@
+"""Browser tests of the console: Playwright (from PyPI) driving Debian's chromium against the running stack.
+
+The set-up installs Debian's `chromium` package when it is missing (as root, like the walkthrough installs
+jq); Playwright's own browser download is never used. `TRACS_CONSOLE_TEST_URL` points the tests at a system
+already running (`make run`) instead of starting one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[3]
+SHOTS = ROOT / "docs" / "console"
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser")
+TEST_PASSWORD = "console-test-password"
+
+
+def chromium_path() -> str:
+    """Debian's chromium, installed with apt-get when the machine has none."""
+    for name in CHROMIUM_CANDIDATES:
+        if found := shutil.which(name):
+            return found
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]):
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=1200, check=False, env=env)
+        if done.returncode != 0:
+            pytest.fail(f"the console tests need Debian's chromium; `{' '.join(cmd)}` failed: {done.stderr[-2000:]}")
+    found = shutil.which("chromium")
+    if found is None:
+        pytest.fail("apt-get installed chromium but it is not on the PATH")
+    return found
+
+
+@pytest.fixture(scope="session")
+def console_url(request: pytest.FixtureRequest) -> str:
+    if url := os.environ.get("TRACS_CONSOLE_TEST_URL"):
+        return url.rstrip("/")
+    return request.getfixturevalue("stack").url("gateway")
+
+
+@pytest.fixture(scope="module")
+def browser(console_url: str) -> Iterator[Browser]:
+    """Module-scoped and started after the stack: Playwright's sync API runs an event loop of its own in this
+    thread while it is open, so no other test (or fixture) may need asyncio.run meanwhile."""
+    executable = chromium_path()
+    with sync_playwright() as p:
+        # --no-sandbox: the tests run as root in CI, where chromium's sandbox refuses to start.
+        b = p.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser, console_url: str) -> Iterator[Page]:
+    context = browser.new_context(base_url=console_url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(20_000)
+    # The console makes no third-party request: anything leaving the gateway's origin fails the test.
+    foreign: list[str] = []
+    context.on("request", lambda r: foreign.append(r.url) if not r.url.startswith((console_url, "data:")) else None)
+    pg = context.new_page()
+    # Script errors and anything the Content-Security-Policy blocked (htmx included) fail the test too.
+    broken: list[str] = []
+    pg.on("pageerror", lambda exc: broken.append(str(exc)))
+    pg.on("console", lambda m: broken.append(m.text) if "Content Security Policy" in m.text else None)
+    yield pg
+    context.close()
+    assert not foreign, f"the console requested other origins: {foreign}"
+    assert not broken, f"script errors or blocked content: {broken}"
+
+
+def sign_in(page: Page, username: str, password: str = "tracs-dev") -> None:
+    page.goto("/login")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+# Every visible form control with no label (a <label for>, a wrapping label or aria-label) is named here.
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
+  .filter(el => el.type !== 'hidden' && !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+  .map(el => el.name || el.id || el.outerHTML.slice(0, 80))"""
+
+
+def check_accessible(page: Page) -> None:
+    """What every page promises: each control labelled, a skip link first in the tab order, one main."""
+    assert page.evaluate(UNLABELLED) == [], f"unlabelled controls on {page.url}"
+    assert page.locator("a.skip").get_attribute("href") == "#main"
+    assert page.locator("main#main").count() == 1
+
+
+def shot(page: Page, name: str) -> None:
+    """A screenshot for docs/console.md, taken by the test that shows the page working (and checked first)."""
+    check_accessible(page)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def api_token(console_url: str, username: str, password: str = "tracs-dev") -> str:
+    r = httpx.post(f"{console_url}/api/v1/auth/token", data={"username": username, "password": password}, timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()["access_token"]
+
+
+def create_user(console_url: str, roles: list[str], programs: list[str]) -> str:
+    """A login of its own for a test (through the admin API), so tests never share a lockout or a name."""
+    username = f"{roles[0]}-{uuid.uuid4().hex[:6]}"
+    r = httpx.post(
+        f"{console_url}/api/v1/users",
+        json={"username": username, "password": TEST_PASSWORD, "roles": roles, "programs": programs},
+        headers={"Authorization": f"Bearer {api_token(console_url, 'admin')}"},
+        timeout=30,
+    )
+    assert r.status_code == 201, r.text
+    return username
