@@ -177,6 +177,20 @@ def build() -> dashboard.Dashboard:
                 width=8,
             )
         )
+        .with_panel(
+            panel(
+                "Audit trail: entries linked and checkpoints signed",
+                "Entries the sequencers link per second, checkpoints signed per minute, and the chain's length.",
+                "short",
+                (f"sum by (service) (rate(tracs_audit_sequenced_total{{{SERVICE}}}[5m]))", "{{service}} linked/s"),
+                (
+                    f"sum by (service) (rate(tracs_audit_checkpoints_total{{{SERVICE}}}[5m])) * 60",
+                    "{{service}} checkpoints/min",
+                ),
+                (f"max by (service) (tracs_audit_head{{{SERVICE}}})", "{{service}} chain length"),
+                width=24,
+            )
+        )
         .with_row(dashboard.Row("Availability"))
         .with_panel(
             panel(
