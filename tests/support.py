@@ -111,7 +111,10 @@ class Gateway:
 async def events_until(
     bootstrap: str, topic: str, done: Callable[[list[dict[str, Any]]], bool], *, timeout: float = 60.0
 ) -> list[dict[str, Any]]:
-    """Read a topic from the start (a throwaway group) until `done` holds for the envelopes seen."""
+    """Read a topic from the start (a throwaway group) until `done` holds for the envelopes seen.
+
+    Records that are not JSON envelopes are passed over: the shared stack's topics also carry the poison
+    messages other tests send on purpose (the DLQ and `tracs dlq` tests)."""
     import uuid
 
     import orjson
@@ -126,7 +129,13 @@ async def events_until(
         async with asyncio.timeout(timeout):
             while not done(seen):
                 for records in (await consumer.getmany(timeout_ms=500)).values():
-                    seen += [orjson.loads(r.value) for r in records]
+                    for r in records:
+                        try:
+                            envelope = orjson.loads(r.value) if r.value else None
+                        except orjson.JSONDecodeError:
+                            continue
+                        if isinstance(envelope, dict) and "payload" in envelope:
+                            seen.append(envelope)
     finally:
         await consumer.stop()
     return seen
