@@ -15,14 +15,23 @@ from fastapi.testclient import TestClient
 from services.gateway.app import create_app
 from services.gateway.settings import Settings
 from shared.auth import Principal, issue_token
+from tests.infra import Infra
 
 NEW, OLD, UNKNOWN = "n" * 40, "o" * 40, "u" * 40
 AUDITOR = Principal("aud", frozenset({"auditor"}), frozenset())
 
 
 @pytest.fixture
-def gateway(empty_database: str) -> Iterator[TestClient]:
-    settings = Settings(own_database_url=empty_database, jwt_secret=NEW, jwt_previous_secret=OLD)
+def gateway(empty_database: str, infra: Infra) -> Iterator[TestClient]:
+    # The gateway keeps audit checkpoints from the broker; this test needs only its HTTP side.
+    settings = Settings(
+        own_database_url=empty_database,
+        jwt_secret=NEW,
+        jwt_previous_secret=OLD,
+        kafka_bootstrap=infra.kafka_bootstrap,
+        consumers_enabled=False,
+        relay_enabled=False,
+    )
     with TestClient(create_app(settings)) as client:
         yield client
 
