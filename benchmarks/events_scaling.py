@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from shared.events import topics, wrap
 from shared.events.intake import CHUNK_MAX_ROWS, EncounterFields, EncountersImported, ImportedRow
 from shared.kafka import ensure_topics
+from shared.outbox import partition_for
 from shared.settings import TracsSettings
 from tracs.infra import Postgres, Tansu, free_port
 from tracs.stack import Stack
@@ -89,8 +90,10 @@ async def one_run(instances: int, n: int, partitions: int, pg: Postgres, broker:
         producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all", linger_ms=20)
         await producer.start()
         t = time.perf_counter()
-        for key, value in payloads:
-            await producer.send(f"{ns}.{topics.INTAKE_CHUNKS}", value, key=key)
+        topic = f"{ns}.{topics.INTAKE_CHUNKS}"
+        partitions = sorted(await producer.partitions_for(topic))
+        for key, value in payloads:  # partitioned as intake's relay does (shared.outbox.partition_for)
+            await producer.send(topic, value, key=key, partition=partition_for(key, partitions))
         await producer.flush()
         produced = time.perf_counter() - t
         while await conn.fetchval("SELECT count(*) FROM encounters WHERE batch_id = $1", batch_id) < n:
@@ -131,7 +134,12 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=6)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tracs-bench-") as tmp:
-        asyncio.run(main_async(args.rows, args.partitions, Path(tmp)))
+        try:
+            asyncio.run(main_async(args.rows, args.partitions, Path(tmp)))
+        except RuntimeError:
+            for log in Path(tmp).rglob("*.log"):  # a process that would not start: say why before the logs go
+                print(f"== {log}\n{log.read_text()[-3000:]}")
+            raise
 
 
 if __name__ == "__main__":

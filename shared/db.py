@@ -97,8 +97,10 @@ async def ensure_database(url: str) -> bool:
             return False
         try:
             await conn.execute(f'CREATE DATABASE "{name}"')
-        except asyncpg.DuplicateDatabaseError:
-            return False  # another replica won the race
+        except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+            # Another replica won the race: PostgreSQL says so either way, depending on when the two met
+            # (the catalog's unique index answers when both got past the existence check at once).
+            return False
         return True
     finally:
         await conn.close()

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.partitioner import DefaultPartitioner, murmur2
 from sqlalchemy import BigInteger, Table, Uuid, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -58,7 +58,7 @@ async def _publish(producer: AIOKafkaProducer, rows: Sequence, topic_prefix: str
         if topic not in partitions:
             partitions[topic] = sorted(await producer.partitions_for(topic))
         key = row.key.encode()
-        partition = _partitioner(key, partitions[topic], partitions[topic])
+        partition = partition_for(key, partitions[topic])
         grouped.setdefault((topic, partition), []).append((key, row))
     futures = []
     for (topic, partition), items in grouped.items():
@@ -80,6 +80,17 @@ async def _publish(producer: AIOKafkaProducer, rows: Sequence, topic_prefix: str
 
 
 _partitioner = DefaultPartitioner()
+
+
+def partition_for(key: bytes, partitions: list[int]) -> int:
+    """murmur2 of the key, as the Java client; except a chunk key `<base>/<n>` (an import's chunks), which
+    goes to the partition after its predecessor's: chunk n on (murmur2(base) + n) mod P. A file's chunks then
+    spread evenly over every partition, and so over every consumer, where hashing 100 keys leaves one
+    partition with half as many again as another. One key still always lands on one partition."""
+    base, slash, number = key.rpartition(b"/")
+    if slash and base and number.isdigit():
+        return partitions[((murmur2(base) & 0x7FFFFFFF) + int(number)) % len(partitions)]
+    return _partitioner(key, partitions, partitions)
 
 
 class OutboxRelay:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import smtplib
 import subprocess
 import sys
 import time
+import uuid
 from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
 import pytest
 
+from shared.db import drop_database, ensure_database
 from shared.events import topics
 from tests.infra import Infra
 from tracs.infra import free_port, stop_process, wait_for_port
@@ -148,3 +151,20 @@ async def test_tracs_users_create_adds_a_login_that_authenticates_and_refuses_ba
     finally:
         await engine.dispose()
         await drop_database(settings.service_database_url)
+
+
+def test_replicas_creating_their_database_at_once_all_start(infra: Infra) -> None:
+    """Replicas of a service starting together on a fresh server race to create its database; every one
+    must go on (PostgreSQL reports the loser as a duplicate database or as a unique violation)."""
+    url = infra.database_url.rsplit("/", 1)[0] + f"/race_{uuid.uuid4().hex[:8]}"
+
+    async def race() -> list[bool]:
+        return list(await asyncio.gather(*(ensure_database(url) for _ in range(6))))
+
+    try:
+        for _ in range(3):
+            created = asyncio.run(race())
+            assert created.count(True) == 1  # one created it, the others found it made
+            asyncio.run(drop_database(url))
+    finally:
+        asyncio.run(drop_database(url))
