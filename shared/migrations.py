@@ -27,6 +27,40 @@ def upgrade(url: str, migrations_dir: Path, revision: str = "head") -> None:
     command.upgrade(alembic_config(url, migrations_dir), revision)
 
 
+def outbox_pending_upgrade() -> None:
+    """Every service's outbox moves to a narrow pending table (bulk path v2): publishing deletes a 16-byte row
+    instead of rewriting the outbox row and its body; bodies are stored out of line but not compressed
+    (pglz cost more CPU than the disk it saved). Called by each service's migration of that name."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        "outbox_pending",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.execute(
+        "INSERT INTO outbox_pending (id, created_at) SELECT id, created_at FROM outbox WHERE published_at IS NULL"
+    )
+    op.drop_index("ix_outbox_unpublished", table_name="outbox", postgresql_where=sa.text("published_at IS NULL"))
+    op.drop_column("outbox", "published_at")
+    op.execute("ALTER TABLE outbox ALTER COLUMN body SET STORAGE EXTERNAL")
+
+
+def outbox_pending_downgrade() -> None:
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.add_column("outbox", sa.Column("published_at", sa.DateTime(timezone=True), nullable=True))
+    op.execute("UPDATE outbox SET published_at = now() WHERE id NOT IN (SELECT id FROM outbox_pending)")
+    op.create_index(
+        "ix_outbox_unpublished", "outbox", ["id"], unique=False, postgresql_where=sa.text("published_at IS NULL")
+    )
+    op.drop_table("outbox_pending")
+    op.execute("ALTER TABLE outbox ALTER COLUMN body SET STORAGE EXTENDED")
+
+
 def make_revision(url: str, migrations_dir: Path, message: str, rev_id: str) -> None:
     command.revision(alembic_config(url, migrations_dir), message=message, autogenerate=True, rev_id=rev_id)
 

@@ -139,3 +139,20 @@ async def events_until(
     finally:
         await consumer.stop()
     return seen
+
+
+def one_row_chunk(program: str = "M5") -> Any:
+    """An import chunk of one row (a fresh FIN and batch), as intake's dispatcher sends it to cases."""
+    import uuid
+
+    from shared.events.intake import EncounterFields, EncountersImported, ImportedRow
+
+    fin = uuid.uuid4().hex[:10]
+    row = ImportedRow(
+        encounter_id=uuid.uuid4(),
+        row_number=2,
+        subject_key=f"FIN:{fin}",
+        fields=EncounterFields(fin=fin, last_name="Øster"),
+        raw={"FIN": fin, "Last Name": "Øster"},
+    )
+    return EncountersImported(batch_id=uuid.uuid4(), chunk=0, program=program, upload_kind="partner-query", rows=[row])

@@ -22,8 +22,7 @@ from aiokafka import AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
 from shared.events import topics, wrap
-from shared.events.intake import EncounterFields, EncountersImported, ImportedRow
-from tests.support import asyncpg_dsn, db_fetchval, wait_until
+from tests.support import asyncpg_dsn, db_fetchval, one_row_chunk, wait_until
 from tracs.infra import free_port, stop_process
 from tracs.stack import SERVICES, Stack
 
@@ -33,19 +32,6 @@ RULES = ROOT / "deploy" / "monitoring" / "tracs-alerts.rules.yml"
 
 def _db(stack: Stack, service: str) -> str:
     return f"tracs_{service}{stack.database_suffix}"
-
-
-def _encounter() -> EncountersImported:
-    """A chunk of one imported row, as intake's dispatcher sends it."""
-    fin = uuid.uuid4().hex[:10]
-    row = ImportedRow(
-        encounter_id=uuid.uuid4(),
-        row_number=2,
-        subject_key=f"FIN:{fin}",
-        fields=EncounterFields(fin=fin, last_name="Øster"),
-        raw={"FIN": fin, "Last Name": "Øster"},
-    )
-    return EncountersImported(batch_id=uuid.uuid4(), chunk=0, program="M5", upload_kind="partner-query", rows=[row])
 
 
 async def _publish(stack: Stack, topic: str, body: bytes, key: bytes | None, headers: list[tuple[str, bytes]]) -> None:
@@ -99,7 +85,7 @@ async def _scrape(stack: Stack, service: str, name: str, **labels: str) -> float
 
 
 async def test_dlq_replay_applies_a_poisoned_then_fixed_event_exactly_once(stack: Stack, tracs_cli: Any) -> None:
-    event = _encounter()
+    event = one_row_chunk()
     envelope = wrap(event, producer="intake", correlation_id=f"dlq-replay-{uuid.uuid4().hex[:6]}")
     headers = [
         ("event_type", b"EncountersImported"),

@@ -13,8 +13,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from shared.events import topics, wrap
-from shared.events.intake import EncounterFields, EncountersImported, ImportedRow
-from tests.support import Gateway, csv_bytes, db_fetchval, wait_until
+from tests.support import Gateway, csv_bytes, db_fetchval, one_row_chunk, wait_until
 from tracs.stack import Stack
 
 HEADER = ["FIN", "Last Name", "First Name", "DOB", "Match"]
@@ -87,19 +86,6 @@ async def _count_is(stack: Stack, batch_id: str, n: int) -> bool:
     return await _encounters(stack, batch_id) == n
 
 
-def _event(program: str = "M5") -> EncountersImported:
-    """A chunk of one row, as intake's dispatcher sends it."""
-    fin = uuid.uuid4().hex[:10]
-    row = ImportedRow(
-        encounter_id=uuid.uuid4(),
-        row_number=2,
-        subject_key=f"FIN:{fin}",
-        fields=EncounterFields(fin=fin, last_name="Øster"),
-        raw={"FIN": fin, "Last Name": "Øster"},
-    )
-    return EncountersImported(batch_id=uuid.uuid4(), chunk=0, program=program, upload_kind="partner-query", rows=[row])
-
-
 async def _producer(stack: Stack) -> AIOKafkaProducer:
     producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap, acks="all")
     await producer.start()
@@ -107,7 +93,7 @@ async def _producer(stack: Stack) -> AIOKafkaProducer:
 
 
 async def test_the_same_event_published_twice_has_one_effect(stack: Stack) -> None:
-    event = _event()
+    event = one_row_chunk()
     body = wrap(event, producer="test", correlation_id="dup-test").to_bytes()
     producer = await _producer(stack)
     try:
@@ -125,9 +111,9 @@ async def test_the_same_event_published_twice_has_one_effect(stack: Stack) -> No
 
 async def test_a_malformed_event_lands_in_the_dlq_and_the_consumer_keeps_going(stack: Stack) -> None:
     topic = stack.topic_prefix + topics.INTAKE_CHUNKS
-    good = _event()
-    future = wrap(_event(), producer="test", correlation_id="dlq-test").model_copy(update={"schema_version": 99})
-    broken_payload = wrap(_event(), producer="test", correlation_id="dlq-test")
+    good = one_row_chunk()
+    future = wrap(one_row_chunk(), producer="test", correlation_id="dlq-test").model_copy(update={"schema_version": 99})
+    broken_payload = wrap(one_row_chunk(), producer="test", correlation_id="dlq-test")
     broken_payload.payload["rows"][0]["row_number"] = "not a number"
     poison = [b"\xff not json at all", future.to_bytes(), broken_payload.to_bytes()]
     producer = await _producer(stack)
@@ -304,13 +290,16 @@ async def test_a_row_cases_cannot_take_is_named_on_its_batch_and_the_rest_of_its
 
     # The database refusing a row (PostgreSQL text cannot hold NUL): found by halving the chunk, named, and
     # the rest of the chunk applied, in one transaction with the answer.
-    event = _event()
-    good, bad = event.rows[0], event.rows[0].model_copy(
-        update={
-            "encounter_id": uuid.uuid4(),
-            "row_number": 3,
-            "fields": event.rows[0].fields.model_copy(update={"notes": "nul \x00 here"}),
-        }
+    event = one_row_chunk()
+    good, bad = (
+        event.rows[0],
+        event.rows[0].model_copy(
+            update={
+                "encounter_id": uuid.uuid4(),
+                "row_number": 3,
+                "fields": event.rows[0].fields.model_copy(update={"notes": "nul \x00 here"}),
+            }
+        ),
     )
     chunk = event.model_copy(update={"rows": [good, bad]})
     producer = await _producer(stack)

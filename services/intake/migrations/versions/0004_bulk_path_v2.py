@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from shared.migrations import outbox_pending_downgrade, outbox_pending_upgrade
+
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
@@ -17,21 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # Bulk path v2: publishing deletes a narrow pending row instead of rewriting the outbox row's body.
-    op.create_table(
-        "outbox_pending",
-        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.execute(
-        "INSERT INTO outbox_pending (id, created_at) SELECT id, created_at FROM outbox WHERE published_at IS NULL"
-    )
-    op.drop_index("ix_outbox_unpublished", table_name="outbox", postgresql_where=sa.text("published_at IS NULL"))
-    op.drop_column("outbox", "published_at")
-    # Chunk bodies are up to 1 MiB of JSON: stored out of line but not compressed (pglz cost more CPU than
-    # the disk it saved, on every chunk written).
-    op.execute("ALTER TABLE outbox ALTER COLUMN body SET STORAGE EXTERNAL")
+    outbox_pending_upgrade()
 
     # Bulk path v2: the dispatcher's cursor, cases' answers per chunk, failed rows, the staging purge.
     op.add_column("batches", sa.Column("dispatched_through", sa.Integer(), server_default="0", nullable=False))
@@ -90,7 +78,6 @@ def downgrade() -> None:
     op.drop_column("staged_rows", "subject_key")
     for column in ("raw", "parsed", "extra", "problems"):
         op.execute(f"ALTER TABLE staged_rows ALTER COLUMN {column} TYPE jsonb USING {column}::jsonb")
-    op.execute("ALTER TABLE outbox ALTER COLUMN body SET STORAGE EXTENDED")
     for name in (
         "confirm_correlation_id",
         "staging_purged_at",
@@ -101,9 +88,4 @@ def downgrade() -> None:
         "dispatched_through",
     ):
         op.drop_column("batches", name)
-    op.add_column("outbox", sa.Column("published_at", sa.DateTime(timezone=True), nullable=True))
-    op.execute("UPDATE outbox SET published_at = now() WHERE id NOT IN (SELECT id FROM outbox_pending)")
-    op.create_index(
-        "ix_outbox_unpublished", "outbox", ["id"], unique=False, postgresql_where=sa.text("published_at IS NULL")
-    )
-    op.drop_table("outbox_pending")
+    outbox_pending_downgrade()
