@@ -193,6 +193,11 @@ def stop(timeout: float = 60.0) -> None:
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        # `tracs up` removes its pid file as the last step of stopping; a process that has exited but not yet
+        # been reaped by its parent (a zombie) still answers signal 0, so the file is the surer sign.
+        if not pid_file.exists():
+            typer.echo("stopped.")
+            return
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
