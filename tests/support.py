@@ -156,3 +156,29 @@ def one_row_chunk(program: str = "M5") -> Any:
         raw={"FIN": fin, "Last Name": "Øster"},
     )
     return EncountersImported(batch_id=uuid.uuid4(), chunk=0, program=program, upload_kind="partner-query", rows=[row])
+
+
+def debian_tools(*programs: str, package: str | None = None, why: str) -> dict[str, str]:
+    """Each program's path, apt-get installing what is missing (its own package, or `package`) when the machine
+    lacks it: tests that need a Debian tool set it up themselves and fail with apt-get's words, never skip."""
+    import os
+    import shutil
+    import subprocess
+
+    import pytest
+
+    missing = [p for p in programs if shutil.which(p) is None]
+    if missing:
+        if os.geteuid() != 0:
+            pytest.fail(f"{why} needs {', '.join(missing)}; only root can install it: apt-get install -y ...")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        packages = [package] if package else missing
+        for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", *packages]):
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=1200, check=False, env=env)
+            if done.returncode != 0:
+                pytest.fail(f"{why}: `{' '.join(cmd)}` failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+    paths = {p: shutil.which(p) for p in programs}
+    absent = [p for p, path in paths.items() if path is None]
+    if absent:
+        pytest.fail(f"{why}: apt-get ran but {', '.join(absent)} is not on the PATH")
+    return {p: str(path) for p, path in paths.items()}

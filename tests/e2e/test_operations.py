@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -22,7 +21,7 @@ from aiokafka import AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
 from shared.events import topics, wrap
-from tests.support import asyncpg_dsn, db_fetchval, one_row_chunk, wait_until
+from tests.support import asyncpg_dsn, db_fetchval, debian_tools, one_row_chunk, wait_until
 from tracs.infra import free_port, stop_process
 from tracs.stack import SERVICES, Stack
 
@@ -231,18 +230,7 @@ async def _is(count: Any, n: int) -> bool:
 
 @pytest.fixture(scope="module")
 def prometheus_binary() -> str:
-    """Debian's `prometheus`, installed when missing (as tests/unit/test_alert_rules.py does for promtool)."""
-    found = shutil.which("prometheus")
-    if found:
-        return found
-    if os.geteuid() != 0:
-        pytest.fail("prometheus is missing and only root can install it: apt-get install -y prometheus")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", "prometheus"]):
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False, env=env)
-        if done.returncode != 0:
-            pytest.fail(f"`{' '.join(cmd)}` failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
-    return shutil.which("prometheus") or pytest.fail("apt-get installed prometheus but it is not on PATH")
+    return debian_tools("prometheus", why="the Prometheus end-to-end test")["prometheus"]
 
 
 @pytest.fixture

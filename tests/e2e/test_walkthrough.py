@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import httpx
 import pytest
 
 from tests import docblocks
+from tests.support import debian_tools
 from tracs.infra import free_port
 from tracs.stack import DEFAULT_PORTS
 
@@ -24,15 +24,8 @@ TOOLS = ("curl", "jq", "openssl")
 
 
 def _install_missing_tools() -> None:
-    """The page needs curl, jq and openssl; a fresh CI machine may lack jq (the set-up may apt-get, as root)."""
-    missing = [t for t in TOOLS if shutil.which(t) is None]
-    if not missing:
-        return
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", *missing]):
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False, env=env)
-        if done.returncode != 0:
-            pytest.fail(f"the walkthrough needs {', '.join(missing)}; `{' '.join(cmd)}` failed: {done.stderr[-2000:]}")
+    """The page needs curl, jq and openssl; a fresh CI machine may lack jq."""
+    debian_tools(*TOOLS, why="the walkthrough")
 
 
 @contextlib.contextmanager

@@ -5,9 +5,7 @@ apt-get) and fail with apt-get's own words when that does not work. Nothing here
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import pytest
 import yaml
 
 from shared import metrics
+from tests.support import debian_tools
 
 ROOT = Path(__file__).resolve().parents[2]
 MONITORING = ROOT / "deploy" / "monitoring"
@@ -33,20 +32,7 @@ def _run(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def promtool() -> str:
-    found = shutil.which("promtool")
-    if found:
-        return found
-    if os.geteuid() != 0:
-        pytest.fail("promtool is missing and only root can install it: apt-get install -y prometheus")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", "prometheus"]):
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False, env=env)
-        if done.returncode != 0:
-            pytest.fail(f"`{' '.join(cmd)}` failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
-    found = shutil.which("promtool")
-    if not found:
-        pytest.fail("apt-get installed prometheus but promtool is not on PATH")
-    return found
+    return debian_tools("promtool", package="prometheus", why="the alert rule tests")["promtool"]
 
 
 def _rules() -> list[dict]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.support import debian_tools
 
 ROOT = Path(__file__).resolve().parents[3]
 SHOTS = ROOT / "docs" / "console"
@@ -29,15 +30,7 @@ def chromium_path() -> str:
     for name in CHROMIUM_CANDIDATES:
         if found := shutil.which(name):
             return found
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]):
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=1200, check=False, env=env)
-        if done.returncode != 0:
-            pytest.fail(f"the console tests need Debian's chromium; `{' '.join(cmd)}` failed: {done.stderr[-2000:]}")
-    found = shutil.which("chromium")
-    if found is None:
-        pytest.fail("apt-get installed chromium but it is not on the PATH")
-    return found
+    return debian_tools("chromium", why="the console tests")["chromium"]
 
 
 @pytest.fixture(scope="session")
