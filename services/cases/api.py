@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, Field, computed_field
 
 from services.cases import handlers, retention, workbench
@@ -157,10 +157,7 @@ async def _view(rt: RuntimeDep, principal: CurrentPrincipal, case_id: uuid.UUID)
     return {**row, "missing_searches": [s for s in required if s not in done]}
 
 
-@router.get("/cases", response_model=CasePage, **secured("case:read"))
-async def list_cases(
-    rt: RuntimeDep,
-    principal: CurrentPrincipal,
+def case_filters(
     status: str | None = None,
     program: str | None = None,
     partner: Annotated[str | None, Query(description="partner country, ISO alpha-3")] = None,
@@ -179,10 +176,9 @@ async def list_cases(
         Query(description="YYYY, YYYY-MM or YYYY-MM-DD; also finds DOBs known less or more precisely, ranked after"),
     ] = None,
     subject: Annotated[uuid.UUID | None, Query(description="cases of one subject")] = None,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
-    filters = {
+    """The queue's filters, shared by its pages and its count so the two can never disagree."""
+    return {
         "status": status,
         "program": program,
         "partner_country": partner,
@@ -193,7 +189,30 @@ async def list_cases(
         "dob": dob,
         "subject_id": subject,
     }
+
+
+CaseFilters = Annotated[dict[str, Any], Depends(case_filters)]
+
+
+class CaseCount(BaseModel):
+    total: int = Field(description="every case the filters find, across all pages")
+
+
+@router.get("/cases", response_model=CasePage, **secured("case:read"))
+async def list_cases(
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    filters: CaseFilters,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
     return await workbench.list_cases(uow=rt.uow(actor=principal.username), filters=filters, cursor=cursor, limit=limit)
+
+
+@router.get("/cases/count", response_model=CaseCount, **secured("case:read"))
+async def count_cases(rt: RuntimeDep, principal: CurrentPrincipal, filters: CaseFilters) -> dict[str, Any]:
+    """The exact size of a queue; a count and no case, so a tool can show it beside the pages."""
+    return {"total": await workbench.count_cases(uow=rt.uow(actor=principal.username), filters=filters)}
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetail, **secured("case:read"))

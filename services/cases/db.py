@@ -427,6 +427,26 @@ async def list_cases(
     return list((await session.execute(stmt)).mappings().all())
 
 
+async def count_cases(
+    session: AsyncSession,
+    *,
+    filters: dict[str, Any],
+    name: NameQuery | None = None,
+    dob: str | None = None,
+    programs: frozenset[str] | None = None,
+) -> int:
+    """How many cases `list_cases` pages through for the same filters (every rank of a search counted)."""
+    c, ce = cases.c, case_encounters.c
+    stmt = _filtered_cases(filters, programs)
+    person = _same_fin(encounters, filters.get("fin"))
+    match = _person_match(encounters, name, dob)
+    conditions = person + ([match.where] if match is not None else [])
+    if conditions:
+        matching = select(ce.case_id).join(encounters, encounters.c.id == ce.encounter_id).where(*conditions)
+        stmt = stmt.where(c.id.in_(matching))
+    return int(await session.scalar(select(func.count()).select_from(stmt.with_only_columns(c.id).subquery())) or 0)
+
+
 async def _rank_all(
     session: AsyncSession, stmt: Any, match: person_search.Match, person: list[Any], after: Any, limit: int
 ) -> list[Any] | None:

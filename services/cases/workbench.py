@@ -101,6 +101,18 @@ async def list_cases(*, uow: UnitOfWork, filters: dict[str, Any], cursor: str | 
     return {"items": items, "next_cursor": encode_cursor(rows[limit - 1]) if len(rows) > limit else None}
 
 
+async def count_cases(*, uow: UnitOfWork, filters: dict[str, Any]) -> int:
+    """The exact size of a queue, asked for apart from its pages so that a page is never held up by counting."""
+    name = names.NameQuery.parse(filters["name"]) if filters.get("name") else None
+    if filters.get("name") and name is None:
+        raise Invalid("a name to search for needs at least one letter or digit")
+    dob = dobs.check_query(filters["dob"]) if filters.get("dob") else None
+    async with uow:
+        return await db.count_cases(
+            uow.session, filters=filters, name=name, dob=dob, programs=policy.visible_programs()
+        )
+
+
 async def log_search(
     *, uow: UnitOfWork, case_id: uuid.UUID, system: str, result: str, notes: str, catalogue: list[str]
 ) -> None:

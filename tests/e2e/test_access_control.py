@@ -88,6 +88,9 @@ async def test_records_of_other_programs_answer_404_everywhere_and_the_attempt_i
     fin = encounter["fields"]["fin"]
     assert (await m5.get("/api/v1/cases", fin=fin)).json()["items"] == []
     assert (await m5.get("/api/v1/cases", program="PCSC")).json()["items"] == []
+    assert (await m5.get("/api/v1/cases/count", fin=fin)).json()["total"] == 0
+    assert (await m5.get("/api/v1/cases/count", program="PCSC")).json()["total"] == 0
+    assert (await gateway.get("/api/v1/cases/count", fin=fin)).json()["total"] == 1
     assert (await m5.get("/api/v1/encounters", fin=fin)).json()["total"] == 0
     assert (await gateway.get("/api/v1/encounters", fin=fin)).json()["total"] == 1
     # Importing into a program one is not a member of is refused outright.

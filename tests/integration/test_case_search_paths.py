@@ -133,3 +133,29 @@ def test_a_case_ranks_by_its_best_encounter_once(database: str, monkeypatch: pyt
     assert dict((label, last) for label, _, last in found)["two-scripts"] == "Ivanova"  # the exact encounter
     monkeypatch.setattr(db, "RANK_ALL_UP_TO", 1)
     assert asyncio.run(_search(database, "ivanova", None, page=1)) == found
+
+
+async def _count(url: str, filters: dict[str, Any], name: str | None, dob: str | None) -> int:
+    engine = create_engine(url, pool_size=1)
+    query = names.NameQuery.parse(name) if name else None
+    async with session_factory(engine)() as s:
+        total = await db.count_cases(s, filters=filters, name=query, dob=dob)
+    await engine.dispose()
+    return total
+
+
+@pytest.mark.parametrize(
+    ("name", "dob"),
+    [("ivanova", None), ("ahmed hassan", None), (None, "1980"), ("ivanova", "1980-05-17"), (None, None)],
+)
+def test_the_count_is_every_case_the_pages_walk_through(database: str, name: str | None, dob: str | None) -> None:
+    pages = asyncio.run(_search(database, name, dob, page=2)) if name or dob else list(PEOPLE)
+    assert asyncio.run(_count(database, {}, name, dob)) == len(pages) > 0
+
+
+def test_the_count_takes_the_fin_and_the_cases_own_filters(database: str) -> None:
+    assert asyncio.run(_count(database, {"fin": "two-scripts"}, None, None)) == 1
+    assert asyncio.run(_count(database, {"fin": "two-scripts"}, "ivanova", None)) == 1
+    assert asyncio.run(_count(database, {"fin": "hassan"}, "ivanova", None)) == 0
+    assert asyncio.run(_count(database, {"program": "PCSC"}, None, None)) == 0
+    assert asyncio.run(_count(database, {"program": "M5"}, None, None)) == len(PEOPLE)
