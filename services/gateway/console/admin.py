@@ -1,4 +1,4 @@
-"""Auditors: a record's audit trail. Admins: users, agreements, legal holds."""
+"""Auditors: a record's audit trail. Admins: users, agreements (their pages: agreements.py), legal holds."""
 
 from __future__ import annotations
 
@@ -40,13 +40,6 @@ async def admin_page(request: Request, session: SessionDep) -> HTMLResponse:
     return render(
         request, "admin.html", title="Administration", sections=sections, roles=sorted(ROLES), programs=sorted(PROGRAMS)
     )
-
-
-@router.get("/admin/agreements/{agreement_id}")
-async def agreement_page(agreement_id: uuid.UUID, request: Request, session: SessionDep) -> HTMLResponse:
-    """One agreement: its current terms, every version with who changed it and why, and its recipients."""
-    agreement = await Api(request, session).get(f"/api/v1/agreements/{agreement_id}")
-    return render(request, "agreement.html", title=agreement["name"], agreement=agreement)
 
 
 async def _act(request: Request, path: str, body: dict[str, Any], done: str) -> Response:

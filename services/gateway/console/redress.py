@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.gateway.console.web import Api, SessionDep, form_with_csrf, render, submit
+from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, render, submit
 
 router = APIRouter()
 
@@ -77,6 +78,7 @@ async def detail(redress_id: uuid.UUID, request: Request, session: SessionDep) -
     if any(search.values()):
         candidates = await api.get(f"/api/v1/redress/{redress_id}/candidates", **search)
     linked = [str(link.get("encounter_id")) for link in item["linked_records"]]
+    records = await asyncio.gather(*(linked_record(api, link) for link in item["linked_records"]))
     return render(
         request,
         "redress.html",
@@ -85,10 +87,38 @@ async def detail(redress_id: uuid.UUID, request: Request, session: SessionDep) -
         search=search,
         candidates=candidates,
         linked=linked,
+        records=records,
         determinations=DETERMINATIONS,
         response_kinds=RESPONSE_KINDS,
         correctable=CORRECTABLE,
     )
+
+
+async def linked_record(api: Api, link: dict[str, Any]) -> dict[str, Any]:
+    """A linked record as redress gives it, with its encounter and case from cases' API where the user may read
+    them; a record the user may not read (or cases cannot answer) says so in the API's words instead."""
+    record: dict[str, Any] = {"link": link, "encounter": None, "case": None, "refused": None}
+    try:
+        encounter = await api.get(f"/api/v1/encounters/{link['encounter_id']}")
+        record["encounter"] = encounter
+        record["case"] = await _case_of(api, encounter)
+    except ApiError as exc:
+        record["refused"] = exc
+    return record
+
+
+async def _case_of(api: Api, encounter: dict[str, Any]) -> dict[str, Any] | None:
+    """The case holding the encounter: the subject's case of that program (if there are several, the one whose
+    encounters include it)."""
+    page = await api.get("/api/v1/cases", subject=encounter["subject_id"], program=encounter["program"], limit=20)
+    cases = page["items"]
+    if len(cases) <= 1:
+        return cases[0] if cases else None
+    for case in cases:
+        full = await api.get(f"/api/v1/cases/{case['id']}")
+        if any(str(e["id"]) == str(encounter["id"]) for e in full["encounters"]):
+            return case
+    return None
 
 
 async def _act(request: Request, redress_id: uuid.UUID, path: str, body: dict[str, Any], done: str) -> Response:

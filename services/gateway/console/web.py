@@ -26,6 +26,7 @@ from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
 from shared import policy
 from shared.auth import InvalidToken, Principal, verify_any
+from shared.errors import Forbidden
 from shared.logging import CORRELATION_HEADER, current_correlation_id
 from shared.settings import TracsSettings
 
@@ -82,6 +83,13 @@ class Session:
     def can(self, action: str) -> bool:
         """Only decides what to offer; the API decides what happens."""
         return policy.allows(self.principal, action)
+
+    def require(self, action: str) -> None:
+        """A page that is only a form: refused with the words the API would refuse its post with."""
+        try:
+            policy.authorize(self.principal, action)
+        except Forbidden as exc:
+            raise ApiError(403, exc.message) from exc
 
 
 class SignedOut(Exception):

@@ -8,16 +8,19 @@ already running (`make run`) instead of starting one.
 from __future__ import annotations
 
 import os
+import random
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.support import debian_tools
+from tests.support import csv_bytes, debian_tools
 
 ROOT = Path(__file__).resolve().parents[3]
 SHOTS = ROOT / "docs" / "console"
@@ -115,3 +118,51 @@ def create_user(console_url: str, roles: list[str], programs: list[str]) -> str:
     )
     assert r.status_code == 201, r.text
     return username
+
+
+def new_fin() -> str:
+    return str(random.randint(10_000_000, 99_999_999))
+
+
+def api_client(console_url: str, username: str = "analyst", password: str = "tracs-dev") -> httpx.Client:
+    token = api_token(console_url, username, password)
+    return httpx.Client(base_url=console_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+def wait_for(check: Any, what: str, timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def m5_case(console_url: str) -> dict[str, str]:
+    """An M5 case imported through the API (as a partner tool would), for the tests that only look at one."""
+    fin, tag = new_fin(), uuid.uuid4().hex[:6]
+    content = csv_bytes(
+        [
+            "FIN",
+            "Surname",
+            "Given Names",
+            "DOB",
+            "Encounter Date",
+            "O/U/S",
+            "Data Owner",
+            "Result",
+            "Partner Reference",
+        ],
+        [[fin, "Marchetti", "Lucia", "1979-11-23", "2020-05-01", "CBP/OFO/MIA", "CBP", "MATCH", f"AU-{tag}"]],
+    )
+    with api_client(console_url) as api:
+        r = api.post(
+            "/api/v1/intake/batches",
+            files={"file": (f"marchetti-{tag}.csv", content, "text/csv")},
+            data={"program": "M5", "kind": "partner-query", "partner_country": "AUS"},
+        )
+        assert r.status_code == 201, r.text
+        assert api.post(f"/api/v1/intake/batches/{r.json()['id']}/confirm").status_code == 200
+        items = wait_for(lambda: api.get("/api/v1/cases", params={"fin": fin}).json()["items"], "the M5 case")
+    return {"id": items[0]["id"], "fin": fin}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 import re
-import time
 import uuid
 from datetime import date
 from typing import Any
@@ -14,7 +13,16 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.console.conftest import TEST_PASSWORD, api_token, check_accessible, create_user, shot, sign_in
+from tests.e2e.console.conftest import (
+    TEST_PASSWORD,
+    api_client,
+    check_accessible,
+    create_user,
+    new_fin,
+    shot,
+    sign_in,
+    wait_for,
+)
 from tests.files import xlsx
 from tests.support import csv_bytes
 
@@ -26,10 +34,6 @@ M5_HEADER = [
     "Fast Matcher", "DI", "DI Description", "DI Shared", "Result", "Partner Reference", "TCN", "Search Code",
     "Remarks",
 ]  # fmt: skip
-
-
-def _fin() -> str:
-    return str(random.randint(10_000_000, 99_999_999))
 
 
 def _workbook(fin: str, ref: str, tcn: str) -> bytes:
@@ -48,54 +52,10 @@ def _workbook(fin: str, ref: str, tcn: str) -> bytes:
     return xlsx(M5_HEADER, rows)
 
 
-def _api(console_url: str, username: str = "analyst", password: str = "tracs-dev") -> httpx.Client:
-    token = api_token(console_url, username, password)
-    return httpx.Client(base_url=console_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
-
-
-def _wait(check: Any, what: str, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture(scope="module")
-def m5_case(console_url: str) -> dict[str, str]:
-    """An M5 case imported through the API (as a partner tool would), for the tests that only look at one."""
-    fin, tag = _fin(), uuid.uuid4().hex[:6]
-    content = csv_bytes(
-        [
-            "FIN",
-            "Surname",
-            "Given Names",
-            "DOB",
-            "Encounter Date",
-            "O/U/S",
-            "Data Owner",
-            "Result",
-            "Partner Reference",
-        ],
-        [[fin, "Marchetti", "Lucia", "1979-11-23", "2020-05-01", "CBP/OFO/MIA", "CBP", "MATCH", f"AU-{tag}"]],
-    )
-    with _api(console_url) as api:
-        r = api.post(
-            "/api/v1/intake/batches",
-            files={"file": (f"marchetti-{tag}.csv", content, "text/csv")},
-            data={"program": "M5", "kind": "partner-query", "partner_country": "AUS"},
-        )
-        assert r.status_code == 201, r.text
-        assert api.post(f"/api/v1/intake/batches/{r.json()['id']}/confirm").status_code == 200
-        items = _wait(lambda: api.get("/api/v1/cases", params={"fin": fin}).json()["items"], "the M5 case")
-    return {"id": items[0]["id"], "fin": fin}
-
-
 def test_an_analyst_imports_a_workbook_works_the_case_and_sends_an_accounted_disclosure(
     page: Page, console_url: str
 ) -> None:
-    fin, tag = _fin(), uuid.uuid4().hex[:6].upper()
+    fin, tag = new_fin(), uuid.uuid4().hex[:6].upper()
     ref, tcn = f"AU-CONSOLE-{tag}", f"AUS-TX-{tag}"
 
     page.goto("/")
@@ -176,9 +136,9 @@ def test_an_analyst_imports_a_workbook_works_the_case_and_sends_an_accounted_dis
     case_id = page.url.rsplit("/", 1)[1]
 
     # Disclosure hears of the encounters through events; the draft is built once it has them all.
-    with _api(console_url) as api:
+    with api_client(console_url) as api:
         subject = api.get(f"/api/v1/cases/{case_id}").json()["subject_id"]
-        _wait(lambda: len(api.get(f"/api/v1/disclosures/subjects/{subject}/encounters").json()) == 3, "disclosure")
+        wait_for(lambda: len(api.get(f"/api/v1/disclosures/subjects/{subject}/encounters").json()) == 3, "disclosure")
 
     page.get_by_role("link", name="Draft a disclosure").click()
     page.get_by_label("Purpose", exact=True).select_option("immigration")
@@ -205,7 +165,7 @@ def test_an_analyst_of_another_program_cannot_see_the_case_in_the_console_either
     response = page.goto(f"/cases/{m5_case['id']}")
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", name="Not found")).to_be_visible()
-    with _api(console_url, uk_analyst, TEST_PASSWORD) as api:  # the page answers exactly what the API answers
+    with api_client(console_url, uk_analyst, TEST_PASSWORD) as api:  # the page answers exactly what the API answers
         assert api.get(f"/api/v1/cases/{m5_case['id']}").status_code == 404
     page.goto(f"/cases?fin={m5_case['fin']}")
     expect(page.get_by_text("No case matches.")).to_be_visible()
@@ -241,7 +201,7 @@ def test_a_redress_officer_works_a_request_to_a_response(page: Page, console_url
         page.goto(f"{url}?name=marchetti+lucia&fin={m5_case['fin']}")
         return page.get_by_role("row").filter(has_text=m5_case["fin"]).count() > 0
 
-    _wait(found, "the record in redress's candidates")
+    wait_for(found, "the record in redress's candidates")
     page.get_by_role("row").filter(has_text=m5_case["fin"]).get_by_role("button", name=re.compile("Link")).click()
     expect(page.get_by_role("heading", name="Linked records (1)")).to_be_visible()
     page.get_by_label("Finding", exact=True).fill("Day and month of birth swapped at the 2020 entry")
@@ -273,8 +233,8 @@ def test_a_supervisor_sees_the_reports_as_tables_and_charts_with_downloads(
     page: Page, console_url: str, m5_case: dict[str, str]
 ) -> None:
     today = date.today().isoformat()
-    with _api(console_url, "supervisor") as api:  # reporting counts the import through events: wait for it
-        _wait(lambda: api.get("/api/v1/reports/dosr", params={"from": today, "to": today}).json()["daily"], "DOSR")
+    with api_client(console_url, "supervisor") as api:  # reporting counts the import through events: wait for it
+        wait_for(lambda: api.get("/api/v1/reports/dosr", params={"from": today, "to": today}).json()["daily"], "DOSR")
     sign_in(page, "supervisor")
     page.get_by_role("link", name="Reports").click()
     expect(page.get_by_role("heading", name="Director's Operations Status Report")).to_be_visible()
@@ -450,7 +410,7 @@ def test_the_import_page_polls_until_every_row_of_a_large_file_is_in_a_case(page
 def test_a_rejected_import_imports_nothing_and_a_refused_file_is_explained(page: Page) -> None:
     tag = uuid.uuid4().hex[:6]
     header = ["FIN", "Surname", "Given Names", "DOB", "Result", "Partner Ref"]
-    content = csv_bytes(header, [[_fin(), f"Reject{tag}", "Test", "1970", "MATCH", f"AU-REJ-{tag}"]])
+    content = csv_bytes(header, [[new_fin(), f"Reject{tag}", "Test", "1970", "MATCH", f"AU-REJ-{tag}"]])
     sign_in(page, "analyst")
     for name, buffer in ((f"reject-{tag}.csv", content), (f"empty-{tag}.csv", b"")):
         page.goto("/imports")

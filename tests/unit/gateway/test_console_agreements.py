@@ -1,0 +1,168 @@
+"""Agreements in the console: admins create, revise (a new version) and add recipients through the disclosure
+API; its refusals come back on the form with what was typed; others see no form."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.unit.gateway.console_fake import FakeApi, console_client, csrf_of, forms_on
+
+AID = str(uuid.uuid4())
+CERT = "-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----"
+
+
+def _version(version: int, note: str, **terms: Any) -> dict[str, Any]:
+    base = {
+        "partner_country": "GRC",
+        "partner_agency": "Hellenic Police",
+        "program": "PCSC",
+        "data_owners": ["CBP", "ICE"],
+        "ous": ["CBP/OFO", "ICE/HSI"],
+        "fields": ["fin", "last_name", "dob"],
+        "di_categories": ["CRIMINAL"],
+        "protected_classes": [],
+        "caveat": "",
+        "purposes": ["serious-crime"],
+        "valid_from": "2010-01-01",
+        "valid_to": None,
+    }
+    return {**base, **terms, "version": version, "change_note": note, "changed_by": "admin",
+            "changed_at": "2026-01-02T10:00:00Z"}  # fmt: skip
+
+
+def _agreement() -> dict[str, Any]:
+    current = _version(2, "extended to 2030", valid_to="2030-12-31")
+    return {**current, "id": AID, "name": "PCSC Greece", "created_at": "2026-01-01T10:00:00Z", "created_by": "admin",
+            "history": [_version(1, "created"), current], "recipients": []}  # fmt: skip
+
+
+@pytest.fixture
+def fake() -> FakeApi:
+    fake = FakeApi()
+    fake.on("GET", f"/api/v1/agreements/{AID}", _agreement())
+    return fake
+
+
+@pytest.fixture
+def admin(fake: FakeApi) -> TestClient:
+    return console_client(fake, "admin", {"admin"}, set())
+
+
+NEW = {
+    "name": "M5 New Zealand",
+    "partner_country": "nzl",
+    "partner_agency": "Immigration New Zealand",
+    "program": "M5",
+    "purposes": "immigration, border-security",
+    "data_owners": "CBP,USCIS",
+    "ous": "*",
+    "di_categories": "",
+    "fields": ["fin", "dob", "findings"],
+    "protected_classes": ["T"],
+    "caveat": "",
+    "valid_from": "2026-01-01",
+    "valid_to": "",
+    "change_note": "",
+}
+
+
+def test_an_admin_creates_an_agreement_with_every_term_as_the_api_takes_them(fake: FakeApi, admin: TestClient) -> None:
+    fake.on("POST", "/api/v1/agreements", {"id": AID}, status=201)
+    r = admin.post("/admin/agreements", data={**NEW, "csrf_token": csrf_of(admin, "/admin/agreements/new")})
+    assert r.status_code == 303 and r.headers["location"] == f"/admin/agreements/{AID}"
+    assert fake.sent("POST", "/api/v1/agreements") == [
+        {
+            "name": "M5 New Zealand",
+            "change_note": "created",
+            "partner_country": "NZL",
+            "partner_agency": "Immigration New Zealand",
+            "program": "M5",
+            "caveat": "",
+            "valid_from": "2026-01-01",
+            "valid_to": None,
+            "data_owners": ["CBP", "USCIS"],
+            "ous": ["*"],
+            "purposes": ["immigration", "border-security"],
+            "di_categories": [],
+            "fields": ["fin", "dob", "findings"],
+            "protected_classes": ["T"],
+        }
+    ]
+
+
+def test_a_refused_agreement_comes_back_in_the_apis_words_with_the_form_as_typed(
+    fake: FakeApi, admin: TestClient
+) -> None:
+    words = "an agreement that shares protected classes must carry their caveat language"
+    fake.on("POST", "/api/v1/agreements", {"detail": words}, status=422)
+    r = admin.post("/admin/agreements", data={**NEW, "csrf_token": csrf_of(admin, "/admin/agreements/new")})
+    assert r.status_code == 422 and words in r.text
+    assert 'value="M5 New Zealand"' in r.text and 'value="Immigration New Zealand"' in r.text
+    assert 'value="immigration, border-security"' in r.text
+    assert 'id="a-pc-T" name="protected_classes" value="T" checked' in r.text
+    assert 'id="a-f-findings" name="fields" value="findings" checked' in r.text
+
+
+def test_the_revision_form_starts_from_the_current_version_and_the_history_shows_every_version(
+    admin: TestClient,
+) -> None:
+    page = admin.get(f"/admin/agreements/{AID}").text
+    assert 'id="v-to" name="valid_to" type="date" value="2030-12-31"' in page
+    assert 'id="v-di" name="di_categories" value="CRIMINAL"' in page
+    assert 'id="v-f-dob" name="fields" value="dob" checked' in page
+    assert "extended to 2030" in page and "Record version 3" in page
+    assert f"/admin/agreements/{AID}/versions" in forms_on(page) and f"/admin/agreements/{AID}/recipients" in forms_on(
+        page
+    )
+
+
+def test_a_revision_is_a_put_with_its_change_note_and_a_conflict_keeps_what_was_typed(
+    fake: FakeApi, admin: TestClient
+) -> None:
+    form = {**NEW, "change_note": "adds T visas", "caveat": "T-visa holders: 8 U.S.C. 1367 applies"}
+    fake.on("PUT", f"/api/v1/agreements/{AID}", {**_agreement(), "version": 3})
+    r = admin.post(f"/admin/agreements/{AID}/versions", data={**form, "csrf_token": csrf_of(admin, "/admin")})
+    assert r.status_code == 303 and r.headers["location"] == f"/admin/agreements/{AID}"
+    (sent,) = fake.sent("PUT", f"/api/v1/agreements/{AID}")
+    assert sent["change_note"] == "adds T visas" and sent["protected_classes"] == ["T"] and "name" not in sent
+
+    fake.on("PUT", f"/api/v1/agreements/{AID}", {"detail": "valid_to is before valid_from"}, status=422)
+    r = admin.post(f"/admin/agreements/{AID}/versions", data={**form, "csrf_token": csrf_of(admin, "/admin")})
+    assert r.status_code == 422 and "valid_to is before valid_from" in r.text
+    assert 'value="adds T visas"' in r.text and 'value="Immigration New Zealand"' in r.text
+    assert "<details open><summary>Revise these terms" in r.text
+
+
+def test_a_recipient_is_added_with_the_certificate_from_a_file_and_a_refusal_keeps_the_form(
+    fake: FakeApi, admin: TestClient
+) -> None:
+    path = f"/api/v1/agreements/{AID}/recipients"
+    fake.on("POST", path, {"id": str(uuid.uuid4())}, status=201)
+    data = {"person": "Eleni Papadaki", "email": "e.papadaki@astynomia.gr", "csrf_token": csrf_of(admin, "/admin")}
+    r = admin.post(
+        f"/admin/agreements/{AID}/recipients",
+        data=data,
+        files={"certificate_file": ("e.crt", CERT.encode(), "application/x-pem")},
+    )
+    assert r.status_code == 303
+    assert fake.sent("POST", path) == [{"person": "Eleni Papadaki", "email": "e.papadaki@astynomia.gr",
+                                        "certificate_pem": CERT}]  # fmt: skip
+
+    fake.on("POST", path, {"detail": "email: value is not a valid email address"}, status=422)
+    r = admin.post(
+        f"/admin/agreements/{AID}/recipients", data={**data, "email": "not-an-address", "certificate_pem": CERT}
+    )
+    assert r.status_code == 422 and "value is not a valid email address" in r.text
+    assert 'value="Eleni Papadaki"' in r.text and 'value="not-an-address"' in r.text and "MIIB..." in r.text
+
+
+def test_without_agreement_manage_the_pages_offer_no_form_and_the_new_form_is_refused(fake: FakeApi) -> None:
+    supervisor = console_client(fake, "supervisor", {"supervisor"}, {"PCSC"})
+    page = supervisor.get(f"/admin/agreements/{AID}")
+    assert page.status_code == 200 and "Hellenic Police" in page.text and forms_on(page.text) == []
+    refused = supervisor.get("/admin/agreements/new")
+    assert refused.status_code == 403 and "agreement:manage needs one of the roles admin" in refused.text
