@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test unit e2e stop logs lint bench clean
+.PHONY: run test unit e2e stop logs lint bench screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ unit: $(STAMP)
 
 e2e: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider tests/integration tests/e2e
+
+# The console's pictures in docs/console.md, retaken by its browser tests against a fresh stack.
+screenshots: $(STAMP)
+	TRACS_CONSOLE_SCREENSHOTS=docs/console $(BIN)/pytest -q -p no:cacheprovider tests/e2e/console
 
 # Figures and ratios, never pass/fail; each benchmark's options: `.venv/bin/python benchmarks/X.py --help`.
 bench: $(STAMP)
