@@ -10,12 +10,13 @@ from enum import StrEnum
 
 from shared import names
 from shared.errors import Conflict, Invalid
+from shared.events import intake as intake_events
 from shared.events.intake import EncounterFields, subject_key_of
 
 # Everything imported from IDENT or a partner is locked: only a redress correction may change it.
 LOCKED_FIELDS = frozenset(EncounterFields.model_fields)
 FLAGS = ("not-sharable", "protected-class", "fast-matcher", "derogatory")
-PROTECTED_CLASSES = frozenset({"T", "U", "VAWA", "ASYLEE", "REFUGEE", "TPS"})
+PROTECTED_CLASSES = frozenset(intake_events.PROTECTED_CLASSES)
 SEARCH_RESULTS = frozenset({"hit", "no-hit", "not-authorized"})
 FINDING_KINDS = frozenset({"adverse-action", "travel-history", "fast-matcher-hit", "summary"})
 

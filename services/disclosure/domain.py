@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from shared.events import intake as intake_events
 from shared.events.cases import AttachedRow
 
 # Special protected classes (8 U.S.C. 1367 and others): withheld unless an agreement names the class.
-PROTECTED_CLASSES = frozenset({"T", "U", "VAWA", "ASYLEE", "REFUGEE", "TPS"})
+PROTECTED_CLASSES = frozenset(intake_events.PROTECTED_CLASSES)
 DI_FIELDS = frozenset({"derogatory_information", "di_description"})
 ANY = "*"
 

@@ -17,13 +17,15 @@ from pathlib import Path
 
 import pycountry
 
+from shared.events import intake as intake_events
+
 MARKERS_FILE = Path(__file__).with_name("unknown_markers.csv")
 DATE_FIELDS = frozenset({"dob", "encounter_date"})
 COUNTRY_FIELDS = frozenset({"country_of_birth", "nationality", "document_country", "partner_country"})
 GENDERS = {"M": "M", "MALE": "M", "F": "F", "FEMALE": "F", "X": "X", "U": "U", "UNKNOWN": "U"}
 # A column's own code beats an unknown marker: "UNKNOWN" in a gender column is the code U, not a blank.
 OWN_CODES = {"gender": frozenset(g.casefold() for g in GENDERS)}
-PROTECTED_CLASSES = {"T", "U", "VAWA", "ASYLEE", "REFUGEE", "TPS"}
+PROTECTED_CLASSES = frozenset(intake_events.PROTECTED_CLASSES)
 NO_MATCH = {"NOMATCH", "NOHIT", "NO", "N"}
 MATCH = {"MATCH", "HIT", "YES", "Y"}
 EXCEL_EPOCH = date(1899, 12, 30)

@@ -95,6 +95,10 @@ class ImportedRow(BaseModel):
     extra: dict[str, str] = {}
 
 
+# The special-protected classes a source may mark an encounter with (PIA 6.5, 8.1: T, U and VAWA status,
+# asylees, refugees, TPS), in the order forms list them; one list for every service that reads the field.
+PROTECTED_CLASSES: tuple[str, ...] = ("T", "U", "VAWA", "ASYLEE", "REFUGEE", "TPS")
+
 # A chunk is cut at whichever comes first (DESIGN 2: per-event costs are paid per chunk, not per row).
 CHUNK_MAX_ROWS = 1000
 CHUNK_MAX_BYTES = 1 << 20
