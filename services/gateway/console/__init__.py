@@ -6,11 +6,11 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from services.gateway.console import admin, auth, cases, disclosures, imports, redress, reports
+from services.gateway.console import admin, auth, cases, disclosures, imports, oidc, redress, reports
 from services.gateway.console.web import HERE, ApiError, CsrfRefused, SignedOut, q, redirect, render
 
 router = APIRouter(include_in_schema=False)
-for _module in (auth, cases, imports, disclosures, redress, reports, admin):
+for _module in (auth, oidc, cases, imports, disclosures, redress, reports, admin):
     router.include_router(_module.router)
 
 STATUS_TITLES = {403: "Not allowed", 404: "Not found", 409: "Refused", 422: "Refused", 503: "Unavailable"}
