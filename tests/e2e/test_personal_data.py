@@ -32,9 +32,7 @@ async def _hits(stack: Stack, needles: dict[str, str]) -> dict[tuple[str, str], 
             )
             for col in columns:
                 table, column = col["table_name"], col["column_name"]
-                as_text = (
-                    f"encode(\"{column}\", 'escape')" if col["data_type"] == "bytea" else f'"{column}"::text'
-                )
+                as_text = f"encode(\"{column}\", 'escape')" if col["data_type"] == "bytea" else f'"{column}"::text'
                 for name, needle in needles.items():
                     hit = await conn.fetchval(
                         f'SELECT EXISTS (SELECT 1 FROM "{table}" WHERE {as_text} ILIKE $1)',
@@ -95,9 +93,7 @@ async def test_imported_personal_data_is_held_by_intake_staging_and_cases_only(g
 
     hits = await _hits(stack, needles)
     outside = {
-        where: sorted(names)
-        for where, names in hits.items()
-        if where not in ALLOWED and (where[0], "*") not in ALLOWED
+        where: sorted(names) for where, names in hits.items() if where not in ALLOWED and (where[0], "*") not in ALLOWED
     }
     assert outside == {}, f"personal data copied outside intake's staging and cases: {outside}"
     # The scan does see the data where it is meant to be (it is not blind).

@@ -133,10 +133,13 @@ async def callback(request: Request) -> Response:
         )
         response.delete_cookie(FLOW_COOKIE, path=FLOW_PATH)
         return response
+    failed = await _audited(request, principal.username, None)
+    if failed is not None:
+        failed.delete_cookie(FLOW_COOKIE, path=FLOW_PATH)
+        return failed
     log.info("provider sign-in", user=principal.username)
-    ttl = _ttl(tokens["access_token"])
-    response = await _audited(request, principal.username, None) or _continue(request, principal, flow["next"])
-    signed_in(request, response, tokens["access_token"], ttl)
+    response = _continue(request, principal, flow["next"])
+    signed_in(request, response, tokens["access_token"], _ttl(tokens["access_token"]))
     response.delete_cookie(FLOW_COOKIE, path=FLOW_PATH)
     return response
 
