@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import ClassVar, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import (
@@ -18,6 +19,7 @@ from shared.auth import OidcConfig
 PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "secret", "dev-insecure-secret-change-me-0123456789abcdef"}
 )
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 DEV_JWT_SECRET = "dev-insecure-secret-change-me-0123456789abcdef"  # noqa: S105 - refused outside development
 
 
@@ -59,6 +61,16 @@ class TracsSettings(BaseSettings):
     oidc_username_claim: str = "preferred_username"
     oidc_roles_claim: str = "roles"
     oidc_programs_claim: str = "programs"
+    # The console's sign-in through the provider (authorization code with PKCE); off while the endpoint is empty.
+    oidc_authorization_endpoint: str = ""
+    oidc_token_endpoint: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""  # empty: a public client (PKCE alone)
+    oidc_client_auth: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic"
+    oidc_scopes: str = "openid"
+    oidc_provider_name: str = "the identity provider"
+    # Where the provider sends the browser back (`<base>/login/oidc/callback`); empty: the URL the request came to.
+    oidc_redirect_base: str = ""
     local_logins: bool = True  # the gateway's own password logins (turn off once the IdP is in place)
 
     consumer_max_records: int = Field(2000, ge=1)
@@ -113,7 +125,40 @@ class TracsSettings(BaseSettings):
             )
         if self.oidc_public_key and not self.oidc_issuer:
             raise ValueError("TRACS_OIDC_ISSUER must name the identity provider whose key TRACS_OIDC_PUBLIC_KEY is")
+        if self.oidc_authorization_endpoint:
+            self._check_oidc_sign_in()
         return self
+
+    def _check_oidc_sign_in(self) -> None:
+        """The console's provider sign-in needs the whole client set up, and the key its tokens verify with."""
+        needed = {
+            "TRACS_OIDC_TOKEN_ENDPOINT": self.oidc_token_endpoint,
+            "TRACS_OIDC_CLIENT_ID": self.oidc_client_id,
+            "TRACS_OIDC_PUBLIC_KEY": self.oidc_public_key,
+            "TRACS_OIDC_ISSUER": self.oidc_issuer,
+        }
+        if missing := [name for name, value in needed.items() if not value]:
+            raise ValueError(f"TRACS_OIDC_AUTHORIZATION_ENDPOINT is set, so {', '.join(missing)} must be set too")
+        urls = {
+            "TRACS_OIDC_AUTHORIZATION_ENDPOINT": self.oidc_authorization_endpoint,
+            "TRACS_OIDC_TOKEN_ENDPOINT": self.oidc_token_endpoint,
+            "TRACS_OIDC_REDIRECT_BASE": self.oidc_redirect_base,
+        }
+        for name, url in urls.items():
+            if url and not _secure_or_loopback(url):
+                raise ValueError(f"{name} must be an https:// URL (plain http only on this machine): {url!r}")
+
+    def oidc_sign_in(self) -> bool:
+        """Whether the console offers "Sign in with <provider>" (validated complete when set)."""
+        return bool(self.oidc_authorization_endpoint)
+
+
+def _secure_or_loopback(url: str) -> bool:
+    """Codes and tokens cross these URLs: https, except to a provider or console on this very machine."""
+    parsed = urlsplit(url)
+    if parsed.scheme == "https" and parsed.hostname:
+        return True
+    return parsed.scheme == "http" and parsed.hostname in LOOPBACK_HOSTS
 
 
 class ServiceSettings(TracsSettings):

@@ -121,3 +121,30 @@ async def create_user(*, uow: UnitOfWork, username: str, password: str, roles: s
             },
         )
     log.info("user created", user=username, roles=sorted(roles))
+
+
+PROVIDER_REFUSALS = frozenset(
+    {"state mismatch", "provider error", "token endpoint failed", "token refused", "id token refused", "no role"}
+)
+
+
+def provider_sign_in_entry(
+    *, username: str | None, refused: str | None = None, client: str | None = None
+) -> audit.Entry:
+    """A console sign-in through the identity provider, audited like a password login.
+
+    The caller names the user only from a verified token; a refusal records its kind alone (never the
+    provider's words, the code or an unverified claim, any of which may carry personal data).
+    """
+    if refused is not None and refused not in PROVIDER_REFUSALS:
+        raise ValueError(f"not a kind of refused provider sign-in: {refused!r}")
+    return audit.Entry(
+        actor=username[:64] if username else "unknown",
+        action="login",
+        record_type="user",
+        record_id=username[:64] if username else None,
+        outcome="denied" if refused else "allowed",
+        correlation_id=current_correlation_id(),
+        client=client,
+        detail=f"identity provider: {refused}" if refused else "identity provider",
+    )

@@ -16,6 +16,7 @@ from shared.events import topics
 from shared.kafka import ensure_topics
 from shared.settings import TracsSettings
 from tests.infra import Infra
+from tests.oidc_provider import RunningProvider, running_provider
 from tests.support import Gateway
 from tracs.infra import free_port, stop_process, wait_for_port
 from tracs.pki import DEV_OFFICE_EMAIL, DEV_PARTNERS, ensure_dev_pki
@@ -74,9 +75,17 @@ def running_stack(infra: Infra, var: Path, env: dict[str, str] | None = None) ->
 
 
 @pytest.fixture(scope="session")
-def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The stack most end-to-end tests share; they isolate themselves by their own data."""
-    with running_stack(infra, tmp_path_factory.mktemp("stack")) as s:
+def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningProvider]:
+    """The identity provider the shared stack trusts, and the console signs in through (tests/oidc_provider.py)."""
+    with running_provider(tmp_path_factory.mktemp("idp")) as provider:
+        yield provider
+
+
+@pytest.fixture(scope="session")
+def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory, oidc_provider: RunningProvider) -> Iterator[Stack]:
+    """The stack most end-to-end tests share; they isolate themselves by their own data. Its local logins and
+    the test provider both sign people in, as in a deployment moving to an identity provider."""
+    with running_stack(infra, tmp_path_factory.mktemp("stack"), oidc_provider.gateway_env()) as s:
         yield s
 
 

@@ -1,6 +1,13 @@
-"""Sign in (the gateway's local logins, or a token of the configured identity provider) and sign out."""
+"""Sign in (the gateway's local logins, or the configured identity provider) and sign out.
+
+The provider's browser flow is `console/oidc.py`; pasting a provider's access token (`/login/token`) stays for a
+provider TRACS is not registered with as a client (no TRACS_OIDC_AUTHORIZATION_ENDPOINT): the page offers it
+only then.
+"""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -31,7 +38,7 @@ def _landing(request: Request) -> str:
     return "/admin" if session.can("user:manage") else "/reports"
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only a path of this site: never an absolute or protocol-relative URL (an open redirect)."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
@@ -43,9 +50,10 @@ async def home(request: Request) -> Response:
     return redirect(request, _landing(request))
 
 
-def _login_page(request: Request, status: int = 200, error: str | None = None, username: str = "") -> HTMLResponse:
+def login_page(request: Request, status: int = 200, error: str | None = None, username: str = "") -> HTMLResponse:
     nonce = request.cookies.get(NONCE_COOKIE) or new_nonce()
-    oidc = request.app.state.settings.oidc() is not None
+    settings = request.app.state.settings
+    next_page = safe_next(request.query_params.get("next")) or ""
     response = render(
         request,
         "login.html",
@@ -53,9 +61,11 @@ def _login_page(request: Request, status: int = 200, error: str | None = None, u
         csrf=csrf_token(request, bound_to=nonce),
         error=error,
         username=username,
-        next=_safe_next(request.query_params.get("next")) or "",
-        oidc=oidc,
-        local=request.app.state.settings.local_logins,
+        next=next_page,
+        provider=settings.oidc_provider_name if settings.oidc_sign_in() else None,
+        provider_link="/login/oidc" + (f"?{urlencode({'next': next_page})}" if next_page else ""),
+        token_paste=settings.oidc() is not None and not settings.oidc_sign_in(),
+        local=settings.local_logins,
     )
     set_cookie(request, response, NONCE_COOKIE, nonce, 3600)
     return response
@@ -65,13 +75,18 @@ def _login_page(request: Request, status: int = 200, error: str | None = None, u
 async def login_form(request: Request) -> Response:
     if session_of(request) is not None:
         return redirect(request, _landing(request))
-    return _login_page(request)
+    return login_page(request)
+
+
+def signed_in(request: Request, response: Response, token: str, ttl: int) -> None:
+    """The session cookie every way of signing in sets: the token itself, verified again on every request."""
+    set_cookie(request, response, SESSION_COOKIE, token, ttl)
+    response.delete_cookie(NONCE_COOKIE, path="/")
 
 
 def _signed_in(request: Request, token: str, ttl: int, target: str | None) -> Response:
-    response = redirect(request, _safe_next(target) or "/")
-    set_cookie(request, response, SESSION_COOKIE, token, ttl)
-    response.delete_cookie(NONCE_COOKIE, path="/")
+    response = redirect(request, safe_next(target) or "/")
+    signed_in(request, response, token, ttl)
     return response
 
 
@@ -88,7 +103,7 @@ async def login(request: Request) -> Response:
             detail = str(r.json().get("detail"))
         except ValueError:
             detail = "sign-in failed"
-        return _login_page(request, status=r.status_code, error=detail, username=username)
+        return login_page(request, status=r.status_code, error=detail, username=username)
     body = r.json()
     return _signed_in(request, body["access_token"], int(body["expires_in"]), str(form.get("next") or ""))
 
@@ -99,7 +114,7 @@ async def login_with_idp_token(request: Request) -> Response:
     form = await form_with_csrf(request)
     token = str(form.get("token") or "").strip()
     if request.app.state.settings.oidc() is None or not token or verify(request, token) is None:
-        return _login_page(request, status=401, error="the identity provider's token was not accepted")
+        return login_page(request, status=401, error="the identity provider's token was not accepted")
     return _signed_in(request, token, 3600, str(form.get("next") or ""))
 
 

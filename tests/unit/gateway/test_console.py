@@ -10,7 +10,7 @@ import pytest
 from starlette.requests import Request
 
 from services.gateway.console import imports, web
-from services.gateway.console.auth import _safe_next
+from services.gateway.console.auth import safe_next
 from services.gateway.console.reports import chart
 
 
@@ -41,7 +41,7 @@ def test_a_table_with_nothing_to_draw_has_no_chart() -> None:
     ],
 )
 def test_sign_in_only_returns_to_a_path_of_this_site(target: str, safe: str | None) -> None:
-    assert _safe_next(target) == safe
+    assert safe_next(target) == safe
 
 
 def _request(cookies: dict[str, str], form: bytes = b"", headers: dict[str, str] | None = None) -> Request:
