@@ -182,3 +182,13 @@ def debian_tools(*programs: str, package: str | None = None, why: str) -> dict[s
     if absent:
         pytest.fail(f"{why}: apt-get ran but {', '.join(absent)} is not on the PATH")
     return {p: str(path) for p, path in paths.items()}
+
+
+def chromium_path(why: str = "the console tests") -> str:
+    """Debian's chromium (Playwright drives it; its own browser download is never used), installed when missing."""
+    import shutil
+
+    for name in ("chromium", "chromium-browser"):
+        if found := shutil.which(name):
+            return found
+    return debian_tools("chromium", why=why)["chromium"]

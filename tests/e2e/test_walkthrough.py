@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 import time
@@ -14,7 +15,7 @@ import httpx
 import pytest
 
 from tests import docblocks
-from tests.support import debian_tools
+from tests.support import chromium_path, debian_tools
 from tracs.infra import free_port
 from tracs.stack import DEFAULT_PORTS
 
@@ -70,4 +71,36 @@ def test_the_walkthrough_tells_the_truth_about_the_system_make_run_starts(tmp_pa
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     with tracs_up(tmp_path) as env:
         outcomes = docblocks.run(PAGE, cwd=tmp_path, env=env)
+        _console_shows_the_walkthroughs_work(env["TRACS_GATEWAY_URL"])
     assert len(outcomes) == len(docblocks.steps(PAGE.read_text(encoding="utf-8"))) > 20
+
+
+def _console_shows_the_walkthroughs_work(gateway: str) -> None:
+    """The console as a newcomer opens it on `tracs up` (docs/console.md's first lines): the development login,
+    the walkthrough's case in the queue with the API's own count, the case page; no provider sign-in offered."""
+    from playwright.sync_api import expect, sync_playwright
+
+    token = httpx.post(f"{gateway}/api/v1/auth/token", data={"username": "analyst", "password": "tracs-dev"})
+    api = httpx.Client(base_url=gateway, headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+    total = api.get("/api/v1/cases/count").json()["total"]
+    assert total > 0
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium_path("the walkthrough's console check"), args=["--no-sandbox"]
+        )
+        page = browser.new_page(base_url=gateway)
+        page.set_default_timeout(20_000)
+        page.goto("/")
+        expect(page.get_by_role("link", name="Sign in with")).to_have_count(0)  # no provider is set up by tracs up
+        page.get_by_label("User name").fill("analyst")
+        page.get_by_label("Password").fill("tracs-dev")
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        expect(page.get_by_text("Signed in as")).to_contain_text("analyst")
+        page.goto("/cases")
+        expect(page.locator("#count")).to_have_text(f"{total:,} case" + ("" if total == 1 else "s"))
+        page.get_by_label("FIN", exact=True).fill("40512337")
+        page.get_by_role("button", name="Find").click()
+        page.get_by_role("row").filter(has_text="AU-HVP-2026-0419").get_by_role("link").first.click()
+        expect(page.get_by_role("heading", name=re.compile(r"^Encounters \(\d+\)$"))).to_be_visible()
+        browser.close()
+    api.close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,22 +19,13 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.support import csv_bytes, debian_tools
+from tests.support import chromium_path, csv_bytes
 
 ROOT = Path(__file__).resolve().parents[3]
 # Where the screenshots go: `make screenshots` sets docs/console (the pictures in docs/console.md); any other
 # run keeps them under var/, so a test run never leaves the docs changed by ids and times alone.
 SHOTS = ROOT / os.environ.get("TRACS_CONSOLE_SCREENSHOTS", "var/console-screenshots")
-CHROMIUM_CANDIDATES = ("chromium", "chromium-browser")
 TEST_PASSWORD = "console-test-password"
-
-
-def chromium_path() -> str:
-    """Debian's chromium, installed with apt-get when the machine has none."""
-    for name in CHROMIUM_CANDIDATES:
-        if found := shutil.which(name):
-            return found
-    return debian_tools("chromium", why="the console tests")["chromium"]
 
 
 @pytest.fixture(scope="session")
