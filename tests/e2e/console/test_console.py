@@ -423,3 +423,33 @@ def test_a_rejected_import_imports_nothing_and_a_refused_file_is_explained(page:
         else:  # intake refuses it and says why, on the import page
             expect(page.get_by_role("alert")).to_contain_text("empty")
             expect(page.get_by_role("heading", level=1)).to_have_text("Import a file")
+
+
+@pytest.mark.parametrize("username", ["analyst", "supervisor", "auditor", "admin"])
+def test_every_page_a_role_reaches_from_the_menu_reflows_at_200_percent_with_labelled_controls(
+    browser: Any, console_url: str, username: str
+) -> None:
+    """Each menu page of each development login (and the first page each links to: a case, a bulletin, an
+    agreement), at 640 x 450 CSS pixels: no sideways scrolling, every control labelled, the skip link."""
+    context = browser.new_context(base_url=console_url, viewport={"width": 640, "height": 450})
+    page = context.new_page()
+    try:
+        sign_in(page, username)
+        menu = page.locator("nav[aria-label=Main] a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        assert menu, f"{username} has no menu"
+        visited = []
+        for path in menu:
+            page.goto(path)
+            visited.append(path)
+            detail = page.locator(
+                "main a[href^='/cases/'], main a[href^='/bulletins/'], main a[href^='/admin/agreements/']"
+            )
+            hrefs = [h for h in detail.evaluate_all("links => links.map(a => a.getAttribute('href'))") if h]
+            for target in [path, *hrefs[:1]]:
+                page.goto(target)
+                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                assert overflow <= 1, f"{target} scrolls sideways by {overflow}px at 200% zoom ({username})"
+                check_accessible(page)
+        assert len(visited) == len(menu)
+    finally:
+        context.close()
