@@ -87,7 +87,8 @@ async def list_agreements(*, uow: UnitOfWork) -> list[dict[str, Any]]:
 
 
 def _recipient(row: Any) -> dict[str, Any]:
-    out = {k: row[k] for k in ("id", "agreement_id", "person", "email", "created_at", "created_by")}
+    keys = ("id", "agreement_id", "person", "email", "created_at", "created_by", "retired_at", "retired_by")
+    out = {k: row[k] for k in (*keys, "retired_reason")}
     out["has_certificate"] = bool(row["certificate_pem"])
     return out
 
@@ -113,6 +114,21 @@ async def add_recipient(
                 "created_by": uow.actor,
             },
         )
+        rows = await db.agreement_recipients(uow.session, agreement_id)
+    return next(_recipient(r) for r in rows if r["id"] == recipient_id)
+
+
+async def retire_recipient(
+    *, uow: UnitOfWork, agreement_id: uuid.UUID, recipient_id: uuid.UUID, reason: str
+) -> dict[str, Any]:
+    """No more disclosures to this person; the row stays, because the accounting names who received what."""
+    async with uow:
+        row = await db.recipient_for_update(uow.session, agreement_id, recipient_id)
+        if row is None:
+            raise NotFound(f"no recipient {recipient_id} of agreement {agreement_id}")
+        if row["retired_at"] is not None:
+            raise Conflict(f"recipient {recipient_id} was already retired by {row['retired_by']}")
+        await db.retire_recipient(uow.session, recipient_id, by=uow.actor, reason=reason)
         rows = await db.agreement_recipients(uow.session, agreement_id)
     return next(_recipient(r) for r in rows if r["id"] == recipient_id)
 

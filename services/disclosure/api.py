@@ -62,6 +62,9 @@ class RecipientOut(BaseModel):
     has_certificate: bool
     created_at: datetime
     created_by: str
+    retired_at: datetime | None = Field(None, description="set: never drafted for or sent to again")
+    retired_by: str | None = None
+    retired_reason: str | None = None
 
 
 class AgreementOut(AgreementVersion):
@@ -141,6 +144,29 @@ async def add_recipient(
         person=body.person,
         email=str(body.email),
         certificate_pem=body.certificate_pem,
+    )
+
+
+class RecipientRetirement(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, description="why: left the agency, address changed, ...")
+
+
+@router.post(
+    "/agreements/{agreement_id}/recipients/{recipient_id}/retire",
+    response_model=RecipientOut,
+    tags=["agreements"],
+    **secured("agreement:manage"),
+)
+async def retire_recipient(
+    agreement_id: uuid.UUID,
+    recipient_id: uuid.UUID,
+    body: RecipientRetirement,
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+) -> dict[str, Any]:
+    """Kept (the accounting names who received what) but never drafted for or sent to again."""
+    return await agreements.retire_recipient(
+        uow=rt.uow(actor=principal.username), agreement_id=agreement_id, recipient_id=recipient_id, reason=body.reason
     )
 
 

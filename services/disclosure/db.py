@@ -95,6 +95,11 @@ recipients = Table(
     Column("certificate_pem", Text),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("created_by", Text, nullable=False),
+    # A person who left the partner agency (or whose address changed): never deleted, since the accounting
+    # names them; retired recipients are refused for new drafts and for sending.
+    Column("retired_at", DateTime(timezone=True)),
+    Column("retired_by", Text),
+    Column("retired_reason", Text),
 )
 
 VERSION_FIELDS = (
@@ -183,6 +188,20 @@ async def versions(session: AsyncSession, agreement_id: uuid.UUID) -> list[Any]:
 
 async def insert_recipient(session: AsyncSession, row: dict[str, Any]) -> None:
     await session.execute(recipients.insert().values(**row))
+
+
+async def recipient_for_update(session: AsyncSession, agreement_id: uuid.UUID, recipient_id: uuid.UUID) -> Any:
+    r = recipients.c
+    stmt = select(recipients).where(r.id == recipient_id, r.agreement_id == agreement_id).with_for_update()
+    return (await session.execute(stmt)).mappings().first()
+
+
+async def retire_recipient(session: AsyncSession, recipient_id: uuid.UUID, *, by: str, reason: str) -> None:
+    await session.execute(
+        recipients.update()
+        .where(recipients.c.id == recipient_id)
+        .values(retired_at=func.now(), retired_by=by, retired_reason=reason)
+    )
 
 
 async def agreement_recipients(session: AsyncSession, agreement_id: uuid.UUID) -> list[Any]:

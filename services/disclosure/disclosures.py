@@ -60,6 +60,15 @@ async def _recipient(uow: UnitOfWork, recipient_id: uuid.UUID) -> Any:
     return row
 
 
+def _not_retired(recipient: Any) -> None:
+    if recipient["retired_at"] is not None:
+        when = recipient["retired_at"].date().isoformat()
+        raise Conflict(
+            f"recipient {recipient['id']} was retired on {when} by {recipient['retired_by']}: choose another "
+            "recipient of the agreement"
+        )
+
+
 def _released_json(draft: domain.Draft) -> dict[str, Any]:
     return {
         "encounters": {str(k): v for k, v in draft.released.items()},
@@ -88,6 +97,7 @@ async def create_draft(
     async with uow:
         case = await _case(uow, case_id)
         recipient = await _recipient(uow, recipient_id)
+        _not_retired(recipient)
         agreement = await _agreement(uow, recipient["agreement_id"])
         draft = domain.prepare(summary, agreement, purpose=purpose, on=today)
         body = domain.render(draft, case_reference=_reference(case), note=note)
@@ -194,6 +204,7 @@ async def _seal_and_account(
         if _released_json(draft) != row["released"]:
             raise Conflict("the case changed since this draft was made; draft it again")
         recipient = await _recipient(uow, row["recipient_id"])
+        _not_retired(recipient)  # retired after the draft was made
         cert = mail.check_recipient_certificate(recipient["certificate_pem"], now=now)
         agency = (
             await uow.session.execute(

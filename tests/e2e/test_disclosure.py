@@ -299,3 +299,59 @@ async def test_no_certificate_or_an_expired_agreement_means_nothing_is_sent(gate
     assert r.status_code == 409 and "agreement expired" in r.json()["detail"]
     assert (await gateway.get("/api/v1/disclosures/accounting", subject=case["subject_id"])).json() == []
     await admin.aclose()
+
+
+async def test_a_retired_recipient_is_kept_listed_but_never_drafted_for_or_sent_to(
+    gateway: Gateway, stack: Stack
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    case = await _case_with_four_encounters(gateway, tag)
+    admin = Gateway(stack.url("gateway"))
+    await admin.login("admin")
+    agreement_id, _ = await _seeded_recipient(admin, "PCSC Greece")
+    ca_cert, ca_key = certificate_authority()
+    from cryptography.hazmat.primitives import serialization
+
+    cert, _ = issue(ca_cert, ca_key, email=f"leaving-{tag}@police.example", org="leaving")
+    url = f"/api/v1/agreements/{agreement_id}/recipients"
+    body = {
+        "person": f"Leaving {tag}",
+        "email": f"leaving-{tag}@police.example",
+        "certificate_pem": cert.public_bytes(serialization.Encoding.PEM).decode(),
+    }
+    person = (await admin.client.post(url, headers=admin.headers(), json=body)).json()
+
+    async def draft() -> dict | None:
+        r = await gateway.client.post(
+            "/api/v1/disclosures",
+            headers=gateway.headers(),
+            json={"case_id": case["id"], "recipient_id": person["id"], "purpose": "serious-crime"},
+        )
+        return r.json() if r.status_code == 201 else None
+
+    made = await wait_until(draft, what="a draft for the recipient")
+    assert made["status"] == "draft"
+    retire = f"{url}/{person['id']}/retire"
+    # Only whoever manages agreements retires a recipient; an unknown one is named as such.
+    refused = await gateway.client.post(retire, headers=gateway.headers(), json={"reason": "left"})
+    assert refused.status_code == 403
+    unknown = await admin.client.post(f"{url}/{uuid.uuid4()}/retire", headers=admin.headers(), json={"reason": "x"})
+    assert unknown.status_code == 404 and "no recipient" in unknown.json()["detail"]
+    assert (await admin.client.post(retire, headers=admin.headers(), json={"reason": ""})).status_code == 422
+    done = await admin.client.post(retire, headers=admin.headers(), json={"reason": "left the agency"})
+    assert done.status_code == 200, done.text
+    assert done.json()["retired_by"] == "admin" and done.json()["retired_reason"] == "left the agency"
+    again = await admin.client.post(retire, headers=admin.headers(), json={"reason": "twice"})
+    assert again.status_code == 409 and "already retired" in again.json()["detail"]
+    # Kept on the agreement, refused for a new draft and for sending the draft made before.
+    listed = (await admin.get(f"/api/v1/agreements/{agreement_id}")).json()["recipients"]
+    assert next(r for r in listed if r["id"] == person["id"])["retired_at"] is not None
+    new = await gateway.client.post(
+        "/api/v1/disclosures",
+        headers=gateway.headers(),
+        json={"case_id": case["id"], "recipient_id": person["id"], "purpose": "serious-crime"},
+    )
+    assert new.status_code == 409 and "retired" in new.json()["detail"]
+    sent = await gateway.client.post(f"/api/v1/disclosures/{made['id']}/send", headers=gateway.headers())
+    assert sent.status_code == 409 and "retired" in sent.json()["detail"]
+    assert (await gateway.get("/api/v1/disclosures/accounting", subject=case["subject_id"])).json() == []

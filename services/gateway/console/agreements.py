@@ -1,4 +1,5 @@
-"""Agreements (ISAAs): read them; admins create them, revise them (each change a new version) and add recipients."""
+"""Agreements (ISAAs): read them; admins create them, revise them (each change a new version), add and retire
+recipients."""
 
 from __future__ import annotations
 
@@ -88,6 +89,7 @@ async def _page(
     status_code: int = 200,
     revision: dict[str, Any] | None = None,
     recipient: dict[str, Any] | None = None,
+    retire: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     agreement = await Api(request, session).get(f"/api/v1/agreements/{agreement_id}")
     current = {k: agreement.get(k) for k in (*TEXT, *LISTS, *CHOICES)}
@@ -101,6 +103,7 @@ async def _page(
         terms=(revision or {}).get("terms") or current,
         revision=revision or {},
         recipient=recipient or {},
+        retire=retire,
         programs=sorted(CASE_PROGRAMS),
         shareable=SHAREABLE + sorted(set(agreement.get("fields") or []) - set(SHAREABLE)),
         protected=PROTECTED_CLASSES,
@@ -148,3 +151,22 @@ async def add_recipient(agreement_id: uuid.UUID, request: Request, session: Sess
         recipient = {**typed, "error": exc.detail}
         return await _page(request, session, agreement_id, status_code=exc.status, recipient=recipient)
     return redirect(request, f"/admin/agreements/{agreement_id}", "Recipient added.")
+
+
+@router.post("/admin/agreements/{agreement_id}/recipients/{recipient_id}/retire")
+async def retire_recipient(
+    agreement_id: uuid.UUID, recipient_id: uuid.UUID, request: Request, session: SessionDep
+) -> Response:
+    """Never sent to again, still listed: the accounting names who received what."""
+    form = await form_with_csrf(request)
+    reason = str(form.get("reason") or "").strip()
+    try:
+        await Api(request, session).post(
+            f"/api/v1/agreements/{agreement_id}/recipients/{recipient_id}/retire", {"reason": reason}
+        )
+    except ApiError as exc:
+        if exc.status not in REFUSALS:
+            raise
+        retire = {"id": str(recipient_id), "reason": reason, "error": exc.detail}
+        return await _page(request, session, agreement_id, status_code=exc.status, retire=retire)
+    return redirect(request, f"/admin/agreements/{agreement_id}", "Recipient retired.")

@@ -26,7 +26,12 @@ async def _recipients(api: Api, case: dict[str, Any]) -> list[dict[str, Any]]:
         and (not case["partner_country"] or a["partner_country"] == case["partner_country"])
     ]
     details = await asyncio.gather(*(api.get(f"/api/v1/agreements/{a['id']}") for a in agreements))
-    return [{**r, "agreement": d["name"], "purposes": d["purposes"]} for d in details for r in d["recipients"]]
+    return [
+        {**r, "agreement": d["name"], "purposes": d["purposes"]}
+        for d in details
+        for r in d["recipients"]
+        if not r.get("retired_at")
+    ]
 
 
 @router.get("/disclosures/new")

@@ -84,6 +84,12 @@ def test_an_admin_creates_revises_and_staffs_an_agreement_and_a_supervisor_sees_
     expect(page.get_by_role("row").filter(has_text=mailbox)).to_contain_text("yes")
     page.get_by_text("Revise these terms").click()
     shot(page, "agreement")
+    # The person leaves the agency: retired with a reason, still listed (the accounting names them).
+    page.get_by_label("Why retire Aroha Ngata").fill("left the agency")
+    page.get_by_role("button", name="Retire").click()
+    expect(page.get_by_role("status")).to_contain_text("Recipient retired.")
+    expect(page.get_by_role("row").filter(has_text=mailbox)).to_contain_text("by admin: left the agency")
+    expect(page.get_by_role("button", name="Retire")).to_have_count(0)
 
     url = page.url
     page.get_by_role("button", name="Sign out").click()

@@ -166,3 +166,31 @@ def test_without_agreement_manage_the_pages_offer_no_form_and_the_new_form_is_re
     assert page.status_code == 200 and "Hellenic Police" in page.text and forms_on(page.text) == []
     refused = supervisor.get("/admin/agreements/new")
     assert refused.status_code == 403 and "agreement:manage needs one of the roles admin" in refused.text
+
+
+def test_an_active_recipient_is_retired_with_a_reason_and_a_retired_one_offers_no_form(fake: FakeApi) -> None:
+    active, gone = str(uuid.uuid4()), str(uuid.uuid4())
+    people = [
+        {"id": active, "person": "Eleni Papadaki", "email": "e@astynomia.gr", "has_certificate": True,
+         "created_by": "admin", "created_at": "2026-01-01T10:00:00Z", "retired_at": None},
+        {"id": gone, "person": "Old Desk", "email": "old@astynomia.gr", "has_certificate": True,
+         "created_by": "admin", "created_at": "2026-01-01T10:00:00Z", "retired_at": "2026-02-01T09:00:00Z",
+         "retired_by": "admin", "retired_reason": "left the agency"},
+    ]  # fmt: skip
+    fake.on("GET", f"/api/v1/agreements/{AID}", {**_agreement(), "recipients": people})
+    admin = console_client(fake, "admin", {"admin"}, set())
+    page = admin.get(f"/admin/agreements/{AID}").text
+    forms = forms_on(page)
+    assert f"/admin/agreements/{AID}/recipients/{active}/retire" in forms
+    assert f"/admin/agreements/{AID}/recipients/{gone}/retire" not in forms
+    assert "Retired 2026-02-01 09:00 UTC by admin: left the agency" in page
+
+    path = f"/api/v1/agreements/{AID}/recipients/{active}/retire"
+    fake.on("POST", path, {"id": active}, status=200)
+    form = {"reason": "moved to another unit", "csrf_token": csrf_of(admin, "/admin")}
+    r = admin.post(f"/admin/agreements/{AID}/recipients/{active}/retire", data=form)
+    assert r.status_code == 303 and fake.sent("POST", path) == [{"reason": "moved to another unit"}]
+
+    fake.on("POST", path, {"detail": f"recipient {active} was already retired by admin"}, status=409)
+    r = admin.post(f"/admin/agreements/{AID}/recipients/{active}/retire", data=form)
+    assert r.status_code == 409 and "already retired by admin" in r.text and 'value="moved to another unit"' in r.text
