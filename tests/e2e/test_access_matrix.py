@@ -103,6 +103,8 @@ async def _records(stack: Stack, analyst: Gateway, admin: Gateway, tag: str) -> 
         "agreement_id": agreement["id"],
         "redress_id": redress.json()["id"],
         "correction_id": str(uuid.uuid4()),
+        # Not the seeded recipient: retiring it would leave the other tests nobody to send to.
+        "recipient_id": str(uuid.uuid4()),
         "bulletin_id": bulletin.json()["id"],
         "hold_id": hold.json()["id"],
         "action": "send",
