@@ -10,14 +10,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, redirect, render
-from shared.events import intake as intake_events
-from shared.events.intake import EncounterFields
+from shared.events.intake import PROTECTED_CLASSES, EncounterFields
 from shared.policy import CASE_PROGRAMS
 
 router = APIRouter()
 
-# Offered as choices; the disclosure service decides what it accepts (and says why it refuses).
-PROTECTED_CLASSES = list(intake_events.PROTECTED_CLASSES)
+# Offered as choices (with PROTECTED_CLASSES); the disclosure service decides what it accepts, and says why not.
 SHAREABLE = [*sorted(EncounterFields.model_fields), "findings"]  # the API's own list: PIA 2.1 fields and findings
 LISTS = ("data_owners", "ous", "purposes", "di_categories")  # typed as comma-separated text
 CHOICES = ("fields", "protected_classes")  # ticked
