@@ -23,17 +23,18 @@ def _settings(service: str) -> Any:
 
 
 def archived(path: Path, service: str | None = None) -> list[AuditCheckpointSigned]:
-    """Checkpoints in the operator's archive file (a repeated line is one checkpoint)."""
-    if not path.is_file():
-        return []
+    """Checkpoints in the operator's archive: the configured file and every other `*.jsonl` beside it (in
+    Kubernetes each gateway replica appends its own file to one volume); a repeated line is one checkpoint."""
+    files = sorted({path, *path.parent.glob("*.jsonl")}) if path.parent.is_dir() else []
     found = []
-    for line in path.read_bytes().splitlines():
-        try:
-            cp = AuditCheckpointSigned.model_validate(orjson.loads(line))
-        except (orjson.JSONDecodeError, ValidationError):
-            continue
-        if service is None or cp.service == service:
-            found.append(cp)
+    for file in (f for f in files if f.is_file()):
+        for line in file.read_bytes().splitlines():
+            try:
+                cp = AuditCheckpointSigned.model_validate(orjson.loads(line))
+            except (orjson.JSONDecodeError, ValidationError):
+                continue
+            if service is None or cp.service == service:
+                found.append(cp)
     return found
 
 

@@ -230,3 +230,23 @@ def test_overlay_patches_name_base_resources() -> None:
     assert {image["name"] for image in kustomization["images"]} == {"tracs"}
     used = {c["image"] for d in _base() for pod in _pod_specs(d) for c in pod["containers"]}
     assert used == {"tracs"}
+
+
+def test_the_gateways_checkpoint_archive_is_a_file_per_replica_on_a_shared_volume(docs: list[dict]) -> None:
+    """The root filesystem is read-only: without the volume the gateway could not keep a checkpoint file."""
+    pod = _of(docs, "Deployment")["gateway"]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    env = {e["name"]: e for e in container["env"]}
+    names = [e["name"] for e in container["env"]]
+    assert env["POD_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
+    assert names.index("POD_NAME") < names.index("TRACS_AUDIT_CHECKPOINT_FILE")  # $(POD_NAME) expands
+    archive = Path(env["TRACS_AUDIT_CHECKPOINT_FILE"]["value"])
+    assert "$(POD_NAME)" in archive.name and archive.suffix == ".jsonl"
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    claims = {
+        v["name"]: v["persistentVolumeClaim"]["claimName"] for v in pod["volumes"] if "persistentVolumeClaim" in v
+    }
+    (volume,) = [name for name, path in mounts.items() if Path(path) == archive.parent]
+    claim = _of(docs, "PersistentVolumeClaim")[claims[volume]]
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]  # every replica writes its own file there

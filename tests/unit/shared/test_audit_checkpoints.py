@@ -107,3 +107,26 @@ async def test_a_call_that_fails_with_an_unhandled_error_is_audited_as_failed() 
     r = await _get(app, "/api/v1/broken")
     assert r.status_code == 500
     assert [e.outcome for e in written] == ["failed"]
+
+
+def test_the_archive_is_every_replicas_file_in_the_folder_with_repeats_and_other_lines_ignored(
+    tmp_path: Path,
+) -> None:
+    from tracs.audit import archived
+
+    key = load_signing_key(str(generate_key_file(tmp_path / "k.pem")))
+    assert key is not None
+    folder = tmp_path / "audit"
+    folder.mkdir()
+    at = datetime(2026, 11, 26, tzinfo=UTC)
+    one, two = (sign(key, service="cases", top=Head(n, "a" * 64), at=at) for n in (10, 20))
+    other = sign(key, service="intake", top=TOP, at=at)
+    (folder / "checkpoints-gateway-a.jsonl").write_bytes(one.model_dump_json().encode() + b"\nnot json\n")
+    (folder / "checkpoints-gateway-b.jsonl").write_bytes(
+        b"\n".join(cp.model_dump_json().encode() for cp in (two, other, two))
+    )
+    (folder / "notes.txt").write_text(one.model_dump_json())  # not an archive file
+    found = archived(folder / "checkpoints-gateway-a.jsonl", "cases")
+    assert sorted(cp.size for cp in found) == [10, 20, 20]  # the caller merges repeats by (service, size, ...)
+    assert [cp.service for cp in archived(folder / "checkpoints-gateway-b.jsonl")].count("intake") == 1
+    assert archived(tmp_path / "nowhere" / "checkpoints.jsonl") == []
