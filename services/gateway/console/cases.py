@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.gateway.console.web import Api, SessionDep, form_with_csrf, render, submit
-from shared import policy
 
 router = APIRouter()
 
@@ -37,7 +36,7 @@ async def queue(request: Request, session: SessionDep, cursor: str | None = None
     """Renders one page of the queue; the count arrives after first paint (htmx), so the page stays fast."""
     filters = _filters(request)
     page = await Api(request, session).get("/api/v1/cases", **filters, cursor=cursor, limit=PAGE)
-    programs = sorted(session.principal.programs & policy.CASE_PROGRAMS)
+    programs = session.case_programs
     return render(
         request,
         "cases.html",

@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, redirect, render, submit
-from shared import policy
 
 router = APIRouter()
 
@@ -18,13 +17,9 @@ KINDS = ["partner-query", "partner-extract"]
 PROBLEMS_SHOWN = 1000  # the API pages problems; the page links to the rest beyond this
 
 
-def _programs(session: SessionDep) -> list[str]:
-    return sorted(session.principal.programs & policy.CASE_PROGRAMS)
-
-
 @router.get("/imports")
 async def upload_form(request: Request, session: SessionDep) -> HTMLResponse:
-    return render(request, "imports.html", title="Import a file", programs=_programs(session), kinds=KINDS)
+    return render(request, "imports.html", title="Import a file", programs=session.case_programs, kinds=KINDS)
 
 
 @router.post("/imports")

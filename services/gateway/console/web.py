@@ -84,6 +84,11 @@ class Session:
         """Only decides what to offer; the API decides what happens."""
         return policy.allows(self.principal, action)
 
+    @property
+    def case_programs(self) -> list[str]:
+        """The case programs the user belongs to: without one, no case is theirs to see or import."""
+        return sorted(self.principal.programs & policy.CASE_PROGRAMS)
+
     def require(self, action: str) -> None:
         """A page that is only a form: refused with the words the API would refuse its post with."""
         try:
