@@ -14,7 +14,7 @@ from services.gateway.console.web import Api, ApiError, SessionDep, form_with_cs
 router = APIRouter()
 
 KINDS = ["partner-query", "partner-extract"]
-PROBLEMS_SHOWN = 1000  # the API pages problems; the page links to the rest beyond this
+PROBLEMS_SHOWN = 1000  # invalid rows a page shows; the API pages them, and so does the page (`?rows_from=`)
 
 
 @router.get("/imports")
@@ -43,10 +43,11 @@ async def upload(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/imports/{batch_id}")
-async def preview(batch_id: uuid.UUID, request: Request, session: SessionDep) -> HTMLResponse:
+async def preview(batch_id: uuid.UUID, request: Request, session: SessionDep, rows_from: int = 0) -> HTMLResponse:
     api = Api(request, session)
     batch = await api.get(f"/api/v1/intake/batches/{batch_id}")
-    problems = await api.get(f"/api/v1/intake/batches/{batch_id}/problems", limit=PROBLEMS_SHOWN)
+    first = max(0, rows_from)
+    problems = await api.get(f"/api/v1/intake/batches/{batch_id}/problems", limit=PROBLEMS_SHOWN, offset=first)
     columns = list(dict.fromkeys(k for row in batch["preview"] for k in (row.get("parsed") or {})))
     return render(
         request,
@@ -54,6 +55,8 @@ async def preview(batch_id: uuid.UUID, request: Request, session: SessionDep) ->
         title=f"Import {batch['file_name']}",
         batch=batch,
         problems=problems,
+        invalid_from=first,
+        invalid_shown=PROBLEMS_SHOWN,
         columns=columns,
         progress=await _progress(api, batch),
     )
