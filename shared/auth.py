@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 import jwt
 
@@ -112,22 +113,27 @@ class OidcConfig:
     programs_claim: str = "programs"
 
 
-def verify_oidc_token(token: str, config: OidcConfig) -> Principal:
-    """An IdP's token: signature by the configured key, issuer, audience and expiry all checked.
-
-    Roles and programs the policy does not know are dropped rather than trusted.
-    """
+def decode_idp_jwt(token: str, config: OidcConfig, *, audience: str, require: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A JWT the identity provider signed: its key, issuer, the audience given and expiry checked."""
     try:
-        claims = jwt.decode(
+        return jwt.decode(
             token,
             config.public_key,
             algorithms=list(config.algorithms),
             issuer=config.issuer,
-            audience=config.audience,
-            options={"require": ["exp", "iss", "aud"]},
+            audience=audience,
+            options={"require": ["exp", "iss", "aud", *require]},
         )
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
+
+
+def verify_oidc_token(token: str, config: OidcConfig) -> Principal:
+    """An IdP's access token: signature by the configured key, issuer, audience and expiry all checked.
+
+    Roles and programs the policy does not know are dropped rather than trusted.
+    """
+    claims = decode_idp_jwt(token, config, audience=config.audience)
     username = claims.get(config.username_claim) or claims.get("sub")
     if not username:
         raise InvalidToken(f"the token names no user ({config.username_claim} or sub)")

@@ -26,7 +26,7 @@ from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 from services.gateway import handlers
 from services.gateway.console.auth import login_page, safe_next, signed_in
 from services.gateway.console.web import render
-from shared.auth import InvalidToken, Principal, verify_any
+from shared.auth import InvalidToken, Principal, decode_idp_jwt, verify_any
 from shared.logging import get_logger
 from shared.settings import TracsSettings
 
@@ -230,15 +230,8 @@ def _check_id_token(s: TracsSettings, id_token: str, nonce: str) -> None:
     oidc = s.oidc()
     assert oidc is not None
     try:
-        claims = jwt.decode(
-            id_token,
-            oidc.public_key,
-            algorithms=list(oidc.algorithms),
-            issuer=oidc.issuer,
-            audience=s.oidc_client_id,
-            options={"require": ["exp", "iss", "aud", "nonce"]},
-        )
-    except jwt.PyJWTError as exc:
+        claims = decode_idp_jwt(id_token, oidc, audience=s.oidc_client_id, require=("nonce",))
+    except InvalidToken as exc:
         shown = f"The ID token {s.oidc_provider_name} issued was refused: {exc}"
         raise SignInRefused(shown, "id token refused") from exc
     if not hmac.compare_digest(str(claims["nonce"]), nonce):

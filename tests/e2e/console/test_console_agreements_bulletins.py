@@ -4,37 +4,23 @@ information bulletin and a supervisor reads it; a redress request shows its link
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 from playwright.sync_api import Page, expect
 
 from tests.e2e.console.conftest import TEST_PASSWORD, api_client, create_user, shot, sign_in
+from tracs.pki import certificate_authority, issue
 
 pytestmark = pytest.mark.e2e
 
 
 def _certificate(email: str) -> str:
-    """A partner officer's S/MIME certificate, valid now (self-signed: the API checks it can be read and is valid)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, email)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(x509.SubjectAlternativeName([x509.RFC822Name(email)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
+    """A partner officer's S/MIME certificate, valid now, from a CA made for the test (the development PKI's
+    own helpers)."""
+    ca_cert, ca_key = certificate_authority()
+    cert, _ = issue(ca_cert, ca_key, email=email, org="Immigration New Zealand")
     return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
