@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from itertools import groupby
+from typing import Any, Generic, TypeVar
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 from sqlalchemy import Table
@@ -29,16 +30,35 @@ from shared.uow import UnitOfWork
 log = get_logger(__name__)
 
 
+E = TypeVar("E", bound=Event)
+
+
 @dataclass(frozen=True)
-class Delivered:
+class Delivered(Generic[E]):
     """A decoded event as a handler sees it."""
 
     envelope: Envelope
-    event: Event
+    event: E
 
 
-BatchHandler = Callable[[UnitOfWork, list[Delivered]], Awaitable[None]]
+BatchHandler = Callable[[UnitOfWork, list[Delivered[Any]]], Awaitable[None]]
 UowFactory = Callable[..., UnitOfWork]
+
+
+def route_by_type(routes: Mapping[type[Event], BatchHandler]) -> BatchHandler:
+    """One batch handler from per-type handlers: each receives only its own event type, in topic order.
+
+    Consecutive events of one type go to their handler together, so a batch keeps its order across types
+    (a flag set after an attachment is applied after it) and every handler still runs in the batch's unit
+    of work.
+    """
+    by_name = {t.event_type: handler for t, handler in routes.items()}
+
+    async def dispatch(uow: UnitOfWork, delivered: list[Delivered[Any]]) -> None:
+        for event_type, run in groupby(delivered, key=lambda d: d.envelope.event_type):
+            await by_name[event_type](uow, list(run))
+
+    return dispatch
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,7 +28,7 @@ from shared.audit_sequencer import Sequencer, load_signing_key
 from shared.db import create_engine, ensure_database, ping, session_factory
 from shared.events.envelope import Event
 from shared.gauges import Sampler, run_samplers, sample_audit, sample_dlq_pending, sample_outbox
-from shared.inbox import BatchHandler, InboxConsumer
+from shared.inbox import BatchHandler, InboxConsumer, route_by_type
 from shared.internal import InternalClient
 from shared.kafka import broker_reachable, make_producer
 from shared.logging import configure_logging, get_logger
@@ -43,17 +43,23 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class Subscription:
-    """A batch consumer of some topics, handled idempotently through the inbox."""
+    """A batch consumer of some topics, handled idempotently through the inbox.
+
+    `handlers` maps each event type the subscription acts on to the handler that receives it: other events
+    on the same topics are skipped unread, and a handler only ever sees its own type.
+    """
 
     name: str
     topics: Sequence[str]
-    handler: BatchHandler
+    handlers: Mapping[type[Event], BatchHandler]
     description: str = ""
-    # The event types the handler acts on; others on the same topics are skipped unread. Empty: all.
-    accepts: Sequence[type[Event]] = ()
     # Records per batch (one transaction) when not the service's `consumer_max_records`: chunk events carry up
     # to 1,000 rows each, so a handful per transaction bounds memory and keeps answers flowing.
     max_records: int | None = None
+
+    @property
+    def accepts(self) -> frozenset[str]:
+        return frozenset(t.event_type for t in self.handlers)
 
 
 @dataclass
@@ -134,12 +140,12 @@ class Runtime:
     def _subscribe(self, sub: Subscription) -> None:
         consumer = InboxConsumer(
             name=f"{self.spec.name}.{sub.name}",
-            handler=sub.handler,
+            handler=route_by_type(sub.handlers),
             uow_factory=self.uow,
             inbox=self.inbox,
             dlq_producer=None,
             max_attempts=self.settings.consumer_max_attempts,
-            accepts=frozenset(e.event_type for e in sub.accepts),
+            accepts=sub.accepts,
         )
 
         async def handle(body: Any, message: KafkaMessage) -> None:
@@ -228,6 +234,38 @@ class Runtime:
     def spawn(self, coro: Awaitable[None], name: str) -> None:
         """A background loop of this instance, cancelled when it stops."""
         self._tasks.append(asyncio.create_task(coro, name=f"{self.spec.name}-{name}"))  # type: ignore[arg-type]
+
+    def every(
+        self,
+        interval: float,
+        fn: Callable[[], Awaitable[object]],
+        *,
+        name: str,
+        first_after: float = 0.0,
+        retry_after: float | None = None,
+    ) -> None:
+        """Run `fn` every `interval` seconds until the instance stops.
+
+        A run that returns True found more work than it took (a backlog) and is followed at once by the
+        next; a run that raises is logged (type only: messages may quote data) and tried again after
+        `retry_after` (default: the interval), so one failure never ends the loop.
+        """
+
+        async def loop() -> None:
+            await asyncio.sleep(first_after)
+            while True:
+                try:
+                    if await fn() is True:
+                        continue
+                    pause = interval
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.warning("periodic run failed; will retry", loop=name, error=type(exc).__name__)
+                    pause = interval if retry_after is None else retry_after
+                await asyncio.sleep(pause)
+
+        self.spawn(loop(), name)
 
     def sequencer(self) -> Sequencer:
         s = self.settings

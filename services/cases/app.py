@@ -1,6 +1,5 @@
 """Composition root of cases."""
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,10 +8,7 @@ from fastapi import FastAPI
 from services.cases import api, consumers, db, internal, retention
 from services.cases.settings import Settings
 from shared import retention as rules
-from shared.logging import get_logger
 from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
-
-log = get_logger(__name__)
 
 
 async def _schedule_retention(rt: Runtime) -> None:
@@ -21,20 +17,17 @@ async def _schedule_retention(rt: Runtime) -> None:
     if not settings.retention_interval_seconds:
         return
 
-    async def every_interval() -> None:
-        while True:
-            await asyncio.sleep(settings.retention_interval_seconds)
-            try:
-                await retention.run(
-                    uow=rt.uow(actor="retention-schedule"),
-                    now=datetime.now(UTC),
-                    dry_run=False,
-                    rules=rules.rules(settings.retention_years),
-                )
-            except Exception as exc:  # the next interval tries again
-                log.warning("scheduled retention run failed", error=type(exc).__name__)
+    async def run() -> None:
+        await retention.run(
+            uow=rt.uow(actor="retention-schedule"),
+            now=datetime.now(UTC),
+            dry_run=False,
+            rules=rules.rules(settings.retention_years),
+        )
 
-    rt.spawn(every_interval(), "retention")
+    rt.every(
+        settings.retention_interval_seconds, run, name="retention", first_after=settings.retention_interval_seconds
+    )
 
 
 def spec(settings: Settings) -> ServiceSpec:

@@ -13,8 +13,7 @@ def subscriptions(settings: Settings) -> tuple[Subscription, ...]:
         Subscription(
             name="chunks",
             topics=(topics.INTAKE_CHUNKS,),
-            handler=handlers.attacher(settings.protected_caveat),
-            accepts=(EncountersImported,),
+            handlers={EncountersImported: handlers.attacher(settings.protected_caveat)},
             max_records=settings.chunks_per_transaction,
             description="EncountersImported (a chunk of rows) -> subjects, encounters, cases, import flags; one "
             "EncountersAttached per chunk (idempotent via the inbox)",
@@ -22,8 +21,7 @@ def subscriptions(settings: Settings) -> tuple[Subscription, ...]:
         Subscription(
             name="corrections",
             topics=(topics.REDRESS,),
-            handler=handlers.apply_corrections,
-            accepts=(CorrectionAccepted,),
+            handlers={CorrectionAccepted: handlers.apply_corrections},
             description="CorrectionAccepted -> the encounter's field changes, its cases turn stale",
         ),
     )

@@ -14,8 +14,12 @@ SUBSCRIPTIONS = (
     Subscription(
         name="cases",
         topics=(topics.CASES,),
-        handler=handlers.project_cases,
-        accepts=(EncountersAttached, FlagSet, EncounterCorrected, RecordsPurged),
+        handlers={
+            EncountersAttached: handlers.project_cases,
+            FlagSet: handlers.project_cases,
+            EncounterCorrected: handlers.project_cases,
+            RecordsPurged: handlers.project_cases,
+        },
         description="EncountersAttached (per chunk), FlagSet, EncounterCorrected, RecordsPurged -> read model",
     ),
 )

@@ -44,8 +44,7 @@ def subscriptions(settings: Settings) -> tuple[Subscription, ...]:
         Subscription(
             name="audit-checkpoints",
             topics=(topics.AUDIT_CHECKPOINT,),
-            handler=keep_checkpoints(Path(settings.audit_checkpoint_file)),
+            handlers={AuditCheckpointSigned: keep_checkpoints(Path(settings.audit_checkpoint_file))},
             description="Every service's signed audit checkpoints -> the gateway's table and archive file",
-            accepts=(AuditCheckpointSigned,),
         ),
     )

@@ -1,6 +1,5 @@
 """Composition root of intake."""
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -8,45 +7,29 @@ from fastapi import FastAPI
 
 from services.intake import api, consumers, db, handlers
 from services.intake.settings import Settings
-from shared.logging import get_logger
 from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
 from shared.web import BodySizeLimit
 
 MULTIPART_OVERHEAD = 64 * 1024
-log = get_logger(__name__)
 
 
 async def _start_loops(rt: Runtime) -> None:
     """The dispatcher (confirmed rows -> chunk events) and the purge of decided batches' staged rows."""
     settings: Settings = rt.settings  # type: ignore[assignment]
 
-    async def dispatch() -> None:
-        while True:
-            try:
-                if await handlers.dispatch_once(rt.uow(actor="dispatcher")):
-                    continue
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the cursor did not move: the next round sends the same rows
-                log.warning("dispatch failed; will retry", error=type(exc).__name__, detail=str(exc)[:200])
-                await asyncio.sleep(2)
-            await asyncio.sleep(settings.dispatch_poll_interval)
+    async def dispatch() -> bool:
+        # More chunks waiting: go again at once. A failure leaves the cursor where it was, so the retry
+        # sends the same rows.
+        return bool(await handlers.dispatch_once(rt.uow(actor="dispatcher")))
 
     async def purge() -> None:
-        while True:
-            try:
-                await handlers.purge_staging(
-                    rt.uow(actor="retention-schedule"), now=datetime.now(UTC), keep_days=settings.staging_retention_days
-                )
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("staging purge failed", error=type(exc).__name__)
-            await asyncio.sleep(settings.staging_purge_interval_seconds)
+        await handlers.purge_staging(
+            rt.uow(actor="retention-schedule"), now=datetime.now(UTC), keep_days=settings.staging_retention_days
+        )
 
-    rt.spawn(dispatch(), "dispatcher")
+    rt.every(settings.dispatch_poll_interval, dispatch, name="dispatcher", retry_after=2.0)
     if settings.staging_purge_interval_seconds:
-        rt.spawn(purge(), "staging-purge")
+        rt.every(settings.staging_purge_interval_seconds, purge, name="staging-purge")
 
 
 def spec() -> ServiceSpec:

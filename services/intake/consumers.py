@@ -10,15 +10,13 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(
         name="agreements",
         topics=(topics.DISCLOSURE,),
-        handler=handlers.project_agreements,
-        accepts=(AgreementChanged,),
+        handlers={AgreementChanged: handlers.project_agreements},
         description="AgreementChanged -> which partners each program's agreements cover (preview warnings)",
     ),
     Subscription(
         name="attached",
         topics=(topics.CASES,),
-        handler=handlers.record_attached,
-        accepts=(EncountersAttached,),
+        handlers={EncountersAttached: handlers.record_attached},
         description="EncountersAttached -> a batch's rows attached and failed (progress an analyst sees)",
     ),
 )
