@@ -59,29 +59,6 @@ class EncounterFields(BaseModel):
     notes: str | None = None
 
 
-@contract
-class EncounterImported(Event):
-    """One confirmed spreadsheet row: parsed fields plus the verbatim cells they came from."""
-
-    event_type = "EncounterImported"
-    schema_version = 1
-    topic = topics.INTAKE_ENCOUNTER
-
-    encounter_id: uuid.UUID
-    batch_id: uuid.UUID
-    row_number: int
-    program: str
-    upload_kind: UploadKind
-    subject_key: str
-    fields: EncounterFields
-    raw: dict[str, str]
-    extra: dict[str, str] = {}
-
-    def partition_key(self) -> str:
-        # All of one person's encounters land on one partition, in order.
-        return self.subject_key
-
-
 class ImportedRow(BaseModel):
     """One confirmed row inside a chunk: parsed fields plus the verbatim cells they came from."""
 
@@ -106,10 +83,11 @@ CHUNK_MAX_BYTES = 1 << 20
 
 @contract
 class EncountersImported(Event):
-    """Up to CHUNK_MAX_ROWS confirmed rows of one batch (v2 of the import stream; v1 was a row per event).
+    """Up to CHUNK_MAX_ROWS confirmed rows (at most CHUNK_MAX_BYTES) of one batch, in row order.
 
-    Keyed by batch and chunk number, so a large file spreads over partitions and cases instances; one
-    subject's rows of a batch travel in one chunk where they fit (intake cuts chunks by subject).
+    Keyed by batch and chunk number, so a large file spreads over partitions and cases instances. Chunks are
+    cut by row number, not by subject: two rows of one subject may travel in different chunks, and cases
+    attaches each to the same subject by its subject key (an upsert), whichever chunk comes first.
     """
 
     event_type = "EncountersImported"

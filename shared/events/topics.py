@@ -1,7 +1,6 @@
 """Logical topic names (`tracs.<service>.<stream>.v<N>`); a deployment may add a prefix."""
 
 INTAKE_BATCH = "tracs.intake.batch.v1"
-INTAKE_ENCOUNTER = "tracs.intake.encounter.v1"  # v1: one event per row (read by cases while upgrading)
 INTAKE_CHUNKS = "tracs.intake.encounter.v2"  # v2: rows travel in chunks
 CASES = "tracs.cases.v1"
 DISCLOSURE = "tracs.disclosure.v1"
@@ -9,7 +8,7 @@ REDRESS = "tracs.redress.v1"
 # Every service signs the head of its audit trail here; the gateway keeps them (docs/architecture.md).
 AUDIT_CHECKPOINT = "tracs.audit.checkpoint.v1"
 
-ALL = (INTAKE_BATCH, INTAKE_ENCOUNTER, INTAKE_CHUNKS, CASES, DISCLOSURE, REDRESS, AUDIT_CHECKPOINT)
+ALL = (INTAKE_BATCH, INTAKE_CHUNKS, CASES, DISCLOSURE, REDRESS, AUDIT_CHECKPOINT)
 
 
 def dlq(topic: str) -> str:

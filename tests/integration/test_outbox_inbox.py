@@ -14,8 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from shared.db import any_array, copy_upsert, create_engine, drop_database, ensure_database, session_factory
 from shared.events import topics, wrap
-from shared.events.cases import RecordsPurged
-from shared.events.intake import EncounterFields, EncounterImported
+from shared.events.cases import FlagSet, RecordsPurged
 from shared.inbox import Delivered, InboxConsumer
 from shared.kafka import ensure_topics, make_producer
 from shared.messaging_tables import pending_of
@@ -66,16 +65,11 @@ async def env(infra: Infra, namespace: str) -> AsyncIterator[Env]:
     await drop_database(e.url)
 
 
-def _event(key: str = "FIN:1", row: int = 2) -> EncounterImported:
-    return EncounterImported(
-        encounter_id=uuid.uuid4(),
-        batch_id=uuid.uuid4(),
-        row_number=row,
-        program="KST",
-        upload_kind="partner-query",
-        subject_key=key,
-        fields=EncounterFields(fin=key[4:], last_name="Lê"),
-        raw={},
+def _event(key: str = "FIN:1", row: int = 2) -> FlagSet:
+    """Any contract keyed by subject serves: the row number travels in `reason` to check order per key."""
+    subject = uuid.uuid5(uuid.NAMESPACE_OID, key)
+    return FlagSet(
+        encounter_id=uuid.uuid4(), subject_id=subject, flag="derogatory", value={"set": True}, reason=str(row)
     )
 
 
@@ -96,10 +90,10 @@ async def test_a_state_change_and_its_events_commit_together_or_not_at_all(env: 
 
 
 async def test_the_relay_publishes_each_keys_events_in_order_and_marks_them_sent(env: Env) -> None:
-    keys = ["FIN:A", "FIN:B", "FIN:C"]
+    keys = [str(uuid.uuid5(uuid.NAMESPACE_OID, k)) for k in ("FIN:A", "FIN:B", "FIN:C")]
     async with env.uow(correlation_id="order-test") as uow:
         for row in range(300):
-            uow.emit(_event(keys[row % 3], row))
+            uow.emit(_event(("FIN:A", "FIN:B", "FIN:C")[row % 3], row))
     relay = OutboxRelay(env.sessions, outbox, env.producer, topic_prefix=env.settings.topic_prefix, batch_size=64)
     before = (await env.count(outbox), await _bodies(env))
     while await relay.run_once():
@@ -108,7 +102,7 @@ async def test_the_relay_publishes_each_keys_events_in_order_and_marks_them_sent
     assert (await env.count(outbox), await _bodies(env)) == before  # marked sent without touching a body
 
     consumer = AIOKafkaConsumer(
-        env.settings.topic(topics.INTAKE_ENCOUNTER),
+        env.settings.topic(topics.CASES),
         bootstrap_servers=env.settings.kafka_bootstrap,
         auto_offset_reset="earliest",
         group_id=f"g-{uuid.uuid4().hex[:6]}",
@@ -120,9 +114,9 @@ async def test_the_relay_publishes_each_keys_events_in_order_and_marks_them_sent
             while sum(map(len, seen.values())) < 300:
                 for records in (await consumer.getmany(timeout_ms=1000)).values():
                     for r in records:
-                        seen[r.key.decode()].append(int(r.value.split(b'"row_number":')[1].split(b",")[0]))
+                        seen[r.key.decode()].append(int(r.value.split(b'"reason":"')[1].split(b'"')[0]))
                         headers = dict(r.headers)
-                        assert headers["event_type"] == b"EncounterImported"
+                        assert headers["event_type"] == b"FlagSet"
                         assert headers["correlation_id"] == b"order-test"
     finally:
         await consumer.stop()
@@ -177,7 +171,7 @@ async def test_one_bad_event_is_isolated_retried_and_dead_lettered_while_the_res
                     raise ValueError("this event breaks a rule")
                 await uow.session.execute(things.insert().values(id=d.event.encounter_id))
 
-    topic = env.settings.topic(topics.INTAKE_ENCOUNTER)
+    topic = env.settings.topic(topics.CASES)
     consumer = InboxConsumer(
         name="it.things",
         handler=handler,
@@ -259,7 +253,7 @@ async def test_a_consumer_skips_event_types_it_does_not_handle_unread_and_withou
         RecordsPurged(subject_id=uuid.uuid4(), encounter_ids=[uuid.uuid4()]), producer="t", correlation_id="c"
     )
     records = _records([imported, purged])
-    records[0].headers.append(("event_type", b"EncounterImported"))  # as the relay sends it: skipped unread
+    records[0].headers.append(("event_type", b"FlagSet"))  # as the relay sends it: skipped unread
     records[1].headers.append(("event_type", b"RecordsPurged"))
     unlabeled = _records([wrap(_event(), producer="t", correlation_id="c")])  # no header: decoded, then ignored
     await consumer.process(records + unlabeled)

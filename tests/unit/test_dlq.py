@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from shared.events import wrap
-from shared.events.intake import EncounterFields, EncounterImported
+from shared.events.cases import FlagSet
 from shared.settings import TracsSettings
 from tracs import dlq
 
@@ -17,7 +17,7 @@ SETTINGS = TracsSettings(topic_prefix="stage.")
 
 def _record(value: bytes, headers: list[tuple[str, bytes]]) -> SimpleNamespace:
     return SimpleNamespace(
-        topic="stage.tracs.intake.encounter.v1.dlq",
+        topic="stage.tracs.cases.v1.dlq",
         partition=1,
         offset=42,
         timestamp=1_700_000_000_000,
@@ -26,8 +26,8 @@ def _record(value: bytes, headers: list[tuple[str, bytes]]) -> SimpleNamespace:
         headers=[
             *headers,
             ("dlq_error", b"IntegrityError: refused"),
-            ("dlq_consumer", b"cases.encounters"),
-            ("dlq_source", b"stage.tracs.intake.encounter.v1:1:7"),
+            ("dlq_consumer", b"disclosure.cases"),
+            ("dlq_source", b"stage.tracs.cases.v1:1:7"),
             ("dlq_trace", b"sqlalchemy.exc.IntegrityError: refused\n"),
         ],
     )
@@ -45,28 +45,19 @@ def test_anything_else_is_refused(bad: str) -> None:
 
 
 def test_a_dead_letter_keeps_the_original_headers_apart_from_what_the_consumer_added() -> None:
-    event = EncounterImported(
-        encounter_id=uuid.uuid4(),
-        batch_id=uuid.uuid4(),
-        row_number=2,
-        program="M5",
-        upload_kind="partner-query",
-        subject_key="FIN:1",
-        fields=EncounterFields(fin="1"),
-        raw={},
-    )
-    envelope = wrap(event, producer="intake", correlation_id="c-1")
+    event = FlagSet(encounter_id=uuid.uuid4(), subject_id=uuid.uuid4(), flag="derogatory", value={}, reason="file")
+    envelope = wrap(event, producer="cases", correlation_id="c-1")
     letter = dlq._dead_letter(_record(envelope.to_bytes(), [("correlation_id", b"c-1")]), SETTINGS)
-    assert letter.id == "tracs.intake.encounter.v1.dlq:1:42"
+    assert letter.id == "tracs.cases.v1.dlq:1:42"
     assert letter.headers == (("correlation_id", b"c-1"),)
     assert (letter.consumer, letter.service, letter.source_topic) == (
-        "cases.encounters",
-        "cases",
-        "stage.tracs.intake.encounter.v1",
+        "disclosure.cases",
+        "disclosure",
+        "stage.tracs.cases.v1",
     )
     assert letter.error == "IntegrityError: refused"
     # No relay headers: the id and type come from the envelope itself.
-    assert (letter.event_id, letter.event_type) == (str(envelope.event_id), "EncounterImported")
+    assert (letter.event_id, letter.event_type) == (str(envelope.event_id), "FlagSet")
 
 
 def test_an_undecodable_body_has_no_event_id_and_a_relay_header_wins_over_the_body() -> None:

@@ -8,20 +8,20 @@ import orjson
 import pytest
 
 from shared.events import UndecodableEvent, UnsupportedVersion, decode, wrap
-from shared.events.intake import EncounterFields, EncounterImported, subject_key
+from shared.events.intake import EncounterFields, EncountersImported, ImportedRow, subject_key
+
+BATCH = uuid.uuid4()
 
 
-def _event() -> EncounterImported:
-    return EncounterImported(
+def _event() -> EncountersImported:
+    row = ImportedRow(
         encounter_id=uuid.uuid4(),
-        batch_id=uuid.uuid4(),
         row_number=2,
-        program="M5",
-        upload_kind="partner-query",
         subject_key="FIN:0042",
         fields=EncounterFields(fin="0042", last_name="Ødegård"),
         raw={"FIN": "0042"},
     )
+    return EncountersImported(batch_id=BATCH, chunk=0, program="M5", upload_kind="partner-query", rows=[row])
 
 
 def test_an_event_round_trips_through_the_wire_format() -> None:
@@ -29,7 +29,7 @@ def test_an_event_round_trips_through_the_wire_format() -> None:
     env = wrap(event, producer="intake", correlation_id="c1", actor="analyst")
     decoded_env, decoded = decode(env.to_bytes())
     assert decoded == event
-    assert decoded_env.event_id == env.event_id and decoded_env.key == "FIN:0042"
+    assert decoded_env.event_id == env.event_id and decoded_env.key == f"{BATCH}/0"
     assert (decoded_env.producer, decoded_env.actor, decoded_env.correlation_id) == ("intake", "analyst", "c1")
 
 
@@ -38,12 +38,12 @@ def test_consumers_ignore_fields_they_do_not_know() -> None:
     raw["payload"]["added_in_a_later_minor"] = "x"
     raw["new_envelope_field"] = 1
     _, event = decode(orjson.dumps(raw))
-    assert isinstance(event, EncounterImported)
+    assert isinstance(event, EncountersImported)
 
 
 def test_an_unreadable_schema_version_is_rejected_not_skipped() -> None:
-    env = wrap(_event(), producer="intake", correlation_id="c").model_copy(update={"schema_version": 2})
-    with pytest.raises(UnsupportedVersion, match="schema_version 2"):
+    env = wrap(_event(), producer="intake", correlation_id="c").model_copy(update={"schema_version": 3})
+    with pytest.raises(UnsupportedVersion, match="schema_version 3"):
         decode(env.to_bytes())
 
 
@@ -61,7 +61,7 @@ def test_garbage_is_undecodable(raw: bytes) -> None:
 
 def test_a_payload_breaking_its_contract_is_undecodable() -> None:
     raw = wrap(_event(), producer="intake", correlation_id="c").model_dump(mode="json")
-    raw["payload"]["row_number"] = "two"
+    raw["payload"]["chunk"] = "two"
     with pytest.raises(UndecodableEvent, match="payload invalid"):
         decode(orjson.dumps(raw))
 
