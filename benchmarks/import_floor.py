@@ -1,12 +1,13 @@
 """Import floor: the least the import benchmark's path can cost on this machine, stage by stage.
 
 The import target compares upload -> confirm -> readable in cases with python-calamine reading the file.
-Whatever TRACS does, that path must (A) read the workbook, (B) carry one event per row through the broker
-(produced with acks=all as the relay does, from its own process, consumed by a bare consumer that does
-nothing), and (C) store one encounter per row in cases' table with its indexes. This measures each stage
-alone, with real processes, and prints the floors as ratios to A: (A + B + C) / A when nothing overlaps, and
-(A + max(B, C)) / A when the broker hop and the storage overlap perfectly (rows cannot leave before the
-preview has read the whole file). Figures only, never pass/fail.
+Whatever TRACS does, that path must (A) read the workbook, (B) carry its rows through the broker in chunk
+events as intake cuts them (`EncountersImported`, up to 1,000 rows or 1 MiB; produced with acks=all as the
+relay does, from its own process, consumed by a bare consumer that does nothing), and (C) store one
+encounter per row in cases' table with its indexes. This measures each stage alone, with real processes, and
+prints the floors as ratios to A: (A + B + C) / A when nothing overlaps, and (A + max(B, C)) / A when the
+broker hop and the storage overlap perfectly (rows cannot leave before the preview has read the whole file).
+Figures only, never pass/fail.
 
     .venv/bin/python benchmarks/import_floor.py [--rows 100000]
 """
@@ -27,41 +28,28 @@ from types import SimpleNamespace
 from typing import Any
 
 import psutil
-import python_calamine
 from aiokafka import AIOKafkaConsumer
 
 sys.path.insert(0, str(Path(__file__).parent))
-from import_bench import HEADER, build_workbook, calamine_seconds, cpu_seconds
+from workbook import HEADER, build_workbook, calamine_seconds, cpu_seconds, rows_of
 
 from services.cases import db as cases_db
 from shared import migrations
 from shared.db import copy_upsert, create_engine, ensure_database, session_factory
 from shared.events import topics, wrap
-from shared.events.intake import EncounterFields, EncounterImported
+from shared.events.intake import CHUNK_MAX_BYTES, CHUNK_MAX_ROWS, EncounterFields, EncountersImported, ImportedRow
 from shared.kafka import ensure_topics, make_producer
 from shared.outbox import _publish
 from shared.settings import TracsSettings
 from tracs.infra import Postgres, Tansu, free_port
 
 
-def rows_of(path: Path) -> list[dict[str, str]]:
-    sheet = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-    rows = iter(sheet.iter_rows())
-    header = [str(h) for h in next(rows)]
-    return [{h: str(v) for h, v in zip(header, row, strict=False) if v != ""} for row in rows]
-
-
-def envelopes(rows: list[dict[str, str]]) -> list[SimpleNamespace]:
-    """Outbox-shaped rows holding EncounterImported envelopes of the benchmark workbook's rows."""
-    batch_id = uuid.uuid4()
-    out = []
-    for i, raw in enumerate(rows):
-        event = EncounterImported(
+def encounter_rows(rows: list[dict[str, str]]) -> list[ImportedRow]:
+    """The workbook's rows as intake sends them to cases: parsed fields plus the verbatim cells."""
+    return [
+        ImportedRow(
             encounter_id=uuid.uuid4(),
-            batch_id=batch_id,
             row_number=i + 2,
-            program="UK-VISA",
-            upload_kind="partner-query",
             subject_key=f"FIN:{raw['FIN']}",
             fields=EncounterFields(
                 fin=raw["FIN"],
@@ -73,18 +61,42 @@ def envelopes(rows: list[dict[str, str]]) -> list[SimpleNamespace]:
             ),
             raw=raw,
         )
+        for i, raw in enumerate(rows)
+    ]
+
+
+def envelopes(rows: list[ImportedRow]) -> list[SimpleNamespace]:
+    """Outbox-shaped rows holding the chunks intake would cut of these rows (row count and size bounds)."""
+    batch_id = uuid.uuid4()
+    out: list[SimpleNamespace] = []
+    chunk: list[ImportedRow] = []
+    size = 0
+
+    def cut() -> None:
+        event = EncountersImported(
+            batch_id=batch_id, chunk=len(out), program="UK-VISA", upload_kind="partner-query", rows=chunk
+        )
         env = wrap(event, producer="bench", correlation_id="bench")
         out.append(
             SimpleNamespace(
-                topic=topics.INTAKE_ENCOUNTER,
+                topic=topics.INTAKE_CHUNKS,
                 key=env.key,
                 event_type=env.event_type,
                 event_id=env.event_id,
                 correlation_id="bench",
                 body=env.to_bytes(),
-                event=event,
             )
         )
+
+    for row in rows:
+        row_size = len(row.model_dump_json())
+        if chunk and (len(chunk) == CHUNK_MAX_ROWS or size + row_size > CHUNK_MAX_BYTES):
+            cut()
+            chunk, size = [], 0
+        chunk.append(row)
+        size += row_size
+    if chunk:
+        cut()
     return out
 
 
@@ -108,7 +120,7 @@ async def broker_hop(bootstrap: str, items: list[SimpleNamespace]) -> tuple[floa
     """Seconds from the first event produced to the last consumed, and the producer process's CPU seconds."""
     await ensure_topics(TracsSettings(kafka_bootstrap=bootstrap), topics.all_with_dlq())
     consumer = AIOKafkaConsumer(
-        topics.INTAKE_ENCOUNTER, bootstrap_servers=bootstrap, group_id="floor", auto_offset_reset="earliest"
+        topics.INTAKE_CHUNKS, bootstrap_servers=bootstrap, group_id="floor", auto_offset_reset="earliest"
     )
     await consumer.start()
     try:
@@ -129,7 +141,7 @@ async def broker_hop(bootstrap: str, items: list[SimpleNamespace]) -> tuple[floa
         await consumer.stop()
 
 
-async def storage(url: str, items: list[SimpleNamespace], pg_pid: int) -> tuple[float, float]:
+async def storage(url: str, items: list[ImportedRow], pg_pid: int) -> tuple[float, float]:
     """Seconds to store every row, and the CPU seconds it took (this process and PostgreSQL's)."""
     await ensure_database(url)
     await asyncio.to_thread(migrations.upgrade, url, Path(cases_db.__file__).parent / "migrations")
@@ -137,20 +149,21 @@ async def storage(url: str, items: list[SimpleNamespace], pg_pid: int) -> tuple[
     sessions = session_factory(engine)
     subject = uuid.uuid4()
     now = datetime.now(UTC)
+    batch_id = uuid.uuid4()
     rows = [
         {
-            "id": it.event.encounter_id,
+            "id": it.encounter_id,
             "subject_id": subject,
-            "batch_id": it.event.batch_id,
-            "row_number": it.event.row_number,
-            "program": it.event.program,
-            "upload_kind": it.event.upload_kind,
-            "fin": it.event.fields.fin,
-            "last_name": it.event.fields.last_name,
-            "first_name": it.event.fields.first_name,
-            "name_search": f"{it.event.fields.last_name} {it.event.fields.first_name}".lower(),
-            "fields": it.event.fields.model_dump(mode="json"),
-            "raw": it.event.raw,
+            "batch_id": batch_id,
+            "row_number": it.row_number,
+            "program": "UK-VISA",
+            "upload_kind": "partner-query",
+            "fin": it.fields.fin,
+            "last_name": it.fields.last_name,
+            "first_name": it.fields.first_name,
+            "name_search": f"{it.fields.last_name} {it.fields.first_name}".lower(),
+            "fields": it.fields.model_dump(mode="json"),
+            "raw": it.raw,
             "extra": {},
             "imported_by": "bench",
             "imported_at": now,
@@ -177,26 +190,27 @@ def main() -> None:
     book = work / "matches.xlsx"
     build_workbook(book, args.rows)
     a = min(calamine_seconds(book) for _ in range(2))
-    items = envelopes(rows_of(book))
+    rows = encounter_rows(rows_of(book))
+    items = envelopes(rows)
     size = sum(len(it.body) for it in items) / len(items)
-    print(f"workbook: {args.rows:,} rows x {len(HEADER)} columns; envelopes average {size:,.0f} bytes")
+    print(f"workbook: {args.rows:,} rows x {len(HEADER)} columns; {len(items)} chunks of {size:,.0f} bytes on average")
     pg, broker = Postgres(work / "pg", free_port()), Tansu(free_port())
     pg.start()
     broker.start()
     try:
         me, tansu = psutil.Process(), psutil.Process(broker.process.pid)  # type: ignore[union-attr]
         before = (sum(me.cpu_times()[:2]), sum(tansu.cpu_times()[:2]))
-        b, producer_cpu = asyncio.run(broker_hop(broker.bootstrap, items))
+        b, producer_cpu = asyncio.run(broker_hop(broker.bootstrap, items))  # counts chunks, not rows
         b_cpu = (sum(me.cpu_times()[:2]) - before[0], sum(tansu.cpu_times()[:2]) - before[1])
         url = pg.url.rsplit("/", 1)[0] + "/tracs_floor_cases"
-        c, c_cpu = asyncio.run(storage(url, items, pg.process.pid))  # type: ignore[union-attr]
+        c, c_cpu = asyncio.run(storage(url, rows, pg.process.pid))  # type: ignore[union-attr]
     finally:
         broker.stop()
         pg.stop()
         shutil.rmtree(work, ignore_errors=True)
     print(f"A python-calamine reads the workbook:            {a:6.2f} s (the baseline)")
     print(
-        f"B one event per row through the broker and back: {b:6.2f} s ({args.rows / b:,.0f} events/s; "
+        f"B the rows in chunks through the broker and back: {b:6.2f} s ({args.rows / b:,.0f} rows/s; "
         f"CPU: producer {producer_cpu:.1f} s, consumer {b_cpu[0]:.1f} s, broker {b_cpu[1]:.1f} s)"
     )
     print(
