@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from pydantic import BaseModel
 
-from services.intake import handlers
+from services.intake import batches
 from shared.errors import Invalid, TooLarge
 from shared.runtime import RuntimeDep
 from shared.web import MAX_OFFSET, CurrentPrincipal, secured
@@ -53,7 +53,7 @@ class BatchOut(BaseModel):
     staging_purged_at: datetime | None
 
 
-async def _spool(upload: UploadFile, directory: str, max_bytes: int) -> handlers.Upload:
+async def _spool(upload: UploadFile, directory: str, max_bytes: int) -> batches.Upload:
     """Copy the upload to disk in chunks, hashing as it goes, refusing it past the size limit."""
     name = Path(upload.filename or "upload").name
     target = Path(directory) / "upload"
@@ -68,7 +68,7 @@ async def _spool(upload: UploadFile, directory: str, max_bytes: int) -> handlers
             out.write(chunk)
     if size == 0:
         raise Invalid("the uploaded file is empty")
-    return handlers.Upload(path=target, file_name=name, sha256=digest.hexdigest(), size=size)
+    return batches.Upload(path=target, file_name=name, sha256=digest.hexdigest(), size=size)
 
 
 @router.post("/batches", status_code=201, response_model=BatchOut, **secured("intake:import"))
@@ -86,7 +86,7 @@ async def upload_batch(
     s = rt.settings
     with tempfile.TemporaryDirectory(prefix="tracs-upload-") as tmp:
         upload = await _spool(file, tmp, s.max_upload_bytes)
-        batch_id = await handlers.upload_batch_once(
+        batch_id = await batches.upload_batch_once(
             uow=rt.uow(actor=principal.username),
             upload=upload,
             program=program,
@@ -96,14 +96,14 @@ async def upload_batch(
             rules=s.reading_rules(program),
             partner_country=partner_country,
         )
-    return await handlers.batch_view(
+    return await batches.batch_view(
         uow=rt.uow(actor=principal.username), batch_id=batch_id, preview_rows=s.preview_rows
     )
 
 
 @router.get("/batches/{batch_id}", response_model=BatchOut, **secured("intake:read"))
 async def get_batch(batch_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await handlers.batch_view(
+    return await batches.batch_view(
         uow=rt.uow(actor=principal.username), batch_id=batch_id, preview_rows=rt.settings.preview_rows
     )
 
@@ -117,7 +117,7 @@ async def batch_problems(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[dict[str, Any]]:
     """Every row problem (row, column, value, reason), a page of invalid rows at a time."""
-    return await handlers.batch_problems(
+    return await batches.batch_problems(
         uow=rt.uow(actor=principal.username), batch_id=batch_id, limit=limit, offset=offset
     )
 
@@ -131,7 +131,7 @@ async def batch_failures(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[dict[str, Any]]:
     """Rows cases could not apply (row number, encounter id, why), in row order."""
-    return await handlers.batch_failures(
+    return await batches.batch_failures(
         uow=rt.uow(actor=principal.username), batch_id=batch_id, limit=limit, offset=offset
     )
 
@@ -143,17 +143,17 @@ async def confirm_batch(
     principal: CurrentPrincipal,
     block_on_invalid: Annotated[bool, Query(description="refuse the import if any row is invalid")] = False,
 ) -> dict[str, Any]:
-    await handlers.confirm_batch(
+    await batches.confirm_batch(
         uow=rt.uow(actor=principal.username), batch_id=batch_id, block_on_invalid=block_on_invalid
     )
-    return await handlers.batch_view(
+    return await batches.batch_view(
         uow=rt.uow(actor=principal.username), batch_id=batch_id, preview_rows=rt.settings.preview_rows
     )
 
 
 @router.post("/batches/{batch_id}/reject", response_model=BatchOut, **secured("intake:import"))
 async def reject_batch(batch_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
-    await handlers.reject_batch(uow=rt.uow(actor=principal.username), batch_id=batch_id)
-    return await handlers.batch_view(
+    await batches.reject_batch(uow=rt.uow(actor=principal.username), batch_id=batch_id)
+    return await batches.batch_view(
         uow=rt.uow(actor=principal.username), batch_id=batch_id, preview_rows=rt.settings.preview_rows
     )

@@ -5,8 +5,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.intake import api, consumers, db, handlers
+from services.intake import api, consumers, db
+from services.intake.dispatch import dispatch_once
 from services.intake.settings import Settings
+from services.intake.staging import purge_staging
 from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
 from shared.web import BodySizeLimit
 
@@ -20,10 +22,10 @@ async def _start_loops(rt: Runtime) -> None:
     async def dispatch() -> bool:
         # More chunks waiting: go again at once. A failure leaves the cursor where it was, so the retry
         # sends the same rows.
-        return bool(await handlers.dispatch_once(rt.uow(actor="dispatcher")))
+        return bool(await dispatch_once(rt.uow(actor="dispatcher")))
 
     async def purge() -> None:
-        await handlers.purge_staging(
+        await purge_staging(
             rt.uow(actor="retention-schedule"), now=datetime.now(UTC), keep_days=settings.staging_retention_days
         )
 

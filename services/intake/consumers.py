@@ -1,6 +1,6 @@
 """Intake is where encounters enter the system; it listens for cases' answers per chunk and for agreements."""
 
-from services.intake import handlers
+from services.intake import coverage, progress
 from shared.events import topics
 from shared.events.cases import EncountersAttached
 from shared.events.disclosure import AgreementChanged
@@ -10,13 +10,13 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(
         name="agreements",
         topics=(topics.DISCLOSURE,),
-        handlers={AgreementChanged: handlers.project_agreements},
+        handlers={AgreementChanged: coverage.project_agreements},
         description="AgreementChanged -> which partners each program's agreements cover (preview warnings)",
     ),
     Subscription(
         name="attached",
         topics=(topics.CASES,),
-        handlers={EncountersAttached: handlers.record_attached},
+        handlers={EncountersAttached: progress.record_attached},
         description="EncountersAttached -> a batch's rows attached and failed (progress an analyst sees)",
     ),
 )

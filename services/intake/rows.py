@@ -213,23 +213,32 @@ class RowReader:
         for name in sorted(set(self._evidence) | set(self._ambiguous), key=lambda f: self.headers[f]):
             out.append(self._order_notice(name))
         if self._no_last_name:
-            header = self.headers.get("last_name")
-            text = (
-                f"{header}: {self._no_last_name} row(s) have no last name (blank or unknown); imported without one"
-                if header
-                else "no column holds last names; rows are imported without one"
+            out.append(
+                self._rows_notice(
+                    "last_name",
+                    "no last name",
+                    self._no_last_name,
+                    with_column="{header}: {n} row(s) have no last name (blank or unknown); imported without one",
+                    without_column="no column holds last names; rows are imported without one",
+                )
             )
-            out.append(ColumnNotice(header, "last_name", "no last name", self._no_last_name, (), text))
         if self._partner_filled:
-            header = self.headers.get("partner_country")
-            where = (
-                f"{self._partner_filled} row(s) name no partner country"
-                if header
-                else "the file has no partner-country column"
+            out.append(
+                self._rows_notice(
+                    "partner_country",
+                    "batch partner",
+                    self._partner_filled,
+                    with_column="{n} row(s) name no partner country; the batch's partner {partner} is used",
+                    without_column="the file has no partner-country column; the batch's partner {partner} is used",
+                )
             )
-            text = f"{where}; the batch's partner {self.partner_country} is used"
-            out.append(ColumnNotice(header, "partner_country", "batch partner", self._partner_filled, (), text))
         return out
+
+    def _rows_notice(self, name: str, kind: str, n: int, *, with_column: str, without_column: str) -> ColumnNotice:
+        """A count of rows, worded for whether the file has the field's column at all."""
+        header = self.headers.get(name)
+        text = (with_column if header else without_column).format(header=header, n=n, partner=self.partner_country)
+        return ColumnNotice(header, name, kind, n, (), text)
 
     def _order_notice(self, name: str) -> ColumnNotice:
         header, seen = self.headers[name], self._evidence.get(name, {})

@@ -11,7 +11,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from services.intake import db as intake_db
+from services.intake.db import coverage as intake_db
 from shared.db import create_engine, session_factory
 from shared.events import decode
 from shared.events.disclosure import AgreementChanged

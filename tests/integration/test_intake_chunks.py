@@ -14,7 +14,8 @@ import asyncpg
 import orjson
 import pytest
 
-from services.intake import db, handlers
+from services.intake import batches, dispatch, progress, staging
+from services.intake.db.tables import outbox
 from services.intake.reader import Limits
 from shared.db import create_engine, session_factory
 from shared.events import decode, wrap
@@ -42,7 +43,7 @@ class Intake:
         self.url = url
 
     def uow(self, actor: str = "analyst1") -> UnitOfWork:
-        return UnitOfWork(self.sessions, db.outbox, producer="intake", actor=actor)
+        return UnitOfWork(self.sessions, outbox, producer="intake", actor=actor)
 
     async def stage(self, tmp: Path, n: int, *, no_match_every: int = 0) -> uuid.UUID:
         tag = uuid.uuid4().hex[:6]
@@ -58,13 +59,13 @@ class Intake:
         ]
         path = tmp / f"{tag}.csv"
         path.write_bytes(csv_bytes(HEADER, rows))
-        upload = handlers.Upload(
+        upload = batches.Upload(
             path=path,
             file_name=path.name,
             sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
             size=path.stat().st_size,
         )
-        return await handlers.upload_batch(
+        return await batches.upload_batch(
             uow=self.uow(), upload=upload, program="M5", kind="partner-query", limits=Limits(10**6, 200, 2**30)
         )
 
@@ -82,7 +83,7 @@ class Intake:
 
     async def dispatch_all(self, **limits: int) -> int:
         rounds = 0
-        while await handlers.dispatch_once(self.uow(actor="dispatcher"), **limits):
+        while await dispatch.dispatch_once(self.uow(actor="dispatcher"), **limits):
             rounds += 1
         return rounds
 
@@ -94,8 +95,8 @@ def test_a_confirmed_batch_leaves_in_chunks_cut_once_and_carrying_the_confirming
         intake = Intake(database)
         try:
             batch_id = await intake.stage(tmp_path, 2600, no_match_every=10)  # 260 no-match rows stay behind
-            await handlers.confirm_batch(uow=intake.uow(), batch_id=batch_id)
-            batch = await handlers.batch_view(uow=intake.uow(), batch_id=batch_id, preview_rows=0)
+            await batches.confirm_batch(uow=intake.uow(), batch_id=batch_id)
+            batch = await batches.batch_view(uow=intake.uow(), batch_id=batch_id, preview_rows=0)
             assert (batch["progress"], batch["rows_imported"]) == ("sending", 2340)
             assert await intake.chunks(batch_id) == []  # confirming reads no row: the dispatcher does
             await intake.dispatch_all()
@@ -112,14 +113,14 @@ def test_a_confirmed_batch_leaves_in_chunks_cut_once_and_carrying_the_confirming
             assert {e["actor"] for e in envelopes} == {"analyst1"}
             assert {e["key"] for e in envelopes} == {f"{batch_id}/{n}" for n in range(3)}
             assert await intake.dispatch_all() == 0 and len(await intake.chunks(batch_id)) == 3  # nothing twice
-            batch = await handlers.batch_view(uow=intake.uow(), batch_id=batch_id, preview_rows=0)
+            batch = await batches.batch_view(uow=intake.uow(), batch_id=batch_id, preview_rows=0)
             assert batch["progress"] == "attaching" and batch["dispatched_at"] is not None
-            await handlers.confirm_batch(uow=intake.uow(), batch_id=batch_id)  # a second confirm does nothing
+            await batches.confirm_batch(uow=intake.uow(), batch_id=batch_id)  # a second confirm does nothing
             assert await intake.dispatch_all() == 0 and len(await intake.chunks(batch_id)) == 3
 
             # A chunk is also cut by size: 64 KiB holds far fewer than 1,000 of these rows.
             small = await intake.stage(tmp_path, 700)
-            await handlers.confirm_batch(uow=intake.uow(), batch_id=small)
+            await batches.confirm_batch(uow=intake.uow(), batch_id=small)
             await intake.dispatch_all(max_bytes=64 * 1024)
             sized = await intake.chunks(small)
             assert len(sized) > 2 and sum(len(c.rows) for c in sized) == 700
@@ -156,21 +157,21 @@ def test_cases_answers_make_the_progress_each_counted_once(database: str, tmp_pa
         intake = Intake(database)
         try:
             batch_id = await intake.stage(tmp_path, 1500)
-            await handlers.confirm_batch(uow=intake.uow(), batch_id=batch_id)
+            await batches.confirm_batch(uow=intake.uow(), batch_id=batch_id)
             await intake.dispatch_all()
             first = _answer(batch_id, 0, range(2, 1002))
-            await handlers.record_attached(intake.uow("system"), [first, first])  # delivered twice in one batch
-            await handlers.record_attached(intake.uow("system"), [first])  # and again later
-            view = await handlers.batch_view(uow=intake.uow(), batch_id=batch_id, preview_rows=0)
+            await progress.record_attached(intake.uow("system"), [first, first])  # delivered twice in one batch
+            await progress.record_attached(intake.uow("system"), [first])  # and again later
+            view = await batches.batch_view(uow=intake.uow(), batch_id=batch_id, preview_rows=0)
             assert (view["rows_attached"], view["rows_failed"], view["progress"]) == (1000, 0, "attaching")
             # The last chunk: one row failed; an answer for a batch intake never staged changes nothing.
             last = _answer(batch_id, 1, range(1002, 1501), failed=range(1501, 1502))
-            await handlers.record_attached(intake.uow("system"), [last, _answer(uuid.uuid4(), 0, range(2, 5))])
-            view = await handlers.batch_view(uow=intake.uow(), batch_id=batch_id, preview_rows=0)
+            await progress.record_attached(intake.uow("system"), [last, _answer(uuid.uuid4(), 0, range(2, 5))])
+            view = await batches.batch_view(uow=intake.uow(), batch_id=batch_id, preview_rows=0)
             assert (view["rows_attached"], view["rows_failed"], view["progress"]) == (1499, 1, "done")
             assert [(f["row_number"], f["reason"]) for f in view["failures"]] == [(1501, "last_name: too long")]
             assert (
-                await handlers.batch_failures(uow=intake.uow(), batch_id=batch_id, limit=10, offset=0)
+                await batches.batch_failures(uow=intake.uow(), batch_id=batch_id, limit=10, offset=0)
                 == view["failures"]
             )
         finally:
@@ -184,20 +185,20 @@ def test_staged_rows_of_decided_batches_are_purged_after_the_retention_period(da
         intake = Intake(database)
         try:
             done = await intake.stage(tmp_path, 20)
-            await handlers.confirm_batch(uow=intake.uow(), batch_id=done)
+            await batches.confirm_batch(uow=intake.uow(), batch_id=done)
             await intake.dispatch_all()
-            await handlers.record_attached(intake.uow("system"), [_answer(done, 0, range(2, 22))])
+            await progress.record_attached(intake.uow("system"), [_answer(done, 0, range(2, 22))])
             rejected = await intake.stage(tmp_path, 5)
-            await handlers.reject_batch(uow=intake.uow(), batch_id=rejected)
+            await batches.reject_batch(uow=intake.uow(), batch_id=rejected)
             waiting = await intake.stage(tmp_path, 5)  # confirmed, cases has not answered yet
-            await handlers.confirm_batch(uow=intake.uow(), batch_id=waiting)
+            await batches.confirm_batch(uow=intake.uow(), batch_id=waiting)
             await intake.dispatch_all()
             await intake.fetch("DELETE FROM outbox_pending")  # as the relay does once it has published
             undecided = await intake.stage(tmp_path, 5)
             # Nothing is due today with 30 days to keep.
-            assert await handlers.purge_staging(intake.uow(), now=datetime.now(UTC), keep_days=30) == []
+            assert await staging.purge_staging(intake.uow(), now=datetime.now(UTC), keep_days=30) == []
             later = datetime.now(UTC) + timedelta(days=31)
-            purged = await handlers.purge_staging(intake.uow(), now=later, keep_days=30)
+            purged = await staging.purge_staging(intake.uow(), now=later, keep_days=30)
             assert set(purged) == {done, rejected}
             staged = {
                 r["batch_id"]: r["n"]
@@ -207,10 +208,10 @@ def test_staged_rows_of_decided_batches_are_purged_after_the_retention_period(da
             # The done batch's chunk left the outbox with its staged rows (the relay had sent it); the waiting
             # batch's chunk is still there.
             assert await intake.chunks(done) == [] and len(await intake.chunks(waiting)) == 1
-            view = await handlers.batch_view(uow=intake.uow(), batch_id=done, preview_rows=5)
+            view = await batches.batch_view(uow=intake.uow(), batch_id=done, preview_rows=5)
             assert view["preview"] == [] and view["staging_purged_at"] is not None
             assert (view["rows_total"], view["rows_attached"], view["progress"]) == (20, 20, "done")
-            assert await handlers.purge_staging(intake.uow(), now=later, keep_days=30) == []  # once
+            assert await staging.purge_staging(intake.uow(), now=later, keep_days=30) == []  # once
         finally:
             await intake.engine.dispose()
 

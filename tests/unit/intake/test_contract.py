@@ -7,7 +7,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from services.intake import domain
-from services.intake.handlers import _chunk_row, _cut, _record
+from services.intake.batches import _record
+from services.intake.dispatch import _chunk_row, _cut
 from services.intake.rows import parse_row
 from shared.events import decode
 from shared.events.envelope import wrap_payload

@@ -1,11 +1,11 @@
-"""Intake use cases: stage an upload, show its preview, confirm or reject it."""
+"""The batches area: stage an upload, show its preview, confirm or reject it."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -13,20 +13,12 @@ from typing import Any
 import orjson
 from sqlalchemy.exc import IntegrityError
 
-from services.intake import db, domain, reader, rows
+from services.intake import domain, reader, rows
+from services.intake.db import batches as queries
+from services.intake.db import coverage as coverage_queries
 from shared import policy
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
-from shared.events.cases import EncountersAttached
-from shared.events.disclosure import AgreementChanged
-from shared.events.intake import (
-    CHUNK_MAX_BYTES,
-    CHUNK_MAX_ROWS,
-    BatchImported,
-    EncountersImported,
-    chunk_key,
-    subject_key_of,
-)
-from shared.inbox import Delivered
+from shared.events.intake import BatchImported, subject_key_of
 from shared.logging import current_correlation_id, get_logger
 from shared.uow import UnitOfWork
 
@@ -72,7 +64,7 @@ async def upload_batch(
     formulas = domain.formula_notices(sheet.formula_count, sheet.formula_cells)
     async with uow:
         await _refuse_reupload(uow, upload.sha256)
-        await db.insert_batch(
+        await queries.insert_batch(
             uow.session,
             {
                 "id": batch_id,
@@ -92,19 +84,19 @@ async def upload_batch(
                 "created_by": uow.actor,
             },
         )
-        for chunk in batched(sheet.rows, db.INSERT_CHUNK):
+        for chunk in batched(sheet.rows, queries.INSERT_CHUNK):
             records = []
             for number, cells in chunk:
                 row = row_reader.read(number, cells)
                 duplicates.check(row)
                 tally.add(row)
                 records.append(_record(batch_id, row))
-            await db.copy_rows(uow.session, records)
+            await queries.copy_rows(uow.session, records)
         if tally.total == 0:
             raise Invalid("the sheet has a header row but no data rows")
         await _read_again(uow, batch_id, row_reader, tally)
         column_notices = row_reader.notices()
-        await db.set_status(
+        await queries.set_status(
             uow.session,
             batch_id,
             actor=uow.actor,
@@ -124,9 +116,9 @@ async def upload_batch(
 async def _read_again(uow: UnitOfWork, batch_id: uuid.UUID, row_reader: rows.RowReader, tally: domain.Tally) -> None:
     """Ambiguous dates staged before their column showed its day/month order are read again (usually few)."""
     pending = row_reader.rereads()
-    for numbers in batched(sorted(pending), db.INSERT_CHUNK):
+    for numbers in batched(sorted(pending), queries.INSERT_CHUNK):
         changed = []
-        for staged in await db.staged_for_reread(uow.session, batch_id, numbers):
+        for staged in await queries.staged_for_reread(uow.session, batch_id, numbers):
             row = domain.ParsedRow(
                 row_number=staged["row_number"],
                 raw={},
@@ -142,7 +134,7 @@ async def _read_again(uow: UnitOfWork, batch_id: uuid.UUID, row_reader: rows.Row
             changed.append(
                 {"row_number": row.row_number, "parsed": row.values, "problems": problems, "valid": row.valid}
             )
-        await db.update_parsed(uow.session, batch_id, changed)
+        await queries.update_parsed(uow.session, batch_id, changed)
 
 
 async def upload_batch_once(**kwargs: Any) -> uuid.UUID:
@@ -158,7 +150,7 @@ async def upload_batch_once(**kwargs: Any) -> uuid.UUID:
 
 
 async def _refuse_reupload(uow: UnitOfWork, sha256: str) -> None:
-    earlier = await db.find_live_by_sha(uow.session, sha256)
+    earlier = await queries.find_live_by_sha(uow.session, sha256)
     if earlier is not None and not policy.is_visible(earlier["program"]):
         # The file is a duplicate either way; which batch (and program) holds it is not for this user to learn.
         raise Conflict("this file was already uploaded to a program you do not belong to")
@@ -202,10 +194,10 @@ async def confirm_batch(*, uow: UnitOfWork, batch_id: uuid.UUID, block_on_invali
     start flowing (and cases attaching them) while later ones are still being cut.
     """
     async with uow:
-        batch = await _locked(uow, batch_id)
+        batch = await _visible(uow, batch_id, for_update=True)
         if not domain.check_can_confirm(batch["status"], batch["rows_invalid"], block_on_invalid=block_on_invalid):
             return
-        imported = await db.count_importable(uow.session, batch_id)
+        imported = await queries.count_importable(uow.session, batch_id)
         now = datetime.now(UTC)
         uow.emit(
             BatchImported(
@@ -220,7 +212,7 @@ async def confirm_batch(*, uow: UnitOfWork, batch_id: uuid.UUID, block_on_invali
                 confirmed_at=now,
             )
         )
-        await db.set_status(
+        await queries.set_status(
             uow.session,
             batch_id,
             actor=uow.actor,
@@ -234,133 +226,13 @@ async def confirm_batch(*, uow: UnitOfWork, batch_id: uuid.UUID, block_on_invali
     log.info("batch confirmed", batch_id=str(batch_id), imported=imported)
 
 
-CHUNKS_PER_TRANSACTION = 4
-
-
-async def dispatch_once(uow: UnitOfWork, *, max_rows: int = CHUNK_MAX_ROWS, max_bytes: int = CHUNK_MAX_BYTES) -> int:
-    """Cut the next chunks of one confirmed batch into the outbox; returns how many (0: nothing to do).
-
-    The cursor (last row number sent) moves in the transaction that writes the chunks, so a crash resends
-    nothing twice and skips nothing; replicas take different batches (SKIP LOCKED).
-    """
-    async with uow:
-        batch = await db.next_to_dispatch(uow.session)
-        if batch is None:
-            return 0
-        # The chunks are the confirming analyst's act, traced by their confirm request's correlation id.
-        uow.actor = batch["decided_by"] or uow.actor
-        correlation = batch["confirm_correlation_id"]
-        after, chunk_no, written = batch["dispatched_through"], batch["chunks_dispatched"], 0
-        finished = False
-        while written < CHUNKS_PER_TRANSACTION:
-            rows = await db.rows_after(uow.session, batch["id"], after, max_rows)
-            if not rows:
-                finished = True
-                break
-            rows = _cut(rows, max_bytes)
-            uow.emit_payload(
-                EncountersImported,
-                {
-                    "batch_id": str(batch["id"]),
-                    "chunk": chunk_no,
-                    "program": batch["program"],
-                    "upload_kind": batch["upload_kind"],
-                    "rows": [_chunk_row(r) for r in rows],
-                },
-                key=chunk_key(batch["id"], chunk_no),
-                correlation_id=correlation,
-            )
-            after, chunk_no, written = rows[-1].row_number, chunk_no + 1, written + 1
-        values: dict[str, Any] = {"dispatched_through": after, "chunks_dispatched": chunk_no}
-        if finished:
-            values["dispatched_at"] = datetime.now(UTC)
-        await db.set_status(uow.session, batch["id"], actor="dispatcher", **values)
-    if finished:
-        log.info("batch dispatched", batch_id=str(batch["id"]), chunks=chunk_no)
-    return max(written, 1)
-
-
-def _cut(rows: list[Any], max_bytes: int) -> list[Any]:
-    """The longest prefix within max_bytes (at least one row: a row is never split)."""
-    size = 0
-    for i, r in enumerate(rows):
-        size += len(r.raw) + len(r.parsed) + len(r.extra) + 160
-        if size > max_bytes and i:
-            return rows[:i]
-    return rows
-
-
-def _chunk_row(r: Any) -> dict[str, Any]:
-    return {
-        "encounter_id": str(r.encounter_id),
-        "row_number": r.row_number,
-        "subject_key": r.subject_key,
-        "fields": orjson.Fragment(r.parsed),
-        "raw": orjson.Fragment(r.raw),
-        "extra": orjson.Fragment(r.extra),
-    }
-
-
-async def record_attached(uow: UnitOfWork, delivered: list[Delivered]) -> None:
-    """Cases' answer per chunk -> the batch's progress and its failed rows; a repeated answer counts once."""
-    answers = [d.event for d in delivered if isinstance(d.event, EncountersAttached)]
-    if not answers:
-        return
-    async with uow:
-        known = await db.known_batches(uow.session, list({a.batch_id for a in answers}))
-        if len(known) < len({a.batch_id for a in answers}):  # rows another producer sent straight to cases
-            log.warning(
-                "answers for batches intake never staged ignored", batches=len({a.batch_id for a in answers} - known)
-            )
-        answers = [a for a in answers if a.batch_id in known]
-        fresh = set(
-            await db.record_chunk_answers(
-                uow.session,
-                [
-                    {
-                        "batch_id": a.batch_id,
-                        "chunk": a.chunk,
-                        "rows_attached": len(a.rows),
-                        "rows_failed": len(a.failed),
-                    }
-                    for a in {(a.batch_id, a.chunk): a for a in answers}.values()
-                ],
-            )
-        )
-        progress: dict[uuid.UUID, list[int]] = {}
-        failed = []
-        for a in answers:
-            if (a.batch_id, a.chunk) not in fresh:
-                continue
-            fresh.discard((a.batch_id, a.chunk))
-            counts = progress.setdefault(a.batch_id, [0, 0])
-            counts[0] += len(a.rows)
-            counts[1] += len(a.failed)
-            failed += [
-                {"batch_id": a.batch_id, "row_number": f.row_number, "encounter_id": f.encounter_id, "reason": f.reason}
-                for f in a.failed
-            ]
-        for batch_id, (attached, n_failed) in sorted(progress.items()):
-            await db.add_progress(uow.session, batch_id, attached, n_failed)
-        await db.record_failures(uow.session, failed)
-
-
-async def purge_staging(uow: UnitOfWork, *, now: datetime, keep_days: int, limit: int = 100) -> list[uuid.UUID]:
-    """Staged rows of decided batches leave after `keep_days`: cases holds the imported ones from then on."""
-    async with uow:
-        purged = await db.purge_decided_staging(uow.session, now - timedelta(days=keep_days), limit)
-    if purged:
-        log.info("staged rows purged", batches=len(purged))
-    return purged
-
-
 async def reject_batch(*, uow: UnitOfWork, batch_id: uuid.UUID) -> None:
     """Discard a staged batch; its rows stay for the record but are never imported."""
     async with uow:
-        batch = await _locked(uow, batch_id)
+        batch = await _visible(uow, batch_id, for_update=True)
         domain.check_can_reject(batch["status"])
         if batch["status"] != domain.BatchStatus.REJECTED:
-            await db.set_status(
+            await queries.set_status(
                 uow.session,
                 batch_id,
                 actor=uow.actor,
@@ -373,15 +245,14 @@ async def reject_batch(*, uow: UnitOfWork, batch_id: uuid.UUID) -> None:
 async def batch_view(*, uow: UnitOfWork, batch_id: uuid.UUID, preview_rows: int) -> dict[str, Any]:
     """The preview an analyst checks before confirming: mapping, first rows, the first problems."""
     async with uow:
-        batch = await db.get_batch(uow.session, batch_id)
-        if batch is None:
-            raise NotFound(f"no batch {batch_id}")
-        policy.require_visible(batch["program"], f"no batch {batch_id}")
-        preview = await db.preview_rows(uow.session, batch_id, preview_rows)
-        problems = await db.problems(uow.session, batch_id, limit=PREVIEW_PROBLEM_ROWS)
+        batch = await _visible(uow, batch_id)
+        preview = await queries.preview_rows(uow.session, batch_id, preview_rows)
+        problems = await queries.problems(uow.session, batch_id, limit=PREVIEW_PROBLEM_ROWS)
         partners = batch["partners"]
-        covered = await db.covered_partners(uow.session, batch["program"], list(partners), date.today())
-        failures = await db.failures(uow.session, batch_id, limit=PREVIEW_PROBLEM_ROWS) if batch["rows_failed"] else []
+        covered = await coverage_queries.covered_partners(uow.session, batch["program"], list(partners), date.today())
+        failures = (
+            await queries.failures(uow.session, batch_id, limit=PREVIEW_PROBLEM_ROWS) if batch["rows_failed"] else []
+        )
     coverage, warnings = domain.partner_coverage(batch["program"], partners, batch["rows_without_partner"], covered)
     return {
         **dict(batch),
@@ -412,40 +283,21 @@ async def batch_view(*, uow: UnitOfWork, batch_id: uuid.UUID, preview_rows: int)
 async def batch_failures(*, uow: UnitOfWork, batch_id: uuid.UUID, limit: int, offset: int) -> list[dict[str, Any]]:
     """Rows cases could not apply, in row order."""
     async with uow:
-        batch = await db.get_batch(uow.session, batch_id)
-        if batch is None:
-            raise NotFound(f"no batch {batch_id}")
-        policy.require_visible(batch["program"], f"no batch {batch_id}")
-        return await db.failures(uow.session, batch_id, limit=limit, offset=offset)
+        await _visible(uow, batch_id)
+        return await queries.failures(uow.session, batch_id, limit=limit, offset=offset)
 
 
 async def batch_problems(*, uow: UnitOfWork, batch_id: uuid.UUID, limit: int, offset: int) -> list[dict[str, Any]]:
     """Every row problem, a page of invalid rows at a time."""
     async with uow:
-        batch = await db.get_batch(uow.session, batch_id)
-        if batch is None:
-            raise NotFound(f"no batch {batch_id}")
-        policy.require_visible(batch["program"], f"no batch {batch_id}")
-        return await db.problems(uow.session, batch_id, limit=limit, offset=offset)
+        await _visible(uow, batch_id)
+        return await queries.problems(uow.session, batch_id, limit=limit, offset=offset)
 
 
-async def _locked(uow: UnitOfWork, batch_id: uuid.UUID) -> Any:
-    batch = await db.get_batch(uow.session, batch_id, for_update=True)
+async def _visible(uow: UnitOfWork, batch_id: uuid.UUID, *, for_update: bool = False) -> Any:
+    """The batch, or the same 404 whether it does not exist or belongs to a program the user is not in."""
+    batch = await queries.get_batch(uow.session, batch_id, for_update=for_update)
     if batch is None:
         raise NotFound(f"no batch {batch_id}")
     policy.require_visible(batch["program"], f"no batch {batch_id}")
     return batch
-
-
-async def project_agreements(uow: UnitOfWork, delivered: list[Delivered]) -> None:
-    """Keep which partners each program's agreements cover (disclosure's AgreementChanged), newest version."""
-    latest: dict[uuid.UUID, AgreementChanged] = {}
-    for d in delivered:
-        e = d.event
-        if isinstance(e, AgreementChanged) and (
-            e.agreement_id not in latest or latest[e.agreement_id].version < e.version
-        ):
-            latest[e.agreement_id] = e
-    if latest:
-        async with uow:
-            await db.project_agreements(uow.session, [e.model_dump() for e in latest.values()])
