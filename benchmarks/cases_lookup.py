@@ -175,8 +175,8 @@ DIRECT_SQL = {
         "SELECT c.* FROM cases c WHERE c.id IN (SELECT ce.case_id FROM case_encounters ce JOIN encounters e "
         "ON e.id = ce.encounter_id WHERE e.fin = $1) ORDER BY c.opened_at, c.id LIMIT 51"
     ),
-    # The ranking cases does for a one-word name (services/cases/db.py `_rank_all`) in one statement: matching
-    # encounters ranked by shared.person_search's rules, each case's best one, the page in rank order. (The
+    # The ranking cases does for a one-word name (services/cases/db/search.py `_rank_all`) in one statement: matching
+    # encounters ranked by services/cases/db/person_match.py's rules, each case's best one, the page in rank order. (The
     # service ranks this way up to 1,000 matching encounters and pages broader names tier by tier.)
     "name": (
         "WITH found AS MATERIALIZED (SELECT e.id, 10 * CASE WHEN e.name_terms @> $4 THEN 0 "

@@ -33,7 +33,7 @@ from aiokafka import AIOKafkaConsumer
 sys.path.insert(0, str(Path(__file__).parent))
 from workbook import HEADER, build_workbook, calamine_seconds, cpu_seconds, rows_of
 
-from services.cases import db as cases_db
+from services.cases.db import tables as cases_tables
 from shared import migrations
 from shared.db import copy_upsert, create_engine, ensure_database, session_factory
 from shared.events import topics, wrap
@@ -144,7 +144,7 @@ async def broker_hop(bootstrap: str, items: list[SimpleNamespace]) -> tuple[floa
 async def storage(url: str, items: list[ImportedRow], pg_pid: int) -> tuple[float, float]:
     """Seconds to store every row, and the CPU seconds it took (this process and PostgreSQL's)."""
     await ensure_database(url)
-    await asyncio.to_thread(migrations.upgrade, url, Path(cases_db.__file__).parent / "migrations")
+    await asyncio.to_thread(migrations.upgrade, url, Path(cases_tables.__file__).parent.parent / "migrations")
     engine = create_engine(url)
     sessions = session_factory(engine)
     subject = uuid.uuid4()
@@ -172,11 +172,11 @@ async def storage(url: str, items: list[ImportedRow], pg_pid: int) -> tuple[floa
     ]
     try:
         async with sessions() as session, session.begin():
-            await session.execute(cases_db.subjects.insert().values(id=subject, subject_key="FIN:floor"))
+            await session.execute(cases_tables.subjects.insert().values(id=subject, subject_key="FIN:floor"))
         t, cpu = time.perf_counter(), time.process_time() + cpu_seconds(pg_pid)
         for i in range(0, len(rows), 2000):  # the consumer's batch size
             async with sessions() as session, session.begin():
-                await copy_upsert(session, cases_db.encounters, rows[i : i + 2000], returning="id")
+                await copy_upsert(session, cases_tables.encounters, rows[i : i + 2000], returning="id")
         return time.perf_counter() - t, time.process_time() + cpu_seconds(pg_pid) - cpu
     finally:
         await engine.dispose()

@@ -27,7 +27,7 @@ from shared.errors import Invalid
 # The name fields of an encounter, in the order a match reason names them.
 FIELDS = ("last_name", "first_name", "middle_name", "aliases")
 
-# rank -> (kind, rule); the SQL in shared/person_search.py ranks with the same numbers.
+# rank -> (kind, rule); the SQL in services/cases/db/person_match.py ranks with the same numbers.
 RULES: tuple[tuple[str, str], ...] = (
     ("exact", "same words"),  # as written, case, accents and punctuation ignored
     ("transliterated", "latin words"),  # the Latin transliteration's words

@@ -320,7 +320,11 @@ def replay(
         await producer.start()
         try:
             return await replay_outbox(
-                session_factory(engine), db.outbox, producer, since=since, topic_prefix=s.topic_prefix
+                session_factory(engine),
+                db.metadata.tables["outbox"],
+                producer,
+                since=since,
+                topic_prefix=s.topic_prefix,
             )
         finally:
             await producer.stop()
@@ -380,23 +384,24 @@ def retention_run(
     through events and is audited. Prints the cases and encounters concerned."""
     from datetime import UTC
 
-    from services.cases import retention
+    from services.cases import retention, retention_rules
+    from services.cases.db import tables
     from services.cases.settings import Settings as CasesSettings
-    from shared import retention as rules
     from shared.db import create_engine, session_factory
     from shared.uow import UnitOfWork
 
     if as_of is not None and not dry_run:
         raise typer.BadParameter("--as-of only goes with --dry-run: a real purge is judged as of now")
     s = CasesSettings()
-    db = importlib.import_module("services.cases.db")
     now = (as_of if as_of and as_of.tzinfo else (as_of or datetime.now(UTC)).replace(tzinfo=UTC)).astimezone(UTC)
 
     async def run() -> dict:
         engine = create_engine(s.service_database_url, pool_size=1)
         try:
-            uow = UnitOfWork(session_factory(engine), db.outbox, producer="cases", actor="tracs-cli")
-            return await retention.run(uow=uow, now=now, dry_run=dry_run, rules=rules.rules(s.retention_years))
+            uow = UnitOfWork(session_factory(engine), tables.outbox, producer="cases", actor="tracs-cli")
+            return await retention.run(
+                uow=uow, now=now, dry_run=dry_run, rules=retention_rules.rules(s.retention_years)
+            )
         finally:
             await engine.dispose()
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, Field, computed_field
 
-from services.cases import handlers, retention, workbench
+from services.cases import records, retention, search, workbench
+from services.cases.retention_rules import describe as describe_rules
+from services.cases.retention_rules import rules as rules_for
 from shared import dob as dobs
 from shared import policy
-from shared import retention as shared_retention
-from shared.errors import Invalid
 from shared.runtime import RuntimeDep
 from shared.web import MAX_OFFSET, CurrentPrincipal, secured
 
@@ -151,10 +151,9 @@ class AssignIn(BaseModel):
 
 
 async def _view(rt: RuntimeDep, principal: CurrentPrincipal, case_id: uuid.UUID) -> dict[str, Any]:
-    row = await workbench.case_view(uow=rt.uow(actor=principal.username), case_id=case_id, required=[])
-    required = rt.settings.required_searches.get(row["program"], [])
-    done = {s["system"] for s in row["searches"]}
-    return {**row, "missing_searches": [s for s in required if s not in done]}
+    return await workbench.case_view(
+        uow=rt.uow(actor=principal.username), case_id=case_id, required=rt.settings.required_searches
+    )
 
 
 def case_filters(
@@ -206,13 +205,13 @@ async def list_cases(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
-    return await workbench.list_cases(uow=rt.uow(actor=principal.username), filters=filters, cursor=cursor, limit=limit)
+    return await search.list_cases(uow=rt.uow(actor=principal.username), filters=filters, cursor=cursor, limit=limit)
 
 
 @router.get("/cases/count", response_model=CaseCount, **secured("case:read"))
 async def count_cases(rt: RuntimeDep, principal: CurrentPrincipal, filters: CaseFilters) -> dict[str, Any]:
     """The exact size of a queue; a count and no case, so a tool can show it beside the pages."""
-    return {"total": await workbench.count_cases(uow=rt.uow(actor=principal.username), filters=filters)}
+    return {"total": await search.count_cases(uow=rt.uow(actor=principal.username), filters=filters)}
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetail, **secured("case:read"))
@@ -280,7 +279,7 @@ async def set_flags(
         encounter_id=encounter_id,
         changes=changes,
     )
-    return await handlers.get_encounter(uow=rt.uow(actor=principal.username), encounter_id=encounter_id)
+    return await records.get_encounter(uow=rt.uow(actor=principal.username), encounter_id=encounter_id)
 
 
 @router.get("/encounters", response_model=EncounterPage, **secured("case:read"))
@@ -293,7 +292,7 @@ async def list_encounters(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
-    total, items = await handlers.list_encounters(
+    total, items = await records.list_encounters(
         uow=rt.uow(actor=principal.username),
         batch_id=batch_id,
         fin=fin,
@@ -306,12 +305,12 @@ async def list_encounters(
 
 @router.get("/encounters/{encounter_id}", response_model=EncounterOut, **secured("case:read"))
 async def get_encounter(encounter_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await handlers.get_encounter(uow=rt.uow(actor=principal.username), encounter_id=encounter_id)
+    return await records.get_encounter(uow=rt.uow(actor=principal.username), encounter_id=encounter_id)
 
 
 @router.get("/subjects/{subject_id}", response_model=SubjectOut, **secured("case:read"))
 async def get_subject(subject_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await handlers.get_subject(uow=rt.uow(actor=principal.username), subject_id=subject_id)
+    return await records.get_subject(uow=rt.uow(actor=principal.username), subject_id=subject_id)
 
 
 class HoldIn(BaseModel):
@@ -361,10 +360,7 @@ async def release_hold(hold_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPri
 @router.get("/retention/rules", tags=["retention"], **secured("retention:manage"))
 async def retention_rules(rt: RuntimeDep) -> dict[str, Any]:
     """Each record class's retention period and basis, as configured."""
-    return {
-        name: {"years": r.years, "basis": r.basis.value, "description": r.description}
-        for name, r in shared_retention.rules(rt.settings.retention_years).items()
-    }
+    return describe_rules(rules_for(rt.settings.retention_years))
 
 
 @router.post("/retention/run", tags=["retention"], **secured("retention:manage"))
@@ -375,12 +371,10 @@ async def retention_run(
     as_of: Annotated[datetime | None, Query(description="judge due-ness as of this instant (dry runs)")] = None,
 ) -> dict[str, Any]:
     """Purge every record whose retention period has run out (held ones spared); a dry run only lists them."""
-    if as_of is not None and not dry_run and not rt.settings.retention_allow_as_of:
-        raise Invalid("as_of is only allowed with dry_run: a real purge is always judged as of now")
-    now = (as_of.astimezone(UTC) if as_of and as_of.tzinfo else as_of.replace(tzinfo=UTC)) if as_of else None
-    return await retention.run(
+    return await retention.run_on_request(
         uow=rt.uow(actor=principal.username),
-        now=now or datetime.now(UTC),
         dry_run=dry_run,
-        rules=shared_retention.rules(rt.settings.retention_years),
+        as_of=as_of,
+        allow_as_of=rt.settings.retention_allow_as_of,
+        rules=rules_for(rt.settings.retention_years),
     )

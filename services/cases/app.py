@@ -5,9 +5,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.cases import api, consumers, db, internal, retention
+from services.cases import api, consumers, db, internal_api, retention, retention_rules
 from services.cases.settings import Settings
-from shared import retention as rules
 from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
 
 
@@ -22,7 +21,7 @@ async def _schedule_retention(rt: Runtime) -> None:
             uow=rt.uow(actor="retention-schedule"),
             now=datetime.now(UTC),
             dry_run=False,
-            rules=rules.rules(settings.retention_years),
+            rules=retention_rules.rules(settings.retention_years),
         )
 
     rt.every(
@@ -36,7 +35,7 @@ def spec(settings: Settings) -> ServiceSpec:
         description="Subjects, encounters and the analyst workbench for each match.",
         metadata=db.metadata,
         migrations_dir=Path(__file__).with_name("migrations"),
-        routers=[api.router, internal.router],
+        routers=[api.router, internal_api.router],
         subscriptions=consumers.subscriptions(settings),
         on_start=_schedule_retention,
     )

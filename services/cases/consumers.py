@@ -1,6 +1,6 @@
 """Cases consumes chunks of imported rows (keyed by batch and chunk) and accepted redress corrections."""
 
-from services.cases import handlers
+from services.cases import attach, corrections
 from services.cases.settings import Settings
 from shared.events import topics
 from shared.events.intake import EncountersImported
@@ -13,7 +13,7 @@ def subscriptions(settings: Settings) -> tuple[Subscription, ...]:
         Subscription(
             name="chunks",
             topics=(topics.INTAKE_CHUNKS,),
-            handlers={EncountersImported: handlers.attacher(settings.protected_caveat)},
+            handlers={EncountersImported: attach.attacher(settings.protected_caveat)},
             max_records=settings.chunks_per_transaction,
             description="EncountersImported (a chunk of rows) -> subjects, encounters, cases, import flags; one "
             "EncountersAttached per chunk (idempotent via the inbox)",
@@ -21,7 +21,7 @@ def subscriptions(settings: Settings) -> tuple[Subscription, ...]:
         Subscription(
             name="corrections",
             topics=(topics.REDRESS,),
-            handlers={CorrectionAccepted: handlers.apply_corrections},
+            handlers={CorrectionAccepted: corrections.apply_corrections},
             description="CorrectionAccepted -> the encounter's field changes, its cases turn stale",
         ),
     )

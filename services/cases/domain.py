@@ -1,4 +1,5 @@
-"""Cases rules: who a subject is, what a case is, the workflow, flags, required searches, staleness.
+"""Cases rules: who a subject is, what a case is, the workflow, flags, required searches, staleness, and why a
+search found a record.
 
 Plain Python: no framework imports.
 """
@@ -7,7 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
+from shared import dob as dobs
 from shared import names
 from shared.errors import Conflict, Invalid
 from shared.events import intake as intake_events
@@ -186,3 +189,17 @@ def stale_since(findings_as_of: datetime | None, attached: list[datetime]) -> li
     if findings_as_of is None:
         return []
     return [i for i, at in enumerate(attached) if at > findings_as_of]
+
+
+def explain_match(
+    name: names.NameQuery | None, stored_names: dict[str, Any], dob: str | None, stored_dob: str | None
+) -> dict[str, Any] | None:
+    """Why a found record matched, for the caller: the name's kind, rule, field(s) and stored value, and the
+    DOB's kind and precision (the page only: the SQL of db.person_match already chose and ranked it)."""
+    if name is None and dob is None:
+        return None
+    reason = (names.explain(name, stored_names) if name else None) or {}
+    return {
+        **{k: v for k, v in reason.items() if k != "rank"},
+        "dob": dobs.explain(dob, stored_dob) if dob else None,
+    }

@@ -1,4 +1,4 @@
-"""Retention in cases: legal holds, and the run that purges what is due (the rules live in shared.retention).
+"""Retention in cases: legal holds, and the run that purges what is due (the rules live in `retention_rules`).
 
 A purge deletes the records here, audits each one, and publishes `RecordsPurged` so disclosure and redress
 drop their copies; reporting's aggregates stay as they are. A dry run reports the same list and changes
@@ -8,11 +8,13 @@ nothing.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from services.cases import db
-from shared import audit, retention
+from services.cases import retention_rules
+from services.cases.db import records
+from services.cases.db import retention as queries
+from shared import audit
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events.cases import RecordsPurged
 from shared.logging import current_correlation_id, get_logger
@@ -21,21 +23,24 @@ from shared.uow import UnitOfWork
 log = get_logger(__name__)
 
 
-async def run(*, uow: UnitOfWork, now: datetime, dry_run: bool, rules: dict[str, retention.Rule]) -> dict[str, Any]:
+async def run(
+    *, uow: UnitOfWork, now: datetime, dry_run: bool, rules: dict[str, retention_rules.Rule]
+) -> dict[str, Any]:
+    """Purge every record due as of `now` (held ones spared), audited and published; a dry run only lists them."""
     analysis, partner = rules["analysis-record"], rules["partner-record"]
     async with uow:
-        if not await db.try_retention_lock(uow.session):
+        if not await queries.try_retention_lock(uow.session):
             raise Conflict("another retention run is in progress; try again when it has finished")
-        due = await db.due_records(
+        due = await queries.due_records(
             uow.session,
-            analysis_cutoff=retention.cutoff(analysis, now),
-            partner_cutoff=retention.cutoff(partner, now),
+            analysis_cutoff=retention_rules.cutoff(analysis, now),
+            partner_cutoff=retention_rules.cutoff(partner, now),
         )
         subjects_removed = 0
         if not dry_run:
             entries = []
             for subject_id, found in due.items():
-                removed = await db.purge(uow.session, subject_id, found["cases"], found["encounters"])
+                removed = await queries.purge(uow.session, subject_id, found["cases"], found["encounters"])
                 subjects_removed += removed
                 classes = [
                     name
@@ -55,7 +60,7 @@ async def run(*, uow: UnitOfWork, now: datetime, dry_run: bool, rules: dict[str,
                 entries += [_entry(uow.actor, "encounter", e, partner) for e in found["encounters"]]
                 if removed:
                     entries.append(_entry(uow.actor, "subject", subject_id, None))
-            await audit.append(uow.session, db.audit_trail, entries)
+            await records.audit(uow.session, entries)
     report = {
         "as_of": now.isoformat(),
         "dry_run": dry_run,
@@ -69,7 +74,17 @@ async def run(*, uow: UnitOfWork, now: datetime, dry_run: bool, rules: dict[str,
     return report
 
 
-def _entry(actor: str, record_type: str, record_id: uuid.UUID, rule: retention.Rule | None) -> audit.Entry:
+async def run_on_request(
+    *, uow: UnitOfWork, dry_run: bool, as_of: datetime | None, allow_as_of: bool, rules: dict[str, retention_rules.Rule]
+) -> dict[str, Any]:
+    """A run someone asked for, judged as of now; only a dry run (or any run on a test stack) may name the day."""
+    if as_of is not None and not dry_run and not allow_as_of:
+        raise Invalid("as_of is only allowed with dry_run: a real purge is always judged as of now")
+    now = (as_of.astimezone(UTC) if as_of and as_of.tzinfo else as_of.replace(tzinfo=UTC)) if as_of else None
+    return await run(uow=uow, now=now or datetime.now(UTC), dry_run=dry_run, rules=rules)
+
+
+def _entry(actor: str, record_type: str, record_id: uuid.UUID, rule: retention_rules.Rule | None) -> audit.Entry:
     return audit.Entry(
         actor=actor,
         action="retention-purge",
@@ -91,11 +106,11 @@ async def place_hold(
         raise Invalid("a legal hold needs a reason")
     hold_id = uuid.uuid4()
     async with uow:
-        if subject_id is not None and await db.get_subject(uow.session, subject_id) is None:
+        if subject_id is not None and await records.get_subject(uow.session, subject_id) is None:
             raise NotFound(f"no subject {subject_id}")
-        if case_id is not None and await db.get_case(uow.session, case_id) is None:
+        if case_id is not None and await records.get_case(uow.session, case_id) is None:
             raise NotFound(f"no case {case_id}")
-        await db.add_hold(
+        await queries.add_hold(
             uow.session,
             {
                 "id": hold_id,
@@ -110,23 +125,26 @@ async def place_hold(
 
 
 async def release_hold(*, uow: UnitOfWork, hold_id: uuid.UUID) -> None:
+    """A hold released stops sparing its records from the next run; it is kept, with who released it."""
     async with uow:
-        hold = await db.get_hold(uow.session, hold_id, for_update=True)
+        hold = await queries.get_hold(uow.session, hold_id, for_update=True)
         if hold is None:
             raise NotFound(f"no legal hold {hold_id}")
         if hold["released_at"] is not None:
             raise Conflict(f"legal hold {hold_id} was already released")
-        await db.release_hold(uow.session, hold_id, uow.actor)
+        await queries.release_hold(uow.session, hold_id, uow.actor)
 
 
 async def holds(*, uow: UnitOfWork, active_only: bool) -> list[dict[str, Any]]:
+    """The legal holds in the order they were placed (by default those still in force)."""
     async with uow:
-        return [dict(h) for h in await db.list_holds(uow.session, active_only=active_only)]
+        return [dict(h) for h in await queries.list_holds(uow.session, active_only=active_only)]
 
 
 async def get_hold(*, uow: UnitOfWork, hold_id: uuid.UUID) -> dict[str, Any]:
+    """One legal hold, in force or released."""
     async with uow:
-        hold = await db.get_hold(uow.session, hold_id)
+        hold = await queries.get_hold(uow.session, hold_id)
     if hold is None:
         raise NotFound(f"no legal hold {hold_id}")
     return dict(hold)

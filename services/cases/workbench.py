@@ -1,46 +1,46 @@
-"""The analyst's workbench: case views and lists, searches, findings, flags, status, assignment."""
+"""The analyst's workbench: a case's view, its searches, findings, status and assignment, and encounter flags."""
 
 from __future__ import annotations
 
-import base64
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from services.cases import db, domain
-from shared import dob as dobs
-from shared import names, person_search, policy
+from services.cases import domain
+from services.cases.db import records
+from services.cases.db import workbench as queries
+from shared import policy
+from shared.audit import Entry
 from shared.errors import Forbidden, Invalid, NotFound
 from shared.events.cases import CaseAssigned, CaseStatusChanged, FindingRecorded, FlagSet, SearchLogged
 from shared.logging import current_correlation_id
 from shared.uow import UnitOfWork
 
 
-async def _case(uow: UnitOfWork, case_id: uuid.UUID) -> Any:
-    row = await db.get_case(uow.session, case_id, for_update=True)
+async def _case(uow: UnitOfWork, case_id: uuid.UUID, *, for_update: bool = True) -> Any:
+    """The case, if the caller's programs may see it (locked, for a change)."""
+    row = await records.get_case(uow.session, case_id, for_update=for_update)
     if row is None:
         raise NotFound(f"no case {case_id}")
     policy.require_visible(row["program"], f"no case {case_id}")
     return row
 
 
-async def case_view(*, uow: UnitOfWork, case_id: uuid.UUID, required: list[str]) -> dict[str, Any]:
-    """Everything about one case, with the searches still missing and what is new since the findings."""
+async def case_view(*, uow: UnitOfWork, case_id: uuid.UUID, required: dict[str, list[str]]) -> dict[str, Any]:
+    """Everything about one case, with the searches its program still requires and what is new since the
+    findings (`required`: program -> searches)."""
     async with uow:
-        row = await db.get_case(uow.session, case_id)
-        if row is None:
-            raise NotFound(f"no case {case_id}")
-        policy.require_visible(row["program"], f"no case {case_id}")
-        encounters = [dict(e) for e in await db.case_encounter_rows(uow.session, case_id)]
-        flags = await db.encounter_flags(uow.session, [e["id"] for e in encounters])
-        searches = [dict(s) for s in await db.case_rows(uow.session, db.searches, case_id, db.searches.c.searched_at)]
-        findings = [dict(f) for f in await db.case_rows(uow.session, db.findings, case_id, db.findings.c.recorded_at)]
-        events = [dict(t) for t in await db.case_rows(uow.session, db.timeline, case_id, db.timeline.c.at)]
+        row = await _case(uow, case_id, for_update=False)
+        encounters = [dict(e) for e in await records.case_encounter_rows(uow.session, case_id)]
+        flags = await records.encounter_flags(uow.session, [e["id"] for e in encounters])
+        searches = [dict(s) for s in await queries.searches_of(uow.session, case_id)]
+        findings = [dict(f) for f in await queries.findings_recorded(uow.session, case_id)]
+        events = [dict(t) for t in await queries.timeline_of(uow.session, case_id)]
         new = []
         if row["stale"] and row["findings_as_of"] is not None:
             new = [
                 dict(n)
-                for n in await db.subject_encounters_after(uow.session, row["subject_id"], row["findings_as_of"])
+                for n in await queries.subject_encounters_after(uow.session, row["subject_id"], row["findings_as_of"])
             ]
     by_encounter: dict[uuid.UUID, list[dict]] = {}
     for f in flags:
@@ -53,64 +53,9 @@ async def case_view(*, uow: UnitOfWork, case_id: uuid.UUID, required: list[str])
         "searches": searches,
         "findings": findings,
         "timeline": events,
-        "missing_searches": domain.missing_searches(required, {s["system"] for s in searches}),
+        "missing_searches": domain.missing_searches(required.get(row["program"], []), {s["system"] for s in searches}),
         "new_encounters": new,
     }
-
-
-def encode_cursor(row: Any) -> str:
-    rank = f"|{row['rank']}" if "rank" in row else ""
-    return base64.urlsafe_b64encode(f"{row['opened_at'].isoformat()}|{row['id']}{rank}".encode()).decode()
-
-
-def decode_cursor(cursor: str, *, ranked: bool) -> tuple[Any, ...]:
-    """(opened_at, id), or (rank, opened_at, id) for a name or DOB search; a cursor of the other kind is refused."""
-    try:
-        opened, case_id, *rank = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        if len(rank) != (1 if ranked else 0):
-            raise ValueError("a cursor from another search")
-        key = (datetime.fromisoformat(opened), uuid.UUID(case_id))
-        return (int(rank[0]), *key) if ranked else key
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid("the cursor is not one this API gave out") from exc
-
-
-def _why(row: Any, name: names.NameQuery | None, dob: str | None) -> dict[str, Any] | None:
-    return person_search.explain(name, {f: row.get(f) for f in names.FIELDS}, dob, row.get("dob"))
-
-
-async def list_cases(*, uow: UnitOfWork, filters: dict[str, Any], cursor: str | None, limit: int) -> dict[str, Any]:
-    """Cases by their own fields and their subject's FIN, name (any script) and DOB (any precision), ranked."""
-    name = names.NameQuery.parse(filters["name"]) if filters.get("name") else None
-    if filters.get("name") and name is None:
-        raise Invalid("a name to search for needs at least one letter or digit")
-    dob = dobs.check_query(filters["dob"]) if filters.get("dob") else None
-    ranked = name is not None or dob is not None
-    after = decode_cursor(cursor, ranked=ranked) if cursor else None
-    async with uow:
-        rows = await db.list_cases(
-            uow.session,
-            filters=filters,
-            name=name,
-            dob=dob,
-            after=after,
-            limit=limit + 1,
-            programs=policy.visible_programs(),
-        )
-    items = [{**r, "match": _why(r, name, dob)} if ranked else dict(r) for r in rows[:limit]]
-    return {"items": items, "next_cursor": encode_cursor(rows[limit - 1]) if len(rows) > limit else None}
-
-
-async def count_cases(*, uow: UnitOfWork, filters: dict[str, Any]) -> int:
-    """The exact size of a queue, asked for apart from its pages so that a page is never held up by counting."""
-    name = names.NameQuery.parse(filters["name"]) if filters.get("name") else None
-    if filters.get("name") and name is None:
-        raise Invalid("a name to search for needs at least one letter or digit")
-    dob = dobs.check_query(filters["dob"]) if filters.get("dob") else None
-    async with uow:
-        return await db.count_cases(
-            uow.session, filters=filters, name=name, dob=dob, programs=policy.visible_programs()
-        )
 
 
 async def log_search(
@@ -120,12 +65,13 @@ async def log_search(
     domain.check_search(system, result, catalogue)
     async with uow:
         await _case(uow, case_id)
-        await uow.session.execute(
-            db.searches.insert().values(
-                id=uuid.uuid4(), case_id=case_id, system=system, result=result, notes=notes, searched_by=uow.actor
-            )
+        await queries.add_search(
+            uow.session,
+            {"case_id": case_id, "system": system, "result": result, "notes": notes, "searched_by": uow.actor},
         )
-        await db.add_timeline(uow.session, case_id, uow.actor, "search-logged", {"system": system, "result": result})
+        await records.add_timeline(
+            uow.session, case_id, uow.actor, "search-logged", {"system": system, "result": result}
+        )
         uow.emit(SearchLogged(case_id=case_id, system=system, result=result))
 
 
@@ -145,22 +91,23 @@ async def record_finding(
     as_of = accurate_as_of or now
     async with uow:
         await _case(uow, case_id)
-        own = {e["id"] for e in await db.case_encounter_rows(uow.session, case_id)}
+        own = {e["id"] for e in await records.case_encounter_rows(uow.session, case_id)}
         if set(encounter_ids) - own:
             raise Invalid("a finding can refer only to this case's encounters")
-        await uow.session.execute(
-            db.findings.insert().values(
-                id=finding_id,
-                case_id=case_id,
-                kind=kind,
-                text=text,
-                accurate_as_of=as_of,
-                encounter_ids=list(encounter_ids),
-                recorded_by=uow.actor,
-            )
+        await queries.add_finding(
+            uow.session,
+            {
+                "id": finding_id,
+                "case_id": case_id,
+                "kind": kind,
+                "text": text,
+                "accurate_as_of": as_of,
+                "encounter_ids": list(encounter_ids),
+                "recorded_by": uow.actor,
+            },
         )
-        await db.update_case(uow.session, case_id, findings_as_of=now, stale=False, updated_by=uow.actor)
-        await db.add_timeline(uow.session, case_id, uow.actor, "finding-recorded", {"kind": kind})
+        await queries.update_case(uow.session, case_id, findings_as_of=now, stale=False, updated_by=uow.actor)
+        await records.add_timeline(uow.session, case_id, uow.actor, "finding-recorded", {"kind": kind})
         uow.emit(
             FindingRecorded(
                 case_id=case_id,
@@ -188,12 +135,14 @@ async def change_status(
         row = await _case(uow, case_id)
         if domain.is_reopen(row["status"], target) and not may_reopen:
             raise Forbidden("reopening a closed case needs the supervisor role", action="case:reopen")
-        done = {s["system"] for s in await db.case_rows(uow.session, db.searches, case_id, db.searches.c.searched_at)}
+        done = {s["system"] for s in await queries.searches_of(uow.session, case_id)}
         missing = domain.missing_searches(required.get(row["program"], []), done)
         status, stamp = domain.transition(row["status"], target, missing_searches=missing, reason=reason)
-        await db.update_case(uow.session, case_id, status=status, updated_by=uow.actor, **{stamp: datetime.now(UTC)})
+        await queries.update_case(
+            uow.session, case_id, status=status, updated_by=uow.actor, **{stamp: datetime.now(UTC)}
+        )
         detail = {"from": row["status"], "to": status.value, **({"reason": reason} if reason else {})}
-        await db.add_timeline(uow.session, case_id, uow.actor, "status-changed", detail)
+        await records.add_timeline(uow.session, case_id, uow.actor, "status-changed", detail)
         uow.emit(
             CaseStatusChanged(
                 case_id=case_id,
@@ -207,10 +156,13 @@ async def change_status(
 
 
 async def assign(*, uow: UnitOfWork, case_id: uuid.UUID, assignee: str) -> None:
+    """The analyst who works the case now (the previous one is kept on the timeline)."""
     async with uow:
         row = await _case(uow, case_id)
-        await db.update_case(uow.session, case_id, assignee=assignee, updated_by=uow.actor)
-        await db.add_timeline(uow.session, case_id, uow.actor, "assigned", {"from": row["assignee"], "to": assignee})
+        await queries.update_case(uow.session, case_id, assignee=assignee, updated_by=uow.actor)
+        await records.add_timeline(
+            uow.session, case_id, uow.actor, "assigned", {"from": row["assignee"], "to": assignee}
+        )
         uow.emit(CaseAssigned(case_id=case_id, assignee=assignee, previous=row["assignee"]))
 
 
@@ -219,7 +171,7 @@ async def set_flags(
 ) -> None:
     """Flags with who, when and why; an attempt to edit an imported field is refused and audited."""
     async with uow:
-        encounter = await db.get_encounter(uow.session, encounter_id)
+        encounter = await records.get_encounter(uow.session, encounter_id)
         if encounter is None:
             raise NotFound(f"no encounter {encounter_id}")
         policy.require_visible(encounter["program"], f"no encounter {encounter_id}")
@@ -229,17 +181,19 @@ async def set_flags(
         locked = getattr(exc, "details", {}).get("locked")
         if locked:
             async with audit_uow:
-                await db.audit(
+                await records.audit(
                     audit_uow.session,
-                    {
-                        "actor": audit_uow.actor,
-                        "action": "edit-imported-field",
-                        "record_type": "encounter",
-                        "record_id": str(encounter_id),
-                        "fields": locked,
-                        "outcome": "denied",
-                        "correlation_id": current_correlation_id(),
-                    },
+                    [
+                        Entry(
+                            actor=audit_uow.actor,
+                            action="edit-imported-field",
+                            record_type="encounter",
+                            record_id=str(encounter_id),
+                            fields=locked,
+                            outcome="denied",
+                            correlation_id=current_correlation_id(),
+                        )
+                    ],
                 )
         raise
     rows = []
@@ -252,10 +206,10 @@ async def set_flags(
             {"encounter_id": encounter_id, "flag": flag, "value": value, "reason": body["reason"], "set_by": uow.actor}
         )
     async with uow:
-        await db.set_flags(uow.session, rows)
+        await records.set_flags(uow.session, rows)
         for r in rows:
-            for case_id in await db.cases_of_encounter(uow.session, encounter_id):
-                await db.add_timeline(
+            for case_id in await records.cases_of_encounter(uow.session, encounter_id):
+                await records.add_timeline(
                     uow.session, case_id, uow.actor, "flag-set", {"encounter_id": str(encounter_id), "flag": r["flag"]}
                 )
             uow.emit(

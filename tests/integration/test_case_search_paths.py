@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from services.cases import db, domain
+from services.cases import domain
+from services.cases.db import attach, search, tables
 from shared import names
 from shared.db import create_engine, session_factory
 from shared.events.intake import EncounterFields
@@ -42,10 +43,10 @@ async def _load(url: str) -> None:
     opened = datetime(2026, 1, 1, tzinfo=UTC)
     async with session_factory(engine)() as s, s.begin():
         for n, (label, rows) in enumerate(PEOPLE.items()):
-            ids = await db.upsert_subjects(s, [{"id": uuid.uuid4(), "subject_key": f"FIN:{label}", "fin": label}])
+            ids = await attach.upsert_subjects(s, [{"id": uuid.uuid4(), "subject_key": f"FIN:{label}", "fin": label}])
             case_id = uuid.uuid4()
             await s.execute(
-                db.cases.insert().values(
+                tables.cases.insert().values(
                     id=case_id,
                     case_key=label,
                     subject_id=ids[f"FIN:{label}"],
@@ -58,8 +59,8 @@ async def _load(url: str) -> None:
             for i, (last, first, dob) in enumerate(rows):
                 fields = EncounterFields(fin=label, last_name=last, first_name=first, dob=dob)
                 encounter_id = uuid.uuid4()
-                await db.insert_encounters(s, [_encounter(encounter_id, ids[f"FIN:{label}"], i, fields)])
-                await db.link_case_encounters(s, [{"case_id": case_id, "encounter_id": encounter_id}])
+                await attach.insert_encounters(s, [_encounter(encounter_id, ids[f"FIN:{label}"], i, fields)])
+                await attach.link_case_encounters(s, [{"case_id": case_id, "encounter_id": encounter_id}])
     await engine.dispose()
 
 
@@ -92,7 +93,7 @@ async def _search(url: str, name: str | None, dob: str | None, page: int) -> lis
     query = names.NameQuery.parse(name) if name else None
     async with session_factory(engine)() as s:
         while True:
-            rows = await db.list_cases(s, filters={}, name=query, dob=dob, after=after, limit=page)
+            rows = await search.list_cases(s, filters={}, name=query, dob=dob, after=after, limit=page)
             out += [(r["partner_transaction_number"], r["rank"], r["last_name"]) for r in rows]
             if len(rows) < page:
                 break
@@ -117,7 +118,7 @@ def test_tier_by_tier_answers_as_ranking_everything_does(
 ) -> None:
     at_once = asyncio.run(_search(database, name, dob, page=100))
     assert at_once, (name, dob)
-    monkeypatch.setattr(db, "RANK_ALL_UP_TO", 1)  # every search here is "broad": tier by tier
+    monkeypatch.setattr(search, "RANK_ALL_UP_TO", 1)  # every search here is "broad": tier by tier
     assert asyncio.run(_search(database, name, dob, page=100)) == at_once
     assert asyncio.run(_search(database, name, dob, page=2)) == at_once  # and paged by cursor
 
@@ -131,7 +132,7 @@ def test_a_case_ranks_by_its_best_encounter_once(database: str, monkeypatch: pyt
         ("ivanovaite", 30),
     ]
     assert dict((label, last) for label, _, last in found)["two-scripts"] == "Ivanova"  # the exact encounter
-    monkeypatch.setattr(db, "RANK_ALL_UP_TO", 1)
+    monkeypatch.setattr(search, "RANK_ALL_UP_TO", 1)
     assert asyncio.run(_search(database, "ivanova", None, page=1)) == found
 
 
@@ -139,7 +140,7 @@ async def _count(url: str, filters: dict[str, Any], name: str | None, dob: str |
     engine = create_engine(url, pool_size=1)
     query = names.NameQuery.parse(name) if name else None
     async with session_factory(engine)() as s:
-        total = await db.count_cases(s, filters=filters, name=query, dob=dob)
+        total = await search.count_cases(s, filters=filters, name=query, dob=dob)
     await engine.dispose()
     return total
 

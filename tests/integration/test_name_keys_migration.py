@@ -12,8 +12,9 @@ import orjson
 import pytest
 from sqlalchemy import ARRAY, Column, DateTime, MetaData, Table, Text, Uuid, select
 
-from services.cases import db as cases_db
-from shared import names, person_search
+from services.cases.db import person_match
+from services.cases.db import search as cases_search
+from shared import names
 from shared.db import create_engine, session_factory
 from shared.migrations import upgrade
 from tests.support import database_dsn
@@ -69,7 +70,9 @@ async def _old_cases_rows(url: str) -> dict[str, uuid.UUID]:
 async def _cases_found(url: str, query: str) -> list[tuple[uuid.UUID, str]]:
     engine = create_engine(url, pool_size=1)
     async with session_factory(engine)() as session:
-        rows = await cases_db.list_cases(session, filters={}, name=names.NameQuery.parse(query), after=None, limit=10)
+        rows = await cases_search.list_cases(
+            session, filters={}, name=names.NameQuery.parse(query), after=None, limit=10
+        )
     await engine.dispose()
     return [(r["id"], names.RULES[r["rank"] // 10][1]) for r in rows]
 
@@ -117,7 +120,7 @@ async def _people_found(url: str, query: str) -> list[tuple[str, str]]:
     q = names.NameQuery.parse(query)
     assert q is not None
     c = PERSON_INDEX.c
-    match = person_search.person_match(person_search.NameColumns.of(PERSON_INDEX), c.dob, q, "1980-05-17")
+    match = person_match.person_match(person_match.NameColumns.of(PERSON_INDEX), c.dob, q, "1980-05-17")
     assert match is not None
     stmt = select(PERSON_INDEX).where(match.where).order_by(match.rank, c.imported_at, c.encounter_id)
     async with session_factory(engine)() as session:

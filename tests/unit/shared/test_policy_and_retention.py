@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared import policy, retention
+from services.cases import retention_rules as retention
+from shared import policy
 from shared.auth import PROGRAMS, Principal
 from shared.errors import Forbidden, NotFound
 

@@ -1,4 +1,4 @@
-"""Retention rules as data: how long each record class lives, and when one record falls due.
+"""Cases' retention rules as data: how long each record class lives, and when one record falls due.
 
 The PIA admits retention was never enforced. Each class names its basis and period; a deployment may
 change periods through settings. The clock is always passed in, so tests and dry runs can ask "what
@@ -55,6 +55,11 @@ def rules(overrides: dict[str, int] | None = None) -> dict[str, Rule]:
         base = out[name]
         out[name] = Rule(base.record_class, years, base.basis, base.description)
     return out
+
+
+def describe(rules: dict[str, Rule]) -> dict[str, dict[str, object]]:
+    """Each record class's period, basis and description, as a deployment shows them."""
+    return {name: {"years": r.years, "basis": r.basis.value, "description": r.description} for name, r in rules.items()}
 
 
 def _years_before(moment: datetime, years: int) -> datetime:

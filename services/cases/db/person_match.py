@@ -1,8 +1,8 @@
 """The rules of shared.names and shared.dob as SQL: which rows match and their rank, computed in PostgreSQL.
 
-Every service that finds people keeps the same name columns (`name_search`, `name_key`, `name_terms`, from
-`shared.names.keys`) with GIN indexes: array ops on the terms (own-script words, Latin words, skeletons),
-trigrams on the key (parts of words). Only the page a caller gets back is explained in Python (`explain`).
+The encounters keep the name columns of `shared.names.keys` (`name_search`, `name_key`, `name_terms`) with GIN
+indexes: array ops on the terms (own-script words, Latin words, skeletons), trigrams on the key (parts of
+words). Only the page a caller gets back is explained in Python (`domain.explain_match`).
 """
 
 from __future__ import annotations
@@ -108,17 +108,3 @@ def person_match(
         by_name.rank * 10 + by_dob.rank,
         tuple((n * 10 + d, and_(nc, dc)) for n, nc in by_name.tiers for d, dc in by_dob.tiers),
     )
-
-
-def explain(
-    name: names.NameQuery | None, stored_names: dict[str, Any], dob: str | None, stored_dob: str | None
-) -> dict[str, Any] | None:
-    """Why a found record matched, for the caller: the name's kind, rule, field(s) and stored value, and the
-    DOB's kind and precision (the page only: the SQL above already chose and ranked it)."""
-    if name is None and dob is None:
-        return None
-    reason = (names.explain(name, stored_names) if name else None) or {}
-    return {
-        **{k: v for k, v in reason.items() if k != "rank"},
-        "dob": dobs.explain(dob, stored_dob) if dob else None,
-    }

@@ -1,0 +1,77 @@
+"""Queries that attach imported rows: subjects, encounters, cases and their links, in bulk statements."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Text, Uuid, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.cases.db.tables import case_encounters, cases, encounters, subjects
+from shared.db import all_array, any_array, copy_upsert
+
+
+async def upsert_subjects(session: AsyncSession, rows: list[dict[str, Any]]) -> dict[str, uuid.UUID]:
+    """Create missing subjects in one statement; returns subject_key -> id for every key given."""
+    if not rows:
+        return {}
+    await copy_upsert(session, subjects, rows)
+    keys = [r["subject_key"] for r in rows]
+    found = await session.execute(
+        select(subjects.c.subject_key, subjects.c.id).where(subjects.c.subject_key == any_array(keys, Text))
+    )
+    return dict(found.tuples().all())
+
+
+async def insert_encounters(session: AsyncSession, rows: list[dict[str, Any]]) -> list[uuid.UUID]:
+    """Insert encounters not yet present (COPY + one INSERT ... SELECT); returns the ids that are new."""
+    return await copy_upsert(session, encounters, rows, returning="id")
+
+
+async def upsert_cases(session: AsyncSession, rows: list[dict[str, Any]]) -> dict[str, tuple[uuid.UUID, bool]]:
+    """Open missing cases; returns case_key -> (id, opened now)."""
+    if not rows:
+        return {}
+    opened = set(await copy_upsert(session, cases, rows, returning="case_key"))
+    keys = [r["case_key"] for r in rows]
+    found = await session.execute(select(cases.c.case_key, cases.c.id).where(cases.c.case_key == any_array(keys, Text)))
+    return {k: (i, k in opened) for k, i in found.tuples().all()}
+
+
+async def attachments(
+    session: AsyncSession, encounter_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]:
+    """encounter -> (subject, case) for encounters already attached (an import delivered again)."""
+    stmt = (
+        select(encounters.c.id, encounters.c.subject_id, case_encounters.c.case_id)
+        .join(case_encounters, case_encounters.c.encounter_id == encounters.c.id)
+        .where(encounters.c.id == any_array(encounter_ids, Uuid))
+    )
+    return {r.id: (r.subject_id, r.case_id) for r in (await session.execute(stmt)).all()}
+
+
+async def link_case_encounters(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await copy_upsert(session, case_encounters, rows)
+
+
+async def outdate_findings_of_subjects(
+    session: AsyncSession, subject_ids: list[uuid.UUID], keep_fresh: list[uuid.UUID]
+) -> list[uuid.UUID]:
+    """Cases of these subjects that have findings (not yet stale, not just opened) turn stale: a newly attached
+    encounter postdates their findings. Returns the cases that turned."""
+    if not subject_ids:
+        return []
+    stmt = (
+        update(cases)
+        .where(
+            cases.c.subject_id == any_array(subject_ids, Uuid),
+            cases.c.findings_as_of.is_not(None),
+            cases.c.stale.is_(False),
+            cases.c.id != all_array(keep_fresh, Uuid),
+        )
+        .values(stale=True, updated_at=func.now())
+        .returning(cases.c.id)
+    )
+    return list((await session.execute(stmt)).scalars().all())

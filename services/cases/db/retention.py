@@ -1,0 +1,119 @@
+"""Retention queries: which records are due, the legal holds that stop a purge, and the purge itself."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.cases.db.tables import (
+    case_encounters,
+    cases,
+    encounters,
+    findings,
+    flags,
+    legal_holds,
+    searches,
+    subjects,
+    timeline,
+)
+
+RETENTION_LOCK_KEY = 0x7472_6163_7302
+
+
+async def try_retention_lock(session: AsyncSession) -> bool:
+    """One retention run at a time across every cases instance (scheduled or asked for)."""
+    return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(RETENTION_LOCK_KEY))))
+
+
+def _active_holds() -> ColumnElement[bool]:
+    return legal_holds.c.released_at.is_(None)
+
+
+async def due_records(
+    session: AsyncSession, *, analysis_cutoff: Any, partner_cutoff: Any
+) -> dict[uuid.UUID, dict[str, list[uuid.UUID]]]:
+    """Per subject: cases last used before the analysis cutoff, and encounters collected before the
+    partner cutoff that no surviving case still needs. Held subjects and held cases are left out."""
+    held_subjects = select(legal_holds.c.subject_id).where(_active_holds(), legal_holds.c.subject_id.is_not(None))
+    held_cases = select(legal_holds.c.case_id).where(_active_holds(), legal_holds.c.case_id.is_not(None))
+    due_cases = select(cases.c.id).where(
+        cases.c.updated_at < analysis_cutoff,
+        cases.c.id.not_in(held_cases),
+        cases.c.subject_id.not_in(held_subjects),
+    )
+    case_rows = (await session.execute(select(cases.c.id, cases.c.subject_id).where(cases.c.id.in_(due_cases)))).all()
+    surviving = select(case_encounters.c.encounter_id).where(case_encounters.c.case_id.not_in(due_cases))
+    enc_rows = (
+        await session.execute(
+            select(encounters.c.id, encounters.c.subject_id).where(
+                encounters.c.imported_at < partner_cutoff,
+                encounters.c.subject_id.not_in(held_subjects),
+                encounters.c.id.not_in(surviving),
+            )
+        )
+    ).all()
+    out: dict[uuid.UUID, dict[str, list[uuid.UUID]]] = {}
+    for case_id, subject_id in case_rows:
+        out.setdefault(subject_id, {"cases": [], "encounters": []})["cases"].append(case_id)
+    for encounter_id, subject_id in enc_rows:
+        out.setdefault(subject_id, {"cases": [], "encounters": []})["encounters"].append(encounter_id)
+    return out
+
+
+async def purge(
+    session: AsyncSession, subject_id: uuid.UUID, case_ids: list[uuid.UUID], encounter_ids: list[uuid.UUID]
+) -> bool:
+    """Delete the cases (with their searches, findings, timeline, links) and encounters (with flags); the
+    subject goes too once nothing of it is left. Returns whether the subject was removed."""
+    if case_ids:
+        for table in (searches, findings, timeline, case_encounters):
+            await session.execute(delete(table).where(table.c.case_id.in_(case_ids)))
+        await session.execute(delete(cases).where(cases.c.id.in_(case_ids)))
+    if encounter_ids:
+        await session.execute(delete(flags).where(flags.c.encounter_id.in_(encounter_ids)))
+        await session.execute(delete(case_encounters).where(case_encounters.c.encounter_id.in_(encounter_ids)))
+        await session.execute(delete(encounters).where(encounters.c.id.in_(encounter_ids)))
+    left = await session.scalar(
+        select(func.count())
+        .select_from(subjects)
+        .where(
+            subjects.c.id == subject_id,
+            or_(
+                subjects.c.id.in_(select(encounters.c.subject_id)),
+                subjects.c.id.in_(select(cases.c.subject_id)),
+            ),
+        )
+    )
+    if left:
+        return False
+    await session.execute(delete(subjects).where(subjects.c.id == subject_id))
+    return True
+
+
+async def add_hold(session: AsyncSession, row: dict[str, Any]) -> None:
+    await session.execute(legal_holds.insert().values(**row))
+
+
+async def get_hold(session: AsyncSession, hold_id: uuid.UUID, *, for_update: bool = False) -> Any:
+    stmt = select(legal_holds).where(legal_holds.c.id == hold_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).mappings().first()
+
+
+async def list_holds(session: AsyncSession, *, active_only: bool) -> list[Any]:
+    stmt = select(legal_holds).order_by(legal_holds.c.placed_at, legal_holds.c.id)
+    if active_only:
+        stmt = stmt.where(_active_holds())
+    return list((await session.execute(stmt)).mappings().all())
+
+
+async def release_hold(session: AsyncSession, hold_id: uuid.UUID, actor: str) -> None:
+    await session.execute(
+        update(legal_holds)
+        .where(legal_holds.c.id == hold_id)
+        .values(released_at=func.now(), released_by=actor, updated_at=func.now(), updated_by=actor)
+    )

@@ -1,0 +1,231 @@
+"""Queries that find people: the ranked case list (cases by their fields, FIN, name and DOB) and the person
+search of the internal API, both ranked by the rules of `person_match`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table, exists, func, literal, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.cases.db import person_match
+from services.cases.db.tables import case_encounters, cases, encounters, subjects
+from shared.names import NameQuery
+
+# A name or DOB search ranks every matching encounter at once when there are at most this many; a broader one
+# (a common name, a year) pages tier by tier, each tier walked in opening order and stopped at the page.
+RANK_ALL_UP_TO = 1000
+
+
+def _filtered_cases(filters: dict[str, Any], programs: frozenset[str] | None) -> Any:
+    c = cases.c
+    stmt = select(cases)
+    if programs is not None:
+        stmt = stmt.where(c.program.in_(sorted(programs)))
+    for column in ("status", "program", "partner_country", "assignee", "partner_transaction_number", "subject_id"):
+        if filters.get(column) is not None:
+            stmt = stmt.where(c[column] == filters[column])
+    return stmt
+
+
+def _match(table: Table, name: NameQuery | None, dob: str | None) -> person_match.Match | None:
+    return person_match.person_match(person_match.NameColumns.of(table), table.c.dob, name, dob)
+
+
+def _same_fin(table: Any, fin: str | None) -> list[Any]:
+    return [table.c.fin == fin] if fin else []
+
+
+def _names(table: Any) -> list[Any]:
+    """The columns a match is explained from."""
+    e = table.c
+    return [
+        e.last_name,
+        e.first_name,
+        e.fields["middle_name"].astext.label("middle_name"),
+        e.fields["aliases"].label("aliases"),
+        e.dob,
+    ]
+
+
+async def list_cases(
+    session: AsyncSession,
+    *,
+    filters: dict[str, Any],
+    name: NameQuery | None = None,
+    dob: str | None = None,
+    after: tuple[Any, ...] | None,
+    limit: int,
+    programs: frozenset[str] | None = None,
+) -> list[Any]:
+    """Keyset pages ordered by (opened_at, id): inserts while paging never shift or repeat a row. A name or
+    DOB search orders by (rank, opened_at, id), each case with its best-matching encounter's names and DOB."""
+    c = cases.c
+    stmt = _filtered_cases(filters, programs)
+    fin = filters.get("fin")
+    person = _same_fin(encounters, fin)
+    match = _match(encounters, name, dob)
+    if match is not None:
+        rows = await _rank_all(session, stmt, match, person, after, limit)
+        if rows is None:
+            rows = await _tier_by_tier(session, stmt, match, fin, after, limit, name, dob)
+        return rows
+    if person:
+        matching = (
+            select(case_encounters.c.case_id)
+            .join(encounters, encounters.c.id == case_encounters.c.encounter_id)
+            .where(*person)
+        )
+        stmt = stmt.where(c.id.in_(matching))
+    if after is not None:
+        stmt = stmt.where(tuple_(c.opened_at, c.id) > tuple_(*after))
+    stmt = stmt.order_by(c.opened_at, c.id).limit(limit)
+    return list((await session.execute(stmt)).mappings().all())
+
+
+async def count_cases(
+    session: AsyncSession,
+    *,
+    filters: dict[str, Any],
+    name: NameQuery | None = None,
+    dob: str | None = None,
+    programs: frozenset[str] | None = None,
+) -> int:
+    """How many cases `list_cases` pages through for the same filters (every rank of a search counted)."""
+    c, ce = cases.c, case_encounters.c
+    stmt = _filtered_cases(filters, programs)
+    person = _same_fin(encounters, filters.get("fin"))
+    match = _match(encounters, name, dob)
+    conditions = person + ([match.where] if match is not None else [])
+    if conditions:
+        matching = select(ce.case_id).join(encounters, encounters.c.id == ce.encounter_id).where(*conditions)
+        stmt = stmt.where(c.id.in_(matching))
+    return int(await session.scalar(select(func.count()).select_from(stmt.with_only_columns(c.id).subquery())) or 0)
+
+
+async def _rank_all(
+    session: AsyncSession, stmt: Any, match: person_match.Match, person: list[Any], after: Any, limit: int
+) -> list[Any] | None:
+    """Every matching encounter ranked in one statement; None when there are more than RANK_ALL_UP_TO."""
+    c, e, ce = cases.c, encounters.c, case_encounters.c
+    found = (
+        select(e.id, match.rank.label("rank"), *_names(encounters))
+        .where(match.where, *person)
+        .limit(RANK_ALL_UP_TO + 1)
+        .cte("found")
+        .prefix_with("MATERIALIZED")
+    )
+    f = found.c
+    best = (
+        select(ce.case_id, f.rank, f.last_name, f.first_name, f.middle_name, f.aliases, f.dob)
+        .join(found, f.id == ce.encounter_id)
+        .distinct(ce.case_id)
+        .order_by(ce.case_id, f.rank)
+        .subquery()
+    )
+    h = best.c
+    stmt = (
+        stmt.add_columns(h.rank, h.last_name, h.first_name, h.middle_name, h.aliases, h.dob)
+        .join(best, h.case_id == c.id)
+        .where(select(func.count()).select_from(found).scalar_subquery() <= RANK_ALL_UP_TO)
+    )
+    if after is not None:
+        stmt = stmt.where(tuple_(h.rank, c.opened_at, c.id) > tuple_(*after))
+    rows = list((await session.execute(stmt.order_by(h.rank, c.opened_at, c.id).limit(limit))).mappings().all())
+    if rows:
+        return rows
+    some = select(e.id).where(match.where, *person).limit(RANK_ALL_UP_TO + 1).subquery()
+    return None if (await session.scalar(select(func.count()).select_from(some)) or 0) > RANK_ALL_UP_TO else []
+
+
+async def _tier_by_tier(
+    session: AsyncSession,
+    stmt: Any,
+    match: person_match.Match,
+    fin: str | None,
+    after: Any,
+    limit: int,
+    name: NameQuery | None,
+    dob: str | None,
+) -> list[Any]:
+    """A broad search: each rank in turn, like an unranked search (cases in opening order, stopped at the
+    page), leaving out cases that have an encounter of a better rank; then the page's best encounters."""
+    c, ce = cases.c, case_encounters.c
+    other = encounters.alias("better")
+    other_match = _match(other, name, dob)
+    assert other_match is not None
+    person = _same_fin(encounters, fin)
+    rows: list[Any] = []
+    for i, (rank, tier) in enumerate(match.tiers):
+        if len(rows) >= limit or (after is not None and rank < after[0]):
+            continue
+        in_tier = select(ce.case_id).join(encounters, encounters.c.id == ce.encounter_id).where(tier, *person)
+        page = stmt.add_columns(literal(rank).label("rank")).where(c.id.in_(in_tier))
+        better = [cond for _, cond in other_match.tiers[:i]]
+        if better:
+            page = page.where(
+                ~exists(
+                    select(1)
+                    .select_from(case_encounters.join(other, other.c.id == ce.encounter_id))
+                    .where(ce.case_id == c.id, or_(*better), *_same_fin(other, fin))
+                )
+            )
+        if after is not None and rank == after[0]:
+            page = page.where(tuple_(c.opened_at, c.id) > tuple_(*after[1:]))
+        page = page.order_by(c.opened_at, c.id).limit(limit - len(rows))
+        rows += (await session.execute(page)).mappings().all()
+    if not rows:
+        return []
+    e = encounters.c
+    best = (
+        select(ce.case_id, *_names(encounters))
+        .join(encounters, e.id == ce.encounter_id)
+        .where(ce.case_id.in_([r["id"] for r in rows]), match.where, *person)
+        .distinct(ce.case_id)
+        .order_by(ce.case_id, match.rank)
+    )
+    names_of = {r["case_id"]: r for r in (await session.execute(best)).mappings().all()}
+    return [{**r, **{k: v for k, v in names_of.get(r["id"], {}).items() if k != "case_id"}} for r in rows]
+
+
+DOCUMENT_FIELDS = ("document_number", "passport_number", "alien_registration_number")
+
+
+async def search_people(
+    session: AsyncSession,
+    *,
+    name: NameQuery | None,
+    dob: str | None,
+    document: str | None,
+    fin: str | None,
+    limit: int,
+) -> list[Any]:
+    """Encounters of every program matching every criterion given; by name and DOB ranked as the case list
+    ranks them (best first), then in import order."""
+    e = encounters.c
+    match = _match(encounters, name, dob)
+    conditions = [match.where] if match is not None else []
+    rank = match.rank if match is not None else literal(0)
+    if document:
+        conditions.append(or_(*(e.fields[f].astext == document for f in DOCUMENT_FIELDS)))
+    conditions += _same_fin(encounters, fin)
+    stmt = (
+        select(
+            e.id.label("encounter_id"),
+            e.subject_id,
+            subjects.c.subject_key,
+            e.fin,
+            e.name_search,
+            *_names(encounters),
+            *(e.fields[f].astext.label(f) for f in DOCUMENT_FIELDS),
+            e.program,
+            e.data_owner,
+            e.imported_at,
+            rank.label("rank"),
+        )
+        .join(subjects, subjects.c.id == e.subject_id)
+        .where(*conditions)
+        .order_by(rank, e.imported_at, e.id)
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).mappings().all())
