@@ -235,24 +235,11 @@ async def decision(
 
 @router.post("/{redress_id}/status", response_model=RedressDetail, **secured("redress:work"))
 async def status(redress_id: uuid.UUID, body: StatusIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
-    await requests.change_status(
-        uow=rt.uow(actor=principal.username),
-        redress_id=redress_id,
-        action=body.action,
-        determination=body.determination,
-        reason=body.reason,
-    )
+    await requests.change_status(uow=rt.uow(actor=principal.username), redress_id=redress_id, **body.model_dump())
     return await _detail(rt, principal, redress_id)
 
 
 @router.post("/{redress_id}/response", response_model=RedressDetail, **secured("redress:work"))
 async def response(redress_id: uuid.UUID, body: ResponseIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
-    await requests.record_response(
-        uow=rt.uow(actor=principal.username),
-        redress_id=redress_id,
-        kind=body.kind,
-        channel=body.channel,
-        sent_on=body.sent_on,
-        note=body.note,
-    )
+    await requests.record_response(uow=rt.uow(actor=principal.username), redress_id=redress_id, **body.model_dump())
     return await _detail(rt, principal, redress_id)
