@@ -10,7 +10,7 @@ import orjson
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from services.reporting import exports, handlers
+from services.reporting import bulletins, exports, reports
 from shared.runtime import RuntimeDep
 from shared.web import MAX_OFFSET, CurrentPrincipal, secured
 
@@ -40,7 +40,7 @@ async def dosr(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To
     """Director's Operations Status Report: subjects processed, matches, KST matches, no-matches, match rate,
     transactions per day and program, matches per partner (per week beyond 31 days), weekly totals. Small
     counts and their complements read "suppressed"; `suppression` lists them."""
-    report = await handlers.dosr(
+    report = await reports.dosr(
         uow=rt.uow(actor=principal.username), start=start, end=end, threshold=rt.settings.suppression_threshold
     )
     return _respond(report, format, f"dosr-{start}-{end}")
@@ -54,7 +54,7 @@ async def dosr(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To
 async def epr(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To, format: Format = "json") -> Any:
     """Executive Performance Report: redress received, closed, backlog, processing times, share within SLA per
     month and quarter; disclosures and mean time from match to response."""
-    report = await handlers.epr(
+    report = await reports.epr(
         uow=rt.uow(actor=principal.username), start=start, end=end, threshold=rt.settings.suppression_threshold
     )
     return _respond(report, format, f"epr-{start}-{end}")
@@ -67,7 +67,7 @@ async def epr(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To,
 )
 async def components(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To, format: Format = "json") -> Any:
     """Component notification report: per data owner, its encounters matched by inbound partner queries."""
-    report = await handlers.components(
+    report = await reports.components(
         uow=rt.uow(actor=principal.username), start=start, end=end, threshold=rt.settings.suppression_threshold
     )
     return _respond(report, format, f"components-{start}-{end}")
@@ -103,8 +103,8 @@ class BulletinOut(BulletinIn):
 @router.post("/bulletins", status_code=201, response_model=BulletinOut, tags=["bulletins"], **secured("bulletin:write"))
 async def create_bulletin(body: BulletinIn, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     uow = rt.uow(actor=principal.username)
-    bulletin_id = await handlers.create_bulletin(uow=uow, fields=body.model_dump())
-    return await handlers.get_bulletin(uow=uow, bulletin_id=bulletin_id)
+    bulletin_id = await bulletins.create_bulletin(uow=uow, fields=body.model_dump())
+    return await bulletins.get_bulletin(uow=uow, bulletin_id=bulletin_id)
 
 
 @router.get("/bulletins", response_model=list[BulletinOut], tags=["bulletins"], **secured("bulletin:read"))
@@ -115,14 +115,14 @@ async def list_bulletins(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[dict[str, Any]]:
-    return await handlers.list_bulletins(
+    return await bulletins.list_bulletins(
         uow=rt.uow(actor=principal.username), status=status, limit=limit, offset=offset
     )
 
 
 @router.get("/bulletins/{bulletin_id}", response_model=BulletinOut, tags=["bulletins"], **secured("bulletin:read"))
 async def get_bulletin(bulletin_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await handlers.get_bulletin(uow=rt.uow(actor=principal.username), bulletin_id=bulletin_id)
+    return await bulletins.get_bulletin(uow=rt.uow(actor=principal.username), bulletin_id=bulletin_id)
 
 
 @router.patch("/bulletins/{bulletin_id}", response_model=BulletinOut, tags=["bulletins"], **secured("bulletin:write"))
@@ -130,13 +130,13 @@ async def edit_bulletin(
     bulletin_id: uuid.UUID, body: BulletinPatch, rt: RuntimeDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
     uow = rt.uow(actor=principal.username)
-    await handlers.edit_bulletin(uow=uow, bulletin_id=bulletin_id, fields=body.model_dump(exclude_none=True))
-    return await handlers.get_bulletin(uow=uow, bulletin_id=bulletin_id)
+    await bulletins.edit_bulletin(uow=uow, bulletin_id=bulletin_id, fields=body.model_dump(exclude_none=True))
+    return await bulletins.get_bulletin(uow=uow, bulletin_id=bulletin_id)
 
 
 @router.delete("/bulletins/{bulletin_id}", status_code=204, tags=["bulletins"], **secured("bulletin:write"))
 async def delete_bulletin(bulletin_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> Response:
-    await handlers.delete_bulletin(uow=rt.uow(actor=principal.username), bulletin_id=bulletin_id)
+    await bulletins.delete_bulletin(uow=rt.uow(actor=principal.username), bulletin_id=bulletin_id)
     return Response(status_code=204)
 
 
@@ -148,5 +148,5 @@ async def advance_bulletin(
 ) -> dict[str, Any]:
     """`send` records it went to the Executive Secretariat; `approve` records the Secretariat's approval."""
     uow = rt.uow(actor=principal.username)
-    await handlers.advance_bulletin(uow=uow, bulletin_id=bulletin_id, action=action)
-    return await handlers.get_bulletin(uow=uow, bulletin_id=bulletin_id)
+    await bulletins.advance_bulletin(uow=uow, bulletin_id=bulletin_id, action=action)
+    return await bulletins.get_bulletin(uow=uow, bulletin_id=bulletin_id)
