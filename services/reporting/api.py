@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -31,46 +32,46 @@ def _respond(report: exports.Report, fmt: Format, name: str) -> Any:
     )
 
 
-@router.get(
-    "/reports/dosr",
-    responses={200: {"content": {t: {} for t in exports.MEDIA_TYPES.values()}}},
-    **secured("report:read"),
-)
+def _report_route(path: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A report's route: every export format documented, readable with `report:read`."""
+    formats = {200: {"content": {t: {} for t in exports.MEDIA_TYPES.values()}}}
+    return router.get(path, responses=formats, **secured("report:read"))
+
+
+async def _report(
+    build: Callable[..., Awaitable[exports.Report]],
+    name: str,
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    start: date,
+    end: date,
+    fmt: Format,
+) -> Any:
+    """Build the report for the caller at the configured threshold and send it in the format asked for."""
+    threshold = rt.settings.suppression_threshold
+    report = await build(uow=rt.uow(actor=principal.username), start=start, end=end, threshold=threshold)
+    return _respond(report, fmt, f"{name}-{start}-{end}")
+
+
+@_report_route("/reports/dosr")
 async def dosr(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To, format: Format = "json") -> Any:
     """Director's Operations Status Report: subjects processed, matches, KST matches, no-matches, match rate,
     transactions per day and program, matches per partner (per week beyond 31 days), weekly totals. Small
     counts and their complements read "suppressed"; `suppression` lists them."""
-    report = await reports.dosr(
-        uow=rt.uow(actor=principal.username), start=start, end=end, threshold=rt.settings.suppression_threshold
-    )
-    return _respond(report, format, f"dosr-{start}-{end}")
+    return await _report(reports.dosr, "dosr", rt, principal, start, end, format)
 
 
-@router.get(
-    "/reports/epr",
-    responses={200: {"content": {t: {} for t in exports.MEDIA_TYPES.values()}}},
-    **secured("report:read"),
-)
+@_report_route("/reports/epr")
 async def epr(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To, format: Format = "json") -> Any:
     """Executive Performance Report: redress received, closed, backlog, processing times, share within SLA per
     month and quarter; disclosures and mean time from match to response."""
-    report = await reports.epr(
-        uow=rt.uow(actor=principal.username), start=start, end=end, threshold=rt.settings.suppression_threshold
-    )
-    return _respond(report, format, f"epr-{start}-{end}")
+    return await _report(reports.epr, "epr", rt, principal, start, end, format)
 
 
-@router.get(
-    "/reports/components",
-    responses={200: {"content": {t: {} for t in exports.MEDIA_TYPES.values()}}},
-    **secured("report:read"),
-)
+@_report_route("/reports/components")
 async def components(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To, format: Format = "json") -> Any:
     """Component notification report: per data owner, its encounters matched by inbound partner queries."""
-    report = await reports.components(
-        uow=rt.uow(actor=principal.username), start=start, end=end, threshold=rt.settings.suppression_threshold
-    )
-    return _respond(report, format, f"components-{start}-{end}")
+    return await _report(reports.components, "components", rt, principal, start, end, format)
 
 
 class BulletinIn(BaseModel):

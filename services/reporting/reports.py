@@ -3,6 +3,7 @@ and tabulated with complementary suppression (tabulation.py), ready for export (
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from services.reporting import domain, suppression, tabulation
@@ -30,10 +31,16 @@ def _report(
     return Report(title, subtitle, built.tables, built.series, suppression)
 
 
+def _around(start: date, end: date, span: Callable[[date, date], tuple[date, date]]) -> tuple[date, date]:
+    """The whole weeks or years around a period a report may cover: it reads them all, so that a count is shown
+    or suppressed the same way in every report."""
+    domain.check_period(start, end)
+    return span(start, end)
+
+
 async def dosr(*, uow: UnitOfWork, start: date, end: date, threshold: int) -> Report:
     """Director's Operations Status Report: daily and weekly figures per program, matches per partner."""
-    domain.check_period(start, end)
-    lo, hi = suppression.week_span(start, end)
+    lo, hi = _around(start, end, suppression.week_span)
     async with uow:
         per_program = await queries.program_counters(uow.session, lo, hi, tuple(tabulation.PROGRAM_METRICS))
         per_partner = await queries.partner_matches(uow.session, lo, hi)
@@ -43,8 +50,7 @@ async def dosr(*, uow: UnitOfWork, start: date, end: date, threshold: int) -> Re
 
 async def components(*, uow: UnitOfWork, start: date, end: date, threshold: int) -> Report:
     """Per data owner: how many of its encounters matched inbound partner queries, and how many were shared."""
-    domain.check_period(start, end)
-    lo, hi = suppression.year_span(start, end)
+    lo, hi = _around(start, end, suppression.year_span)
     async with uow:
         owner_days = await queries.owners(uow.session, lo, hi)
     built = tabulation.components(owner_days, start, end, threshold)
@@ -53,8 +59,7 @@ async def components(*, uow: UnitOfWork, start: date, end: date, threshold: int)
 
 async def epr(*, uow: UnitOfWork, start: date, end: date, threshold: int) -> Report:
     """Executive Performance Report: redress processing and disclosure responsiveness."""
-    domain.check_period(start, end)
-    lo, hi = suppression.year_span(start, end)
+    lo, hi = _around(start, end, suppression.year_span)
     async with uow:
         redress_days = await queries.redress_counts(uow.session, lo, hi)
         before = await queries.redress_before(uow.session, lo)
