@@ -3,7 +3,7 @@
 Fills reporting's own tables (counters per day/program/partner, their per-program roll-up, data-owner
 counters, subject digests and redress facts, as its consumer would have) from a synthetic flat table of N
 encounters spread over a year, four programs, forty partners and five data owners, then times each report
-for the whole year and for one month (reporting's handlers, in process, suppression included) against the
+for the whole year and for one month (reporting's report use cases, in process, suppression included) against the
 DOSR's aggregate computed by one full-scan SQL query over the flat table, and prints the ratios. With
 `--gateway` (the default) it then starts reporting and the gateway on that database and times a month of
 each report through the gateway. Figures only, never pass/fail.
@@ -26,8 +26,8 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
-from services.reporting import db as reporting_db
-from services.reporting import handlers
+from services.reporting import reports
+from services.reporting.db import tables as reporting_tables
 from shared import migrations
 from shared.db import create_engine, ensure_database, session_factory
 from shared.events import topics
@@ -118,12 +118,12 @@ FROM bench_encounters WHERE day BETWEEN $1 AND $2
 GROUP BY day, program, partner
 """
 
-REPORTS = {"dosr": handlers.dosr, "epr": handlers.epr, "components": handlers.components}
+REPORTS = {"dosr": reports.dosr, "epr": reports.epr, "components": reports.components}
 
 
 async def load(url: str, encounters: int) -> float:
     await ensure_database(url)
-    await asyncio.to_thread(migrations.upgrade, url, Path(reporting_db.__file__).with_name("migrations"))
+    await asyncio.to_thread(migrations.upgrade, url, Path(reports.__file__).with_name("migrations"))
     conn = await asyncpg.connect(dsn_of(url))
     t = time.perf_counter()
     await conn.execute(FLAT.replace("$1::int", str(int(encounters))))
@@ -156,7 +156,7 @@ async def in_process(url: str, runs: int) -> None:
             for label, (a, b) in (("year", (START, end)), ("month", MONTH)):
                 times = []
                 for _ in range(runs):
-                    uow = UnitOfWork(session_factory(engine), reporting_db.outbox, producer="bench")
+                    uow = UnitOfWork(session_factory(engine), reporting_tables.outbox, producer="bench")
                     t = time.perf_counter()
                     report = await handler(uow=uow, start=a, end=b, threshold=5)
                     times.append(time.perf_counter() - t)

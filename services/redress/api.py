@@ -9,7 +9,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from services.redress import handlers
+from services.redress import corrections, records, requests
+from shared.errors import Invalid
 from shared.runtime import RuntimeDep
 from shared.web import MAX_OFFSET, CurrentPrincipal, secured
 
@@ -113,7 +114,7 @@ class FindingIn(BaseModel):
 
 
 async def _detail(rt: RuntimeDep, principal: CurrentPrincipal, redress_id: uuid.UUID) -> dict[str, Any]:
-    return await handlers.detail(uow=rt.uow(actor=principal.username), redress_id=redress_id, today=_today(None))
+    return await requests.detail(uow=rt.uow(actor=principal.username), redress_id=redress_id, today=_today(None))
 
 
 @router.post("", status_code=201, response_model=RedressDetail, **secured("redress:work"))
@@ -121,7 +122,7 @@ async def create(body: RedressIn, rt: RuntimeDep, principal: CurrentPrincipal) -
     s = rt.settings
     sla = s.sla_days_trip if body.source == "TRIP" else s.sla_days_other
     data = body.model_dump()
-    redress_id = await handlers.create_request(
+    redress_id = await requests.create_request(
         uow=rt.uow(actor=principal.username), data=data, sla_days=sla, today=_today(None)
     )
     return await _detail(rt, principal, redress_id)
@@ -138,7 +139,7 @@ async def listing(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     encounter: Annotated[list[uuid.UUID] | None, Query(description="requests linked to these records")] = None,
 ) -> list[dict[str, Any]]:
-    return await handlers.listing(
+    return await requests.listing(
         encounters=encounter,
         uow=rt.uow(actor=principal.username),
         status=status,
@@ -156,7 +157,7 @@ async def get(redress_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal
 
 @router.post("/{redress_id}/reviewers", response_model=RedressDetail, **secured("redress:assign"))
 async def assign(redress_id: uuid.UUID, body: ReviewerIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
-    await handlers.assign_reviewer(
+    await requests.assign_reviewer(
         uow=rt.uow(actor=principal.username), redress_id=redress_id, reviewer=body.reviewer.strip()
     )
     return await _detail(rt, principal, redress_id)
@@ -173,7 +174,7 @@ async def candidates(
     fin: str | None = None,
 ) -> list[dict[str, Any]]:
     """Imported records that may be about the requester, found by cases' search across every program."""
-    return await handlers.candidates(
+    return await records.candidates(
         uow=rt.uow(actor=principal.username),
         cases=rt.internal["cases"],
         redress_id=redress_id,
@@ -186,13 +187,11 @@ async def candidates(
 
 @router.post("/{redress_id}/links", response_model=RedressDetail, **secured("redress:work"))
 async def link(redress_id: uuid.UUID, body: dict[str, str], rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
-    from shared.errors import Invalid
-
     try:
         encounter_id = uuid.UUID(body.get("encounter_id", ""))
     except ValueError as exc:
         raise Invalid("encounter_id must be the id of an imported record") from exc
-    await handlers.link_record(
+    await records.link_record(
         uow=rt.uow(actor=principal.username),
         cases=rt.internal["cases"],
         redress_id=redress_id,
@@ -204,13 +203,13 @@ async def link(redress_id: uuid.UUID, body: dict[str, str], rt: RuntimeDep, prin
 
 @router.post("/{redress_id}/findings", response_model=RedressDetail, **secured("redress:work"))
 async def finding(redress_id: uuid.UUID, body: FindingIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
-    await handlers.record_finding(uow=rt.uow(actor=principal.username), redress_id=redress_id, text=body.text)
+    await records.record_finding(uow=rt.uow(actor=principal.username), redress_id=redress_id, text=body.text)
     return await _detail(rt, principal, redress_id)
 
 
 @router.post("/{redress_id}/corrections", status_code=201, response_model=RedressDetail, **secured("redress:work"))
 async def correction(redress_id: uuid.UUID, body: CorrectionIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
-    await handlers.propose_correction(
+    await corrections.propose_correction(
         uow=rt.uow(actor=principal.username),
         cases=rt.internal["cases"],
         redress_id=redress_id,
@@ -228,7 +227,7 @@ async def correction(redress_id: uuid.UUID, body: CorrectionIn, rt: RuntimeDep, 
 async def decision(
     redress_id: uuid.UUID, correction_id: uuid.UUID, body: DecisionIn, rt: RuntimeDep, principal: CurrentPrincipal
 ) -> Any:
-    await handlers.decide_correction(
+    await corrections.decide_correction(
         uow=rt.uow(actor=principal.username), redress_id=redress_id, correction_id=correction_id, decision=body.decision
     )
     return await _detail(rt, principal, redress_id)
@@ -236,24 +235,11 @@ async def decision(
 
 @router.post("/{redress_id}/status", response_model=RedressDetail, **secured("redress:work"))
 async def status(redress_id: uuid.UUID, body: StatusIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
-    await handlers.change_status(
-        uow=rt.uow(actor=principal.username),
-        redress_id=redress_id,
-        action=body.action,
-        determination=body.determination,
-        reason=body.reason,
-    )
+    await requests.change_status(uow=rt.uow(actor=principal.username), redress_id=redress_id, **body.model_dump())
     return await _detail(rt, principal, redress_id)
 
 
 @router.post("/{redress_id}/response", response_model=RedressDetail, **secured("redress:work"))
 async def response(redress_id: uuid.UUID, body: ResponseIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
-    await handlers.record_response(
-        uow=rt.uow(actor=principal.username),
-        redress_id=redress_id,
-        kind=body.kind,
-        channel=body.channel,
-        sent_on=body.sent_on,
-        note=body.note,
-    )
+    await requests.record_response(uow=rt.uow(actor=principal.username), redress_id=redress_id, **body.model_dump())
     return await _detail(rt, principal, redress_id)

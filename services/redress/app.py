@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.redress import api, consumers, db
+from services.redress.db import requests as request_queries
 from services.redress.settings import Settings
 from shared.gauges import set_labelled
 from shared.metrics import REDRESS_OVERDUE
@@ -17,7 +18,7 @@ SOURCES = ("TRIP", "non-TRIP")
 
 async def sample_overdue(session: AsyncSession) -> None:
     """`tracs_redress_overdue{source}` for the TracsRedressOverdue alert; due dates hold the SLA already."""
-    overdue = await db.overdue_by_source(session, today=datetime.now(UTC).date())
+    overdue = await request_queries.overdue_by_source(session, today=datetime.now(UTC).date())
     set_labelled(REDRESS_OVERDUE, "source", overdue, SOURCES)
 
 

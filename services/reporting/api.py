@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -10,7 +11,7 @@ import orjson
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from services.reporting import exports, handlers
+from services.reporting import bulletins, exports, reports
 from shared.runtime import RuntimeDep
 from shared.web import MAX_OFFSET, CurrentPrincipal, secured
 
@@ -31,46 +32,46 @@ def _respond(report: exports.Report, fmt: Format, name: str) -> Any:
     )
 
 
-@router.get(
-    "/reports/dosr",
-    responses={200: {"content": {t: {} for t in exports.MEDIA_TYPES.values()}}},
-    **secured("report:read"),
-)
+def _report_route(path: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A report's route: every export format documented, readable with `report:read`."""
+    formats = {200: {"content": {t: {} for t in exports.MEDIA_TYPES.values()}}}
+    return router.get(path, responses=formats, **secured("report:read"))
+
+
+async def _report(
+    build: Callable[..., Awaitable[exports.Report]],
+    name: str,
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    start: date,
+    end: date,
+    fmt: Format,
+) -> Any:
+    """Build the report for the caller at the configured threshold and send it in the format asked for."""
+    threshold = rt.settings.suppression_threshold
+    report = await build(uow=rt.uow(actor=principal.username), start=start, end=end, threshold=threshold)
+    return _respond(report, fmt, f"{name}-{start}-{end}")
+
+
+@_report_route("/reports/dosr")
 async def dosr(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To, format: Format = "json") -> Any:
     """Director's Operations Status Report: subjects processed, matches, KST matches, no-matches, match rate,
     transactions per day and program, matches per partner (per week beyond 31 days), weekly totals. Small
     counts and their complements read "suppressed"; `suppression` lists them."""
-    report = await handlers.dosr(
-        uow=rt.uow(actor=principal.username), start=start, end=end, threshold=rt.settings.suppression_threshold
-    )
-    return _respond(report, format, f"dosr-{start}-{end}")
+    return await _report(reports.dosr, "dosr", rt, principal, start, end, format)
 
 
-@router.get(
-    "/reports/epr",
-    responses={200: {"content": {t: {} for t in exports.MEDIA_TYPES.values()}}},
-    **secured("report:read"),
-)
+@_report_route("/reports/epr")
 async def epr(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To, format: Format = "json") -> Any:
     """Executive Performance Report: redress received, closed, backlog, processing times, share within SLA per
     month and quarter; disclosures and mean time from match to response."""
-    report = await handlers.epr(
-        uow=rt.uow(actor=principal.username), start=start, end=end, threshold=rt.settings.suppression_threshold
-    )
-    return _respond(report, format, f"epr-{start}-{end}")
+    return await _report(reports.epr, "epr", rt, principal, start, end, format)
 
 
-@router.get(
-    "/reports/components",
-    responses={200: {"content": {t: {} for t in exports.MEDIA_TYPES.values()}}},
-    **secured("report:read"),
-)
+@_report_route("/reports/components")
 async def components(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To, format: Format = "json") -> Any:
     """Component notification report: per data owner, its encounters matched by inbound partner queries."""
-    report = await handlers.components(
-        uow=rt.uow(actor=principal.username), start=start, end=end, threshold=rt.settings.suppression_threshold
-    )
-    return _respond(report, format, f"components-{start}-{end}")
+    return await _report(reports.components, "components", rt, principal, start, end, format)
 
 
 class BulletinIn(BaseModel):
@@ -103,8 +104,8 @@ class BulletinOut(BulletinIn):
 @router.post("/bulletins", status_code=201, response_model=BulletinOut, tags=["bulletins"], **secured("bulletin:write"))
 async def create_bulletin(body: BulletinIn, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     uow = rt.uow(actor=principal.username)
-    bulletin_id = await handlers.create_bulletin(uow=uow, fields=body.model_dump())
-    return await handlers.get_bulletin(uow=uow, bulletin_id=bulletin_id)
+    bulletin_id = await bulletins.create_bulletin(uow=uow, fields=body.model_dump())
+    return await bulletins.get_bulletin(uow=uow, bulletin_id=bulletin_id)
 
 
 @router.get("/bulletins", response_model=list[BulletinOut], tags=["bulletins"], **secured("bulletin:read"))
@@ -115,14 +116,14 @@ async def list_bulletins(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[dict[str, Any]]:
-    return await handlers.list_bulletins(
+    return await bulletins.list_bulletins(
         uow=rt.uow(actor=principal.username), status=status, limit=limit, offset=offset
     )
 
 
 @router.get("/bulletins/{bulletin_id}", response_model=BulletinOut, tags=["bulletins"], **secured("bulletin:read"))
 async def get_bulletin(bulletin_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
-    return await handlers.get_bulletin(uow=rt.uow(actor=principal.username), bulletin_id=bulletin_id)
+    return await bulletins.get_bulletin(uow=rt.uow(actor=principal.username), bulletin_id=bulletin_id)
 
 
 @router.patch("/bulletins/{bulletin_id}", response_model=BulletinOut, tags=["bulletins"], **secured("bulletin:write"))
@@ -130,13 +131,13 @@ async def edit_bulletin(
     bulletin_id: uuid.UUID, body: BulletinPatch, rt: RuntimeDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
     uow = rt.uow(actor=principal.username)
-    await handlers.edit_bulletin(uow=uow, bulletin_id=bulletin_id, fields=body.model_dump(exclude_none=True))
-    return await handlers.get_bulletin(uow=uow, bulletin_id=bulletin_id)
+    await bulletins.edit_bulletin(uow=uow, bulletin_id=bulletin_id, fields=body.model_dump(exclude_none=True))
+    return await bulletins.get_bulletin(uow=uow, bulletin_id=bulletin_id)
 
 
 @router.delete("/bulletins/{bulletin_id}", status_code=204, tags=["bulletins"], **secured("bulletin:write"))
 async def delete_bulletin(bulletin_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> Response:
-    await handlers.delete_bulletin(uow=rt.uow(actor=principal.username), bulletin_id=bulletin_id)
+    await bulletins.delete_bulletin(uow=rt.uow(actor=principal.username), bulletin_id=bulletin_id)
     return Response(status_code=204)
 
 
@@ -148,5 +149,5 @@ async def advance_bulletin(
 ) -> dict[str, Any]:
     """`send` records it went to the Executive Secretariat; `approve` records the Secretariat's approval."""
     uow = rt.uow(actor=principal.username)
-    await handlers.advance_bulletin(uow=uow, bulletin_id=bulletin_id, action=action)
-    return await handlers.get_bulletin(uow=uow, bulletin_id=bulletin_id)
+    await bulletins.advance_bulletin(uow=uow, bulletin_id=bulletin_id, action=action)
+    return await bulletins.get_bulletin(uow=uow, bulletin_id=bulletin_id)

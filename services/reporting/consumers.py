@@ -1,6 +1,6 @@
 """Reporting consumes every service's events and keeps only counts."""
 
-from services.reporting import handlers
+from services.reporting import counting
 from shared.events import topics
 from shared.events.cases import EncountersAttached
 from shared.events.disclosure import DisclosureSent
@@ -10,16 +10,15 @@ from shared.runtime import Subscription
 
 
 def subscriptions(digest_key: bytes) -> tuple[Subscription, ...]:
-    count = handlers.event_counter(digest_key)
     return (
         Subscription(
             name="counts",
             topics=(topics.INTAKE_BATCH, topics.CASES, topics.REDRESS, topics.DISCLOSURE),
             handlers={
-                BatchImported: count,
-                EncountersAttached: count,
-                DisclosureSent: count,
-                RedressStatusChanged: count,
+                BatchImported: counting.count_batches,
+                EncountersAttached: counting.attachment_counter(digest_key),
+                DisclosureSent: counting.count_disclosures,
+                RedressStatusChanged: counting.track_redress,
             },
             description="Imports, attachments, disclosures and redress steps -> counters and processing facts",
         ),

@@ -1,4 +1,4 @@
-"""Reporting rules: which facts of which events count, and the bulletin workflow (reports: reports.py).
+"""Reporting rules: which facts of which events count, report periods, the bulletin workflow (tables: tabulation.py).
 
 Nothing personal is ever kept: counters are keyed by day, program, partner country and data owner;
 distinct subjects are counted through a keyed digest of cases' internal subject id, never a name or FIN.
@@ -9,14 +9,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from shared.errors import Conflict
+from shared.errors import Conflict, Invalid
 from shared.events.cases import EncountersAttached
 from shared.events.disclosure import DisclosureSent
-from shared.events.envelope import Envelope, Event
 from shared.events.intake import BatchImported
 from shared.events.redress import RedressStatusChanged
 
@@ -52,10 +51,11 @@ class SubjectSeen:
 
 @dataclass
 class Facts:
-    counters: list[Increment]
-    owners: list[OwnerIncrement]
-    subjects: list[SubjectSeen]
-    redress: list[dict[str, object]] = field(default_factory=list)
+    """What one event adds to the counters: plain codes and digests, nothing personal."""
+
+    counters: list[Increment] = field(default_factory=list)
+    owners: list[OwnerIncrement] = field(default_factory=list)
+    subjects: list[SubjectSeen] = field(default_factory=list)
 
 
 def subject_digest(subject_id: object, key: bytes) -> bytes:
@@ -63,53 +63,86 @@ def subject_digest(subject_id: object, key: bytes) -> bytes:
     return hashlib.blake2b(str(subject_id).encode(), key=key[:64], digest_size=16).digest()
 
 
-def facts(envelope: Envelope, event: Event, *, digest_key: bytes) -> Facts:
-    day = envelope.occurred_at.date()
-    out = Facts([], [], [])
-    if isinstance(event, DisclosureSent):
-        partner = event.partner_country or NO_PARTNER
-        seconds = max(0, int((event.sent_at - event.case_opened_at).total_seconds()))
-        out.counters += [
-            Increment(day, event.program, partner, "disclosures", 1),
-            Increment(day, event.program, partner, "response_seconds", seconds),
-        ]
-        out.owners += [OwnerIncrement(day, owner, "shared", n) for owner, n in event.shared_by_owner.items()]
-    elif isinstance(event, RedressStatusChanged):
-        # Processing-time facts only: a request's id, source, dates and outcome; never the requester.
-        closed = day if event.status == "closed" else None
-        out.redress.append(
-            {
-                "redress_id": event.redress_id,
-                "source": event.source,
-                "status": event.status,
-                "received_on": event.received_on,
-                "due_on": event.due_on,
-                "closed_on": closed,
-                "determination": event.determination,
-                "changed_at": envelope.occurred_at,
-            }
-        )
-    if isinstance(event, BatchImported):
-        # Every spreadsheet row is one partner transaction; no-match rows were not imported (PIA 2.5).
-        out.counters += [
+def batch_facts(day: date, event: BatchImported) -> Facts:
+    """Every spreadsheet row is one partner transaction; no-match rows were not imported (PIA 2.5)."""
+    return Facts(
+        counters=[
             Increment(day, event.program, NO_PARTNER, "transactions", event.rows_total),
             Increment(day, event.program, NO_PARTNER, "no_matches", event.rows_no_match),
             Increment(day, event.program, NO_PARTNER, "batches_confirmed", 1),
             Increment(day, event.program, NO_PARTNER, "rows_invalid", event.rows_invalid),
         ]
-    elif isinstance(event, EncountersAttached):
-        # One chunk answer from cases: each attached, matched row counts (failed rows were never imported).
-        for row in event.rows:
-            if not row.matched:
-                continue
-            partner = row.partner_country or NO_PARTNER
-            out.counters.append(Increment(day, event.program, partner, "matches", 1))
-            if event.program == "KST":
-                out.counters.append(Increment(day, event.program, partner, "kst_matches", 1))
-            out.subjects.append(SubjectSeen(day, event.program, partner, subject_digest(row.subject_id, digest_key)))
-            if event.upload_kind == "partner-query":
-                out.owners.append(OwnerIncrement(day, row.data_owner or "UNKNOWN", "matched", 1))
+    )
+
+
+def attachment_facts(day: date, event: EncountersAttached, *, digest_key: bytes) -> Facts:
+    """One chunk answer from cases: each attached, matched row counts (failed rows were never imported)."""
+    out = Facts()
+    for row in event.rows:
+        if not row.matched:
+            continue
+        partner = row.partner_country or NO_PARTNER
+        out.counters.append(Increment(day, event.program, partner, "matches", 1))
+        if event.program == "KST":
+            out.counters.append(Increment(day, event.program, partner, "kst_matches", 1))
+        out.subjects.append(SubjectSeen(day, event.program, partner, subject_digest(row.subject_id, digest_key)))
+        if event.upload_kind == "partner-query":
+            out.owners.append(OwnerIncrement(day, row.data_owner or "UNKNOWN", "matched", 1))
     return out
+
+
+def disclosure_facts(day: date, event: DisclosureSent) -> Facts:
+    """A disclosure, the time from the case's opening to it, and what each data owner's records shared."""
+    partner = event.partner_country or NO_PARTNER
+    seconds = max(0, int((event.sent_at - event.case_opened_at).total_seconds()))
+    return Facts(
+        counters=[
+            Increment(day, event.program, partner, "disclosures", 1),
+            Increment(day, event.program, partner, "response_seconds", seconds),
+        ],
+        owners=[OwnerIncrement(day, owner, "shared", n) for owner, n in event.shared_by_owner.items()],
+    )
+
+
+def redress_fact(changed_at: datetime, event: RedressStatusChanged) -> dict[str, Any]:
+    """Processing-time facts only: a request's id, source, dates and outcome; never the requester."""
+    return {
+        "redress_id": event.redress_id,
+        "source": event.source,
+        "status": event.status,
+        "received_on": event.received_on,
+        "due_on": event.due_on,
+        "closed_on": changed_at.date() if event.status == "closed" else None,
+        "determination": event.determination,
+        "changed_at": changed_at,
+    }
+
+
+def latest_per_request(facts: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
+    """Latest state per request wins, judged by when it changed (replays and reordering are harmless)."""
+    latest: dict[Any, dict[str, Any]] = {}
+    for r in facts:
+        if r["redress_id"] not in latest or r["changed_at"] >= latest[r["redress_id"]]["changed_at"]:
+            latest[r["redress_id"]] = r
+    return latest
+
+
+def redress_moves(
+    latest: Mapping[Any, dict[str, Any]], stored: Mapping[Any, Mapping[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[tuple[date, str], int]]:
+    """The facts that replace the stored ones, and how the day counters move from each request's previous
+    state to its new one; an earlier step arriving late changes nothing."""
+    deltas: dict[tuple[date, str], int] = {}
+    changed = []
+    for redress_id, new in latest.items():
+        old = stored.get(redress_id)
+        if old is not None and old["changed_at"] > new["changed_at"]:
+            continue
+        for sign, fact in ((1, new), (-1, old)):
+            for key, n in (redress_counts(fact) if fact is not None else {}).items():
+                deltas[key] = deltas.get(key, 0) + sign * n
+        changed.append(new)
+    return changed, deltas
 
 
 def redress_counts(fact: Mapping[str, Any]) -> dict[tuple[date, str], int]:
@@ -130,6 +163,20 @@ def merge(items: list[Increment]) -> dict[tuple[date, str, str, str], int]:
         key = (i.day, i.program, i.partner, i.metric)
         totals[key] = totals.get(key, 0) + i.amount
     return totals
+
+
+MAX_REPORT_DAYS = 3700
+EARLIEST, LATEST = date(1900, 1, 1), date(9998, 12, 31)  # reports read the whole weeks and years around
+
+
+def check_period(start: date, end: date) -> None:
+    """A report's period: in order, within the calendar the reports can read around it, and bounded."""
+    if end < start:
+        raise Invalid("'to' is before 'from'")
+    if start < EARLIEST or end > LATEST:
+        raise Invalid(f"a report covers days from {EARLIEST} to {LATEST}")
+    if (end - start).days > MAX_REPORT_DAYS:
+        raise Invalid(f"a report covers at most {MAX_REPORT_DAYS} days")
 
 
 class BulletinStatus(StrEnum):

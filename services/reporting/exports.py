@@ -18,7 +18,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from reportlab.platypus import Table as PdfTable
 
-from services.reporting.reports import Series
+from services.reporting.tabulation import Series
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MEDIA_TYPES = {

@@ -12,8 +12,8 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.redress import db as redress_db
 from services.redress.app import sample_overdue
+from services.redress.db import tables as redress_db
 from shared import migrations
 from shared.db import create_engine, session_factory
 from shared.gauges import sample_audit, sample_dlq_pending, sample_outbox

@@ -7,9 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.reporting import domain, reports, suppression
+from services.reporting import domain, suppression, tabulation
 from shared.errors import Conflict
-from shared.events import wrap
 from shared.events.cases import AttachedRow, EncountersAttached
 from shared.events.intake import BatchImported
 
@@ -33,10 +32,6 @@ def _attached(
     return EncountersAttached(batch_id=uuid.uuid4(), chunk=0, program=program, upload_kind="partner-query", rows=[row])
 
 
-def _facts(event: object) -> domain.Facts:
-    return domain.facts(wrap(event, producer="t", correlation_id="c", occurred_at=WHEN), event, digest_key=KEY)
-
-
 def test_events_become_counters_keyed_by_codes_only() -> None:
     batch = BatchImported(
         batch_id=uuid.uuid4(),
@@ -51,10 +46,10 @@ def test_events_become_counters_keyed_by_codes_only() -> None:
     )
     subject = uuid.uuid4()
     facts = [
-        _facts(batch),
-        _facts(_attached(subject=subject)),
-        _facts(_attached(subject=subject)),
-        _facts(_attached("KST", "GBR", owner=None)),
+        domain.batch_facts(WHEN.date(), batch),
+        domain.attachment_facts(WHEN.date(), _attached(subject=subject), digest_key=KEY),
+        domain.attachment_facts(WHEN.date(), _attached(subject=subject), digest_key=KEY),
+        domain.attachment_facts(WHEN.date(), _attached("KST", "GBR", owner=None), digest_key=KEY),
     ]
     counters = domain.merge([c for f in facts for c in f.counters])
     assert counters[(DAY, "PCSC", "-", "transactions")] == 10
@@ -77,7 +72,7 @@ def test_small_counts_by_program_or_partner_are_suppressed_and_so_are_the_totals
         (DAY, "M5", "distinct_subjects"): 9,
     }
     per_partner = {(DAY, "PCSC", "GRC"): 3, (DAY, "M5", "AUS"): 12}
-    built = reports.dosr(per_program, per_partner, DAY, DAY, threshold=5)
+    built = tabulation.dosr(per_program, per_partner, DAY, DAY, threshold=5)
     tables = built.tables
     pcsc, m5 = (next(r for r in tables["daily"] if r["program"] == p) for p in ("PCSC", "M5"))
     assert pcsc["matches"] == "suppressed" and pcsc["subjects_processed"] == "suppressed"
@@ -141,8 +136,8 @@ def test_epr_processing_times_backlog_and_sla_share() -> None:
     durations = [(c, (c - r).days) for r, c, _ in requests if c]
     disclosures = {(date(2026, 2, 3), "disclosures"): 2, (date(2026, 2, 3), "response_seconds"): 7200}
     # A threshold of 1 suppresses nothing: the arithmetic itself.
-    spans = reports.closing_histograms(durations, start, end)
-    tables = reports.epr(days, {}, spans, disclosures, start, end, threshold=1).tables
+    spans = tabulation.closing_histograms(durations, start, end)
+    tables = tabulation.epr(days, {}, spans, disclosures, start, end, threshold=1).tables
     (totals,) = tables["redress_totals"]
     assert totals == {
         "received": 4,
@@ -160,7 +155,7 @@ def test_epr_processing_times_backlog_and_sla_share() -> None:
     feb = next(m for m in tables["disclosures_by_month"] if m["month"] == "2026-02")
     assert feb == {"month": "2026-02", "disclosures": 2, "average_hours_match_to_response": 1}
     # At the default threshold every one of these small counts is hidden, and nothing gives them away.
-    hidden = reports.epr(days, {}, spans, disclosures, start, end, threshold=5).tables
+    hidden = tabulation.epr(days, {}, spans, disclosures, start, end, threshold=5).tables
     assert hidden["redress_totals"][0]["received"] == "suppressed"
     assert hidden["redress_totals"][0]["average_days"] == "suppressed"
     assert all(r["open_at_end"] == "suppressed" for r in hidden["redress_by_month"])
@@ -179,7 +174,7 @@ def test_a_disclosure_counts_per_owner_shared_and_its_response_time() -> None:
         case_opened_at=WHEN.replace(hour=20),
         shared_by_owner={"DOS": 2, "CBP": 1},
     )
-    f = _facts(sent)
+    f = domain.disclosure_facts(WHEN.date(), sent)
     assert domain.merge(f.counters) == {
         (DAY, "UK-VISA", "GBR", "disclosures"): 1,
         (DAY, "UK-VISA", "GBR", "response_seconds"): 3 * 3600,
@@ -201,8 +196,8 @@ def test_a_redress_request_counts_on_the_day_received_and_once_closed_on_the_day
 
 def test_median_and_longest_days_to_close_come_from_monthly_histograms() -> None:
     durations = [(date(2026, 1, d), n) for d, n in ((3, 4), (9, 10), (20, 40), (21, 7))]
-    months = reports.closing_histograms(durations, date(2026, 1, 1), date(2026, 1, 31))
+    months = tabulation.closing_histograms(durations, date(2026, 1, 1), date(2026, 1, 31))
     assert months == {"2026-01": {4: 1, 10: 1, 40: 1, 7: 1}}
-    assert reports._median_and_longest(months, date(2026, 1, 1), date(2026, 1, 31)) == (8.5, 40)
-    odd = reports.closing_histograms(durations[:3], date(2026, 1, 1), date(2026, 1, 31))
-    assert reports._median_and_longest(odd, date(2026, 1, 1), date(2026, 1, 31)) == (10, 40)
+    assert tabulation._median_and_longest(months, date(2026, 1, 1), date(2026, 1, 31)) == (8.5, 40)
+    odd = tabulation.closing_histograms(durations[:3], date(2026, 1, 1), date(2026, 1, 31))
+    assert tabulation._median_and_longest(odd, date(2026, 1, 1), date(2026, 1, 31)) == (10, 40)

@@ -10,7 +10,7 @@ import openpyxl
 from pypdf import PdfReader
 
 from services.reporting.exports import Report, neutralize, render
-from services.reporting.reports import Series
+from services.reporting.tabulation import Series
 
 ROWS = [
     {"day": date(2026, 3, 2), "program": '=HYPERLINK("http://x")', "matches": 1234, "note": "+1", "rate": 0.25},

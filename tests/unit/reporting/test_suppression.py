@@ -10,8 +10,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.reporting import reports
 from services.reporting import suppression as sc
+from services.reporting import tabulation
 from services.reporting.suppression import SUPPRESSED
 from tests.unit.reporting.linear import Span
 
@@ -48,7 +48,7 @@ def period(draw: Any, span: int) -> tuple[date, date]:
     return MONDAY + timedelta(days=first), MONDAY + timedelta(days=draw(st.integers(first, span - 1)))
 
 
-def dosr_figures(built: reports.Built, start: date, end: date, data: tuple[dict, dict]) -> list[tuple[dict, Any]]:
+def dosr_figures(built: tabulation.Built, start: date, end: date, data: tuple[dict, dict]) -> list[tuple[dict, Any]]:
     """Every count the DOSR publishes (tables and chart points) as (vector over the unknown counts, value)."""
     per_program, per_partner = data
 
@@ -110,7 +110,7 @@ def assert_protected(figures: list[tuple[dict, Any]], threshold: int = THRESHOLD
 @given(data=dosr_data(), choice=st.data())
 def test_no_suppressed_dosr_figure_is_a_linear_combination_of_what_the_dosr_publishes(data, choice) -> None:
     start, end = period(choice.draw, 21)
-    built = reports.dosr(*data, start, end, THRESHOLD)
+    built = tabulation.dosr(*data, start, end, THRESHOLD)
     assert_protected(dosr_figures(built, start, end, data))
 
 
@@ -118,7 +118,7 @@ def test_no_suppressed_dosr_figure_is_a_linear_combination_of_what_the_dosr_publ
 @given(data=dosr_data(max_days=45), choice=st.data())
 def test_a_long_dosr_breaks_partners_down_by_week_and_stays_protected(data, choice) -> None:
     start, end = MONDAY, MONDAY + timedelta(days=choice.draw(st.integers(31, 44)))
-    built = reports.dosr(*data, start, end, THRESHOLD)
+    built = tabulation.dosr(*data, start, end, THRESHOLD)
     assert all("week" in r for r in built.tables["by_partner"])
     assert_protected(dosr_figures(built, start, end, data))
 
@@ -135,7 +135,7 @@ def test_two_dosrs_whose_periods_differ_by_a_day_reveal_nothing_together(data, c
     )
     figures = []
     for a, b in ((start, end), shifted):
-        figures += dosr_figures(reports.dosr(*data, a, b, THRESHOLD), a, b, data)
+        figures += dosr_figures(tabulation.dosr(*data, a, b, THRESHOLD), a, b, data)
     assert_protected(figures)
 
 
@@ -145,7 +145,7 @@ def test_a_total_never_prints_the_sum_of_a_suppressed_cell() -> None:
     day = MONDAY + timedelta(days=2)
     data = ({(day, "PCSC", "no_matches"): 4, (day, "PCSC", "transactions"): 30}, {(day, "PCSC", "GRC"): 26})
     for a, b in ((day, day), (MONDAY, MONDAY + timedelta(days=6)), (MONDAY, MONDAY + timedelta(days=40))):
-        built = reports.dosr(*data, a, b, THRESHOLD)
+        built = tabulation.dosr(*data, a, b, THRESHOLD)
         (daily,) = built.tables["daily"]
         (totals,) = built.tables["totals"]
         assert daily["no_matches"] == SUPPRESSED and totals["no_matches"] == SUPPRESSED
@@ -163,7 +163,7 @@ def test_a_lone_small_cell_gets_a_complement_in_its_row_and_the_margin_stays() -
         },
         {},
     )
-    built = reports.dosr(*data, MONDAY, MONDAY + timedelta(days=6), THRESHOLD)
+    built = tabulation.dosr(*data, MONDAY, MONDAY + timedelta(days=6), THRESHOLD)
     cells = [r["no_matches"] for r in built.tables["daily"]]
     assert cells == [SUPPRESSED, SUPPRESSED, 12]  # the smallest other day hides the 3
     assert built.tables["weekly"][0]["no_matches"] == 24 and built.tables["totals"][0]["no_matches"] == 24
@@ -184,7 +184,7 @@ def owner_data(draw: Any) -> dict:
     return out
 
 
-def component_figures(built: reports.Built, start: date, end: date, data: dict) -> list[tuple[dict, Any]]:
+def component_figures(built: tabulation.Built, start: date, end: date, data: dict) -> list[tuple[dict, Any]]:
     def atoms(owner: str, metric: str, a: date, b: date) -> dict:
         return {k: 1 for k in data if k[1] == owner and k[2] == metric and a <= k[0] <= b}
 
@@ -194,7 +194,7 @@ def component_figures(built: reports.Built, start: date, end: date, data: dict) 
         for m in ("matched", "shared")
     ]
     (series,) = built.series
-    buckets = reports._buckets(start, end)
+    buckets = tabulation._buckets(start, end)
     for owner, points in series.lines.items():
         for (_, a, b), value in zip(buckets, points, strict=True):
             out.append((atoms(owner, "matched", a, b), SUPPRESSED if value is None else int(value)))
@@ -208,7 +208,7 @@ def test_component_reports_over_any_two_periods_keep_suppressed_owners_hidden(da
     last = first + timedelta(days=choice.draw(st.integers(0, 75)))
     figures = []
     for a, b in ((first, last), (first, last + timedelta(days=1))):
-        figures += component_figures(reports.components(data, a, b, THRESHOLD), a, b, data)
+        figures += component_figures(tabulation.components(data, a, b, THRESHOLD), a, b, data)
     assert_protected(figures)
 
 
@@ -242,11 +242,11 @@ def epr_inputs(requests: list[tuple[date, date | None]], start: date, end: date)
         elif closed and closed < lo:
             before.setdefault(closed.year, [0, 0])[1] += 1
     durations = [(c, (c - r).days) for r, c in requests if c and start <= c <= end]
-    spans = reports.closing_histograms(durations, start, end)
+    spans = tabulation.closing_histograms(durations, start, end)
     return days, {y: (r, c) for y, (r, c) in before.items()}, spans, {}
 
 
-def epr_figures(built: reports.Built, requests: list, start: date, end: date) -> list[tuple[dict, Any]]:
+def epr_figures(built: tabulation.Built, requests: list, start: date, end: date) -> list[tuple[dict, Any]]:
     """Received and closed counts and the backlog: vectors over received/closed per day (and per year before)."""
 
     def counts(metric: str, a: date, b: date) -> dict:
@@ -291,6 +291,6 @@ def test_epr_counts_and_backlogs_over_two_periods_keep_suppressed_counts_hidden(
     end = start + timedelta(days=choice.draw(st.integers(0, 100)))
     figures: list = []
     for a, b in ((start, end), (start, end + timedelta(days=1))):
-        built = reports.epr(*epr_inputs(requests, a, b), a, b, THRESHOLD)
+        built = tabulation.epr(*epr_inputs(requests, a, b), a, b, THRESHOLD)
         figures += epr_figures(built, requests, a, b)
     assert_protected(figures)
