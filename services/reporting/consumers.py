@@ -2,7 +2,7 @@
 
 from services.reporting import counting
 from shared.events import topics
-from shared.events.cases import EncountersAttached
+from shared.events.cases import EncountersAttached, RecordsPurged
 from shared.events.disclosure import DisclosureSent
 from shared.events.intake import BatchImported
 from shared.events.redress import RedressStatusChanged
@@ -19,7 +19,8 @@ def subscriptions(digest_key: bytes) -> tuple[Subscription, ...]:
                 EncountersAttached: counting.attachment_counter(digest_key),
                 DisclosureSent: counting.count_disclosures,
                 RedressStatusChanged: counting.track_redress,
+                RecordsPurged: counting.acknowledge_purge,
             },
-            description="Imports, attachments, disclosures and redress steps -> counters and processing facts",
+            description="Imports, attachments, disclosures and redress steps -> counters and processing facts; purges seen",
         ),
     )

@@ -10,7 +10,7 @@ from datetime import date
 
 from services.reporting import domain
 from services.reporting.db import counting as queries
-from shared.events.cases import EncountersAttached
+from shared.events.cases import EncountersAttached, RecordsPurged
 from shared.events.disclosure import DisclosureSent
 from shared.events.intake import BatchImported
 from shared.events.redress import RedressStatusChanged
@@ -67,3 +67,11 @@ async def track_redress(uow: UnitOfWork, delivered: list[Delivered[RedressStatus
         changed, deltas = domain.redress_moves(latest, stored)
         await queries.save_redress(uow.session, changed)
         await queries.add_redress_days(uow.session, deltas)
+
+
+async def acknowledge_purge(uow: UnitOfWork, delivered: list[Delivered[RecordsPurged]]) -> None:
+    """A purge leaves every aggregate as it was: reporting holds no personal data and no per-subject row.
+
+    The subscription still takes the event so its inbox records that the purge reached reporting (an auditor
+    checks that every service saw it); the counts it made before stay exact.
+    """
