@@ -21,6 +21,6 @@ def subscriptions(digest_key: bytes) -> tuple[Subscription, ...]:
                 RedressStatusChanged: counting.track_redress,
                 RecordsPurged: counting.acknowledge_purge,
             },
-            description="Imports, attachments, disclosures and redress steps -> counters, processing facts; purges seen",
+            description="Imports, attachments, disclosures, redress steps -> counters, processing facts; purges seen",
         ),
     )
