@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from shared.errors import Conflict, Invalid
-from shared.events.cases import EncounterAttached
 from shared.events.intake import EncounterFields
 
 CHANNELS = frozenset({"mail", "email", "fax", "agency-referral"})
@@ -39,11 +38,6 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status, str]] = {
     "close": (frozenset({Status.RESOLVED}), Status.CLOSED, "closed_at"),
     "reopen": (frozenset({Status.RESOLVED, Status.CLOSED}), Status.UNDER_REVIEW, "reopened_at"),
 }
-
-
-def subject_update(event: EncounterAttached) -> dict[str, object]:
-    """Redress finds records about a requester by subject; it keeps which programs hold them."""
-    return {"subject_id": event.subject_id, "program": event.program}
 
 
 @dataclass(frozen=True)

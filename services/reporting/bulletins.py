@@ -11,8 +11,6 @@ from services.reporting.db import bulletins as queries
 from shared.errors import NotFound
 from shared.uow import UnitOfWork
 
-BULLETIN_FIELDS = ("title", "description", "case_summary", "services_provided", "outcome")
-
 
 async def create_bulletin(*, uow: UnitOfWork, fields: dict[str, str]) -> uuid.UUID:
     """A new information bulletin, in draft; its author is the only personal name it carries."""

@@ -11,30 +11,6 @@ from shared.events import topics
 from shared.events.envelope import Event, contract
 
 
-@contract
-class EncounterAttached(Event):
-    """An imported encounter now belongs to a subject in cases."""
-
-    event_type = "EncounterAttached"
-    schema_version = 1
-    topic = topics.CASES
-
-    encounter_id: uuid.UUID
-    subject_id: uuid.UUID
-    batch_id: uuid.UUID
-    program: str
-    upload_kind: str
-    data_owner: str | None = None
-    partner_country: str | None = None
-    protected_class: str | None = None
-    matched: bool = True
-    encounter_date: str | None = None
-    case_id: uuid.UUID | None = None  # added compatibly: the case the encounter was attached to
-
-    def partition_key(self) -> str:
-        return str(self.subject_id)
-
-
 class AttachedRow(BaseModel):
     """What other services need of one imported row: ids and non-personal attributes, no name or DOB."""
 
@@ -64,7 +40,7 @@ class FailedRow(BaseModel):
 
 @contract
 class EncountersAttached(Event):
-    """Cases' answer to one chunk of imported rows (replaces CaseOpened + EncounterAttached per row).
+    """Cases' answer to one chunk of imported rows (the per-row CaseOpened and EncounterAttached are gone).
 
     `rows` are attached (a row already attached by an earlier delivery is listed again, so a count of
     rows attached per chunk is exact); `failed` names each row that could not be applied and why.
@@ -83,26 +59,6 @@ class EncountersAttached(Event):
 
     def partition_key(self) -> str:
         return f"{self.batch_id}/{self.chunk}"  # as intake's chunk_key
-
-
-@contract
-class CaseOpened(Event):
-    """A partner query match or extract request became a case (one per partner transaction)."""
-
-    event_type = "CaseOpened"
-    schema_version = 1
-    topic = topics.CASES
-
-    case_id: uuid.UUID
-    subject_id: uuid.UUID
-    program: str
-    upload_kind: str
-    partner_country: str | None = None
-    partner_transaction_number: str | None = None
-    matched: bool = True
-
-    def partition_key(self) -> str:
-        return str(self.case_id)
 
 
 @contract
