@@ -40,12 +40,12 @@ def archived(path: Path, service: str | None = None) -> list[AuditCheckpointSign
 
 async def kept_by_gateway(service: str | None = None) -> list[AuditCheckpointSigned]:
     """Checkpoints in the gateway's table; none if its database cannot be reached (the file still counts)."""
-    from services.gateway import db
+    from services.gateway.db import audit_archive
 
     engine = create_engine(_settings("gateway").service_database_url, pool_size=1)
     try:
         async with session_factory(engine)() as session:
-            rows = await db.checkpoints(session, service)
+            rows = await audit_archive.checkpoints(session, service)
         return [AuditCheckpointSigned.model_validate(dict(r)) for r in rows]
     except Exception:  # an unreachable gateway database leaves the archive file
         return []

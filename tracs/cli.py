@@ -258,7 +258,8 @@ def users_create(
     ] = "",
 ) -> None:
     """Create a login in the gateway's database (creating and migrating that database if needed)."""
-    from services.gateway import db, handlers
+    from services.gateway import accounts
+    from services.gateway.db import tables
     from services.gateway.settings import Settings
     from shared import migrations
     from shared.db import create_engine, ensure_database, session_factory
@@ -269,11 +270,13 @@ def users_create(
 
     async def run() -> None:
         await ensure_database(s.service_database_url)
-        await asyncio.to_thread(migrations.upgrade, s.service_database_url, Path(db.__file__).with_name("migrations"))
+        await asyncio.to_thread(
+            migrations.upgrade, s.service_database_url, Path(tables.__file__).parents[1] / "migrations"
+        )
         engine = create_engine(s.service_database_url, pool_size=1)
         try:
-            uow = UnitOfWork(session_factory(engine), db.outbox, producer="gateway", actor="tracs-cli")
-            await handlers.create_user(
+            uow = UnitOfWork(session_factory(engine), tables.outbox, producer="gateway", actor="tracs-cli")
+            await accounts.create_user(
                 uow=uow, username=username, password=password, roles=set(role), programs=set(program or [])
             )
         finally:

@@ -1,26 +1,32 @@
-"""Gateway HTTP: the single entry for analyst tools. Logs in, verifies tokens, forwards to services."""
+"""Gateway HTTP: the single entry for analyst tools. Logs in, verifies tokens, forwards to services.
+
+Its own routes come first: the merged audit trail, the subject access export and user admin, then the token
+and the catch-all forward (which must stay last).
+"""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from starlette.background import BackgroundTask
 
-from services.gateway import handlers
-from services.gateway.upstreams import client_for
+from services.gateway import accounts, oversight, sign_in
+from services.gateway.upstreams import as_caller, client_for
 from shared.auth import issue_token
 from shared.errors import Forbidden, Invalid, NotFound
 from shared.events.asyncapi import contracts_asyncapi
 from shared.logging import CORRELATION_HEADER, current_correlation_id
 from shared.runtime import RuntimeDep
-from shared.web import CurrentPrincipal
+from shared.web import CurrentPrincipal, secured
 
 router = APIRouter()
 HOP_HEADERS = {
@@ -33,6 +39,67 @@ HOP_HEADERS = {
     "host",
     "content-length",
 }
+
+
+@router.get("/api/v1/audit", tags=["audit"], **secured("audit:read"))
+async def audit_trail(
+    request: Request,
+    rt: RuntimeDep,
+    record: Annotated[str | None, Query(description="TYPE:ID (case:..., encounter:...) or just ID")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[dict[str, Any]]:
+    """Every service's audit entries about one record (or the latest), merged newest first."""
+    return await oversight.audit_trail(
+        uow=rt.uow(), read=as_caller(request), services=rt.settings.services(), record=record, limit=limit
+    )
+
+
+@router.get("/api/v1/subjects/{subject_id}/export", tags=["audit"], **secured("subject:export"))
+async def subject_export(subject_id: uuid.UUID, request: Request, rt: RuntimeDep) -> dict[str, Any]:
+    """Subject access (PIA 7.1): everything each service holds about one person, and the accounting of
+    disclosures, as one document. Parts the caller may not see are named, not silently left out."""
+    return await oversight.subject_export(
+        read=as_caller(request),
+        services=rt.settings.services(),
+        subject_id=subject_id,
+        generated_for=request.state.principal.username,
+    )
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=2, max_length=64)
+    password: str = Field(min_length=1, max_length=200)
+    roles: list[str]
+    programs: list[str] = []
+
+
+class UserOut(BaseModel):
+    username: str
+    roles: list[str]
+    programs: list[str]
+    failed_attempts: int
+    locked_until: datetime | None
+    last_login_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    updated_by: str
+
+
+@router.get("/api/v1/users", response_model=list[UserOut], tags=["users"], **secured("user:manage"))
+async def list_users(rt: RuntimeDep) -> list[dict[str, Any]]:
+    return await accounts.list_users(uow=rt.uow())
+
+
+@router.post("/api/v1/users", status_code=201, response_model=UserOut, tags=["users"], **secured("user:manage"))
+async def create_user(body: UserIn, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    """Admins add logins (argon2-hashed); roles and programs decide what the user may see and do."""
+    return await accounts.create_user(
+        uow=rt.uow(actor=principal.username),
+        username=body.username,
+        password=body.password,
+        roles=set(body.roles),
+        programs=set(body.programs),
+    )
 
 
 class Credentials(BaseModel):
@@ -77,7 +144,7 @@ async def token(request: Request, rt: RuntimeDep) -> Token:
     except ValidationError as exc:
         raise Invalid("username and password are required", errors=exc.errors(include_url=False)) from exc
     s = rt.settings
-    principal = await handlers.authenticate(
+    principal = await sign_in.authenticate(
         uow=rt.uow(actor=creds.username[:64]),
         username=creds.username,
         password=creds.password,

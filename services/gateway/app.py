@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.gateway import api, console, consumers, db, handlers, oversight
+from services.gateway import accounts, api, console, consumers, db
 from services.gateway.settings import Settings
 from services.gateway.upstreams import Upstreams
 from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
@@ -16,7 +16,7 @@ from shared.web import BodySizeLimit
 async def _seed(rt: Runtime) -> None:
     settings: Settings = rt.settings  # type: ignore[assignment]
     if settings.environment == "development" and settings.seed_dev_users:
-        await handlers.seed_dev_users(uow=rt.uow(), password=settings.dev_password)
+        await accounts.seed_dev_users(uow=rt.uow(), password=settings.dev_password)
 
 
 def spec(settings: Settings) -> ServiceSpec:
@@ -25,7 +25,7 @@ def spec(settings: Settings) -> ServiceSpec:
         description="Single entry for analyst tools: login, token verification, routing to services.",
         metadata=db.metadata,
         migrations_dir=Path(__file__).with_name("migrations"),
-        routers=[oversight.router, console.router, api.router],  # the catch-all forward comes last
+        routers=[console.router, api.router],  # api's catch-all forward comes last
         subscriptions=consumers.subscriptions(settings),
         on_start=_seed,
     )

@@ -1,10 +1,13 @@
-"""Gateway rules: development users and the login lockout policy."""
+"""Gateway rules: development users, passwords (argon2) and the login lockout policy."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 
 from shared.auth import PROGRAMS, ROLES, Principal
 from shared.errors import Invalid
@@ -44,6 +47,20 @@ def after_failure(account: Account, *, now: datetime, threshold: int, lock_minut
 
 
 MIN_PASSWORD_LENGTH = 12
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    """Only the argon2 hash of a password is stored."""
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    """A wrong password and an unreadable hash are the same refusal."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def check_new_user(username: str, roles: set[str], programs: set[str], password: str) -> None:

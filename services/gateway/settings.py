@@ -6,6 +6,22 @@ from pydantic import Field
 
 from shared.settings import ServiceSettings
 
+# First path segment after /api/v1 -> the name of the service that owns it.
+AREAS = {
+    "intake": "intake",
+    "cases": "cases",
+    "encounters": "cases",
+    "subjects": "cases",
+    "holds": "cases",
+    "retention": "cases",
+    "disclosures": "disclosure",
+    "agreements": "disclosure",
+    "recipients": "disclosure",
+    "redress": "redress",
+    "reports": "reporting",
+    "bulletins": "reporting",
+}
+
 
 class Settings(ServiceSettings):
     service_name: ClassVar[str] = "gateway"
@@ -28,19 +44,17 @@ class Settings(ServiceSettings):
     lockout_threshold: int = Field(5, ge=1)
     lockout_minutes: int = Field(15, ge=1)
 
-    def routes(self) -> dict[str, str]:
-        """First path segment after /api/v1 -> the service that owns it."""
+    def services(self) -> dict[str, str]:
+        """Each service behind the gateway -> its base URL (the merged audit trail asks every one)."""
         return {
             "intake": self.intake_url,
             "cases": self.cases_url,
-            "encounters": self.cases_url,
-            "subjects": self.cases_url,
-            "holds": self.cases_url,
-            "retention": self.cases_url,
-            "disclosures": self.disclosure_url,
-            "agreements": self.disclosure_url,
-            "recipients": self.disclosure_url,
+            "disclosure": self.disclosure_url,
             "redress": self.redress_url,
-            "reports": self.reporting_url,
-            "bulletins": self.reporting_url,
+            "reporting": self.reporting_url,
         }
+
+    def routes(self) -> dict[str, str]:
+        """First path segment after /api/v1 -> the service that owns it."""
+        services = self.services()
+        return {area: services[owner] for area, owner in AREAS.items()}

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
 from fastapi import Request
+
+from shared.errors import Unavailable
+from shared.logging import CORRELATION_HEADER, current_correlation_id
 
 # Below uvicorn's 5 s keep-alive on the services' side, so the gateway never reuses a connection the service
 # is closing at that moment (which would surface as a spurious RemoteProtocolError).
@@ -37,3 +42,24 @@ class Upstreams:
 def client_for(request: Request, url: str) -> httpx.AsyncClient:
     upstreams: Upstreams = request.app.state.upstreams
     return upstreams.for_url(url)
+
+
+def as_caller(request: Request) -> Callable[..., Awaitable[tuple[int, Any]]]:
+    """GETs to the services carrying the caller's own token: each service applies its policy and audits the read."""
+    headers = {
+        "Authorization": request.headers.get("authorization", ""),
+        CORRELATION_HEADER: current_correlation_id(),
+        "X-Forwarded-For": request.client.host if request.client else "",
+    }
+
+    async def get(url: str, params: dict[str, Any] | None = None) -> tuple[int, Any]:
+        try:
+            r = await client_for(request, url).get(url, params=params, headers=headers)
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"{url.split('/api/')[0]} is unavailable") from exc
+        try:
+            return r.status_code, r.json()
+        except ValueError:
+            return r.status_code, r.text
+
+    return get

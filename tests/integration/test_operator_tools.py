@@ -108,7 +108,8 @@ def test_tracs_up_runs_everything_stops_on_ctrl_c_and_starts_again(tmp_path: Pat
 async def test_tracs_users_create_adds_a_login_that_authenticates_and_refuses_bad_input(
     infra: Infra, namespace: str
 ) -> None:
-    from services.gateway import db, handlers
+    from services.gateway import sign_in
+    from services.gateway.db import tables
     from services.gateway.settings import Settings
     from shared.db import create_engine, drop_database, session_factory
     from shared.uow import UnitOfWork
@@ -143,8 +144,8 @@ async def test_tracs_users_create_adds_a_login_that_authenticates_and_refuses_ba
     settings = Settings(database_url=infra.database_url, database_suffix=f"_{namespace}")
     engine = create_engine(settings.service_database_url, pool_size=1)
     try:
-        uow = UnitOfWork(session_factory(engine), db.outbox, producer="gateway")
-        principal = await handlers.authenticate(
+        uow = UnitOfWork(session_factory(engine), tables.outbox, producer="gateway")
+        principal = await sign_in.authenticate(
             uow=uow, username="maria.k", password="correct horse battery", threshold=5, lock_minutes=15
         )
         assert principal.roles == frozenset({"analyst"}) and principal.programs == frozenset({"PCSC"})

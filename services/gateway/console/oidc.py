@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 
-from services.gateway import handlers
+from services.gateway import sign_in
 from services.gateway.console.auth import login_page, safe_next, signed_in
 from services.gateway.console.web import render
 from shared.auth import InvalidToken, Principal, decode_idp_jwt, verify_any
@@ -247,7 +247,7 @@ def _ttl(token: str) -> int:
 async def _audited(request: Request, username: str | None, refused: str | None) -> HTMLResponse | None:
     """Write the trail entry first; if it cannot be written, nobody is signed in (an error page instead)."""
     client = request.client.host if request.client else None
-    entry = handlers.provider_sign_in_entry(username=username, refused=refused, client=client)
+    entry = sign_in.provider_sign_in_entry(username=username, refused=refused, client=client)
     try:
         await request.app.state.runtime.audit([entry])
     except Exception as exc:  # any failure to audit refuses the sign-in

@@ -1,23 +1,20 @@
-"""Gateway use cases: log in, seed development users."""
+"""Sign-in use cases: a password login with its lockout, and the trail entry of a provider sign-in."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
-from services.gateway import db, domain
+from services.gateway import domain
+from services.gateway.db import sign_in as queries
 from shared import audit
 from shared.auth import Principal
-from shared.errors import Conflict, Unauthorized
+from shared.errors import Unauthorized
 from shared.logging import current_correlation_id, get_logger
 from shared.uow import UnitOfWork
 
 log = get_logger(__name__)
-_hasher = PasswordHasher()
 # Verifying against a dummy hash for unknown users keeps their timing like a wrong password's.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+_DUMMY_HASH = domain.hash_password("not-a-real-password")
 
 
 async def authenticate(
@@ -38,9 +35,9 @@ async def authenticate(
     reason: str | None = None
     account: domain.Account | None = None
     async with uow:
-        row = await db.get_user(uow.session, username)
+        row = await queries.account(uow.session, username)
         if row is None:
-            _verify(_DUMMY_HASH, password)
+            domain.password_matches(_DUMMY_HASH, password)
             reason = "unknown user"
         else:
             account = domain.Account(
@@ -52,75 +49,27 @@ async def authenticate(
             )
             if account.is_locked(now):
                 reason = "locked"
-            elif not _verify(row["password_hash"], password):
+            elif not domain.password_matches(row["password_hash"], password):
                 failures, locked_until = domain.after_failure(
                     account, now=now, threshold=threshold, lock_minutes=lock_minutes
                 )
-                await db.update_user(
+                await queries.update_account(
                     uow.session, username, failed_attempts=failures, locked_until=locked_until, updated_by="login"
                 )
                 reason = "bad password, now locked" if locked_until is not None else "bad password"
             else:
-                await db.update_user(
+                await queries.update_account(
                     uow.session, username, failed_attempts=0, locked_until=None, last_login_at=now, updated_by="login"
                 )
-        entry = audit.Entry(
-            actor=username[:64] if row is not None else "unknown",
-            action="login",
-            record_type="user",
-            record_id=username[:64] if row is not None else None,
-            outcome="denied" if reason else "allowed",
-            correlation_id=current_correlation_id(),
-            client=client,
-            detail=reason,
+        known = username if row is not None else None
+        await queries.record(
+            uow.session, [_login_entry(username=known, denied=bool(reason), client=client, detail=reason)]
         )
-        await audit.append(uow.session, db.audit_trail, [entry])
     if reason is not None or account is None:
         log.info("login refused", reason=reason)
         raise Unauthorized("incorrect username or password, or the account is locked")
     log.info("login", user=username)
     return account.principal()
-
-
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-async def seed_dev_users(*, uow: UnitOfWork, password: str) -> None:
-    """Create (or reset) the development logins; only ever called in development."""
-    async with uow:
-        for username, (roles, programs) in domain.DEV_USERS.items():
-            await db.upsert_user(
-                uow.session,
-                {
-                    "username": username,
-                    "password_hash": _hasher.hash(password),
-                    "roles": sorted(roles),
-                    "programs": sorted(programs),
-                },
-            )
-
-
-async def create_user(*, uow: UnitOfWork, username: str, password: str, roles: set[str], programs: set[str]) -> None:
-    """Add a login (operators, from `tracs users create`); an existing name is refused, not overwritten."""
-    domain.check_new_user(username, roles, programs, password)
-    async with uow:
-        if await db.get_user(uow.session, username) is not None:
-            raise Conflict(f"user {username!r} already exists")
-        await db.upsert_user(
-            uow.session,
-            {
-                "username": username,
-                "password_hash": _hasher.hash(password),
-                "roles": sorted(roles),
-                "programs": sorted(programs),
-                "updated_by": uow.actor,
-            },
-        )
-    log.info("user created", user=username, roles=sorted(roles))
 
 
 PROVIDER_REFUSALS = frozenset(
@@ -138,13 +87,19 @@ def provider_sign_in_entry(
     """
     if refused is not None and refused not in PROVIDER_REFUSALS:
         raise ValueError(f"not a kind of refused provider sign-in: {refused!r}")
+    detail = f"identity provider: {refused}" if refused else "identity provider"
+    return _login_entry(username=username, denied=bool(refused), client=client, detail=detail)
+
+
+def _login_entry(*, username: str | None, denied: bool, client: str | None, detail: str | None) -> audit.Entry:
+    """A sign-in names its user only once the user is known (an unknown name may be a mistyped password)."""
     return audit.Entry(
         actor=username[:64] if username else "unknown",
         action="login",
         record_type="user",
         record_id=username[:64] if username else None,
-        outcome="denied" if refused else "allowed",
+        outcome="denied" if denied else "allowed",
         correlation_id=current_correlation_id(),
         client=client,
-        detail=f"identity provider: {refused}" if refused else "identity provider",
+        detail=detail,
     )

@@ -1,0 +1,38 @@
+"""The gateway's tables: its users, every service's signed audit checkpoints, and its own outbox, inbox and trail."""
+
+from __future__ import annotations
+
+from sqlalchemy import ARRAY, BigInteger, Column, DateTime, Integer, Table, Text, func
+
+from shared.runtime import service_metadata
+
+metadata, outbox, inbox = service_metadata()
+audit_trail = metadata.tables["audit_trail"]
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", Text, primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("roles", ARRAY(Text), nullable=False),
+    Column("programs", ARRAY(Text), nullable=False),
+    Column("failed_attempts", Integer, nullable=False, server_default="0"),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("last_login_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_by", Text, nullable=False, server_default="system"),
+)
+
+# Kept outside each service's database: a rewrite of a service's trail disagrees with these (signed) heads.
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("service", Text, primary_key=True),
+    Column("size", BigInteger, primary_key=True),
+    Column("head_hash", Text, nullable=False),
+    Column("signed_at", DateTime(timezone=True), nullable=False),
+    Column("key_id", Text, nullable=False),
+    Column("signature", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
