@@ -338,9 +338,7 @@ PROGRAMS = frozenset({"UK-VISA", "M5", "PCSC", "KST"})
 
 def shareable_fields() -> frozenset[str]:
     """Every PIA 2.1 field an agreement may name, plus the analyst's findings."""
-    from shared.events.intake import EncounterFields
-
-    return frozenset(EncounterFields.model_fields) | {"findings"}
+    return frozenset(intake_events.EncounterFields.model_fields) | {"findings"}
 
 
 def check_terms(terms: dict[str, object]) -> None:
