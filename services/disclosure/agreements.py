@@ -4,27 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from services.disclosure import db, domain
-from services.disclosure.mail import check_recipient_certificate
+from services.disclosure import domain, mail
+from services.disclosure.db import agreements as queries
 from shared.errors import Conflict, NotFound
 from shared.events.disclosure import AgreementChanged
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
 
 log = get_logger(__name__)
-
-
-def _version_row(agreement_id: uuid.UUID, version: int, terms: dict[str, Any], note: str, actor: str) -> dict:
-    return {
-        "agreement_id": agreement_id,
-        "version": version,
-        **{k: terms[k] for k in db.VERSION_FIELDS},
-        "change_note": note,
-        "changed_by": actor,
-    }
 
 
 def _changed(agreement_id: uuid.UUID, version: int, name: str, terms: dict[str, Any]) -> AgreementChanged:
@@ -45,12 +36,14 @@ async def create_agreement(*, uow: UnitOfWork, name: str, terms: dict[str, Any],
     domain.check_terms(terms)
     agreement_id = uuid.uuid4()
     async with uow:
-        if await db.agreement_by_name(uow.session, name) is not None:
+        if await queries.agreement_by_name(uow.session, name) is not None:
             raise Conflict(f"an agreement named {name!r} exists already")
-        await db.insert_agreement(
+        await queries.insert_agreement(
             uow.session, {"id": agreement_id, "name": name, "current_version": 1, "created_by": uow.actor}
         )
-        await db.insert_version(uow.session, _version_row(agreement_id, 1, terms, note, uow.actor))
+        await queries.insert_version(
+            uow.session, agreement_id=agreement_id, version=1, terms=terms, note=note, actor=uow.actor
+        )
         uow.emit(_changed(agreement_id, 1, name, terms))
     log.info("agreement created", agreement_id=str(agreement_id))
     return agreement_id
@@ -60,30 +53,34 @@ async def revise_agreement(*, uow: UnitOfWork, agreement_id: uuid.UUID, terms: d
     """Every change is a new version; earlier versions stay as they were for the annual audit."""
     domain.check_terms(terms)
     async with uow:
-        row = await db.lock_agreement(uow.session, agreement_id)
+        row = await queries.lock_agreement(uow.session, agreement_id)
         if row is None:
             raise NotFound(f"no agreement {agreement_id}")
         version = row["current_version"] + 1
-        await db.insert_version(uow.session, _version_row(agreement_id, version, terms, note, uow.actor))
-        await db.set_current_version(uow.session, agreement_id, version, uow.actor)
+        await queries.insert_version(
+            uow.session, agreement_id=agreement_id, version=version, terms=terms, note=note, actor=uow.actor
+        )
+        await queries.set_current_version(uow.session, agreement_id, version, uow.actor)
         uow.emit(_changed(agreement_id, version, row["name"], terms))
     log.info("agreement revised", agreement_id=str(agreement_id), version=version)
     return version
 
 
 async def get_agreement(*, uow: UnitOfWork, agreement_id: uuid.UUID) -> dict[str, Any]:
+    """One agreement as it stands, with every earlier version and its recipients."""
     async with uow:
-        current = await db.current_agreement(uow.session, agreement_id)
+        current = await queries.current_agreement(uow.session, agreement_id)
         if current is None:
             raise NotFound(f"no agreement {agreement_id}")
-        history = await db.versions(uow.session, agreement_id)
-        people = await db.agreement_recipients(uow.session, agreement_id)
+        history = await queries.versions(uow.session, agreement_id)
+        people = await queries.agreement_recipients(uow.session, agreement_id)
     return {**dict(current), "history": [dict(h) for h in history], "recipients": [_recipient(r) for r in people]}
 
 
 async def list_agreements(*, uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Every agreement at its current version."""
     async with uow:
-        return [dict(r) for r in await db.current_agreements(uow.session)]
+        return [dict(r) for r in await queries.current_agreements(uow.session)]
 
 
 def _recipient(row: Any) -> dict[str, Any]:
@@ -98,12 +95,12 @@ async def add_recipient(
 ) -> dict[str, Any]:
     """A person at the partner agency; a certificate given must be readable and valid now."""
     if certificate_pem:
-        check_recipient_certificate(certificate_pem, now=dt.datetime.now(dt.UTC))
+        mail.check_recipient_certificate(certificate_pem, now=dt.datetime.now(dt.UTC))
     recipient_id = uuid.uuid4()
     async with uow:
-        if await db.current_agreement(uow.session, agreement_id) is None:
+        if await queries.current_agreement(uow.session, agreement_id) is None:
             raise NotFound(f"no agreement {agreement_id}")
-        await db.insert_recipient(
+        await queries.insert_recipient(
             uow.session,
             {
                 "id": recipient_id,
@@ -114,7 +111,7 @@ async def add_recipient(
                 "created_by": uow.actor,
             },
         )
-        rows = await db.agreement_recipients(uow.session, agreement_id)
+        rows = await queries.agreement_recipients(uow.session, agreement_id)
     return next(_recipient(r) for r in rows if r["id"] == recipient_id)
 
 
@@ -123,16 +120,17 @@ async def retire_recipient(
 ) -> dict[str, Any]:
     """No more disclosures to this person; the row stays, because the accounting names who received what."""
     async with uow:
-        row = await db.recipient_for_update(uow.session, agreement_id, recipient_id)
+        row = await queries.recipient_for_update(uow.session, agreement_id, recipient_id)
         if row is None:
             raise NotFound(f"no recipient {recipient_id} of agreement {agreement_id}")
         if row["retired_at"] is not None:
             raise Conflict(f"recipient {recipient_id} was already retired by {row['retired_by']}")
-        await db.retire_recipient(uow.session, recipient_id, by=uow.actor, reason=reason)
-        rows = await db.agreement_recipients(uow.session, agreement_id)
+        await queries.retire_recipient(uow.session, recipient_id, by=uow.actor, reason=reason)
+        rows = await queries.agreement_recipients(uow.session, agreement_id)
     return next(_recipient(r) for r in rows if r["id"] == recipient_id)
 
 
+# Development seeds: realistic agreements, each with a recipient whose certificate is in the dev PKI.
 ALL_FIELDS = [
     "fin",
     "last_name",
@@ -151,139 +149,125 @@ CAVEAT = (
     "This information concerns a person protected by 8 U.S.C. 1367 or similar confidentiality provisions; "
     "do not disclose it further."
 )
+ANY_OUS = ["*"]
+PCSC_OUS = ["CBP/OFO", "ICE/HSI"]
+
+
+def _dev_terms(
+    country: str,
+    agency: str,
+    program: str,
+    owners: list[str],
+    *,
+    purposes: list[str],
+    since: int,
+    ous: list[str] = ANY_OUS,
+    fields: list[str] = ALL_FIELDS,
+    di: tuple[str, ...] = (),
+    protected: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """One development agreement's terms (in force since 1 January of `since`, with no end)."""
+    return {
+        "partner_country": country,
+        "partner_agency": agency,
+        "program": program,
+        "data_owners": owners,
+        "ous": list(ous),
+        "fields": list(fields),
+        "di_categories": list(di),
+        "protected_classes": list(protected),
+        "caveat": CAVEAT if protected else "",
+        "purposes": purposes,
+        "valid_from": dt.date(since, 1, 1),
+        "valid_to": None,
+    }
+
+
+def _pcsc_terms(country: str, agency: str, *, since: int) -> dict[str, Any]:
+    """A PCSC agreement: serious crime, criminal derogatory information, CBP and ICE encounters of two O/U/S."""
+    fields = [*ALL_FIELDS, "derogatory_information"]
+    return _dev_terms(
+        country,
+        agency,
+        "PCSC",
+        ["CBP", "ICE"],
+        ous=PCSC_OUS,
+        fields=fields,
+        di=("CRIMINAL",),
+        purposes=["serious-crime"],
+        since=since,
+    )
+
+
+_ALL_OWNERS = ["CBP", "ICE", "USCIS", "DOS"]
 DEV_AGREEMENTS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "UK Home Office Visa Services MOU",
         "uk-home-office",
-        {
-            "partner_country": "GBR",
-            "partner_agency": "UK Home Office (UKVI)",
-            "program": "UK-VISA",
-            "data_owners": ["CBP", "ICE", "USCIS", "DOS"],
-            "ous": ["*"],
-            "fields": ALL_FIELDS,
-            "di_categories": ["CRIMINAL", "IMMIGRATION"],
-            "protected_classes": [],
-            "caveat": "",
-            "purposes": ["visa-adjudication"],
-            "valid_from": dt.date(2008, 1, 1),
-            "valid_to": None,
-        },
+        _dev_terms(
+            "GBR",
+            "UK Home Office (UKVI)",
+            "UK-VISA",
+            _ALL_OWNERS,
+            di=("CRIMINAL", "IMMIGRATION"),
+            purposes=["visa-adjudication"],
+            since=2008,
+        ),
     ),
     (
         "M5 Australia HVP",
         "m5-australia",
-        {
-            "partner_country": "AUS",
-            "partner_agency": "Department of Home Affairs",
-            "program": "M5",
-            "data_owners": ["CBP", "ICE", "USCIS", "DOS"],
-            "ous": ["*"],
-            "fields": ALL_FIELDS,
-            "di_categories": ["IMMIGRATION"],
-            "protected_classes": ["ASYLEE", "REFUGEE"],
-            "caveat": CAVEAT,
-            "purposes": ["immigration", "border-management"],
-            "valid_from": dt.date(2012, 1, 1),
-            "valid_to": None,
-        },
+        _dev_terms(
+            "AUS",
+            "Department of Home Affairs",
+            "M5",
+            _ALL_OWNERS,
+            di=("IMMIGRATION",),
+            protected=("ASYLEE", "REFUGEE"),
+            purposes=["immigration", "border-management"],
+            since=2012,
+        ),
     ),
     (
         "M5 Canada HVP",
         "m5-canada",
-        {
-            "partner_country": "CAN",
-            "partner_agency": "Canada Border Services Agency",
-            "program": "M5",
-            "data_owners": ["CBP", "USCIS", "DOS"],
-            "ous": ["*"],
-            "fields": ALL_FIELDS,
-            "di_categories": ["IMMIGRATION"],
-            "protected_classes": [],
-            "caveat": "",
-            "purposes": ["immigration"],
-            "valid_from": dt.date(2012, 1, 1),
-            "valid_to": None,
-        },
+        _dev_terms(
+            "CAN",
+            "Canada Border Services Agency",
+            "M5",
+            ["CBP", "USCIS", "DOS"],
+            di=("IMMIGRATION",),
+            purposes=["immigration"],
+            since=2012,
+        ),
     ),
     (
         "M5 New Zealand HVP",
         "m5-new-zealand",
-        {
-            "partner_country": "NZL",
-            "partner_agency": "Immigration New Zealand",
-            "program": "M5",
-            "data_owners": ["CBP", "USCIS"],
-            "ous": ["*"],
-            "fields": ALL_FIELDS,
-            "di_categories": [],
-            "protected_classes": [],
-            "caveat": "",
-            "purposes": ["immigration"],
-            "valid_from": dt.date(2013, 1, 1),
-            "valid_to": None,
-        },
+        _dev_terms("NZL", "Immigration New Zealand", "M5", ["CBP", "USCIS"], purposes=["immigration"], since=2013),
     ),
     (
         "PCSC Greece",
         "pcsc-greece",
-        {
-            "partner_country": "GRC",
-            "partner_agency": "Hellenic Police",
-            "program": "PCSC",
-            "data_owners": ["CBP", "ICE"],
-            "ous": ["CBP/OFO", "ICE/HSI"],
-            "fields": [*ALL_FIELDS, "derogatory_information"],
-            "di_categories": ["CRIMINAL"],
-            "protected_classes": [],
-            "caveat": "",
-            "purposes": ["serious-crime"],
-            "valid_from": dt.date(2010, 1, 1),
-            "valid_to": None,
-        },
+        _pcsc_terms("GRC", "Hellenic Police", since=2010),
     ),
     (
         "PCSC Italy",
         "pcsc-italy",
-        {
-            "partner_country": "ITA",
-            "partner_agency": "Ministero dell'Interno",
-            "program": "PCSC",
-            "data_owners": ["CBP", "ICE"],
-            "ous": ["CBP/OFO", "ICE/HSI"],
-            "fields": [*ALL_FIELDS, "derogatory_information"],
-            "di_categories": ["CRIMINAL"],
-            "protected_classes": [],
-            "caveat": "",
-            "purposes": ["serious-crime"],
-            "valid_from": dt.date(2011, 1, 1),
-            "valid_to": None,
-        },
+        _pcsc_terms("ITA", "Ministero dell'Interno", since=2011),
     ),
 ]
 
 
-def _mailbox(cert_pem: str) -> str | None:
-    from cryptography import x509
-
-    cert = x509.load_pem_x509_certificate(cert_pem.encode())
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        return None
-    emails = san.get_values_for_type(x509.RFC822Name)
-    return emails[0] if emails else None
-
-
-async def seed_dev_agreements(*, uow_factory: Any, pki_dir: Path | None) -> int:
+async def seed_dev_agreements(*, uow_factory: Callable[..., UnitOfWork], pki_dir: Path | None) -> int:
     """Realistic agreements for development, each with a recipient whose certificate is in the dev PKI."""
     created = 0
     for name, stem, terms in DEV_AGREEMENTS:
         cert_path = pki_dir / f"{stem}.crt" if pki_dir else None
         cert_pem = cert_path.read_text() if cert_path and cert_path.exists() else None
         async with uow_factory() as uow:
-            existing = await db.agreement_by_name(uow.session, name)
-            people = await db.agreement_recipients(uow.session, existing["id"]) if existing else []
+            existing = await queries.agreement_by_name(uow.session, name)
+            people = await queries.agreement_recipients(uow.session, existing["id"]) if existing else []
         if existing is not None:
             # A store seeded before the PKI was wired: give the agreement a recipient that can be sent to.
             if cert_pem is None or any(p["certificate_pem"] for p in people):
@@ -291,7 +275,7 @@ async def seed_dev_agreements(*, uow_factory: Any, pki_dir: Path | None) -> int:
             agreement_id = existing["id"]
         else:
             agreement_id = await create_agreement(uow=uow_factory(), name=name, terms=terms, note="development seed")
-        email = (_mailbox(cert_pem) if cert_pem else None) or f"{stem}@partner.example"
+        email = (mail.certificate_mailbox(cert_pem) if cert_pem else None) or f"{stem}@partner.example"
         await add_recipient(
             uow=uow_factory(),
             agreement_id=agreement_id,

@@ -9,8 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, EmailStr, Field
 
-from services.disclosure import agreements, disclosures, handlers, mail
-from shared.errors import Conflict
+from services.disclosure import agreements, disclosures, mail, notices, projection
 from shared.runtime import RuntimeDep
 from shared.web import CurrentPrincipal, secured
 
@@ -276,7 +275,7 @@ async def corrections(
     rt: RuntimeDep, principal: CurrentPrincipal, encounter: uuid.UUID | None = None, redress: uuid.UUID | None = None
 ) -> list[dict[str, Any]]:
     """Recipients who received data that a redress correction has since changed: they must be told."""
-    return await handlers.correction_notices(
+    return await notices.correction_notices(
         uow=rt.uow(actor=principal.username), encounter_id=encounter, redress_id=redress
     )
 
@@ -284,7 +283,7 @@ async def corrections(
 @router.get("/disclosures/notifications", tags=["disclosures"], **secured("disclosure:read"))
 async def notifications(owner: str, rt: RuntimeDep, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     """Component notifications: what one data owner (USCIS, DOS, FBI-TSC, ...) is told about its encounters."""
-    return await handlers.notifications(uow=rt.uow(actor=principal.username), owner=owner)
+    return await notices.notifications(uow=rt.uow(actor=principal.username), owner=owner)
 
 
 @router.get("/disclosures/audit", tags=["disclosures"], **secured("disclosure:audit"))
@@ -309,10 +308,7 @@ async def send(draft_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal)
     The accounting is committed as pending before the relay sees the message and made sent after; a relay
     that refuses it is a 503 and the draft can be sent again."""
     s = rt.settings
-    cert, key = s.office_files()
-    if not (cert and key and cert.exists() and key.exists()):
-        raise Conflict("the office signing certificate is not configured (TRACS_DISCLOSURE_PKI_DIR)")
-    office = mail.load_office(cert.read_bytes(), key.read_bytes(), s.office_email)
+    office = mail.office_from_files(*s.office_files(), s.office_email)
     uow = rt.uow(actor=principal.username)
     await disclosures.send(
         uow=uow,
@@ -334,4 +330,4 @@ async def send(draft_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal)
 async def subject_encounters(
     subject_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal
 ) -> list[dict[str, Any]]:
-    return await handlers.subject_encounters(uow=rt.uow(actor=principal.username), subject_id=subject_id)
+    return await projection.subject_encounters(uow=rt.uow(actor=principal.username), subject_id=subject_id)

@@ -1,6 +1,6 @@
 """Disclosure keeps a non-personal read model of cases (ids, programs, owners, flags); values come from cases."""
 
-from services.disclosure import handlers
+from services.disclosure import projection
 from shared.events import topics
 from shared.events.cases import (
     EncounterCorrected,
@@ -15,10 +15,10 @@ SUBSCRIPTIONS = (
         name="cases",
         topics=(topics.CASES,),
         handlers={
-            EncountersAttached: handlers.project_cases,
-            FlagSet: handlers.project_cases,
-            EncounterCorrected: handlers.project_cases,
-            RecordsPurged: handlers.project_cases,
+            EncountersAttached: projection.attached,
+            FlagSet: projection.flag_set,
+            EncounterCorrected: projection.corrected,
+            RecordsPurged: projection.purged,
         },
         description="EncountersAttached (per chunk), FlagSet, EncounterCorrected, RecordsPurged -> read model",
     ),

@@ -15,9 +15,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
-
-from services.disclosure import db, mail
+from services.disclosure import mail
+from services.disclosure.db import delivery as queries
 from shared.errors import Unavailable
 from shared.events.disclosure import DisclosureSent
 from shared.logging import get_logger
@@ -60,61 +59,43 @@ async def deliver(
     await mark_sent(uow=uow, accounting_id=accounting_id, delivered_at=dt.datetime.now(dt.UTC))
 
 
-async def _lock_pending(uow: UnitOfWork, accounting_id: uuid.UUID) -> Any:
-    a = db.accounting
-    stmt = select(a).where(a.c.id == accounting_id, a.c.state == "pending").with_for_update()
-    return (await uow.session.execute(stmt)).mappings().first()
+def _owner_notices(row: Any) -> list[dict[str, Any]]:
+    """Each data owner whose encounters were shared is told about its own encounters only."""
+    on_sent = row["on_sent"]
+    return [
+        {
+            "id": uuid.uuid4(),
+            "data_owner": owner,
+            "case_id": row["case_id"],
+            "encounter_ids": [uuid.UUID(i) for i in ids],
+            "shared": True,
+            "partner_country": on_sent["event"].get("partner_country"),
+            "accounting_id": row["id"],
+        }
+        for owner, ids in sorted(on_sent["owners"].items())
+    ]
 
 
 async def mark_sent(*, uow: UnitOfWork, accounting_id: uuid.UUID, delivered_at: dt.datetime) -> bool:
     """Pending -> sent, with the owner notifications and DisclosureSent in the same transaction (once only)."""
-    a = db.accounting
     async with uow:
-        row = await _lock_pending(uow, accounting_id)
+        row = await queries.lock_pending(uow.session, accounting_id)
         if row is None:
             return False  # resolved already (by another replica's start, say)
-        # The sealed copy is only needed for a re-delivery; the Message-ID and digests stay.
-        await uow.session.execute(
-            a.update().where(a.c.id == accounting_id).values(state="sent", delivered_at=delivered_at, message=None)
-        )
-        await uow.session.execute(
-            db.drafts.update()
-            .where(db.drafts.c.id == row["draft_id"])
-            .values(status="sent", sent_at=row["sent_at"], updated_at=delivered_at, updated_by=row["analyst"])
-        )
-        on_sent = row["on_sent"]
-        for owner, ids in sorted(on_sent["owners"].items()):
-            await uow.session.execute(
-                db.owner_notifications.insert().values(
-                    id=uuid.uuid4(),
-                    data_owner=owner,
-                    case_id=row["case_id"],
-                    encounter_ids=[uuid.UUID(i) for i in ids],
-                    shared=True,
-                    partner_country=on_sent["event"].get("partner_country"),
-                    accounting_id=accounting_id,
-                )
-            )
-        uow.emit(DisclosureSent.model_validate(on_sent["event"]))
+        await queries.record_sent(uow.session, row, delivered_at=delivered_at)
+        await queries.notify_owners(uow.session, _owner_notices(row))
+        uow.emit(DisclosureSent.model_validate(row["on_sent"]["event"]))
     log.info("disclosure sent", accounting_id=str(accounting_id), message_id=row["message_id"])
     return True
 
 
 async def mark_failed(*, uow: UnitOfWork, accounting_id: uuid.UUID, reason: str) -> None:
     """The relay refused the message: the attempt is kept as failed and the draft can be sent again."""
-    a = db.accounting
     async with uow:
-        row = await _lock_pending(uow, accounting_id)
+        row = await queries.lock_pending(uow.session, accounting_id)
         if row is None:
             return
-        await uow.session.execute(
-            a.update().where(a.c.id == accounting_id).values(state="failed", failure=reason, message=None)
-        )
-        await uow.session.execute(
-            db.drafts.update()
-            .where(db.drafts.c.id == row["draft_id"], db.drafts.c.status == "sending")
-            .values(status="draft", updated_at=dt.datetime.now(dt.UTC), updated_by=row["analyst"])
-        )
+        await queries.record_failed(uow.session, row, reason=reason)
     log.warning("disclosure not delivered", accounting_id=str(accounting_id), reason=reason)
 
 
@@ -123,15 +104,8 @@ async def resolve_pending(*, uow_factory: Callable[..., UnitOfWork], sender: str
 
     A pending row may have left already, so a refusal now does not make it failed: it stays pending.
     """
-    a = db.accounting
     async with uow_factory() as uow:
-        pending = (
-            await uow.session.execute(
-                select(a.c.id, a.c.message, a.c.recipient_email, a.c.message_id, a.c.analyst)
-                .where(a.c.state == "pending")
-                .order_by(a.c.sent_at)
-            )
-        ).all()
+        pending = await queries.pending(uow.session)
     left = 0
     for p in pending:
         log.warning("re-delivering a pending disclosure", accounting_id=str(p.id), message_id=p.message_id)

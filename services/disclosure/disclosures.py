@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 from typing import Any
 
-from sqlalchemy import select
-
-from services.disclosure import db, delivery, domain, mail
+from services.disclosure import delivery, domain, mail
+from services.disclosure.db import disclosures as queries
 from shared import policy
 from shared.errors import Conflict, Invalid, NotFound, Unavailable
 from shared.events.disclosure import DisclosureSent
@@ -22,7 +20,7 @@ log = get_logger(__name__)
 
 async def _case(uow: UnitOfWork, case_id: uuid.UUID) -> Any:
     """The case as disclosure's own (non-personal) read model knows it, if the caller may see its program."""
-    case = (await uow.session.execute(select(db.case_view).where(db.case_view.c.case_id == case_id))).mappings().first()
+    case = await queries.case(uow.session, case_id)
     if case is None:
         raise NotFound(f"no case {case_id} known to disclosure")
     policy.require_visible(case["program"], f"no case {case_id} known to disclosure")
@@ -42,39 +40,19 @@ async def _summary(cases: InternalClient, case_id: uuid.UUID, actor: str) -> dom
 
 
 async def _agreement(uow: UnitOfWork, agreement_id: uuid.UUID, version: int | None = None) -> domain.Agreement:
-    v = db.agreement_versions
-    stmt = select(v).where(v.c.agreement_id == agreement_id)
-    stmt = stmt.where(v.c.version == version) if version else stmt.order_by(v.c.version.desc()).limit(1)
-    row = (await uow.session.execute(stmt)).mappings().first()
+    row = await queries.agreement_version(uow.session, agreement_id, version)
     if row is None:
         raise NotFound(f"no agreement {agreement_id}")
     return domain.agreement_from_row(dict(row))
 
 
 async def _recipient(uow: UnitOfWork, recipient_id: uuid.UUID) -> Any:
-    row = (
-        (await uow.session.execute(select(db.recipients).where(db.recipients.c.id == recipient_id))).mappings().first()
-    )
+    """A recipient who may still receive responses (not retired)."""
+    row = await queries.recipient(uow.session, recipient_id)
     if row is None:
         raise NotFound(f"no recipient {recipient_id}")
+    domain.require_active(row)
     return row
-
-
-def _not_retired(recipient: Any) -> None:
-    if recipient["retired_at"] is not None:
-        when = recipient["retired_at"].date().isoformat()
-        raise Conflict(
-            f"recipient {recipient['id']} was retired on {when} by {recipient['retired_by']}: choose another "
-            "recipient of the agreement"
-        )
-
-
-def _released_json(draft: domain.Draft) -> dict[str, Any]:
-    return {
-        "encounters": {str(k): v for k, v in draft.released.items()},
-        "findings": [{"id": str(f.finding_id), "kind": f.kind, "text": f.text} for f in draft.findings],
-        "caveats": draft.caveats,
-    }
 
 
 async def create_draft(
@@ -97,48 +75,50 @@ async def create_draft(
     async with uow:
         case = await _case(uow, case_id)
         recipient = await _recipient(uow, recipient_id)
-        _not_retired(recipient)
         agreement = await _agreement(uow, recipient["agreement_id"])
         draft = domain.prepare(summary, agreement, purpose=purpose, on=today)
-        body = domain.render(draft, case_reference=_reference(case), note=note)
+        body = domain.render(draft, case_reference=domain.case_reference(case), note=note)
         leaked = domain.leaks(note, summary, draft)
         if leaked:
             raise Conflict("the covering note quotes withheld information", withheld=leaked)
-        await uow.session.execute(
-            db.drafts.insert().values(
-                id=draft_id,
-                case_id=case_id,
-                agreement_id=agreement.agreement_id,
-                agreement_version=agreement.version,
-                recipient_id=recipient_id,
-                purpose=purpose,
-                note=note,
-                released=_released_json(draft),
-                withheld=[{"item": w.item, "rule": w.rule} for w in draft.withheld],
-                body=body,
-                status="draft" if draft.sendable else "not-sendable",
-                created_by=uow.actor,
-            )
+        await queries.insert_draft(
+            uow.session,
+            {
+                "id": draft_id,
+                "case_id": case_id,
+                "agreement_id": agreement.agreement_id,
+                "agreement_version": agreement.version,
+                "recipient_id": recipient_id,
+                "purpose": purpose,
+                "note": note,
+                "released": domain.released_json(draft),
+                "withheld": [{"item": w.item, "rule": w.rule} for w in draft.withheld],
+                "body": body,
+                "status": "draft" if draft.sendable else "not-sendable",
+                "created_by": uow.actor,
+            },
         )
     return draft_id
 
 
-def _reference(case: Any) -> str:
-    return f"{case['program']} transaction {case['partner_transaction_number'] or case['case_id']}"
-
-
 async def get_draft(*, uow: UnitOfWork, draft_id: uuid.UUID) -> dict[str, Any]:
+    """A draft, if the caller may see its case."""
     async with uow:
-        row = (await uow.session.execute(select(db.drafts).where(db.drafts.c.id == draft_id))).mappings().first()
-        if row is None:
-            raise NotFound(f"no disclosure draft {draft_id}")
-        await _require_case_visible(uow, row["case_id"], f"no disclosure draft {draft_id}")
+        row = await _draft(uow, draft_id, lock=False)
     return dict(row)
 
 
+async def _draft(uow: UnitOfWork, draft_id: uuid.UUID, *, lock: bool) -> Any:
+    """The draft, if the caller may see its case (an unseen one is not found)."""
+    row = await queries.draft(uow.session, draft_id, lock=lock)
+    if row is None:
+        raise NotFound(f"no disclosure draft {draft_id}")
+    await _require_case_visible(uow, row["case_id"], f"no disclosure draft {draft_id}")
+    return row
+
+
 async def _require_case_visible(uow: UnitOfWork, case_id: uuid.UUID, message: str) -> None:
-    program = await uow.session.scalar(select(db.case_view.c.program).where(db.case_view.c.case_id == case_id))
-    policy.require_visible(program, message)
+    policy.require_visible(await queries.case_program(uow.session, case_id), message)
 
 
 async def send(
@@ -168,15 +148,8 @@ async def send(
 
 async def _sendable_draft(uow: UnitOfWork, draft_id: uuid.UUID, *, lock: bool) -> Any:
     """The draft, if the caller may see its case and it is not sent or being sent already."""
-    stmt = select(db.drafts).where(db.drafts.c.id == draft_id)
-    row = (await uow.session.execute(stmt.with_for_update() if lock else stmt)).mappings().first()
-    if row is None:
-        raise NotFound(f"no disclosure draft {draft_id}")
-    await _require_case_visible(uow, row["case_id"], f"no disclosure draft {draft_id}")
-    if row["status"] == "sent":
-        raise Conflict(f"this draft was already sent at {row['sent_at']:%Y-%m-%d %H:%M} UTC")
-    if row["status"] == "sending":
-        raise Conflict("this draft is being sent; its accounting is pending until the relay takes it")
+    row = await _draft(uow, draft_id, lock=lock)
+    domain.require_unsent(row["status"], row["sent_at"])
     return row
 
 
@@ -198,36 +171,17 @@ async def _seal_and_account(
         case = await _case(uow, row["case_id"])
         agreement = await _agreement(uow, row["agreement_id"], row["agreement_version"])
         draft = domain.prepare(summary, agreement, purpose=row["purpose"], on=now.date())
-        if not draft.sendable:
-            rules = sorted({w.rule for w in draft.withheld}) or ["agreement not in force"]
-            raise Conflict(f"cannot send: {', '.join(rules)}")
-        if _released_json(draft) != row["released"]:
-            raise Conflict("the case changed since this draft was made; draft it again")
-        recipient = await _recipient(uow, row["recipient_id"])
-        _not_retired(recipient)  # retired after the draft was made
-        cert = mail.check_recipient_certificate(recipient["certificate_pem"], now=now)
-        agency = (
-            await uow.session.execute(
-                select(db.agreement_versions.c.partner_agency).where(
-                    db.agreement_versions.c.agreement_id == agreement.agreement_id,
-                    db.agreement_versions.c.version == agreement.version,
-                )
-            )
-        ).scalar_one()
-        message_id = mail.new_message_id()
-        message = mail.seal(
+        domain.require_sendable(draft, drafted=row["released"])
+        recipient = await _recipient(uow, row["recipient_id"])  # it may have been retired since the draft
+        sealed = mail.seal_to(
             body=row["body"],
-            subject=f"DHS/OBIM response: {_reference(case)}",
+            subject=f"DHS/OBIM response: {domain.case_reference(case)}",
             office=office,
             recipient_email=recipient["email"],
-            recipient_cert=cert,
-            message_id=message_id,
+            certificate_pem=recipient["certificate_pem"],
+            now=now,
         )
-        # Each data owner whose encounters were shared is told about its own encounters only (once sent).
-        owners: dict[str, list[str]] = {}
-        for e in summary.encounters:
-            if e.encounter_id in draft.released:
-                owners.setdefault(e.data_owner or "UNKNOWN", []).append(str(e.encounter_id))
+        owners = domain.shared_by_owner(summary, draft)
         accounting_id = uuid.uuid4()
         event = DisclosureSent(
             accounting_id=accounting_id,
@@ -239,40 +193,38 @@ async def _seal_and_account(
             case_opened_at=case["opened_at"],
             shared_by_owner={o: len(ids) for o, ids in owners.items()},
         )
-        await uow.session.execute(
-            db.drafts.update()
-            .where(db.drafts.c.id == draft_id)
-            .values(status="sending", updated_at=now, updated_by=uow.actor)
-        )
-        await uow.session.execute(
-            db.accounting.insert().values(
-                id=accounting_id,
-                draft_id=draft_id,
-                case_id=row["case_id"],
-                subject_id=case["subject_id"],
-                sent_at=now,
-                nature="case findings by S/MIME email",
-                purpose=row["purpose"],
-                recipient_id=recipient["id"],
-                recipient_agency=agency,
-                recipient_person=recipient["person"],
-                recipient_email=recipient["email"],
-                analyst=uow.actor,
-                agreement_id=agreement.agreement_id,
-                agreement_version=agreement.version,
-                matched=draft.matched,
-                digest=domain.digest(row["body"]),
-                encounter_ids=list(draft.released),
-                fields=sorted({f for v in draft.released.values() for f in v}),
-                state="pending",
-                message_id=message_id,
-                message_digest=hashlib.sha256(message).hexdigest(),
-                message=message,
-                on_sent={"owners": owners, "event": event.model_dump(mode="json")},
-            )
+        await queries.mark_sending(uow.session, draft_id, at=now, actor=uow.actor)
+        await queries.insert_accounting(
+            uow.session,
+            {
+                "id": accounting_id,
+                "draft_id": draft_id,
+                "case_id": row["case_id"],
+                "subject_id": case["subject_id"],
+                "sent_at": now,
+                "nature": "case findings by S/MIME email",
+                "purpose": row["purpose"],
+                "recipient_id": recipient["id"],
+                "recipient_agency": agreement.partner_agency,
+                "recipient_person": recipient["person"],
+                "recipient_email": recipient["email"],
+                "analyst": uow.actor,
+                "agreement_id": agreement.agreement_id,
+                "agreement_version": agreement.version,
+                "matched": draft.matched,
+                "digest": domain.digest(row["body"]),
+                "encounter_ids": list(draft.released),
+                "fields": domain.disclosed_fields(draft),
+                "state": "pending",
+                "message_id": sealed.message_id,
+                "message_digest": sealed.digest,
+                "message": sealed.message,
+                # What to record and announce once the message has left (each owner told of its own only).
+                "on_sent": {"owners": owners, "event": event.model_dump(mode="json")},
+            },
         )
     log.info("disclosure accounted as pending", draft_id=str(draft_id), agreement_version=agreement.version)
-    return accounting_id, message, recipient["email"]
+    return accounting_id, sealed.message, recipient["email"]
 
 
 async def accounting(
@@ -287,51 +239,15 @@ async def accounting(
     is listed with its state, a failed attempt (the relay refused it, nothing left) is not a disclosure."""
     if subject is None and recipient is None:
         raise Invalid("ask by subject, or by recipient (with from/to)")
-    a = db.accounting
-    stmt = select(a).where(a.c.state.in_(db.ACCOUNTED)).order_by(a.c.sent_at, a.c.id)
-    if subject is not None:
-        stmt = stmt.where(a.c.subject_id == subject)
-    if recipient is not None:
-        stmt = stmt.where(a.c.recipient_id == recipient)
-    if start is not None:
-        stmt = stmt.where(a.c.sent_at >= dt.datetime.combine(start, dt.time(0), dt.UTC))
-    if end is not None:
-        stmt = stmt.where(a.c.sent_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), dt.UTC))
-    if (visible := db.visible_cases()) is not None:
-        stmt = stmt.where(a.c.case_id.in_(visible))
     async with uow:
-        return [dict(r) for r in (await uow.session.execute(stmt)).mappings().all()]
+        return await queries.accounted(uow.session, subject=subject, recipient=recipient, start=start, end=end)
 
 
 async def annual_audit(*, uow: UnitOfWork, year: int) -> dict[str, Any]:
     """Check every disclosure of a year against the agreement version it was made under (PIA 6.5)."""
-    a, v, r = db.accounting, db.agreement_versions, db.recipients
-    start = dt.datetime(year, 1, 1, tzinfo=dt.UTC)
-    stmt = (
-        select(
-            a,
-            v.c.fields.label("allowed_fields"),
-            v.c.purposes,
-            v.c.valid_from,
-            v.c.valid_to,
-            v.c.data_owners,
-            r.c.agreement_id.label("recipient_agreement"),
-        )
-        .join(v, (v.c.agreement_id == a.c.agreement_id) & (v.c.version == a.c.agreement_version))
-        .join(r, r.c.id == a.c.recipient_id)
-        .where(a.c.sent_at >= start, a.c.sent_at < start.replace(year=year + 1), a.c.state.in_(db.ACCOUNTED))
-        .order_by(a.c.sent_at)
-    )
     async with uow:
-        rows = (await uow.session.execute(stmt)).mappings().all()
-        owners = {
-            x.encounter_id: x.data_owner
-            for x in (
-                await uow.session.execute(
-                    select(db.encounter_projection.c.encounter_id, db.encounter_projection.c.data_owner)
-                )
-            ).all()
-        }
+        rows = await queries.disclosures_of_year(uow.session, year)
+        owners = await queries.encounter_owners(uow.session)
     findings = []
     for row in rows:
         problems = domain.audit_problems(

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import fields as dataclass_fields
+from datetime import date, datetime
 from typing import Any
 
+from shared.errors import Conflict, Invalid
 from shared.events import intake as intake_events
 from shared.events.cases import AttachedRow
 
@@ -31,6 +34,23 @@ def projection_row(row: AttachedRow, program: str) -> dict[str, object]:
         "partner_country": row.partner_country,
         "protected_class": row.protected_class,
         "special_protected": row.protected_class in PROTECTED_CLASSES,
+    }
+
+
+TSC = "FBI-TSC"
+
+
+def tsc_notice(row: AttachedRow, *, upload_kind: str) -> dict[str, object] | None:
+    """A partner query matching an FBI-TSC record is reported to TSC, shared or not (PIA 6.1)."""
+    if upload_kind != "partner-query" or row.data_owner != TSC:
+        return None
+    return {
+        "id": uuid.uuid5(row.encounter_id, "tsc-match"),
+        "data_owner": TSC,
+        "case_id": row.case_id,
+        "encounter_ids": [row.encounter_id],
+        "shared": False,
+        "partner_country": row.partner_country,
     }
 
 
@@ -219,6 +239,61 @@ def prepare(summary: CaseSummary, agreement: Agreement, *, purpose: str, on: dat
     return draft
 
 
+def released_json(draft: Draft) -> dict[str, Any]:
+    """What a draft releases, as stored with it: a send re-prepares it and must find the very same."""
+    return {
+        "encounters": {str(k): v for k, v in draft.released.items()},
+        "findings": [{"id": str(f.finding_id), "kind": f.kind, "text": f.text} for f in draft.findings],
+        "caveats": draft.caveats,
+    }
+
+
+def case_reference(case: Mapping[str, Any]) -> str:
+    """How a response names the partner's query: its transaction number, else the case id."""
+    return f"{case['program']} transaction {case['partner_transaction_number'] or case['case_id']}"
+
+
+def require_active(recipient: Mapping[str, Any]) -> None:
+    """A retired recipient is never drafted for or sent to again."""
+    if recipient["retired_at"] is not None:
+        when = recipient["retired_at"].date().isoformat()
+        raise Conflict(
+            f"recipient {recipient['id']} was retired on {when} by {recipient['retired_by']}: choose another "
+            "recipient of the agreement"
+        )
+
+
+def require_unsent(status: str, sent_at: datetime | None) -> None:
+    """A draft leaves once: not when it was sent, nor while it is being sent."""
+    if status == "sent":
+        raise Conflict(f"this draft was already sent at {sent_at:%Y-%m-%d %H:%M} UTC")
+    if status == "sending":
+        raise Conflict("this draft is being sent; its accounting is pending until the relay takes it")
+
+
+def require_sendable(draft: Draft, *, drafted: dict[str, Any]) -> None:
+    """At send time the agreement still allows the response, and it releases exactly what was drafted."""
+    if not draft.sendable:
+        rules = sorted({w.rule for w in draft.withheld}) or ["agreement not in force"]
+        raise Conflict(f"cannot send: {', '.join(rules)}")
+    if released_json(draft) != drafted:
+        raise Conflict("the case changed since this draft was made; draft it again")
+
+
+def shared_by_owner(summary: CaseSummary, draft: Draft) -> dict[str, list[str]]:
+    """Each data owner whose encounters were released, with those encounters (it is told of its own only)."""
+    owners: dict[str, list[str]] = {}
+    for e in summary.encounters:
+        if e.encounter_id in draft.released:
+            owners.setdefault(e.data_owner or "UNKNOWN", []).append(str(e.encounter_id))
+    return owners
+
+
+def disclosed_fields(draft: Draft) -> list[str]:
+    """The fields a response released, as the accounting lists them."""
+    return sorted({f for values in draft.released.values() for f in values})
+
+
 def render(draft: Draft, *, case_reference: str, note: str = "") -> str:
     """The email body: only what `prepare` released, plus the analyst's covering note."""
     lines = [f"Response to {case_reference}", f"Result: {'MATCH' if draft.matched else 'NO MATCH'}", ""]
@@ -263,15 +338,11 @@ PROGRAMS = frozenset({"UK-VISA", "M5", "PCSC", "KST"})
 
 def shareable_fields() -> frozenset[str]:
     """Every PIA 2.1 field an agreement may name, plus the analyst's findings."""
-    from shared.events.intake import EncounterFields
-
-    return frozenset(EncounterFields.model_fields) | {"findings"}
+    return frozenset(intake_events.EncounterFields.model_fields) | {"findings"}
 
 
 def check_terms(terms: dict[str, object]) -> None:
     """Refuse an agreement version that could not be applied as written."""
-    from shared.errors import Invalid
-
     country = str(terms["partner_country"])
     if len(country) != 3 or not country.isalpha() or not country.isupper():
         raise Invalid("partner_country is an ISO 3166 alpha-3 code such as GBR")
@@ -291,23 +362,13 @@ def check_terms(terms: dict[str, object]) -> None:
         raise Invalid("valid_to is before valid_from")
 
 
-def agreement_from_row(row: dict[str, object]) -> Agreement:
-    return Agreement(
-        agreement_id=row["agreement_id"],  # type: ignore[arg-type]
-        version=row["version"],  # type: ignore[arg-type]
-        partner_country=row["partner_country"],  # type: ignore[arg-type]
-        partner_agency=row["partner_agency"],  # type: ignore[arg-type]
-        program=row["program"],  # type: ignore[arg-type]
-        data_owners=frozenset(row["data_owners"]),  # type: ignore[arg-type]
-        ous=frozenset(row["ous"]),  # type: ignore[arg-type]
-        fields=frozenset(row["fields"]),  # type: ignore[arg-type]
-        di_categories=frozenset(row["di_categories"]),  # type: ignore[arg-type]
-        protected_classes=frozenset(row["protected_classes"]),  # type: ignore[arg-type]
-        caveat=row["caveat"],  # type: ignore[arg-type]
-        purposes=frozenset(row["purposes"]),  # type: ignore[arg-type]
-        valid_from=row["valid_from"],  # type: ignore[arg-type]
-        valid_to=row["valid_to"],  # type: ignore[arg-type]
-    )
+_SET_TERMS = frozenset({"data_owners", "ous", "fields", "di_categories", "protected_classes", "purposes"})
+
+
+def agreement_from_row(row: Mapping[str, Any]) -> Agreement:
+    """One stored agreement version as the rules read it (its lists as sets)."""
+    names = [f.name for f in dataclass_fields(Agreement)]
+    return Agreement(**{n: frozenset(row[n]) if n in _SET_TERMS else row[n] for n in names})
 
 
 def audit_problems(

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import aiosmtplib
 from cryptography import x509
@@ -32,6 +34,13 @@ def load_office(cert_pem: bytes, key_pem: bytes, email_address: str) -> OfficeId
     return OfficeIdentity(email_address, x509.load_pem_x509_certificate(cert_pem), key)
 
 
+def office_from_files(cert: Path | None, key: Path | None, email_address: str) -> OfficeIdentity:
+    """The office's signing identity from its PEM files; nothing is sent unsigned, so missing files refuse."""
+    if not (cert and key and cert.exists() and key.exists()):
+        raise Conflict("the office signing certificate is not configured (TRACS_DISCLOSURE_PKI_DIR)")
+    return load_office(cert.read_bytes(), key.read_bytes(), email_address)
+
+
 def check_recipient_certificate(cert_pem: str | None, *, now: dt.datetime) -> x509.Certificate:
     """A recipient without a usable certificate cannot be sent to: nothing leaves unencrypted."""
     if not cert_pem:
@@ -46,6 +55,17 @@ def check_recipient_certificate(cert_pem: str | None, *, now: dt.datetime) -> x5
             f" to {cert.not_valid_after_utc:%Y-%m-%d})"
         )
     return cert
+
+
+def certificate_mailbox(cert_pem: str) -> str | None:
+    """The email address a certificate is issued to (its first RFC 822 subject alternative name), if any."""
+    cert = x509.load_pem_x509_certificate(cert_pem.encode())
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return None
+    emails = san.get_values_for_type(x509.RFC822Name)
+    return emails[0] if emails else None
 
 
 def new_message_id() -> str:
@@ -81,6 +101,42 @@ def seal(
         f"Date: {email.utils.formatdate(usegmt=True)}\r\nMessage-ID: {message_id or new_message_id()}\r\n"
     )
     return headers.encode() + enveloped.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A response as it will leave: its Message-ID and the exact bytes, kept for a re-delivery."""
+
+    message_id: str
+    message: bytes
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the sealed bytes, as the accounting keeps it."""
+        return hashlib.sha256(self.message).hexdigest()
+
+
+def seal_to(
+    *,
+    body: str,
+    subject: str,
+    office: OfficeIdentity,
+    recipient_email: str,
+    certificate_pem: str | None,
+    now: dt.datetime,
+) -> Sealed:
+    """Seal a response to a recipient whose certificate is usable now, under a new Message-ID."""
+    cert = check_recipient_certificate(certificate_pem, now=now)
+    message_id = new_message_id()
+    message = seal(
+        body=body,
+        subject=subject,
+        office=office,
+        recipient_email=recipient_email,
+        recipient_cert=cert,
+        message_id=message_id,
+    )
+    return Sealed(message_id, message)
 
 
 class DeliveryUncertain(Unavailable):

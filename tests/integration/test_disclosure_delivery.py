@@ -10,7 +10,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from services.disclosure import db, delivery
+from services.disclosure import delivery
+from services.disclosure.db import tables
 from shared.db import create_engine, session_factory
 from shared.errors import Unavailable
 from shared.migrations import upgrade
@@ -67,7 +68,7 @@ async def test_a_refused_first_hand_off_is_a_failed_attempt_and_a_pending_one_is
     sessions = session_factory(engine)
 
     def uow(**kw: object) -> UnitOfWork:
-        return UnitOfWork(sessions, db.outbox, producer="disclosure", correlation_id="it", **kw)  # type: ignore[arg-type]
+        return UnitOfWork(sessions, tables.outbox, producer="disclosure", correlation_id="it", **kw)  # type: ignore[arg-type]
 
     relay_down = ("127.0.0.1", free_port())
     try:

@@ -3,7 +3,6 @@ non-personal projection of cases (ids, programs, owners, flags)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy import (
@@ -20,18 +19,13 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    delete,
-    exists,
     func,
     select,
     text,
-    update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import policy
-from shared.db import copy_upsert
 from shared.runtime import service_metadata
 
 metadata, outbox, inbox = service_metadata()
@@ -116,97 +110,6 @@ VERSION_FIELDS = (
     "valid_from",
     "valid_to",
 )
-
-
-async def project(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await copy_upsert(session, encounter_projection, rows)
-
-
-async def subject_encounters(session: AsyncSession, subject_id: uuid.UUID) -> list[dict[str, Any]]:
-    """Disclosure's own view of a subject's encounters, with the flags it has heard of (what a draft uses)."""
-    stmt = (
-        select(encounter_projection)
-        .where(encounter_projection.c.subject_id == subject_id)
-        .order_by(encounter_projection.c.projected_at, encounter_projection.c.encounter_id)
-    )
-    rows = [dict(r) for r in (await session.execute(stmt)).mappings().all()]
-    ids = [r["encounter_id"] for r in rows]
-    flags: dict[uuid.UUID, dict[str, Any]] = {i: {} for i in ids}
-    if ids:
-        found = await session.execute(select(encounter_flags).where(encounter_flags.c.encounter_id.in_(ids)))
-        for f in found.mappings():
-            flags[f["encounter_id"]][f["flag"]] = f["value"]
-    return [{**r, "flags": flags[r["encounter_id"]]} for r in rows]
-
-
-async def agreement_by_name(session: AsyncSession, name: str) -> Any:
-    return (await session.execute(select(agreements).where(agreements.c.name == name))).mappings().first()
-
-
-async def insert_agreement(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(agreements.insert().values(**row))
-
-
-async def insert_version(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(agreement_versions.insert().values(**row))
-
-
-async def lock_agreement(session: AsyncSession, agreement_id: uuid.UUID) -> Any:
-    stmt = select(agreements).where(agreements.c.id == agreement_id).with_for_update()
-    return (await session.execute(stmt)).mappings().first()
-
-
-async def set_current_version(session: AsyncSession, agreement_id: uuid.UUID, version: int, actor: str) -> None:
-    stmt = update(agreements).where(agreements.c.id == agreement_id)
-    await session.execute(stmt.values(current_version=version, updated_at=func.now(), updated_by=actor))
-
-
-def _current() -> Any:
-    a, v = agreements, agreement_versions
-    return select(a.c.id, a.c.name, a.c.created_at, a.c.created_by, v).join(
-        v, (v.c.agreement_id == a.c.id) & (v.c.version == a.c.current_version)
-    )
-
-
-async def current_agreements(session: AsyncSession) -> list[Any]:
-    return list((await session.execute(_current().order_by(agreements.c.name))).mappings().all())
-
-
-async def current_agreement(session: AsyncSession, agreement_id: uuid.UUID) -> Any:
-    return (await session.execute(_current().where(agreements.c.id == agreement_id))).mappings().first()
-
-
-async def versions(session: AsyncSession, agreement_id: uuid.UUID) -> list[Any]:
-    stmt = (
-        select(agreement_versions)
-        .where(agreement_versions.c.agreement_id == agreement_id)
-        .order_by(agreement_versions.c.version)
-    )
-    return list((await session.execute(stmt)).mappings().all())
-
-
-async def insert_recipient(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(recipients.insert().values(**row))
-
-
-async def recipient_for_update(session: AsyncSession, agreement_id: uuid.UUID, recipient_id: uuid.UUID) -> Any:
-    r = recipients.c
-    stmt = select(recipients).where(r.id == recipient_id, r.agreement_id == agreement_id).with_for_update()
-    return (await session.execute(stmt)).mappings().first()
-
-
-async def retire_recipient(session: AsyncSession, recipient_id: uuid.UUID, *, by: str, reason: str) -> None:
-    await session.execute(
-        recipients.update()
-        .where(recipients.c.id == recipient_id)
-        .values(retired_at=func.now(), retired_by=by, retired_reason=reason)
-    )
-
-
-async def agreement_recipients(session: AsyncSession, agreement_id: uuid.UUID) -> list[Any]:
-    stmt = select(recipients).where(recipients.c.agreement_id == agreement_id).order_by(recipients.c.created_at)
-    return list((await session.execute(stmt)).mappings().all())
 
 
 # Read model of cases, built from events (disclosure never reads cases' tables): ids, programs, partners, owners
@@ -299,17 +202,6 @@ accounting = Table(
 )
 
 
-async def upsert(
-    session: AsyncSession,
-    table: Table,
-    rows: list[dict[str, Any]],
-    keys: list[str],
-    update_cols: list[str] | None = None,
-) -> None:
-    """Idempotent projection writes: insert, or overwrite the named columns."""
-    await copy_upsert(session, table, rows, conflict=keys, update=update_cols or ())
-
-
 # Recipients to tell when data they received was corrected (Privacy Act 552a(c)(4)).
 correction_notices = Table(
     "correction_notices",
@@ -339,19 +231,6 @@ owner_notifications = Table(
     Column("accounting_id", Uuid),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
-
-
-async def forget(session: AsyncSession, *, case_ids: list[uuid.UUID], encounter_ids: list[uuid.UUID]) -> None:
-    """Drop the read model's copies of purged records (unsent drafts with them)."""
-    if encounter_ids:
-        for table in (encounter_projection, encounter_flags, case_members):
-            await session.execute(delete(table).where(table.c.encounter_id.in_(encounter_ids)))
-    if case_ids:
-        # A draft with any accounting (sent, pending or a failed attempt) stays with its accounting.
-        accounted = exists().where(accounting.c.draft_id == drafts.c.id)
-        await session.execute(delete(drafts).where(drafts.c.case_id.in_(case_ids), ~accounted))
-        for table in (case_members, case_view):
-            await session.execute(delete(table).where(table.c.case_id.in_(case_ids)))
 
 
 def visible_cases() -> Any:

@@ -1,0 +1,93 @@
+"""The statements of the projection: disclosure's read model of cases, written from cases' events."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Table, delete, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.disclosure.db.tables import (
+    ACCOUNTED,
+    accounting,
+    case_members,
+    case_view,
+    correction_notices,
+    drafts,
+    encounter_flags,
+    encounter_projection,
+    owner_notifications,
+)
+from shared.db import copy_upsert
+
+
+async def _upsert(
+    session: AsyncSession, table: Table, rows: list[dict[str, Any]], keys: list[str], update: list[str] | None = None
+) -> None:
+    """Idempotent projection writes: insert, or overwrite the named columns."""
+    await copy_upsert(session, table, rows, conflict=keys, update=update or ())
+
+
+async def project(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await copy_upsert(session, encounter_projection, rows)
+
+
+async def notify_owners(session: AsyncSession, notices: list[dict[str, Any]]) -> None:
+    """Owner notifications keyed by a stable id, so a redelivered event adds none."""
+    await _upsert(session, owner_notifications, notices, ["id"])
+
+
+async def open_cases(session: AsyncSession, cases: list[dict[str, Any]]) -> None:
+    await _upsert(session, case_view, cases, ["case_id"])
+
+
+async def add_members(session: AsyncSession, members: list[dict[str, Any]]) -> None:
+    await _upsert(session, case_members, members, ["case_id", "encounter_id"])
+
+
+async def set_flags(session: AsyncSession, flags: list[dict[str, Any]]) -> None:
+    """Each flag's latest value (at most one row per encounter and flag in `flags`)."""
+    await _upsert(session, encounter_flags, flags, ["encounter_id", "flag"], ["value"])
+
+
+async def disclosures_with(session: AsyncSession, *, encounter_id: uuid.UUID, field: str) -> list[Any]:
+    """Disclosures (pending or sent: a pending one may have left) that carried a field of an encounter."""
+    a = accounting
+    stmt = select(a).where(a.c.encounter_ids.any(encounter_id), a.c.fields.any(field), a.c.state.in_(ACCOUNTED))
+    return list((await session.execute(stmt)).all())
+
+
+async def list_notices(session: AsyncSession, notices: list[dict[str, Any]]) -> None:
+    await _upsert(session, correction_notices, notices, ["correction_id", "accounting_id"])
+
+
+async def forget(session: AsyncSession, *, case_ids: list[uuid.UUID], encounter_ids: list[uuid.UUID]) -> None:
+    """Drop the read model's copies of purged records (unsent drafts with them)."""
+    if encounter_ids:
+        for table in (encounter_projection, encounter_flags, case_members):
+            await session.execute(delete(table).where(table.c.encounter_id.in_(encounter_ids)))
+    if case_ids:
+        # A draft with any accounting (sent, pending or a failed attempt) stays with its accounting.
+        accounted = exists().where(accounting.c.draft_id == drafts.c.id)
+        await session.execute(delete(drafts).where(drafts.c.case_id.in_(case_ids), ~accounted))
+        for table in (case_members, case_view):
+            await session.execute(delete(table).where(table.c.case_id.in_(case_ids)))
+
+
+async def subject_encounters(session: AsyncSession, subject_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Disclosure's own view of a subject's encounters, with the flags it has heard of (what a draft uses)."""
+    stmt = (
+        select(encounter_projection)
+        .where(encounter_projection.c.subject_id == subject_id)
+        .order_by(encounter_projection.c.projected_at, encounter_projection.c.encounter_id)
+    )
+    rows = [dict(r) for r in (await session.execute(stmt)).mappings().all()]
+    ids = [r["encounter_id"] for r in rows]
+    flags: dict[uuid.UUID, dict[str, Any]] = {i: {} for i in ids}
+    if ids:
+        found = await session.execute(select(encounter_flags).where(encounter_flags.c.encounter_id.in_(ids)))
+        for f in found.mappings():
+            flags[f["encounter_id"]][f["flag"]] = f["value"]
+    return [{**r, "flags": flags[r["encounter_id"]]} for r in rows]

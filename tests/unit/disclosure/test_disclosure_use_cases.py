@@ -1,0 +1,245 @@
+"""Drafting and sending against an in-memory fake of their queries and of cases' internal API: what the rules
+refuse at draft and at send time, and what a send accounts before anything leaves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from services.disclosure import disclosures, domain, mail
+from shared.errors import Conflict
+from tests.unit.fakes import FakeUnitOfWork
+
+NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+
+
+class FakeCases:
+    """Cases' internal API: the disclosure view of one case, as cases holds it now."""
+
+    target = "cases"
+
+    def __init__(self, view: dict[str, Any]) -> None:
+        self.view = view
+
+    async def get(self, path: str, *, on_behalf_of: str | None) -> httpx.Response:
+        return httpx.Response(200, json=self.view)
+
+
+class FakeDisclosureQueries:
+    """services.disclosure.db.disclosures, in memory."""
+
+    def __init__(self) -> None:
+        self.cases: dict[uuid.UUID, dict[str, Any]] = {}
+        self.versions: dict[uuid.UUID, dict[str, Any]] = {}
+        self.recipients: dict[uuid.UUID, dict[str, Any]] = {}
+        self.drafts: dict[uuid.UUID, dict[str, Any]] = {}
+        self.accounting: list[dict[str, Any]] = []
+
+    async def case(self, session: object, case_id: uuid.UUID) -> dict[str, Any] | None:
+        return self.cases.get(case_id)
+
+    async def case_program(self, session: object, case_id: uuid.UUID) -> str | None:
+        return self.cases[case_id]["program"] if case_id in self.cases else None
+
+    async def agreement_version(self, session: object, agreement_id: uuid.UUID, version: int | None) -> Any:
+        return self.versions.get(agreement_id)
+
+    async def recipient(self, session: object, recipient_id: uuid.UUID) -> dict[str, Any] | None:
+        return self.recipients.get(recipient_id)
+
+    async def insert_draft(self, session: object, row: dict[str, Any]) -> None:
+        self.drafts[row["id"]] = {**row, "sent_at": None}
+
+    async def draft(self, session: object, draft_id: uuid.UUID, *, lock: bool = False) -> dict[str, Any] | None:
+        return self.drafts.get(draft_id)
+
+    async def mark_sending(self, session: object, draft_id: uuid.UUID, *, at: dt.datetime, actor: str) -> None:
+        self.drafts[draft_id].update(status="sending", updated_at=at, updated_by=actor)
+
+    async def insert_accounting(self, session: object, row: dict[str, Any]) -> None:
+        self.accounting.append(row)
+
+
+CASE_ID, AGREEMENT_ID, RECIPIENT_ID = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+SHARED, WITHHELD = uuid.UUID(int=1), uuid.UUID(int=2)
+
+
+def _view() -> dict[str, Any]:
+    """One case, two encounters: a CBP one the agreement covers and an ICE one it does not."""
+
+    def encounter(encounter_id: uuid.UUID, owner: str, last_name: str) -> dict[str, Any]:
+        fields = {"fin": f"00{encounter_id.int}", "last_name": last_name, "data_owner": owner, "ous": "CBP/OFO"}
+        return {"encounter_id": str(encounter_id), "fields": fields, "flags": {}}
+
+    return {
+        "case_id": str(CASE_ID),
+        "program": "PCSC",
+        "partner_country": "GRC",
+        "matched": True,
+        "encounters": [encounter(SHARED, "CBP", "Papadakis"), encounter(WITHHELD, "ICE", "Konstantinou")],
+        "findings": [],
+    }
+
+
+@pytest.fixture
+def queries(monkeypatch: pytest.MonkeyPatch) -> FakeDisclosureQueries:
+    fake = FakeDisclosureQueries()
+    fake.cases[CASE_ID] = {
+        "case_id": CASE_ID,
+        "subject_id": uuid.uuid4(),
+        "program": "PCSC",
+        "partner_country": "GRC",
+        "partner_transaction_number": "GR-2026-17",
+        "matched": True,
+        "opened_at": NOW - dt.timedelta(days=2),
+    }
+    fake.versions[AGREEMENT_ID] = {
+        "agreement_id": AGREEMENT_ID,
+        "version": 4,
+        "partner_country": "GRC",
+        "partner_agency": "Hellenic Police",
+        "program": "PCSC",
+        "data_owners": ["CBP"],
+        "ous": ["*"],
+        "fields": ["fin", "last_name"],
+        "di_categories": [],
+        "protected_classes": [],
+        "caveat": "",
+        "purposes": ["serious-crime"],
+        "valid_from": dt.date(2010, 1, 1),
+        "valid_to": None,
+    }
+    fake.recipients[RECIPIENT_ID] = {
+        "id": RECIPIENT_ID,
+        "agreement_id": AGREEMENT_ID,
+        "person": "desk",
+        "email": "desk@police.example",
+        "certificate_pem": "PEM",
+        "retired_at": None,
+        "retired_by": None,
+    }
+    monkeypatch.setattr(disclosures, "queries", fake)
+    return fake
+
+
+async def _draft(note: str = "", view: dict[str, Any] | None = None) -> uuid.UUID:
+    return await disclosures.create_draft(
+        uow=FakeUnitOfWork(),
+        cases=FakeCases(view or _view()),  # type: ignore[arg-type]
+        case_id=CASE_ID,
+        recipient_id=RECIPIENT_ID,
+        purpose="serious-crime",
+        note=note,
+        today=NOW.date(),
+    )
+
+
+async def test_a_draft_releases_what_the_agreement_allows_and_names_the_rest_withheld(
+    queries: FakeDisclosureQueries,
+) -> None:
+    draft = queries.drafts[await _draft()]
+    assert draft["status"] == "draft"
+    assert draft["released"]["encounters"] == {str(SHARED): {"fin": "001", "last_name": "Papadakis"}}
+    assert {"item": f"encounter {WITHHELD}", "rule": "data owner not covered"} in draft["withheld"]
+    assert "Konstantinou" not in draft["body"] and "PCSC transaction GR-2026-17" in draft["body"]
+    assert (draft["agreement_id"], draft["agreement_version"]) == (AGREEMENT_ID, 4)
+
+
+async def test_a_covering_note_quoting_a_withheld_value_is_refused(queries: FakeDisclosureQueries) -> None:
+    with pytest.raises(Conflict, match="quotes withheld information") as refused:
+        await _draft(note="Also Konstantinou.")
+    assert refused.value.details["withheld"] == [f"encounter {WITHHELD}"]
+    assert queries.drafts == {}
+
+
+async def test_a_retired_recipient_is_not_drafted_for(queries: FakeDisclosureQueries) -> None:
+    queries.recipients[RECIPIENT_ID].update(retired_at=NOW, retired_by="admin")
+    with pytest.raises(Conflict, match="was retired on 2026-11-24 by admin"):
+        await _draft()
+    assert queries.drafts == {}
+
+
+def _sealed(**kw: Any) -> mail.Sealed:
+    assert kw["certificate_pem"] == "PEM" and kw["recipient_email"] == "desk@police.example"
+    return mail.Sealed("<m1@tracs.local>", b"sealed:" + kw["body"].encode())
+
+
+async def _send(view: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Send the draft; what `send` handed to delivery (nothing leaves in a unit test)."""
+    handed: list[dict[str, Any]] = []
+
+    async def deliver(**kw: Any) -> None:
+        handed.append(kw)
+
+    monkeypatch.setattr(disclosures.mail, "seal_to", _sealed)
+    monkeypatch.setattr(disclosures.delivery, "deliver", deliver)
+    office = mail.OfficeIdentity("office@obim.example", None, None)  # type: ignore[arg-type]
+    await disclosures.send(
+        uow=FakeUnitOfWork(actor="ana"),
+        cases=FakeCases(view),  # type: ignore[arg-type]
+        draft_id=next(iter(disclosures.queries.drafts)),  # type: ignore[attr-defined]
+        office=office,
+        smtp=("relay", 25),
+        now=NOW,
+    )
+    return handed
+
+
+async def test_a_send_is_accounted_pending_with_its_sealed_message_before_it_is_handed_over(
+    queries: FakeDisclosureQueries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draft_id = await _draft()
+    (handed,) = await _send(_view(), monkeypatch)
+    (row,) = queries.accounting
+    assert queries.drafts[draft_id]["status"] == "sending"
+    assert (row["state"], row["draft_id"], row["analyst"], row["recipient_agency"]) == (
+        "pending",
+        draft_id,
+        "ana",
+        "Hellenic Police",
+    )
+    assert (row["encounter_ids"], row["fields"]) == ([SHARED], ["fin", "last_name"])
+    assert row["message_digest"] == mail.Sealed("", row["message"]).digest
+    assert row["digest"] == domain.digest(queries.drafts[draft_id]["body"])
+    assert row["on_sent"]["owners"] == {"CBP": [str(SHARED)]}  # ICE's encounter was withheld: ICE is not told
+    assert row["on_sent"]["event"]["shared_by_owner"] == {"CBP": 1}
+    assert (handed["accounting_id"], handed["message"], handed["recipient"]) == (
+        row["id"],
+        row["message"],
+        "desk@police.example",
+    )
+
+
+async def test_a_send_is_refused_when_the_case_changed_since_the_draft(
+    queries: FakeDisclosureQueries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draft_id = await _draft()
+    changed = _view()
+    changed["encounters"][0]["fields"]["last_name"] = "Papadaki"  # corrected by redress meanwhile
+    with pytest.raises(Conflict, match="changed since this draft was made"):
+        await _send(changed, monkeypatch)
+    assert queries.accounting == [] and queries.drafts[draft_id]["status"] == "draft"
+
+
+async def test_a_draft_already_sent_is_not_sent_again(
+    queries: FakeDisclosureQueries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draft_id = await _draft()
+    queries.drafts[draft_id].update(status="sent", sent_at=NOW)
+    with pytest.raises(Conflict, match="already sent at 2026-11-24 12:00 UTC"):
+        await _send(_view(), monkeypatch)
+    assert queries.accounting == []
+
+
+async def test_a_recipient_retired_after_the_draft_is_not_sent_to(
+    queries: FakeDisclosureQueries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draft_id = await _draft()
+    queries.recipients[RECIPIENT_ID].update(retired_at=NOW, retired_by="admin")
+    with pytest.raises(Conflict, match="retired"):
+        await _send(_view(), monkeypatch)
+    assert queries.accounting == [] and queries.drafts[draft_id]["status"] == "draft"
