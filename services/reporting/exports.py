@@ -15,7 +15,7 @@ from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import CondPageBreak, Paragraph, SimpleDocTemplate, Spacer
 from reportlab.platypus import Table as PdfTable
 
 from services.reporting.tabulation import Series
@@ -45,8 +45,12 @@ class Report:
 
 
 def neutralize(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula is prefixed with a quote (CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """A text cell that a spreadsheet would run as a formula is prefixed with a quote (CSV injection).
+
+    A cell that is only the prefix character (the "-" that stands for "no partner") runs nothing and stays
+    as it is, so the report reads the same in a spreadsheet as on screen.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and value not in FORMULA_PREFIXES:
         return "'" + value
     if isinstance(value, date):
         return value.isoformat()
@@ -98,6 +102,7 @@ def to_xlsx(report: Report) -> bytes:
 
 PALETTE = [colors.HexColor(c) for c in ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf8f00", "#2e75b6", "#843c0c")]
 CHART_W, CHART_H = 720, 190
+HEADING_ROOM = 90  # points: a table's heading, its header row and a few rows
 PLOT_X, PLOT_Y, PLOT_W, PLOT_H = 50, 40, 520, 125
 
 
@@ -166,7 +171,8 @@ def to_pdf(report: Report) -> bytes:
         story += [Spacer(1, 8), chart_drawing(chart)]
     for name, rows in report.all_tables().items():
         cols = _columns(rows)
-        story += [Spacer(1, 10), Paragraph(name, styles["Heading2"])]
+        # A heading never stands alone at the foot of a page: it moves over with the start of its table.
+        story += [CondPageBreak(HEADING_ROOM), Spacer(1, 10), Paragraph(name, styles["Heading2"])]
         if not rows:
             story.append(Paragraph("no data in this period", styles["Normal"]))
             continue

@@ -88,7 +88,9 @@ def chart(name: str, rows: list[dict[str, Any]]) -> Markup | None:
     if not numeric or not label_keys:
         return None
     labels = [" ".join(str(r.get(k, "")) for k in label_keys) for r in rows]
-    top = max((_number(r.get(k)) or 0.0) for r in rows for k in numeric) or 1.0
+    top = max((_number(r.get(k)) or 0.0) for r in rows for k in numeric)
+    if top <= 0:  # every count zero or suppressed: no bar to draw, and an empty frame would read as data
+        return None
     width, height, pad, legend = 720, 240, 36, 18 * len(numeric)
     group = (width - 2 * pad) / len(rows)
     bar = min(max(group / (len(numeric) + 1), 1.0), 48.0)

@@ -28,6 +28,9 @@ def test_a_chart_escapes_every_label_and_leaves_a_suppressed_point_as_a_gap() ->
 def test_a_table_with_nothing_to_draw_has_no_chart() -> None:
     assert chart("totals", []) is None
     assert chart("only_text", [{"period": "2026-10", "note": "x"}]) is None
+    # Every count zero or suppressed: no empty frame with a made-up axis.
+    rows = [{"week": "2026-W40", "matches": "suppressed"}, {"week": "2026-W41", "matches": 0}]
+    assert chart("weekly", rows) is None
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ REPORT = Report(
 def test_formula_like_text_is_neutralized_but_numbers_are_not() -> None:
     assert neutralize("=1+1") == "'=1+1" and neutralize("@x") == "'@x" and neutralize("\tx") == "'\tx"
     assert neutralize(-5) == -5 and neutralize("M5") == "M5"
+    assert neutralize("-") == "-" and neutralize("-2+3+cmd|' /C calc'!A0").startswith("'")  # "no partner" stays
 
 
 def test_csv_cells_cannot_run_as_formulas() -> None:
@@ -114,3 +115,17 @@ def test_every_report_chart_renders_on_the_pdf_page_with_its_title() -> None:
     assert "every point suppressed" in text  # a chart with nothing to show says so instead of drawing zeros
     image = _pixels(pdf, scale=1.0)
     assert len(_inked(image, BLUE, (0, 0, image.width, image.height // 2))) > 100
+
+
+def test_a_table_heading_never_stands_alone_at_the_foot_of_a_pdf_page() -> None:
+    names = [f"table_{i:02d}" for i in range(40)]
+    tables = {
+        name: [{"day": f"2026-03-{d:02d}", "matches": d} for d in range(1, 2 + (i * 7) % 23)]
+        for i, name in enumerate(names)
+    }
+    pdf = render(Report("Long report", "March 2026", tables), "pdf")
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    assert len(pages) > 3
+    for page in pages:
+        lines = [line.strip() for line in page.extract_text().splitlines() if line.strip()]
+        assert lines[-1] not in names, f"heading {lines[-1]} alone at the foot of a page"
