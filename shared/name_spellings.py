@@ -1,0 +1,228 @@
+"""The other spellings of a name: romanisation conventions per script, name symbols and phonetic keys.
+
+Plain Python. Partners romanise a name by whatever convention their systems use, so a stored name in a
+non-Latin script is kept under every convention it is commonly written in (`spellings`): Cyrillic by ICAO
+9303 (passports), BGN/PCGN (Russian and Ukrainian), ISO 9, German (Duden) and French usage; Greek by ELOT
+743 (passports), the older BGN/PCGN and popular spelling; Han by Hanyu Pinyin and Wade-Giles; kana by
+Hepburn and Kunrei; Hangul by the Revised Romanization (McCune-Reischauer spellings are reached by the
+phonetic key); Latin with German umlauts written out. The CLDR conventions come from ICU (PyICU); the others
+are the tables below, each from its published standard.
+
+Equivalent names across languages and scripts (Georgios, Giorgos, Yiorgos, Γιώργος; Muhammad, Mohammed,
+محمد) come from the name symbols OpenSanctions maintains in `rigour` (Wikidata given- and family-name
+items); sounds-alike from rigour's metaphone.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+import icu
+from rigour.names import NameTypeTag, analyze_names
+from rigour.text.phonetics import metaphone
+
+# Symbols are name items: nicknames (Alex for Alexander) are left out, they join different people too readily.
+_NAME_SYMBOL = "NAME"
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_GREEK = re.compile("[\u0370-\u03ff\u1f00-\u1fff]")
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff]")
+_HANGUL = re.compile("[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_HEBREW = re.compile("[\u0590-\u05ff\ufb1d-\ufb4f]")
+_LATIN_EXTRA = re.compile("[äöüßÄÖÜẞ]")
+_ICU_BY_SCRIPT = {
+    "cyrillic": ("Russian-Latin/BGN", "Ukrainian-Latin/BGN", "Cyrillic-Latin"),
+    "greek": ("Greek-Latin/UNGEGN", "Greek-Latin/BGN"),
+    "armenian": ("Armenian-Latin/BGN",),
+    "georgian": ("Georgian-Latin/BGN",),
+}
+
+# ICAO 9303 (7th edition, part 3), the passport table; Ukrainian letters as the Ukrainian passport writes them.
+ICAO_CYRILLIC = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяєіїґ",
+        "a b v g d e e zh z i i k l m n o p r s t u f kh ts ch sh shch ie y - e iu ia ie i i g".split(),
+        strict=True,
+    )
+)
+# German usage (Duden): w for в, sch for ш and ж, tsch for ч, z for ц, j for й and the iotated vowels.
+GERMAN_CYRILLIC = {
+    **ICAO_CYRILLIC,
+    **dict(
+        zip(
+            "вжзйхцчшщъьюяёє",
+            "w sch s j ch z tsch sch schtsch - - ju ja jo je".split(),
+            strict=True,
+        )
+    ),
+}
+# French usage: ou for у, ch for ш, j for ж, tch for ч, iou/ia for ю/я.
+FRENCH_CYRILLIC = {
+    **ICAO_CYRILLIC,
+    **dict(zip("жйухчшщюяёє", "j i ou kh tch ch chtch iou ia io ie".split(), strict=True)),
+}
+# Popular Greek spelling (as names are written in English-language press): i for every i-sound, h for χ.
+GREEK_POPULAR_PAIRS = (
+    ("ου", "ou"),
+    ("αι", "e"),
+    ("ει", "i"),
+    ("οι", "i"),
+    ("υι", "i"),
+    ("αυ", "av"),
+    ("ευ", "ev"),
+    ("γγ", "ng"),
+    ("τσ", "ts"),
+    ("τζ", "tz"),
+)
+GREEK_POPULAR = dict(
+    zip("αβγδεζηθικλμνξοπρσςτυφχψω", "a v g d e z i th i k l m n x o p r s s t i f h ps o".split(), strict=True)
+)
+
+
+def script_of(text: str) -> str:
+    """The script a name is written in, for the conventions that apply to it ("latin" when none is found)."""
+    for name, pattern in (
+        ("cyrillic", _CYRILLIC),
+        ("greek", _GREEK),
+        ("kana", _KANA),
+        ("han", _HAN),
+        ("hangul", _HANGUL),
+        ("arabic", _ARABIC),
+        ("hebrew", _HEBREW),
+    ):
+        if pattern.search(text):
+            return name
+    for name, (first, last) in (("armenian", ("\u0530", "\u058f")), ("georgian", ("\u10a0", "\u10ff"))):
+        if any(first <= c <= last for c in text):
+            return name
+    return "latin"
+
+
+@functools.lru_cache(maxsize=64)
+def _icu(transform: str) -> icu.Transliterator:
+    return icu.Transliterator.createInstance(f"{transform}; Latin-ASCII")
+
+
+def _by_table(text: str, table: dict[str, str]) -> str:
+    return "".join(table.get(c, c) for c in text).replace("-", "")
+
+
+def _german(text: str) -> str:
+    # Duden: е is je at the start of a word, с between vowels ss, ий/ый at the end i/y.
+    text = re.sub(r"\bе", "je", text)
+    text = re.sub("(?<=[аеиоуыэюя])с(?=[аеиоуыэюя])", "сс", text)
+    text = re.sub(r"ий\b", "и", re.sub(r"ый\b", "ы", text))
+    return _by_table(text, GERMAN_CYRILLIC)
+
+
+def _french(text: str) -> str:
+    text = re.sub("(?<=[аеиоуыэюя])с(?=[аеиоуыэюя])", "сс", text)
+    return _by_table(re.sub(r"ий\b", "и", text), FRENCH_CYRILLIC)
+
+
+def _greek_popular(text: str) -> str:
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    text = re.sub(r"\bμπ", "b", re.sub(r"\bντ", "d", re.sub(r"\bγκ", "g", text)))
+    for pair, latin in GREEK_POPULAR_PAIRS:
+        text = text.replace(pair, latin)
+    return "".join(GREEK_POPULAR.get(c, c) for c in text)
+
+
+# Hanyu Pinyin -> Wade-Giles (apostrophes and umlauts left out, as passports and most databases write it).
+_WG_INITIALS = (
+    ("zh", "ch"),
+    ("ch", "ch"),
+    ("sh", "sh"),
+    ("b", "p"),
+    ("d", "t"),
+    ("g", "k"),
+    ("j", "ch"),
+    ("q", "ch"),
+    ("x", "hs"),
+    ("z", "ts"),
+    ("c", "ts"),
+    ("r", "j"),
+)
+_WG_FINALS = (("iong", "iung"), ("ong", "ung"), ("ian", "ien"), ("ie", "ieh"), ("ue", "ueh"), ("yan", "yen"))
+
+
+def wade_giles(syllable: str) -> str:
+    """One Pinyin syllable in Wade-Giles: "xiao" -> "hsiao", "long" -> "lung", "zhou" -> "chou", "si" -> "ssu"."""
+    special = {"zi": "tzu", "ci": "tzu", "si": "ssu", "zhi": "chih", "chi": "chih", "shi": "shih", "ri": "jih"}
+    if syllable in special:
+        return special[syllable]
+    if syllable in ("ye", "yong", "you", "yi", "e", "er"):
+        return {"ye": "yeh", "yong": "yung", "you": "yu", "yi": "i", "e": "o", "er": "erh"}[syllable]
+    initial, rest = "", syllable
+    for py, wg in _WG_INITIALS:
+        if syllable.startswith(py):
+            initial, rest = wg, syllable[len(py) :]
+            break
+    for py, wg in _WG_FINALS:
+        if rest.endswith(py):
+            rest = rest[: -len(py)] + wg
+            break
+    if rest == "e" and initial in ("k", "h"):
+        rest = "o"
+    if rest == "uo" and initial not in ("k", "h", "sh"):
+        rest = "o"
+    return initial + rest
+
+
+def _kunrei(hepburn: str) -> str:
+    """Hepburn romaji in Kunrei-shiki, long vowels shortened as passports write them."""
+    out = hepburn
+    for a, b in (("shi", "si"), ("chi", "ti"), ("tsu", "tu"), ("fu", "hu"), ("ji", "zi")):
+        out = out.replace(a, b)
+    for a, b in (("sh", "sy"), ("ch", "ty"), ("j", "zy"), ("ou", "o"), ("oo", "o"), ("uu", "u")):
+        out = out.replace(a, b)
+    return out
+
+
+def spellings(name: str, latin: str) -> list[str]:
+    """Romanisations of one name beyond its Latin key `latin` (lower case, unfolded: the caller folds them)."""
+    script = script_of(name)
+    lowered = name.casefold()
+    out = [_icu(t).transliterate(name) for t in _ICU_BY_SCRIPT.get(script, ())]
+    if script == "cyrillic":
+        out += [_by_table(lowered, ICAO_CYRILLIC), _german(lowered), _french(lowered)]
+    elif script == "greek":
+        out.append(_greek_popular(lowered))
+    elif script == "han":
+        out.append(" ".join(wade_giles(s) for s in latin.split()))
+    elif script == "kana":
+        out.append(_kunrei(latin))
+    elif script == "latin" and _LATIN_EXTRA.search(name):
+        for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"), ("ẞ", "ss")):
+            lowered = lowered.replace(a, b)
+        out.append(lowered)
+    return out
+
+
+def without_article(word: str) -> str | None:
+    """An Arabic word without its article (الرشيد -> رشيد), or None when it has none."""
+    return word[2:] if word.startswith("ال") and len(word) > 3 else None
+
+
+@functools.lru_cache(maxsize=65536)
+def symbols(name: str) -> tuple[tuple[tuple[str, ...], frozenset[str]], ...]:
+    """rigour's name symbols of a name: (the parts' forms, the symbol ids) per span, for names of people."""
+    out = []
+    for analysed in analyze_names(NameTypeTag.PER, [name], consolidate=False, phonetics=False, numerics=False):
+        by_parts: dict[tuple[str, ...], set[str]] = {}
+        for span in analysed.spans:
+            if span.symbol.category.value == _NAME_SYMBOL:
+                by_parts.setdefault(tuple(p.form for p in span.parts), set()).add(span.symbol.id)
+        out += [(parts, frozenset(ids)) for parts, ids in by_parts.items()]
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=65536)
+def phonetic(word: str) -> str:
+    """The metaphone key of a Latin word ("" for words with digits or under two letters)."""
+    if len(word) < 2 or not word.isalpha():
+        return ""
+    return metaphone(word)
