@@ -32,10 +32,16 @@ _KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff]")
 _HANGUL = re.compile("[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _HEBREW = re.compile("[\u0590-\u05ff\ufb1d-\ufb4f]")
-_LATIN_EXTRA = re.compile("[äöüßÄÖÜẞ]")
+_LATIN_EXTRA = re.compile("[äöüßçøåæÄÖÜẞÇØÅÆ]")
+# Letters written out in other languages' conventions: German umlauts, Scandinavian ø/å/æ; ç as s (Portuguese,
+# French) or ch (Turkish).
+_LATIN_LETTERS = (
+    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss", "ç": "s", "ø": "oe", "å": "aa", "æ": "ae"},
+    {"ç": "ch", "ß": "sz"},
+)
 _ICU_BY_SCRIPT = {
     "cyrillic": ("Russian-Latin/BGN", "Ukrainian-Latin/BGN", "Cyrillic-Latin"),
-    "greek": ("Greek-Latin/UNGEGN", "Greek-Latin/BGN"),
+    "greek": ("Greek-Latin/UNGEGN", "Greek-Latin/BGN", "Greek-Latin"),
     "armenian": ("Armenian-Latin/BGN",),
     "georgian": ("Georgian-Latin/BGN",),
 }
@@ -102,8 +108,8 @@ def script_of(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _icu(transform: str) -> icu.Transliterator:
-    return icu.Transliterator.createInstance(f"{transform}; Latin-ASCII")
+def _icu(transform: str, ascii_only: bool = True) -> icu.Transliterator:
+    return icu.Transliterator.createInstance(f"{transform}; Latin-ASCII" if ascii_only else transform)
 
 
 def _by_table(text: str, table: dict[str, str]) -> str:
@@ -115,6 +121,7 @@ def _german(text: str) -> str:
     text = re.sub(r"\bе", "je", text)
     text = re.sub("(?<=[аеиоуыэюя])с(?=[аеиоуыэюя])", "сс", text)
     text = re.sub(r"ий\b", "и", re.sub(r"ый\b", "ы", text))
+    text = re.sub("(?<=[аеиоуыэюя])й", "и", text)  # й after a vowel is i (Saizew), j elsewhere
     return _by_table(text, GERMAN_CYRILLIC)
 
 
@@ -173,13 +180,32 @@ def wade_giles(syllable: str) -> str:
 
 
 def _kunrei(hepburn: str) -> str:
-    """Hepburn romaji in Kunrei-shiki, long vowels shortened as passports write them."""
+    """Hepburn romaji in Kunrei-shiki ("shi" -> "si", "chi" -> "ti", "ja" -> "zya")."""
     out = hepburn
     for a, b in (("shi", "si"), ("chi", "ti"), ("tsu", "tu"), ("fu", "hu"), ("ji", "zi")):
         out = out.replace(a, b)
-    for a, b in (("sh", "sy"), ("ch", "ty"), ("j", "zy"), ("ou", "o"), ("oo", "o"), ("uu", "u")):
+    for a, b in (("sh", "sy"), ("ch", "ty"), ("j", "zy")):
         out = out.replace(a, b)
     return out
+
+
+# Hangul in McCune-Reischauer (diacritics and apostrophes left out): k, t, p, ch where the Revised Romanization
+# writes g, d, b, j at the start of a syllable; o and u where it writes eo and eu.
+_MR = (("eo", "o"), ("eu", "u"))
+_MR_INITIAL = {"g": "k", "d": "t", "b": "p", "j": "ch"}
+
+
+def mccune_reischauer(syllable: str) -> str:
+    """One Revised Romanization syllable in McCune-Reischauer: "ji" -> "chi", "hyeon" -> "hyon", "eun" -> "un"."""
+    out = _MR_INITIAL.get(syllable[:1], syllable[:1]) + syllable[1:] if syllable else syllable
+    for a, b in _MR:
+        out = out.replace(a, b)
+    return out
+
+
+def latin_of(text: str) -> str:
+    """Lower-case ASCII words of a romanisation (apostrophes and hyphens out)."""
+    return " ".join(re.sub("[^a-z0-9]+", " ", re.sub("['`\u02b9\u02bc\u2019]", "", text.lower())).split())
 
 
 def spellings(name: str, latin: str) -> list[str]:
@@ -193,12 +219,16 @@ def spellings(name: str, latin: str) -> list[str]:
         out.append(_greek_popular(lowered))
     elif script == "han":
         out.append(" ".join(wade_giles(s) for s in latin.split()))
-    elif script == "kana":
-        out.append(_kunrei(latin))
+    elif script == "hangul":
+        out.append(" ".join(mccune_reischauer(s) for s in latin.split()))
+    elif script == "kana":  # anyascii spells kana one by one (ショ as "shiyo"): ICU reads the digraphs
+        macrons = _icu("Hiragana-Katakana; Katakana-Latin/BGN", ascii_only=False).transliterate(name).lower()
+        for long_o, long_u in (("o", "u"), ("ou", "uu"), ("oh", "u")):
+            hepburn = latin_of(_icu("Latin-ASCII").transliterate(macrons.replace("ō", long_o).replace("ū", long_u)))
+            out += [hepburn, _kunrei(hepburn)]
     elif script == "latin" and _LATIN_EXTRA.search(name):
-        for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"), ("ẞ", "ss")):
-            lowered = lowered.replace(a, b)
-        out.append(lowered)
+        for table in _LATIN_LETTERS:
+            out.append("".join(table.get(c, c) for c in lowered))
     return out
 
 

@@ -73,6 +73,11 @@ _VOWELS = re.compile("[aeiouyw]+")
 _ABJAD = re.compile(
     "[\u0590-\u05ff\u0600-\u06ff\u0700-\u074f\u0750-\u077f\u0780-\u07bf\u08a0-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]"
 )
+# Accents and vowel points (Latin, Greek, Cyrillic diacritics; Hebrew niqqud; Arabic harakat) are folded; marks
+# that make another letter are not (kana voicing: ジ is not シ; Indic vowel signs).
+_MARKS = re.compile(
+    "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u0591-\u05c7\u064b-\u065f\u0670]"
+)
 _DOUBLES = re.compile(r"(.)\1+")
 
 
@@ -81,7 +86,7 @@ def fold(text: str | None) -> str:
     if not text:
         return ""
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = unicodedata.normalize("NFC", _MARKS.sub("", decomposed))
     return " ".join(_NOT_WORD.sub(" ", _APOSTROPHES.sub("", stripped.casefold())).split())
 
 
@@ -97,13 +102,14 @@ def latin(text: str | None) -> str:
 
 
 def skeleton(word: str) -> str:
-    """Consonants of a Latin word: vowels (and the half-vowels w, y) dropped, doubles collapsed, c/q as k,
-    ph as f, a final h after a consonant dropped: "hassan" -> "hsn", "ahmed" -> "hmd", "fatimah" -> "ftm"."""
-    w = word.replace("ph", "f").replace("c", "k").replace("q", "k")
-    s = _DOUBLES.sub(r"\1", _VOWELS.sub("", w))
-    if len(s) > 1 and s.endswith("h"):
+    """Consonants of a Latin word: vowels (and the half-vowels w, y) dropped, c/q as k, kh as k, ph as f, a final
+    h after a consonant dropped (not the h of sh, th, dh, gh), doubles collapsed: "hassan" -> "hsn", "ahmed" ->
+    "hmd", "fatimah" -> "ftm", "aisha" -> "sh"."""
+    w = word.replace("ph", "f").replace("c", "k").replace("q", "k").replace("kh", "k")
+    s = _VOWELS.sub("", w)
+    if len(s) > 1 and s.endswith("h") and (s.endswith("hh") or s[-2] not in "stdgz"):
         s = s[:-1]
-    return s
+    return _DOUBLES.sub(r"\1", s)
 
 
 def is_abjad(text: str) -> bool:
@@ -220,9 +226,15 @@ class NameQuery:
         return [t for rule in WHOLE_WORD_RULES if rule <= up_to for t in self.alternatives[i].get(rule, ())]
 
 
+# Other conventions' letters for the same consonant, tried one at a time on a query word: French ch (Rachid,
+# Aicha), German sch and j (Schlomo, Elijahu), ch for het (Chaim, Mizrachi), sh for shin written s.
+_CONSONANT_SPELLINGS = (("ch", "sh"), ("ch", "h"), ("sch", "sh"), ("sch", "s"), ("sh", "s"), ("j", "y"), ("ou", "u"))
+
+
 def _skeletons(word: str) -> list[str]:
-    """A query word's consonant skeletons: as typed, without a joined article, and Abdul as Abd + article."""
-    out = [skeleton(word)]
+    """A query word's consonant skeletons: as typed, in the other conventions' letters, without a joined
+    article, and Abdul as Abd + article."""
+    out = [skeleton(word)] + [skeleton(word.replace(a, b)) for a, b in _CONSONANT_SPELLINGS if a in word]
     if word in _ARTICLES or _ABD.match(word):
         out += ["l", "bd"] if _ABD.match(word) else ["l"]
     elif m := _JOINED_ARTICLE.match(word):
