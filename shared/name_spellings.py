@@ -23,6 +23,7 @@ import icu
 from rigour.names import NameTypeTag, analyze_names
 from rigour.text.phonetics import metaphone
 
+MIN_SOUND_LETTERS, MIN_SOUND_KEY = 5, 3
 # Symbols are name items: nicknames (Alex for Alexander) are left out, they join different people too readily.
 _NAME_SYMBOL = "NAME"
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
@@ -252,7 +253,21 @@ def symbols(name: str) -> tuple[tuple[tuple[str, ...], frozenset[str]], ...]:
 
 @functools.lru_cache(maxsize=65536)
 def phonetic(word: str) -> str:
-    """The metaphone key of a Latin word ("" for words with digits or under two letters)."""
-    if len(word) < 2 or not word.isalpha():
+    """The metaphone key of a Latin word of five letters or more ("" otherwise, or when the key is under three
+    letters): metaphone drops vowels, so short words and short keys join different names (Jang and Jung, JNK)."""
+    if len(word) < MIN_SOUND_LETTERS or not word.isalpha():
         return ""
-    return metaphone(word)
+    key = metaphone(word)
+    return key if len(key) >= MIN_SOUND_KEY else ""
+
+
+# Latin words read back into these scripts (the CLDR reverse transforms) to be spelled in their other conventions.
+_READ_BACK = ("Latin-Russian/BGN", "Latin-Greek/UNGEGN")
+
+
+@functools.lru_cache(maxsize=65536)
+def read_back(word: str) -> list[str]:
+    """A Latin word as Cyrillic and Greek would write it ("chernov" -> "чернов"), for the conventions' spellings."""
+    if not word.isalpha() or len(word) < MIN_SOUND_LETTERS:
+        return []
+    return [_icu(t, ascii_only=False).transliterate(word) for t in _READ_BACK]

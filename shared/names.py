@@ -51,6 +51,8 @@ MAX_QUERY_WORDS = 12
 # Own-script words and skeletons share the terms array with the Latin words: one GIN index answers every
 # whole-word rule, and PostgreSQL's element statistics estimate each rule's rows well enough to plan it.
 OWN, SKELETON, SYMBOL, SOUND = "=", "~", "#", "%"
+# The stored skeleton of an Arabic article: written with a vowel, so no word's skeleton can be it.
+ARTICLE = "al"
 # Arabic articles as typed in Latin (al-, el-, and the assimilated forms before sun letters): an article word
 # matches a stored article, and a word written with one also matches without it.
 _ARTICLES = frozenset({"al", "el", "ul", "ad", "ar", "as", "at", "az", "an", "ash", "ath", "adh", "ed", "er", "es"})
@@ -174,7 +176,7 @@ def _name_keys(name: str) -> tuple[str, str, frozenset[str]]:
         abjad = _abjad_words(name)
         terms |= abjad | {SKELETON + s for s in map(skeleton, abjad) if s}
         if any(spelled.without_article(w) for w in name.split()):
-            terms.add(SKELETON + "l")  # the article itself, as "al" or "el" is typed
+            terms.add(SKELETON + ARTICLE)  # the article itself, as "al" or "el" is typed
     terms |= {SOUND + k for k in map(spelled.phonetic, latin_words) if k}
     terms |= {SYMBOL + i for _, ids in spelled.symbols(name) for i in ids}
     return own, key, frozenset(terms)
@@ -210,11 +212,14 @@ class NameQuery:
         if len(latin_words) > MAX_QUERY_WORDS:
             raise Invalid(f"a name to search for has at most {MAX_QUERY_WORDS} words")
         symbols = _query_symbols(text or "", latin_words)
+        spellings = _query_spellings(text or "")
         return cls(
             text=text or "",
             own=tuple(dict.fromkeys(fold(text).split())),
             latin=latin_words,
-            alternatives=tuple(_alternatives(w, symbols.get(w, frozenset())) for w in latin_words),
+            alternatives=tuple(
+                _alternatives(w, symbols.get(w, frozenset()), spellings.get(w, frozenset())) for w in latin_words
+            ),
         )
 
     def own_terms(self) -> list[str]:
@@ -236,20 +241,40 @@ def _skeletons(word: str) -> list[str]:
     article, and Abdul as Abd + article."""
     out = [skeleton(word)] + [skeleton(word.replace(a, b)) for a, b in _CONSONANT_SPELLINGS if a in word]
     if word in _ARTICLES or _ABD.match(word):
-        out += ["l", "bd"] if _ABD.match(word) else ["l"]
+        out += [ARTICLE, "bd"] if _ABD.match(word) else [ARTICLE]
     elif m := _JOINED_ARTICLE.match(word):
         out.append(skeleton(word[m.end() :]))
-    return [s for s in dict.fromkeys(out) if s]
+    # A long word reduced to one consonant says little ("ioannou" -> "n"); short names may be one ("ali" -> "l").
+    return [s for s in dict.fromkeys(out) if s and (len(s) > 1 or len(word) <= 4)]
 
 
-def _alternatives(word: str, symbols: frozenset[str]) -> dict[int, tuple[str, ...]]:
+def _alternatives(word: str, symbols: frozenset[str], spellings: frozenset[str]) -> dict[int, tuple[str, ...]]:
     sound = spelled.phonetic(word)
     return {
-        LATIN: (word,),
+        LATIN: (word, *sorted(spellings - {word})),
         CONSONANTS: tuple(SKELETON + s for s in _skeletons(word)),
         SAME_NAME: tuple(SYMBOL + i for i in sorted(symbols)),
         PHONETIC: (SOUND + sound,) if sound else (),
     }
+
+
+def _query_spellings(text: str) -> dict[str, frozenset[str]]:
+    """Other romanisations of each query word, for names stored as a partner romanised them: a word typed in its
+    own script in every convention, a Latin word read back into Cyrillic and Greek and spelled again (the
+    query "Chernov" also finds the ISO 9 "Cernov" and the German "Tschernow")."""
+    out: dict[str, set[str]] = {}
+    for word in fold(text).split():
+        own = latin(word).split()
+        sources = [word] if spelled.script_of(word) != "latin" else spelled.read_back(word)
+        for source in sources:
+            for other in spelled.spellings(source, latin(source)):
+                variant = latin(other).split()
+                if len(variant) == len(own):  # one word to one word (CJK syllables stay aligned)
+                    for w, v in zip(own, variant, strict=True):
+                        out.setdefault(w, set()).add(v)
+            if source != word:
+                out.setdefault(own[0], set()).add(latin(source))
+    return {w: frozenset(v) for w, v in out.items()}
 
 
 def _query_symbols(text: str, latin_words: tuple[str, ...]) -> dict[str, frozenset[str]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -36,7 +37,9 @@ SIZES = {"people.jsonl": (60, 30, 0.2), "people-small.jsonl": (8, 4, 0.25)}
 
 
 def _icu(transform: str, text: str) -> str:
-    return icu.Transliterator.createInstance(f"{transform}; Latin-ASCII").transliterate(text).title()
+    """A CLDR spelling as a partner's system keeps it: ASCII, apostrophes (soft signs, primes) left out."""
+    ascii_text = icu.Transliterator.createInstance(f"{transform}; Latin-ASCII").transliterate(text)
+    return " ".join(w.capitalize() for w in re.sub("['`\"]", "", ascii_text).split())
 
 
 def spellings(script: str, native: str, curated: list[str]) -> dict[str, str]:
