@@ -147,6 +147,12 @@ class NameKeys:
         return {"name_search": self.search, "name_key": self.key, "name_terms": self.terms}
 
 
+def warm_up() -> None:
+    """Build the name tables now (rigour's tagger, ICU's transforms) rather than on the first name a process keys."""
+    keys(["Γιώργος", "Шевченко", "ショウタ", "Georgios"])
+    NameQuery.parse("georgios chernov")
+
+
 def _runs(parts: list[str]) -> list[str]:
     out = []
     for size in range(1, min(MAX_RUN, len(parts)) + 1):
