@@ -135,7 +135,10 @@ class SearchIn(BaseModel):
 
 
 class FindingIn(BaseModel):
-    kind: str = Field(description="adverse-action, travel-history, fast-matcher-hit or summary")
+    kind: str = Field(
+        description="adverse-action, travel-history, fast-matcher-hit, summary, or no-derogatory-information "
+        "(the explicit finding that the searches found nothing adverse)"
+    )
     text: str = Field(min_length=1, max_length=20000)
     accurate_as_of: datetime | None = None
     encounter_ids: list[uuid.UUID] = []
@@ -175,9 +178,14 @@ def case_filters(
         Query(description="YYYY, YYYY-MM or YYYY-MM-DD; also finds DOBs known less or more precisely, ranked after"),
     ] = None,
     subject: Annotated[uuid.UUID | None, Query(description="cases of one subject")] = None,
+    flag: Annotated[
+        str | None,
+        Query(description="cases with an encounter flagged: not-sharable, protected-class, fast-matcher, derogatory"),
+    ] = None,
 ) -> dict[str, Any]:
     """The queue's filters, shared by its pages and its count so the two can never disagree."""
     return {
+        "flag": flag,
         "status": status,
         "program": program,
         "partner_country": partner,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from services.cases import domain
+from shared.errors import Invalid
 from shared.events.intake import EncounterFields
 
 
@@ -116,3 +119,47 @@ def test_a_database_refusal_is_told_by_its_kind_and_code() -> None:
         "cases could not store the row: it breaks an integrity rule (uq_x), SQLSTATE 23505"
     )
     assert domain.refusal_reason(None, None).endswith("the database refused it, SQLSTATE unknown")
+
+
+def test_import_flags_come_from_the_file_s_fast_matcher_and_di_columns_naming_each_column() -> None:
+    fields = EncounterFields(
+        fin="40512337",
+        fast_matcher_status="KST",
+        derogatory_information="IMMIGRATION",
+        di_description="Overstayed a B-2 admission by 41 days",
+        di_shared=True,
+    )
+    raw = {"FIN": "40512337", "Fast Matcher": "KST", "DI": "IMMIGRATION", "DI Shared": "Y"}
+    flags = domain.import_flags(fields, raw, protected_caveat="caveat")
+    assert flags["fast-matcher"] == {"set": True, "status": "KST", "source": "file", "column": "Fast Matcher"}
+    assert flags["derogatory"]["description"] == "Overstayed a B-2 admission by 41 days"
+    assert (flags["derogatory"]["column"], flags["derogatory"]["di_shared"]) == ("DI", True)
+    assert "protected-class" not in flags
+
+
+def test_a_negative_or_blank_watchlist_cell_sets_no_flag_and_kst_is_read_from_the_status_in_any_program() -> None:
+    for negative in ("N", "no", "None", "Clear", "NO MATCH", "", None):
+        assert not domain.says_yes(negative)
+        assert domain.import_flags(EncounterFields(fast_matcher_status=negative), {}, protected_caveat="c") == {}
+    assert domain.says_yes("WANTS/WARRANTS")
+    assert domain.is_kst("M5", "KST") and domain.is_kst("UK-VISA", "Known or suspected terrorist")
+    assert not domain.is_kst("M5", "WANTS/WARRANTS") and not domain.is_kst("PCSC", "NO")
+    assert domain.is_kst("KST", None)  # the KST program's partners query KST records only
+
+
+def test_a_di_description_alone_is_derogatory_information_and_the_column_is_the_field_when_ambiguous() -> None:
+    fields = EncounterFields(di_description="Removed 2019")
+    flags = domain.import_flags(fields, {"A": "Removed 2019", "B": "Removed 2019"}, protected_caveat="c")
+    assert flags["derogatory"]["column"] == "di_description" and flags["derogatory"]["category"] is None
+
+
+def test_flags_are_on_unless_cleared_and_an_unknown_flag_name_is_refused_by_name() -> None:
+    assert domain.flag_is_on("derogatory", {"set": True, "description": "x"})
+    assert not domain.flag_is_on("derogatory", {"set": False})
+    assert not domain.flag_is_on("protected-class", {"class": None})
+    with pytest.raises(Invalid, match="unknown flag 'watch'"):
+        domain.check_flag_name("watch")
+
+
+def test_no_derogatory_information_found_is_a_finding_of_its_own() -> None:
+    domain.check_finding("no-derogatory-information", "IDENT and ADIS searched; nothing adverse")
