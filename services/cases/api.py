@@ -28,6 +28,18 @@ class FlagOut(BaseModel):
     set_at: datetime
 
 
+class RecordValueOut(BaseModel):
+    """One value of the person's record: where it came from and whether it may be edited."""
+
+    field: str
+    label: str
+    value: Any
+    locked: bool = Field(description="imported fields are locked: only an accepted redress correction changes one")
+    source: str = Field(description="file (as imported), correction (redress) or analyst (a flag set by hand)")
+    column: str | None = Field(None, description="for a flag set on import: the file's column it came from")
+    set_by: str | None = None
+
+
 class EncounterOut(BaseModel):
     id: uuid.UUID
     subject_id: uuid.UUID
@@ -42,6 +54,7 @@ class EncounterOut(BaseModel):
     imported_at: datetime
     attached_at: datetime
     flags: list[FlagOut] = []
+    record: list[RecordValueOut] = Field([], description="the person's record (case view only)")
 
     @computed_field(description="the date of birth as imported: YYYY, YYYY-MM or YYYY-MM-DD")  # type: ignore[prop-decorator]
     @property
@@ -126,6 +139,12 @@ class CaseDetail(CaseOut):
     timeline: list[dict[str, Any]]
     missing_searches: list[str]
     new_encounters: list[dict[str, Any]]
+    allowed_moves: list[str] = Field([], description="the statuses the caller may move the case to now")
+
+
+class AssigneeOut(BaseModel):
+    username: str
+    roles: list[str]
 
 
 class SearchIn(BaseModel):
@@ -155,7 +174,10 @@ class AssignIn(BaseModel):
 
 async def _view(rt: RuntimeDep, principal: CurrentPrincipal, case_id: uuid.UUID) -> dict[str, Any]:
     return await workbench.case_view(
-        uow=rt.uow(actor=principal.username), case_id=case_id, required=rt.settings.required_searches
+        uow=rt.uow(actor=principal.username),
+        case_id=case_id,
+        required=rt.settings.required_searches,
+        may_reopen=policy.allows(principal, "case:reopen"),
     )
 
 
@@ -270,6 +292,12 @@ async def change_status(case_id: uuid.UUID, body: StatusIn, rt: RuntimeDep, prin
 async def assign(case_id: uuid.UUID, body: AssignIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
     await workbench.assign(uow=rt.uow(actor=principal.username), case_id=case_id, assignee=body.assignee)
     return await _view(rt, principal, case_id)
+
+
+@router.get("/cases/{case_id}/assignees", response_model=list[AssigneeOut], **secured("case:assign"))
+async def assignees(case_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    """Who the case may be given to: active analysts and supervisors of its program (as the gateway says)."""
+    return await workbench.assignees(uow=rt.uow(actor=principal.username), case_id=case_id)
 
 
 @router.patch("/encounters/{encounter_id}/flags", response_model=EncounterOut, **secured("case:work"))

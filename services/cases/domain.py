@@ -15,6 +15,7 @@ from shared import names
 from shared.errors import Conflict, Invalid
 from shared.events import intake as intake_events
 from shared.events.intake import EncounterFields, subject_key_of
+from shared.policy import WORKERS
 
 # Everything imported from IDENT or a partner is locked: only a redress correction may change it.
 LOCKED_FIELDS = frozenset(EncounterFields.model_fields)
@@ -189,6 +190,79 @@ def check_flag(flag: str, value: dict[str, object]) -> None:
         raise Invalid(f"protected class is one of {', '.join(sorted(PROTECTED_CLASSES))} or null")
     if flag == "derogatory" and value.get("set") and not value.get("description"):
         raise Invalid("derogatory information needs its description")
+
+
+# The person's record as the case page shows it (PIA 2.1): identifiers, documents, DI, fast matcher, O/U/S,
+# data owner, partner ids. Every one is an imported field, locked.
+RECORD_FIELDS = (
+    ("fin", "FIN"),
+    ("eid", "EID"),
+    ("document_type", "Document type"),
+    ("document_country", "Document country"),
+    ("document_number", "Document number"),
+    ("passport_number", "Passport number"),
+    ("alien_registration_number", "Alien registration number"),
+    ("derogatory_information", "Derogatory information (DI)"),
+    ("di_description", "DI description"),
+    ("di_shared", "DI shared"),
+    ("fast_matcher_status", "Fast-matcher status"),
+    ("ous", "O/U/S"),
+    ("data_owner", "Data owner"),
+    ("partner_country", "Partner country"),
+    ("partner_unique_id", "Partner unique id"),
+    ("partner_transaction_number", "Partner transaction number"),
+    ("search_code", "Search code"),
+)
+
+
+def person_record(fields: dict[str, Any], corrected: set[str], flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One encounter's record, each value with its source: `file` (as imported), `correction` (changed by an
+    accepted redress correction) or `analyst` (a flag set by hand); imported fields are locked, flags are not."""
+    out: list[dict[str, Any]] = [
+        {
+            "field": name,
+            "label": label,
+            "value": fields.get(name),
+            "locked": True,
+            "source": "correction" if name in corrected else "file",
+        }
+        for name, label in RECORD_FIELDS
+    ]
+    for f in flags:
+        value = f["value"]
+        out.append(
+            {
+                "field": f"flag:{f['flag']}",
+                "label": f"Flag: {f['flag']}",
+                "value": flag_is_on(f["flag"], value),
+                "locked": False,
+                "source": "file" if f["set_by"] == "system" else "analyst",
+                "column": value.get("column"),
+                "set_by": f["set_by"],
+            }
+        )
+    return out
+
+
+def check_assignee(username: str, member: Any, program: str) -> None:
+    """A case goes only to an active analyst or supervisor of its program (`member`: the staff row, or None)."""
+    if member is None:
+        raise Invalid(f"assignee: no TRACS user is called {username!r}", field="assignee")
+    if not member["active"]:
+        raise Invalid(f"assignee: {username!r} is not an active user", field="assignee")
+    if not set(member["roles"]) & WORKERS:
+        raise Invalid(f"assignee: {username!r} is not an analyst or supervisor", field="assignee")
+    if program not in member["programs"]:
+        raise Invalid(f"assignee: {username!r} does not belong to program {program}", field="assignee")
+
+
+def allowed_moves(current: str, *, may_reopen: bool) -> list[str]:
+    """The statuses a case may move to from `current` (the console offers only these)."""
+    return [
+        to.value
+        for to, (sources, _) in TRANSITIONS.items()
+        if current in sources and (may_reopen or not is_reopen(current, to))
+    ]
 
 
 def says_yes(text: str | None) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 from services.gateway import domain
 from services.gateway.db import accounts as queries
 from shared.errors import Conflict
+from shared.events.gateway import StaffChanged
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
 
@@ -19,6 +20,7 @@ async def seed_dev_users(*, uow: UnitOfWork, password: str) -> None:
     async with uow:
         for username, (roles, programs) in domain.DEV_USERS.items():
             await queries.upsert_user(uow.session, _login(username, password, roles, programs))
+            uow.emit(_staff(username, roles, programs))
 
 
 async def create_user(
@@ -31,6 +33,7 @@ async def create_user(
             raise Conflict(f"user {username!r} already exists")
         await queries.upsert_user(uow.session, {**_login(username, password, roles, programs), "updated_by": uow.actor})
         created = dict(await queries.user(uow.session, username))
+        uow.emit(_staff(username, roles, programs))
     log.info("user created", user=username, roles=sorted(roles))
     return created
 
@@ -39,6 +42,11 @@ async def list_users(*, uow: UnitOfWork) -> list[dict[str, Any]]:
     """Every login with its roles, programs and lockout state, for the admins who manage them."""
     async with uow:
         return [dict(u) for u in await queries.list_users(uow.session)]
+
+
+def _staff(username: str, roles: Set[str], programs: Set[str]) -> StaffChanged:
+    """What other services may know of a login (cases checks assignees against it): never its password."""
+    return StaffChanged(username=username, roles=sorted(roles), programs=sorted(programs), active=True)
 
 
 def _login(username: str, password: str, roles: Set[str], programs: Set[str]) -> dict[str, Any]:

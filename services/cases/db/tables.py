@@ -154,3 +154,15 @@ legal_holds = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_by", Text, nullable=False),
 )
+
+# Who may be given a case: a projection of the gateway's StaffChanged events (usernames, roles, programs,
+# active; no password, no contact detail). Cases refuses an assignee it does not know here.
+staff = Table(
+    "staff",
+    metadata,
+    Column("username", Text, primary_key=True),
+    Column("roles", ARRAY(Text), nullable=False),
+    Column("programs", ARRAY(Text), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)

@@ -163,3 +163,41 @@ def test_flags_are_on_unless_cleared_and_an_unknown_flag_name_is_refused_by_name
 
 def test_no_derogatory_information_found_is_a_finding_of_its_own() -> None:
     domain.check_finding("no-derogatory-information", "IDENT and ADIS searched; nothing adverse")
+
+
+def _member(roles: list[str], programs: list[str], active: bool = True) -> dict[str, object]:
+    return {"username": "u", "roles": roles, "programs": programs, "active": active}
+
+
+def test_a_case_goes_only_to_an_active_analyst_or_supervisor_of_its_program_and_the_refusal_names_the_field() -> None:
+    domain.check_assignee("analyst", _member(["analyst"], ["M5"]), "M5")
+    refusals = {
+        "no TRACS user is called 'anlyst'": None,
+        "is not an active user": _member(["analyst"], ["M5"], active=False),
+        "is not an analyst or supervisor": _member(["auditor"], ["M5"]),
+        "does not belong to program M5": _member(["analyst"], ["PCSC"]),
+    }
+    for why, member in refusals.items():
+        with pytest.raises(Invalid, match=f"assignee: .*{why}") as refused:
+            domain.check_assignee("anlyst", member, "M5")
+        assert refused.value.details == {"field": "assignee"}
+
+
+def test_the_status_control_offers_only_the_moves_the_rules_allow() -> None:
+    assert domain.allowed_moves("new", may_reopen=False) == ["in-review", "closed"]
+    assert domain.allowed_moves("in-review", may_reopen=False) == ["findings-ready", "closed"]
+    assert domain.allowed_moves("closed", may_reopen=False) == []
+    assert domain.allowed_moves("closed", may_reopen=True) == ["in-review"]
+
+
+def test_the_person_s_record_names_each_value_s_source_and_marks_imported_fields_locked() -> None:
+    fields = {"fin": "40512337", "eid": "EID-7741002", "derogatory_information": "IMMIGRATION", "ous": "CBP/OFO/LAX"}
+    flags = [
+        {"flag": "derogatory", "value": {"set": True, "column": "DI"}, "set_by": "system"},
+        {"flag": "not-sharable", "value": {"set": True}, "set_by": "analyst"},
+    ]
+    record = {r["field"]: r for r in domain.person_record(fields, {"ous"}, flags)}
+    assert (record["fin"]["value"], record["fin"]["source"], record["fin"]["locked"]) == ("40512337", "file", True)
+    assert record["ous"]["source"] == "correction" and record["eid"]["value"] == "EID-7741002"
+    assert (record["flag:derogatory"]["source"], record["flag:derogatory"]["column"]) == ("file", "DI")
+    assert record["flag:not-sharable"]["source"] == "analyst" and not record["flag:not-sharable"]["locked"]
