@@ -17,12 +17,8 @@ HEADER += ["Data Owner", "Fast Matcher", "DI", "DI Description", "DI Shared"]
 
 
 def _row(fin: str, tcn: str, fast_matcher: str = "", di: str = "", description: str = "", shared: str = "") -> list:
-    return [fin, f"EID-{fin}", "Ivanova", "Anna", "1987-02-03", "AUS", tcn, f"P{fin}", "CBP/OFO/LAX", "CBP"] + [
-        fast_matcher,
-        di,
-        description,
-        shared,
-    ]
+    person = [fin, f"EID-{fin}", "Ivanova", "Anna", "1987-02-03", "AUS", tcn, f"P{fin}", "CBP/OFO/LAX", "CBP"]
+    return [*person, fast_matcher, di, description, shared]
 
 
 @pytest.fixture
