@@ -7,6 +7,7 @@ from typing import Any
 
 from services.gateway import domain
 from services.gateway.db import accounts as queries
+from shared.auth import Principal
 from shared.errors import Conflict
 from shared.events.gateway import StaffChanged
 from shared.logging import get_logger
@@ -42,6 +43,13 @@ async def list_users(*, uow: UnitOfWork) -> list[dict[str, Any]]:
     """Every login with its roles, programs and lockout state, for the admins who manage them."""
     async with uow:
         return [dict(u) for u in await queries.list_users(uow.session)]
+
+
+async def announce_staff(*, uow: UnitOfWork, principal: Principal) -> None:
+    """A user signed in through the identity provider: their roles and programs, as its token says, for the
+    services that check who may be given work (cases' staff projection)."""
+    async with uow:
+        uow.emit(_staff(principal.username, principal.roles, principal.programs))
 
 
 def _staff(username: str, roles: Set[str], programs: Set[str]) -> StaffChanged:
