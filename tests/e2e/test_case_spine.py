@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.support import Gateway, csv_bytes, wait_until
+from tests.support import Gateway, csv_bytes, db_fetchval, wait_until
 from tracs.stack import Stack
 
 HEADER = ["FIN", "EID", "Last Name", "First Name", "DOB", "Partner Country", "TCN", "Passport No", "O/U/S"]
@@ -174,3 +174,34 @@ async def test_the_status_control_offers_only_allowed_moves_and_a_case_without_f
 
 async def _count(gw: Gateway, fin: str, n: int) -> bool:
     return (await gw.get("/api/v1/cases/count", fin=fin)).json()["total"] == n
+
+
+async def test_a_record_entered_by_hand_meets_the_same_validation_flags_and_case_rules_as_a_file_row(
+    gateway: Gateway, stack: Stack
+) -> None:
+    tag = uuid.uuid4().int % 10**8
+    fin = f"5{tag:08d}"
+    record = {"fin": fin, "last_name": "Ivanova", "first_name": "Anna", "fast_matcher_status": "KST"}
+    entry = {"program": "M5", "kind": "partner-query", "partner_country": "AUS"}
+    code, body = await _post(
+        gateway, "/api/v1/intake/entries", {**entry, "fields": {**record, "dob": "2099-01-01", "gender": "Q"}}
+    )
+    assert code == 422 and body["detail"] == "dob: a date in the future; gender: gender must be M, F, X or U"
+    assert [p["field"] for p in body["problems"]] == ["dob", "gender"]
+    code, body = await _post(gateway, "/api/v1/intake/entries", {**entry, "fields": {**record, "shoe_size": "42"}})
+    assert code == 422 and body["detail"] == "unknown fields: shoe_size"
+    intake_db = f"tracs_intake{stack.database_suffix}"
+    staged = "SELECT count(*) FROM staged_rows WHERE raw->>'fin' = $1"
+    assert await db_fetchval(stack.database_url, intake_db, staged, fin) == 0  # nothing of a refused entry stored
+
+    code, batch = await _post(gateway, "/api/v1/intake/entries", {**entry, "fields": {**record, "dob": "1987-02"}})
+    assert code == 201, batch
+    assert (batch["status"], batch["rows_total"], batch["rows_invalid"]) == ("confirmed", 1, 0)
+    case = await _case_of(gateway, fin)
+    (encounter,) = case["encounters"]
+    assert encounter["dob"] == "1987-02" and encounter["dob_precision"] == "month"
+    (flag,) = encounter["flags"]
+    assert flag["flag"] == "fast-matcher" and flag["value"]["column"] == "fast_matcher_status"
+    assert (case["program"], case["partner_country"], case["status"]) == ("M5", "AUS", "new")
+    code, body = await _post(gateway, "/api/v1/intake/entries", {**entry, "fields": {**record, "dob": "1987-02"}})
+    assert code == 409 and "already" in body["detail"]  # the same record twice is refused, as the same file is

@@ -98,3 +98,36 @@ def test_a_supervisor_picks_an_assignee_or_takes_the_case_and_a_refused_status_c
     expect(page.get_by_label("New status")).to_have_value("findings-ready")
     expect(page.get_by_label("Reason (reopening needs one)")).to_have_value("checked with the partner by phone")
     shot(page, "case-status-refused")
+
+
+def test_a_refused_manual_entry_keeps_every_value_typed_and_an_accepted_one_is_imported(page: Page) -> None:
+    fin = new_fin()
+    sign_in(page, "analyst")
+    page.goto("/imports")
+    page.get_by_role("link", name="enter it by hand").click()
+    page.get_by_label("Program").select_option("M5")
+    page.get_by_label("Partner country (ISO alpha-3)").fill("AUS")
+    typed = {
+        "FIN": fin,
+        "Last name": "Нуриев",
+        "First name": "Рустам",
+        "Date of birth (YYYY, YYYY-MM or YYYY-MM-DD)": "31/02/1975",
+        "Fast-matcher status": "KST",
+        "DI description": "Deported 2016",
+        "Partner unique ID": f"AU-{fin}",
+    }
+    for label, value in typed.items():
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_role("button", name="Enter the record").click()
+    expect(page.get_by_role("alert")).to_contain_text("dob: impossible date")
+    for label, value in typed.items():
+        expect(page.get_by_label(label, exact=True)).to_have_value(value)
+    expect(page.get_by_label("Program")).to_have_value("M5")
+    expect(page.get_by_label("Date of birth (YYYY, YYYY-MM or YYYY-MM-DD)")).to_have_attribute("aria-invalid", "true")
+    check_accessible(page)
+    shot(page, "manual-entry-refused")
+    page.get_by_label("Date of birth (YYYY, YYYY-MM or YYYY-MM-DD)").fill("1975-02")
+    page.get_by_role("button", name="Enter the record").click()
+    expect(page.get_by_role("status").filter(has_text="The record was entered and imported.")).to_be_visible()
+    page.goto(f"/cases?fin={fin}&flag=derogatory")
+    expect(page.get_by_role("row")).to_have_count(2)  # the header and the case the record opened
