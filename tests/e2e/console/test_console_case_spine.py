@@ -100,7 +100,9 @@ def test_a_supervisor_picks_an_assignee_or_takes_the_case_and_a_refused_status_c
     shot(page, "case-status-refused")
 
 
-def test_a_refused_manual_entry_keeps_every_value_typed_and_an_accepted_one_is_imported(page: Page) -> None:
+def test_a_refused_manual_entry_keeps_every_value_typed_and_an_accepted_one_is_imported(
+    page: Page, console_url: str
+) -> None:
     fin = new_fin()
     sign_in(page, "analyst")
     page.goto("/imports")
@@ -129,5 +131,7 @@ def test_a_refused_manual_entry_keeps_every_value_typed_and_an_accepted_one_is_i
     page.get_by_label("Date of birth (YYYY, YYYY-MM or YYYY-MM-DD)").fill("1975-02")
     page.get_by_role("button", name="Enter the record").click()
     expect(page.get_by_role("status").filter(has_text="The record was entered and imported.")).to_be_visible()
+    with api_client(console_url) as api:
+        wait_for(lambda: api.get("/api/v1/cases", params={"fin": fin}).json()["items"], "the entered record's case")
     page.goto(f"/cases?fin={fin}&flag=derogatory")
     expect(page.get_by_role("row")).to_have_count(2)  # the header and the case the record opened
