@@ -132,6 +132,14 @@ class CasePage(BaseModel):
     next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null at the end")
 
 
+class LinkedCaseOut(BaseModel):
+    case_id: uuid.UUID
+    kind: str = Field(description="follows (this extract follows that query) or followed-by")
+    upload_kind: str
+    status: str
+    partner_transaction_number: str | None
+
+
 class CaseDetail(CaseOut):
     encounters: list[EncounterOut]
     searches: list[dict[str, Any]]
@@ -140,6 +148,9 @@ class CaseDetail(CaseOut):
     missing_searches: list[str]
     new_encounters: list[dict[str, Any]]
     allowed_moves: list[str] = Field([], description="the statuses the caller may move the case to now")
+    linked_cases: list[LinkedCaseOut] = Field(
+        [], description="an extract request's query case (follows), or a query's extract requests (followed-by)"
+    )
 
 
 class AssigneeOut(BaseModel):

@@ -135,6 +135,7 @@ async def _apply(uow: UnitOfWork, chunk: _Chunk, rows: list[ImportedRow], caveat
         uow.session, [{"case_id": case_ids[keys[r.encounter_id]][0], "encounter_id": r.encounter_id} for r in fresh]
     )
     opened = [cid for cid, is_new in case_ids.values() if is_new]
+    await queries.link_extracts_to_queries(uow.session, opened)
     await queries.outdate_findings_of_subjects(uow.session, sorted({subject_ids[r.subject_key] for r in fresh}), opened)
     flags, attached, first_of_case = [], [], set()
     for r in fresh:

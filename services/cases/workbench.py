@@ -40,6 +40,7 @@ async def case_view(
         searches = [dict(s) for s in await queries.searches_of(uow.session, case_id)]
         findings = [dict(f) for f in await queries.findings_recorded(uow.session, case_id)]
         events = [dict(t) for t in await queries.timeline_of(uow.session, case_id)]
+        linked = [dict(c) for c in await queries.linked_cases(uow.session, case_id)]
         new = []
         if row["stale"] and row["findings_as_of"] is not None:
             new = [
@@ -67,6 +68,7 @@ async def case_view(
         "missing_searches": domain.missing_searches(required.get(row["program"], []), {s["system"] for s in searches}),
         "new_encounters": new,
         "allowed_moves": domain.allowed_moves(row["status"], may_reopen=may_reopen),
+        "linked_cases": linked,
     }
 
 

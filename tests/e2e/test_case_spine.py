@@ -29,8 +29,8 @@ async def supervisor(stack: Stack) -> AsyncIterator[Gateway]:
     await gw.aclose()
 
 
-async def _import(gw: Gateway, rows: list[list[str]], program: str = "M5") -> None:
-    up = await gw.upload(csv_bytes(HEADER, rows), program=program)
+async def _import(gw: Gateway, rows: list[list[str]], program: str = "M5", kind: str = "partner-query") -> None:
+    up = await gw.upload(csv_bytes(HEADER, rows), program=program, kind=kind)
     assert up.status_code == 201, up.text
     assert (await gw.confirm(up.json()["id"])).status_code == 200
 
@@ -205,3 +205,23 @@ async def test_a_record_entered_by_hand_meets_the_same_validation_flags_and_case
     assert (case["program"], case["partner_country"], case["status"]) == ("M5", "AUS", "new")
     code, body = await _post(gateway, "/api/v1/intake/entries", {**entry, "fields": {**record, "dob": "1987-02"}})
     assert code == 409 and "already" in body["detail"]  # the same record twice is refused, as the same file is
+
+
+async def test_a_partner_s_extract_request_is_linked_to_the_query_case_it_follows_both_ways(gateway: Gateway) -> None:
+    tag = uuid.uuid4().int % 10**8
+    fin = f"4{tag:08d}"
+    await _import(gateway, [_row(fin, f"Q-{tag}")])
+    query = await _case_of(gateway, fin)
+    await _import(gateway, [_row(fin, f"X-{tag}")], kind="partner-extract")
+
+    async def extract() -> dict | None:
+        items = (await gateway.get("/api/v1/cases", fin=fin)).json()["items"]
+        found = [c for c in items if c["upload_kind"] == "partner-extract"]
+        return (await gateway.get(f"/api/v1/cases/{found[0]['id']}")).json() if found else None
+
+    follow_up = await wait_until(extract, what="the extract request's case")
+    assert [(c["case_id"], c["kind"]) for c in follow_up["linked_cases"]] == [(query["id"], "follows")]
+    back = (await gateway.get(f"/api/v1/cases/{query['id']}")).json()["linked_cases"]
+    assert [(c["case_id"], c["kind"], c["upload_kind"]) for c in back] == [
+        (follow_up["id"], "followed-by", "partner-extract")
+    ]

@@ -166,3 +166,14 @@ staff = Table(
     Column("active", Boolean, nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False),
 )
+
+# A partner's extract request and the query case it follows, linked both ways when the extract's case opens
+# (same subject, program and partner country): `kind` says which way the link reads from `case_id`.
+case_links = Table(
+    "case_links",
+    metadata,
+    Column("case_id", Uuid, ForeignKey("cases.id"), primary_key=True),
+    Column("linked_case_id", Uuid, ForeignKey("cases.id"), primary_key=True, index=True),
+    Column("kind", Text, nullable=False),  # follows (extract -> query) or followed-by (query -> extract)
+    Column("linked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
