@@ -50,7 +50,7 @@ def test_the_case_page_shows_the_person_s_record_and_the_file_s_flags_and_the_qu
     expect(page.locator("[data-flag=derogatory]")).to_contain_text("Removed 2019 after a conviction")
     record = page.locator("table.record")
     expect(record.locator("tr[data-field=fin]")).to_contain_text(flagged_case["fin"])
-    expect(record.locator("tr[data-field=fin]")).to_contain_text("🔒 locked")
+    expect(record.locator("tr[data-field=fin]")).to_contain_text("locked")
     expect(record.locator("tr[data-field=eid]")).to_contain_text(flagged_case["eid"])
     expect(record.locator("tr[data-field=di_shared]")).to_contain_text("no")
     expect(record.locator("tr[data-field=ous]")).to_contain_text("CBP/OFO/IAD")
