@@ -305,6 +305,15 @@ async def assign(case_id: uuid.UUID, body: AssignIn, rt: RuntimeDep, principal: 
     return await _view(rt, principal, case_id)
 
 
+@router.post("/cases/{case_id}/take", response_model=CaseDetail, **secured("case:take"))
+async def take(case_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
+    """Assign to me: an analyst or supervisor of the case's program takes an unassigned case."""
+    await workbench.assign(
+        uow=rt.uow(actor=principal.username), case_id=case_id, assignee=principal.username, taking=True
+    )
+    return await _view(rt, principal, case_id)
+
+
 @router.get("/cases/{case_id}/assignees", response_model=list[AssigneeOut], **secured("case:assign"))
 async def assignees(case_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     """Who the case may be given to: active analysts and supervisors of its program (as the gateway says)."""

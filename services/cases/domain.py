@@ -256,6 +256,12 @@ def check_assignee(username: str, member: Any, program: str) -> None:
         raise Invalid(f"assignee: {username!r} does not belong to program {program}", field="assignee")
 
 
+def check_take(current: str | None, me: str) -> None:
+    """An analyst takes only an unassigned case: another's assignment is a supervisor's to change."""
+    if current not in (None, me):
+        raise Conflict(f"the case is assigned to {current}; a supervisor may reassign it")
+
+
 def allowed_moves(current: str, *, may_reopen: bool) -> list[str]:
     """The statuses a case may move to from `current` (the console offers only these)."""
     return [

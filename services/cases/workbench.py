@@ -169,11 +169,14 @@ async def change_status(
         )
 
 
-async def assign(*, uow: UnitOfWork, case_id: uuid.UUID, assignee: str) -> None:
+async def assign(*, uow: UnitOfWork, case_id: uuid.UUID, assignee: str, taking: bool = False) -> None:
     """The analyst who works the case now (the previous one is kept on the timeline): an active analyst or
-    supervisor of the case's program, as the gateway's staff events say."""
+    supervisor of the case's program, as the gateway's staff events say. `taking`: the caller assigns an
+    unassigned case to themselves ("assign to me")."""
     async with uow:
         row = await _case(uow, case_id)
+        if taking:
+            domain.check_take(row["assignee"], assignee)
         domain.check_assignee(assignee, await staff_queries.member(uow.session, assignee), row["program"])
         await queries.update_case(uow.session, case_id, assignee=assignee, updated_by=uow.actor)
         await records.add_timeline(

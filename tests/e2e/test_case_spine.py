@@ -137,8 +137,13 @@ async def test_a_case_goes_only_to_an_active_analyst_or_supervisor_of_its_progra
     assert names["PCSC"] not in offered and "auditor" not in offered and "admin" not in offered
     code, body = await _post(supervisor, path, {"assignee": names["PCSC"]})
     assert code == 422 and body["detail"] == f"assignee: {names['PCSC']!r} does not belong to program M5"
+    # Assign to me: an analyst takes the unassigned case, then cannot take it from another.
+    code, body = await _post(gateway, f"/api/v1/cases/{cid}/take", {})
+    assert code == 200 and body["assignee"] == "analyst"
     code, body = await _post(supervisor, path, {"assignee": names["M5"]})
     assert code == 200 and body["assignee"] == names["M5"]
+    code, body = await _post(gateway, f"/api/v1/cases/{cid}/take", {})
+    assert code == 409 and body["detail"] == f"the case is assigned to {names['M5']}; a supervisor may reassign it"
     assert (await supervisor.get(f"/api/v1/cases/{cid}/assignees")).status_code == 200
     assert (await gateway.get(f"/api/v1/cases/{cid}/assignees")).status_code == 403  # a supervisor's picker
 

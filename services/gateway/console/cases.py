@@ -150,6 +150,12 @@ async def assign(case_id: uuid.UUID, request: Request, session: SessionDep) -> R
     return await _act(request, session, case_id, "assign", f"/api/v1/cases/{case_id}/assign", body, "Case assigned.")
 
 
+@router.post("/cases/{case_id}/take")
+async def take(case_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
+    await form_with_csrf(request)
+    return await _act(request, session, case_id, "assign", f"/api/v1/cases/{case_id}/take", {}, "The case is yours.")
+
+
 @router.post("/cases/{case_id}/encounters/{encounter_id}/flags")
 async def set_flag(case_id: uuid.UUID, encounter_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
     form = await form_with_csrf(request)

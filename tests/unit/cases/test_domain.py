@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.cases import domain
-from shared.errors import Invalid
+from shared.errors import Conflict, Invalid
 from shared.events.intake import EncounterFields
 
 
@@ -201,3 +201,10 @@ def test_the_person_s_record_names_each_value_s_source_and_marks_imported_fields
     assert record["ous"]["source"] == "correction" and record["eid"]["value"] == "EID-7741002"
     assert (record["flag:derogatory"]["source"], record["flag:derogatory"]["column"]) == ("file", "DI")
     assert record["flag:not-sharable"]["source"] == "analyst" and not record["flag:not-sharable"]["locked"]
+
+
+def test_an_analyst_takes_only_an_unassigned_case_or_their_own() -> None:
+    domain.check_take(None, "analyst")
+    domain.check_take("analyst", "analyst")
+    with pytest.raises(Conflict, match="assigned to supervisor; a supervisor may reassign it"):
+        domain.check_take("supervisor", "analyst")
