@@ -70,6 +70,13 @@ def test_the_case_page_shows_the_person_s_record_and_the_file_s_flags_and_the_qu
     expect(page.locator('tr[data-field="flag:fast-matcher"]')).to_contain_text("analyst")
     page.goto(f"/cases?flag=fast-matcher&fin={flagged_case['fin']}")
     expect(page.get_by_role("link", name=flagged_case["id"][:8])).to_have_count(0)
+    # An analyst takes the unassigned case ("assign to me"); the picker itself stays a supervisor's.
+    page.goto(f"/cases/{flagged_case['id']}")
+    expect(page.get_by_label("Assign to")).to_have_count(0)
+    page.get_by_role("button", name="Assign to me").click()
+    expect(page.get_by_role("status").filter(has_text="The case is yours.")).to_be_visible()
+    expect(page.locator("dl.facts")).to_contain_text("analyst")
+    expect(page.get_by_role("button", name="Assign to me")).to_have_count(0)
 
 
 def test_a_supervisor_picks_an_assignee_or_takes_the_case_and_a_refused_status_change_keeps_what_was_typed(
