@@ -32,6 +32,7 @@ POLICY: dict[str, Rule] = {
     "case:read": Rule(READERS, description="read cases, encounters and subjects of one's programs"),
     "case:work": Rule(WORKERS, description="log searches, record findings, change status, set flags"),
     "case:assign": Rule(frozenset({"supervisor"}), description="assign a case to an analyst"),
+    "case:take": Rule(WORKERS, description="take an unassigned case of one's program (assign to me)"),
     "case:reopen": Rule(frozenset({"supervisor"}), description="reopen a closed case"),
     "intake:read": Rule(READERS, description="see upload batches and their problems"),
     "intake:import": Rule(WORKERS, description="upload, confirm or reject a batch"),

@@ -1,8 +1,10 @@
-"""Cases consumes chunks of imported rows (keyed by batch and chunk) and accepted redress corrections."""
+"""Cases consumes chunks of imported rows (keyed by batch and chunk), accepted redress corrections and the
+gateway's staff changes."""
 
-from services.cases import attach, corrections
+from services.cases import attach, corrections, staff
 from services.cases.settings import Settings
 from shared.events import topics
+from shared.events.gateway import StaffChanged
 from shared.events.intake import EncountersImported
 from shared.events.redress import CorrectionAccepted
 from shared.runtime import Subscription
@@ -23,5 +25,11 @@ def subscriptions(settings: Settings) -> tuple[Subscription, ...]:
             topics=(topics.REDRESS,),
             handlers={CorrectionAccepted: corrections.apply_corrections},
             description="CorrectionAccepted -> the encounter's field changes, its cases turn stale",
+        ),
+        Subscription(
+            name="staff",
+            topics=(topics.GATEWAY_STAFF,),
+            handlers={StaffChanged: staff.staff_changed},
+            description="StaffChanged -> who may be given a case (usernames, roles, programs, active)",
         ),
     )

@@ -83,7 +83,7 @@ def attachment_facts(day: date, event: EncountersAttached, *, digest_key: bytes)
             continue
         partner = row.partner_country or NO_PARTNER
         out.counters.append(Increment(day, event.program, partner, "matches", 1))
-        if event.program == "KST":
+        if row.kst:  # read by cases from the row's fast-matcher flag, in every program
             out.counters.append(Increment(day, event.program, partner, "kst_matches", 1))
         out.subjects.append(SubjectSeen(day, event.program, partner, subject_digest(row.subject_id, digest_key)))
         if event.upload_kind == "partner-query":

@@ -44,7 +44,8 @@ async def dosr(*, uow: UnitOfWork, start: date, end: date, threshold: int) -> Re
     async with uow:
         per_program = await queries.program_counters(uow.session, lo, hi, tuple(tabulation.PROGRAM_METRICS))
         per_partner = await queries.partner_matches(uow.session, lo, hi)
-    built = tabulation.dosr(per_program, per_partner, start, end, threshold)
+        per_partner_kst = await queries.partner_matches(uow.session, lo, hi, "kst_matches")
+    built = tabulation.dosr(per_program, per_partner, start, end, threshold, partner_kst=per_partner_kst)
     return _report("Director's Operations Status Report", start, end, threshold, built, tabulation.DOSR_KEYS)
 
 

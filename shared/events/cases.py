@@ -26,6 +26,10 @@ class AttachedRow(BaseModel):
     partner_country: str | None = None
     protected_class: str | None = None  # a special-protected class marked by the source (flag set on import)
     matched: bool = True
+    # Flags the row's own cells set on import (non-personal facts; added compatibly, absent = False):
+    fast_matcher: bool = False  # on a fast matcher (watchlist) per its fast-matcher status column
+    kst: bool = False  # a KST match: the fast-matcher status names a KST (or the KST program's match)
+    derogatory: bool = False  # the row carries derogatory information (DI / DI description columns)
 
 
 class FailedRow(BaseModel):

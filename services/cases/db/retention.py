@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cases.db.tables import (
     case_encounters,
+    case_links,
     cases,
     encounters,
     findings,
@@ -71,6 +72,9 @@ async def purge(
     if case_ids:
         for table in (searches, findings, timeline, case_encounters):
             await session.execute(delete(table).where(table.c.case_id.in_(case_ids)))
+        await session.execute(
+            delete(case_links).where(case_links.c.case_id.in_(case_ids) | case_links.c.linked_case_id.in_(case_ids))
+        )
         await session.execute(delete(cases).where(cases.c.id.in_(case_ids)))
     if encounter_ids:
         await session.execute(delete(flags).where(flags.c.encounter_id.in_(encounter_ids)))

@@ -154,3 +154,26 @@ legal_holds = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_by", Text, nullable=False),
 )
+
+# Who may be given a case: a projection of the gateway's StaffChanged events (usernames, roles, programs,
+# active; no password, no contact detail). Cases refuses an assignee it does not know here.
+staff = Table(
+    "staff",
+    metadata,
+    Column("username", Text, primary_key=True),
+    Column("roles", ARRAY(Text), nullable=False),
+    Column("programs", ARRAY(Text), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+# A partner's extract request and the query case it follows, linked both ways when the extract's case opens
+# (same subject, program and partner country): `kind` says which way the link reads from `case_id`.
+case_links = Table(
+    "case_links",
+    metadata,
+    Column("case_id", Uuid, ForeignKey("cases.id"), primary_key=True),
+    Column("linked_case_id", Uuid, ForeignKey("cases.id"), primary_key=True, index=True),
+    Column("kind", Text, nullable=False),  # follows (extract -> query) or followed-by (query -> extract)
+    Column("linked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

@@ -74,6 +74,7 @@ def _attached(subject: uuid.UUID, *, matched: bool = True) -> EncountersAttached
         case_id=uuid.uuid4(),
         partner_country="GBR",
         matched=matched,
+        kst=True,
     )
     return EncountersAttached(batch_id=uuid.uuid4(), chunk=0, program="KST", upload_kind="partner-query", rows=[row])
 
