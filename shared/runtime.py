@@ -23,7 +23,7 @@ from faststream.specification import AsyncAPI
 from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from shared import audit, migrations
+from shared import audit, audit_tree, migrations
 from shared.audit_sequencer import Sequencer, load_signing_key
 from shared.db import create_engine, ensure_database, ping, session_factory
 from shared.events.envelope import Event
@@ -84,6 +84,7 @@ def service_metadata() -> tuple[MetaData, Table, Table]:
     metadata = MetaData()
     outbox, inbox = messaging_tables(metadata)
     audit.audit_table(metadata)
+    audit_tree.tree_tables(metadata)
     return metadata, outbox, inbox
 
 
