@@ -300,6 +300,9 @@ class Sequencer:
         first = max(first, tree.size - MAX_LEAVES_PER_CHECKPOINT)
         leaves = await audit_tree.leaves(session, first, tree.size)
         await session.execute(audit_tree.KEEP_CHECKPOINT, {"size": tree.size, "note": note, "signed_at": at})
+        if top.size != tree.size:  # the tree still catches up with entries chained before it: sign both at its size
+            stmt = select(self.table.c.hash).where(self.table.c.seq == tree.size)
+            top = Head(tree.size, (await session.execute(stmt)).scalar_one())
         chained = sign(self.key, service=self.service, top=top, at=at)  # type: ignore[arg-type]
         return chained.model_copy(
             update={"note": note, "first": first, "leaves": base64.b64encode(b"".join(leaves)).decode()}

@@ -345,17 +345,15 @@ def audit_verify(service: Annotated[str | None, typer.Argument()] = None) -> Non
     broken = False
     for name in [_check_service(service)] if service else ALL_PROCESSES:
         verdict = asyncio.run(tools.verify(name))
-        report = verdict.report
-        if report.intact:
+        report, broken = verdict.report, verdict.broken_at
+        tree = verdict.tree
+        if broken is None:
             typer.echo(
                 f"{name}: intact ({report.entries} entries, {report.checkpoints} signed checkpoints, "
-                f"{report.pending} waiting for the sequencer)"
+                f"{tree.checkpoints if tree else 0} tree checkpoints, {report.pending} waiting for the sequencer)"
             )
         else:
-            typer.echo(
-                f"{name}: BROKEN at entry {report.broken_at}: {report.reason} "
-                f"({report.entries} entries verified before it)"
-            )
+            typer.echo(f"{name}: BROKEN at entry {broken[0]}: {broken[1]} ({report.entries} entries in the trail)")
         for problem in verdict.problems:
             typer.echo(f"{name}: {problem}")
         broken = broken or not verdict.intact
