@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared import audit, audit_proofs, audit_tree, migrations
 from shared.audit_sequencer import Sequencer, load_signing_key
+from shared.audit_witnessing import WitnessSubmitter
 from shared.db import create_engine, ensure_database, ping, session_factory
 from shared.events.envelope import Event
 from shared.gauges import Sampler, run_samplers, sample_audit, sample_dlq_pending, sample_outbox
@@ -179,6 +180,9 @@ class Runtime:
             await self.spec.on_start(self)
         if s.audit_sequencer_enabled:
             self.spawn(self.sequencer().run_forever(), "audit-sequencer")
+            if s.audit_witness_url and s.audit_signing_key:
+                submitter = WitnessSubmitter(self.sessions, s.audit_witness_url)
+                self.every(s.audit_witness_interval, submitter.step, name="audit-witness")
         self.spawn(run_samplers(self.sessions, self._samplers(), interval=s.metrics_interval), "metrics")
         if not self.spec.uses_broker:
             log.info("service started", port=s.port)

@@ -99,6 +99,7 @@ class TracsSettings(BaseSettings):
     # (`name+id+key`, as `tracs witness key` prints) whose cosignatures `tracs audit verify` requires.
     audit_witness_url: str = ""
     audit_witness_keys: list[str] = Field(default_factory=list)
+    audit_witness_interval: float = Field(1.0, gt=0)
 
     def oidc(self) -> OidcConfig | None:
         if not self.oidc_public_key:

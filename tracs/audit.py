@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 from pydantic import ValidationError
 from sqlalchemy import Table, select
@@ -109,6 +110,22 @@ async def leaves_of(session: AsyncSession, table: Table, chunk: int = 5000) -> l
             return leaves
 
 
+async def witnessed_note(service: str) -> str | None:
+    """The last checkpoint of the service the witness cosigned (None if no witness is configured or it has
+    none); unreachable is an error: verify requires the cosignature."""
+    s = _settings(service)
+    if not s.audit_witness_url:
+        return None
+    async with httpx.AsyncClient(timeout=10) as client:
+        r = await client.get(
+            f"{s.audit_witness_url.rstrip('/')}/checkpoint", params={"origin": default_origin(service)}
+        )
+    if r.status_code == 404:
+        return None
+    r.raise_for_status()
+    return r.text
+
+
 async def verify(service: str) -> Verdict:
     """The service's chain, checked link by link and against every checkpoint whose signature holds."""
     s = _settings(service)
@@ -122,8 +139,13 @@ async def verify(service: str) -> Verdict:
         elif marks.setdefault(cp.size, cp.head_hash) != cp.head_hash:
             problems.append(f"two signed checkpoints at entry {cp.size} disagree")
     witnesses = witness_verifiers(s)
+    try:
+        cosigned = await witnessed_note(service)
+    except httpx.HTTPError as exc:
+        cosigned = None
+        problems.append(f"the witness cannot be reached ({type(exc).__name__})")
     signed = audit_checks.signed_roots(
-        [cp.note for cp in kept if cp.note],
+        [cp.note for cp in kept if cp.note] + ([cosigned] if cosigned else []),
         origin=default_origin(service),
         logs=log_verifiers(service, s),
         witnesses=witnesses,
