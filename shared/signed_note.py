@@ -59,7 +59,7 @@ class Verifier:
     @classmethod
     def parse(cls, vkey: str) -> Verifier:
         try:
-            name, hex_id, blob = vkey.strip().split("+")
+            name, hex_id, blob = vkey.strip().split("+", 2)
             raw = base64.b64decode(blob, validate=True)
             public = Ed25519PublicKey.from_public_bytes(raw[1:])
         except ValueError as exc:

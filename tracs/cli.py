@@ -109,6 +109,9 @@ def up(
                 # `tracs audit verify` checks checkpoints with this key's public half and reads this archive.
                 "TRACS_AUDIT_SIGNING_KEY": dev_env["TRACS_AUDIT_SIGNING_KEY"],
                 "TRACS_AUDIT_CHECKPOINT_FILE": dev_env["TRACS_AUDIT_CHECKPOINT_FILE"],
+                # ... and requires the cosignature of the witness `tracs up` runs.
+                "TRACS_AUDIT_WITNESS_URL": stack.url("witness"),
+                "TRACS_AUDIT_WITNESS_KEYS": dev_env["TRACS_AUDIT_WITNESS_KEYS"],
             }
         )
         typer.echo("starting services (migrations run at start) ...")
@@ -123,7 +126,8 @@ def up(
             f"  Dev PKI:   {VAR / 'pki'} (office + one certificate and key per seeded partner; open a message\n"
             f"             with: openssl cms -decrypt -in MAIL.eml -recip pki/P.crt -inkey pki/P.key)\n"
             f"  Audit:     checkpoints signed with {VAR / 'audit' / 'signing-key.pem'} (development key), archived\n"
-            f"             in {VAR / 'audit' / 'checkpoints.jsonl'}; check with: tracs audit verify\n"
+            f"             in {VAR / 'audit' / 'checkpoints.jsonl'}; cosigned by the witness\n"
+            f"             ({stack.url('witness')}, {VAR / 'witness'}); check: tracs audit verify / export --case ID\n"
             f"  Logs:      make logs   (files in {VAR / 'log'})\n"
             "Press Ctrl-C (or run `make stop`) to stop everything.\n"
         )
