@@ -8,6 +8,7 @@ root, the cosigned note) is written to a file and renamed into place before a co
 kill -9 at any moment never lets it forget what it cosigned.
 
     python -m tracs.witness --dir var/witness --key var/witness/key.pem --port 8190 --log VKEY [--log VKEY ...]
+    python -m tracs.witness --key KEY.pem --print-key    (the verifier key services and auditors trust)
 """
 
 from __future__ import annotations
@@ -157,9 +158,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--dir", type=Path, required=True, help="where the witness keeps its state")
     p.add_argument("--key", type=Path, required=True, help="its Ed25519 key (PEM; created if missing)")
     p.add_argument("--name", default="tracs-witness", help="its name in cosignatures")
-    p.add_argument("--log", action="append", default=[], help="a log's verifier key it accepts (repeatable)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8190)
+    p.add_argument(
+        "--log",
+        action="append",
+        default=orjson.loads(os.environ.get("TRACS_WITNESS_LOGS", "[]")),
+        help="a log's verifier key it accepts (repeatable; or a JSON list in TRACS_WITNESS_LOGS)",
+    )
+    p.add_argument("--host", default=os.environ.get("TRACS_WITNESS_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("TRACS_WITNESS_PORT", "8190")))
     p.add_argument("--print-key", action="store_true", help="print its verifier key and exit")
     args = p.parse_args(argv)
     signer = witness_signer(args.name, args.key)
