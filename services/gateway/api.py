@@ -54,6 +54,49 @@ async def audit_trail(
     )
 
 
+AuditedService = Annotated[
+    str, Query(description="whose trail: intake, cases, disclosure, redress, reporting or gateway")
+]
+
+
+@router.get("/api/v1/audit/entries/{seq}/proof", tags=["audit"], **secured("audit:read"))
+async def audit_inclusion_proof(
+    seq: int,
+    request: Request,
+    rt: RuntimeDep,
+    service: AuditedService,
+    size: Annotated[int | None, Query(ge=1, description="the checkpoint's tree size; default: the latest")] = None,
+) -> dict[str, Any]:
+    """Entry `seq` of one service's trail with its inclusion proof in a signed checkpoint (RFC 9162)."""
+    return await oversight.audit_proof(
+        read=as_caller(request),
+        services=rt.settings.services(),
+        sessions=rt.sessions,
+        service=service,
+        ask=oversight.ProofAsked("inclusion", {"seq": seq, "size": size}),
+        table=rt.audit_trail,
+    )
+
+
+@router.get("/api/v1/audit/consistency", tags=["audit"], **secured("audit:read"))
+async def audit_consistency_proof(
+    request: Request,
+    rt: RuntimeDep,
+    service: AuditedService,
+    first: Annotated[int, Query(ge=1)],
+    second: Annotated[int, Query(ge=1)],
+) -> dict[str, Any]:
+    """The proof that one service's tree of `second` entries extends its tree of `first` (RFC 9162)."""
+    return await oversight.audit_proof(
+        read=as_caller(request),
+        services=rt.settings.services(),
+        sessions=rt.sessions,
+        service=service,
+        ask=oversight.ProofAsked("consistency", {"first": first, "second": second}),
+        table=rt.audit_trail,
+    )
+
+
 @router.get("/api/v1/subjects/{subject_id}/export", tags=["audit"], **secured("subject:export"))
 async def subject_export(subject_id: uuid.UUID, request: Request, rt: RuntimeDep) -> dict[str, Any]:
     """Subject access (PIA 7.1): everything each service holds about one person, and the accounting of

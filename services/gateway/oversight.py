@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from services.gateway.db import oversight as queries
-from shared.errors import NotFound, Unavailable
+from shared import audit_proofs
+from shared.errors import Conflict, Invalid, NotFound, Unavailable
 from shared.uow import UnitOfWork
 
 
@@ -42,6 +47,44 @@ async def audit_trail(
     merged += [{**entry, "service": "gateway"} for entry in own]
     merged.sort(key=lambda e: str(e["at"]), reverse=True)
     return merged[:limit]
+
+
+@dataclass(frozen=True)
+class ProofAsked:
+    kind: str  # inclusion or consistency
+    params: dict[str, Any]
+
+
+async def audit_proof(
+    *,
+    read: ServiceReader,
+    services: dict[str, str],
+    sessions: async_sessionmaker[AsyncSession],
+    service: str,
+    ask: ProofAsked,
+    table: Table,
+) -> dict[str, Any]:
+    """A proof from one service's trail: asked of the service as the caller, or answered here for the gateway's."""
+    if service == "gateway":
+        async with sessions() as session:
+            if ask.kind == "inclusion":
+                return {"service": service, **await audit_proofs.inclusion(session, table, **ask.params)}
+            return {"service": service, **await audit_proofs.consistency(session, **ask.params)}
+    base = services.get(service)
+    if base is None:
+        raise Invalid(f"unknown service {service!r}; one of {', '.join([*services, 'gateway'])}")
+    if ask.kind == "inclusion":
+        params = {k: v for k, v in ask.params.items() if k != "seq" and v is not None}
+        status, body = await read(f"{base}/audit/entries/{ask.params['seq']}/proof", params)
+    else:
+        status, body = await read(f"{base}/audit/consistency", ask.params)
+    if status != 200:
+        detail = body.get("detail") if isinstance(body, dict) else None
+        error = {404: NotFound, 409: Conflict, 422: Invalid}.get(status)
+        if error is not None and isinstance(detail, str):
+            raise error(detail)
+        raise Unavailable(f"the {service} service did not return the proof ({status})")
+    return {"service": service, **body}
 
 
 async def subject_export(

@@ -150,7 +150,7 @@ def _pod_specs(doc: dict) -> list[dict]:
 def test_services_and_pod_disruption_budgets_select_their_pods(docs: list[dict]) -> None:
     deployments = _of(docs, "Deployment")
     services, pdbs = _of(docs, "Service"), _of(docs, "PodDisruptionBudget")
-    assert set(services) == set(pdbs) == set(PROCESSES)
+    assert set(pdbs) == set(PROCESSES) and set(services) == {*PROCESSES, "witness"}
     for name, dep in deployments.items():
         labels = dep["spec"]["template"]["metadata"]["labels"]
         assert services[name]["spec"]["ports"][0]["port"] == PORTS[name]
@@ -250,3 +250,23 @@ def test_the_gateways_checkpoint_archive_is_a_file_per_replica_on_a_shared_volum
     (volume,) = [name for name, path in mounts.items() if Path(path) == archive.parent]
     claim = _of(docs, "PersistentVolumeClaim")[claims[volume]]
     assert claim["spec"]["accessModes"] == ["ReadWriteMany"]  # every replica writes its own file there
+
+
+def test_the_witness_runs_apart_with_its_own_key_and_volume_and_services_know_where(docs: list[dict]) -> None:
+    """Not a service's database nor its key: one replica keeping its state on its own volume."""
+    (witness,) = _of(docs, "StatefulSet").values()
+    pod = witness["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert witness["spec"]["replicas"] == 1
+    assert container["command"][:3] == ["python", "-m", "tracs.witness"]
+    state = container["command"][container["command"].index("--dir") + 1]
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    assert mounts["state"] == state and [t["metadata"]["name"] for t in witness["spec"]["volumeClaimTemplates"]] == [
+        "state"
+    ]
+    key = container["command"][container["command"].index("--key") + 1]
+    (secret,) = [v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v]
+    assert Path(key).parent == Path(mounts["key"]) and secret == "tracs-witness-key"
+    assert not any(e["name"] in ("TRACS_DATABASE_URL", "TRACS_AUDIT_SIGNING_KEY") for e in container["env"])
+    data = _of(docs, "ConfigMap")["tracs-config"]["data"]
+    assert data["TRACS_AUDIT_WITNESS_URL"] == f"http://witness:{PORTS['witness']}"

@@ -34,5 +34,8 @@ audit_checkpoints = Table(
     Column("signed_at", DateTime(timezone=True), nullable=False),
     Column("key_id", Text, nullable=False),
     Column("signature", Text, nullable=False),
+    Column("note", Text),  # the Merkle tree's checkpoint (C2SP signed note)
+    Column("first", BigInteger),  # `leaves` holds the leaf hashes of entries first+1 .. the note's size
+    Column("leaves", Text),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
