@@ -1,10 +1,10 @@
-"""Cases consumes chunks of imported rows (keyed by batch and chunk) and accepted redress corrections."""
+"""Cases consumes chunks of imported rows (keyed by batch and chunk) and accepted redress corrections and re-links."""
 
-from services.cases import attach, corrections
+from services.cases import attach, corrections, relinks
 from services.cases.settings import Settings
 from shared.events import topics
 from shared.events.intake import EncountersImported
-from shared.events.redress import CorrectionAccepted
+from shared.events.redress import CorrectionAccepted, RelinkAccepted
 from shared.runtime import Subscription
 
 
@@ -21,7 +21,8 @@ def subscriptions(settings: Settings) -> tuple[Subscription, ...]:
         Subscription(
             name="corrections",
             topics=(topics.REDRESS,),
-            handlers={CorrectionAccepted: corrections.apply_corrections},
-            description="CorrectionAccepted -> the encounter's field changes, its cases turn stale",
+            handlers={CorrectionAccepted: corrections.apply_corrections, RelinkAccepted: relinks.apply_relinks},
+            description="CorrectionAccepted -> the encounter's field changes, its cases turn stale; RelinkAccepted -> "
+            "encounters move to their right subject, the cases of both turn stale",
         ),
     )
