@@ -5,6 +5,7 @@ from shared.events import topics
 from shared.events.cases import (
     EncounterCorrected,
     EncountersAttached,
+    EncountersRelinked,
     FlagSet,
     RecordsPurged,
 )
@@ -18,8 +19,10 @@ SUBSCRIPTIONS = (
             EncountersAttached: handlers.project_cases,
             FlagSet: handlers.project_cases,
             EncounterCorrected: handlers.project_cases,
+            EncountersRelinked: handlers.project_cases,
             RecordsPurged: handlers.project_cases,
         },
-        description="EncountersAttached (per chunk), FlagSet, EncounterCorrected, RecordsPurged -> read model",
+        description="EncountersAttached (per chunk), FlagSet, EncounterCorrected, EncountersRelinked, RecordsPurged "
+        "-> read model",
     ),
 )

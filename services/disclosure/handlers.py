@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from services.disclosure import db, domain
 from shared import policy
 from shared.events.cases import (
     EncounterCorrected,
     EncountersAttached,
+    EncountersRelinked,
     FlagSet,
     RecordsPurged,
 )
@@ -24,6 +25,7 @@ async def project_cases(uow: UnitOfWork, delivered: list[Delivered]) -> None:
     recipients to tell of a correction."""
     attached, members, opened, flags = [], [], [], []
     corrections: list[EncounterCorrected] = []
+    relinked: list[tuple[EncountersRelinked, Any]] = []
     purged_cases: list[uuid.UUID] = []
     purged_encounters: list[uuid.UUID] = []
     for d in delivered:
@@ -56,6 +58,8 @@ async def project_cases(uow: UnitOfWork, delivered: list[Delivered]) -> None:
             flags.append({"encounter_id": e.encounter_id, "flag": e.flag, "value": e.value})
         elif isinstance(e, EncounterCorrected):
             corrections.append(e)
+        elif isinstance(e, EncountersRelinked):
+            relinked.append((e, d.envelope.occurred_at))
         elif isinstance(e, RecordsPurged):
             purged_cases += e.case_ids
             purged_encounters += e.encounter_ids
@@ -67,6 +71,8 @@ async def project_cases(uow: UnitOfWork, delivered: list[Delivered]) -> None:
         await db.upsert(uow.session, db.encounter_flags, _last_per_key(flags), ["encounter_id", "flag"], ["value"])
         for c in corrections:
             await _list_recipients_to_tell(uow, c)
+        for r, at in relinked:
+            await _move_relinked(uow, r, at)
         # Retention purged these in cases: the copies go too. The accounting of disclosures stays (its own
         # record, kept for the life of the record or five years, Privacy Act 552a(c)(2)).
         await db.forget(uow.session, case_ids=purged_cases, encounter_ids=purged_encounters)
@@ -123,6 +129,59 @@ async def _list_recipients_to_tell(uow: UnitOfWork, c: EncounterCorrected) -> No
         for r in (await uow.session.execute(stmt)).all()
     ]
     await db.upsert(uow.session, db.correction_notices, rows, ["correction_id", "accounting_id"])
+
+
+async def _move_relinked(uow: UnitOfWork, r: EncountersRelinked, at: Any) -> None:
+    """A re-link moves the encounters in the read model (subject, case) and lists every past recipient of each
+    moved encounter for a correction notice: what they received was about the wrong person (field `subject`)."""
+    await db.upsert(
+        uow.session,
+        db.case_view,
+        [
+            {
+                "case_id": c.case_id,
+                "subject_id": r.to_subject_id,
+                "program": c.program,
+                "partner_country": c.partner_country,
+                "partner_transaction_number": c.partner_transaction_number,
+                "matched": True,
+                "opened_at": at,
+            }
+            for c in r.opened_cases
+        ],
+        ["case_id"],
+    )
+    a, p, m = db.accounting, db.encounter_projection, db.case_members
+    for move in r.moved:
+        await uow.session.execute(
+            update(p).where(p.c.encounter_id == move.encounter_id).values(subject_id=r.to_subject_id)
+        )
+        if move.from_case_ids:
+            await uow.session.execute(
+                delete(m).where(m.c.encounter_id == move.encounter_id, m.c.case_id.in_(move.from_case_ids))
+            )
+        await db.upsert(
+            uow.session,
+            m,
+            [{"case_id": move.to_case_id, "encounter_id": move.encounter_id}],
+            ["case_id", "encounter_id"],
+        )
+        stmt = select(a).where(a.c.encounter_ids.any(move.encounter_id), a.c.state.in_(db.ACCOUNTED))
+        notices = [
+            {
+                # one notice per re-link, encounter and disclosure: the key names the re-link and the encounter
+                "correction_id": uuid.uuid5(r.relink_id, str(move.encounter_id)),
+                "accounting_id": row.id,
+                "redress_id": r.redress_id,
+                "encounter_id": move.encounter_id,
+                "field": "subject",
+                "recipient_email": row.recipient_email,
+                "recipient_agency": row.recipient_agency,
+                "disclosed_at": row.sent_at,
+            }
+            for row in (await uow.session.execute(stmt)).all()
+        ]
+        await db.upsert(uow.session, db.correction_notices, notices, ["correction_id", "accounting_id"])
 
 
 async def correction_notices(
