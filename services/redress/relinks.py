@@ -49,7 +49,7 @@ async def relink(
     if not reason.strip():
         raise Invalid("a re-link states why the records belong to another person")
     async with uow:
-        await open_request(uow, redress_id)
+        await open_request(uow, redress_id, stamp=False)
         linked = {r["encounter_id"] for r in await record_queries.request_links(uow.session, redress_id)}
     if not encounter_ids:
         raise Invalid("name the records to re-link")
@@ -75,7 +75,7 @@ async def undo(
     if not reason.strip():
         raise Invalid("undoing a re-link states why")
     async with uow:
-        await open_request(uow, redress_id)
+        await open_request(uow, redress_id, stamp=False)
         original = await queries.get_relink(uow.session, redress_id, relink_id)
         if original is None:
             raise NotFound(f"no re-link {relink_id} on this request")

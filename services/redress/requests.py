@@ -75,14 +75,15 @@ def _status_event(
     )
 
 
-async def open_request(uow: UnitOfWork, redress_id: uuid.UUID, *, working: bool = True) -> Any:
-    """The request, locked; work on it is refused while closed, and the first such work is dated."""
+async def open_request(uow: UnitOfWork, redress_id: uuid.UUID, *, working: bool = True, stamp: bool = True) -> Any:
+    """The request, locked; work on it is refused while closed, and the first such work is dated (`stamp`
+    False: only checked, for a first look before asking cases, so that a refusal after it writes nothing)."""
     row = await queries.get_request(uow.session, redress_id, for_update=True)
     if row is None:
         raise NotFound(f"no redress request {redress_id}")
     if working and row["status"] == domain.Status.CLOSED:
         raise Conflict("the request is closed; reopen it with a reason first")
-    if working and row["first_action_at"] is None:
+    if working and stamp and row["first_action_at"] is None:
         await queries.update_request(uow.session, redress_id, first_action_at=datetime.now(UTC), updated_by=uow.actor)
     return row
 
