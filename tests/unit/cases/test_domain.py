@@ -116,3 +116,14 @@ def test_a_database_refusal_is_told_by_its_kind_and_code() -> None:
         "cases could not store the row: it breaks an integrity rule (uq_x), SQLSTATE 23505"
     )
     assert domain.refusal_reason(None, None).endswith("the database refused it, SQLSTATE unknown")
+
+
+def test_a_relinked_encounter_joins_the_same_partner_query_for_its_right_person() -> None:
+    from services.cases.domain import new_subject_key, relinked_case_key
+
+    key = "PCSC|partner-query|GRC|TCN:T-1|FIN:123"
+    assert relinked_case_key(key, "FIN:123", "FIN:456", "r1") == "PCSC|partner-query|GRC|TCN:T-1|FIN:456"
+    back = relinked_case_key("PCSC|partner-query|GRC|TCN:T-1|FIN:456", "FIN:456", "FIN:123", "r2")
+    assert back == key  # undoing lands in the very case the encounter left
+    assert relinked_case_key("odd-key", "FIN:123", "RELINK:x", "r3") == "odd-key|RELINK:r3|RELINK:x"
+    assert new_subject_key("abc") == "RELINK:abc"
