@@ -96,13 +96,13 @@ def transition(
     if action == "resolve":
         if determination not in DETERMINATIONS:
             raise Invalid(f"resolving needs a determination: one of {', '.join(sorted(DETERMINATIONS))}")
-        if missing_searches:
-            raise Conflict(f"required searches are missing: {', '.join(missing_searches)}", missing=missing_searches)
         pending = [d for d in decisions or [] if d == Decision.PENDING]
         if pending:
             raise Conflict(f"{len(pending)} correction(s) still await the data owner's decision")
         if determination == "corrected" and Decision.ACCEPTED not in (decisions or []):
             raise Conflict("'corrected' needs at least one correction accepted by its data owner")
+        if missing_searches:
+            raise Conflict(f"required searches are missing: {', '.join(missing_searches)}", missing=missing_searches)
     if action == "close" and not response_recorded:
         raise Conflict("record the findings sent to TRIP or the response to the requester before closing")
     if action == "reopen" and not (reason and reason.strip()):
