@@ -98,7 +98,7 @@ async def _page(
     linked = [str(link.get("encounter_id")) for link in item["linked_records"]]
     records = await asyncio.gather(*(linked_record(api, link) for link in item["linked_records"]))
     notices = []
-    if item["relinks"] and session.can("disclosure:read"):
+    if item.get("relinks") and session.can("disclosure:read"):
         try:
             notices = await api.get("/api/v1/disclosures/corrections", redress=str(redress_id))
         except ApiError:
