@@ -109,3 +109,42 @@ def test_an_officer_relinks_a_record_to_its_person_in_the_console_and_undoes_it(
             lambda: api.get(f"/api/v1/encounters/{seeded['wrong']}").json()["subject_id"] == seeded["subject_a"],
             "cases to move the record back",
         )
+
+
+def test_an_officer_walks_a_privacy_act_amendment_to_its_appeal_in_the_console(page: Page) -> None:
+    sign_in(page, "analyst")
+    page.goto("/redress")
+    page.get_by_role("link", name="Privacy Act requests").click()
+    page.get_by_role("link", name="Enter a request").click()
+    page.get_by_label("Kind", exact=True).select_option("amendment")
+    received = date.fromordinal(date.today().toordinal() - 100).isoformat()
+    page.get_by_label("Received on", exact=True).fill(received)
+    surname = f"Kowalczyk-{uuid.uuid4().hex[:4]}"
+    page.get_by_label("Last name", exact=True).fill(surname)
+    page.get_by_label("Records sought or contested").fill("IDENT encounter at ORD, 2018")
+    page.get_by_role("button", name="Enter the request").click()
+    # Refused: an amendment states its proposed amendment; nothing typed is lost.
+    expect(page.get_by_role("alert")).to_contain_text("proposed amendment")
+    expect(page.get_by_label("Last name", exact=True)).to_have_value(surname)
+    expect(page.get_by_label("Received on", exact=True)).to_have_value(received)
+    page.get_by_label("Proposed amendment (amendment)").fill("Place of birth: Kraków")
+    page.get_by_role("button", name="Enter the request").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("overdue")  # 100 days: the clock ran out
+    page.get_by_label("Exemption claimed").select_option("(k)(2)")
+    page.get_by_label("Basis").fill("investigatory material")
+    page.get_by_role("button", name="Record exemption review").click()
+    page.get_by_label("Decision", exact=True).select_option("denied")
+    page.get_by_label("Reason", exact=True).fill("exempt under (k)(2)")
+    page.get_by_role("button", name="Record decision").click()
+    page.get_by_label("Sent on", exact=True).fill(date.fromordinal(date.today().toordinal() - 90).isoformat())
+    page.get_by_role("button", name="Record response").click()
+    expect(page.locator("dl.facts")).to_contain_text("appeal rights stated")
+    page.get_by_label("Appealed on").fill(date.fromordinal(date.today().toordinal() - 80).isoformat())
+    page.get_by_label("Grounds of appeal").fill("The record is not investigatory")
+    page.get_by_role("button", name="Record appeal").click()
+    expect(page.get_by_role("status").filter(has_text="Appeal recorded")).to_be_visible()
+    expect(page.locator("dl.facts")).to_contain_text("appeal, due")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("overdue")
+    shot(page, "privacy-act")
+    page.goto("/privacy-act?overdue=true")
+    expect(page.get_by_role("row").filter(has_text=surname)).to_contain_text("appeal due")
