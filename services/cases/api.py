@@ -82,6 +82,9 @@ class SubjectOut(BaseModel):
     created_at: datetime
     encounter_count: int
     encounters: list[EncounterOut]
+    relinks: list[dict[str, Any]] = Field(
+        [], description="re-links that moved encounters to or from this subject (redress), oldest first"
+    )
 
 
 class CaseOut(BaseModel):

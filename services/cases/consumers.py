@@ -1,12 +1,12 @@
-"""Cases consumes chunks of imported rows (keyed by batch and chunk), accepted redress corrections and the
-gateway's staff changes."""
+"""Cases consumes chunks of imported rows (keyed by batch and chunk), accepted redress corrections and re-links,
+and the gateway's staff changes."""
 
-from services.cases import attach, corrections, staff
+from services.cases import attach, corrections, relinks, staff
 from services.cases.settings import Settings
 from shared.events import topics
 from shared.events.gateway import StaffChanged
 from shared.events.intake import EncountersImported
-from shared.events.redress import CorrectionAccepted
+from shared.events.redress import CorrectionAccepted, RelinkAccepted
 from shared.runtime import Subscription
 
 
@@ -23,8 +23,9 @@ def subscriptions(settings: Settings) -> tuple[Subscription, ...]:
         Subscription(
             name="corrections",
             topics=(topics.REDRESS,),
-            handlers={CorrectionAccepted: corrections.apply_corrections},
-            description="CorrectionAccepted -> the encounter's field changes, its cases turn stale",
+            handlers={CorrectionAccepted: corrections.apply_corrections, RelinkAccepted: relinks.apply_relinks},
+            description="CorrectionAccepted -> the encounter's field changes, its cases turn stale; RelinkAccepted -> "
+            "encounters move to their right subject, the cases of both turn stale",
         ),
         Subscription(
             name="staff",

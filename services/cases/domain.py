@@ -365,3 +365,16 @@ def explain_match(
         **{k: v for k, v in reason.items() if k != "rank"},
         "dob": dobs.explain(dob, stored_dob) if dob else None,
     }
+
+
+def relinked_case_key(case_key: str, from_subject_key: str, to_subject_key: str, relink_id: object) -> str:
+    """The case a re-linked encounter joins: the same partner query or extract request as the case it leaves,
+    for its right person (the case key's subject part replaced); a key of another shape gets a re-link key."""
+    if case_key.endswith(f"|{from_subject_key}"):
+        return case_key[: -len(from_subject_key)] + to_subject_key
+    return f"{case_key}|RELINK:{relink_id}|{to_subject_key}"
+
+
+def new_subject_key(subject_id: object) -> str:
+    """The key of a subject redress created for a person TRACS had only under someone else's record."""
+    return f"RELINK:{subject_id}"

@@ -47,3 +47,9 @@ async def search_people(
 async def encounter_owner(encounter_id: uuid.UUID, rt: RuntimeDep) -> dict[str, Any]:
     """That a record exists, and whose it is (a correction is proposed to its data owner); no personal values."""
     return await records.encounter_owner(uow=rt.uow(), encounter_id=encounter_id)
+
+
+@router.get("/subjects/{subject_id}", **secured("person:search"))
+async def subject_exists(subject_id: uuid.UUID, rt: RuntimeDep) -> dict[str, Any]:
+    """That a subject exists (redress re-links records to it), and its number of encounters; no personal values."""
+    return await records.subject_exists(uow=rt.uow(), subject_id=subject_id)

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from services.cases.db import records as queries
+from services.cases.db import relinks as relink_queries
 from shared import policy
 from shared.errors import NotFound
 from shared.uow import UnitOfWork
@@ -61,9 +62,24 @@ async def get_subject(*, uow: UnitOfWork, subject_id: uuid.UUID) -> dict[str, An
             offset=0,
             programs=policy.visible_programs(),
         )
-        if total == 0:  # a subject known only through other programs does not exist for this caller
+        # A subject known only through other programs does not exist for this caller; one whose encounters were
+        # all re-linked away still does, through its cases.
+        if total == 0 and not await relink_queries.has_cases(uow.session, subject_id, policy.visible_programs()):
             raise policy.Hidden(f"no subject {subject_id}")
-    return {**dict(subject), "encounter_count": total, "encounters": [dict(r) for r in rows]}
+        moves = [dict(m) for m in await relink_queries.of_subject(uow.session, subject_id)]
+    return {**dict(subject), "encounter_count": total, "encounters": [dict(r) for r in rows], "relinks": moves}
+
+
+async def subject_exists(*, uow: UnitOfWork, subject_id: uuid.UUID) -> dict[str, Any]:
+    """That a subject exists (a re-link may move records to it), and how many encounters it has; no values."""
+    async with uow:
+        subject = await queries.get_subject(uow.session, subject_id)
+        if subject is None:
+            raise NotFound(f"no subject {subject_id}")
+        total, _ = await queries.list_encounters(
+            uow.session, batch_id=None, fin=None, subject_id=subject_id, limit=1, offset=0
+        )
+    return {"subject_id": subject_id, "encounter_count": total}
 
 
 async def disclosure_view(*, uow: UnitOfWork, case_id: uuid.UUID) -> dict[str, Any]:

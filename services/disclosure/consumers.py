@@ -5,6 +5,7 @@ from shared.events import topics
 from shared.events.cases import (
     EncounterCorrected,
     EncountersAttached,
+    EncountersRelinked,
     FlagSet,
     RecordsPurged,
 )
@@ -18,8 +19,10 @@ SUBSCRIPTIONS = (
             EncountersAttached: projection.attached,
             FlagSet: projection.flag_set,
             EncounterCorrected: projection.corrected,
+            EncountersRelinked: projection.relinked,
             RecordsPurged: projection.purged,
         },
-        description="EncountersAttached (per chunk), FlagSet, EncounterCorrected, RecordsPurged -> read model",
+        description="EncountersAttached (per chunk), FlagSet, EncounterCorrected, EncountersRelinked, RecordsPurged "
+        "-> read model",
     ),
 )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from services.reporting import projection
 from services.reporting import suppression as sc
 from services.reporting.suppression import SUPPRESSED, Tree
 
@@ -231,9 +232,12 @@ def epr(
     start: date,
     end: date,
     threshold: int,
+    as_of: date | None = None,
+    goals: tuple[projection.Goal, ...] = projection.GOALS,
 ) -> Built:
     """Redress received, closed, open at month ends, processing times and share within SLA per month and
-    quarter; disclosures and mean time from match to response per month.
+    quarter; disclosures and mean time from match to response per month; per goal, its trend and projected
+    value at the period's end from the months up to `as_of` (all of them when None).
 
     `redress_days` (day, received|closed|closed_days|closed_within) and `disclosure_days` (day,
     disclosures|response_seconds) cover the whole calendar years of [start, end]; `redress_before` gives
@@ -276,11 +280,13 @@ def epr(
     by_quarter = [{"period": q, **group(a, b)} for q, a, b in sc.quarters(start, end)]
     totals = group(start, end, at_end=True)
     disclosures = _disclosures(disclosure_days, start, end, threshold)
+    observed = sum(1 for _, a, _ in sc.months(start, end) if as_of is None or a <= as_of)
     tables = {
         "redress_by_month": by_month,
         "redress_by_quarter": by_quarter,
         "redress_totals": [totals],
         "disclosures_by_month": disclosures,
+        "goals": [projection.project(g, [r[g.name] for r in by_month], observed, len(by_month)) for g in goals],
     }
     labels = [r["period"] for r in by_month]
     series = [

@@ -193,3 +193,41 @@ class RecordsPurged(Event):
 
     def partition_key(self) -> str:
         return str(self.subject_id)
+
+
+class RelinkedEncounter(BaseModel):
+    """One encounter moved by a re-link: the subject and cases it left, the case it joined."""
+
+    encounter_id: uuid.UUID
+    from_subject_id: uuid.UUID
+    from_case_ids: list[uuid.UUID] = []
+    to_case_id: uuid.UUID
+
+
+class RelinkCase(BaseModel):
+    """A case opened on the receiving subject for a moved encounter (the same partner query, its right person)."""
+
+    case_id: uuid.UUID
+    program: str
+    partner_country: str | None = None
+    partner_transaction_number: str | None = None
+
+
+@contract
+class EncountersRelinked(Event):
+    """Cases moved encounters to another subject (a redress re-link); disclosure moves its projection and lists
+    every recipient of the moved encounters for a correction notice (Privacy Act 552a(c)(4))."""
+
+    event_type = "EncountersRelinked"
+    schema_version = 1
+    topic = topics.CASES
+
+    relink_id: uuid.UUID
+    redress_id: uuid.UUID
+    to_subject_id: uuid.UUID
+    moved: list[RelinkedEncounter]
+    opened_cases: list[RelinkCase] = []
+    stale_cases: list[uuid.UUID] = []
+
+    def partition_key(self) -> str:
+        return str(self.to_subject_id)

@@ -103,6 +103,9 @@ async def _records(stack: Stack, analyst: Gateway, admin: Gateway, tag: str) -> 
         "agreement_id": agreement["id"],
         "redress_id": redress.json()["id"],
         "correction_id": str(uuid.uuid4()),
+        "relink_id": str(uuid.uuid4()),
+        "notice_id": str(uuid.uuid4()),
+        "request_id": str(uuid.uuid4()),  # a Privacy Act request
         # Not the seeded recipient: retiring it would leave the other tests nobody to send to.
         "recipient_id": str(uuid.uuid4()),
         "bulletin_id": bulletin.json()["id"],

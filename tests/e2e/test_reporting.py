@@ -280,6 +280,8 @@ async def test_epr_measures_redress_processing_and_disclosure_responsiveness(gw:
     for i in range(5):
         await request(f"TRIP-EPR-OPEN-{i}", 40)
     for rid in done:
+        search = {"system": "IDENT-SIT", "result": "no-hit"}  # the search redress requires before resolving
+        assert (await gw.client.post(f"/api/v1/redress/{rid}/searches", headers=h, json=search)).status_code == 201
         for body in ({"action": "start-review"}, {"action": "resolve", "determination": "no-change-warranted"}):
             assert (await gw.client.post(f"/api/v1/redress/{rid}/status", headers=h, json=body)).status_code == 200
         await gw.client.post(

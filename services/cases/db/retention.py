@@ -16,6 +16,7 @@ from services.cases.db.tables import (
     findings,
     flags,
     legal_holds,
+    relinks,
     searches,
     subjects,
     timeline,
@@ -78,6 +79,7 @@ async def purge(
         await session.execute(delete(cases).where(cases.c.id.in_(case_ids)))
     if encounter_ids:
         await session.execute(delete(flags).where(flags.c.encounter_id.in_(encounter_ids)))
+        await session.execute(delete(relinks).where(relinks.c.encounter_id.in_(encounter_ids)))
         await session.execute(delete(case_encounters).where(case_encounters.c.encounter_id.in_(encounter_ids)))
         await session.execute(delete(encounters).where(encounters.c.id.in_(encounter_ids)))
     left = await session.scalar(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Table, delete, exists, select
+from sqlalchemy import Table, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disclosure.db.tables import (
@@ -57,6 +57,29 @@ async def disclosures_with(session: AsyncSession, *, encounter_id: uuid.UUID, fi
     a = accounting
     stmt = select(a).where(a.c.encounter_ids.any(encounter_id), a.c.fields.any(field), a.c.state.in_(ACCOUNTED))
     return list((await session.execute(stmt)).all())
+
+
+async def disclosures_of(session: AsyncSession, encounter_id: uuid.UUID) -> list[Any]:
+    """Every disclosure (pending or sent) that carried anything of an encounter, whichever fields."""
+    a = accounting
+    stmt = select(a).where(a.c.encounter_ids.any(encounter_id), a.c.state.in_(ACCOUNTED))
+    return list((await session.execute(stmt)).all())
+
+
+async def move_encounter(
+    session: AsyncSession,
+    *,
+    encounter_id: uuid.UUID,
+    to_subject_id: uuid.UUID,
+    from_case_ids: list[uuid.UUID],
+    to_case_id: uuid.UUID,
+) -> None:
+    """A re-linked encounter belongs to its right subject and case in the read model."""
+    p, m = encounter_projection, case_members
+    await session.execute(update(p).where(p.c.encounter_id == encounter_id).values(subject_id=to_subject_id))
+    if from_case_ids:
+        await session.execute(delete(m).where(m.c.encounter_id == encounter_id, m.c.case_id.in_(from_case_ids)))
+    await _upsert(session, m, [{"case_id": to_case_id, "encounter_id": encounter_id}], ["case_id", "encounter_id"])
 
 
 async def list_notices(session: AsyncSession, notices: list[dict[str, Any]]) -> None:

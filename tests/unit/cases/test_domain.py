@@ -208,3 +208,14 @@ def test_an_analyst_takes_only_an_unassigned_case_or_their_own() -> None:
     domain.check_take("analyst", "analyst")
     with pytest.raises(Conflict, match="assigned to supervisor; a supervisor may reassign it"):
         domain.check_take("supervisor", "analyst")
+
+
+def test_a_relinked_encounter_joins_the_same_partner_query_for_its_right_person() -> None:
+    from services.cases.domain import new_subject_key, relinked_case_key
+
+    key = "PCSC|partner-query|GRC|TCN:T-1|FIN:123"
+    assert relinked_case_key(key, "FIN:123", "FIN:456", "r1") == "PCSC|partner-query|GRC|TCN:T-1|FIN:456"
+    back = relinked_case_key("PCSC|partner-query|GRC|TCN:T-1|FIN:456", "FIN:456", "FIN:123", "r2")
+    assert back == key  # undoing lands in the very case the encounter left
+    assert relinked_case_key("odd-key", "FIN:123", "RELINK:x", "r3") == "odd-key|RELINK:r3|RELINK:x"
+    assert new_subject_key("abc") == "RELINK:abc"

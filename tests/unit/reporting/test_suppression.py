@@ -276,6 +276,8 @@ def epr_figures(built: tabulation.Built, requests: list, start: date, end: date)
 
     out = []
     for table, rows in built.tables.items():
+        if table == "goals":  # trends and projections, computed from the shown figures only: no count of its own
+            continue
         for row in rows:
             label = row.get("period") or row.get("month")
             if table == "redress_totals":
