@@ -1,8 +1,9 @@
 """Cases consumes chunks of imported rows (keyed by batch and chunk) and accepted redress corrections."""
 
-from services.cases import attach, corrections
+from services.cases import attach, corrections, withdrawals
 from services.cases.settings import Settings
 from shared.events import topics
+from shared.events.disclosure import EncounterRemovalRequested
 from shared.events.intake import EncountersImported
 from shared.events.redress import CorrectionAccepted
 from shared.runtime import Subscription
@@ -23,5 +24,12 @@ def subscriptions(settings: Settings) -> tuple[Subscription, ...]:
             topics=(topics.REDRESS,),
             handlers={CorrectionAccepted: corrections.apply_corrections},
             description="CorrectionAccepted -> the encounter's field changes, its cases turn stale",
+        ),
+        Subscription(
+            name="removals",
+            topics=(topics.DISCLOSURE,),
+            handlers={EncounterRemovalRequested: withdrawals.withdraw},
+            description="EncounterRemovalRequested (an owner's reply) -> the encounter withdrawn from sharing and "
+            "reports, the why kept; FlagSet and EncounterWithdrawn published",
         ),
     )
