@@ -35,7 +35,15 @@ async def withdraw(uow: UnitOfWork, delivered: list[Delivered[EncounterRemovalRe
                 reason = f"removal requested by {r.requested_by}: {r.reason}"
                 await records.set_flags(
                     uow.session,
-                    [{"encounter_id": encounter_id, "flag": WITHDRAWN, "value": value, "reason": reason, "set_by": env.actor}],
+                    [
+                        {
+                            "encounter_id": encounter_id,
+                            "flag": WITHDRAWN,
+                            "value": value,
+                            "reason": reason,
+                            "set_by": env.actor,
+                        }
+                    ],
                 )
                 case_ids = await records.cases_of_encounter(uow.session, encounter_id)
                 for case_id in case_ids:
@@ -57,7 +65,13 @@ async def withdraw(uow: UnitOfWork, delivered: list[Delivered[EncounterRemovalRe
                 )
                 links = {"causation_id": str(env.event_id), "correlation_id": env.correlation_id}
                 uow.emit(
-                    FlagSet(encounter_id=encounter_id, subject_id=row["subject_id"], flag=WITHDRAWN, value=value, reason=reason),
+                    FlagSet(
+                        encounter_id=encounter_id,
+                        subject_id=row["subject_id"],
+                        flag=WITHDRAWN,
+                        value=value,
+                        reason=reason,
+                    ),
                     **links,
                 )
                 uow.emit(

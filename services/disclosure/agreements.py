@@ -277,7 +277,9 @@ DEV_AGREEMENTS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "M5 United Kingdom HVP",
         "m5-united-kingdom",
-        _dev_terms("GBR", "UK Home Office (Immigration Enforcement)", "M5", _ALL_OWNERS, purposes=["immigration"], since=2012),
+        _dev_terms(
+            "GBR", "UK Home Office (Immigration Enforcement)", "M5", _ALL_OWNERS, purposes=["immigration"], since=2012
+        ),
     ),
     (
         "KST United Kingdom (FBI/DHS/UK)",
@@ -294,7 +296,9 @@ DEV_AGREEMENTS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "Mexico biometric sharing arrangement (IDENT Appendix)",
         "mexico",
-        _dev_terms("MEX", "Instituto Nacional de Migracion", "M5", ["CBP", "ICE"], purposes=["immigration"], since=2017),
+        _dev_terms(
+            "MEX", "Instituto Nacional de Migracion", "M5", ["CBP", "ICE"], purposes=["immigration"], since=2017
+        ),
     ),
     # Recipients inside the US: the owners of the data and other USG agencies (issue 28). Every one is a
     # disclosure under an agreement, with its accounting, as a foreign partner's response is.
@@ -302,7 +306,13 @@ DEV_AGREEMENTS: list[tuple[str, str, dict[str, Any]]] = [
         "FBI KST sharing (FBI/DHS/UK)",
         "kst-fbi",
         _dev_terms(
-            "", "FBI", "KST", [*_ALL_OWNERS, TSC], purposes=["national-security"], since=2014, kind="usg-agency",
+            "",
+            "FBI",
+            "KST",
+            [*_ALL_OWNERS, TSC],
+            purposes=["national-security"],
+            since=2014,
+            kind="usg-agency",
             limits=DOMESTIC_LIMITS,
         ),
     ),
@@ -310,7 +320,13 @@ DEV_AGREEMENTS: list[tuple[str, str, dict[str, Any]]] = [
         "FBI Terrorist Screening Center match notifications",
         "tsc",
         _dev_terms(
-            "", "FBI Terrorist Screening Center", "*", [TSC], purposes=[TSC_PURPOSE], since=2008, kind="tsc",
+            "",
+            "FBI Terrorist Screening Center",
+            "*",
+            [TSC],
+            purposes=[TSC_PURPOSE],
+            since=2008,
+            kind="tsc",
             limits=DOMESTIC_LIMITS,
         ),
     ),
@@ -318,7 +334,13 @@ DEV_AGREEMENTS: list[tuple[str, str, dict[str, Any]]] = [
         "Department of State encounter alerts and reports",
         "dos",
         _dev_terms(
-            "", "Department of State (CA/VO)", "*", ["DOS"], purposes=[OWNER_PURPOSE], since=2012, kind="dos",
+            "",
+            "Department of State (CA/VO)",
+            "*",
+            ["DOS"],
+            purposes=[OWNER_PURPOSE],
+            since=2012,
+            kind="dos",
             limits=DOMESTIC_LIMITS,
         ),
     ),

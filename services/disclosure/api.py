@@ -223,6 +223,9 @@ class AccountingOut(BaseModel):
     message_id: str | None = Field(None, description="Message-ID of the sealed message (a duplicate has the same)")
     message_digest: str | None = Field(None, description="SHA-256 of the sealed message as handed to the relay")
     delivered_at: datetime | None = None
+    referral_kind: str | None = Field(
+        None, description="set for a referral or notice (owner-referral, tsc-notice, dos-alert, ...); none: a response"
+    )
 
 
 @router.post(

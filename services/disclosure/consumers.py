@@ -1,10 +1,11 @@
 """Disclosure keeps a non-personal read model of cases (ids, programs, owners, flags); values come from cases."""
 
-from services.disclosure import projection
+from services.disclosure import notices, projection
 from shared.events import topics
 from shared.events.cases import (
     EncounterCorrected,
     EncountersAttached,
+    EncounterWithdrawn,
     FlagSet,
     RecordsPurged,
 )
@@ -19,7 +20,9 @@ SUBSCRIPTIONS = (
             FlagSet: projection.flag_set,
             EncounterCorrected: projection.corrected,
             RecordsPurged: projection.purged,
+            EncounterWithdrawn: notices.withdrawn,
         },
-        description="EncountersAttached (per chunk), FlagSet, EncounterCorrected, RecordsPurged -> read model",
+        description="EncountersAttached (per chunk), FlagSet, EncounterCorrected, RecordsPurged -> read model; "
+        "EncounterWithdrawn -> removal notices for past recipients",
     ),
 )

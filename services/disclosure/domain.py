@@ -386,7 +386,7 @@ _SET_TERMS = frozenset({"data_owners", "ous", "fields", "di_categories", "protec
 
 def agreement_from_row(row: Mapping[str, Any]) -> Agreement:
     """One stored agreement version as the rules read it (its lists as sets)."""
-    names = [f.name for f in dataclass_fields(Agreement)]
+    names = [f.name for f in dataclass_fields(Agreement) if f.name in row]  # a term not stored takes its default
     return Agreement(**{n: frozenset(row[n]) if n in _SET_TERMS else row[n] for n in names})
 
 
