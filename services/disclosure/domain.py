@@ -91,6 +91,7 @@ class EncounterView:
     not_sharable: bool
     di_shared: bool | None
     values: dict[str, str]  # PIA 2.1 field -> value, present fields only
+    withdrawn: bool = False  # removed at its owner's request: never released again
 
 
 @dataclass(frozen=True)
@@ -125,11 +126,11 @@ def summary_from_view(view: dict[str, Any]) -> CaseSummary:
                 data_owner=fields.get("data_owner"),
                 ous=fields.get("ous"),
                 protected_class=protected,
-                # An encounter its owner had removed (TSC's "remove") is out of every later release.
-                not_sharable=bool((flags.get("not-sharable") or {}).get("set"))
-                or bool((flags.get("withdrawn") or {}).get("set")),
+                not_sharable=bool((flags.get("not-sharable") or {}).get("set")),
                 di_shared=(flags.get("derogatory") or {}).get("di_shared", fields.get("di_shared")),
                 values={k: str(v) for k, v in fields.items() if v not in (None, "", []) and not isinstance(v, list)},
+                # An encounter its owner had removed (TSC's "remove") is out of every later release.
+                withdrawn=bool((flags.get("withdrawn") or {}).get("set")),
             )
         )
     findings = tuple(
@@ -191,6 +192,8 @@ PRECISION_SUFFIX = "_precision"
 
 
 def _encounter_refusal(e: EncounterView, agreement: Agreement) -> str | None:
+    if e.withdrawn:
+        return "withdrawn at its data owner's request"
     if e.not_sharable:
         return "non-sharable flag"
     if e.protected_class and e.protected_class not in agreement.protected_classes:
