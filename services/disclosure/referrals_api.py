@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from services.disclosure import mail, notices, referrals
+from services.disclosure import mail, notices, owner_reports, referrals
 from shared.runtime import RuntimeDep
 from shared.web import CurrentPrincipal, secured
 
@@ -173,3 +173,38 @@ async def reply(referral_id: uuid.UUID, body: ReplyIn, rt: RuntimeDep, principal
 async def removals(rt: RuntimeDep, principal: CurrentPrincipal, encounter: uuid.UUID) -> list[dict[str, Any]]:
     """Past recipients of an encounter its owner had removed: they must be told, as of a correction."""
     return await notices.removal_notices(uow=rt.uow(actor=principal.username), encounter_id=encounter)
+
+
+class OwnerReportItem(BaseModel):
+    accounting_id: uuid.UUID
+    sent_at: datetime
+    state: str
+    case_id: uuid.UUID
+    program: str
+    partner_country: str | None
+    recipient_agency: str
+    agreement_id: uuid.UUID
+    agreement_version: int
+    encounter_ids: list[uuid.UUID] = Field(description="the owner's encounters in that response, no others")
+
+
+class OwnerReport(BaseModel):
+    owner: str
+    from_: date = Field(alias="from")
+    to: date
+    generated_at: datetime
+    responses: int
+    encounters_shared: int
+    items: list[OwnerReportItem]
+
+
+@router.get("/owner-report", response_model=OwnerReport, response_model_by_alias=True, **secured("disclosure:read"))
+async def owner_report(
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    owner: Annotated[str, Query(min_length=1, max_length=50, examples=["DOS"])],
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+) -> dict[str, Any]:
+    """The report to a data owner (DOS, PIA 3.1) of its encounters subsequently shared with partners, itemised."""
+    return await owner_reports.shared_report(uow=rt.uow(actor=principal.username), owner=owner, start=start, end=end)

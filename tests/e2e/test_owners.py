@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.support import Gateway, csv_bytes, wait_until
@@ -37,6 +37,7 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
     rows = [
         [fin, "Haddad", "Samir", "1979-03-02", "GBR", f"K-{tag}", "FBI-TSC", "FBI/TSC"],
         [fin, "Haddad", "Samir", "1979-03-02", "GBR", f"K-{tag}", "CBP", "CBP/OFO"],
+        [fin, "Haddad", "Samir", "1979-03-02", "GBR", f"K-{tag}", "DOS", "DOS/CA"],
     ]
     # More KST matches for GBR, so the DOSR cell stays above its suppression threshold after a removal.
     rows += [
@@ -68,6 +69,7 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
     view = (await gateway.get(f"/api/v1/cases/{c['id']}")).json()
     tsc_encounter = next(e["id"] for e in view["encounters"] if e["fields"]["data_owner"] == "FBI-TSC")
     cbp_encounter = next(e["id"] for e in view["encounters"] if e["fields"]["data_owner"] == "CBP")
+    dos_encounter = next(e["id"] for e in view["encounters"] if e["fields"]["data_owner"] == "DOS")
 
     async def tsc_notice() -> dict | None:
         found = (await gateway.get("/api/v1/disclosures/referrals", case=c["id"])).json()
@@ -98,13 +100,13 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
     assert sent.status_code == 200 and sent.json()["status"] == "sent", sent.text
     assert sent.json()["sent_by"] == "analyst" and sent.json()["accounting_id"]
 
-    # The UK KST partner receives the case: both encounters.
+    # The UK KST partner receives the case: all three encounters.
     uk = await _recipient(admin, "KST United Kingdom (FBI/DHS/UK)")
     response = await _post(
         gateway, "/api/v1/disclosures", {"case_id": c["id"], "recipient_id": uk["id"], "purpose": "national-security"}
     )
     assert response.status_code == 201, response.text
-    assert set(response.json()["released"]["encounters"]) == {tsc_encounter, cbp_encounter}
+    assert set(response.json()["released"]["encounters"]) == {tsc_encounter, cbp_encounter, dos_encounter}
     assert "USE AND RE-DISSEMINATION LIMITS:" in response.json()["body"]
     assert (await _post(gateway, f"/api/v1/disclosures/{response.json()['id']}/send", {})).status_code == 200
 
@@ -142,7 +144,7 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
     later = await _post(
         gateway, "/api/v1/disclosures", {"case_id": c["id"], "recipient_id": uk["id"], "purpose": "national-security"}
     )
-    assert list(later.json()["released"]["encounters"]) == [cbp_encounter]
+    assert set(later.json()["released"]["encounters"]) == {cbp_encounter, dos_encounter}, later.json()
     assert {"item": f"encounter {tsc_encounter}", "rule": "withdrawn at its data owner's request"} in later.json()[
         "withheld"
     ]
@@ -178,9 +180,29 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
         {"decision": "acknowledged", "replied_on": TODAY, "note": "CBP has the match"},
     )
     assert answered.status_code == 200 and answered.json()["overdue"] is False
+    # DOS: the alert (its own encounter only), and the report of its encounters shared in the period.
+    dos = await _recipient(admin, "Department of State encounter alerts and reports")
+    alert = await _post(
+        gateway,
+        "/api/v1/disclosures/referrals",
+        {"case_id": c["id"], "kind": "dos-alert", "recipient_id": dos["id"], "reason": "DOS record matched"},
+    )
+    assert alert.status_code == 201 and alert.json()["encounter_ids"] == [dos_encounter], alert.text
+    assert (await _post(gateway, f"/api/v1/disclosures/referrals/{alert.json()['id']}/send", {})).status_code == 200
+    report = (await gateway.get("/api/v1/disclosures/owner-report", owner="DOS", **{"from": TODAY, "to": TODAY})).json()
+    assert [(i["accounting_id"], i["encounter_ids"]) for i in report["items"] if i["case_id"] == c["id"]] == [
+        (next(a["id"] for a in (await gateway.get("/api/v1/disclosures/accounting", subject=c["subject_id"])).json()
+              if a["referral_kind"] is None), [dos_encounter])
+    ]  # fmt: skip
+    assert report["encounters_shared"] == sum(len(i["encounter_ids"]) for i in report["items"])
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    earlier = (
+        await gateway.get("/api/v1/disclosures/owner-report", owner="DOS", **{"from": yesterday, "to": yesterday})
+    ).json()
+    assert c["id"] not in [i["case_id"] for i in earlier["items"]]
     accounting = (await gateway.get("/api/v1/disclosures/accounting", subject=c["subject_id"])).json()
     kinds = sorted(a["referral_kind"] or "response" for a in accounting)
-    assert kinds == ["owner-referral", "response", "tsc-notice"]
+    assert kinds == ["dos-alert", "owner-referral", "response", "tsc-notice"]
     cbp_row = next(a for a in accounting if a["referral_kind"] == "owner-referral")
     assert cbp_row["recipient_email"] == cbp["email"] and cbp_row["encounter_ids"] == [cbp_encounter]
     export = (await auditor.get(f"/api/v1/subjects/{c['subject_id']}/export")).json()
