@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.gateway.console.web import Api, SessionDep, form_with_csrf, render, submit
+from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, render, submit
 
 router = APIRouter()
 
@@ -24,6 +24,7 @@ CAVEATS = {
     "not-sharable": "Not sharable: withheld from every disclosure.",
     "fast-matcher": "Fast-matcher hit: confirm by examiner review before relying on it.",
     "derogatory": "Derogatory information: handle under the program's rules.",
+    "withdrawn": "Withdrawn at its data owner's request: out of every later disclosure and report.",
 }
 
 
@@ -63,7 +64,14 @@ async def _case(api: Api, case_id: uuid.UUID) -> dict[str, Any]:
 
 @router.get("/cases/{case_id}")
 async def case_page(case_id: uuid.UUID, request: Request, session: SessionDep) -> HTMLResponse:
-    case = await _case(Api(request, session), case_id)
+    api = Api(request, session)
+    case = await _case(api, case_id)
+    referrals = None  # the case's referrals and notices to data owners, for those who may read them
+    if session.can("disclosure:read"):
+        try:
+            referrals = await api.get("/api/v1/disclosures/referrals", case=str(case_id))
+        except ApiError:  # the case page stands without them while disclosure is away
+            referrals = None
     encounters = sorted(case["encounters"], key=lambda e: str(e["fields"].get("encounter_date") or ""))
     done = [s["system"] for s in case["searches"]]
     checklist = [{"system": s, "done": True} for s in dict.fromkeys(done)] + [
@@ -80,6 +88,7 @@ async def case_page(case_id: uuid.UUID, request: Request, session: SessionDep) -
         systems=list(dict.fromkeys([*case["missing_searches"], *SOURCE_SYSTEMS])),
         finding_kinds=FINDING_KINDS,
         statuses=STATUSES,
+        referrals=referrals,
     )
 
 
