@@ -144,7 +144,10 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
     later = await _post(
         gateway, "/api/v1/disclosures", {"case_id": c["id"], "recipient_id": uk["id"], "purpose": "national-security"}
     )
-    assert set(later.json()["released"]["encounters"]) == {cbp_encounter, dos_encounter}, later.json()
+    assert set(later.json()["released"]["encounters"]) == {cbp_encounter, dos_encounter}, (
+        later.json()["status"],
+        later.json()["withheld"],
+    )
     assert {"item": f"encounter {tsc_encounter}", "rule": "withdrawn at its data owner's request"} in later.json()[
         "withheld"
     ]
