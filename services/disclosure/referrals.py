@@ -151,9 +151,11 @@ async def draft_due(
         note=note,
         today=today,
     )
+    # From here the notice is about what the recipient receives (TSC: its own records), and a "remove" acts on it.
+    encounter_ids = await _released(uow, draft_id)
     async with uow:
         if not await queries.set_draft(
-            uow.session, referral_id, draft_id=draft_id, recipient_id=recipient_id, encounter_ids=None
+            uow.session, referral_id, draft_id=draft_id, recipient_id=recipient_id, encounter_ids=encounter_ids
         ):
             raise Conflict(f"referral {referral_id} was drafted by someone else meanwhile")
 

@@ -88,6 +88,7 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
     assert wrong.status_code == 422 and "tsc" in wrong.json()["detail"], wrong.text
     drafted = await _post(gateway, f"/api/v1/disclosures/referrals/{notice['id']}/draft", {"recipient_id": tsc["id"]})
     assert drafted.status_code == 200 and drafted.json()["status"] == "drafted", drafted.text
+    assert drafted.json()["encounter_ids"] == [tsc_encounter]  # what TSC receives: its own record
     draft = (await gateway.get(f"/api/v1/disclosures/{drafted.json()['draft_id']}")).json()
     assert list(draft["released"]["encounters"]) == [tsc_encounter]  # TSC receives its own record only
     assert "USE AND RE-DISSEMINATION LIMITS:" in draft["body"]

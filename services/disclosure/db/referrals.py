@@ -90,12 +90,10 @@ async def set_draft(
     *,
     draft_id: uuid.UUID,
     recipient_id: uuid.UUID,
-    encounter_ids: list[uuid.UUID] | None,
+    encounter_ids: list[uuid.UUID],
 ) -> bool:
     """Attach the draft to a referral not drafted yet; False if another analyst drafted it first."""
-    values: dict[str, Any] = {"draft_id": draft_id, "recipient_id": recipient_id}
-    if encounter_ids is not None:
-        values["encounter_ids"] = encounter_ids
+    values: dict[str, Any] = {"draft_id": draft_id, "recipient_id": recipient_id, "encounter_ids": encounter_ids}
     stmt = referrals.update().where(referrals.c.id == referral_id, referrals.c.draft_id.is_(None)).values(**values)
     return bool((await session.execute(stmt)).rowcount)
 
