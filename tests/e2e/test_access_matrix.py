@@ -29,6 +29,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("post", "/api/v1/cases/{case_id}/status"): {"status": "in-review"},
     ("post", "/api/v1/cases/{case_id}/assign"): {"assignee": "analyst"},
     ("patch", "/api/v1/encounters/{encounter_id}/flags"): {},
+    ("post", "/api/v1/disclosures/referrals/{referral_id}/draft"): {"recipient_id": str(uuid.uuid4())},
+    ("post", "/api/v1/disclosures/referrals/{referral_id}/reply"): {
+        "decision": "keep",
+        "replied_on": datetime.now(UTC).date().isoformat(),
+    },
 }
 
 
