@@ -76,7 +76,7 @@ def test_a_tsc_notice_is_drafted_sent_and_answered_and_a_cbp_referral_waits_for_
     page.goto(f"/cases/{case['id']}")
     page.get_by_role("link", name="Refer to a data owner").click()
     cbp = "U.S. Customs and Border Protection desk <data-owner@cbp.dhs.gov.example> — CBP data owner referrals"
-    page.get_by_label("Kind").select_option("tsc-notice")
+    page.get_by_label("Kind", exact=True).select_option("tsc-notice")
     page.get_by_label("Recipient").select_option(label=cbp)
     page.get_by_label("Why it is referred").fill("KST match on a CBP encounter")
     page.get_by_label("Reply expected within (days; empty: the kind's usual delay)").fill("0")
@@ -84,7 +84,7 @@ def test_a_tsc_notice_is_drafted_sent_and_answered_and_a_cbp_referral_waits_for_
     expect(page.get_by_role("alert")).to_contain_text("goes to a recipient of kind tsc")
     expect(page.get_by_label("Why it is referred")).to_have_value("KST match on a CBP encounter")
     expect(page.get_by_label("Reply expected within (days; empty: the kind's usual delay)")).to_have_value("0")
-    page.get_by_label("Kind").select_option("owner-referral")
+    page.get_by_label("Kind", exact=True).select_option("owner-referral")
     page.get_by_role("button", name="Build the referral").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Referral to the DHS Component that owns the data")
     page.get_by_role("button", name="Send to CBP").click()
