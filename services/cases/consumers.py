@@ -1,9 +1,10 @@
 """Cases consumes chunks of imported rows (keyed by batch and chunk), accepted redress corrections and re-links,
 and the gateway's staff changes."""
 
-from services.cases import attach, corrections, relinks, staff
+from services.cases import attach, corrections, relinks, staff, withdrawals
 from services.cases.settings import Settings
 from shared.events import topics
+from shared.events.disclosure import EncounterRemovalRequested
 from shared.events.gateway import StaffChanged
 from shared.events.intake import EncountersImported
 from shared.events.redress import CorrectionAccepted, RelinkAccepted
@@ -32,5 +33,12 @@ def subscriptions(settings: Settings) -> tuple[Subscription, ...]:
             topics=(topics.GATEWAY_STAFF,),
             handlers={StaffChanged: staff.staff_changed},
             description="StaffChanged -> who may be given a case (usernames, roles, programs, active)",
+        ),
+        Subscription(
+            name="removals",
+            topics=(topics.DISCLOSURE,),
+            handlers={EncounterRemovalRequested: withdrawals.withdraw},
+            description="EncounterRemovalRequested (an owner's reply) -> the encounter withdrawn from sharing and "
+            "reports, the why kept; FlagSet and EncounterWithdrawn published",
         ),
     )

@@ -44,7 +44,8 @@ async def create_agreement(*, uow: UnitOfWork, name: str, terms: dict[str, Any],
         await queries.insert_version(
             uow.session, agreement_id=agreement_id, version=1, terms=terms, note=note, actor=uow.actor
         )
-        uow.emit(_changed(agreement_id, 1, name, terms))
+        if terms.get("recipient_kind", domain.FOREIGN) == domain.FOREIGN:  # intake's coverage is of partners
+            uow.emit(_changed(agreement_id, 1, name, terms))
     log.info("agreement created", agreement_id=str(agreement_id))
     return agreement_id
 
@@ -61,7 +62,8 @@ async def revise_agreement(*, uow: UnitOfWork, agreement_id: uuid.UUID, terms: d
             uow.session, agreement_id=agreement_id, version=version, terms=terms, note=note, actor=uow.actor
         )
         await queries.set_current_version(uow.session, agreement_id, version, uow.actor)
-        uow.emit(_changed(agreement_id, version, row["name"], terms))
+        if terms.get("recipient_kind", domain.FOREIGN) == domain.FOREIGN:  # intake's coverage is of partners
+            uow.emit(_changed(agreement_id, version, row["name"], terms))
     log.info("agreement revised", agreement_id=str(agreement_id), version=version)
     return version
 
@@ -149,6 +151,14 @@ CAVEAT = (
     "This information concerns a person protected by 8 U.S.C. 1367 or similar confidentiality provisions; "
     "do not disclose it further."
 )
+FOREIGN_LIMITS = (
+    "For the stated purpose only. No further dissemination to a third party without the prior written consent "
+    "of DHS/OBIM; do not use in legal proceedings without consent."
+)
+DOMESTIC_LIMITS = (
+    "For official use only by the named organisation, for the stated purpose; not to be shared outside it "
+    "without DHS/OBIM's consent."
+)
 ANY_OUS = ["*"]
 PCSC_OUS = ["CBP/OFO", "ICE/HSI"]
 
@@ -165,10 +175,14 @@ def _dev_terms(
     fields: list[str] = ALL_FIELDS,
     di: tuple[str, ...] = (),
     protected: tuple[str, ...] = (),
+    kind: str = domain.FOREIGN,
+    limits: str = "",
 ) -> dict[str, Any]:
     """One development agreement's terms (in force since 1 January of `since`, with no end)."""
     return {
-        "partner_country": country,
+        "recipient_kind": kind,
+        "use_limits": limits or FOREIGN_LIMITS,
+        "partner_country": country or None,
         "partner_agency": agency,
         "program": program,
         "data_owners": owners,
@@ -200,6 +214,10 @@ def _pcsc_terms(country: str, agency: str, *, since: int) -> dict[str, Any]:
 
 
 _ALL_OWNERS = ["CBP", "ICE", "USCIS", "DOS"]
+TSC = domain.TSC
+TSC_PURPOSE = "watchlist-match-notification"
+OWNER_PURPOSE = "owner-referral"
+FAST_MATCHER_PURPOSE = "fast-matcher-removal"
 DEV_AGREEMENTS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "UK Home Office Visa Services MOU",
@@ -256,6 +274,98 @@ DEV_AGREEMENTS: list[tuple[str, str, dict[str, Any]]] = [
         "pcsc-italy",
         _pcsc_terms("ITA", "Ministero dell'Interno", since=2011),
     ),
+    (
+        "M5 United Kingdom HVP",
+        "m5-united-kingdom",
+        _dev_terms(
+            "GBR", "UK Home Office (Immigration Enforcement)", "M5", _ALL_OWNERS, purposes=["immigration"], since=2012
+        ),
+    ),
+    (
+        "KST United Kingdom (FBI/DHS/UK)",
+        "kst-united-kingdom",
+        _dev_terms(
+            "GBR",
+            "UK Counter Terrorism Policing",
+            "KST",
+            [*_ALL_OWNERS, TSC],
+            purposes=["national-security", "law-enforcement"],
+            since=2014,
+        ),
+    ),
+    (
+        "Mexico biometric sharing arrangement (IDENT Appendix)",
+        "mexico",
+        _dev_terms(
+            "MEX", "Instituto Nacional de Migracion", "M5", ["CBP", "ICE"], purposes=["immigration"], since=2017
+        ),
+    ),
+    # Recipients inside the US: the owners of the data and other USG agencies (issue 28). Every one is a
+    # disclosure under an agreement, with its accounting, as a foreign partner's response is.
+    (
+        "FBI KST sharing (FBI/DHS/UK)",
+        "kst-fbi",
+        _dev_terms(
+            "",
+            "FBI",
+            "KST",
+            [*_ALL_OWNERS, TSC],
+            purposes=["national-security"],
+            since=2014,
+            kind="usg-agency",
+            limits=DOMESTIC_LIMITS,
+        ),
+    ),
+    (
+        "FBI Terrorist Screening Center match notifications",
+        "tsc",
+        _dev_terms(
+            "",
+            "FBI Terrorist Screening Center",
+            "*",
+            [TSC],
+            purposes=[TSC_PURPOSE],
+            since=2008,
+            kind="tsc",
+            limits=DOMESTIC_LIMITS,
+        ),
+    ),
+    (
+        "Department of State encounter alerts and reports",
+        "dos",
+        _dev_terms(
+            "",
+            "Department of State (CA/VO)",
+            "*",
+            ["DOS"],
+            purposes=[OWNER_PURPOSE],
+            since=2012,
+            kind="dos",
+            limits=DOMESTIC_LIMITS,
+        ),
+    ),
+    *[
+        (
+            f"{owner} data owner referrals",
+            owner.lower(),
+            _dev_terms(
+                "",
+                name,
+                "*",
+                [owner],
+                purposes=[OWNER_PURPOSE, FAST_MATCHER_PURPOSE],
+                since=2008,
+                kind="dhs-component",
+                limits=DOMESTIC_LIMITS,
+            ),
+        )
+        for owner, name in (
+            ("CBP", "U.S. Customs and Border Protection"),
+            ("ICE", "U.S. Immigration and Customs Enforcement"),
+            ("USCIS", "U.S. Citizenship and Immigration Services"),
+            ("TSA", "Transportation Security Administration"),
+        )
+    ],
 ]
 
 

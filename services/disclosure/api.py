@@ -17,15 +17,19 @@ router = APIRouter(prefix="/api/v1", tags=["disclosure"])
 
 
 class AgreementTerms(BaseModel):
-    partner_country: str = Field(min_length=3, max_length=3, examples=["GRC"])
-    partner_agency: str = Field(min_length=1, max_length=300)
-    program: str
+    recipient_kind: Literal["foreign-partner", "dhs-component", "tsc", "dos", "usg-agency"] = Field(
+        "foreign-partner", description="who the recipient organisation is; only a foreign partner names a country"
+    )
+    partner_country: str | None = Field(None, min_length=3, max_length=3, examples=["GRC"])
+    partner_agency: str = Field(min_length=1, max_length=300, description="the recipient organisation")
+    program: str = Field(description="the program whose cases it covers; '*' (every program) for a US recipient")
     data_owners: list[str] = Field(description="agencies whose encounters may be shared")
     ous: list[str] = Field(description="O/U/S prefixes whose encounters may be shared; '*' for any")
     fields: list[str] = Field(description="PIA 2.1 fields that may leave, plus 'findings'")
     di_categories: list[str] = []
     protected_classes: list[str] = Field([], description="empty: special protected classes are never shared")
     caveat: str = ""
+    use_limits: str = Field("", max_length=2000, description="re-dissemination and use limits stated on every release")
     purposes: list[str]
     valid_from: date
     valid_to: date | None = None
@@ -219,6 +223,9 @@ class AccountingOut(BaseModel):
     message_id: str | None = Field(None, description="Message-ID of the sealed message (a duplicate has the same)")
     message_digest: str | None = Field(None, description="SHA-256 of the sealed message as handed to the relay")
     delivered_at: datetime | None = None
+    referral_kind: str | None = Field(
+        None, description="set for a referral or notice (owner-referral, tsc-notice, dos-alert, ...); none: a response"
+    )
 
 
 @router.post(

@@ -38,6 +38,9 @@ def projection_row(row: AttachedRow, program: str) -> dict[str, object]:
 
 
 TSC = "FBI-TSC"
+# Who an agreement's recipient organisation is: a foreign partner names a country; the others do not.
+FOREIGN = "foreign-partner"
+RECIPIENT_KINDS = frozenset({FOREIGN, "dhs-component", "tsc", "dos", "usg-agency"})
 
 
 def tsc_notice(row: AttachedRow, *, upload_kind: str) -> dict[str, object] | None:
@@ -60,7 +63,7 @@ class Agreement:
 
     agreement_id: uuid.UUID
     version: int
-    partner_country: str
+    partner_country: str | None  # None for a recipient inside the United States (see RECIPIENT_KINDS)
     partner_agency: str
     program: str
     data_owners: frozenset[str]
@@ -72,6 +75,8 @@ class Agreement:
     purposes: frozenset[str]
     valid_from: date
     valid_to: date | None
+    recipient_kind: str = FOREIGN
+    use_limits: str = ""  # re-dissemination and use limits, stated on every release under this version
 
     def in_force(self, on: date) -> bool:
         return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
@@ -86,6 +91,7 @@ class EncounterView:
     not_sharable: bool
     di_shared: bool | None
     values: dict[str, str]  # PIA 2.1 field -> value, present fields only
+    withdrawn: bool = False  # removed at its owner's request: never released again
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,8 @@ def summary_from_view(view: dict[str, Any]) -> CaseSummary:
                 not_sharable=bool((flags.get("not-sharable") or {}).get("set")),
                 di_shared=(flags.get("derogatory") or {}).get("di_shared", fields.get("di_shared")),
                 values={k: str(v) for k, v in fields.items() if v not in (None, "", []) and not isinstance(v, list)},
+                # An encounter its owner had removed (TSC's "remove") is out of every later release.
+                withdrawn=bool((flags.get("withdrawn") or {}).get("set")),
             )
         )
     findings = tuple(
@@ -163,6 +171,7 @@ class Draft:
     findings: list[FindingView] = field(default_factory=list)
     caveats: list[str] = field(default_factory=list)
     withheld: list[Withheld] = field(default_factory=list)
+    limits: str = ""
 
 
 def _agreement_refusal(summary: CaseSummary, agreement: Agreement, purpose: str, on: date) -> str | None:
@@ -170,7 +179,9 @@ def _agreement_refusal(summary: CaseSummary, agreement: Agreement, purpose: str,
         return "agreement not yet in force"
     if agreement.valid_to is not None and on > agreement.valid_to:
         return "agreement expired"
-    if agreement.program != summary.program or agreement.partner_country != summary.partner_country:
+    if agreement.program not in (ANY, summary.program):
+        return "agreement does not cover this partner and program"
+    if agreement.recipient_kind == FOREIGN and agreement.partner_country != summary.partner_country:
         return "agreement does not cover this partner and program"
     if purpose not in agreement.purposes:
         return "purpose not allowed by the agreement"
@@ -181,6 +192,8 @@ PRECISION_SUFFIX = "_precision"
 
 
 def _encounter_refusal(e: EncounterView, agreement: Agreement) -> str | None:
+    if e.withdrawn:
+        return "withdrawn at its data owner's request"
     if e.not_sharable:
         return "non-sharable flag"
     if e.protected_class and e.protected_class not in agreement.protected_classes:
@@ -208,6 +221,7 @@ def _field_refusal(e: EncounterView, name: str, agreement: Agreement) -> str | N
 def prepare(summary: CaseSummary, agreement: Agreement, *, purpose: str, on: date) -> Draft:
     """Apply the agreement to a case summary; every item ends up released or withheld, never both."""
     draft = Draft(summary.case_id, agreement.agreement_id, agreement.version, summary.matched, sendable=True)
+    draft.limits = agreement.use_limits
     refusal = _agreement_refusal(summary, agreement, purpose, on)
     if refusal is not None:
         draft.sendable = False
@@ -304,6 +318,8 @@ def render(draft: Draft, *, case_reference: str, note: str = "") -> str:
         lines.append(f"Finding ({f.kind}): {f.text}")
     for caveat in draft.caveats:
         lines += ["", f"CAVEAT: {caveat}"]
+    if draft.limits:
+        lines += ["", f"USE AND RE-DISSEMINATION LIMITS: {draft.limits}"]
     if note:
         lines += ["", note]
     return "\n".join(lines) + "\n"
@@ -343,10 +359,16 @@ def shareable_fields() -> frozenset[str]:
 
 def check_terms(terms: dict[str, object]) -> None:
     """Refuse an agreement version that could not be applied as written."""
-    country = str(terms["partner_country"])
-    if len(country) != 3 or not country.isalpha() or not country.isupper():
+    kind = terms.get("recipient_kind", FOREIGN)
+    if kind not in RECIPIENT_KINDS:
+        raise Invalid(f"recipient_kind must be one of {', '.join(sorted(RECIPIENT_KINDS))}")
+    country = str(terms["partner_country"] or "")
+    if kind == FOREIGN and (len(country) != 3 or not country.isalpha() or not country.isupper()):
         raise Invalid("partner_country is an ISO 3166 alpha-3 code such as GBR")
-    if terms["program"] not in PROGRAMS:
+    if kind != FOREIGN and terms["partner_country"]:
+        raise Invalid("partner_country names a foreign partner only; leave it empty for a recipient in the US")
+    # A recipient inside the US may receive about every program's cases ('*'); a foreign partner about one.
+    if terms["program"] not in PROGRAMS and not (kind != FOREIGN and terms["program"] == ANY):
         raise Invalid(f"program must be one of {', '.join(sorted(PROGRAMS))}")
     unknown = set(terms["fields"]) - shareable_fields()  # type: ignore[arg-type]
     if unknown:
@@ -367,7 +389,7 @@ _SET_TERMS = frozenset({"data_owners", "ous", "fields", "di_categories", "protec
 
 def agreement_from_row(row: Mapping[str, Any]) -> Agreement:
     """One stored agreement version as the rules read it (its lists as sets)."""
-    names = [f.name for f in dataclass_fields(Agreement)]
+    names = [f.name for f in dataclass_fields(Agreement) if f.name in row]  # a term not stored takes its default
     return Agreement(**{n: frozenset(row[n]) if n in _SET_TERMS else row[n] for n in names})
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from services.disclosure import domain
+from services.disclosure import domain, referrals
 from services.disclosure.db import projection as queries
 from shared import policy
 from shared.events.cases import EncounterCorrected, EncountersAttached, EncountersRelinked, FlagSet, RecordsPurged
@@ -42,6 +42,9 @@ async def attached(uow: UnitOfWork, delivered: list[Delivered[EncountersAttached
     async with uow:
         await queries.project(uow.session, [domain.projection_row(row, d.event.program) for d, row in rows])
         await queries.notify_owners(uow.session, [n for n in tsc if n is not None])
+        for d in delivered:  # TSC's notice is due for every watchlist match, shared or not (issue 28)
+            due = referrals.watchlist_notices(d.event.rows, program=d.event.program, upload_kind=d.event.upload_kind)
+            await queries.add_due_notices(uow.session, due)
         await queries.open_cases(uow.session, opened)
         await queries.add_members(
             uow.session, [{"case_id": r.case_id, "encounter_id": r.encounter_id} for _, r in rows]

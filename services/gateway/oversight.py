@@ -104,6 +104,12 @@ async def subject_export(
         got = await asyncio.gather(*(read(f"{cases_url}/api/v1/cases/{c['id']}") for c in cases["items"]))
         details = [body for code, body in got if code == 200]
     acc_status, accounting = await read(f"{disclosure_url}/api/v1/disclosures/accounting", {"subject": str(subject_id)})
+    # Referrals and notices about the person's cases (owners, TSC, DOS), with the replies to them (issue 28).
+    referred = await asyncio.gather(
+        *(read(f"{disclosure_url}/api/v1/disclosures/referrals", {"case": c["id"]}) for c in details)
+    )
+    ref_status = max((code for code, _ in referred), default=200)
+    referrals = [r for code, body in referred if code == 200 for r in body]
     red_status, redress = (200, [])
     if encounter_ids:
         red_status, redress = await read(f"{redress_url}/api/v1/redress", {"encounter": encounter_ids})
@@ -115,6 +121,7 @@ async def subject_export(
         "encounters": subject["encounters"],
         "cases": details if cases_status == 200 else _part(cases_status, cases),
         "accounting_of_disclosures": _part(acc_status, accounting),
+        "referrals_and_notices": referrals if ref_status == 200 else _part(ref_status, referrals),
         "redress": _part(red_status, redress),
     }
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared.errors import Conflict, Invalid
-from shared.events.cases import EncountersAttached
+from shared.events.cases import EncountersAttached, EncounterWithdrawn
 from shared.events.disclosure import DisclosureSent
 from shared.events.intake import BatchImported
 from shared.events.redress import RedressStatusChanged
@@ -88,6 +88,18 @@ def attachment_facts(day: date, event: EncountersAttached, *, digest_key: bytes)
         out.subjects.append(SubjectSeen(day, event.program, partner, subject_digest(row.subject_id, digest_key)))
         if event.upload_kind == "partner-query":
             out.owners.append(OwnerIncrement(day, row.data_owner or "UNKNOWN", "matched", 1))
+    return out
+
+
+def withdrawal_facts(event: EncounterWithdrawn) -> Facts:
+    """An encounter withdrawn at its owner's request leaves the counts it made on the day it was attached
+    (matches, KST matches, its owner's matches). Distinct-subject counts keep it: a digest is not per encounter."""
+    day, partner = event.attached_on, event.partner_country or NO_PARTNER
+    out = Facts(counters=[Increment(day, event.program, partner, "matches", -1)])
+    if event.program == "KST":
+        out.counters.append(Increment(day, event.program, partner, "kst_matches", -1))
+    if event.upload_kind == "partner-query":
+        out.owners.append(OwnerIncrement(day, event.data_owner or "UNKNOWN", "matched", -1))
     return out
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -231,3 +231,28 @@ class EncountersRelinked(Event):
 
     def partition_key(self) -> str:
         return str(self.to_subject_id)
+
+
+@contract
+class EncounterWithdrawn(Event):
+    """An encounter was withdrawn from sharing and reports at its owner's request (the record stays, with why).
+
+    Carries what reporting needs to take it out of the counts it made when the encounter was attached."""
+
+    event_type = "EncounterWithdrawn"
+    schema_version = 1
+    topic = topics.CASES
+
+    encounter_id: uuid.UUID
+    subject_id: uuid.UUID
+    case_ids: list[uuid.UUID] = []
+    program: str
+    upload_kind: str
+    partner_country: str | None = None
+    data_owner: str | None = None
+    attached_on: date  # the day reporting counted it
+    requested_by: str
+    referral_id: uuid.UUID | None = None
+
+    def partition_key(self) -> str:
+        return str(self.subject_id)

@@ -51,3 +51,22 @@ class AgreementChanged(Event):
 
     def partition_key(self) -> str:
         return str(self.agreement_id)
+
+
+@contract
+class EncounterRemovalRequested(Event):
+    """The owner of an encounter (TSC, a Component) asked, in its reply to a notice or referral, that the
+    encounter be removed: cases withdraws it from sharing and reports and keeps the record of why."""
+
+    event_type = "EncounterRemovalRequested"
+    schema_version = 1
+    topic = topics.DISCLOSURE
+
+    referral_id: uuid.UUID
+    case_id: uuid.UUID
+    encounter_ids: list[uuid.UUID]
+    requested_by: str  # the organisation that asked (FBI-TSC, CBP, ...)
+    reason: str  # the reply's note, as recorded by the analyst (no imported value)
+
+    def partition_key(self) -> str:
+        return str(self.case_id)

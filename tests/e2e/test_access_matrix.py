@@ -19,7 +19,7 @@ from tracs.stack import Stack
 PASSWORD = "matrix-password-1"
 HEADER = ["FIN", "Last Name", "First Name", "DOB", "Partner Country", "TCN", "Data Owner"]
 # Path parameters naming a record of a case program: hidden (404) from those outside that program.
-SCOPED = {"case_id", "encounter_id", "subject_id", "batch_id", "draft_id"}
+SCOPED = {"case_id", "encounter_id", "subject_id", "batch_id", "draft_id", "referral_id"}
 # Operations that list rather than fetch: a hidden record is simply absent (200, empty).
 LISTING = {("get", "/api/v1/disclosures/subjects/{subject_id}/encounters")}
 # Bodies that pass validation, so a hidden record's 404 is not masked by a 422.
@@ -29,6 +29,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("post", "/api/v1/cases/{case_id}/status"): {"status": "in-review"},
     ("post", "/api/v1/cases/{case_id}/assign"): {"assignee": "analyst"},
     ("patch", "/api/v1/encounters/{encounter_id}/flags"): {},
+    ("post", "/api/v1/disclosures/referrals/{referral_id}/draft"): {"recipient_id": str(uuid.uuid4())},
+    ("post", "/api/v1/disclosures/referrals/{referral_id}/reply"): {
+        "decision": "keep",
+        "replied_on": datetime.now(UTC).date().isoformat(),
+    },
 }
 
 
@@ -68,6 +73,15 @@ async def _records(stack: Stack, analyst: Gateway, admin: Gateway, tag: str) -> 
         r = await analyst.client.post("/api/v1/disclosures", json=body, headers=analyst.headers())
         return r.json()["id"] if r.status_code == 201 else None
 
+    draft_id = await wait_until(draft, what="a disclosure draft")  # disclosure knows the case from here on
+    cbp = next(a for a in (await admin.get("/api/v1/agreements")).json() if a["name"] == "CBP data owner referrals")
+    cbp_recipient = (await admin.get(f"/api/v1/agreements/{cbp['id']}")).json()["recipients"][0]
+    referral = await analyst.client.post(
+        "/api/v1/disclosures/referrals",
+        headers=analyst.headers(),
+        json={"case_id": view["id"], "kind": "owner-referral", "recipient_id": cbp_recipient["id"], "reason": "matrix"},
+    )
+    assert referral.status_code == 201, referral.text
     today = datetime.now(UTC).date()
     redress = await analyst.client.post(
         "/api/v1/redress",
@@ -99,7 +113,7 @@ async def _records(stack: Stack, analyst: Gateway, admin: Gateway, tag: str) -> 
         "encounter_id": view["encounters"][0]["id"],
         "subject_id": view["subject_id"],
         "batch_id": up.json()["id"],
-        "draft_id": await wait_until(draft, what="a disclosure draft"),
+        "draft_id": draft_id,
         "agreement_id": agreement["id"],
         "redress_id": redress.json()["id"],
         "correction_id": str(uuid.uuid4()),
@@ -110,6 +124,7 @@ async def _records(stack: Stack, analyst: Gateway, admin: Gateway, tag: str) -> 
         "recipient_id": str(uuid.uuid4()),
         "bulletin_id": bulletin.json()["id"],
         "hold_id": hold.json()["id"],
+        "referral_id": referral.json()["id"],
         "action": "send",
     }
 

@@ -23,7 +23,7 @@ async def insert_version(
     session: AsyncSession, *, agreement_id: uuid.UUID, version: int, terms: dict[str, Any], note: str, actor: str
 ) -> None:
     """A new version row: the agreement's terms as given, with who changed them and why."""
-    row = {k: terms[k] for k in VERSION_FIELDS}
+    row = {k: terms[k] for k in VERSION_FIELDS if k in terms}  # a term left out takes its column's default
     await session.execute(
         agreement_versions.insert().values(
             agreement_id=agreement_id, version=version, **row, change_note=note, changed_by=actor

@@ -17,6 +17,7 @@ from services.disclosure.db.tables import (
     drafts,
     encounter_projection,
     recipients,
+    referrals,
     visible_cases,
 )
 
@@ -71,7 +72,9 @@ async def accounted(
 ) -> list[dict[str, Any]]:
     """Pending and sent disclosures about a subject or to a recipient, from `start` to `end` inclusive."""
     a = accounting
-    stmt = select(a).where(a.c.state.in_(ACCOUNTED)).order_by(a.c.sent_at, a.c.id)
+    # A referral or notice to a data owner, TSC or DOS is a disclosure like a response; its kind says which.
+    kind = select(referrals.c.kind).where(referrals.c.draft_id == a.c.draft_id).scalar_subquery()
+    stmt = select(a, kind.label("referral_kind")).where(a.c.state.in_(ACCOUNTED)).order_by(a.c.sent_at, a.c.id)
     if subject is not None:
         stmt = stmt.where(a.c.subject_id == subject)
     if recipient is not None:

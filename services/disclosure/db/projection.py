@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Table, delete, exists, select, update
+from sqlalchemy import Table, delete, exists, literal_column, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disclosure.db.tables import (
@@ -18,6 +19,7 @@ from services.disclosure.db.tables import (
     encounter_flags,
     encounter_projection,
     owner_notifications,
+    referrals,
 )
 from shared.db import copy_upsert
 
@@ -37,6 +39,24 @@ async def project(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
 async def notify_owners(session: AsyncSession, notices: list[dict[str, Any]]) -> None:
     """Owner notifications keyed by a stable id, so a redelivered event adds none."""
     await _upsert(session, owner_notifications, notices, ["id"])
+
+
+async def add_due_notices(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Notices due (made by a match, not by an analyst), one per case and kind: a redelivered or later chunk
+    adds its encounters to the notice still to be drafted, never a second notice."""
+    if not rows:
+        return
+    stmt = insert(referrals)
+    merged = literal_column(
+        "ARRAY(SELECT DISTINCT e FROM unnest(referrals.encounter_ids || excluded.encounter_ids) AS e)"
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["id"],
+        set_={"encounter_ids": merged},
+        where=referrals.c.draft_id.is_(None),
+    )
+    for row in rows:
+        await session.execute(stmt, row)
 
 
 async def open_cases(session: AsyncSession, cases: list[dict[str, Any]]) -> None:

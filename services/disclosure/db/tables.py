@@ -61,7 +61,8 @@ agreement_versions = Table(
     metadata,
     Column("agreement_id", Uuid, ForeignKey("agreements.id"), nullable=False),
     Column("version", Integer, nullable=False),
-    Column("partner_country", Text, nullable=False),
+    # A foreign partner names its country; a DHS Component, TSC, DOS or another USG agency names none.
+    Column("partner_country", Text),
     Column("partner_agency", Text, nullable=False),
     Column("program", Text, nullable=False),
     Column("data_owners", ARRAY(Text), nullable=False),
@@ -73,6 +74,9 @@ agreement_versions = Table(
     Column("purposes", ARRAY(Text), nullable=False),
     Column("valid_from", Date, nullable=False),
     Column("valid_to", Date),
+    Column("recipient_kind", Text, nullable=False, server_default="foreign-partner"),
+    # Re-dissemination and use limits: they travel with every release made under the version (issue 28).
+    Column("use_limits", Text, nullable=False, server_default=""),
     Column("change_note", Text, nullable=False),
     Column("changed_by", Text, nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -109,6 +113,8 @@ VERSION_FIELDS = (
     "purposes",
     "valid_from",
     "valid_to",
+    "recipient_kind",
+    "use_limits",
 )
 
 
@@ -230,6 +236,46 @@ owner_notifications = Table(
     Column("partner_country", Text),
     Column("accounting_id", Uuid),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+
+# Referrals and notices to the owners of the data (PIA 3.1, 6.1): a Component data owner, TSC, DOS or another
+# USG agency. What was sent is a draft of the same filtered rendering as a partner response, sent and accounted
+# the same way (`draft_id` -> `accounting`); the reply is recorded here with who recorded it and when.
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("case_id", Uuid, nullable=False, index=True),
+    Column("encounter_ids", ARRAY(Uuid), nullable=False),
+    Column("recipient_org", Text, nullable=False, index=True),
+    Column("recipient_id", Uuid, ForeignKey("recipients.id")),
+    Column("draft_id", Uuid, ForeignKey("drafts.id"), unique=True),
+    Column("reason", Text, nullable=False),
+    Column("reply_within_days", Integer, nullable=False),
+    Column("reply_decision", Text),
+    Column("reply_note", Text),
+    Column("replied_on", Date),
+    Column("reply_recorded_by", Text),
+    Column("reply_recorded_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("created_by", Text, nullable=False),
+)
+
+# Past recipients of an encounter its owner had removed (TSC's "remove"): they must be told, like a correction.
+removal_notices = Table(
+    "removal_notices",
+    metadata,
+    Column("encounter_id", Uuid, primary_key=True),
+    Column("accounting_id", Uuid, ForeignKey("accounting.id"), primary_key=True),
+    Column("referral_id", Uuid),
+    Column("requested_by", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("recipient_email", Text, nullable=False),
+    Column("recipient_agency", Text, nullable=False),
+    Column("disclosed_at", DateTime(timezone=True), nullable=False),
+    Column("listed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 

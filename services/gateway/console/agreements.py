@@ -19,7 +19,16 @@ router = APIRouter()
 SHAREABLE = [*sorted(EncounterFields.model_fields), "findings"]  # the API's own list: PIA 2.1 fields and findings
 LISTS = ("data_owners", "ous", "purposes", "di_categories")  # typed as comma-separated text
 CHOICES = ("fields", "protected_classes")  # ticked
-TEXT = ("partner_country", "partner_agency", "program", "caveat", "valid_from", "valid_to")
+TEXT = (
+    "recipient_kind",
+    "partner_country",
+    "partner_agency",
+    "program",
+    "caveat",
+    "use_limits",
+    "valid_from",
+    "valid_to",
+)
 MANAGE = "agreement:manage"
 REFUSALS = (400, 409, 422)  # the API's words go back onto the form, with what was typed
 
@@ -31,7 +40,8 @@ def _split(text: str) -> list[str]:
 def terms_from_form(form: Any) -> dict[str, Any]:
     """The form's values as the API's AgreementTerms (an empty valid_to: open-ended)."""
     terms: dict[str, Any] = {k: str(form.get(k) or "").strip() for k in TEXT}
-    terms["partner_country"] = terms["partner_country"].upper()
+    terms["partner_country"] = terms["partner_country"].upper() or None
+    terms["recipient_kind"] = terms["recipient_kind"] or "foreign-partner"
     terms["valid_to"] = terms["valid_to"] or None
     terms.update({k: _split(str(form.get(k) or "")) for k in LISTS})
     terms.update({k: form.getlist(k) for k in CHOICES})
@@ -48,7 +58,7 @@ def _form_page(
         title="New agreement",
         terms=terms,
         error=error,
-        programs=sorted(CASE_PROGRAMS),
+        programs=[*sorted(CASE_PROGRAMS), "*"],  # '*': every program, for a recipient inside the US
         shareable=SHAREABLE,
         protected=PROTECTED_CLASSES,
         **extra,
@@ -102,7 +112,7 @@ async def _page(
         revision=revision or {},
         recipient=recipient or {},
         retire=retire,
-        programs=sorted(CASE_PROGRAMS),
+        programs=[*sorted(CASE_PROGRAMS), "*"],  # '*': every program, for a recipient inside the US
         shareable=SHAREABLE + sorted(set(agreement.get("fields") or []) - set(SHAREABLE)),
         protected=PROTECTED_CLASSES,
     )

@@ -26,6 +26,7 @@ CAVEATS = {
     "not-sharable": "Not sharable: withheld from every disclosure.",
     "fast-matcher": "Fast-matcher hit: confirm by examiner review before relying on it.",
     "derogatory": "Derogatory information: handle under the program's rules.",
+    "withdrawn": "Withdrawn at its data owner's request: out of every later disclosure and report.",
 }
 
 
@@ -76,6 +77,12 @@ async def _page(
     the form's name, its values and the error)."""
     api = Api(request, session)
     case = await _case(api, case_id)
+    referrals = None  # the case's referrals and notices to data owners, for those who may read them
+    if session.can("disclosure:read"):
+        try:
+            referrals = await api.get("/api/v1/disclosures/referrals", case=str(case_id))
+        except ApiError:  # the case page stands without them while disclosure is away
+            referrals = None
     encounters = sorted(case["encounters"], key=lambda e: str(e["fields"].get("encounter_date") or ""))
     done = [s["system"] for s in case["searches"]]
     checklist = [{"system": s, "done": True} for s in dict.fromkeys(done)] + [
@@ -97,6 +104,7 @@ async def _page(
         assignees=[a["username"] for a in assignees],
         me=session.principal.username,
         typed=typed or {},
+        referrals=referrals,
     )
 
 

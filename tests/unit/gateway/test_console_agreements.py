@@ -78,10 +78,12 @@ def test_an_admin_creates_an_agreement_with_every_term_as_the_api_takes_them(fak
         {
             "name": "M5 New Zealand",
             "change_note": "created",
+            "recipient_kind": "foreign-partner",
             "partner_country": "NZL",
             "partner_agency": "Immigration New Zealand",
             "program": "M5",
             "caveat": "",
+            "use_limits": "",
             "valid_from": "2026-01-01",
             "valid_to": None,
             "data_owners": ["CBP", "USCIS"],

@@ -9,7 +9,7 @@ import pytest
 
 from services.reporting import domain, suppression, tabulation
 from shared.errors import Conflict
-from shared.events.cases import AttachedRow, EncountersAttached
+from shared.events.cases import AttachedRow, EncountersAttached, EncounterWithdrawn
 from shared.events.intake import BatchImported
 
 KEY = b"k" * 32
@@ -69,6 +69,26 @@ def test_events_become_counters_keyed_by_codes_only() -> None:
     assert len(digests) == 3 and all(len(d) == 16 for d in digests)
     assert str(subject).encode() not in b"".join(digests)
     assert [o.data_owner for f in facts for o in f.owners] == ["DOS", "DOS", "UNKNOWN", "DOS"]
+
+
+def test_an_encounter_withdrawn_at_its_owners_request_leaves_the_counts_of_the_day_it_was_attached() -> None:
+    attached = domain.attachment_facts(WHEN.date(), _attached("KST", "GBR", owner="FBI-TSC"), digest_key=KEY)
+    row = _attached("KST", "GBR", owner="FBI-TSC").rows[0]
+    withdrawn = EncounterWithdrawn(
+        encounter_id=row.encounter_id,
+        subject_id=row.subject_id,
+        program="KST",
+        upload_kind="partner-query",
+        partner_country="GBR",
+        data_owner="FBI-TSC",
+        attached_on=DAY,
+        requested_by="FBI-TSC",
+    )
+    facts = [attached, domain.withdrawal_facts(withdrawn)]
+    counters = domain.merge([c for f in facts for c in f.counters])
+    assert counters[(DAY, "KST", "GBR", "matches")] == 0 and counters[(DAY, "KST", "GBR", "kst_matches")] == 0
+    assert sum(o.amount for f in facts for o in f.owners if o.data_owner == "FBI-TSC") == 0
+    assert domain.withdrawal_facts(withdrawn).subjects == []  # a digest counts the person, not the encounter
 
 
 def test_small_counts_by_program_or_partner_are_suppressed_and_so_are_the_totals_that_would_give_them() -> None:
