@@ -50,7 +50,7 @@ MIN_PARTIAL = 3
 MAX_QUERY_WORDS = 12
 # Own-script words and skeletons share the terms array with the Latin words: one GIN index answers every
 # whole-word rule, and PostgreSQL's element statistics estimate each rule's rows well enough to plan it.
-OWN, SKELETON, SYMBOL, SOUND = "=", "~", "#", "%"
+OWN, SKELETON, SYMBOL, SOUND, ROMANISED = "=", "~", "#", "%", "^"
 # The stored skeleton of an Arabic article: written with a vowel, so no word's skeleton can be it.
 ARTICLE = "al"
 # Arabic articles as typed in Latin (al-, el-, and the assimilated forms before sun letters): an article word
@@ -183,6 +183,8 @@ def _name_keys(name: str) -> tuple[str, str, frozenset[str]]:
         terms |= abjad | {SKELETON + s for s in map(skeleton, abjad) if s}
         if any(spelled.without_article(w) for w in name.split()):
             terms.add(SKELETON + ARTICLE)  # the article itself, as "al" or "el" is typed
+    else:  # for a query typed in an abjad: a name stored romanised is compared by its consonants too
+        terms |= {ROMANISED + s for s in map(skeleton, latin_words) if s}
     terms |= {SOUND + k for k in map(spelled.phonetic, latin_words) if k}
     terms |= {SYMBOL + i for _, ids in spelled.symbols(name) for i in ids}
     return own, key, frozenset(terms)
@@ -224,7 +226,8 @@ class NameQuery:
             own=tuple(dict.fromkeys(fold(text).split())),
             latin=latin_words,
             alternatives=tuple(
-                _alternatives(w, symbols.get(w, frozenset()), spellings.get(w, frozenset())) for w in latin_words
+                _alternatives(w, symbols.get(w, frozenset()), spellings.get(w, frozenset()), is_abjad(text or ""))
+                for w in latin_words
             ),
         )
 
@@ -254,11 +257,15 @@ def _skeletons(word: str) -> list[str]:
     return [s for s in dict.fromkeys(out) if s and (len(s) > 1 or len(word) <= 4)]
 
 
-def _alternatives(word: str, symbols: frozenset[str], spellings: frozenset[str]) -> dict[int, tuple[str, ...]]:
+def _alternatives(
+    word: str, symbols: frozenset[str], spellings: frozenset[str], abjad: bool
+) -> dict[int, tuple[str, ...]]:
     sound = spelled.phonetic(word)
+    skeletons = _skeletons(word)
+    articles = _ARTICLES if word in _ARTICLES else frozenset()  # al-, el-, ash-: one article
     return {
-        LATIN: (word, *sorted(spellings - {word})),
-        CONSONANTS: tuple(SKELETON + s for s in _skeletons(word)),
+        LATIN: (word, *sorted((spellings | articles) - {word})),
+        CONSONANTS: tuple(SKELETON + s for s in skeletons) + tuple(ROMANISED + s for s in skeletons if abjad),
         SAME_NAME: tuple(SYMBOL + i for i in sorted(symbols)),
         PHONETIC: (SOUND + sound,) if sound else (),
     }
