@@ -13,7 +13,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, LargeBinary, MetaData, SmallInteger, Table, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    Table,
+    Text,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import audit, merkle
@@ -37,6 +49,9 @@ def tree_tables(metadata: MetaData) -> tuple[Table, Table]:
     return nodes, checkpoints
 
 
+_NODES = tree_tables(MetaData())[0]  # for building queries; each service's metadata holds its own copy
+
+
 def leaf_hash(row: Mapping[str, Any]) -> bytes:
     return merkle.leaf_hash(audit.leaf_data(row))
 
@@ -48,17 +63,12 @@ async def size(session: AsyncSession) -> int:
 
 
 async def nodes(session: AsyncSession, wanted: Iterable[merkle.Node]) -> dict[merkle.Node, bytes]:
-    wanted = list(set(wanted))
+    """The stored hashes of some subtrees: one query, each row found through the primary key."""
+    wanted = sorted(set(wanted))
     if not wanted:
         return {}
-    rows = await session.execute(
-        text(
-            "SELECT t.level, t.idx, t.hash FROM audit_tree AS t"
-            " JOIN unnest(CAST(:levels AS smallint[]), CAST(:idxs AS bigint[])) AS w(level, idx)"
-            " ON t.level = w.level AND t.idx = w.idx"
-        ),
-        {"levels": [n.level for n in wanted], "idxs": [n.index for n in wanted]},
-    )
+    pairs = tuple_(_NODES.c.level, _NODES.c.idx).in_([(n.level, n.index) for n in wanted])
+    rows = await session.execute(select(_NODES.c.level, _NODES.c.idx, _NODES.c.hash).where(pairs))
     return {merkle.Node(r.level, r.idx): bytes(r.hash) for r in rows}
 
 
