@@ -214,7 +214,9 @@ async def token(request: Request, rt: RuntimeDep) -> Token:
 async def refresh(rt: RuntimeDep, principal: CurrentPrincipal) -> Token:
     """A new token for the bearer of a valid one, with the roles and programs stored now; refused (403,
     naming training) once the user's annual privacy training has lapsed, or the clearance expired."""
-    account = await sign_in.refresh(uow=rt.uow(), principal=principal, training_valid_days=rt.settings.training_valid_days)
+    account = await sign_in.refresh(
+        uow=rt.uow(), principal=principal, training_valid_days=rt.settings.training_valid_days
+    )
     return _token_for(account, rt)
 
 

@@ -109,7 +109,10 @@ def access_refusal(account: Account, *, today: date, valid_days: int) -> str | N
 
 def check_access_dates(training_completed_on: date | None, clearance_granted_on: date | None, *, today: date) -> None:
     """Training and clearance are recorded once they happened, never ahead of time."""
-    for name, value in (("training_completed_on", training_completed_on), ("clearance_granted_on", clearance_granted_on)):
+    for name, value in (
+        ("training_completed_on", training_completed_on),
+        ("clearance_granted_on", clearance_granted_on),
+    ):
         if value is not None and value > today:
             raise Invalid(f"{name} {value.isoformat()} is in the future")
 

@@ -68,7 +68,9 @@ async def record_training(request: Request, session: SessionDep) -> Response:
         return redirect(request, "/admin", "Name the user whose training to record.", "error")
     body = {"training_completed_on": str(form.get("training_completed_on") or "") or None}
     path = f"/api/v1/users/{q(username)}"
-    return await submit(request, path, body, method="PATCH", back_to="/admin", done=f"Training recorded for {username}.")
+    return await submit(
+        request, path, body, method="PATCH", back_to="/admin", done=f"Training recorded for {username}."
+    )
 
 
 @router.post("/admin/holds")

@@ -32,7 +32,11 @@ async def upsert_user(session: AsyncSession, row: dict[str, Any]) -> None:
                 "password_hash": stmt.excluded.password_hash,
                 "roles": stmt.excluded.roles,
                 "programs": stmt.excluded.programs,
-                **({"training_completed_on": stmt.excluded.training_completed_on} if "training_completed_on" in row else {}),
+                **(
+                    {"training_completed_on": stmt.excluded.training_completed_on}
+                    if "training_completed_on" in row
+                    else {}
+                ),
             },
         )
     )

@@ -98,7 +98,7 @@ async def test_a_new_login_is_trained_the_day_it_is_created_unless_a_date_is_giv
         training_completed_on=date(2026, 1, 5),
     )
     assert store.users["old.hand"]["training_completed_on"] == date(2026, 1, 5)
-    with pytest.raises(Invalid, match="training_completed_on .* is in the future"):
+    with pytest.raises(Invalid, match=r"training_completed_on .* is in the future"):
         await accounts.create_user(
             uow=FakeUnitOfWork(actor="admin"),
             username="future",
@@ -146,7 +146,9 @@ async def test_training_is_recorded_without_an_approver_and_an_unknown_user_is_4
         await accounts.update_user(uow=FakeUnitOfWork(), username="ghost", changes={"roles": ["analyst"]})
 
 
-async def test_the_lapsing_list_names_who_loses_access_within_the_period_soonest_first(store: FakeAccountQueries) -> None:
+async def test_the_lapsing_list_names_who_loses_access_within_the_period_soonest_first(
+    store: FakeAccountQueries,
+) -> None:
     today = datetime.now(UTC).date()
     for name, days_ago in (("fresh", 10), ("soon", 350), ("gone", 400)):
         await _create(FakeUnitOfWork(actor="admin"), username=name)

@@ -41,10 +41,14 @@ def test_training_keeps_access_for_a_year_and_lapses_on_the_anniversary_in_a_lea
 
 
 def test_no_recorded_training_is_refused_and_an_expired_clearance_too() -> None:
-    assert "no privacy training" in (domain.access_refusal(_trained(None), today=date(2026, 1, 1), valid_days=365) or "")
+    assert "no privacy training" in (
+        domain.access_refusal(_trained(None), today=date(2026, 1, 1), valid_days=365) or ""
+    )
     expired = _trained(date(2025, 12, 1), clearance_until=date(2026, 1, 1))
     assert domain.access_refusal(expired, today=date(2025, 12, 31), valid_days=365) is None
-    assert "clearance expired on 2026-01-01" in (domain.access_refusal(expired, today=date(2026, 1, 1), valid_days=365) or "")
+    assert "clearance expired on 2026-01-01" in (
+        domain.access_refusal(expired, today=date(2026, 1, 1), valid_days=365) or ""
+    )
 
 
 def test_a_role_change_is_described_by_names_and_no_change_is_none() -> None:

@@ -143,7 +143,7 @@ async def test_refresh_takes_the_stored_roles_and_is_refused_once_training_lapse
     account = await sign_in.refresh(uow=FakeUnitOfWork(), principal=token_holder, training_valid_days=365, now=NOW)
     assert account.principal().roles == frozenset({"analyst", "supervisor"})
     later = NOW + timedelta(days=355)
-    with pytest.raises(Forbidden, match="privacy training .* lapsed"):
+    with pytest.raises(Forbidden, match=r"privacy training .* lapsed"):
         await sign_in.refresh(uow=FakeUnitOfWork(), principal=token_holder, training_valid_days=365, now=later)
     with pytest.raises(Forbidden, match="not a local login"):
         await sign_in.refresh(uow=FakeUnitOfWork(), principal=Principal("idp.user"), training_valid_days=365, now=NOW)
