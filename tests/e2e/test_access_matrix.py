@@ -39,6 +39,7 @@ def _profiles(tag: str) -> dict[str, Principal]:
         "supervisor": Principal("supervisor", frozenset({"supervisor"}), every),
         "auditor": Principal("auditor", frozenset({"auditor"}), every),
         "admin": Principal("admin", frozenset({"admin"}), frozenset()),
+        "privacy": Principal("privacy", frozenset({"privacy-officer"}), frozenset()),
         f"an-m5-{tag}": Principal(f"an-m5-{tag}", frozenset({"analyst"}), frozenset({"M5"})),
         f"su-m5r-{tag}": Principal(f"su-m5r-{tag}", frozenset({"supervisor"}), frozenset({"M5", "REDRESS"})),
         f"au-m5p-{tag}": Principal(f"au-m5p-{tag}", frozenset({"auditor"}), frozenset({"M5", "REPORTING"})),
@@ -108,6 +109,8 @@ async def _records(stack: Stack, analyst: Gateway, admin: Gateway, tag: str) -> 
         "bulletin_id": bulletin.json()["id"],
         "hold_id": hold.json()["id"],
         "action": "send",
+        "username": f"an-rep-{tag}",
+        "version": "1",
     }
 
 
@@ -127,7 +130,7 @@ async def test_every_operation_allows_and_denies_exactly_as_the_policy_says(stac
     base = stack.url("gateway")
     profiles = _profiles(tag)
     clients: dict[str, Gateway] = {}
-    for name in ("analyst", "supervisor", "auditor", "admin"):
+    for name in ("analyst", "supervisor", "auditor", "admin", "privacy"):
         clients[name] = Gateway(base)
         await clients[name].login(name)
     admin = clients["admin"]
