@@ -131,7 +131,7 @@ async def revise(agreement_id: uuid.UUID, request: Request, session: SessionDep)
             raise
         revision = {"terms": terms, "note": note, "error": exc.detail}
         return await _page(request, session, agreement_id, status_code=exc.status, revision=revision)
-    done = f"Version {revised['version']} recorded as a draft; the version in force governs until it is approved."
+    done = f"Version {revised['version']} recorded. It is a draft: the version in force governs until it is approved."
     return redirect(request, f"/admin/agreements/{agreement_id}", done)
 
 
