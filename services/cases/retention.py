@@ -57,10 +57,10 @@ async def run(
                         rules=classes,
                     )
                 )
-                entries += [_entry(uow.actor, "case", c, case) for c in found["cases"]]
+                entries += [_entry(uow.actor, "case", c, case, analysis) for c in found["cases"]]
                 entries += [_entry(uow.actor, "encounter", e, partner) for e in found["encounters"]]
                 if removed:
-                    entries.append(_entry(uow.actor, "subject", subject_id, None))
+                    entries.append(_entry(uow.actor, "subject", subject_id))
             await records.audit(uow.session, entries)
     report = {
         "as_of": now.isoformat(),
@@ -85,7 +85,8 @@ async def run_on_request(
     return await run(uow=uow, now=now or datetime.now(UTC), dry_run=dry_run, rules=rules)
 
 
-def _entry(actor: str, record_type: str, record_id: uuid.UUID, rule: retention_rules.Rule | None) -> audit.Entry:
+def _entry(actor: str, record_type: str, record_id: uuid.UUID, *rules: retention_rules.Rule) -> audit.Entry:
+    """One purged record, naming every rule that had to run out before it could go."""
     return audit.Entry(
         actor=actor,
         action="retention-purge",
@@ -93,7 +94,7 @@ def _entry(actor: str, record_type: str, record_id: uuid.UUID, rule: retention_r
         record_id=str(record_id),
         outcome="purged",
         correlation_id=current_correlation_id(),
-        detail=f"{rule.record_class}: {rule.basis}" if rule else "nothing of it left",
+        detail="; ".join(f"{r.record_class}: {r.basis}" for r in rules) or "nothing of it left",
     )
 
 
