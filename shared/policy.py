@@ -48,6 +48,9 @@ POLICY: dict[str, Rule] = {
     "redress:work": Rule(WORKERS, "REDRESS", "work redress cases"),
     "redress:assign": Rule(frozenset({"supervisor"}), "REDRESS", "assign redress reviewers"),
     "report:read": Rule(READERS, "REPORTING", "statistics-only reports"),
+    "report:store": Rule(
+        frozenset({"supervisor"}), "REPORTING", "store a report now (they are stored on schedule too)"
+    ),
     "bulletin:read": Rule(READERS, "REPORTING", "read information bulletins"),
     "bulletin:write": Rule(WORKERS, "REPORTING", "write information bulletins"),
     "audit:read": Rule(frozenset({"auditor"}), description="read every service's audit trail"),

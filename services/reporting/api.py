@@ -11,7 +11,7 @@ import orjson
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from services.reporting import bulletins, exports, reports
+from services.reporting import bulletins, exports, reports, stored
 from shared.runtime import RuntimeDep
 from shared.web import MAX_OFFSET, CurrentPrincipal, secured
 
@@ -72,6 +72,65 @@ async def epr(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To,
 async def components(rt: RuntimeDep, principal: CurrentPrincipal, start: From, end: To, format: Format = "json") -> Any:
     """Component notification report: per data owner, its encounters matched by inbound partner queries."""
     return await _report(reports.components, "components", rt, principal, start, end, format)
+
+
+class StoreIn(BaseModel):
+    kind: Literal["dosr", "epr", "components"]
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+
+
+class StoredReport(BaseModel):
+    id: uuid.UUID
+    kind: str
+    period_start: date
+    period_end: date
+    threshold: int
+    generated_at: datetime
+    generated_by: str
+
+
+@router.post("/reports/stored", response_model=StoredReport, tags=["reports"], **secured("report:store"))
+async def store_report(body: StoreIn, response: Response, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
+    """Generate and keep a report now (the weekly DOSR and monthly EPR and component reports are also stored on
+    schedule); a period stored before is answered as it was (200), never regenerated; a new one is 201."""
+    kept, new = await stored.store(
+        uow=rt.uow(actor=principal.username),
+        kind=body.kind,
+        start=body.start,
+        end=body.end,
+        threshold=rt.settings.suppression_threshold,
+    )
+    response.status_code = 201 if new else 200
+    return kept
+
+
+@router.get("/reports/stored", response_model=list[StoredReport], tags=["reports"], **secured("report:read"))
+async def stored_reports(
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    kind: Literal["dosr", "epr", "components"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[dict[str, Any]]:
+    """Every stored report, newest period first."""
+    return await stored.listing(uow=rt.uow(actor=principal.username), kind=kind, limit=limit)
+
+
+@router.get(
+    "/reports/stored/{report_id}",
+    responses={200: {"content": {t: {} for t in (*exports.MEDIA_TYPES.values(), "application/json")}}},
+    tags=["reports"],
+    **secured("report:read"),
+)
+async def stored_report(
+    report_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal, format: Format = "json"
+) -> Response:
+    """A stored report exactly as it was generated (the same bytes however often it is downloaded)."""
+    listed, content = await stored.download(uow=rt.uow(actor=principal.username), report_id=report_id, fmt=format)
+    name = f"{listed['kind']}-{listed['period_start']}-{listed['period_end']}"
+    media = "application/json" if format == "json" else exports.MEDIA_TYPES[format]
+    disposition = {} if format == "json" else {"Content-Disposition": f'attachment; filename="{name}.{format}"'}
+    return Response(content=content, media_type=media, headers=disposition)
 
 
 class BulletinIn(BaseModel):

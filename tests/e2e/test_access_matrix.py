@@ -111,6 +111,7 @@ async def _records(stack: Stack, analyst: Gateway, admin: Gateway, tag: str) -> 
         "action": "send",
         "username": f"an-rep-{tag}",
         "version": "1",
+        "report_id": str(uuid.uuid4()),
     }
 
 

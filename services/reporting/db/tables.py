@@ -116,3 +116,23 @@ bulletins = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_by", Text, nullable=False),
 )
+
+
+# Automated reports as generated (PIA 3: "Automated reports are stored in TRACS"): each format's bytes, with the
+# suppression they were published with inside them; a trigger refuses any UPDATE or DELETE (migration 0007).
+stored_reports = Table(
+    "stored_reports",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("kind", Text, nullable=False),  # dosr, epr, components
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("threshold", BigInteger, nullable=False),
+    Column("generated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("generated_by", Text, nullable=False),
+    Column("json", LargeBinary, nullable=False),
+    Column("csv", LargeBinary, nullable=False),
+    Column("xlsx", LargeBinary, nullable=False),
+    Column("pdf", LargeBinary, nullable=False),
+    Index("ux_stored_reports_period", "kind", "period_start", "period_end", unique=True),
+)
