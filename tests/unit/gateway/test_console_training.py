@@ -48,3 +48,18 @@ def test_admins_see_who_lapses_soon_and_record_training() -> None:
     assert r.status_code == 303 and fake.sent("PATCH", "/api/v1/users/old.hand") == [
         {"training_completed_on": "2026-01-05"}
     ]
+
+
+def test_stored_reports_are_listed_and_downloaded_as_the_api_kept_them() -> None:
+    fake = FakeApi()
+    rid = "0b7c3f0e-8a51-4d59-9b0e-4c1b7f1e2a10"
+    fake.on("GET", "/api/v1/reports/stored", [{"id": rid, "kind": "dosr", "period_start": "2026-11-23",
+            "period_end": "2026-11-29", "threshold": 5, "generated_at": "2026-11-30T00:00:05Z",
+            "generated_by": "report-schedule"}])  # fmt: skip
+    reader = console_client(fake, "ana", {"analyst"}, {"REPORTING"})
+    page = reader.get("/reports/stored").text
+    assert "DOSR" in page and "2026-11-23 \u2013 2026-11-29" in page and f"/reports/stored/{rid}.pdf" in page
+    fake.on("GET", f"/api/v1/reports/stored/{rid}", {"title": "as stored"})
+    r = reader.get(f"/reports/stored/{rid}.csv")
+    assert r.status_code == 200 and fake.params("GET", f"/api/v1/reports/stored/{rid}") == [{"format": "csv"}]
+    assert reader.get(f"/reports/stored/{rid}.exe").status_code == 404
