@@ -158,6 +158,20 @@ class BulletinOut(BulletinIn):
     approved_at: datetime | None
     updated_at: datetime
     updated_by: str
+    sent_by: str | None = None
+    approved_by: str | None = None
+
+
+class BulletinIteration(BaseModel):
+    bulletin_id: uuid.UUID
+    iteration: int
+    title: str
+    description: str
+    case_summary: str
+    services_provided: str
+    outcome: str
+    written_by: str
+    written_at: datetime
 
 
 @router.post("/bulletins", status_code=201, response_model=BulletinOut, tags=["bulletins"], **secured("bulletin:write"))
@@ -183,6 +197,17 @@ async def list_bulletins(
 @router.get("/bulletins/{bulletin_id}", response_model=BulletinOut, tags=["bulletins"], **secured("bulletin:read"))
 async def get_bulletin(bulletin_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     return await bulletins.get_bulletin(uow=rt.uow(actor=principal.username), bulletin_id=bulletin_id)
+
+
+@router.get(
+    "/bulletins/{bulletin_id}/iterations",
+    response_model=list[BulletinIteration],
+    tags=["bulletins"],
+    **secured("bulletin:read"),
+)
+async def bulletin_iterations(bulletin_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> list[dict]:
+    """Every iteration of a bulletin as it was written, first to last, with who wrote each and when."""
+    return await bulletins.iterations(uow=rt.uow(actor=principal.username), bulletin_id=bulletin_id)
 
 
 @router.patch("/bulletins/{bulletin_id}", response_model=BulletinOut, tags=["bulletins"], **secured("bulletin:write"))

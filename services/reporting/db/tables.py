@@ -7,6 +7,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    ForeignKey,
     Index,
     LargeBinary,
     PrimaryKeyConstraint,
@@ -115,6 +116,25 @@ bulletins = Table(
     Column("approved_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_by", Text, nullable=False),
+    Column("sent_by", Text),
+    Column("approved_by", Text),
+)
+
+# Every iteration of a bulletin as written (PIA 3: bulletins "record iterations"): an edit adds one, never
+# overwrites; deleting a draft bulletin deletes its iterations with it.
+bulletin_iterations = Table(
+    "bulletin_iterations",
+    metadata,
+    Column("bulletin_id", Uuid, ForeignKey("bulletins.id", ondelete="CASCADE"), nullable=False),
+    Column("iteration", BigInteger, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("case_summary", Text, nullable=False),
+    Column("services_provided", Text, nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("written_by", Text, nullable=False),
+    Column("written_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("bulletin_id", "iteration"),
 )
 
 

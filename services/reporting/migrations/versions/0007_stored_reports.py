@@ -1,4 +1,4 @@
-"""automated reports stored as generated, immutable
+"""automated reports stored as generated, immutable; every iteration of a bulletin kept
 
 Revision ID: 0007
 Revises: 0006
@@ -43,8 +43,33 @@ def upgrade() -> None:
         "FOR EACH ROW EXECUTE FUNCTION stored_reports_immutable()"
     )
 
+    op.add_column("bulletins", sa.Column("sent_by", sa.Text()))
+    op.add_column("bulletins", sa.Column("approved_by", sa.Text()))
+    op.create_table(
+        "bulletin_iterations",
+        sa.Column("bulletin_id", sa.Uuid(), sa.ForeignKey("bulletins.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("iteration", sa.BigInteger(), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("case_summary", sa.Text(), nullable=False),
+        sa.Column("services_provided", sa.Text(), nullable=False),
+        sa.Column("outcome", sa.Text(), nullable=False),
+        sa.Column("written_by", sa.Text(), nullable=False),
+        sa.Column("written_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.PrimaryKeyConstraint("bulletin_id", "iteration"),
+    )
+    # A bulletin written before this revision starts its history with its text as it stands.
+    op.execute(
+        "INSERT INTO bulletin_iterations (bulletin_id, iteration, title, description, case_summary, "
+        "services_provided, outcome, written_by, written_at) SELECT id, 1, title, description, case_summary, "
+        "services_provided, outcome, updated_by, updated_at FROM bulletins"
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("bulletin_iterations")
+    op.drop_column("bulletins", "approved_by")
+    op.drop_column("bulletins", "sent_by")
     op.execute("DROP TRIGGER stored_reports_immutable ON stored_reports")
     op.execute("DROP FUNCTION stored_reports_immutable()")
     op.drop_table("stored_reports")
