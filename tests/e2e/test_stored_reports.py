@@ -67,3 +67,28 @@ async def test_a_stored_dosr_stays_byte_identical_after_new_data_arrives(stack: 
     )
     assert bad.status_code == 422
     await supervisor.aclose()
+
+
+async def test_a_bulletin_keeps_every_iteration_with_its_author_and_its_approver(
+    stack: Stack, gateway: Gateway
+) -> None:
+    body = {"title": "Bus accident", "description": "d", "case_summary": "s", "services_provided": "p"}
+    created = await gateway.client.post("/api/v1/bulletins", json=body, headers=gateway.headers())
+    assert created.status_code == 201, created.text
+    bid = created.json()["id"]
+    supervisor = await _signed_in(stack, "supervisor")
+    edited = await supervisor.client.patch(
+        f"/api/v1/bulletins/{bid}", json={"title": "Bus accident, Route 9"}, headers=supervisor.headers()
+    )
+    assert edited.status_code == 200, edited.text
+    assert (await gateway.client.post(f"/api/v1/bulletins/{bid}/send", headers=gateway.headers())).status_code == 200
+    approved = await supervisor.client.post(f"/api/v1/bulletins/{bid}/approve", headers=supervisor.headers())
+    assert approved.status_code == 200
+    assert (approved.json()["sent_by"], approved.json()["approved_by"]) == ("analyst", "supervisor")
+    history = (await gateway.get(f"/api/v1/bulletins/{bid}/iterations")).json()
+    assert [(h["iteration"], h["title"], h["written_by"]) for h in history] == [
+        (1, "Bus accident", "analyst"),
+        (2, "Bus accident, Route 9", "supervisor"),
+    ]
+    assert (await gateway.get(f"/api/v1/bulletins/{uuid.uuid4()}/iterations")).status_code == 404
+    await supervisor.aclose()
