@@ -36,8 +36,11 @@ POLICY: dict[str, Rule] = {
     "case:reopen": Rule(frozenset({"supervisor"}), description="reopen a closed case"),
     "intake:read": Rule(READERS, description="see upload batches and their problems"),
     "intake:import": Rule(WORKERS, description="upload, confirm or reject a batch"),
-    "agreement:read": Rule(READERS | {"admin"}, description="read sharing agreements"),
+    "agreement:read": Rule(READERS | {"admin", "privacy-officer"}, description="read sharing agreements"),
     "agreement:manage": Rule(frozenset({"admin"}), description="create and revise agreements and recipients"),
+    "agreement:approve": Rule(
+        frozenset({"privacy-officer"}), description="approve or reject a draft agreement version (never its author)"
+    ),
     "disclosure:read": Rule(READERS, description="read drafts, notices and projections"),
     "disclosure:send": Rule(WORKERS, description="draft and send a response to a partner"),
     "accounting:read": Rule(READERS, description="the accounting of disclosures about a person or to a recipient"),
@@ -46,11 +49,15 @@ POLICY: dict[str, Rule] = {
     "redress:work": Rule(WORKERS, "REDRESS", "work redress cases"),
     "redress:assign": Rule(frozenset({"supervisor"}), "REDRESS", "assign redress reviewers"),
     "report:read": Rule(READERS, "REPORTING", "statistics-only reports"),
+    "report:store": Rule(
+        frozenset({"supervisor"}), "REPORTING", "store a report now (they are stored on schedule too)"
+    ),
     "bulletin:read": Rule(READERS, "REPORTING", "read information bulletins"),
     "bulletin:write": Rule(WORKERS, "REPORTING", "write information bulletins"),
     "audit:read": Rule(frozenset({"auditor"}), description="read every service's audit trail"),
     "subject:export": Rule(frozenset({"auditor"}), description="subject access export (PIA 7.1)"),
     "user:manage": Rule(frozenset({"admin"}), description="manage users"),
+    "session:refresh": Rule(ROLES, description="renew one's own token (refused once training has lapsed)"),
     "retention:manage": Rule(frozenset({"admin"}), description="retention runs and legal holds"),
     # Internal API of cases (/internal/v1), for services only: not program-scoped (the calling service applies
     # its own caller's visibility first: disclosure checks the case's program, redress needs REDRESS).

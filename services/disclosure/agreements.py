@@ -1,4 +1,5 @@
-"""Agreement use cases: ISAAs as versioned data, their recipients and certificates, development seeds."""
+"""Agreement use cases: ISAAs as versioned data reviewed by a privacy officer, their recipients and
+certificates, development seeds."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from services.disclosure import domain, mail
+from services.disclosure import agreement_rules, domain, mail
 from services.disclosure.db import agreements as queries
 from shared.errors import Conflict, NotFound
 from shared.events.disclosure import AgreementChanged
@@ -32,7 +33,7 @@ def _changed(agreement_id: uuid.UUID, version: int, name: str, terms: dict[str, 
 
 
 async def create_agreement(*, uow: UnitOfWork, name: str, terms: dict[str, Any], note: str) -> uuid.UUID:
-    """A new agreement at version 1."""
+    """A new agreement whose version 1 is a draft: it governs nothing until a privacy officer approves it."""
     domain.check_terms(terms)
     agreement_id = uuid.uuid4()
     async with uow:
@@ -44,28 +45,70 @@ async def create_agreement(*, uow: UnitOfWork, name: str, terms: dict[str, Any],
         await queries.insert_version(
             uow.session, agreement_id=agreement_id, version=1, terms=terms, note=note, actor=uow.actor
         )
-        if terms.get("recipient_kind", domain.FOREIGN) == domain.FOREIGN:  # intake's coverage is of partners
-            uow.emit(_changed(agreement_id, 1, name, terms))
-    log.info("agreement created", agreement_id=str(agreement_id))
+    log.info("agreement drafted", agreement_id=str(agreement_id))
     return agreement_id
 
 
 async def revise_agreement(*, uow: UnitOfWork, agreement_id: uuid.UUID, terms: dict[str, Any], note: str) -> int:
-    """Every change is a new version; earlier versions stay as they were for the annual audit."""
+    """Every change is a new draft version; the approved one keeps governing until the draft is approved,
+    and earlier versions stay as they were for the annual audit."""
     domain.check_terms(terms)
     async with uow:
         row = await queries.lock_agreement(uow.session, agreement_id)
         if row is None:
             raise NotFound(f"no agreement {agreement_id}")
+        agreement_rules.require_no_open_draft(await queries.open_draft(uow.session, agreement_id))
         version = row["current_version"] + 1
         await queries.insert_version(
             uow.session, agreement_id=agreement_id, version=version, terms=terms, note=note, actor=uow.actor
         )
         await queries.set_current_version(uow.session, agreement_id, version, uow.actor)
-        if terms.get("recipient_kind", domain.FOREIGN) == domain.FOREIGN:  # intake's coverage is of partners
-            uow.emit(_changed(agreement_id, version, row["name"], terms))
-    log.info("agreement revised", agreement_id=str(agreement_id), version=version)
+    log.info("agreement revision drafted", agreement_id=str(agreement_id), version=version)
     return version
+
+
+async def review_version(*, uow: UnitOfWork, agreement_id: uuid.UUID, version: int, approve: bool, note: str) -> str:
+    """A privacy officer (never the version's author) approves a draft, which then governs every draft and
+    send (the version it replaces is retired, and `AgreementChanged` tells intake of the coverage), or
+    rejects it, which changes nothing in force. Both are kept with who reviewed, when and why."""
+    async with uow:
+        row = await queries.lock_agreement(uow.session, agreement_id)
+        if row is None:
+            raise NotFound(f"no agreement {agreement_id}")
+        draft = await queries.version(uow.session, agreement_id, version)
+        if draft is None:
+            raise NotFound(f"agreement {agreement_id} has no version {version}")
+        agreement_rules.require_reviewable(draft, reviewer=uow.actor)
+        status = agreement_rules.APPROVED if approve else agreement_rules.REJECTED
+        await queries.review_version(uow.session, agreement_id, version, status=status, reviewer=uow.actor, note=note)
+        if approve:
+            await _put_in_force(uow, row, dict(draft))
+    log.info("agreement version reviewed", agreement_id=str(agreement_id), version=version, status=status)
+    return status
+
+
+async def _put_in_force(uow: UnitOfWork, agreement: Any, version: dict[str, Any]) -> None:
+    if agreement["approved_version"] is not None:
+        await queries.set_status(uow.session, agreement["id"], agreement["approved_version"], agreement_rules.RETIRED)
+    await queries.set_approved_version(uow.session, agreement["id"], version["version"], uow.actor)
+    if version.get("recipient_kind", domain.FOREIGN) == domain.FOREIGN:  # intake's coverage is of partners
+        uow.emit(_changed(agreement["id"], version["version"], agreement["name"], version))
+
+
+async def compare_versions(*, uow: UnitOfWork, agreement_id: uuid.UUID, left: int, right: int) -> dict[str, Any]:
+    """Two versions side by side (a reviewer's view of what a draft changes), with their review states."""
+    async with uow:
+        a = await queries.version(uow.session, agreement_id, left)
+        b = await queries.version(uow.session, agreement_id, right)
+    if a is None or b is None:
+        missing = left if a is None else right
+        raise NotFound(f"agreement {agreement_id} has no version {missing}")
+    return {
+        "agreement_id": agreement_id,
+        "left": dict(a),
+        "right": dict(b),
+        "terms": agreement_rules.compare(a, b),
+    }
 
 
 async def get_agreement(*, uow: UnitOfWork, agreement_id: uuid.UUID) -> dict[str, Any]:
@@ -385,6 +428,13 @@ async def seed_dev_agreements(*, uow_factory: Callable[..., UnitOfWork], pki_dir
             agreement_id = existing["id"]
         else:
             agreement_id = await create_agreement(uow=uow_factory(), name=name, terms=terms, note="development seed")
+            async with uow_factory() as uow:
+                # Development only: the seed stands in for the privacy office that approved the real ISAA.
+                row = await queries.lock_agreement(uow.session, agreement_id)
+                await queries.review_version(
+                    uow.session, agreement_id, 1, status="approved", reviewer="development seed", note="seed"
+                )
+                await _put_in_force(uow, row, {**terms, "version": 1})
         email = (mail.certificate_mailbox(cert_pem) if cert_pem else None) or f"{stem}@partner.example"
         await add_recipient(
             uow=uow_factory(),

@@ -49,6 +49,12 @@ class AgreementVersion(AgreementTerms):
     change_note: str
     changed_by: str
     changed_at: datetime
+    status: Literal["draft", "approved", "rejected", "retired"] = Field(
+        description="only the approved version governs drafts and sends"
+    )
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    review_note: str | None = None
 
 
 class RecipientIn(BaseModel):
@@ -71,10 +77,13 @@ class RecipientOut(BaseModel):
 
 
 class AgreementOut(AgreementVersion):
+    """The newest version (perhaps a draft awaiting review) and the number of the one in force."""
+
     id: uuid.UUID
     name: str
     created_at: datetime
     created_by: str
+    approved_version: int | None = Field(description="the version in force; none until a privacy officer approves")
 
 
 class AgreementDetail(AgreementOut):
@@ -129,6 +138,73 @@ async def revise_agreement(
     uow = rt.uow(actor=principal.username)
     await agreements.revise_agreement(uow=uow, agreement_id=agreement_id, terms=_terms(body), note=body.change_note)
     return await agreements.get_agreement(uow=uow, agreement_id=agreement_id)
+
+
+class Review(BaseModel):
+    note: str = Field(min_length=1, max_length=2000, description="the privacy officer's reason")
+
+
+@router.post(
+    "/agreements/{agreement_id}/versions/{version}/approve",
+    response_model=AgreementDetail,
+    tags=["agreements"],
+    **secured("agreement:approve"),
+)
+async def approve_version(
+    agreement_id: uuid.UUID, version: int, body: Review, rt: RuntimeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """A privacy officer (never the version's author) puts a draft version in force; the one before is retired."""
+    uow = rt.uow(actor=principal.username)
+    await agreements.review_version(uow=uow, agreement_id=agreement_id, version=version, approve=True, note=body.note)
+    return await agreements.get_agreement(uow=uow, agreement_id=agreement_id)
+
+
+@router.post(
+    "/agreements/{agreement_id}/versions/{version}/reject",
+    response_model=AgreementDetail,
+    tags=["agreements"],
+    **secured("agreement:approve"),
+)
+async def reject_version(
+    agreement_id: uuid.UUID, version: int, body: Review, rt: RuntimeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """A draft the privacy officer does not approve: kept with the reason, nothing in force changes."""
+    uow = rt.uow(actor=principal.username)
+    await agreements.review_version(uow=uow, agreement_id=agreement_id, version=version, approve=False, note=body.note)
+    return await agreements.get_agreement(uow=uow, agreement_id=agreement_id)
+
+
+class TermRow(BaseModel):
+    term: str
+    left: Any
+    right: Any
+    changed: bool
+
+
+class VersionComparison(BaseModel):
+    agreement_id: uuid.UUID
+    left: AgreementVersion
+    right: AgreementVersion
+    terms: list[TermRow]
+
+
+@router.get(
+    "/agreements/{agreement_id}/compare",
+    response_model=VersionComparison,
+    tags=["agreements"],
+    **secured("agreement:read"),
+)
+async def compare_versions(
+    agreement_id: uuid.UUID,
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    left: Annotated[int, Query(ge=1, le=1_000_000)],
+    right: Annotated[int, Query(ge=1, le=1_000_000)],
+) -> dict[str, Any]:
+    """Two versions side by side, term by term (what a draft changes against the version in force)."""
+    return await agreements.compare_versions(
+        uow=rt.uow(actor=principal.username), agreement_id=agreement_id, left=left, right=right
+    )
 
 
 @router.post(

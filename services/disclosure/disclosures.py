@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from services.disclosure import delivery, domain, mail
+from services.disclosure import agreement_rules, delivery, domain, mail
 from services.disclosure.db import disclosures as queries
 from shared import policy
 from shared.errors import Conflict, Invalid, NotFound, Unavailable
@@ -40,9 +40,12 @@ async def _summary(cases: InternalClient, case_id: uuid.UUID, actor: str) -> dom
 
 
 async def _agreement(uow: UnitOfWork, agreement_id: uuid.UUID, version: int | None = None) -> domain.Agreement:
-    row = await queries.agreement_version(uow.session, agreement_id, version)
-    if row is None:
+    """The version in force (approved by a privacy officer); a draft made under `version` needs it still in force."""
+    in_force = await queries.agreement_in_force(uow.session, agreement_id)
+    if in_force is None:
         raise NotFound(f"no agreement {agreement_id}")
+    agreement_rules.require_governs(in_force, in_force["approved_version"] if version is None else version)
+    row = await queries.agreement_version(uow.session, agreement_id, in_force["approved_version"])
     return domain.agreement_from_row(dict(row))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import httpx
@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from pydantic import BaseModel, Field, ValidationError
 from starlette.background import BackgroundTask
 
-from services.gateway import accounts, oversight, sign_in
+from services.gateway import accounts, domain, oversight, sign_in
 from services.gateway.upstreams import as_caller, client_for
 from shared.auth import issue_token
 from shared.errors import Forbidden, Invalid, NotFound
@@ -112,8 +112,23 @@ async def subject_export(subject_id: uuid.UUID, request: Request, rt: RuntimeDep
 class UserIn(BaseModel):
     username: str = Field(min_length=2, max_length=64)
     password: str = Field(min_length=1, max_length=200)
-    roles: list[str]
-    programs: list[str] = []
+    roles: list[str] = Field(max_length=20)
+    programs: list[str] = Field([], max_length=20)
+    training_completed_on: date | None = None
+    clearance_granted_on: date | None = None
+    clearance_expires_on: date | None = None
+
+
+class UserChange(BaseModel):
+    """Only what is given changes; roles or programs need `approved_by` (another user than the admin)."""
+
+    model_config = {"extra": "forbid"}
+    roles: list[str] | None = Field(None, max_length=20)
+    programs: list[str] | None = Field(None, max_length=20)
+    training_completed_on: date | None = None
+    clearance_granted_on: date | None = None
+    clearance_expires_on: date | None = None
+    approved_by: str | None = Field(None, min_length=2, max_length=64)
 
 
 class UserOut(BaseModel):
@@ -123,14 +138,33 @@ class UserOut(BaseModel):
     failed_attempts: int
     locked_until: datetime | None
     last_login_at: datetime | None
+    training_completed_on: date | None = None
+    clearance_granted_on: date | None = None
+    clearance_expires_on: date | None = None
     created_at: datetime
     updated_at: datetime
     updated_by: str
 
 
+class LapsingUser(UserOut):
+    training_lapses_on: date | None
+    lapsed: bool
+
+
 @router.get("/api/v1/users", response_model=list[UserOut], tags=["users"], **secured("user:manage"))
 async def list_users(rt: RuntimeDep) -> list[dict[str, Any]]:
     return await accounts.list_users(uow=rt.uow())
+
+
+@router.get("/api/v1/users/lapsing", response_model=list[LapsingUser], tags=["users"], **secured("user:manage"))
+async def lapsing_users(
+    rt: RuntimeDep, within_days: Annotated[int | None, Query(ge=0, le=3660)] = None
+) -> list[dict[str, Any]]:
+    """Who loses access because their annual privacy training lapses within the period (default: the
+    warning period, `TRACS_GATEWAY_TRAINING_WARNING_DAYS`), or already has, soonest first."""
+    s = rt.settings
+    days = s.training_warning_days if within_days is None else within_days
+    return await accounts.lapsing(uow=rt.uow(), within_days=days, valid_days=s.training_valid_days)
 
 
 @router.post("/api/v1/users", status_code=201, response_model=UserOut, tags=["users"], **secured("user:manage"))
@@ -142,6 +176,26 @@ async def create_user(body: UserIn, rt: RuntimeDep, principal: CurrentPrincipal)
         password=body.password,
         roles=set(body.roles),
         programs=set(body.programs),
+        training_completed_on=body.training_completed_on,
+        clearance_granted_on=body.clearance_granted_on,
+        clearance_expires_on=body.clearance_expires_on,
+    )
+
+
+@router.patch("/api/v1/users/{username}", response_model=UserOut, tags=["users"], **secured("user:manage"))
+async def change_user(
+    username: str, body: UserChange, request: Request, rt: RuntimeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """Record training or clearance dates, or change roles and programs (audited with who approved it)."""
+    changes = body.model_dump(exclude_unset=True, exclude={"approved_by"})
+    if not changes:
+        raise Invalid("nothing to change: give roles, programs, training or clearance dates")
+    return await accounts.update_user(
+        uow=rt.uow(actor=principal.username),
+        username=username,
+        changes=changes,
+        approved_by=body.approved_by,
+        client=request.client.host if request.client else None,
     )
 
 
@@ -187,15 +241,36 @@ async def token(request: Request, rt: RuntimeDep) -> Token:
     except ValidationError as exc:
         raise Invalid("username and password are required", errors=exc.errors(include_url=False)) from exc
     s = rt.settings
-    principal = await sign_in.authenticate(
+    account = await sign_in.authenticate(
         uow=rt.uow(actor=creds.username[:64]),
         username=creds.username,
         password=creds.password,
         threshold=s.lockout_threshold,
         lock_minutes=s.lockout_minutes,
+        training_valid_days=s.training_valid_days,
         client=request.client.host if request.client else None,
     )
-    access = issue_token(principal, secret=s.jwt_secret, issuer=s.jwt_issuer, ttl_seconds=s.jwt_ttl_seconds)
+    return _token_for(account, rt)
+
+
+@router.post("/api/v1/auth/refresh", response_model=Token, tags=["auth"], **secured("session:refresh"))
+async def refresh(rt: RuntimeDep, principal: CurrentPrincipal) -> Token:
+    """A new token for the bearer of a valid one, with the roles and programs stored now; refused (403,
+    naming training) once the user's annual privacy training has lapsed, or the clearance expired."""
+    account = await sign_in.refresh(
+        uow=rt.uow(), principal=principal, training_valid_days=rt.settings.training_valid_days
+    )
+    return _token_for(account, rt)
+
+
+def _token_for(account: Any, rt: Any) -> Token:
+    """The token names the day training lapses (`trn`), so the console can warn before it does."""
+    s = rt.settings
+    lapses = domain.training_lapses_on(account.training_completed_on, valid_days=s.training_valid_days)
+    extra = {"trn": lapses.isoformat()} if lapses else None
+    access = issue_token(
+        account.principal(), secret=s.jwt_secret, issuer=s.jwt_issuer, ttl_seconds=s.jwt_ttl_seconds, extra=extra
+    )
     return Token(access_token=access, expires_in=s.jwt_ttl_seconds)
 
 

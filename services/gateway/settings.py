@@ -43,6 +43,9 @@ class Settings(ServiceSettings):
     dev_password: str = Field("tracs-dev", validation_alias="TRACS_DEV_PASSWORD")
     lockout_threshold: int = Field(5, ge=1)
     lockout_minutes: int = Field(15, ge=1)
+    # PIA 8.2: annual refresher training keeps access; sign-in and refresh are refused from the day it lapses.
+    training_valid_days: int = Field(365, ge=1)
+    training_warning_days: int = Field(30, ge=0)  # the console warns this long before, and admins list them
 
     def services(self) -> dict[str, str]:
         """Each service behind the gateway -> its base URL (the merged audit trail asks every one)."""

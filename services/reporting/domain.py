@@ -214,3 +214,16 @@ def bulletin_transition(action: str, status: str) -> tuple[BulletinStatus, str]:
 def check_editable(status: str) -> None:
     if status != BulletinStatus.DRAFT:
         raise Conflict(f"only draft bulletins can be changed or deleted; this one is {status}")
+
+
+# The automated reports and the period each covers (PIA 3: DOSR weekly, EPR and component reports monthly).
+SCHEDULED = {"dosr": "week", "epr": "month", "components": "month"}
+
+
+def last_complete_period(kind: str, today: date) -> tuple[date, date]:
+    """The latest whole ISO week (Monday-Sunday) or calendar month that ended before `today`."""
+    if SCHEDULED[kind] == "week":
+        end = date.fromordinal(today.toordinal() - today.isoweekday())  # last Sunday before today
+        return date.fromordinal(end.toordinal() - 6), end
+    end = date.fromordinal(today.replace(day=1).toordinal() - 1)  # the last day of the month before
+    return end.replace(day=1), end

@@ -44,6 +44,7 @@ def _profiles(tag: str) -> dict[str, Principal]:
         "supervisor": Principal("supervisor", frozenset({"supervisor"}), every),
         "auditor": Principal("auditor", frozenset({"auditor"}), every),
         "admin": Principal("admin", frozenset({"admin"}), frozenset()),
+        "privacy": Principal("privacy", frozenset({"privacy-officer"}), frozenset()),
         f"an-m5-{tag}": Principal(f"an-m5-{tag}", frozenset({"analyst"}), frozenset({"M5"})),
         f"su-m5r-{tag}": Principal(f"su-m5r-{tag}", frozenset({"supervisor"}), frozenset({"M5", "REDRESS"})),
         f"au-m5p-{tag}": Principal(f"au-m5p-{tag}", frozenset({"auditor"}), frozenset({"M5", "REPORTING"})),
@@ -126,6 +127,9 @@ async def _records(stack: Stack, analyst: Gateway, admin: Gateway, tag: str) -> 
         "hold_id": hold.json()["id"],
         "referral_id": referral.json()["id"],
         "action": "send",
+        "username": f"an-rep-{tag}",
+        "version": "1",
+        "report_id": str(uuid.uuid4()),
     }
 
 
@@ -145,7 +149,7 @@ async def test_every_operation_allows_and_denies_exactly_as_the_policy_says(stac
     base = stack.url("gateway")
     profiles = _profiles(tag)
     clients: dict[str, Gateway] = {}
-    for name in ("analyst", "supervisor", "auditor", "admin"):
+    for name in ("analyst", "supervisor", "auditor", "admin", "privacy"):
         clients[name] = Gateway(base)
         await clients[name].login(name)
     admin = clients["admin"]

@@ -277,6 +277,11 @@ async def test_no_certificate_or_an_expired_agreement_means_nothing_is_sent(gate
             },
         )
     ).json()
+    privacy = Gateway(stack.url("gateway"))
+    await privacy.login("privacy")  # a version governs nothing until a privacy officer approves it
+    approve = f"/api/v1/agreements/{expired['id']}/versions/1/approve"
+    assert (await privacy.client.post(approve, json={"note": "ok"}, headers=privacy.headers())).status_code == 200
+    await privacy.aclose()
     ca_cert, ca_key = certificate_authority()
     from cryptography.hazmat.primitives import serialization
 

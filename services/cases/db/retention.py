@@ -35,14 +35,16 @@ def _active_holds() -> ColumnElement[bool]:
 
 
 async def due_records(
-    session: AsyncSession, *, analysis_cutoff: Any, partner_cutoff: Any
+    session: AsyncSession, *, analysis_cutoff: Any, partner_cutoff: Any, case_cutoff: Any
 ) -> dict[uuid.UUID, dict[str, list[uuid.UUID]]]:
-    """Per subject: cases last used before the analysis cutoff, and encounters collected before the
-    partner cutoff that no surviving case still needs. Held subjects and held cases are left out."""
+    """Per subject: cases opened before the case cutoff and last used before the analysis cutoff, and
+    encounters collected before the partner cutoff that no surviving case still needs. Held subjects and held
+    cases are left out."""
     held_subjects = select(legal_holds.c.subject_id).where(_active_holds(), legal_holds.c.subject_id.is_not(None))
     held_cases = select(legal_holds.c.case_id).where(_active_holds(), legal_holds.c.case_id.is_not(None))
     due_cases = select(cases.c.id).where(
         cases.c.updated_at < analysis_cutoff,
+        cases.c.opened_at < case_cutoff,
         cases.c.id.not_in(held_cases),
         cases.c.subject_id.not_in(held_subjects),
     )

@@ -13,6 +13,7 @@ from services.disclosure.db.tables import (
     ACCOUNTED,
     accounting,
     agreement_versions,
+    agreements,
     case_view,
     drafts,
     encounter_projection,
@@ -36,6 +37,12 @@ async def agreement_version(session: AsyncSession, agreement_id: uuid.UUID, vers
     v = agreement_versions
     stmt = select(v).where(v.c.agreement_id == agreement_id)
     stmt = stmt.where(v.c.version == version) if version else stmt.order_by(v.c.version.desc()).limit(1)
+    return (await session.execute(stmt)).mappings().first()
+
+
+async def agreement_in_force(session: AsyncSession, agreement_id: uuid.UUID) -> Any:
+    """The agreement with the number of its approved version (None while no version is approved)."""
+    stmt = select(agreements.c.id, agreements.c.approved_version).where(agreements.c.id == agreement_id)
     return (await session.execute(stmt)).mappings().first()
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -48,7 +49,8 @@ agreements = Table(
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("name", Text, nullable=False, unique=True),
-    Column("current_version", Integer, nullable=False),
+    Column("current_version", Integer, nullable=False),  # the newest version, approved or not
+    Column("approved_version", Integer),  # the one version that governs drafts and sends; none until approved
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("created_by", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -80,7 +82,13 @@ agreement_versions = Table(
     Column("change_note", Text, nullable=False),
     Column("changed_by", Text, nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # draft -> approved (by a privacy officer, never its author) or rejected; approved -> retired when replaced.
+    Column("status", Text, nullable=False, server_default="draft"),
+    Column("reviewed_by", Text),
+    Column("reviewed_at", DateTime(timezone=True)),
+    Column("review_note", Text),
     PrimaryKeyConstraint("agreement_id", "version"),
+    CheckConstraint("status IN ('draft', 'approved', 'rejected', 'retired')", name="ck_agreement_versions_status"),
 )
 
 recipients = Table(

@@ -1,5 +1,5 @@
-"""Agreements (ISAAs): read them; admins create them, revise them (each change a new version), add and retire
-recipients."""
+"""Agreements (ISAAs): read them; admins create them, revise them (each change a draft version), add and retire
+recipients; privacy officers approve or reject drafts, with two versions side by side."""
 
 from __future__ import annotations
 
@@ -86,7 +86,8 @@ async def create(request: Request, session: SessionDep) -> Response:
         return _form_page(
             request, terms=terms, error=exc.detail, status_code=exc.status, agreement_name=name, note=note
         )
-    return redirect(request, f"/admin/agreements/{created['id']}", "Agreement created (version 1).")
+    done = "Agreement created: version 1 is a draft until a privacy officer approves it."
+    return redirect(request, f"/admin/agreements/{created['id']}", done)
 
 
 async def _page(
@@ -98,6 +99,7 @@ async def _page(
     revision: dict[str, Any] | None = None,
     recipient: dict[str, Any] | None = None,
     retire: dict[str, Any] | None = None,
+    review: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     agreement = await Api(request, session).get(f"/api/v1/agreements/{agreement_id}")
     current = {k: agreement.get(k) for k in (*TEXT, *LISTS, *CHOICES)}
@@ -112,6 +114,7 @@ async def _page(
         revision=revision or {},
         recipient=recipient or {},
         retire=retire,
+        review=review or {},
         programs=[*sorted(CASE_PROGRAMS), "*"],  # '*': every program, for a recipient inside the US
         shareable=SHAREABLE + sorted(set(agreement.get("fields") or []) - set(SHAREABLE)),
         protected=PROTECTED_CLASSES,
@@ -138,7 +141,44 @@ async def revise(agreement_id: uuid.UUID, request: Request, session: SessionDep)
             raise
         revision = {"terms": terms, "note": note, "error": exc.detail}
         return await _page(request, session, agreement_id, status_code=exc.status, revision=revision)
-    return redirect(request, f"/admin/agreements/{agreement_id}", f"Version {revised['version']} recorded.")
+    done = f"Version {revised['version']} recorded. It is a draft: the version in force governs until it is approved."
+    return redirect(request, f"/admin/agreements/{agreement_id}", done)
+
+
+@router.post("/admin/agreements/{agreement_id}/versions/{version}/review")
+async def review(agreement_id: uuid.UUID, version: int, request: Request, session: SessionDep) -> Response:
+    """A privacy officer approves or rejects a draft version; a refusal keeps the note typed."""
+    form = await form_with_csrf(request)
+    decision = "approve" if form.get("decision") == "approve" else "reject"
+    note = str(form.get("note") or "").strip()
+    path = f"/api/v1/agreements/{agreement_id}/versions/{version}/{decision}"
+    try:
+        await Api(request, session).post(path, {"note": note})
+    except ApiError as exc:
+        if exc.status not in (*REFUSALS, 403):
+            raise
+        typed = {"version": version, "note": note, "error": exc.detail}
+        return await _page(request, session, agreement_id, status_code=exc.status, review=typed)
+    done = (
+        f"Version {version} approved: it governs every draft and send from now."
+        if decision == "approve"
+        else (f"Version {version} rejected; the version in force is unchanged.")
+    )
+    return redirect(request, f"/admin/agreements/{agreement_id}", done)
+
+
+@router.get("/admin/agreements/{agreement_id}/compare")
+async def compare(agreement_id: uuid.UUID, request: Request, session: SessionDep, left: int, right: int) -> Response:
+    """Two versions side by side, the changed terms marked."""
+    compared = await Api(request, session).get(f"/api/v1/agreements/{agreement_id}/compare", left=left, right=right)
+    agreement = await Api(request, session).get(f"/api/v1/agreements/{agreement_id}")
+    return render(
+        request,
+        "agreement_compare.html",
+        title=f"{agreement['name']}: versions {left} and {right}",
+        agreement=agreement,
+        compared=compared,
+    )
 
 
 @router.post("/admin/agreements/{agreement_id}/recipients")

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 import httpx
+import jwt
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -83,6 +84,15 @@ class Session:
     def can(self, action: str) -> bool:
         """Only decides what to offer; the API decides what happens."""
         return policy.allows(self.principal, action)
+
+    @property
+    def training_lapses_on(self) -> date | None:
+        """The day the user's access lapses with their privacy training (the gateway's `trn` claim)."""
+        try:
+            claim = jwt.decode(self.token, options={"verify_signature": False}).get("trn")  # verified already
+            return date.fromisoformat(claim) if isinstance(claim, str) else None
+        except (jwt.PyJWTError, ValueError):
+            return None
 
     @property
     def case_programs(self) -> list[str]:
@@ -226,6 +236,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
             "csrf": csrf_token(request) if session else context.pop("csrf", ""),
             "flash": flash,
             "today": date.today().isoformat(),
+            "training_notice": _training_notice(request, session),
             **context,
         },
         status_code=status_code,
@@ -234,6 +245,20 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
         response.delete_cookie(FLASH_COOKIE, path="/")
     response.headers.update(PAGE_HEADERS)
     return response
+
+
+def _training_notice(request: Request, session: Session | None) -> str | None:
+    """Within the warning period before a user's training lapses, every page says when access ends."""
+    lapses = session.training_lapses_on if session else None
+    if lapses is None:
+        return None
+    days = (lapses - date.today()).days
+    if days > getattr(_settings(request), "training_warning_days", 30):
+        return None
+    return (
+        f"Your annual privacy training lapses on {lapses.isoformat()} ({days} days): complete it before then, "
+        "or sign-in will be refused."
+    )
 
 
 def q(value: Any) -> str:

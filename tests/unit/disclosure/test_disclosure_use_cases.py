@@ -38,6 +38,7 @@ class FakeDisclosureQueries:
         self.recipients: dict[uuid.UUID, dict[str, Any]] = {}
         self.drafts: dict[uuid.UUID, dict[str, Any]] = {}
         self.accounting: list[dict[str, Any]] = []
+        self.in_force: dict[uuid.UUID, int | None] = {}  # the approved version, when not the stored one
 
     async def case(self, session: object, case_id: uuid.UUID) -> dict[str, Any] | None:
         return self.cases.get(case_id)
@@ -47,6 +48,12 @@ class FakeDisclosureQueries:
 
     async def agreement_version(self, session: object, agreement_id: uuid.UUID, version: int | None) -> Any:
         return self.versions.get(agreement_id)
+
+    async def agreement_in_force(self, session: object, agreement_id: uuid.UUID) -> Any:
+        if agreement_id not in self.versions:
+            return None
+        approved = self.in_force.get(agreement_id, self.versions[agreement_id]["version"])
+        return {"id": agreement_id, "approved_version": approved}
 
     async def recipient(self, session: object, recipient_id: uuid.UUID) -> dict[str, Any] | None:
         return self.recipients.get(recipient_id)
@@ -163,6 +170,13 @@ async def test_a_retired_recipient_is_not_drafted_for(queries: FakeDisclosureQue
     assert queries.drafts == {}
 
 
+async def test_an_agreement_with_no_approved_version_governs_no_draft(queries: FakeDisclosureQueries) -> None:
+    queries.in_force[AGREEMENT_ID] = None  # version 1 still awaits the privacy officer
+    with pytest.raises(Conflict, match="no approved version of this agreement is in force"):
+        await _draft()
+    assert queries.drafts == {}
+
+
 def _sealed(**kw: Any) -> mail.Sealed:
     assert kw["certificate_pem"] == "PEM" and kw["recipient_email"] == "desk@police.example"
     return mail.Sealed("<m1@tracs.local>", b"sealed:" + kw["body"].encode())
@@ -222,6 +236,16 @@ async def test_a_send_is_refused_when_the_case_changed_since_the_draft(
     changed["encounters"][0]["fields"]["last_name"] = "Papadaki"  # corrected by redress meanwhile
     with pytest.raises(Conflict, match="changed since this draft was made"):
         await _send(changed, monkeypatch)
+    assert queries.accounting == [] and queries.drafts[draft_id]["status"] == "draft"
+
+
+async def test_a_draft_made_under_a_version_replaced_since_is_not_sent(
+    queries: FakeDisclosureQueries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draft_id = await _draft()
+    queries.in_force[AGREEMENT_ID] = 5  # a privacy officer approved version 5 after the draft (under 4)
+    with pytest.raises(Conflict, match="drafted under agreement version 4, and version 5 governs now"):
+        await _send(_view(), monkeypatch)
     assert queries.accounting == [] and queries.drafts[draft_id]["status"] == "draft"
 
 
