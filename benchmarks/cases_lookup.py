@@ -380,13 +380,11 @@ def main() -> None:
         print(f"loading {args.encounters:,} encounters with COPY ...")
         asyncio.run(load(dsn, args.encounters))
         print(f"loaded in {time.perf_counter() - t:.1f}s")
-        calls = asyncio.run(measure(stack.url("gateway"), dsn, args.encounters, args.queries))
+        calls = asyncio.run(measure(stack.url("edge"), dsn, args.encounters, args.queries))
         pids = {"gateway": stack.processes["gateway"].pid, "cases": stack.processes["cases"].pid}
         if pg.process is not None:
             pids["postgres"] = pg.process.pid
-        calls += measure_concurrent(
-            stack.url("gateway"), dsn, args.encounters, args.concurrency, args.seconds, pids=pids
-        )
+        calls += measure_concurrent(stack.url("edge"), dsn, args.encounters, args.concurrency, args.seconds, pids=pids)
         asyncio.run(audit_after_load(dsn, calls))
         verify = subprocess.run(
             [sys.executable, "-m", "tracs.cli", "audit", "verify", "cases"],

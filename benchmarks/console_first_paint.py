@@ -143,9 +143,9 @@ def main() -> None:
         for name in ("intake", "cases", "gateway"):
             stack.start(name)
             stack.wait_ready(name)
-        took = load(stack.url("gateway"), args.cases)
+        took = load(stack.url("edge"), args.cases)
         print(f"cases: {args.cases:,} imported through the API in {took:.1f} s")
-        measure(stack.url("gateway"), args.runs)
+        measure(stack.url("edge"), args.runs)
     finally:
         if stack:
             stack.stop_all()

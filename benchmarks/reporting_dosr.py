@@ -227,7 +227,7 @@ def main() -> None:
             for name in ("reporting", "gateway"):
                 stack.start(name)
                 stack.wait_ready(name)
-            asyncio.run(through_gateway(stack.url("gateway"), args.runs))
+            asyncio.run(through_gateway(stack.url("edge"), args.runs))
     finally:
         if stack:
             stack.stop_all()

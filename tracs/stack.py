@@ -16,8 +16,10 @@ import httpx
 from tracs.infra import stop_process, wait_for_port
 
 SERVICES = ("intake", "cases", "disclosure", "redress", "reporting")
+# The edge (Caddy, tracs/edge.py) is the one public address; the gateway and the services sit behind it.
 DEFAULT_PORTS = {
-    "gateway": 8000,
+    "edge": 8000,
+    "gateway": 8100,
     "intake": 8101,
     "cases": 8102,
     "disclosure": 8103,
@@ -83,6 +85,10 @@ class Stack:
         if name == "gateway":
             for svc in SERVICES:
                 env[f"TRACS_GATEWAY_{svc.upper()}_URL"] = self.url(svc)
+        if name == "edge":
+            env["TRACS_EDGE_HOME"] = str(self.var / "edge")
+            for target in ("gateway", *SERVICES):
+                env[f"TRACS_EDGE_{target.upper()}_URL"] = self.url(target)
         service = self.instances.get(name, name)
         for caller, targets in INTERNAL_CALLS.items():
             if service == caller:
@@ -96,8 +102,9 @@ class Stack:
         (self.var / "log").mkdir(parents=True, exist_ok=True)
         (self.var / "run").mkdir(parents=True, exist_ok=True)
         log = (self.var / "log" / f"{name}.log").open("ab")
+        module = "tracs.edge" if name == "edge" else f"services.{self.instances.get(name, name)}"
         proc = subprocess.Popen(
-            [sys.executable, "-m", f"services.{self.instances.get(name, name)}"],
+            [sys.executable, "-m", module],
             env=self.env(name, overrides),
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -121,10 +128,10 @@ class Stack:
         raise TimeoutError(f"{name} not ready after {timeout}s; see {self.var}/log/{name}.log")
 
     def start_all(self, timeout: float = 120.0) -> None:
-        for name in (*SERVICES, "gateway"):
+        for name in (*SERVICES, "gateway", "edge"):
             self.start(name)
-        for name in (*SERVICES, "gateway"):
-            self.wait_ready(name, timeout)
+        for name in (*SERVICES, "gateway", "edge"):
+            self.wait_ready(name, timeout)  # the edge's /readyz is the gateway's, through it
 
     def kill(self, name: str) -> None:
         """kill -9: no shutdown hooks run, as in a crash."""
@@ -140,7 +147,7 @@ class Stack:
 
     def stop_all(self) -> None:
         """Ask every process to stop at once, then wait for each: they shut down side by side."""
-        names = ("gateway", *self.instances, *reversed(SERVICES))
+        names = ("edge", "gateway", *self.instances, *reversed(SERVICES))
         for name in names:
             proc = self.processes.get(name)
             if proc is not None and proc.poll() is None:
