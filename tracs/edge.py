@@ -70,7 +70,7 @@ def caddyfile(
         "\t}",
         "\t@no_request_id not header X-Correlation-ID *",
         "\trequest_header @no_request_id X-Correlation-ID {http.request.uuid}",
-        "\theader X-Correlation-ID {http.request.header.X-Correlation-ID}",
+        "\theader >X-Correlation-ID {http.request.header.X-Correlation-ID}",
         f'\t@dot_segments expression `{{http.request.orig_uri.path}}.matches("{DOT_SEGMENTS}")`',
         "\thandle @dot_segments {",
         "\t\theader Content-Type application/json",
