@@ -140,7 +140,7 @@ def main() -> None:
             ports={name: free_port() for name in DEFAULT_PORTS},
             extra_env={"TRACS_LOG_LEVEL": "WARNING"},
         )
-        for name in ("intake", "cases", "gateway"):
+        for name in ("intake", "cases", "gateway", "edge"):
             stack.start(name)
             stack.wait_ready(name)
         took = load(stack.url("edge"), args.cases)
