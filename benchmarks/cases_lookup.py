@@ -379,10 +379,12 @@ def main() -> None:
         asyncio.run(load(dsn, args.encounters))
         print(f"loaded in {time.perf_counter() - t:.1f}s")
         calls = asyncio.run(measure(stack.url("edge"), dsn, args.encounters, args.queries))
-        pids = {"gateway": stack.processes["gateway"].pid, "cases": stack.processes["cases"].pid}
+        pids = {name: stack.processes[name].pid for name in ("edge", "gateway", "cases")}
         if pg.process is not None:
             pids["postgres"] = pg.process.pid
-        calls += measure_concurrent(stack.url("edge"), dsn, args.encounters, args.concurrency, args.seconds, pids=pids)
+        # The public entry, and the service on its own port: what the edge's hop costs, in the same run.
+        entries = {"the edge": stack.url("edge"), "cases alone": stack.url("cases")}
+        calls += measure_concurrent(entries, dsn, args.encounters, args.concurrency, args.seconds, pids)
         asyncio.run(audit_after_load(dsn, calls))
         verify = subprocess.run(
             [sys.executable, "-m", "tracs.cli", "audit", "verify", "cases"],

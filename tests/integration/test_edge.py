@@ -215,3 +215,29 @@ def test_a_body_over_the_edges_ceiling_is_refused_with_413(edge: Edge) -> None:
 def test_the_caddyfile_is_written_where_the_settings_say_with_caddys_admin_api_off(edge: Edge) -> None:
     written = (edge.home / "Caddyfile").read_text()
     assert "admin off" in written and "reverse_proxy" in written
+
+
+def test_replicas_of_a_service_share_its_requests_and_one_that_is_down_is_skipped(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    home = tmp_path_factory.mktemp("edge-replicas")
+    one, two, gateway = Upstream("cases"), Upstream("cases-2"), Upstream("gateway")
+    servers = [u.serve() for u in (one, two, gateway)]
+    down, port = free_port(), free_port()
+    env = {
+        "TRACS_EDGE_PORT": str(port),
+        "TRACS_EDGE_HOME": str(home),
+        "TRACS_EDGE_GATEWAY_URL": f"http://127.0.0.1:{gateway.port}",
+        "TRACS_EDGE_CASES_URL": f"http://127.0.0.1:{one.port},http://127.0.0.1:{down},http://127.0.0.1:{two.port}",
+    }
+    proc = subprocess.Popen([sys.executable, "-m", "tracs.edge"], env=env, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, 30, proc)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            answers = [client.get(f"/api/v1/cases/{i}").json()["service"] for i in range(40)]
+        assert set(answers) == {"cases", "cases-2"}, answers
+        assert len(one.seen) + len(two.seen) == 40
+    finally:
+        stop_process(proc)
+        for server in servers:
+            server.shutdown()
