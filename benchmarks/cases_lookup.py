@@ -372,7 +372,7 @@ def main() -> None:
         asyncio.run(ensure_topics(TracsSettings(kafka_bootstrap=broker.bootstrap), topics.all_with_dlq()))
         for name in ("cases", "gateway", "edge"):
             stack.start(name)
-            stack.wait_ready(name)
+            stack.wait_ready(name, 300)
         dsn = pg.url.replace("postgresql+asyncpg", "postgresql").rsplit("/", 1)[0] + "/tracs_cases"
         t = time.perf_counter()
         print(f"loading {args.encounters:,} encounters with COPY ...")

@@ -100,7 +100,7 @@ def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_for_port(port, 30, proc)
+        wait_for_port(port, 120, proc)  # a loaded CI machine starts Python slowly
         yield Edge(f"http://127.0.0.1:{port}", upstreams, home)
     finally:
         stop_process(proc)
@@ -232,7 +232,7 @@ def test_replicas_of_a_service_share_its_requests_and_one_that_is_down_is_skippe
     }
     proc = subprocess.Popen([sys.executable, "-m", "tracs.edge"], env=env, stderr=subprocess.DEVNULL)
     try:
-        wait_for_port(port, 30, proc)
+        wait_for_port(port, 120, proc)  # a loaded CI machine starts Python slowly
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
             answers = [client.get(f"/api/v1/cases/{i}").json()["service"] for i in range(40)]
         assert set(answers) == {"cases", "cases-2"}, answers
