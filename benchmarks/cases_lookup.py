@@ -304,9 +304,9 @@ def measure_concurrent(
         return 0
     rng = random.Random(13)
     first = next(iter(entries.values()))
-    token = httpx.post(f"{first}/api/v1/auth/token", data={"username": "analyst", "password": "tracs-dev"}).json()[
-        "access_token"
-    ]
+    token = httpx.post(
+        f"{first}/api/v1/auth/token", data={"username": "analyst", "password": "tracs-dev"}, timeout=120
+    ).json()["access_token"]
     calls = 0
     for kind in ("fin", "name"):
         values = [f"{rng.randrange(n):010d}" if kind == "fin" else name_of(rng.randrange(n)) for _ in range(2000)]
