@@ -50,9 +50,10 @@ def up(
     pg_port: Annotated[int, typer.Option(envvar="TRACS_PG_PORT")] = 55432,
     kafka_port: Annotated[int, typer.Option(envvar="TRACS_KAFKA_PORT")] = 19092,
     smtp_port: Annotated[int, typer.Option(envvar="TRACS_SMTP_PORT")] = 8025,
-    gateway_port: Annotated[int, typer.Option(envvar="TRACS_GATEWAY_PORT")] = 8000,
+    port: Annotated[int, typer.Option(envvar="TRACS_EDGE_PORT", help="the one public address (the edge)")] = 8000,
 ) -> None:
-    """Start PostgreSQL, the broker, the SMTP sink, every service and the gateway; Ctrl-C stops all."""
+    """Start PostgreSQL, the broker, the SMTP sink, every service, the gateway and the edge (Caddy) in front of
+    them; Ctrl-C stops all."""
     from shared.events import topics
     from shared.kafka import ensure_topics
     from shared.settings import TracsSettings
@@ -70,7 +71,7 @@ def up(
     broker = None if external_kafka else Tansu(kafka_port, VAR / "log" / "tansu.log")
     mailsink: subprocess.Popen | None = None
     ports = {name: int(os.environ.get(f"TRACS_{name.upper()}_PORT", port)) for name, port in DEFAULT_PORTS.items()}
-    ports["gateway"] = gateway_port
+    ports["edge"] = port
     stack: Stack | None = None
     stopping = False
 
@@ -105,7 +106,8 @@ def up(
             {
                 "TRACS_DATABASE_URL": db_url,
                 "TRACS_KAFKA_BOOTSTRAP": bootstrap,
-                "TRACS_GATEWAY_URL": f"http://127.0.0.1:{gateway_port}",
+                # Operator commands (`tracs import`) go in where everyone does: through the edge.
+                "TRACS_GATEWAY_URL": f"http://127.0.0.1:{port}",
                 # `tracs audit verify` checks checkpoints with this key's public half and reads this archive.
                 "TRACS_AUDIT_SIGNING_KEY": dev_env["TRACS_AUDIT_SIGNING_KEY"],
                 "TRACS_AUDIT_CHECKPOINT_FILE": dev_env["TRACS_AUDIT_CHECKPOINT_FILE"],
@@ -119,9 +121,10 @@ def up(
         password = os.environ.get("TRACS_DEV_PASSWORD", "tracs-dev")
         typer.echo(
             "\nTRACS is running.\n"
-            f"  Gateway:   http://127.0.0.1:{gateway_port}   (API docs: /docs, events: /asyncapi.json)\n"
+            f"  Console:   http://127.0.0.1:{port}   (API docs: /docs, events: /asyncapi.json; Caddy routes\n"
+            f"             /api/v1/<area> straight to the service that owns it, the rest to the gateway)\n"
             f"  Logins:    admin, analyst, supervisor, auditor — password '{password}'\n"
-            f"  Token:     curl -d 'username=analyst&password={password}' http://127.0.0.1:{gateway_port}/api/v1/auth/token\n"
+            f"  Token:     curl -d 'username=analyst&password={password}' http://127.0.0.1:{port}/api/v1/auth/token\n"
             f"  Mail sink: smtp://127.0.0.1:{smtp_port} -> {VAR / 'mail'}\n"
             f"  Dev PKI:   {VAR / 'pki'} (office + one certificate and key per seeded partner; open a message\n"
             f"             with: openssl cms -decrypt -in MAIL.eml -recip pki/P.crt -inkey pki/P.key)\n"

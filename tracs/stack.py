@@ -17,8 +17,10 @@ import httpx
 from tracs.infra import stop_process, wait_for_port
 
 SERVICES = ("intake", "cases", "disclosure", "redress", "reporting")
+# The edge (Caddy, tracs/edge.py) is the one public address; the gateway and the services sit behind it.
 DEFAULT_PORTS = {
-    "gateway": 8000,
+    "edge": 8000,
+    "gateway": 8100,
     "intake": 8101,
     "cases": 8102,
     "disclosure": 8103,
@@ -113,6 +115,11 @@ class Stack:
         if name == "gateway":
             for svc in SERVICES:
                 env[f"TRACS_GATEWAY_{svc.upper()}_URL"] = self.url(svc)
+        if name == "edge":
+            env["TRACS_EDGE_HOME"] = str(self.var / "edge")
+            for target in ("gateway", *SERVICES):
+                replicas = [target, *(i for i, svc in self.instances.items() if svc == target)]
+                env[f"TRACS_EDGE_{target.upper()}_URL"] = ",".join(self.url(r) for r in replicas)
         service = self.instances.get(name, name)
         for caller, targets in INTERNAL_CALLS.items():
             if service == caller:
@@ -127,10 +134,11 @@ class Stack:
         (self.var / "run").mkdir(parents=True, exist_ok=True)
         log = (self.var / "log" / f"{name}.log").open("ab")
         env = self.env(name, overrides)
+        module = "tracs.edge" if name == "edge" else f"services.{self.instances.get(name, name)}"
         command = (
             witness_command(self.var, self.ports[name], env.get("TRACS_AUDIT_SIGNING_KEY", ""))
             if name == WITNESS
-            else [sys.executable, "-m", f"services.{self.instances.get(name, name)}"]
+            else [sys.executable, "-m", module]
         )
         proc = subprocess.Popen(
             command,
@@ -158,11 +166,11 @@ class Stack:
         raise TimeoutError(f"{name} not ready after {timeout}s; see {self.var}/log/{name}.log")
 
     def start_all(self, timeout: float = 120.0) -> None:
-        names = ([WITNESS] if WITNESS in self.ports else []) + [*SERVICES, "gateway"]
+        names = ([WITNESS] if WITNESS in self.ports else []) + [*SERVICES, "gateway", "edge"]
         for name in names:
             self.start(name)
         for name in names:
-            self.wait_ready(name, timeout)
+            self.wait_ready(name, timeout)  # the edge's /readyz is the gateway's, through it
 
     def kill(self, name: str) -> None:
         """kill -9: no shutdown hooks run, as in a crash."""
@@ -178,7 +186,7 @@ class Stack:
 
     def stop_all(self) -> None:
         """Ask every process to stop at once, then wait for each: they shut down side by side."""
-        names = ("gateway", *self.instances, *reversed(SERVICES), WITNESS)
+        names = ("edge", "gateway", *self.instances, *reversed(SERVICES), WITNESS)
         for name in names:
             proc = self.processes.get(name)
             if proc is not None and proc.poll() is None:

@@ -1,7 +1,7 @@
-"""Gateway HTTP: the single entry for analyst tools. Logs in, verifies tokens, forwards to services.
+"""Gateway HTTP: sign-in, user admin, the merged audit trail and subject export, the merged OpenAPI.
 
-Its own routes come first: the merged audit trail, the subject access export and user admin, then the token
-and the catch-all forward (which must stay last).
+Every other `/api/v1/<area>` call goes from the edge (tracs/edge.py, the Ingress on Kubernetes) straight to the
+service that owns the area; the gateway forwards nothing.
 """
 
 from __future__ import annotations
@@ -15,30 +15,18 @@ import httpx
 from fastapi import APIRouter, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, ValidationError
-from starlette.background import BackgroundTask
 
 from services.gateway import accounts, domain, oversight, sign_in
 from services.gateway.upstreams import as_caller, client_for
 from shared.auth import issue_token
-from shared.errors import Forbidden, Invalid, NotFound
+from shared.errors import Forbidden, Invalid
 from shared.events.asyncapi import contracts_asyncapi
-from shared.logging import CORRELATION_HEADER, current_correlation_id
 from shared.runtime import RuntimeDep
 from shared.web import CurrentPrincipal, secured
 
 router = APIRouter()
-HOP_HEADERS = {
-    "connection",
-    "keep-alive",
-    "transfer-encoding",
-    "te",
-    "trailer",
-    "upgrade",
-    "host",
-    "content-length",
-}
 
 
 @router.get("/api/v1/audit", tags=["audit"], **secured("audit:read"))
@@ -272,55 +260,6 @@ def _token_for(account: Any, rt: Any) -> Token:
         account.principal(), secret=s.jwt_secret, issuer=s.jwt_issuer, ttl_seconds=s.jwt_ttl_seconds, extra=extra
     )
     return Token(access_token=access, expires_in=s.jwt_ttl_seconds)
-
-
-# The owning service authorizes and audits a forwarded call itself.
-FORWARDED = {"x-tracs-action": "forwarded"}
-
-
-@router.api_route(
-    "/api/v1/{area}",
-    methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-    include_in_schema=False,
-    openapi_extra=FORWARDED,
-)
-@router.api_route(
-    "/api/v1/{area}/{path:path}",
-    methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-    include_in_schema=False,
-    openapi_extra=FORWARDED,
-)
-async def forward(area: str, request: Request, rt: RuntimeDep, principal: CurrentPrincipal) -> Response:
-    """Stream the request to the owning service with the caller's token; the service checks it again."""
-    base = rt.settings.routes().get(area)
-    if base is None or any(segment in (".", "..") for segment in request.url.path.split("/")):
-        # Dot segments would be resolved on the way out (to a service's /internal routes, say): never forwarded.
-        raise NotFound(f"no API at {request.url.path}")
-    client = client_for(request, base)
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS}
-    headers[CORRELATION_HEADER] = current_correlation_id()
-    headers["X-Forwarded-For"] = request.client.host if request.client else ""
-    upstream = client.build_request(
-        request.method,
-        f"{base}{request.url.path}",
-        params=request.query_params,
-        headers=headers,
-        content=request.stream(),
-    )
-    try:
-        response = await client.send(upstream, stream=True)
-    except httpx.HTTPError as exc:
-        return JSONResponse(
-            status_code=503,
-            content={"detail": f"the {area} service is unavailable", "error": type(exc).__name__},
-        )
-    out_headers = {k: v for k, v in response.headers.items() if k.lower() not in HOP_HEADERS}
-    return StreamingResponse(
-        response.aiter_raw(),
-        status_code=response.status_code,
-        headers=out_headers,
-        background=BackgroundTask(response.aclose),
-    )
 
 
 @router.get("/openapi.json", include_in_schema=False)

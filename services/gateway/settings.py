@@ -21,11 +21,22 @@ AREAS = {
     "reports": "reporting",
     "bulletins": "reporting",
 }
+# The API paths the gateway answers itself (Caddy path patterns). The edge sends these to the gateway, every area
+# above straight to its owner, and answers any other /api path 404; tests/integration/test_edge.py holds the
+# gateway's routes to this list.
+GATEWAY_API_PATHS = (
+    "/api/v1/auth/*",
+    "/api/v1/users",
+    "/api/v1/users/*",
+    "/api/v1/audit",
+    "/api/v1/subjects/*/export",
+)
 
 
 class Settings(ServiceSettings):
     service_name: ClassVar[str] = "gateway"
-    default_port: ClassVar[int] = 8000
+    # Behind the edge (tracs/edge.py), which keeps :8000 as the one public address.
+    default_port: ClassVar[int] = 8100
 
     intake_url: str = "http://127.0.0.1:8101"
     cases_url: str = "http://127.0.0.1:8102"

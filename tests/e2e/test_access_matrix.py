@@ -146,7 +146,7 @@ def _operations(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 async def test_every_operation_allows_and_denies_exactly_as_the_policy_says(stack: Stack) -> None:
     tag = uuid.uuid4().hex[:5]
-    base = stack.url("gateway")
+    base = stack.url("edge")
     profiles = _profiles(tag)
     clients: dict[str, Gateway] = {}
     for name in ("analyst", "supervisor", "auditor", "admin", "privacy"):

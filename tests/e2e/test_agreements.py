@@ -28,7 +28,7 @@ TERMS = {
 
 
 async def _admin(stack: Stack) -> Gateway:
-    gw = Gateway(stack.url("gateway"))
+    gw = Gateway(stack.url("edge"))
     await gw.login("admin")
     return gw
 

@@ -75,7 +75,7 @@ async def test_a_response_leaves_only_what_the_agreement_allows_sealed_for_the_r
         headers=gateway.headers(),
         json={"kind": "travel-history", "text": f"Miami trip {tag}", "encounter_ids": [flagged["id"]]},
     )
-    admin = Gateway(stack.url("gateway"))
+    admin = Gateway(stack.url("edge"))
     await admin.login("admin")
     _, recipient = await _seeded_recipient(admin, "PCSC Greece")
     assert recipient["has_certificate"]
@@ -235,7 +235,7 @@ async def _correct_dob(gw: Gateway, encounter_id: str, tag: str) -> None:
 async def test_no_certificate_or_an_expired_agreement_means_nothing_is_sent(gateway: Gateway, stack: Stack) -> None:
     tag = uuid.uuid4().hex[:6]
     case = await _case_with_four_encounters(gateway, tag)
-    admin = Gateway(stack.url("gateway"))
+    admin = Gateway(stack.url("edge"))
     await admin.login("admin")
     agreement_id, _ = await _seeded_recipient(admin, "PCSC Greece")
     clerk = (
@@ -311,7 +311,7 @@ async def test_a_retired_recipient_is_kept_listed_but_never_drafted_for_or_sent_
 ) -> None:
     tag = uuid.uuid4().hex[:6]
     case = await _case_with_four_encounters(gateway, tag)
-    admin = Gateway(stack.url("gateway"))
+    admin = Gateway(stack.url("edge"))
     await admin.login("admin")
     agreement_id, _ = await _seeded_recipient(admin, "PCSC Greece")
     ca_cert, ca_key = certificate_authority()

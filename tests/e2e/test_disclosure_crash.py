@@ -36,7 +36,7 @@ async def _exited(proc: subprocess.Popen) -> bool:
 
 async def _draft(gw: Gateway, stack: Stack, tag: str) -> dict:
     case = await _case_with_four_encounters(gw, tag)
-    admin = Gateway(stack.url("gateway"))
+    admin = Gateway(stack.url("edge"))
     await admin.login("admin")
     _, recipient = await _seeded_recipient(admin, "PCSC Greece")
     await admin.aclose()
@@ -97,7 +97,7 @@ async def test_a_disclosure_killed_around_the_smtp_hand_off_is_delivered_and_acc
     crash_stack: Stack,
 ) -> None:
     stack = crash_stack
-    gw = Gateway(stack.url("gateway"))
+    gw = Gateway(stack.url("edge"))
     await gw.login("analyst")
 
     # 1. Killed after the pending commit, before SMTP: nothing left; the restart delivers it once.

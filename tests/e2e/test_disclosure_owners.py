@@ -22,7 +22,7 @@ async def test_owners_hear_only_of_their_own_encounters_tsc_of_every_match_and_t
     ]
     up = await gateway.upload(csv_bytes(HEADER, rows), program="UK-VISA")
     assert (await gateway.confirm(up.json()["id"])).status_code == 200
-    admin = Gateway(stack.url("gateway"))
+    admin = Gateway(stack.url("edge"))
     await admin.login("admin")
     agreement = next(
         a for a in (await admin.get("/api/v1/agreements")).json() if a["name"] == "UK Home Office Visa Services MOU"
@@ -67,7 +67,7 @@ async def test_owners_hear_only_of_their_own_encounters_tsc_of_every_match_and_t
     # An analyst of another program hears of none of it.
     body = {"username": f"m5-{tag}", "password": "correct-horse-battery", "roles": ["analyst"], "programs": ["M5"]}
     assert (await admin.client.post("/api/v1/users", json=body, headers=admin.headers())).status_code == 201
-    m5 = Gateway(stack.url("gateway"))
+    m5 = Gateway(stack.url("edge"))
     await m5.login(f"m5-{tag}", "correct-horse-battery")
     for owner in ("DOS", "FBI-TSC"):
         seen = (await m5.get("/api/v1/disclosures/notifications", owner=owner)).json()

@@ -38,7 +38,7 @@ async def _case(gw: Gateway, tag: str) -> dict:
 
 
 async def _recipient(stack: Stack) -> dict:
-    admin = Gateway(stack.url("gateway"))
+    admin = Gateway(stack.url("edge"))
     await admin.login("admin")
     agreement = next(a for a in (await admin.get("/api/v1/agreements")).json() if a["name"] == "PCSC Greece")
     recipient = (await admin.get(f"/api/v1/agreements/{agreement['id']}")).json()["recipients"][0]

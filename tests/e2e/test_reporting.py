@@ -65,7 +65,7 @@ def own_stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 @pytest.fixture
 async def gw(own_stack: Stack) -> AsyncIterator[Gateway]:
-    g = Gateway(own_stack.url("gateway"))
+    g = Gateway(own_stack.url("edge"))
     await g.login("analyst")
     yield g
     await g.aclose()

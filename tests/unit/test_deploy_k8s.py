@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from services.cases.settings import Settings as CasesSettings
+from services.gateway.settings import AREAS, GATEWAY_API_PATHS
 from services.gateway.settings import Settings as GatewaySettings
 from shared.settings import TracsSettings
 from tracs.stack import DEFAULT_PORTS, SERVICES
@@ -163,10 +164,36 @@ def test_services_and_pod_disruption_budgets_select_their_pods(docs: list[dict])
     }
     assert urls == {f"TRACS_GATEWAY_{s.upper()}_URL": f"http://{s}:{PORTS[s]}" for s in SERVICES}
     (ingress,) = _of(docs, "Ingress").values()
-    backends = {p["backend"]["service"]["name"] for r in ingress["spec"]["rules"] for p in r["http"]["paths"]}
-    assert backends == {"gateway"}
     paths = {p["path"] for r in ingress["spec"]["rules"] for p in r["http"]["paths"]}
     assert not paths & {"/", "/metrics", "/healthz", "/readyz"}
+
+
+def test_the_ingress_routes_each_api_area_straight_to_its_owner_and_the_gateway_keeps_its_own(
+    docs: list[dict],
+) -> None:
+    (ingress,) = _of(docs, "Ingress").values()
+    routes = {
+        p["path"]: (p["pathType"], p["backend"]["service"]["name"])
+        for r in ingress["spec"]["rules"]
+        for p in r["http"]["paths"]
+    }
+    for area, owner in AREAS.items():
+        assert routes.pop(f"/api/v1/{area}") == ("Prefix", owner), area
+    assert routes.pop("/api/v1/subjects/[^/]+/export") == ("ImplementationSpecific", "gateway")
+    assert all(backend == "gateway" for _, backend in routes.values()), routes
+    # Every gateway API path the local edge (Caddy) sends to the gateway is routed to it here too.
+    for pattern in GATEWAY_API_PATHS:
+        prefix = pattern.split("/*", 1)[0]
+        assert prefix in routes or "/export" in pattern, pattern
+    services = _of(docs, "Service")
+    assert {backend for _, backend in routes.values()} <= set(services)
+
+
+def test_the_production_ingress_sets_rate_limits_and_lets_the_export_path_be_a_regex() -> None:
+    (patch,) = _load(OVERLAY / "ingress.yaml")
+    annotations = patch["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/use-regex"] == "true"
+    assert int(annotations["nginx.ingress.kubernetes.io/limit-rps"]) > 0
 
 
 def test_a_migration_job_per_service_and_one_for_topics_run_in_phases(docs: list[dict]) -> None:
