@@ -1,8 +1,16 @@
-"""Cases consumes chunks of imported rows (keyed by batch and chunk) and accepted redress corrections."""
+"""Cases consumes chunks of imported rows (keyed by batch and chunk), accepted redress corrections, and what
+disclosure did with its cases (drafts, reviews, sends)."""
 
-from services.cases import attach, corrections
+from services.cases import attach, corrections, disclosures
 from services.cases.settings import Settings
 from shared.events import topics
+from shared.events.disclosure import (
+    DisclosureApproved,
+    DisclosureDrafted,
+    DisclosureReviewRequested,
+    DisclosureSent,
+    DisclosureSentBack,
+)
 from shared.events.intake import EncountersImported
 from shared.events.redress import CorrectionAccepted
 from shared.runtime import Subscription
@@ -23,5 +31,17 @@ def subscriptions(settings: Settings) -> tuple[Subscription, ...]:
             topics=(topics.REDRESS,),
             handlers={CorrectionAccepted: corrections.apply_corrections},
             description="CorrectionAccepted -> the encounter's field changes, its cases turn stale",
+        ),
+        Subscription(
+            name="disclosures",
+            topics=(topics.DISCLOSURE,),
+            handlers={
+                DisclosureDrafted: disclosures.record_steps,
+                DisclosureReviewRequested: disclosures.record_steps,
+                DisclosureSentBack: disclosures.record_steps,
+                DisclosureApproved: disclosures.record_steps,
+                DisclosureSent: disclosures.response_sent,
+            },
+            description="Disclosure's steps -> the case's timeline; DisclosureSent -> the case is response-sent",
         ),
     )

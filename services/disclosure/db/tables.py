@@ -160,6 +160,26 @@ drafts = Table(
     Column("sent_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_by", Text, nullable=False, server_default="system"),
+    # The response's result as the analyst concluded it: a no-match response releases nothing.
+    Column("matched", Boolean, nullable=False, server_default=text("true")),
+    # A supervisor drafted before the case was ready: reason, who, when, what was missing.
+    Column("readiness_override", JSONB),
+    Column("repeat_reason", Text),  # the case was disclosed to this partner before: why again
+    Column("approvals_required", Integer, nullable=False, server_default="1"),
+)
+
+# Every step of a draft's review (review-requested, sent-back, approved, sent), with the digest of the body the
+# step saw: an approval is of exactly what will leave.
+draft_reviews = Table(
+    "draft_reviews",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("draft_id", Uuid, ForeignKey("drafts.id"), nullable=False, index=True),
+    Column("step", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("comment", Text),
+    Column("body_digest", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 # The accounting of disclosures (Privacy Act 552a(c), PIA 6.4): one row per response, written `pending`
@@ -197,6 +217,8 @@ accounting = Table(
     Column("on_sent", JSONB),
     Column("delivered_at", DateTime(timezone=True)),
     Column("failure", Text),
+    Column("repeat_reason", Text),
+    Column("approved_by", ARRAY(Text)),
     Index("uq_accounting_draft_accounted", "draft_id", unique=True, postgresql_where=text("state <> 'failed'")),
     Index("ix_accounting_pending", "id", postgresql_where=text("state = 'pending'")),
 )
