@@ -220,7 +220,6 @@ def prepare(summary: CaseSummary, agreement: Agreement, *, purpose: str, on: dat
     refusal = _agreement_refusal(summary, agreement, purpose, on) or (None if matched else NO_MATCH)
     if refusal is not None:
         draft.sendable = refusal == NO_MATCH
-        draft.sendable = False
         draft.withheld += [Withheld(f"encounter {e.encounter_id}", refusal) for e in summary.encounters]
         draft.withheld += [Withheld(f"finding {f.finding_id}", refusal) for f in summary.findings]
         return draft
