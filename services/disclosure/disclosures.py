@@ -199,8 +199,6 @@ async def _seal_and_account(
         row = await _sendable_draft(uow, draft_id, lock=True)
         if row["case_id"] != summary.case_id:
             raise Conflict("the draft changed while it was being sent; try again")
-        approvers = await review.approvals(uow, draft_id)
-        gate.require_approved(row["status"], len(approvers), row["approvals_required"])
         case = await _case(uow, row["case_id"])
         agreement = await _agreement(uow, row["agreement_id"], row["agreement_version"])
         # Another draft of the case may have left for this partner since this one was drafted.
@@ -210,6 +208,8 @@ async def _seal_and_account(
         gate.repeat_reason(earlier, row["repeat_reason"])
         draft = domain.prepare(summary, agreement, purpose=row["purpose"], on=now.date(), matched=row["matched"])
         domain.require_sendable(draft, drafted=row["released"])
+        approvers = await review.approvals(uow, draft_id)
+        gate.require_approved(row["status"], len(approvers), row["approvals_required"])
         recipient = await _recipient(uow, row["recipient_id"])  # it may have been retired since the draft
         sealed = mail.seal_to(
             body=row["body"],
