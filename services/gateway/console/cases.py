@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.gateway.console.web import Api, SessionDep, form_with_csrf, render, submit
+from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, render, submit
 
 router = APIRouter()
 
@@ -61,9 +61,23 @@ async def _case(api: Api, case_id: uuid.UUID) -> dict[str, Any]:
     return await api.get(f"/api/v1/cases/{case_id}")
 
 
+async def _disclosures(api: Api, session: SessionDep, case_id: uuid.UUID) -> list[dict[str, Any]] | str:
+    """The case's drafts, reviews and sends from disclosure; why not, in words, when they cannot be listed."""
+    if not session.can("disclosure:read"):
+        return []
+    try:
+        return list(await api.get("/api/v1/disclosures", case=str(case_id)))
+    except ApiError as exc:
+        if exc.status == 404:
+            return []  # disclosure has not heard of the case yet: nothing drafted
+        return f"disclosures cannot be listed now ({exc.detail})"
+
+
 @router.get("/cases/{case_id}")
 async def case_page(case_id: uuid.UUID, request: Request, session: SessionDep) -> HTMLResponse:
-    case = await _case(Api(request, session), case_id)
+    api = Api(request, session)
+    case = await _case(api, case_id)
+    disclosures = await _disclosures(api, session, case_id)
     encounters = sorted(case["encounters"], key=lambda e: str(e["fields"].get("encounter_date") or ""))
     done = [s["system"] for s in case["searches"]]
     checklist = [{"system": s, "done": True} for s in dict.fromkeys(done)] + [
@@ -80,6 +94,7 @@ async def case_page(case_id: uuid.UUID, request: Request, session: SessionDep) -
         systems=list(dict.fromkeys([*case["missing_searches"], *SOURCE_SYSTEMS])),
         finding_kinds=FINDING_KINDS,
         statuses=STATUSES,
+        disclosures=disclosures,
     )
 
 
