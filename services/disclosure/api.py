@@ -30,6 +30,9 @@ class AgreementTerms(BaseModel):
     purposes: list[str]
     valid_from: date
     valid_to: date | None = None
+    approvals_required: int = Field(
+        1, ge=1, le=3, description="supervisors (never the drafter) who approve a response; at least 1, never off"
+    )
 
 
 class AgreementIn(AgreementTerms):

@@ -120,7 +120,7 @@ async def create_draft(
                 "matched": matched,
                 "readiness_override": override,
                 "repeat_reason": repeat,
-                "approvals_required": gate.approvals_required(),
+                "approvals_required": gate.approvals_required(agreement_minimum=agreement.approvals_required),
             },
         )
         uow.emit(

@@ -72,6 +72,7 @@ class Agreement:
     purposes: frozenset[str]
     valid_from: date
     valid_to: date | None
+    approvals_required: int = 1  # the two-person rule, made stricter by the agreement (never below 1)
 
     def in_force(self, on: date) -> bool:
         return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
@@ -380,7 +381,7 @@ _SET_TERMS = frozenset({"data_owners", "ous", "fields", "di_categories", "protec
 
 def agreement_from_row(row: Mapping[str, Any]) -> Agreement:
     """One stored agreement version as the rules read it (its lists as sets)."""
-    names = [f.name for f in dataclass_fields(Agreement)]
+    names = [f.name for f in dataclass_fields(Agreement) if f.name in row]
     return Agreement(**{n: frozenset(row[n]) if n in _SET_TERMS else row[n] for n in names})
 
 

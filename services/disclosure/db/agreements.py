@@ -23,7 +23,8 @@ async def insert_version(
     session: AsyncSession, *, agreement_id: uuid.UUID, version: int, terms: dict[str, Any], note: str, actor: str
 ) -> None:
     """A new version row: the agreement's terms as given, with who changed them and why."""
-    row = {k: terms[k] for k in VERSION_FIELDS}
+    row = {k: terms[k] for k in VERSION_FIELDS if k != "approvals_required"}
+    row["approvals_required"] = terms.get("approvals_required", 1)  # terms written before the rule: one
     await session.execute(
         agreement_versions.insert().values(
             agreement_id=agreement_id, version=version, **row, change_note=note, changed_by=actor

@@ -73,6 +73,8 @@ agreement_versions = Table(
     Column("purposes", ARRAY(Text), nullable=False),
     Column("valid_from", Date, nullable=False),
     Column("valid_to", Date),
+    # Approvals by supervisors other than the drafter a response needs (the two-person rule: never below 1).
+    Column("approvals_required", Integer, nullable=False, server_default="1"),
     Column("change_note", Text, nullable=False),
     Column("changed_by", Text, nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -109,6 +111,7 @@ VERSION_FIELDS = (
     "purposes",
     "valid_from",
     "valid_to",
+    "approvals_required",
 )
 
 

@@ -380,3 +380,22 @@ async def test_a_recipient_retired_after_the_draft_is_not_sent_to(
     with pytest.raises(Conflict, match="retired"):
         await _send(_view(), monkeypatch)
     assert queries.accounting == [] and queries.drafts[draft_id]["status"] == "approved"
+
+
+async def test_an_agreement_may_ask_for_two_approvals_by_different_supervisors(
+    queries: FakeDisclosureQueries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queries.versions[AGREEMENT_ID]["approvals_required"] = 2
+    draft_id = await _draft()
+    assert queries.drafts[draft_id]["approvals_required"] == 2
+    await review.request_review(uow=FakeUnitOfWork(actor="ana"), draft_id=draft_id)
+    await review.approve(uow=FakeUnitOfWork(actor="sam"), draft_id=draft_id, may_approve=True)
+    assert queries.drafts[draft_id]["status"] == "in-review"
+    with pytest.raises(Conflict, match="needs 2 approval"):
+        await _send(_view(), monkeypatch)
+    with pytest.raises(Conflict, match="approved this draft already"):
+        await review.approve(uow=FakeUnitOfWork(actor="sam"), draft_id=draft_id, may_approve=True)
+    await review.approve(uow=FakeUnitOfWork(actor="kim"), draft_id=draft_id, may_approve=True)
+    assert queries.drafts[draft_id]["status"] == "approved"
+    await _send(_view(), monkeypatch)
+    assert queries.accounting[0]["approved_by"] == ["sam", "kim"]

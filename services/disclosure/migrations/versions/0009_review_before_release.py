@@ -22,6 +22,10 @@ def upgrade() -> None:
     op.add_column("drafts", sa.Column("readiness_override", postgresql.JSONB(), nullable=True))
     op.add_column("drafts", sa.Column("repeat_reason", sa.Text(), nullable=True))
     op.add_column("drafts", sa.Column("approvals_required", sa.Integer(), nullable=False, server_default="1"))
+    # The two-person rule made stricter by an agreement: approvals a response under it needs (at least 1).
+    op.add_column(
+        "agreement_versions", sa.Column("approvals_required", sa.Integer(), nullable=False, server_default="1")
+    )
     op.add_column("accounting", sa.Column("repeat_reason", sa.Text(), nullable=True))
     op.add_column("accounting", sa.Column("approved_by", postgresql.ARRAY(sa.Text()), nullable=True))
     op.create_table(
@@ -40,6 +44,7 @@ def downgrade() -> None:
     op.drop_table("draft_reviews")
     op.drop_column("accounting", "approved_by")
     op.drop_column("accounting", "repeat_reason")
+    op.drop_column("agreement_versions", "approvals_required")
     op.drop_column("drafts", "approvals_required")
     op.drop_column("drafts", "repeat_reason")
     op.drop_column("drafts", "readiness_override")
