@@ -116,3 +116,10 @@ def test_a_database_refusal_is_told_by_its_kind_and_code() -> None:
         "cases could not store the row: it breaks an integrity rule (uq_x), SQLSTATE 23505"
     )
     assert domain.refusal_reason(None, None).endswith("the database refused it, SQLSTATE unknown")
+
+
+def test_a_response_sent_moves_an_open_case_to_response_sent_and_leaves_a_closed_one() -> None:
+    for open_status in ("new", "in-review", "findings-ready"):
+        assert domain.after_response_sent(open_status) == domain.Status.RESPONSE_SENT
+    assert domain.after_response_sent("response-sent") is None
+    assert domain.after_response_sent("closed") is None
