@@ -43,6 +43,12 @@ POLICY: dict[str, Rule] = {
     ),
     "disclosure:read": Rule(READERS, description="read drafts, notices and projections"),
     "disclosure:send": Rule(WORKERS, description="draft and send a response to a partner"),
+    "disclosure:approve": Rule(
+        frozenset({"supervisor"}), description="approve a draft or send it back (never one's own: two-person rule)"
+    ),
+    "disclosure:override": Rule(
+        frozenset({"supervisor"}), description="draft a response before the case is ready, with a reason"
+    ),
     "accounting:read": Rule(READERS, description="the accounting of disclosures about a person or to a recipient"),
     "disclosure:audit": Rule(frozenset({"supervisor", "auditor"}), description="the annual sharing audit"),
     "redress:read": Rule(READERS, "REDRESS", "read redress cases"),

@@ -1,10 +1,18 @@
 """Cases consumes chunks of imported rows (keyed by batch and chunk), accepted redress corrections and re-links,
-and the gateway's staff changes."""
+the gateway's staff changes, owners' removal requests, and what disclosure did with its cases (drafts, reviews,
+sends)."""
 
-from services.cases import attach, corrections, relinks, staff, withdrawals
+from services.cases import attach, corrections, disclosures, relinks, staff, withdrawals
 from services.cases.settings import Settings
 from shared.events import topics
-from shared.events.disclosure import EncounterRemovalRequested
+from shared.events.disclosure import (
+    DisclosureApproved,
+    DisclosureDrafted,
+    DisclosureReviewRequested,
+    DisclosureSent,
+    DisclosureSentBack,
+    EncounterRemovalRequested,
+)
 from shared.events.gateway import StaffChanged
 from shared.events.intake import EncountersImported
 from shared.events.redress import CorrectionAccepted, RelinkAccepted
@@ -40,5 +48,17 @@ def subscriptions(settings: Settings) -> tuple[Subscription, ...]:
             handlers={EncounterRemovalRequested: withdrawals.withdraw},
             description="EncounterRemovalRequested (an owner's reply) -> the encounter withdrawn from sharing and "
             "reports, the why kept; FlagSet and EncounterWithdrawn published",
+        ),
+        Subscription(
+            name="disclosures",
+            topics=(topics.DISCLOSURE,),
+            handlers={
+                DisclosureDrafted: disclosures.record_steps,
+                DisclosureReviewRequested: disclosures.record_steps,
+                DisclosureSentBack: disclosures.record_steps,
+                DisclosureApproved: disclosures.record_steps,
+                DisclosureSent: disclosures.response_sent,
+            },
+            description="Disclosure's steps -> the case's timeline; DisclosureSent -> the case is response-sent",
         ),
     )

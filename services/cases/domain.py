@@ -151,6 +151,14 @@ def transition(current: str, target: str, *, missing_searches: list[str], reason
     return to, stamp
 
 
+def after_response_sent(current: str) -> Status | None:
+    """A response left (approved, accounted): an open case is now response-sent, whatever step it was at (a
+    supervisor may have overridden readiness); a case already response-sent or closed stays as it is."""
+    if current in (Status.RESPONSE_SENT, Status.CLOSED):
+        return None
+    return Status.RESPONSE_SENT
+
+
 def is_reopen(current: str, target: str) -> bool:
     """Taking a closed case back into work (a supervisor's decision)."""
     return current == Status.CLOSED and target != Status.CLOSED

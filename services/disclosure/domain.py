@@ -77,6 +77,7 @@ class Agreement:
     valid_to: date | None
     recipient_kind: str = FOREIGN
     use_limits: str = ""  # re-dissemination and use limits, stated on every release under this version
+    approvals_required: int = 1  # the two-person rule, made stricter by the agreement (never below 1)
 
     def in_force(self, on: date) -> bool:
         return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
@@ -100,6 +101,7 @@ class FindingView:
     kind: str
     text: str
     encounter_ids: frozenset[uuid.UUID] = frozenset()  # empty: about the case as a whole
+    accurate_as_of: str | None = None  # ISO date-time the analyst vouches for
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,7 @@ def summary_from_view(view: dict[str, Any]) -> CaseSummary:
             f["kind"],
             f["text"],
             frozenset(uuid.UUID(str(i)) for i in f.get("encounter_ids") or ()),
+            str(f["accurate_as_of"]) if f.get("accurate_as_of") else None,
         )
         for f in view["findings"]
     )
@@ -172,6 +175,7 @@ class Draft:
     caveats: list[str] = field(default_factory=list)
     withheld: list[Withheld] = field(default_factory=list)
     limits: str = ""
+    as_of: str | None = None  # the findings' "as of" date the partner is told (the oldest one)
 
 
 def _agreement_refusal(summary: CaseSummary, agreement: Agreement, purpose: str, on: date) -> str | None:
@@ -218,13 +222,19 @@ def _field_refusal(e: EncounterView, name: str, agreement: Agreement) -> str | N
     return None
 
 
-def prepare(summary: CaseSummary, agreement: Agreement, *, purpose: str, on: date) -> Draft:
-    """Apply the agreement to a case summary; every item ends up released or withheld, never both."""
-    draft = Draft(summary.case_id, agreement.agreement_id, agreement.version, summary.matched, sendable=True)
+NO_MATCH = "no-match response"
+
+
+def prepare(summary: CaseSummary, agreement: Agreement, *, purpose: str, on: date, matched: bool = True) -> Draft:
+    """Apply the agreement to a case summary; every item ends up released or withheld, never both.
+
+    A no-match response (the analyst's conclusion) releases nothing: every item is withheld as such."""
+    draft = Draft(summary.case_id, agreement.agreement_id, agreement.version, matched, sendable=True)
     draft.limits = agreement.use_limits
-    refusal = _agreement_refusal(summary, agreement, purpose, on)
+    draft.as_of = min((f.accurate_as_of[:10] for f in summary.findings if f.accurate_as_of), default=None)
+    refusal = _agreement_refusal(summary, agreement, purpose, on) or (None if matched else NO_MATCH)
     if refusal is not None:
-        draft.sendable = False
+        draft.sendable = refusal == NO_MATCH
         draft.withheld += [Withheld(f"encounter {e.encounter_id}", refusal) for e in summary.encounters]
         draft.withheld += [Withheld(f"finding {f.finding_id}", refusal) for f in summary.findings]
         return draft
@@ -259,6 +269,8 @@ def released_json(draft: Draft) -> dict[str, Any]:
         "encounters": {str(k): v for k, v in draft.released.items()},
         "findings": [{"id": str(f.finding_id), "kind": f.kind, "text": f.text} for f in draft.findings],
         "caveats": draft.caveats,
+        "matched": draft.matched,
+        "as_of": draft.as_of,
     }
 
 
@@ -310,7 +322,9 @@ def disclosed_fields(draft: Draft) -> list[str]:
 
 def render(draft: Draft, *, case_reference: str, note: str = "") -> str:
     """The email body: only what `prepare` released, plus the analyst's covering note."""
-    lines = [f"Response to {case_reference}", f"Result: {'MATCH' if draft.matched else 'NO MATCH'}", ""]
+    lines = [f"Response to {case_reference}", f"Result: {'MATCH' if draft.matched else 'NO MATCH'}"]
+    lines += [f"Findings accurate as of: {draft.as_of}"] if draft.as_of else []
+    lines.append("")
     for n, (_, values) in enumerate(draft.released.items(), start=1):
         lines.append(f"Encounter {n}:")
         lines += [f"  {name}: {value}" for name, value in values.items()]

@@ -13,6 +13,7 @@ from typing import Any
 
 from shared import policy
 from shared.auth import PROGRAMS, Principal
+from tests.e2e.disclosure_steps import make_ready
 from tests.support import Gateway, csv_bytes, wait_until
 from tracs.stack import Stack
 
@@ -66,6 +67,7 @@ async def _records(stack: Stack, analyst: Gateway, admin: Gateway, tag: str) -> 
         return (await analyst.get(f"/api/v1/cases/{items[0]['id']}")).json() if items else None
 
     view = await wait_until(case, what="the PCSC case")
+    await make_ready(analyst, view["id"])
     agreement = next(a for a in (await admin.get("/api/v1/agreements")).json() if a["name"] == "PCSC Greece")
     recipient = (await admin.get(f"/api/v1/agreements/{agreement['id']}")).json()["recipients"][0]
 

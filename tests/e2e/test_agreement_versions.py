@@ -25,7 +25,7 @@ TERMS = {
 
 
 async def _signed_in(stack: Stack, username: str, password: str = "tracs-dev") -> Gateway:
-    gw = Gateway(stack.url("gateway"))
+    gw = Gateway(stack.url("edge"))
     await gw.login(username, password)
     return gw
 

@@ -65,7 +65,7 @@ async def test_an_admin_creates_and_revises_an_agreement_and_every_version_is_ke
         again = await admin.client.post("/api/v1/agreements", json={**TERMS, "name": name}, headers=admin.headers())
         assert again.status_code == 409
         assert a["status"] == "draft" and a["approved_version"] is None
-        privacy = Gateway(stack.url("gateway"))
+        privacy = Gateway(stack.url("edge"))
         await privacy.login("privacy")
         approve = f"/api/v1/agreements/{a['id']}/versions/1/approve"
         assert (await privacy.client.post(approve, json={"note": "ok"}, headers=privacy.headers())).status_code == 200

@@ -131,7 +131,7 @@ async def test_an_entry_is_proven_in_a_witnessed_checkpoint_and_a_bundle_checks_
     assert note.signed_by(_log(stack).verifier) and note.cosigned_at(_witness_key(stack)) is not None
     cp = Checkpoint.parse(note.text)
 
-    auditor = Gateway(stack.url("gateway"))
+    auditor = Gateway(stack.url("edge"))
     await auditor.login("auditor")
     try:
         r = await auditor.get(f"/api/v1/audit/entries/{seqs[-1]}/proof", service="reporting", size=cp.size)

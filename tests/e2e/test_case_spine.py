@@ -23,7 +23,7 @@ def _row(fin: str, tcn: str, fast_matcher: str = "", di: str = "", description: 
 
 @pytest.fixture
 async def supervisor(stack: Stack) -> AsyncIterator[Gateway]:
-    gw = Gateway(stack.url("gateway"))
+    gw = Gateway(stack.url("edge"))
     await gw.login("supervisor")
     yield gw
     await gw.aclose()
@@ -118,7 +118,7 @@ async def test_a_case_goes_only_to_an_active_analyst_or_supervisor_of_its_progra
     assert code == 422 and "is not an analyst or supervisor" in body["detail"]
 
     # A login of another program is refused; one of M5 becomes assignable once cases has heard of it.
-    admin = Gateway(stack.url("gateway"))
+    admin = Gateway(stack.url("edge"))
     await admin.login("admin")
     names = {p: f"analyst-{p.lower()}-{tag}" for p in ("PCSC", "M5")}
     for program, name in names.items():

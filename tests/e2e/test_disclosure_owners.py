@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from tests.e2e.disclosure_steps import approve_and_send, make_ready, supervisor_of
 from tests.support import Gateway, csv_bytes, db_fetchval, wait_until
 from tracs.stack import Stack
 
@@ -34,6 +35,7 @@ async def test_owners_hear_only_of_their_own_encounters_tsc_of_every_match_and_t
         return items[0] if items else None
 
     c = await wait_until(case, what="the case")
+    await make_ready(gateway, c["id"])
 
     async def draft() -> dict | None:
         r = await gateway.client.post(
@@ -44,9 +46,9 @@ async def test_owners_hear_only_of_their_own_encounters_tsc_of_every_match_and_t
         return r.json() if r.status_code == 201 and len(r.json()["released"]["encounters"]) == 3 else None
 
     d = await wait_until(draft, what="a draft with the three shareable encounters")
-    assert (
-        await gateway.client.post(f"/api/v1/disclosures/{d['id']}/send", headers=gateway.headers())
-    ).status_code == 200
+    supervisor = await supervisor_of(gateway)
+    assert (await approve_and_send(gateway, supervisor, d["id"])).status_code == 200
+    await supervisor.aclose()
     view = (await gateway.get(f"/api/v1/cases/{c['id']}")).json()
     owner_of = {e["id"]: e["fields"]["data_owner"] for e in view["encounters"]}
 

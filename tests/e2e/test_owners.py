@@ -43,9 +43,9 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
     rows += [
         [f"K{tag}{n}", "Lindqvist", "Eva", "1990-01-01", "GBR", f"K-{tag}-{n}", "CBP", "CBP/OFO"] for n in range(6)
     ]
-    admin = Gateway(stack.url("gateway"))
+    admin = Gateway(stack.url("edge"))
     await admin.login("admin")
-    auditor = Gateway(stack.url("gateway"))
+    auditor = Gateway(stack.url("edge"))
     await auditor.login("auditor")
     before = await _kst_by_partner(gateway)
     up = await gateway.upload(csv_bytes(HEADER, rows), program="KST")

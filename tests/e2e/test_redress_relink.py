@@ -31,7 +31,7 @@ async def _case_of_fin(gw: Gateway, fin: str, encounters: int) -> dict[str, Any]
 
 async def _send_response(gw: Gateway, stack: Stack, case: dict[str, Any]) -> dict[str, Any]:
     """The case's encounters leave for the Greek police (the earlier recipient a re-link must list)."""
-    admin = Gateway(stack.url("gateway"))
+    admin = Gateway(stack.url("edge"))
     await admin.login("admin")
     agreement = next(a for a in (await admin.get("/api/v1/agreements")).json() if a["name"] == "PCSC Greece")
     recipient = (await admin.get(f"/api/v1/agreements/{agreement['id']}")).json()["recipients"][0]
@@ -145,7 +145,7 @@ async def test_a_wrongly_linked_encounter_moves_to_its_person_is_told_to_its_rec
     assert notice["recipient_email"] == recipient["email"]
 
     # Both subjects' exports show the move.
-    auditor = Gateway(stack.url("gateway"))
+    auditor = Gateway(stack.url("edge"))
     await auditor.login("auditor")
     export_a = (await auditor.get(f"/api/v1/subjects/{subject_a}/export")).json()
     export_b = (await auditor.get(f"/api/v1/subjects/{subject_b}/export")).json()

@@ -13,7 +13,7 @@ HEADER = ["FIN", "Last Name", "First Name", "DOB", "Partner Country", "TCN", "Da
 
 
 async def _signed_in(stack: Stack, username: str) -> Gateway:
-    gw = Gateway(stack.url("gateway"))
+    gw = Gateway(stack.url("edge"))
     await gw.login(username)
     return gw
 

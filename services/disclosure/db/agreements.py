@@ -24,6 +24,7 @@ async def insert_version(
 ) -> None:
     """A new version row: the agreement's terms as given, with who changed them and why."""
     row = {k: terms[k] for k in VERSION_FIELDS if k in terms}  # a term left out takes its column's default
+    row["approvals_required"] = terms.get("approvals_required", 1)  # terms written before the rule: one
     await session.execute(
         agreement_versions.insert().values(
             agreement_id=agreement_id, version=version, **row, change_note=note, changed_by=actor

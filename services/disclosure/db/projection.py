@@ -15,6 +15,7 @@ from services.disclosure.db.tables import (
     case_members,
     case_view,
     correction_notices,
+    draft_reviews,
     drafts,
     encounter_flags,
     encounter_projection,
@@ -114,6 +115,8 @@ async def forget(session: AsyncSession, *, case_ids: list[uuid.UUID], encounter_
     if case_ids:
         # A draft with any accounting (sent, pending or a failed attempt) stays with its accounting.
         accounted = exists().where(accounting.c.draft_id == drafts.c.id)
+        unsent = select(drafts.c.id).where(drafts.c.case_id.in_(case_ids), ~accounted)
+        await session.execute(delete(draft_reviews).where(draft_reviews.c.draft_id.in_(unsent)))
         await session.execute(delete(drafts).where(drafts.c.case_id.in_(case_ids), ~accounted))
         for table in (case_members, case_view):
             await session.execute(delete(table).where(table.c.case_id.in_(case_ids)))

@@ -79,6 +79,8 @@ agreement_versions = Table(
     Column("recipient_kind", Text, nullable=False, server_default="foreign-partner"),
     # Re-dissemination and use limits: they travel with every release made under the version (issue 28).
     Column("use_limits", Text, nullable=False, server_default=""),
+    # Approvals by supervisors other than the drafter a response needs (the two-person rule: never below 1).
+    Column("approvals_required", Integer, nullable=False, server_default="1"),
     Column("change_note", Text, nullable=False),
     Column("changed_by", Text, nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -123,6 +125,7 @@ VERSION_FIELDS = (
     "valid_to",
     "recipient_kind",
     "use_limits",
+    "approvals_required",
 )
 
 
@@ -174,6 +177,26 @@ drafts = Table(
     Column("sent_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_by", Text, nullable=False, server_default="system"),
+    # The response's result as the analyst concluded it: a no-match response releases nothing.
+    Column("matched", Boolean, nullable=False, server_default=text("true")),
+    # A supervisor drafted before the case was ready: reason, who, when, what was missing.
+    Column("readiness_override", JSONB),
+    Column("repeat_reason", Text),  # the case was disclosed to this partner before: why again
+    Column("approvals_required", Integer, nullable=False, server_default="1"),
+)
+
+# Every step of a draft's review (review-requested, sent-back, approved, sent), with the digest of the body the
+# step saw: an approval is of exactly what will leave.
+draft_reviews = Table(
+    "draft_reviews",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("draft_id", Uuid, ForeignKey("drafts.id"), nullable=False, index=True),
+    Column("step", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("comment", Text),
+    Column("body_digest", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 # The accounting of disclosures (Privacy Act 552a(c), PIA 6.4): one row per response, written `pending`
@@ -211,6 +234,8 @@ accounting = Table(
     Column("on_sent", JSONB),
     Column("delivered_at", DateTime(timezone=True)),
     Column("failure", Text),
+    Column("repeat_reason", Text),
+    Column("approved_by", ARRAY(Text)),
     Index("uq_accounting_draft_accounted", "draft_id", unique=True, postgresql_where=text("state <> 'failed'")),
     Index("ix_accounting_pending", "id", postgresql_where=text("state = 'pending'")),
 )

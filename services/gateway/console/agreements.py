@@ -45,6 +45,8 @@ def terms_from_form(form: Any) -> dict[str, Any]:
     terms["valid_to"] = terms["valid_to"] or None
     terms.update({k: _split(str(form.get(k) or "")) for k in LISTS})
     terms.update({k: form.getlist(k) for k in CHOICES})
+    approvals = str(form.get("approvals_required") or "1").strip()
+    terms["approvals_required"] = int(approvals) if approvals.isdigit() else approvals  # the API names a bad one
     return terms
 
 
@@ -102,7 +104,7 @@ async def _page(
     review: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     agreement = await Api(request, session).get(f"/api/v1/agreements/{agreement_id}")
-    current = {k: agreement.get(k) for k in (*TEXT, *LISTS, *CHOICES)}
+    current = {k: agreement.get(k) for k in (*TEXT, *LISTS, *CHOICES, "approvals_required")}
     return render(
         request,
         "agreement.html",

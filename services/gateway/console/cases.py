@@ -65,6 +65,18 @@ async def _case(api: Api, case_id: uuid.UUID) -> dict[str, Any]:
     return await api.get(f"/api/v1/cases/{case_id}")
 
 
+async def _disclosures(api: Api, session: SessionDep, case_id: uuid.UUID) -> list[dict[str, Any]] | str:
+    """The case's drafts, reviews and sends from disclosure; why not, in words, when they cannot be listed."""
+    if not session.can("disclosure:read"):
+        return []
+    try:
+        return list(await api.get("/api/v1/disclosures", case=str(case_id)))
+    except ApiError as exc:
+        if exc.status == 404:
+            return []  # disclosure has not heard of the case yet: nothing drafted
+        return f"disclosures cannot be listed now ({exc.detail})"
+
+
 @router.get("/cases/{case_id}")
 async def case_page(case_id: uuid.UUID, request: Request, session: SessionDep) -> HTMLResponse:
     return await _page(request, session, case_id)
@@ -83,6 +95,7 @@ async def _page(
             referrals = await api.get("/api/v1/disclosures/referrals", case=str(case_id))
         except ApiError:  # the case page stands without them while disclosure is away
             referrals = None
+    disclosures = await _disclosures(api, session, case_id)
     encounters = sorted(case["encounters"], key=lambda e: str(e["fields"].get("encounter_date") or ""))
     done = [s["system"] for s in case["searches"]]
     checklist = [{"system": s, "done": True} for s in dict.fromkeys(done)] + [
@@ -105,6 +118,7 @@ async def _page(
         me=session.principal.username,
         typed=typed or {},
         referrals=referrals,
+        disclosures=disclosures,
     )
 
 

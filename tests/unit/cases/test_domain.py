@@ -219,3 +219,10 @@ def test_a_relinked_encounter_joins_the_same_partner_query_for_its_right_person(
     assert back == key  # undoing lands in the very case the encounter left
     assert relinked_case_key("odd-key", "FIN:123", "RELINK:x", "r3") == "odd-key|RELINK:r3|RELINK:x"
     assert new_subject_key("abc") == "RELINK:abc"
+
+
+def test_a_response_sent_moves_an_open_case_to_response_sent_and_leaves_a_closed_one() -> None:
+    for open_status in ("new", "in-review", "findings-ready"):
+        assert domain.after_response_sent(open_status) == domain.Status.RESPONSE_SENT
+    assert domain.after_response_sent("response-sent") is None
+    assert domain.after_response_sent("closed") is None

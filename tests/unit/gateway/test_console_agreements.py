@@ -67,6 +67,7 @@ NEW = {
     "valid_from": "2026-01-01",
     "valid_to": "",
     "change_note": "",
+    "approvals_required": "2",  # stricter than the two-person rule's one approval
 }
 
 
@@ -92,6 +93,7 @@ def test_an_admin_creates_an_agreement_with_every_term_as_the_api_takes_them(fak
             "di_categories": [],
             "fields": ["fin", "dob", "findings"],
             "protected_classes": ["T"],
+            "approvals_required": 2,
         }
     ]
 
