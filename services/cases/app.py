@@ -1,6 +1,5 @@
 """Composition root of cases."""
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -8,15 +7,7 @@ from fastapi import FastAPI
 
 from services.cases import api, consumers, db, internal_api, retention, retention_rules
 from services.cases.settings import Settings
-from shared import names
 from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
-
-
-async def _on_start(rt: Runtime) -> None:
-    """Load the name tables before serving (rigour's tagger: ~9 s of CPU holding the GIL, once per process), so
-    the first import or search does not stall the event loop; then schedule retention."""
-    await asyncio.to_thread(names.warm_up)
-    await _schedule_retention(rt)
 
 
 async def _schedule_retention(rt: Runtime) -> None:
@@ -46,7 +37,7 @@ def spec(settings: Settings) -> ServiceSpec:
         migrations_dir=Path(__file__).with_name("migrations"),
         routers=[api.router, internal_api.router],
         subscriptions=consumers.subscriptions(settings),
-        on_start=_on_start,
+        on_start=_schedule_retention,
     )
 
 

@@ -6,6 +6,7 @@ The encounter and its imported fields stay: the record of what came in and of wh
 
 from __future__ import annotations
 
+from services.cases import domain
 from services.cases.db import records
 from shared.audit import Entry
 from shared.events.cases import EncounterWithdrawn, FlagSet
@@ -84,6 +85,7 @@ async def withdraw(uow: UnitOfWork, delivered: list[Delivered[EncounterRemovalRe
                         partner_country=row["partner_country"],
                         data_owner=row["data_owner"],
                         attached_on=row["attached_at"].date(),
+                        kst=domain.is_kst(row["program"], (row["fields"] or {}).get("fast_matcher_status")),
                         requested_by=r.requested_by,
                         referral_id=r.referral_id,
                     ),

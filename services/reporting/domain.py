@@ -96,7 +96,7 @@ def withdrawal_facts(event: EncounterWithdrawn) -> Facts:
     (matches, KST matches, its owner's matches). Distinct-subject counts keep it: a digest is not per encounter."""
     day, partner = event.attached_on, event.partner_country or NO_PARTNER
     out = Facts(counters=[Increment(day, event.program, partner, "matches", -1)])
-    if event.program == "KST":
+    if event.kst:  # as attachment_facts counted it: from the row's fast-matcher flag, in every program
         out.counters.append(Increment(day, event.program, partner, "kst_matches", -1))
     if event.upload_kind == "partner-query":
         out.owners.append(OwnerIncrement(day, event.data_owner or "UNKNOWN", "matched", -1))

@@ -251,6 +251,7 @@ class EncounterWithdrawn(Event):
     partner_country: str | None = None
     data_owner: str | None = None
     attached_on: date  # the day reporting counted it
+    kst: bool = False  # counted as a KST match when attached (added compatibly)
     requested_by: str
     referral_id: uuid.UUID | None = None
 

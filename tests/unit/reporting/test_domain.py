@@ -72,8 +72,8 @@ def test_events_become_counters_keyed_by_codes_only() -> None:
 
 
 def test_an_encounter_withdrawn_at_its_owners_request_leaves_the_counts_of_the_day_it_was_attached() -> None:
-    attached = domain.attachment_facts(WHEN.date(), _attached("KST", "GBR", owner="FBI-TSC"), digest_key=KEY)
-    row = _attached("KST", "GBR", owner="FBI-TSC").rows[0]
+    attached = domain.attachment_facts(WHEN.date(), _attached("KST", "GBR", owner="FBI-TSC", kst=True), digest_key=KEY)
+    row = _attached("KST", "GBR", owner="FBI-TSC", kst=True).rows[0]
     withdrawn = EncounterWithdrawn(
         encounter_id=row.encounter_id,
         subject_id=row.subject_id,
@@ -82,6 +82,7 @@ def test_an_encounter_withdrawn_at_its_owners_request_leaves_the_counts_of_the_d
         partner_country="GBR",
         data_owner="FBI-TSC",
         attached_on=DAY,
+        kst=True,
         requested_by="FBI-TSC",
     )
     facts = [attached, domain.withdrawal_facts(withdrawn)]
