@@ -1,9 +1,10 @@
-"""Case lookup benchmark: by FIN and by name through the gateway with N encounters loaded (default 1,000,000).
+"""Case lookup benchmark: by FIN and by name through the public entry with N encounters loaded (default 1,000,000).
 
 Loads subjects, encounters and cases straight into the cases database with COPY, then measures p50/p95/p99
-of GET /api/v1/cases?fin=... and ?name=... through the gateway, one at a time and under concurrent load
-(wrk, a real load generator), against the same SQL run directly on
-PostgreSQL, and prints the ratios. Figures only, never pass/fail.
+of GET /api/v1/cases?fin=... and ?name=... through the edge (Caddy, tracs/edge.py), one at a time and under
+concurrent load (wrk, a real load generator) through the edge and straight to cases, against the same SQL run
+directly on PostgreSQL, and prints the ratios and the CPU per request of every process. Figures only, never
+pass/fail.
 
     .venv/bin/python benchmarks/cases_lookup.py [--encounters 1000000] [--queries 300]
 """
@@ -27,6 +28,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import orjson
+from workbook import cpu_seconds
 
 from shared import names
 from shared.audit_sequencer import generate_key_file
@@ -223,7 +225,7 @@ async def measure(gateway: str, dsn: str, n: int, queries: int) -> int:
                 sql.append(time.perf_counter() - t)
                 assert rows
             print(
-                f"lookup by {kind:>4}: gateway p50 {1000 * statistics.median(api):6.2f} ms  "
+                f"lookup by {kind:>4}: edge p50 {1000 * statistics.median(api):6.2f} ms  "
                 f"p95 {1000 * percentile(api, 0.95):6.2f} ms  p99 {1000 * percentile(api, 0.99):6.2f} ms | "
                 f"direct SQL p95 {1000 * percentile(sql, 0.95):6.2f} ms | p95 ratio "
                 f"{percentile(api, 0.95) / percentile(sql, 0.95):5.1f}"
@@ -269,65 +271,61 @@ async def sql_under_load(dsn: str, kind: str, values: list[str], concurrency: in
     return latencies
 
 
-def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
-    """CPU (user + system) used so far by each process and, for PostgreSQL, its backends."""
-    import psutil
+def cpu_by_process(pids: dict[str, int]) -> dict[str, float]:
+    """CPU so far of each process; PostgreSQL's with its backends, live and already reaped (a backend that exits
+    between two samples moves from one to the other, so the figure never goes backwards)."""
+    return {name: cpu_seconds(pid) for name, pid in pids.items()}
 
-    out = {}
-    for name, pid in pids.items():
-        proc = psutil.Process(pid)
-        procs = [proc, *proc.children(recursive=True)] if name == "postgres" else [proc]
-        total = 0.0
-        for p in procs:
-            try:
-                t = p.cpu_times()
-                total += t.user + t.system
-            except psutil.NoSuchProcess:
-                continue
-        out[name] = total
-    return out
+
+WrkResult = tuple[float, float, float, float, int, int]
+
+
+def wrk(url: str, paths: str, token: str, concurrency: int, seconds: int) -> WrkResult:
+    """p50, p95, p99 (ms), req/s, errors and requests of one wrk run."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % (paths, token))
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "-s", script.name, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    p50, p95, p99, rps, bad, done = next(line for line in out.splitlines() if line.startswith("RESULT")).split()[1:]
+    return float(p50), float(p95), float(p99), float(rps), int(bad), int(done)
 
 
 def measure_concurrent(
-    gateway: str, dsn: str, n: int, concurrency: int, seconds: int, pids: dict[str, int] | None = None
+    entries: dict[str, str], dsn: str, n: int, concurrency: int, seconds: int, pids: dict[str, int]
 ) -> int:
-    """wrk (a real load generator) against the gateway; asyncpg at the same concurrency against PostgreSQL."""
-    import shutil as _shutil
-
-    if _shutil.which("wrk") is None:
+    """wrk (a real load generator) against each entry (the edge, the service itself); asyncpg at the same
+    concurrency against PostgreSQL, the baseline; CPU per request of every process during each run."""
+    if shutil.which("wrk") is None:
         print("concurrent load: wrk not found (apt-get install wrk); skipped")
         return 0
     rng = random.Random(13)
-    token = httpx.post(f"{gateway}/api/v1/auth/token", data={"username": "analyst", "password": "tracs-dev"}).json()[
-        "access_token"
-    ]
+    first = next(iter(entries.values()))
+    token = httpx.post(
+        f"{first}/api/v1/auth/token", data={"username": "analyst", "password": "tracs-dev"}, timeout=120
+    ).json()["access_token"]
     calls = 0
     for kind in ("fin", "name"):
         values = [f"{rng.randrange(n):010d}" if kind == "fin" else name_of(rng.randrange(n)) for _ in range(2000)]
         paths = ", ".join(f'"/api/v1/cases?{kind}={v}"' for v in values)
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-            script.write(WRK_SCRIPT % (paths, token))
-        before = cpu_seconds(pids or {})
-        out = subprocess.run(
-            ["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "-s", script.name, gateway],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        after = cpu_seconds(pids or {})
-        p50, p95, p99, rps, bad, done = next(line for line in out.splitlines() if line.startswith("RESULT")).split()[1:]
-        calls += int(done)
-        if after and int(done):
-            per = ", ".join(f"{k} {1000 * (after[k] - before[k]) / int(done):.2f}" for k in after)
-            print(f"CPU ms per request, by {kind}: {per}")
         sql = asyncio.run(sql_under_load(dsn, kind, values, concurrency, seconds))
-        sql_rps = len(sql) / seconds
-        print(
-            f"{concurrency} concurrent, by {kind:>4}: gateway p50 {float(p50):6.2f} ms  p95 {float(p95):6.2f} ms  "
-            f"p99 {float(p99):6.2f} ms  {float(rps):7.1f} req/s ({bad} errors) | direct SQL p95 "
-            f"{1000 * percentile(sql, 0.95):6.2f} ms  {sql_rps:7.1f} q/s | ratios: p95 "
-            f"{float(p95) / (1000 * percentile(sql, 0.95)):5.1f}, throughput {sql_rps / float(rps):5.1f}"
-        )
+        sql_p95, sql_rps = 1000 * percentile(sql, 0.95), len(sql) / seconds
+        print(f"{concurrency} concurrent, by {kind:>4}: direct SQL p95 {sql_p95:6.2f} ms  {sql_rps:7.1f} q/s (base)")
+        for entry, url in entries.items():
+            before = cpu_by_process(pids)
+            p50, p95, p99, rps, bad, done = wrk(url, paths, token, concurrency, seconds)
+            after = cpu_by_process(pids)
+            calls += done
+            print(
+                f"  through {entry:<12} p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  p99 {p99:6.2f} ms  {rps:7.1f} req/s "
+                f"({bad} errors) | ratios to SQL: p95 {p95 / sql_p95:5.1f}, throughput {rps / sql_rps:5.3f}"
+            )
+            if done:
+                per = ", ".join(f"{k} {1000 * (after[k] - before[k]) / done:.2f}" for k in after)
+                print(f"    CPU ms per request: {per}")
     return calls
 
 
@@ -344,8 +342,8 @@ async def audit_after_load(dsn: str, calls: int) -> None:
         )
     finally:
         await conn.close()
-    # wrk counts the requests it saw answered; up to one per connection may be cut off at the end.
-    print(f"audit trail: {entries:,} entries for {calls:,} calls counted by the clients")
+    # wrk counts the requests it saw answered; up to one per connection may be cut off at the end of a run.
+    print(f"audit trail: {entries:,} entries for {calls:,} calls counted by the clients (+{entries - calls} in flight)")
 
 
 def main() -> None:
@@ -372,21 +370,21 @@ def main() -> None:
     )
     try:
         asyncio.run(ensure_topics(TracsSettings(kafka_bootstrap=broker.bootstrap), topics.all_with_dlq()))
-        for name in ("cases", "gateway"):
+        for name in ("cases", "gateway", "edge"):
             stack.start(name)
-            stack.wait_ready(name)
+            stack.wait_ready(name, 300)
         dsn = pg.url.replace("postgresql+asyncpg", "postgresql").rsplit("/", 1)[0] + "/tracs_cases"
         t = time.perf_counter()
         print(f"loading {args.encounters:,} encounters with COPY ...")
         asyncio.run(load(dsn, args.encounters))
         print(f"loaded in {time.perf_counter() - t:.1f}s")
-        calls = asyncio.run(measure(stack.url("gateway"), dsn, args.encounters, args.queries))
-        pids = {"gateway": stack.processes["gateway"].pid, "cases": stack.processes["cases"].pid}
+        calls = asyncio.run(measure(stack.url("edge"), dsn, args.encounters, args.queries))
+        pids = {name: stack.processes[name].pid for name in ("edge", "gateway", "cases")}
         if pg.process is not None:
             pids["postgres"] = pg.process.pid
-        calls += measure_concurrent(
-            stack.url("gateway"), dsn, args.encounters, args.concurrency, args.seconds, pids=pids
-        )
+        # The public entry, and the service on its own port: what the edge's hop costs, in the same run.
+        entries = {"the edge": stack.url("edge"), "cases alone": stack.url("cases")}
+        calls += measure_concurrent(entries, dsn, args.encounters, args.concurrency, args.seconds, pids)
         asyncio.run(audit_after_load(dsn, calls))
         verify = subprocess.run(
             [sys.executable, "-m", "tracs.cli", "audit", "verify", "cases"],

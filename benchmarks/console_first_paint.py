@@ -140,12 +140,12 @@ def main() -> None:
             ports={name: free_port() for name in DEFAULT_PORTS},
             extra_env={"TRACS_LOG_LEVEL": "WARNING"},
         )
-        for name in ("intake", "cases", "gateway"):
+        for name in ("intake", "cases", "gateway", "edge"):
             stack.start(name)
             stack.wait_ready(name)
-        took = load(stack.url("gateway"), args.cases)
+        took = load(stack.url("edge"), args.cases)
         print(f"cases: {args.cases:,} imported through the API in {took:.1f} s")
-        measure(stack.url("gateway"), args.runs)
+        measure(stack.url("edge"), args.runs)
     finally:
         if stack:
             stack.stop_all()

@@ -116,7 +116,7 @@ def main() -> None:
             stack.wait_ready(f"cases-{k}", 120)
         if args.cases_instances > 1:
             time.sleep(10)  # the group rebalances over the new members (several seconds on Tansu)
-        gw = httpx.Client(base_url=stack.url("gateway"), timeout=600)
+        gw = httpx.Client(base_url=stack.url("edge"), timeout=600)
         token = gw.post("/api/v1/auth/token", data={"username": "analyst", "password": "tracs-dev"}).json()
         auth = {"Authorization": f"Bearer {token['access_token']}"}
         watched = {name: proc.pid for name, proc in stack.processes.items()}

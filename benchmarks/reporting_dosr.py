@@ -224,10 +224,10 @@ def main() -> None:
                 database_suffix=SUFFIX,
                 extra_env={"TRACS_LOG_LEVEL": "WARNING"},
             )
-            for name in ("reporting", "gateway"):
+            for name in ("reporting", "gateway", "edge"):
                 stack.start(name)
                 stack.wait_ready(name)
-            asyncio.run(through_gateway(stack.url("gateway"), args.runs))
+            asyncio.run(through_gateway(stack.url("edge"), args.runs))
     finally:
         if stack:
             stack.stop_all()

@@ -80,11 +80,21 @@ HASHED = (
 )
 
 
-def digest(prev_hash: str, row: Mapping[str, Any]) -> str:
+def content_of(row: Mapping[str, Any]) -> dict[str, Any]:
+    """What an entry says, as JSON values: the part its hash and its Merkle leaf cover."""
     content = {k: row[k] for k in HASHED}
-    content["at"] = row["at"].astimezone(UTC).isoformat()
+    content["at"] = row["at"].astimezone(UTC).isoformat() if isinstance(row["at"], datetime) else row["at"]
     content["fields"] = list(row["fields"])
-    return hashlib.sha256(prev_hash.encode() + orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return content
+
+
+def leaf_data(row: Mapping[str, Any]) -> bytes:
+    """The entry's canonical bytes (sorted-key JSON): its Merkle leaf is SHA-256(0x00 || these)."""
+    return orjson.dumps(content_of(row), option=orjson.OPT_SORT_KEYS)
+
+
+def digest(prev_hash: str, row: Mapping[str, Any]) -> str:
+    return hashlib.sha256(prev_hash.encode() + leaf_data(row)).hexdigest()
 
 
 def row_of(e: Entry) -> dict[str, Any]:

@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -30,11 +30,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import Table, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from shared import audit, outbox
+from shared import audit, audit_tree, merkle, outbox
 from shared.events.audit import AuditCheckpointSigned
 from shared.events.envelope import wrap
 from shared.logging import get_logger
 from shared.metrics import AUDIT_CHECKPOINTS, AUDIT_HEAD, AUDIT_SEQUENCED
+from shared.signed_note import Checkpoint, Note, Signer
 
 log = get_logger(__name__)
 
@@ -61,8 +62,15 @@ async def head(session: AsyncSession, table: Table) -> Head:
     return Head(row.seq, row.hash) if row else Head(0, audit.GENESIS)
 
 
-async def sequence(session: AsyncSession, table: Table, *, batch: int = 5000) -> tuple[int, Head] | None:
-    """Link up to `batch` waiting entries onto the chain in the caller's transaction; None if not the leader."""
+class Round(NamedTuple):
+    linked: int
+    head: Head  # of the chain
+    tree: merkle.Frontier  # the Merkle tree after the round (it follows the chain, `batch` leaves at most)
+
+
+async def sequence(session: AsyncSession, table: Table, *, batch: int = 5000) -> Round | None:
+    """Link up to `batch` waiting entries onto the chain and into the Merkle tree, in the caller's
+    transaction; None if another process is the leader this round."""
     leader = (
         await session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": audit.SEQUENCER_LOCK_KEY})
     ).scalar()
@@ -74,9 +82,12 @@ async def sequence(session: AsyncSession, table: Table, *, batch: int = 5000) ->
         .mappings()
         .all()
     )
+    tree = await audit_tree.frontier(session)
+    if tree.size < top.size:  # entries chained before the tree existed (or by older code): add them first
+        await audit_tree.extend(session, tree, await _leaves_after(session, table, tree.size, batch))
     if not rows:
-        return 0, top
-    ids, seqs, prevs, hashes = [], [], [], []
+        return Round(0, top, tree)
+    ids, seqs, prevs, hashes, leaves = [], [], [], [], []
     prev, seq = top.hash, top.size
     for row in rows:
         seq += 1
@@ -85,10 +96,18 @@ async def sequence(session: AsyncSession, table: Table, *, batch: int = 5000) ->
         prevs.append(prev)
         prev = audit.digest(prev, row)
         hashes.append(prev)
+        leaves.append(audit_tree.leaf_hash(row))
     result = await session.execute(_LINK, {"ids": ids, "seqs": seqs, "prevs": prevs, "hashes": hashes})
     if result.rowcount != len(rows):  # type: ignore[attr-defined]
         raise RuntimeError("audit entries changed under the sequencer; the round is rolled back")
-    return len(rows), Head(seq, prev)
+    if tree.size == top.size:
+        await audit_tree.extend(session, tree, leaves)
+    return Round(len(rows), Head(seq, prev), tree)
+
+
+async def _leaves_after(session: AsyncSession, table: Table, after: int, limit: int) -> list[bytes]:
+    stmt = select(table).where(table.c.seq > after).order_by(table.c.seq).limit(limit)
+    return [audit_tree.leaf_hash(row) for row in (await session.execute(stmt)).mappings()]
 
 
 # ---- signing ---------------------------------------------------------------------------------------------
@@ -185,6 +204,20 @@ def signature_holds(cp: AuditCheckpointSigned, keys: dict[str, Ed25519PublicKey]
     return True
 
 
+MAX_LEAVES_PER_CHECKPOINT = 20_000  # bounds a checkpoint event (~850 KiB) after signing was off for long
+
+
+def default_origin(service: str) -> str:
+    """The log's name in its checkpoints (and the name of its key): one log per service."""
+    return f"tracs/audit/{service}"
+
+
+def sign_note(key: Ed25519PrivateKey, *, origin: str, tree_size: int, root: bytes) -> str:
+    """A C2SP checkpoint of the tree, signed by the service's log key."""
+    body = Checkpoint(origin, tree_size, root).body()
+    return Note(body).with_signature(Signer(origin, key).sign(body)).render()
+
+
 def checkpoint_of(row: dict[str, Any]) -> AuditCheckpointSigned:
     return AuditCheckpointSigned.model_validate(row)
 
@@ -208,6 +241,7 @@ class Sequencer:
         interval: float = 0.2,
         batch: int = 5000,
         engine: AsyncEngine | None = None,
+        origin: str = "",
     ) -> None:
         self.sessions = sessions
         self.engine = engine  # given: an idle round costs one autocommitted query, not a transaction
@@ -222,42 +256,62 @@ class Sequencer:
         self._signed_size = 0
         self._signed_at = 0.0
         self._head = -1  # unknown until the first round
+        self._tree = -1
+        self.origin = origin or default_origin(service)
 
     async def _nothing_to_do(self) -> bool:
-        if self.engine is None or self._head < 0 or self._due(Head(self._head, "")):
+        if self.engine is None or self._head < 0 or self._tree < self._head or self._due(self._tree):
             return False
         async with self.engine.connect() as conn:
             raw = (await conn.get_raw_connection()).driver_connection
             return not await raw.fetchval(_ANY_WAITING)  # type: ignore[union-attr]
 
     async def step(self) -> int:
-        """One round: link what waits and, when due, sign the head; all in one transaction."""
+        """One round: link what waits, grow the tree and, when due, sign the head; all in one transaction."""
         if await self._nothing_to_do():
             return 0
         async with self.sessions() as session, session.begin():
             done = await sequence(session, self.table, batch=self.batch)
             if done is None:
                 return 0
-            linked, top = done
-            signed = self._due(top)
+            linked, top, tree = done
+            signed = self._due(tree.size)
             if signed:
-                checkpoint = sign(self.key, service=self.service, top=top)  # type: ignore[arg-type]
+                checkpoint = await self._checkpoint(session, top, tree)
                 envelope = wrap(
                     checkpoint, producer=self.service, correlation_id=uuid.uuid4().hex, actor="audit-sequencer"
                 )
                 await outbox.write(session, self.outbox, [(checkpoint.topic, envelope)])
         if signed:  # only once committed: a failed round signs again next time
-            self._signed_size, self._signed_at = top.size, time.monotonic()
+            self._signed_size, self._signed_at = tree.size, time.monotonic()
             AUDIT_CHECKPOINTS.inc()
-        self._head = top.size
+        self._head, self._tree = top.size, tree.size
         AUDIT_SEQUENCED.inc(linked)
         AUDIT_HEAD.set(top.size)
         return linked
 
-    def _due(self, top: Head) -> bool:
-        if self.key is None or top.size <= self._signed_size:
+    async def _checkpoint(self, session: AsyncSession, top: Head, tree: merkle.Frontier) -> AuditCheckpointSigned:
+        """The chain's head signed as before, the tree's root as a C2SP note kept beside the tree, and the
+        leaf hashes added since the last checkpoint, so the archive outside this database can name the
+        first entry a later rewrite changed."""
+        at = datetime.now(UTC)
+        note = sign_note(self.key, origin=self.origin, tree_size=tree.size, root=tree.root())  # type: ignore[arg-type]
+        first = await audit_tree.last_checkpoint_size(session)
+        first = max(first, tree.size - MAX_LEAVES_PER_CHECKPOINT)
+        leaves = await audit_tree.leaves(session, first, tree.size)
+        await session.execute(audit_tree.KEEP_CHECKPOINT, {"size": tree.size, "note": note, "signed_at": at})
+        if top.size != tree.size:  # the tree still catches up with entries chained before it: sign both at its size
+            stmt = select(self.table.c.hash).where(self.table.c.seq == tree.size)
+            top = Head(tree.size, (await session.execute(stmt)).scalar_one())
+        chained = sign(self.key, service=self.service, top=top, at=at)  # type: ignore[arg-type]
+        return chained.model_copy(
+            update={"note": note, "first": first, "leaves": base64.b64encode(b"".join(leaves)).decode()}
+        )
+
+    def _due(self, tree_size: int) -> bool:
+        if self.key is None or tree_size <= self._signed_size:
             return False
-        return top.size - self._signed_size >= self.every_entries or (
+        return tree_size - self._signed_size >= self.every_entries or (
             time.monotonic() - self._signed_at >= self.every_seconds
         )
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import jwt
 
-ROLES = frozenset({"analyst", "supervisor", "auditor", "admin"})  # people: logins and the IdP grant these only
+# People: logins and the IdP grant these only. The privacy officer approves agreement versions (PIA 8.4).
+ROLES = frozenset({"analyst", "supervisor", "auditor", "admin", "privacy-officer"})
 # A service calling another's internal API: held only by tokens `issue_service_token` mints (never by a login,
 # never taken from an identity provider's claims), and only with the claim naming the calling service.
 SERVICE_ROLE = "service"
@@ -33,9 +34,19 @@ class Principal:
         return bool(self.roles.intersection(roles))
 
 
-def issue_token(principal: Principal, *, secret: str, issuer: str, ttl_seconds: int, now: float | None = None) -> str:
+def issue_token(
+    principal: Principal,
+    *,
+    secret: str,
+    issuer: str,
+    ttl_seconds: int,
+    now: float | None = None,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """A person's token; `extra` adds informational claims (the gateway's `trn`: the day training lapses)."""
     issued = int(now if now is not None else time.time())
     claims = {
+        **(extra or {}),
         "sub": principal.username,
         "roles": sorted(principal.roles),
         "programs": sorted(principal.programs),

@@ -1,14 +1,15 @@
 """Names in any script found from plain Latin: the one folding and matching every service uses.
 
 Plain Python. A stored name gets three search keys: its own script folded (`fold`), a Latin key
-(`latin`, transliterated by anyascii), and whole-word terms: the own-script words marked "=", the key's
-words with every run of consecutive words joined (`words`: CJK syllables are separable, "li xiaolong"
-finds 李小龙), and each word's consonant skeleton marked "~" (`skeleton`), kept for names written in an
-abjad only: Arabic,
-Hebrew, Syriac and Thaana leave short vowels unwritten, so "ahmed hassan" finds أحمد حسن through
-"hmd hsn"; alphabets write their vowels, so a Latin, Cyrillic or Greek name is compared word for word and
-"ivan" does not find "van". A query matches when every one of its words matches some stored term, in
-any order; the weakest rule any word needed decides the rank (`RULES`).
+(`latin`, transliterated by anyascii), and whole-word terms: the own-script words marked "=", the Latin
+words of every romanisation convention the name is commonly written in (`name_spellings.spellings`) with
+every run of consecutive words joined (`words`: CJK syllables are separable, "li xiaolong" finds 李小龙),
+each word's consonant skeleton marked "~" (`skeleton`) for names written in an abjad only (Arabic, Hebrew,
+Syriac and Thaana leave short vowels unwritten, so "ahmed hassan" finds أحمد حسن through "hmd hsn";
+alphabets write their vowels, so "ivan" does not find "van"), the name's symbols marked "#" (rigour's
+equivalent names across languages: Georgios = Giorgos = Γιώργος) and each word's metaphone key marked "%".
+A query matches when every one of its words matches some stored term, in any order; the weakest rule any
+word needed decides the rank (`RULES`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 from anyascii import anyascii
 
+from shared import name_spellings as spelled
 from shared.errors import Invalid
 
 # The name fields of an encounter, in the order a match reason names them.
@@ -30,11 +32,15 @@ FIELDS = ("last_name", "first_name", "middle_name", "aliases")
 # rank -> (kind, rule); the SQL in services/cases/db/person_match.py ranks with the same numbers.
 RULES: tuple[tuple[str, str], ...] = (
     ("exact", "same words"),  # as written, case, accents and punctuation ignored
-    ("transliterated", "latin words"),  # the Latin transliteration's words
+    ("transliterated", "latin words"),  # the words of a romanisation (any convention)
     ("transliterated", "consonants"),  # consonant skeletons, for names written in an abjad
+    ("equivalent", "same name"),  # the same name in another language or spelling (rigour's name symbols)
+    ("phonetic", "sounds alike"),  # the same metaphone key
     ("fuzzy", "part of a word"),  # a query word of 3+ letters inside a stored Latin word
 )
-EXACT, LATIN, CONSONANTS, PARTIAL = range(len(RULES))
+EXACT, LATIN, CONSONANTS, SAME_NAME, PHONETIC, PARTIAL = range(len(RULES))
+# The rules answered by whole stored terms, weakest last.
+WHOLE_WORD_RULES = (LATIN, CONSONANTS, SAME_NAME, PHONETIC)
 
 # A run of more words than this is not joined (names are short; this bounds the key's size).
 MAX_RUN = 4
@@ -44,7 +50,15 @@ MIN_PARTIAL = 3
 MAX_QUERY_WORDS = 12
 # Own-script words and skeletons share the terms array with the Latin words: one GIN index answers every
 # whole-word rule, and PostgreSQL's element statistics estimate each rule's rows well enough to plan it.
-OWN, SKELETON = "=", "~"
+OWN, SKELETON, SYMBOL, SOUND, ROMANISED = "=", "~", "#", "%", "^"
+# The stored skeleton of an Arabic article: written with a vowel, so no word's skeleton can be it.
+ARTICLE = "al"
+# Arabic articles as typed in Latin (al-, el-, and the assimilated forms before sun letters): an article word
+# matches a stored article, and a word written with one also matches without it.
+_ARTICLES = frozenset({"al", "el", "ul", "ad", "ar", "as", "at", "az", "an", "ash", "ath", "adh", "ed", "er", "es"})
+_JOINED_ARTICLE = re.compile(r"^(?:[aeu]l|[ae]([dnrstz])\1|[ae]sh)(?=[a-z]{3})")
+# Abd al-, Abdul, Abdel, Abdoul: "servant of the", written as one word in Latin, two in Arabic.
+_ABD = re.compile(r"^abd[aeiou]*l$")
 
 # Apostrophes are dropped, not spaced (as in a passport's machine-readable zone: O'Brien -> OBRIEN); they
 # are also what anyascii writes for Arabic hamza and ain.
@@ -61,6 +75,11 @@ _VOWELS = re.compile("[aeiouyw]+")
 _ABJAD = re.compile(
     "[\u0590-\u05ff\u0600-\u06ff\u0700-\u074f\u0750-\u077f\u0780-\u07bf\u08a0-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]"
 )
+# Accents and vowel points (Latin, Greek, Cyrillic diacritics; Hebrew niqqud; Arabic harakat) are folded; marks
+# that make another letter are not (kana voicing: ジ is not シ; Indic vowel signs).
+_MARKS = re.compile(
+    "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u0591-\u05c7\u064b-\u065f\u0670]"
+)
 _DOUBLES = re.compile(r"(.)\1+")
 
 
@@ -69,7 +88,7 @@ def fold(text: str | None) -> str:
     if not text:
         return ""
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = unicodedata.normalize("NFC", _MARKS.sub("", decomposed))
     return " ".join(_NOT_WORD.sub(" ", _APOSTROPHES.sub("", stripped.casefold())).split())
 
 
@@ -85,13 +104,14 @@ def latin(text: str | None) -> str:
 
 
 def skeleton(word: str) -> str:
-    """Consonants of a Latin word: vowels (and the half-vowels w, y) dropped, doubles collapsed, c/q as k,
-    ph as f, a final h after a consonant dropped: "hassan" -> "hsn", "ahmed" -> "hmd", "fatimah" -> "ftm"."""
-    w = word.replace("ph", "f").replace("c", "k").replace("q", "k")
-    s = _DOUBLES.sub(r"\1", _VOWELS.sub("", w))
-    if len(s) > 1 and s.endswith("h"):
+    """Consonants of a Latin word: vowels (and the half-vowels w, y) dropped, c/q as k, kh as k, ph as f, a final
+    h after a consonant dropped (not the h of sh, th, dh, gh), doubles collapsed: "hassan" -> "hsn", "ahmed" ->
+    "hmd", "fatimah" -> "ftm", "aisha" -> "sh"."""
+    w = word.replace("ph", "f").replace("c", "k").replace("q", "k").replace("kh", "k")
+    s = _VOWELS.sub("", w)
+    if len(s) > 1 and s.endswith("h") and (s.endswith("hh") or s[-2] not in "stdgz"):
         s = s[:-1]
-    return s
+    return _DOUBLES.sub(r"\1", s)
 
 
 def is_abjad(text: str) -> bool:
@@ -101,11 +121,7 @@ def is_abjad(text: str) -> bool:
 
 def words(name: str | None) -> list[str]:
     """Latin words of one name and every run of up to MAX_RUN consecutive words joined."""
-    parts = latin(name).split()
-    out = []
-    for size in range(1, min(MAX_RUN, len(parts)) + 1):
-        out.extend("".join(parts[i : i + size]) for i in range(len(parts) - size + 1))
-    return out
+    return _runs(latin(name).split())
 
 
 def _values(names: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -131,13 +147,46 @@ class NameKeys:
         return {"name_search": self.search, "name_key": self.key, "name_terms": self.terms}
 
 
+def warm_up() -> None:
+    """Build the name tables now (rigour's tagger, ICU's transforms) rather than on the first name a process keys."""
+    keys(["Γιώργος", "Шевченко", "ショウタ", "Georgios"])
+    NameQuery.parse("georgios chernov")
+
+
+def _runs(parts: list[str]) -> list[str]:
+    out = []
+    for size in range(1, min(MAX_RUN, len(parts)) + 1):
+        out.extend("".join(parts[i : i + size]) for i in range(len(parts) - size + 1))
+    return out
+
+
+def _abjad_words(name: str) -> set[str]:
+    """Latin words and runs of an abjad name, also without its articles (الرشيد: "lrshyd" and "rshyd"), and
+    for Hebrew also with vav as a vowel (יוסף: "yvsf" and "ysf")."""
+    forms = {name, " ".join(spelled.without_article(w) or w for w in name.split())}
+    out = {w for form in forms for w in words(form)}
+    if spelled.script_of(name) == "hebrew":
+        out |= {w.replace("v", "") for w in out}
+    return out
+
+
 @functools.lru_cache(maxsize=65536)
 def _name_keys(name: str) -> tuple[str, str, frozenset[str]]:
     """One name's own-script form, Latin key and terms (names repeat: first names above all)."""
-    own, key, name_words = fold(name), latin(name), words(name)
-    terms = {OWN + w for w in own.split()} | set(name_words)
+    own, key = fold(name), latin(name)
+    latin_words = set(words(name))
+    for other in spelled.spellings(name, key):
+        latin_words.update(_runs(latin(other).split()))
+    terms = {OWN + w for w in own.split()} | latin_words
     if is_abjad(name):
-        terms |= {SKELETON + s for s in map(skeleton, name_words) if s}
+        abjad = _abjad_words(name)
+        terms |= abjad | {SKELETON + s for s in map(skeleton, abjad) if s}
+        if any(spelled.without_article(w) for w in name.split()):
+            terms.add(SKELETON + ARTICLE)  # the article itself, as "al" or "el" is typed
+    else:  # for a query typed in an abjad: a name stored romanised is compared by its consonants too
+        terms |= {ROMANISED + s for s in map(skeleton, latin_words) if s}
+    terms |= {SOUND + k for k in map(spelled.phonetic, latin_words) if k}
+    terms |= {SYMBOL + i for _, ids in spelled.symbols(name) for i in ids}
     return own, key, frozenset(terms)
 
 
@@ -154,12 +203,13 @@ def keys(names: Mapping[str, Any] | Iterable[str | None]) -> NameKeys:
 
 @dataclass(frozen=True)
 class NameQuery:
-    """A typed name split the ways it is compared: own-script words, Latin words, their skeletons."""
+    """A typed name split the ways it is compared: own-script words, Latin words, and per Latin word the stored
+    terms that match it by each whole-word rule (`alternatives`)."""
 
     text: str
     own: tuple[str, ...]
     latin: tuple[str, ...]
-    skeletons: tuple[str, ...]
+    alternatives: tuple[dict[int, tuple[str, ...]], ...]
 
     @classmethod
     def parse(cls, text: str | None) -> NameQuery | None:
@@ -169,31 +219,95 @@ class NameQuery:
             return None
         if len(latin_words) > MAX_QUERY_WORDS:
             raise Invalid(f"a name to search for has at most {MAX_QUERY_WORDS} words")
+        symbols = _query_symbols(text or "", latin_words)
+        spellings = _query_spellings(text or "")
         return cls(
             text=text or "",
             own=tuple(dict.fromkeys(fold(text).split())),
             latin=latin_words,
-            skeletons=tuple(skeleton(w) for w in latin_words),
+            alternatives=tuple(
+                _alternatives(w, symbols.get(w, frozenset()), spellings.get(w, frozenset()), is_abjad(text or ""))
+                for w in latin_words
+            ),
         )
 
     def own_terms(self) -> list[str]:
         """The stored terms of an exact match: every query word as written (folded)."""
         return [OWN + w for w in self.own]
 
-    def terms(self, i: int) -> list[str]:
-        """The stored terms that match query word i whole: the word itself, or its skeleton."""
-        skel = self.skeletons[i]
-        return [self.latin[i], *([SKELETON + skel] if skel else [])]
+    def terms(self, i: int, up_to: int = PHONETIC) -> list[str]:
+        """The stored terms that match query word i whole by a rule up to `up_to` (every whole-word rule)."""
+        return [t for rule in WHOLE_WORD_RULES if rule <= up_to for t in self.alternatives[i].get(rule, ())]
+
+
+# Other conventions' letters for the same consonant, tried one at a time on a query word: French ch (Rachid,
+# Aicha), German sch and j (Schlomo, Elijahu), ch for het (Chaim, Mizrachi), sh for shin written s.
+_CONSONANT_SPELLINGS = (("ch", "sh"), ("ch", "h"), ("sch", "sh"), ("sch", "s"), ("sh", "s"), ("j", "y"), ("ou", "u"))
+
+
+def _skeletons(word: str) -> list[str]:
+    """A query word's consonant skeletons: as typed, in the other conventions' letters, without a joined
+    article, and Abdul as Abd + article."""
+    out = [skeleton(word)] + [skeleton(word.replace(a, b)) for a, b in _CONSONANT_SPELLINGS if a in word]
+    if word in _ARTICLES or _ABD.match(word):
+        out += [ARTICLE, "bd"] if _ABD.match(word) else [ARTICLE]
+    elif m := _JOINED_ARTICLE.match(word):
+        out.append(skeleton(word[m.end() :]))
+    # A long word reduced to one consonant says little ("ioannou" -> "n"); short names may be one ("ali" -> "l").
+    return [s for s in dict.fromkeys(out) if s and (len(s) > 1 or len(word) <= 4)]
+
+
+def _alternatives(
+    word: str, symbols: frozenset[str], spellings: frozenset[str], abjad: bool
+) -> dict[int, tuple[str, ...]]:
+    sound = spelled.phonetic(word)
+    skeletons = _skeletons(word)
+    articles = _ARTICLES if word in _ARTICLES else frozenset()  # al-, el-, ash-: one article
+    return {
+        LATIN: (word, *sorted((spellings | articles) - {word})),
+        CONSONANTS: tuple(SKELETON + s for s in skeletons) + tuple(ROMANISED + s for s in skeletons if abjad),
+        SAME_NAME: tuple(SYMBOL + i for i in sorted(symbols)),
+        PHONETIC: (SOUND + sound,) if sound else (),
+    }
+
+
+def _query_spellings(text: str) -> dict[str, frozenset[str]]:
+    """Other romanisations of each query word, for names stored as a partner romanised them: a word typed in its
+    own script in every convention, a Latin word read back into Cyrillic and Greek and spelled again (the
+    query "Chernov" also finds the ISO 9 "Cernov" and the German "Tschernow")."""
+    out: dict[str, set[str]] = {}
+    for word in fold(text).split():
+        own = latin(word).split()
+        sources = [word] if spelled.script_of(word) != "latin" else spelled.read_back(word)
+        for source in sources:
+            for other in spelled.spellings(source, latin(source)):
+                variant = latin(other).split()
+                if len(variant) == len(own):  # one word to one word (CJK syllables stay aligned)
+                    for w, v in zip(own, variant, strict=True):
+                        out.setdefault(w, set()).add(v)
+            if source != word:
+                out.setdefault(own[0], set()).add(latin(source))
+    return {w: frozenset(v) for w, v in out.items()}
+
+
+def _query_symbols(text: str, latin_words: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """The name symbols of each query word: a span's symbols go to every word of it (Abdul Rahman is one name)."""
+    out: dict[str, set[str]] = {}
+    for parts, ids in spelled.symbols(text):
+        for part in parts:
+            for w in latin(part).split():
+                if w in latin_words:
+                    out.setdefault(w, set()).update(ids)
+    return {w: frozenset(ids) for w, ids in out.items()}
 
 
 def _word_rank(query: NameQuery, i: int, name: str) -> int | None:
     """The best rule by which query word i matches one stored name (the same terms the SQL looks up)."""
-    word, skel = query.latin[i], query.skeletons[i]
+    word = query.latin[i]
     _, key, terms = _name_keys(name)
-    if word in terms:
-        return LATIN
-    if skel and SKELETON + skel in terms:
-        return CONSONANTS
+    for rule in WHOLE_WORD_RULES:
+        if any(t in terms for t in query.alternatives[i].get(rule, ())):
+            return rule
     if len(word) >= MIN_PARTIAL and word in key:
         return PARTIAL
     return None

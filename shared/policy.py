@@ -32,24 +32,38 @@ POLICY: dict[str, Rule] = {
     "case:read": Rule(READERS, description="read cases, encounters and subjects of one's programs"),
     "case:work": Rule(WORKERS, description="log searches, record findings, change status, set flags"),
     "case:assign": Rule(frozenset({"supervisor"}), description="assign a case to an analyst"),
+    "case:take": Rule(WORKERS, description="take an unassigned case of one's program (assign to me)"),
     "case:reopen": Rule(frozenset({"supervisor"}), description="reopen a closed case"),
     "intake:read": Rule(READERS, description="see upload batches and their problems"),
     "intake:import": Rule(WORKERS, description="upload, confirm or reject a batch"),
-    "agreement:read": Rule(READERS | {"admin"}, description="read sharing agreements"),
+    "agreement:read": Rule(READERS | {"admin", "privacy-officer"}, description="read sharing agreements"),
     "agreement:manage": Rule(frozenset({"admin"}), description="create and revise agreements and recipients"),
+    "agreement:approve": Rule(
+        frozenset({"privacy-officer"}), description="approve or reject a draft agreement version (never its author)"
+    ),
     "disclosure:read": Rule(READERS, description="read drafts, notices and projections"),
     "disclosure:send": Rule(WORKERS, description="draft and send a response to a partner"),
+    "disclosure:approve": Rule(
+        frozenset({"supervisor"}), description="approve a draft or send it back (never one's own: two-person rule)"
+    ),
+    "disclosure:override": Rule(
+        frozenset({"supervisor"}), description="draft a response before the case is ready, with a reason"
+    ),
     "accounting:read": Rule(READERS, description="the accounting of disclosures about a person or to a recipient"),
     "disclosure:audit": Rule(frozenset({"supervisor", "auditor"}), description="the annual sharing audit"),
     "redress:read": Rule(READERS, "REDRESS", "read redress cases"),
     "redress:work": Rule(WORKERS, "REDRESS", "work redress cases"),
     "redress:assign": Rule(frozenset({"supervisor"}), "REDRESS", "assign redress reviewers"),
     "report:read": Rule(READERS, "REPORTING", "statistics-only reports"),
+    "report:store": Rule(
+        frozenset({"supervisor"}), "REPORTING", "store a report now (they are stored on schedule too)"
+    ),
     "bulletin:read": Rule(READERS, "REPORTING", "read information bulletins"),
     "bulletin:write": Rule(WORKERS, "REPORTING", "write information bulletins"),
     "audit:read": Rule(frozenset({"auditor"}), description="read every service's audit trail"),
     "subject:export": Rule(frozenset({"auditor"}), description="subject access export (PIA 7.1)"),
     "user:manage": Rule(frozenset({"admin"}), description="manage users"),
+    "session:refresh": Rule(ROLES, description="renew one's own token (refused once training has lapsed)"),
     "retention:manage": Rule(frozenset({"admin"}), description="retention runs and legal holds"),
     # Internal API of cases (/internal/v1), for services only: not program-scoped (the calling service applies
     # its own caller's visibility first: disclosure checks the case's program, redress needs REDRESS).

@@ -23,8 +23,9 @@ from faststream.specification import AsyncAPI
 from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from shared import audit, migrations
+from shared import audit, audit_proofs, audit_tree, migrations
 from shared.audit_sequencer import Sequencer, load_signing_key
+from shared.audit_witnessing import WitnessSubmitter
 from shared.db import create_engine, ensure_database, ping, session_factory
 from shared.events.envelope import Event
 from shared.gauges import Sampler, run_samplers, sample_audit, sample_dlq_pending, sample_outbox
@@ -84,6 +85,7 @@ def service_metadata() -> tuple[MetaData, Table, Table]:
     metadata = MetaData()
     outbox, inbox = messaging_tables(metadata)
     audit.audit_table(metadata)
+    audit_tree.tree_tables(metadata)
     return metadata, outbox, inbox
 
 
@@ -178,6 +180,9 @@ class Runtime:
             await self.spec.on_start(self)
         if s.audit_sequencer_enabled:
             self.spawn(self.sequencer().run_forever(), "audit-sequencer")
+            if s.audit_witness_url and s.audit_signing_key:
+                submitter = WitnessSubmitter(self.sessions, s.audit_witness_url)
+                self.every(s.audit_witness_interval, submitter.step, name="audit-witness")
         self.spawn(run_samplers(self.sessions, self._samplers(), interval=s.metrics_interval), "metrics")
         if not self.spec.uses_broker:
             log.info("service started", port=s.port)
@@ -363,6 +368,33 @@ async def audit_trail(
     """This service's audit entries for auditors, newest first (the gateway merges every service's)."""
     async with rt.sessions() as session:
         return await audit.trail(session, rt.audit_trail, record_type=record_type, record_id=record_id, limit=limit)
+
+
+@audit_router.get("/audit/entries/{seq}/proof", **secured("audit:read"))
+async def audit_inclusion_proof(
+    rt: RuntimeDep,
+    seq: int,
+    size: Annotated[int | None, Query(ge=1, description="the checkpoint's tree size; default: the latest")] = None,
+) -> dict[str, Any]:
+    """Entry `seq` of this service's trail, with its RFC 9162 inclusion proof in a signed checkpoint."""
+    async with rt.sessions() as session:
+        return await audit_proofs.inclusion(session, rt.audit_trail, seq=seq, size=size)
+
+
+@audit_router.get("/audit/consistency", **secured("audit:read"))
+async def audit_consistency_proof(
+    rt: RuntimeDep, first: Annotated[int, Query(ge=1)], second: Annotated[int, Query(ge=1)]
+) -> dict[str, Any]:
+    """The RFC 9162 consistency proof that the tree of `second` entries extends the tree of `first`."""
+    async with rt.sessions() as session:
+        return await audit_proofs.consistency(session, first=first, second=second)
+
+
+@audit_router.get("/audit/checkpoint", **secured("audit:read"))
+async def audit_latest_checkpoint(rt: RuntimeDep) -> dict[str, Any]:
+    """The latest checkpoint of this service's tree (a C2SP signed note)."""
+    async with rt.sessions() as session:
+        return await audit_proofs.latest_checkpoint(session)
 
 
 def serve(app_factory: Callable[[], FastAPI], settings: ServiceSettings) -> None:

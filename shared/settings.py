@@ -95,6 +95,11 @@ class TracsSettings(BaseSettings):
     audit_sequencer_interval: float = Field(0.2, gt=0)
     audit_sequencer_enabled: bool = True
     audit_checkpoint_file: str = "var/audit/checkpoints.jsonl"
+    # The witness (tracs/witness.py): where the sequencer submits checkpoints, and the verifier keys
+    # (`name+id+key`, as `tracs witness key` prints) whose cosignatures `tracs audit verify` requires.
+    audit_witness_url: str = ""
+    audit_witness_keys: list[str] = Field(default_factory=list)
+    audit_witness_interval: float = Field(1.0, gt=0)
 
     def oidc(self) -> OidcConfig | None:
         if not self.oidc_public_key:

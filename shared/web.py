@@ -159,12 +159,13 @@ def _audit_entry(request: Request, state: Any, status: int, cid: str) -> Entry |
         outcome=_outcome(state, status),
         fields=getattr(state, "audit_fields", ()),
         correlation_id=cid,
-        client=_client(request),
+        client=client_address(request),
         detail=getattr(state, "audit_detail", None),
     )
 
 
-def _client(request: Request) -> str | None:
+def client_address(request: Request) -> str | None:
+    """Who called: the first X-Forwarded-For address (the edge replaces what a client sends), else the peer."""
     forwarded = request.headers.get("x-forwarded-for")
     if forwarded:
         return forwarded.split(",")[0].strip()[:64]

@@ -50,9 +50,10 @@ def up(
     pg_port: Annotated[int, typer.Option(envvar="TRACS_PG_PORT")] = 55432,
     kafka_port: Annotated[int, typer.Option(envvar="TRACS_KAFKA_PORT")] = 19092,
     smtp_port: Annotated[int, typer.Option(envvar="TRACS_SMTP_PORT")] = 8025,
-    gateway_port: Annotated[int, typer.Option(envvar="TRACS_GATEWAY_PORT")] = 8000,
+    port: Annotated[int, typer.Option(envvar="TRACS_EDGE_PORT", help="the one public address (the edge)")] = 8000,
 ) -> None:
-    """Start PostgreSQL, the broker, the SMTP sink, every service and the gateway; Ctrl-C stops all."""
+    """Start PostgreSQL, the broker, the SMTP sink, every service, the gateway and the edge (Caddy) in front of
+    them; Ctrl-C stops all."""
     from shared.events import topics
     from shared.kafka import ensure_topics
     from shared.settings import TracsSettings
@@ -70,7 +71,7 @@ def up(
     broker = None if external_kafka else Tansu(kafka_port, VAR / "log" / "tansu.log")
     mailsink: subprocess.Popen | None = None
     ports = {name: int(os.environ.get(f"TRACS_{name.upper()}_PORT", port)) for name, port in DEFAULT_PORTS.items()}
-    ports["gateway"] = gateway_port
+    ports["edge"] = port
     stack: Stack | None = None
     stopping = False
 
@@ -105,10 +106,14 @@ def up(
             {
                 "TRACS_DATABASE_URL": db_url,
                 "TRACS_KAFKA_BOOTSTRAP": bootstrap,
-                "TRACS_GATEWAY_URL": f"http://127.0.0.1:{gateway_port}",
+                # Operator commands (`tracs import`) go in where everyone does: through the edge.
+                "TRACS_GATEWAY_URL": f"http://127.0.0.1:{port}",
                 # `tracs audit verify` checks checkpoints with this key's public half and reads this archive.
                 "TRACS_AUDIT_SIGNING_KEY": dev_env["TRACS_AUDIT_SIGNING_KEY"],
                 "TRACS_AUDIT_CHECKPOINT_FILE": dev_env["TRACS_AUDIT_CHECKPOINT_FILE"],
+                # ... and requires the cosignature of the witness `tracs up` runs.
+                "TRACS_AUDIT_WITNESS_URL": stack.url("witness"),
+                "TRACS_AUDIT_WITNESS_KEYS": dev_env["TRACS_AUDIT_WITNESS_KEYS"],
             }
         )
         typer.echo("starting services (migrations run at start) ...")
@@ -116,14 +121,16 @@ def up(
         password = os.environ.get("TRACS_DEV_PASSWORD", "tracs-dev")
         typer.echo(
             "\nTRACS is running.\n"
-            f"  Gateway:   http://127.0.0.1:{gateway_port}   (API docs: /docs, events: /asyncapi.json)\n"
+            f"  Console:   http://127.0.0.1:{port}   (API docs: /docs, events: /asyncapi.json; Caddy routes\n"
+            f"             /api/v1/<area> straight to the service that owns it, the rest to the gateway)\n"
             f"  Logins:    admin, analyst, supervisor, auditor — password '{password}'\n"
-            f"  Token:     curl -d 'username=analyst&password={password}' http://127.0.0.1:{gateway_port}/api/v1/auth/token\n"
+            f"  Token:     curl -d 'username=analyst&password={password}' http://127.0.0.1:{port}/api/v1/auth/token\n"
             f"  Mail sink: smtp://127.0.0.1:{smtp_port} -> {VAR / 'mail'}\n"
             f"  Dev PKI:   {VAR / 'pki'} (office + one certificate and key per seeded partner; open a message\n"
             f"             with: openssl cms -decrypt -in MAIL.eml -recip pki/P.crt -inkey pki/P.key)\n"
             f"  Audit:     checkpoints signed with {VAR / 'audit' / 'signing-key.pem'} (development key), archived\n"
-            f"             in {VAR / 'audit' / 'checkpoints.jsonl'}; check with: tracs audit verify\n"
+            f"             in {VAR / 'audit' / 'checkpoints.jsonl'}; cosigned by the witness\n"
+            f"             ({stack.url('witness')}, {VAR / 'witness'}); check: tracs audit verify / export --case ID\n"
             f"  Logs:      make logs   (files in {VAR / 'log'})\n"
             "Press Ctrl-C (or run `make stop`) to stop everything.\n"
         )
@@ -337,29 +344,116 @@ def replay(
 
 
 @audit_app.command("verify")
-def audit_verify(service: Annotated[str | None, typer.Argument()] = None) -> None:
-    """Walk every service's audit chain and check it against the signed checkpoints kept outside its
-    database; name the first broken link (exit 1 if any chain is broken)."""
+def audit_verify(
+    service: Annotated[str | None, typer.Argument()] = None,
+    bundle: Annotated[
+        Path | None, typer.Option(help="check this exported bundle offline: no network, no database")
+    ] = None,
+    trust: Annotated[
+        list[str] | None, typer.Option(help="a log or witness verifier key to trust (name+id+key; repeatable)")
+    ] = None,
+    against_trail: Annotated[
+        bool, typer.Option("--against-trail", help="with --bundle: name the live entries that differ from it")
+    ] = False,
+) -> None:
+    """Walk every service's audit trail and check it against the signed (and witnessed) checkpoints kept
+    outside its database; name the first entry that differs (exit 1 if any trail is broken). With --bundle,
+    check an exported bundle instead."""
     from tracs import audit as tools
 
+    if bundle is not None:
+        raise typer.Exit(_verify_bundle(bundle, trust or [], against_trail))
     broken = False
     for name in [_check_service(service)] if service else ALL_PROCESSES:
         verdict = asyncio.run(tools.verify(name))
-        report = verdict.report
-        if report.intact:
+        report, where = verdict.report, verdict.broken_at
+        tree = verdict.tree
+        if where is None:
             typer.echo(
-                f"{name}: intact ({report.entries} entries, {report.checkpoints} signed checkpoints, "
-                f"{report.pending} waiting for the sequencer)"
+                f"{name}: intact ({report.entries} entries, {tree.checkpoints if tree else 0} signed tree checkpoints, "
+                f"{report.checkpoints} signed chain heads, {report.pending} waiting for the sequencer)"
             )
         else:
-            typer.echo(
-                f"{name}: BROKEN at entry {report.broken_at}: {report.reason} "
-                f"({report.entries} entries verified before it)"
-            )
+            typer.echo(f"{name}: BROKEN at entry {where[0]}: {where[1]} ({report.entries} entries in the trail)")
         for problem in verdict.problems:
             typer.echo(f"{name}: {problem}")
         broken = broken or not verdict.intact
     raise typer.Exit(1 if broken else 0)
+
+
+def _trusted_logs(bundle: dict) -> list:
+    """The log keys this deployment's settings name for the bundle's services (none on an inspector's machine
+    without TRACS_AUDIT_* settings: then --trust names them)."""
+    from tracs.audit import log_verifiers
+
+    services = {log.get("service") for log in bundle["logs"]} & set(ALL_PROCESSES)
+    return [v for name in sorted(services) for v in log_verifiers(name, _settings(name))]
+
+
+def _trusted_witnesses(bundle: dict) -> list:
+    from tracs.audit import witness_verifiers
+
+    services = {log.get("service") for log in bundle["logs"]} & set(ALL_PROCESSES)
+    return list({v.vkey(): v for name in services for v in witness_verifiers(_settings(name))}.values())
+
+
+def _verify_bundle(path: Path, trust: list[str], against_trail: bool) -> int:
+    from shared.signed_note import COSIGNATURE_V1, NoteError, Verifier
+    from tracs import audit_bundle
+
+    try:
+        data = audit_bundle.read(path.read_bytes())
+        trusted = [Verifier.parse(t) for t in trust]
+    except (OSError, audit_bundle.BundleError, NoteError) as exc:
+        typer.echo(f"bundle refused: {exc}")
+        return 1
+    logs = [v for v in trusted if v.alg != COSIGNATURE_V1] + _trusted_logs(data)
+    witnesses = [v for v in trusted if v.alg == COSIGNATURE_V1] + _trusted_witnesses(data)
+    report = audit_bundle.check(data, logs=logs, witnesses=witnesses)
+    for problem in report.problems:
+        typer.echo(f"bundle: {problem}")
+    if not report.intact:
+        typer.echo(f"bundle refused ({report.entries} entries, {len(report.problems)} problems)")
+        return 1
+    witnessed = "cosigned by a trusted witness" if witnesses else "no witness key trusted"
+    typer.echo(
+        f"bundle intact: {report.entries} entries of {report.logs} trails proven in signed checkpoints ({witnessed})"
+    )
+    if against_trail:
+        differences = asyncio.run(audit_bundle.differences(data, _settings))
+        for line in differences:
+            typer.echo(f"trail: {line}")
+        if differences:
+            return 1
+        typer.echo("trail: every entry of the bundle is in the live trail as proven")
+    return 0
+
+
+@audit_app.command("export")
+def audit_export(
+    case: Annotated[str, typer.Option("--case", help="the case (any record id) whose audit entries to export")],
+    out: Annotated[Path, typer.Option(help="the bundle file to write")] = Path("audit-bundle.json"),
+) -> None:
+    """Write a bundle of every service's entries about a case, with their inclusion proofs, the cosigned
+    checkpoints and the public keys, which `tracs audit verify --bundle` checks offline."""
+    import orjson
+
+    from tracs import audit_bundle
+
+    bundle = asyncio.run(audit_bundle.export(case, ALL_PROCESSES, _settings))
+    count = sum(log["entry_count"] for log in bundle["logs"])
+    # The bundle is checked as an inspector would before it is written: a trail changed since its checkpoint
+    # was signed gives proofs that lead elsewhere, and is reported here rather than handed over.
+    check = audit_bundle.check(bundle, logs=_trusted_logs(bundle), witnesses=_trusted_witnesses(bundle))
+    for problem in check.problems:
+        typer.echo(f"export refused: {problem}")
+    if check.problems:
+        raise typer.Exit(1)
+    if not count:
+        typer.echo(f"no audit entry about {case} is under a signed checkpoint yet")
+        raise typer.Exit(1)
+    out.write_bytes(orjson.dumps(bundle, option=orjson.OPT_INDENT_2))
+    typer.echo(f"wrote {out}: {count} entries from {bundle['log_count']} trails")
 
 
 @audit_app.command("checkpoint")

@@ -23,6 +23,16 @@ DEV_PARTNERS = {
     "m5-new-zealand": "biometrics@immigration.govt.nz.example",
     "pcsc-greece": "pcsc@hellenicpolice.gr.example",
     "pcsc-italy": "pcsc@interno.it.example",
+    "m5-united-kingdom": "m5@homeoffice.gov.uk.example",
+    "kst-united-kingdom": "kst@ctp.police.uk.example",
+    "mexico": "biometria@inm.gob.mx.example",
+    "kst-fbi": "kst@fbi.gov.example",
+    "tsc": "notifications@tsc.fbi.gov.example",
+    "dos": "ca-vo-alerts@state.gov.example",
+    "cbp": "data-owner@cbp.dhs.gov.example",
+    "ice": "data-owner@ice.dhs.gov.example",
+    "uscis": "data-owner@uscis.dhs.gov.example",
+    "tsa": "data-owner@tsa.dhs.gov.example",
 }
 
 

@@ -28,6 +28,18 @@ class FlagOut(BaseModel):
     set_at: datetime
 
 
+class RecordValueOut(BaseModel):
+    """One value of the person's record: where it came from and whether it may be edited."""
+
+    field: str
+    label: str
+    value: Any
+    locked: bool = Field(description="imported fields are locked: only an accepted redress correction changes one")
+    source: str = Field(description="file (as imported), correction (redress) or analyst (a flag set by hand)")
+    column: str | None = Field(None, description="for a flag set on import: the file's column it came from")
+    set_by: str | None = None
+
+
 class EncounterOut(BaseModel):
     id: uuid.UUID
     subject_id: uuid.UUID
@@ -42,6 +54,7 @@ class EncounterOut(BaseModel):
     imported_at: datetime
     attached_at: datetime
     flags: list[FlagOut] = []
+    record: list[RecordValueOut] = Field([], description="the person's record (case view only)")
 
     @computed_field(description="the date of birth as imported: YYYY, YYYY-MM or YYYY-MM-DD")  # type: ignore[prop-decorator]
     @property
@@ -69,6 +82,9 @@ class SubjectOut(BaseModel):
     created_at: datetime
     encounter_count: int
     encounters: list[EncounterOut]
+    relinks: list[dict[str, Any]] = Field(
+        [], description="re-links that moved encounters to or from this subject (redress), oldest first"
+    )
 
 
 class CaseOut(BaseModel):
@@ -119,6 +135,14 @@ class CasePage(BaseModel):
     next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null at the end")
 
 
+class LinkedCaseOut(BaseModel):
+    case_id: uuid.UUID
+    kind: str = Field(description="follows (this extract follows that query) or followed-by")
+    upload_kind: str
+    status: str
+    partner_transaction_number: str | None
+
+
 class CaseDetail(CaseOut):
     encounters: list[EncounterOut]
     searches: list[dict[str, Any]]
@@ -126,6 +150,15 @@ class CaseDetail(CaseOut):
     timeline: list[dict[str, Any]]
     missing_searches: list[str]
     new_encounters: list[dict[str, Any]]
+    allowed_moves: list[str] = Field([], description="the statuses the caller may move the case to now")
+    linked_cases: list[LinkedCaseOut] = Field(
+        [], description="an extract request's query case (follows), or a query's extract requests (followed-by)"
+    )
+
+
+class AssigneeOut(BaseModel):
+    username: str
+    roles: list[str]
 
 
 class SearchIn(BaseModel):
@@ -135,7 +168,10 @@ class SearchIn(BaseModel):
 
 
 class FindingIn(BaseModel):
-    kind: str = Field(description="adverse-action, travel-history, fast-matcher-hit or summary")
+    kind: str = Field(
+        description="adverse-action, travel-history, fast-matcher-hit, summary, or no-derogatory-information "
+        "(the explicit finding that the searches found nothing adverse)"
+    )
     text: str = Field(min_length=1, max_length=20000)
     accurate_as_of: datetime | None = None
     encounter_ids: list[uuid.UUID] = []
@@ -152,7 +188,10 @@ class AssignIn(BaseModel):
 
 async def _view(rt: RuntimeDep, principal: CurrentPrincipal, case_id: uuid.UUID) -> dict[str, Any]:
     return await workbench.case_view(
-        uow=rt.uow(actor=principal.username), case_id=case_id, required=rt.settings.required_searches
+        uow=rt.uow(actor=principal.username),
+        case_id=case_id,
+        required=rt.settings.required_searches,
+        may_reopen=policy.allows(principal, "case:reopen"),
     )
 
 
@@ -175,9 +214,14 @@ def case_filters(
         Query(description="YYYY, YYYY-MM or YYYY-MM-DD; also finds DOBs known less or more precisely, ranked after"),
     ] = None,
     subject: Annotated[uuid.UUID | None, Query(description="cases of one subject")] = None,
+    flag: Annotated[
+        str | None,
+        Query(description="cases with an encounter flagged: not-sharable, protected-class, fast-matcher, derogatory"),
+    ] = None,
 ) -> dict[str, Any]:
     """The queue's filters, shared by its pages and its count so the two can never disagree."""
     return {
+        "flag": flag,
         "status": status,
         "program": program,
         "partner_country": partner,
@@ -262,6 +306,21 @@ async def change_status(case_id: uuid.UUID, body: StatusIn, rt: RuntimeDep, prin
 async def assign(case_id: uuid.UUID, body: AssignIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
     await workbench.assign(uow=rt.uow(actor=principal.username), case_id=case_id, assignee=body.assignee)
     return await _view(rt, principal, case_id)
+
+
+@router.post("/cases/{case_id}/take", response_model=CaseDetail, **secured("case:take"))
+async def take(case_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
+    """Assign to me: an analyst or supervisor of the case's program takes an unassigned case."""
+    await workbench.assign(
+        uow=rt.uow(actor=principal.username), case_id=case_id, assignee=principal.username, taking=True
+    )
+    return await _view(rt, principal, case_id)
+
+
+@router.get("/cases/{case_id}/assignees", response_model=list[AssigneeOut], **secured("case:assign"))
+async def assignees(case_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    """Who the case may be given to: active analysts and supervisors of its program (as the gateway says)."""
+    return await workbench.assignees(uow=rt.uow(actor=principal.username), case_id=case_id)
 
 
 @router.patch("/encounters/{encounter_id}/flags", response_model=EncounterOut, **secured("case:work"))

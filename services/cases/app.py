@@ -1,5 +1,6 @@
 """Composition root of cases."""
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -7,7 +8,23 @@ from fastapi import FastAPI
 
 from services.cases import api, consumers, db, internal_api, retention, retention_rules
 from services.cases.settings import Settings
+from shared import name_spellings
 from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
+
+
+async def _on_start(rt: Runtime) -> None:
+    _warm_name_tables(rt)
+    await _schedule_retention(rt)
+
+
+def _warm_name_tables(rt: Runtime) -> None:
+    """rigour loads its name tables on first use (~7 s of CPU): load them in a thread as the service starts, so
+    the first import or person search does not pay it while an analyst waits. Readiness does not wait for it."""
+
+    async def warm() -> None:
+        await asyncio.to_thread(name_spellings.symbols, "Warm Up")
+
+    rt.spawn(warm(), "name-tables")
 
 
 async def _schedule_retention(rt: Runtime) -> None:
@@ -37,7 +54,7 @@ def spec(settings: Settings) -> ServiceSpec:
         migrations_dir=Path(__file__).with_name("migrations"),
         routers=[api.router, internal_api.router],
         subscriptions=consumers.subscriptions(settings),
-        on_start=_schedule_retention,
+        on_start=_on_start,
     )
 
 

@@ -135,25 +135,17 @@ async def _apply(uow: UnitOfWork, chunk: _Chunk, rows: list[ImportedRow], caveat
         uow.session, [{"case_id": case_ids[keys[r.encounter_id]][0], "encounter_id": r.encounter_id} for r in fresh]
     )
     opened = [cid for cid, is_new in case_ids.values() if is_new]
+    await queries.link_extracts_to_queries(uow.session, opened)
     await queries.outdate_findings_of_subjects(uow.session, sorted({subject_ids[r.subject_key] for r in fresh}), opened)
     flags, attached, first_of_case = [], [], set()
     for r in fresh:
         case_id, is_new = case_ids[keys[r.encounter_id]]
-        protected = _protected(r)
-        if protected:
-            # Set on import when the source marks it, with the caveat language (PIA 6.5, 8.1).
-            flags.append(
-                {
-                    "encounter_id": r.encounter_id,
-                    "flag": "protected-class",
-                    "value": {"class": protected, "caveat": caveat},
-                    "reason": "marked by the source on import",
-                    "set_by": "system",
-                }
-            )
-        attached.append(
-            _attached(r, subject_ids[r.subject_key], case_id, is_new and case_id not in first_of_case, protected)
-        )
+        # Set on import from the row's own cells, each value naming the column it came from (PIA 2.1, 6.5, 8.1).
+        flags += [
+            {"encounter_id": r.encounter_id, "flag": flag, "value": value, "reason": _IMPORT_REASON, "set_by": "system"}
+            for flag, value in domain.import_flags(r.fields, r.raw, protected_caveat=caveat).items()
+        ]
+        attached.append(_attached(e, r, subject_ids[r.subject_key], case_id, is_new and case_id not in first_of_case))
         first_of_case.add(case_id)
     await records.set_flags(uow.session, flags)
     again = [r for r in rows if r.encounter_id not in new_ids]
@@ -162,29 +154,31 @@ async def _apply(uow: UnitOfWork, chunk: _Chunk, rows: list[ImportedRow], caveat
         for r in again:
             if r.encounter_id in stored:
                 subject_id, case_id = stored[r.encounter_id]
-                attached.append(_attached(r, subject_id, case_id, False, _protected(r)))
+                attached.append(_attached(e, r, subject_id, case_id, False))
     return attached
 
 
-def _protected(r: ImportedRow) -> str | None:
-    """The special-protected class the source marked, when it is one cases knows."""
-    return r.fields.protected_class if r.fields.protected_class in domain.PROTECTED_CLASSES else None
+_IMPORT_REASON = "marked by the source on import"
 
 
 def _attached(
-    r: ImportedRow, subject_id: uuid.UUID, case_id: uuid.UUID, opened: bool, protected: str | None
+    e: EncountersImported, r: ImportedRow, subject_id: uuid.UUID, case_id: uuid.UUID, opened: bool
 ) -> AttachedRow:
+    f = r.fields
     return AttachedRow(
         encounter_id=r.encounter_id,
         row_number=r.row_number,
         subject_id=subject_id,
         case_id=case_id,
         case_opened=opened,
-        partner_transaction_number=r.fields.partner_transaction_number,
-        data_owner=r.fields.data_owner,
-        partner_country=r.fields.partner_country,
-        protected_class=protected,
+        partner_transaction_number=f.partner_transaction_number,
+        data_owner=f.data_owner,
+        partner_country=f.partner_country,
+        protected_class=f.protected_class if f.protected_class in domain.PROTECTED_CLASSES else None,
         matched=True,
+        fast_matcher=domain.says_yes(f.fast_matcher_status),
+        kst=domain.is_kst(e.program, f.fast_matcher_status),
+        derogatory=domain.carries_di(f),
     )
 
 

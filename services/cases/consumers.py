@@ -1,10 +1,21 @@
-"""Cases consumes chunks of imported rows (keyed by batch and chunk) and accepted redress corrections."""
+"""Cases consumes chunks of imported rows (keyed by batch and chunk), accepted redress corrections and re-links,
+the gateway's staff changes, owners' removal requests, and what disclosure did with its cases (drafts, reviews,
+sends)."""
 
-from services.cases import attach, corrections
+from services.cases import attach, corrections, disclosures, relinks, staff, withdrawals
 from services.cases.settings import Settings
 from shared.events import topics
+from shared.events.disclosure import (
+    DisclosureApproved,
+    DisclosureDrafted,
+    DisclosureReviewRequested,
+    DisclosureSent,
+    DisclosureSentBack,
+    EncounterRemovalRequested,
+)
+from shared.events.gateway import StaffChanged
 from shared.events.intake import EncountersImported
-from shared.events.redress import CorrectionAccepted
+from shared.events.redress import CorrectionAccepted, RelinkAccepted
 from shared.runtime import Subscription
 
 
@@ -21,7 +32,33 @@ def subscriptions(settings: Settings) -> tuple[Subscription, ...]:
         Subscription(
             name="corrections",
             topics=(topics.REDRESS,),
-            handlers={CorrectionAccepted: corrections.apply_corrections},
-            description="CorrectionAccepted -> the encounter's field changes, its cases turn stale",
+            handlers={CorrectionAccepted: corrections.apply_corrections, RelinkAccepted: relinks.apply_relinks},
+            description="CorrectionAccepted -> the encounter's field changes, its cases turn stale; RelinkAccepted -> "
+            "encounters move to their right subject, the cases of both turn stale",
+        ),
+        Subscription(
+            name="staff",
+            topics=(topics.GATEWAY_STAFF,),
+            handlers={StaffChanged: staff.staff_changed},
+            description="StaffChanged -> who may be given a case (usernames, roles, programs, active)",
+        ),
+        Subscription(
+            name="removals",
+            topics=(topics.DISCLOSURE,),
+            handlers={EncounterRemovalRequested: withdrawals.withdraw},
+            description="EncounterRemovalRequested (an owner's reply) -> the encounter withdrawn from sharing and "
+            "reports, the why kept; FlagSet and EncounterWithdrawn published",
+        ),
+        Subscription(
+            name="disclosures",
+            topics=(topics.DISCLOSURE,),
+            handlers={
+                DisclosureDrafted: disclosures.record_steps,
+                DisclosureReviewRequested: disclosures.record_steps,
+                DisclosureSentBack: disclosures.record_steps,
+                DisclosureApproved: disclosures.record_steps,
+                DisclosureSent: disclosures.response_sent,
+            },
+            description="Disclosure's steps -> the case's timeline; DisclosureSent -> the case is response-sent",
         ),
     )

@@ -15,13 +15,21 @@ from shared import names
 from shared.errors import Conflict, Invalid
 from shared.events import intake as intake_events
 from shared.events.intake import EncounterFields, subject_key_of
+from shared.policy import WORKERS
 
 # Everything imported from IDENT or a partner is locked: only a redress correction may change it.
 LOCKED_FIELDS = frozenset(EncounterFields.model_fields)
 FLAGS = ("not-sharable", "protected-class", "fast-matcher", "derogatory")
 PROTECTED_CLASSES = frozenset(intake_events.PROTECTED_CLASSES)
 SEARCH_RESULTS = frozenset({"hit", "no-hit", "not-authorized"})
-FINDING_KINDS = frozenset({"adverse-action", "travel-history", "fast-matcher-hit", "summary"})
+# "no-derogatory-information" is the explicit finding that the searches found nothing adverse: a finding of its
+# own kind, so a case with nothing to report still shows that someone looked (readiness counts it).
+NO_DI_FINDING = "no-derogatory-information"
+FINDING_KINDS = frozenset({"adverse-action", "travel-history", "fast-matcher-hit", "summary", NO_DI_FINDING})
+# What a fast-matcher (watchlist) or DI cell says when the record is *not* on a fast matcher / carries no DI.
+NEGATIVE_MARKS = frozenset({"N", "NO", "NONE", "FALSE", "0", "CLEAR", "CLEARED", "NEGATIVE", "NO MATCH", "NO HIT"})
+KST_MARKS = ("KST", "KNOWN OR SUSPECTED TERRORIST")
+KST_PROGRAM = "KST"
 
 
 class Status(StrEnum):
@@ -143,6 +151,14 @@ def transition(current: str, target: str, *, missing_searches: list[str], reason
     return to, stamp
 
 
+def after_response_sent(current: str) -> Status | None:
+    """A response left (approved, accounted): an open case is now response-sent, whatever step it was at (a
+    supervisor may have overridden readiness); a case already response-sent or closed stays as it is."""
+    if current in (Status.RESPONSE_SENT, Status.CLOSED):
+        return None
+    return Status.RESPONSE_SENT
+
+
 def is_reopen(current: str, target: str) -> bool:
     """Taking a closed case back into work (a supervisor's decision)."""
     return current == Status.CLOSED and target != Status.CLOSED
@@ -184,6 +200,160 @@ def check_flag(flag: str, value: dict[str, object]) -> None:
         raise Invalid("derogatory information needs its description")
 
 
+# The person's record as the case page shows it (PIA 2.1): identifiers, documents, DI, fast matcher, O/U/S,
+# data owner, partner ids. Every one is an imported field, locked.
+RECORD_FIELDS = (
+    ("fin", "FIN"),
+    ("eid", "EID"),
+    ("document_type", "Document type"),
+    ("document_country", "Document country"),
+    ("document_number", "Document number"),
+    ("passport_number", "Passport number"),
+    ("alien_registration_number", "Alien registration number"),
+    ("derogatory_information", "Derogatory information (DI)"),
+    ("di_description", "DI description"),
+    ("di_shared", "DI shared"),
+    ("fast_matcher_status", "Fast-matcher status"),
+    ("ous", "O/U/S"),
+    ("data_owner", "Data owner"),
+    ("partner_country", "Partner country"),
+    ("partner_unique_id", "Partner unique id"),
+    ("partner_transaction_number", "Partner transaction number"),
+    ("search_code", "Search code"),
+)
+
+
+def person_record(fields: dict[str, Any], corrected: set[str], flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One encounter's record, each value with its source: `file` (as imported), `correction` (changed by an
+    accepted redress correction) or `analyst` (a flag set by hand); imported fields are locked, flags are not."""
+    out: list[dict[str, Any]] = [
+        {
+            "field": name,
+            "label": label,
+            "value": fields.get(name),
+            "locked": True,
+            "source": "correction" if name in corrected else "file",
+        }
+        for name, label in RECORD_FIELDS
+    ]
+    for f in flags:
+        value = f["value"]
+        out.append(
+            {
+                "field": f"flag:{f['flag']}",
+                "label": f"Flag: {f['flag']}",
+                "value": flag_is_on(f["flag"], value),
+                "locked": False,
+                "source": "file" if f["set_by"] == "system" else "analyst",
+                "column": value.get("column"),
+                "set_by": f["set_by"],
+            }
+        )
+    return out
+
+
+def check_assignee(username: str, member: Any, program: str) -> None:
+    """A case goes only to an active analyst or supervisor of its program (`member`: the staff row, or None)."""
+    if member is None:
+        raise Invalid(f"assignee: no TRACS user is called {username!r}", field="assignee")
+    if not member["active"]:
+        raise Invalid(f"assignee: {username!r} is not an active user", field="assignee")
+    if not set(member["roles"]) & WORKERS:
+        raise Invalid(f"assignee: {username!r} is not an analyst or supervisor", field="assignee")
+    if program not in member["programs"]:
+        raise Invalid(f"assignee: {username!r} does not belong to program {program}", field="assignee")
+
+
+def check_take(current: str | None, me: str) -> None:
+    """An analyst takes only an unassigned case: another's assignment is a supervisor's to change."""
+    if current not in (None, me):
+        raise Conflict(f"the case is assigned to {current}; a supervisor may reassign it")
+
+
+def allowed_moves(current: str, *, may_reopen: bool) -> list[str]:
+    """The statuses a case may move to from `current` (the console offers only these)."""
+    return [
+        to.value
+        for to, (sources, _) in TRANSITIONS.items()
+        if current in sources and (may_reopen or not is_reopen(current, to))
+    ]
+
+
+def says_yes(text: str | None) -> bool:
+    """A fast-matcher or DI cell that marks the record (anything but blank or a negative such as N, NO, CLEAR)."""
+    if text is None or not text.strip():
+        return False
+    return " ".join(text.upper().replace("-", " ").split()) not in NEGATIVE_MARKS
+
+
+def is_kst(program: str, fast_matcher_status: str | None) -> bool:
+    """A KST match: the fast-matcher status names a known or suspected terrorist, in any program; every match
+    of the KST program is one by definition (its partners query the KST records only)."""
+    status = (fast_matcher_status or "").upper()
+    return program == KST_PROGRAM or (says_yes(fast_matcher_status) and any(m in status for m in KST_MARKS))
+
+
+def source_column(field: str, value: object, raw: dict[str, str]) -> str:
+    """The file's header a parsed value came from (the one cell holding exactly that text), else the field."""
+    text = str(value).strip()
+    headers = [h for h, cell in raw.items() if cell.strip() == text]
+    return headers[0] if len(headers) == 1 else field
+
+
+def carries_di(fields: EncounterFields) -> bool:
+    """The row carries derogatory information: a DI category that is not a negative, or a DI description."""
+    return says_yes(fields.derogatory_information) or bool((fields.di_description or "").strip())
+
+
+def import_flags(
+    fields: EncounterFields, raw: dict[str, str], *, protected_caveat: str
+) -> dict[str, dict[str, object]]:
+    """The flags a row's own cells set on import (protected class, fast matcher, DI), each naming its column."""
+    out: dict[str, dict[str, object]] = {}
+    if fields.protected_class in PROTECTED_CLASSES:
+        # With the caveat language (PIA 6.5, 8.1).
+        out["protected-class"] = {
+            "set": True,
+            "class": fields.protected_class,
+            "caveat": protected_caveat,
+            "source": "file",
+            "column": source_column("protected_class", fields.protected_class, raw),
+        }
+    if says_yes(fields.fast_matcher_status):
+        out["fast-matcher"] = {
+            "set": True,
+            "status": fields.fast_matcher_status,
+            "source": "file",
+            "column": source_column("fast_matcher_status", fields.fast_matcher_status, raw),
+        }
+    if carries_di(fields):
+        category = fields.derogatory_information if says_yes(fields.derogatory_information) else None
+        out["derogatory"] = {
+            "set": True,
+            "category": category,
+            "description": fields.di_description or category,
+            # Disclosure reads the DI-shared indicator from here when the flag is set (None: the file said nothing).
+            **({"di_shared": fields.di_shared} if fields.di_shared is not None else {}),
+            "source": "file",
+            "column": source_column("derogatory_information", category, raw)
+            if category
+            else source_column("di_description", fields.di_description, raw),
+        }
+    return out
+
+
+def flag_is_on(flag: str, value: dict[str, object]) -> bool:
+    """Whether a stored flag marks its encounter (an analyst clears one with set: false)."""
+    if flag == "protected-class" and value.get("class") is None:
+        return False
+    return value.get("set", True) is not False
+
+
+def check_flag_name(flag: str) -> None:
+    if flag not in FLAGS:
+        raise Invalid(f"unknown flag {flag!r}; flags are {', '.join(FLAGS)}")
+
+
 def stale_since(findings_as_of: datetime | None, attached: list[datetime]) -> list[int]:
     """Positions of encounters attached after the findings were written (the SIT re-verification)."""
     if findings_as_of is None:
@@ -203,3 +373,16 @@ def explain_match(
         **{k: v for k, v in reason.items() if k != "rank"},
         "dob": dobs.explain(dob, stored_dob) if dob else None,
     }
+
+
+def relinked_case_key(case_key: str, from_subject_key: str, to_subject_key: str, relink_id: object) -> str:
+    """The case a re-linked encounter joins: the same partner query or extract request as the case it leaves,
+    for its right person (the case key's subject part replaced); a key of another shape gets a re-link key."""
+    if case_key.endswith(f"|{from_subject_key}"):
+        return case_key[: -len(from_subject_key)] + to_subject_key
+    return f"{case_key}|RELINK:{relink_id}|{to_subject_key}"
+
+
+def new_subject_key(subject_id: object) -> str:
+    """The key of a subject redress created for a person TRACS had only under someone else's record."""
+    return f"RELINK:{subject_id}"

@@ -25,8 +25,9 @@ router = APIRouter(prefix="/internal/v1", tags=["internal"])
 @router.get("/cases/{case_id}/disclosure", **secured("case:disclose"))
 async def disclosure_view(case_id: uuid.UUID, rt: RuntimeDep) -> dict[str, Any]:
     """What a response may be built from, as it is now: the case, its encounters with their current values
-    (corrections applied) and flags, and its findings with the encounters they are about."""
-    return await records.disclosure_view(uow=rt.uow(), case_id=case_id)
+    (corrections applied) and flags, its findings with the encounters they are about, and the searches its
+    program requires that are not recorded yet (disclosure's readiness gate)."""
+    return await records.disclosure_view(uow=rt.uow(), case_id=case_id, required=rt.settings.required_searches)
 
 
 @router.get("/people", **secured("person:search"))
@@ -47,3 +48,9 @@ async def search_people(
 async def encounter_owner(encounter_id: uuid.UUID, rt: RuntimeDep) -> dict[str, Any]:
     """That a record exists, and whose it is (a correction is proposed to its data owner); no personal values."""
     return await records.encounter_owner(uow=rt.uow(), encounter_id=encounter_id)
+
+
+@router.get("/subjects/{subject_id}", **secured("person:search"))
+async def subject_exists(subject_id: uuid.UUID, rt: RuntimeDep) -> dict[str, Any]:
+    """That a subject exists (redress re-links records to it), and its number of encounters; no personal values."""
+    return await records.subject_exists(uow=rt.uow(), subject_id=subject_id)

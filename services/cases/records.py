@@ -6,7 +6,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from services.cases import domain
 from services.cases.db import records as queries
+from services.cases.db import relinks as relink_queries
+from services.cases.db import workbench as work
 from shared import policy
 from shared.errors import NotFound
 from shared.uow import UnitOfWork
@@ -61,14 +64,32 @@ async def get_subject(*, uow: UnitOfWork, subject_id: uuid.UUID) -> dict[str, An
             offset=0,
             programs=policy.visible_programs(),
         )
-        if total == 0:  # a subject known only through other programs does not exist for this caller
+        # A subject known only through other programs does not exist for this caller; one whose encounters were
+        # all re-linked away still does, through its cases.
+        if total == 0 and not await relink_queries.has_cases(uow.session, subject_id, policy.visible_programs()):
             raise policy.Hidden(f"no subject {subject_id}")
-    return {**dict(subject), "encounter_count": total, "encounters": [dict(r) for r in rows]}
+        moves = [dict(m) for m in await relink_queries.of_subject(uow.session, subject_id)]
+    return {**dict(subject), "encounter_count": total, "encounters": [dict(r) for r in rows], "relinks": moves}
 
 
-async def disclosure_view(*, uow: UnitOfWork, case_id: uuid.UUID) -> dict[str, Any]:
+async def subject_exists(*, uow: UnitOfWork, subject_id: uuid.UUID) -> dict[str, Any]:
+    """That a subject exists (a re-link may move records to it), and how many encounters it has; no values."""
+    async with uow:
+        subject = await queries.get_subject(uow.session, subject_id)
+        if subject is None:
+            raise NotFound(f"no subject {subject_id}")
+        total, _ = await queries.list_encounters(
+            uow.session, batch_id=None, fin=None, subject_id=subject_id, limit=1, offset=0
+        )
+    return {"subject_id": subject_id, "encounter_count": total}
+
+
+async def disclosure_view(
+    *, uow: UnitOfWork, case_id: uuid.UUID, required: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
     """What a response may be built from, as it is now: the case, its encounters with their current values
-    (corrections applied) and flags, and its findings with the encounters they are about."""
+    (corrections applied) and flags, its findings with the encounters they are about, and its readiness (the
+    status and the searches its program requires that are not recorded; `required`: program -> searches)."""
     async with uow:
         case = await queries.get_case(uow.session, case_id)
         if case is None:
@@ -76,6 +97,7 @@ async def disclosure_view(*, uow: UnitOfWork, case_id: uuid.UUID) -> dict[str, A
         rows = await queries.case_encounter_rows(uow.session, case_id)
         flags = await queries.encounter_flags(uow.session, [r["id"] for r in rows])
         found = await queries.findings_of(uow.session, case_id)
+        done = {s["system"] for s in await work.searches_of(uow.session, case_id)}
     by_encounter: dict[uuid.UUID, dict[str, Any]] = {}
     for f in flags:
         by_encounter.setdefault(f["encounter_id"], {})[f["flag"]] = f["value"]
@@ -86,7 +108,9 @@ async def disclosure_view(*, uow: UnitOfWork, case_id: uuid.UUID) -> dict[str, A
         "partner_country": case["partner_country"],
         "partner_transaction_number": case["partner_transaction_number"],
         "opened_at": case["opened_at"],
-        "matched": True,  # cases opens a case for a matched encounter only
+        "matched": True,  # cases opens a case for a matched encounter only; the response may still say no match
+        "status": case["status"],
+        "missing_searches": domain.missing_searches((required or {}).get(case["program"], []), done),
         "encounters": [
             {
                 "encounter_id": r["id"],

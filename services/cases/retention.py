@@ -27,7 +27,7 @@ async def run(
     *, uow: UnitOfWork, now: datetime, dry_run: bool, rules: dict[str, retention_rules.Rule]
 ) -> dict[str, Any]:
     """Purge every record due as of `now` (held ones spared), audited and published; a dry run only lists them."""
-    analysis, partner = rules["analysis-record"], rules["partner-record"]
+    analysis, partner, case = rules["analysis-record"], rules["partner-record"], rules["international-case"]
     async with uow:
         if not await queries.try_retention_lock(uow.session):
             raise Conflict("another retention run is in progress; try again when it has finished")
@@ -35,6 +35,7 @@ async def run(
             uow.session,
             analysis_cutoff=retention_rules.cutoff(analysis, now),
             partner_cutoff=retention_rules.cutoff(partner, now),
+            case_cutoff=retention_rules.cutoff(case, now),
         )
         subjects_removed = 0
         if not dry_run:
@@ -56,15 +57,15 @@ async def run(
                         rules=classes,
                     )
                 )
-                entries += [_entry(uow.actor, "case", c, analysis) for c in found["cases"]]
+                entries += [_entry(uow.actor, "case", c, case, analysis) for c in found["cases"]]
                 entries += [_entry(uow.actor, "encounter", e, partner) for e in found["encounters"]]
                 if removed:
-                    entries.append(_entry(uow.actor, "subject", subject_id, None))
+                    entries.append(_entry(uow.actor, "subject", subject_id))
             await records.audit(uow.session, entries)
     report = {
         "as_of": now.isoformat(),
         "dry_run": dry_run,
-        "rules": {name: {"years": r.years, "basis": r.basis.value} for name, r in rules.items()},
+        "rules": {name: {"years": r.years, "basis": r.basis} for name, r in rules.items()},
         "cases": sorted(str(c) for found in due.values() for c in found["cases"]),
         "encounters": sorted(str(e) for found in due.values() for e in found["encounters"]),
         "subjects": len(due),
@@ -84,7 +85,8 @@ async def run_on_request(
     return await run(uow=uow, now=now or datetime.now(UTC), dry_run=dry_run, rules=rules)
 
 
-def _entry(actor: str, record_type: str, record_id: uuid.UUID, rule: retention_rules.Rule | None) -> audit.Entry:
+def _entry(actor: str, record_type: str, record_id: uuid.UUID, *rules: retention_rules.Rule) -> audit.Entry:
+    """One purged record, naming every rule that had to run out before it could go."""
     return audit.Entry(
         actor=actor,
         action="retention-purge",
@@ -92,7 +94,7 @@ def _entry(actor: str, record_type: str, record_id: uuid.UUID, rule: retention_r
         record_id=str(record_id),
         outcome="purged",
         correlation_id=current_correlation_id(),
-        detail=f"{rule.record_class}: {rule.years} years, {rule.basis.value}" if rule else "nothing of it left",
+        detail="; ".join(f"{r.record_class}: {r.basis}" for r in rules) or "nothing of it left",
     )
 
 

@@ -33,8 +33,12 @@ def decode_cursor(cursor: str, *, ranked: bool) -> tuple[Any, ...]:
         raise Invalid("the cursor is not one this API gave out") from exc
 
 
-def _name_and_dob(name: str | None, dob: str | None) -> tuple[names.NameQuery | None, str | None]:
-    """The name and DOB searched for, parsed; a name without a letter or digit, or a malformed DOB, is refused."""
+def _name_and_dob(filters: dict[str, Any]) -> tuple[names.NameQuery | None, str | None]:
+    """The name and DOB searched for, parsed; a name without a letter or digit, a malformed DOB or an unknown
+    flag is refused."""
+    if filters.get("flag"):
+        domain.check_flag_name(filters["flag"])
+    name, dob = filters.get("name"), filters.get("dob")
     query = names.NameQuery.parse(name) if name else None
     if name and query is None:
         raise Invalid("a name to search for needs at least one letter or digit")
@@ -47,7 +51,7 @@ def _why(row: Any, name: names.NameQuery | None, dob: str | None) -> dict[str, A
 
 async def list_cases(*, uow: UnitOfWork, filters: dict[str, Any], cursor: str | None, limit: int) -> dict[str, Any]:
     """Cases by their own fields and their subject's FIN, name (any script) and DOB (any precision), ranked."""
-    name, dob = _name_and_dob(filters.get("name"), filters.get("dob"))
+    name, dob = _name_and_dob(filters)
     ranked = name is not None or dob is not None
     after = decode_cursor(cursor, ranked=ranked) if cursor else None
     async with uow:
@@ -66,7 +70,7 @@ async def list_cases(*, uow: UnitOfWork, filters: dict[str, Any], cursor: str | 
 
 async def count_cases(*, uow: UnitOfWork, filters: dict[str, Any]) -> int:
     """The exact size of a queue, asked for apart from its pages so that a page is never held up by counting."""
-    name, dob = _name_and_dob(filters.get("name"), filters.get("dob"))
+    name, dob = _name_and_dob(filters)
     async with uow:
         return await queries.count_cases(
             uow.session, filters=filters, name=name, dob=dob, programs=policy.visible_programs()
@@ -78,7 +82,7 @@ async def search_people(
 ) -> list[dict[str, Any]]:
     """Encounters of every program that may be about a person (name in any script, DOB of any precision,
     document, FIN), ranked as the case list ranks them, each with its names by field and why it matched."""
-    query, dob = _name_and_dob(name, dob)
+    query, dob = _name_and_dob({"name": name, "dob": dob})
     if query is None and not dob and not document and not fin:
         raise Invalid("search by name, DOB, document or FIN")
     async with uow:

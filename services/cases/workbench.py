@@ -8,6 +8,7 @@ from typing import Any
 
 from services.cases import domain
 from services.cases.db import records
+from services.cases.db import staff as staff_queries
 from services.cases.db import workbench as queries
 from shared import policy
 from shared.audit import Entry
@@ -26,9 +27,12 @@ async def _case(uow: UnitOfWork, case_id: uuid.UUID, *, for_update: bool = True)
     return row
 
 
-async def case_view(*, uow: UnitOfWork, case_id: uuid.UUID, required: dict[str, list[str]]) -> dict[str, Any]:
-    """Everything about one case, with the searches its program still requires and what is new since the
-    findings (`required`: program -> searches)."""
+async def case_view(
+    *, uow: UnitOfWork, case_id: uuid.UUID, required: dict[str, list[str]], may_reopen: bool = False
+) -> dict[str, Any]:
+    """Everything about one case, with the searches its program still requires, what is new since the
+    findings (`required`: program -> searches), each encounter's person's record with its sources, and the
+    status moves the caller may make (`may_reopen`: supervisors)."""
     async with uow:
         row = await _case(uow, case_id, for_update=False)
         encounters = [dict(e) for e in await records.case_encounter_rows(uow.session, case_id)]
@@ -36,6 +40,7 @@ async def case_view(*, uow: UnitOfWork, case_id: uuid.UUID, required: dict[str, 
         searches = [dict(s) for s in await queries.searches_of(uow.session, case_id)]
         findings = [dict(f) for f in await queries.findings_recorded(uow.session, case_id)]
         events = [dict(t) for t in await queries.timeline_of(uow.session, case_id)]
+        linked = [dict(c) for c in await queries.linked_cases(uow.session, case_id)]
         new = []
         if row["stale"] and row["findings_as_of"] is not None:
             new = [
@@ -45,16 +50,25 @@ async def case_view(*, uow: UnitOfWork, case_id: uuid.UUID, required: dict[str, 
     by_encounter: dict[uuid.UUID, list[dict]] = {}
     for f in flags:
         by_encounter.setdefault(f["encounter_id"], []).append(dict(f))
+    corrected: dict[str, set[str]] = {}
+    for t in events:
+        if t["action"] == "encounter-corrected":
+            corrected.setdefault(str(t["detail"].get("encounter_id")), set()).add(str(t["detail"].get("field")))
     for e in encounters:
         e["flags"] = by_encounter.get(e["id"], [])
+        e["record"] = domain.person_record(e["fields"] or {}, corrected.get(str(e["id"]), set()), e["flags"])
     return {
         **dict(row),
+        # Stale means the findings are out of date: a case without findings has none to be stale.
+        "stale": bool(row["stale"] and findings),
         "encounters": encounters,
         "searches": searches,
         "findings": findings,
         "timeline": events,
         "missing_searches": domain.missing_searches(required.get(row["program"], []), {s["system"] for s in searches}),
         "new_encounters": new,
+        "allowed_moves": domain.allowed_moves(row["status"], may_reopen=may_reopen),
+        "linked_cases": linked,
     }
 
 
@@ -155,15 +169,28 @@ async def change_status(
         )
 
 
-async def assign(*, uow: UnitOfWork, case_id: uuid.UUID, assignee: str) -> None:
-    """The analyst who works the case now (the previous one is kept on the timeline)."""
+async def assign(*, uow: UnitOfWork, case_id: uuid.UUID, assignee: str, taking: bool = False) -> None:
+    """The analyst who works the case now (the previous one is kept on the timeline): an active analyst or
+    supervisor of the case's program, as the gateway's staff events say. `taking`: the caller assigns an
+    unassigned case to themselves ("assign to me")."""
     async with uow:
         row = await _case(uow, case_id)
+        if taking:
+            domain.check_take(row["assignee"], assignee)
+        domain.check_assignee(assignee, await staff_queries.member(uow.session, assignee), row["program"])
         await queries.update_case(uow.session, case_id, assignee=assignee, updated_by=uow.actor)
         await records.add_timeline(
             uow.session, case_id, uow.actor, "assigned", {"from": row["assignee"], "to": assignee}
         )
         uow.emit(CaseAssigned(case_id=case_id, assignee=assignee, previous=row["assignee"]))
+
+
+async def assignees(*, uow: UnitOfWork, case_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Who the case may be given to: active analysts and supervisors of its program (the console's picker)."""
+    async with uow:
+        row = await _case(uow, case_id, for_update=False)
+        members = await staff_queries.of_program(uow.session, row["program"])
+    return [{"username": m["username"], "roles": list(m["roles"])} for m in members if set(m["roles"]) & policy.WORKERS]
 
 
 async def set_flags(

@@ -1,4 +1,5 @@
-"""Agreement use cases: ISAAs as versioned data, their recipients and certificates, development seeds."""
+"""Agreement use cases: ISAAs as versioned data reviewed by a privacy officer, their recipients and
+certificates, development seeds."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from services.disclosure import domain, mail
+from services.disclosure import agreement_rules, domain, mail
 from services.disclosure.db import agreements as queries
 from shared.errors import Conflict, NotFound
 from shared.events.disclosure import AgreementChanged
@@ -32,7 +33,7 @@ def _changed(agreement_id: uuid.UUID, version: int, name: str, terms: dict[str, 
 
 
 async def create_agreement(*, uow: UnitOfWork, name: str, terms: dict[str, Any], note: str) -> uuid.UUID:
-    """A new agreement at version 1."""
+    """A new agreement whose version 1 is a draft: it governs nothing until a privacy officer approves it."""
     domain.check_terms(terms)
     agreement_id = uuid.uuid4()
     async with uow:
@@ -44,26 +45,70 @@ async def create_agreement(*, uow: UnitOfWork, name: str, terms: dict[str, Any],
         await queries.insert_version(
             uow.session, agreement_id=agreement_id, version=1, terms=terms, note=note, actor=uow.actor
         )
-        uow.emit(_changed(agreement_id, 1, name, terms))
-    log.info("agreement created", agreement_id=str(agreement_id))
+    log.info("agreement drafted", agreement_id=str(agreement_id))
     return agreement_id
 
 
 async def revise_agreement(*, uow: UnitOfWork, agreement_id: uuid.UUID, terms: dict[str, Any], note: str) -> int:
-    """Every change is a new version; earlier versions stay as they were for the annual audit."""
+    """Every change is a new draft version; the approved one keeps governing until the draft is approved,
+    and earlier versions stay as they were for the annual audit."""
     domain.check_terms(terms)
     async with uow:
         row = await queries.lock_agreement(uow.session, agreement_id)
         if row is None:
             raise NotFound(f"no agreement {agreement_id}")
+        agreement_rules.require_no_open_draft(await queries.open_draft(uow.session, agreement_id))
         version = row["current_version"] + 1
         await queries.insert_version(
             uow.session, agreement_id=agreement_id, version=version, terms=terms, note=note, actor=uow.actor
         )
         await queries.set_current_version(uow.session, agreement_id, version, uow.actor)
-        uow.emit(_changed(agreement_id, version, row["name"], terms))
-    log.info("agreement revised", agreement_id=str(agreement_id), version=version)
+    log.info("agreement revision drafted", agreement_id=str(agreement_id), version=version)
     return version
+
+
+async def review_version(*, uow: UnitOfWork, agreement_id: uuid.UUID, version: int, approve: bool, note: str) -> str:
+    """A privacy officer (never the version's author) approves a draft, which then governs every draft and
+    send (the version it replaces is retired, and `AgreementChanged` tells intake of the coverage), or
+    rejects it, which changes nothing in force. Both are kept with who reviewed, when and why."""
+    async with uow:
+        row = await queries.lock_agreement(uow.session, agreement_id)
+        if row is None:
+            raise NotFound(f"no agreement {agreement_id}")
+        draft = await queries.version(uow.session, agreement_id, version)
+        if draft is None:
+            raise NotFound(f"agreement {agreement_id} has no version {version}")
+        agreement_rules.require_reviewable(draft, reviewer=uow.actor)
+        status = agreement_rules.APPROVED if approve else agreement_rules.REJECTED
+        await queries.review_version(uow.session, agreement_id, version, status=status, reviewer=uow.actor, note=note)
+        if approve:
+            await _put_in_force(uow, row, dict(draft))
+    log.info("agreement version reviewed", agreement_id=str(agreement_id), version=version, status=status)
+    return status
+
+
+async def _put_in_force(uow: UnitOfWork, agreement: Any, version: dict[str, Any]) -> None:
+    if agreement["approved_version"] is not None:
+        await queries.set_status(uow.session, agreement["id"], agreement["approved_version"], agreement_rules.RETIRED)
+    await queries.set_approved_version(uow.session, agreement["id"], version["version"], uow.actor)
+    if version.get("recipient_kind", domain.FOREIGN) == domain.FOREIGN:  # intake's coverage is of partners
+        uow.emit(_changed(agreement["id"], version["version"], agreement["name"], version))
+
+
+async def compare_versions(*, uow: UnitOfWork, agreement_id: uuid.UUID, left: int, right: int) -> dict[str, Any]:
+    """Two versions side by side (a reviewer's view of what a draft changes), with their review states."""
+    async with uow:
+        a = await queries.version(uow.session, agreement_id, left)
+        b = await queries.version(uow.session, agreement_id, right)
+    if a is None or b is None:
+        missing = left if a is None else right
+        raise NotFound(f"agreement {agreement_id} has no version {missing}")
+    return {
+        "agreement_id": agreement_id,
+        "left": dict(a),
+        "right": dict(b),
+        "terms": agreement_rules.compare(a, b),
+    }
 
 
 async def get_agreement(*, uow: UnitOfWork, agreement_id: uuid.UUID) -> dict[str, Any]:
@@ -149,6 +194,14 @@ CAVEAT = (
     "This information concerns a person protected by 8 U.S.C. 1367 or similar confidentiality provisions; "
     "do not disclose it further."
 )
+FOREIGN_LIMITS = (
+    "For the stated purpose only. No further dissemination to a third party without the prior written consent "
+    "of DHS/OBIM; do not use in legal proceedings without consent."
+)
+DOMESTIC_LIMITS = (
+    "For official use only by the named organisation, for the stated purpose; not to be shared outside it "
+    "without DHS/OBIM's consent."
+)
 ANY_OUS = ["*"]
 PCSC_OUS = ["CBP/OFO", "ICE/HSI"]
 
@@ -165,10 +218,14 @@ def _dev_terms(
     fields: list[str] = ALL_FIELDS,
     di: tuple[str, ...] = (),
     protected: tuple[str, ...] = (),
+    kind: str = domain.FOREIGN,
+    limits: str = "",
 ) -> dict[str, Any]:
     """One development agreement's terms (in force since 1 January of `since`, with no end)."""
     return {
-        "partner_country": country,
+        "recipient_kind": kind,
+        "use_limits": limits or FOREIGN_LIMITS,
+        "partner_country": country or None,
         "partner_agency": agency,
         "program": program,
         "data_owners": owners,
@@ -200,6 +257,10 @@ def _pcsc_terms(country: str, agency: str, *, since: int) -> dict[str, Any]:
 
 
 _ALL_OWNERS = ["CBP", "ICE", "USCIS", "DOS"]
+TSC = domain.TSC
+TSC_PURPOSE = "watchlist-match-notification"
+OWNER_PURPOSE = "owner-referral"
+FAST_MATCHER_PURPOSE = "fast-matcher-removal"
 DEV_AGREEMENTS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "UK Home Office Visa Services MOU",
@@ -256,6 +317,98 @@ DEV_AGREEMENTS: list[tuple[str, str, dict[str, Any]]] = [
         "pcsc-italy",
         _pcsc_terms("ITA", "Ministero dell'Interno", since=2011),
     ),
+    (
+        "M5 United Kingdom HVP",
+        "m5-united-kingdom",
+        _dev_terms(
+            "GBR", "UK Home Office (Immigration Enforcement)", "M5", _ALL_OWNERS, purposes=["immigration"], since=2012
+        ),
+    ),
+    (
+        "KST United Kingdom (FBI/DHS/UK)",
+        "kst-united-kingdom",
+        _dev_terms(
+            "GBR",
+            "UK Counter Terrorism Policing",
+            "KST",
+            [*_ALL_OWNERS, TSC],
+            purposes=["national-security", "law-enforcement"],
+            since=2014,
+        ),
+    ),
+    (
+        "Mexico biometric sharing arrangement (IDENT Appendix)",
+        "mexico",
+        _dev_terms(
+            "MEX", "Instituto Nacional de Migracion", "M5", ["CBP", "ICE"], purposes=["immigration"], since=2017
+        ),
+    ),
+    # Recipients inside the US: the owners of the data and other USG agencies (issue 28). Every one is a
+    # disclosure under an agreement, with its accounting, as a foreign partner's response is.
+    (
+        "FBI KST sharing (FBI/DHS/UK)",
+        "kst-fbi",
+        _dev_terms(
+            "",
+            "FBI",
+            "KST",
+            [*_ALL_OWNERS, TSC],
+            purposes=["national-security"],
+            since=2014,
+            kind="usg-agency",
+            limits=DOMESTIC_LIMITS,
+        ),
+    ),
+    (
+        "FBI Terrorist Screening Center match notifications",
+        "tsc",
+        _dev_terms(
+            "",
+            "FBI Terrorist Screening Center",
+            "*",
+            [TSC],
+            purposes=[TSC_PURPOSE],
+            since=2008,
+            kind="tsc",
+            limits=DOMESTIC_LIMITS,
+        ),
+    ),
+    (
+        "Department of State encounter alerts and reports",
+        "dos",
+        _dev_terms(
+            "",
+            "Department of State (CA/VO)",
+            "*",
+            ["DOS"],
+            purposes=[OWNER_PURPOSE],
+            since=2012,
+            kind="dos",
+            limits=DOMESTIC_LIMITS,
+        ),
+    ),
+    *[
+        (
+            f"{owner} data owner referrals",
+            owner.lower(),
+            _dev_terms(
+                "",
+                name,
+                "*",
+                [owner],
+                purposes=[OWNER_PURPOSE, FAST_MATCHER_PURPOSE],
+                since=2008,
+                kind="dhs-component",
+                limits=DOMESTIC_LIMITS,
+            ),
+        )
+        for owner, name in (
+            ("CBP", "U.S. Customs and Border Protection"),
+            ("ICE", "U.S. Immigration and Customs Enforcement"),
+            ("USCIS", "U.S. Citizenship and Immigration Services"),
+            ("TSA", "Transportation Security Administration"),
+        )
+    ],
 ]
 
 
@@ -275,6 +428,13 @@ async def seed_dev_agreements(*, uow_factory: Callable[..., UnitOfWork], pki_dir
             agreement_id = existing["id"]
         else:
             agreement_id = await create_agreement(uow=uow_factory(), name=name, terms=terms, note="development seed")
+            async with uow_factory() as uow:
+                # Development only: the seed stands in for the privacy office that approved the real ISAA.
+                row = await queries.lock_agreement(uow.session, agreement_id)
+                await queries.review_version(
+                    uow.session, agreement_id, 1, status="approved", reviewer="development seed", note="seed"
+                )
+                await _put_in_force(uow, row, {**terms, "version": 1})
         email = (mail.certificate_mailbox(cert_pem) if cert_pem else None) or f"{stem}@partner.example"
         await add_recipient(
             uow=uow_factory(),

@@ -9,7 +9,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, EmailStr, Field
 
-from services.disclosure import agreements, disclosures, mail, notices, projection
+from services.disclosure import agreements, disclosures, mail, notices, projection, review
+from shared import policy
 from shared.runtime import RuntimeDep
 from shared.web import CurrentPrincipal, secured
 
@@ -17,18 +18,25 @@ router = APIRouter(prefix="/api/v1", tags=["disclosure"])
 
 
 class AgreementTerms(BaseModel):
-    partner_country: str = Field(min_length=3, max_length=3, examples=["GRC"])
-    partner_agency: str = Field(min_length=1, max_length=300)
-    program: str
+    recipient_kind: Literal["foreign-partner", "dhs-component", "tsc", "dos", "usg-agency"] = Field(
+        "foreign-partner", description="who the recipient organisation is; only a foreign partner names a country"
+    )
+    partner_country: str | None = Field(None, min_length=3, max_length=3, examples=["GRC"])
+    partner_agency: str = Field(min_length=1, max_length=300, description="the recipient organisation")
+    program: str = Field(description="the program whose cases it covers; '*' (every program) for a US recipient")
     data_owners: list[str] = Field(description="agencies whose encounters may be shared")
     ous: list[str] = Field(description="O/U/S prefixes whose encounters may be shared; '*' for any")
     fields: list[str] = Field(description="PIA 2.1 fields that may leave, plus 'findings'")
     di_categories: list[str] = []
     protected_classes: list[str] = Field([], description="empty: special protected classes are never shared")
     caveat: str = ""
+    use_limits: str = Field("", max_length=2000, description="re-dissemination and use limits stated on every release")
     purposes: list[str]
     valid_from: date
     valid_to: date | None = None
+    approvals_required: int = Field(
+        1, ge=1, le=3, description="supervisors (never the drafter) who approve a response; at least 1, never off"
+    )
 
 
 class AgreementIn(AgreementTerms):
@@ -45,6 +53,12 @@ class AgreementVersion(AgreementTerms):
     change_note: str
     changed_by: str
     changed_at: datetime
+    status: Literal["draft", "approved", "rejected", "retired"] = Field(
+        description="only the approved version governs drafts and sends"
+    )
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    review_note: str | None = None
 
 
 class RecipientIn(BaseModel):
@@ -67,10 +81,13 @@ class RecipientOut(BaseModel):
 
 
 class AgreementOut(AgreementVersion):
+    """The newest version (perhaps a draft awaiting review) and the number of the one in force."""
+
     id: uuid.UUID
     name: str
     created_at: datetime
     created_by: str
+    approved_version: int | None = Field(description="the version in force; none until a privacy officer approves")
 
 
 class AgreementDetail(AgreementOut):
@@ -127,6 +144,73 @@ async def revise_agreement(
     return await agreements.get_agreement(uow=uow, agreement_id=agreement_id)
 
 
+class Review(BaseModel):
+    note: str = Field(min_length=1, max_length=2000, description="the privacy officer's reason")
+
+
+@router.post(
+    "/agreements/{agreement_id}/versions/{version}/approve",
+    response_model=AgreementDetail,
+    tags=["agreements"],
+    **secured("agreement:approve"),
+)
+async def approve_version(
+    agreement_id: uuid.UUID, version: int, body: Review, rt: RuntimeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """A privacy officer (never the version's author) puts a draft version in force; the one before is retired."""
+    uow = rt.uow(actor=principal.username)
+    await agreements.review_version(uow=uow, agreement_id=agreement_id, version=version, approve=True, note=body.note)
+    return await agreements.get_agreement(uow=uow, agreement_id=agreement_id)
+
+
+@router.post(
+    "/agreements/{agreement_id}/versions/{version}/reject",
+    response_model=AgreementDetail,
+    tags=["agreements"],
+    **secured("agreement:approve"),
+)
+async def reject_version(
+    agreement_id: uuid.UUID, version: int, body: Review, rt: RuntimeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """A draft the privacy officer does not approve: kept with the reason, nothing in force changes."""
+    uow = rt.uow(actor=principal.username)
+    await agreements.review_version(uow=uow, agreement_id=agreement_id, version=version, approve=False, note=body.note)
+    return await agreements.get_agreement(uow=uow, agreement_id=agreement_id)
+
+
+class TermRow(BaseModel):
+    term: str
+    left: Any
+    right: Any
+    changed: bool
+
+
+class VersionComparison(BaseModel):
+    agreement_id: uuid.UUID
+    left: AgreementVersion
+    right: AgreementVersion
+    terms: list[TermRow]
+
+
+@router.get(
+    "/agreements/{agreement_id}/compare",
+    response_model=VersionComparison,
+    tags=["agreements"],
+    **secured("agreement:read"),
+)
+async def compare_versions(
+    agreement_id: uuid.UUID,
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    left: Annotated[int, Query(ge=1, le=1_000_000)],
+    right: Annotated[int, Query(ge=1, le=1_000_000)],
+) -> dict[str, Any]:
+    """Two versions side by side, term by term (what a draft changes against the version in force)."""
+    return await agreements.compare_versions(
+        uow=rt.uow(actor=principal.username), agreement_id=agreement_id, left=left, right=right
+    )
+
+
 @router.post(
     "/agreements/{agreement_id}/recipients",
     status_code=201,
@@ -174,6 +258,21 @@ class DraftIn(BaseModel):
     recipient_id: uuid.UUID
     purpose: str = Field(min_length=1, max_length=100)
     note: str = Field("", max_length=5000, description="covering note; it may not quote withheld information")
+    matched: bool = Field(True, description="false: a no-match response (nothing about the case is released)")
+    override_reason: str | None = Field(
+        None, max_length=2000, description="supervisors: why a response is drafted before the case is ready"
+    )
+    repeat_reason: str | None = Field(
+        None, max_length=2000, description="required when the case was already disclosed to this partner"
+    )
+
+
+class ReviewStep(BaseModel):
+    step: Literal["review-requested", "approved", "sent-back"]
+    actor: str
+    comment: str | None
+    body_digest: str = Field(description="SHA-256 of the message body the step saw")
+    at: datetime
 
 
 class DraftOut(BaseModel):
@@ -191,6 +290,38 @@ class DraftOut(BaseModel):
     created_by: str
     created_at: datetime
     sent_at: datetime | None
+    matched: bool
+    readiness_override: dict[str, Any] | None = Field(None, description="reason, by, at, missing")
+    repeat_reason: str | None
+    approvals_required: int
+    reviews: list[ReviewStep] = []
+
+
+class CaseDisclosure(BaseModel):
+    """One draft of a case as the case page lists it: its state, review and accounting."""
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    status: str
+    matched: bool
+    purpose: str
+    created_by: str
+    created_at: datetime
+    sent_at: datetime | None
+    readiness_override: dict[str, Any] | None
+    repeat_reason: str | None
+    approvals_required: int
+    agreement_id: uuid.UUID
+    agreement_version: int
+    recipient_person: str
+    recipient_email: str
+    accounting_id: uuid.UUID | None
+    accounting_state: str | None
+    reviews: list[ReviewStep]
+
+
+class SendBack(BaseModel):
+    comment: str = Field(min_length=1, max_length=2000, description="what the drafter should change")
 
 
 class AccountingOut(BaseModel):
@@ -219,6 +350,11 @@ class AccountingOut(BaseModel):
     message_id: str | None = Field(None, description="Message-ID of the sealed message (a duplicate has the same)")
     message_digest: str | None = Field(None, description="SHA-256 of the sealed message as handed to the relay")
     delivered_at: datetime | None = None
+    referral_kind: str | None = Field(
+        None, description="set for a referral or notice (owner-referral, tsc-notice, dos-alert, ...); none: a response"
+    )
+    repeat_reason: str | None = Field(None, description="why the case was disclosed again to the same partner")
+    approved_by: list[str] | None = Field(None, description="the supervisors who approved what left")
 
 
 @router.post(
@@ -235,8 +371,18 @@ async def draft(body: DraftIn, rt: RuntimeDep, principal: CurrentPrincipal) -> d
         purpose=body.purpose,
         note=body.note,
         today=datetime.now(UTC).date(),
+        matched=body.matched,
+        override_reason=body.override_reason,
+        may_override=policy.allows(principal, "disclosure:override"),
+        repeat_reason=body.repeat_reason,
     )
     return await disclosures.get_draft(uow=uow, draft_id=draft_id)
+
+
+@router.get("/disclosures", response_model=list[CaseDisclosure], tags=["disclosures"], **secured("disclosure:read"))
+async def case_disclosures(case: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    """Every draft of a case, newest first, with its review steps and whether (and how) it left."""
+    return await review.case_disclosures(uow=rt.uow(actor=principal.username), case_id=case)
 
 
 @router.get(
@@ -297,6 +443,38 @@ async def audit(
 @router.get("/disclosures/{draft_id}", response_model=DraftOut, tags=["disclosures"], **secured("disclosure:read"))
 async def get_draft(draft_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     return await disclosures.get_draft(uow=rt.uow(actor=principal.username), draft_id=draft_id)
+
+
+@router.post(
+    "/disclosures/{draft_id}/review", response_model=DraftOut, tags=["disclosures"], **secured("disclosure:send")
+)
+async def request_review(draft_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    """Ask a supervisor (not the drafter) to review exactly what will leave."""
+    uow = rt.uow(actor=principal.username)
+    await review.request_review(uow=uow, draft_id=draft_id)
+    return await disclosures.get_draft(uow=uow, draft_id=draft_id)
+
+
+@router.post(
+    "/disclosures/{draft_id}/approve", response_model=DraftOut, tags=["disclosures"], **secured("disclosure:approve")
+)
+async def approve(draft_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    """The second person's approval of the stored body; never the drafter's."""
+    uow = rt.uow(actor=principal.username)
+    await review.approve(uow=uow, draft_id=draft_id, may_approve=policy.allows(principal, "disclosure:approve"))
+    return await disclosures.get_draft(uow=uow, draft_id=draft_id)
+
+
+@router.post(
+    "/disclosures/{draft_id}/send-back", response_model=DraftOut, tags=["disclosures"], **secured("disclosure:approve")
+)
+async def send_back(draft_id: uuid.UUID, body: SendBack, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    """Return the draft to its drafter with a comment; approvals so far no longer count."""
+    uow = rt.uow(actor=principal.username)
+    await review.send_back(
+        uow=uow, draft_id=draft_id, comment=body.comment, may_approve=policy.allows(principal, "disclosure:approve")
+    )
+    return await disclosures.get_draft(uow=uow, draft_id=draft_id)
 
 
 @router.post(

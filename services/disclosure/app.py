@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.disclosure import agreements, api, consumers, db, delivery
+from services.disclosure import agreements, api, consumers, db, delivery, referrals_api
 from services.disclosure.settings import Settings
 from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
 
@@ -41,7 +41,8 @@ def spec(settings: Settings) -> ServiceSpec:
         description="Agreement-filtered responses to partners by encrypted email, every disclosure accounted for.",
         metadata=db.metadata,
         migrations_dir=Path(__file__).with_name("migrations"),
-        routers=[api.router],
+        # Referral routes first: /disclosures/referrals must not be read as /disclosures/{draft_id}.
+        routers=[referrals_api.router, api.router],
         subscriptions=consumers.SUBSCRIPTIONS,
         on_start=_seeder(settings),
         calls=("cases",),

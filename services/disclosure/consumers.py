@@ -1,10 +1,12 @@
 """Disclosure keeps a non-personal read model of cases (ids, programs, owners, flags); values come from cases."""
 
-from services.disclosure import projection
+from services.disclosure import notices, projection
 from shared.events import topics
 from shared.events.cases import (
     EncounterCorrected,
     EncountersAttached,
+    EncountersRelinked,
+    EncounterWithdrawn,
     FlagSet,
     RecordsPurged,
 )
@@ -18,8 +20,11 @@ SUBSCRIPTIONS = (
             EncountersAttached: projection.attached,
             FlagSet: projection.flag_set,
             EncounterCorrected: projection.corrected,
+            EncountersRelinked: projection.relinked,
             RecordsPurged: projection.purged,
+            EncounterWithdrawn: notices.withdrawn,
         },
-        description="EncountersAttached (per chunk), FlagSet, EncounterCorrected, RecordsPurged -> read model",
+        description="EncountersAttached (per chunk), FlagSet, EncounterCorrected, EncountersRelinked, RecordsPurged "
+        "-> read model; EncounterWithdrawn -> removal notices for past recipients",
     ),
 )

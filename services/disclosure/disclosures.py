@@ -6,11 +6,12 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from services.disclosure import delivery, domain, mail
+from services.disclosure import agreement_rules, delivery, domain, gate, mail, review
 from services.disclosure.db import disclosures as queries
+from services.disclosure.db import review as review_db
 from shared import policy
 from shared.errors import Conflict, Invalid, NotFound, Unavailable
-from shared.events.disclosure import DisclosureSent
+from shared.events.disclosure import DisclosureDrafted, DisclosureSent
 from shared.internal import InternalClient
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
@@ -27,8 +28,8 @@ async def _case(uow: UnitOfWork, case_id: uuid.UUID) -> Any:
     return case
 
 
-async def _summary(cases: InternalClient, case_id: uuid.UUID, actor: str) -> domain.CaseSummary:
-    """The case's values, flags and findings as they are now in cases (disclosure keeps no copy of them).
+async def _view(cases: InternalClient, case_id: uuid.UUID, actor: str) -> dict[str, Any]:
+    """The case's values, flags, findings and readiness as they are now in cases (disclosure keeps no copy).
 
     Cases unreachable is a 503 naming it: a draft is never built from nothing, nor from a stale copy."""
     response = await cases.get(f"/internal/v1/cases/{case_id}/disclosure", on_behalf_of=actor)
@@ -36,13 +37,20 @@ async def _summary(cases: InternalClient, case_id: uuid.UUID, actor: str) -> dom
         raise NotFound(f"no case {case_id} known to disclosure")
     if response.status_code != 200:
         raise Unavailable(f"{cases.target} is unavailable; try again", service=cases.target)
-    return domain.summary_from_view(response.json())
+    return dict(response.json())
+
+
+async def _summary(cases: InternalClient, case_id: uuid.UUID, actor: str) -> domain.CaseSummary:
+    return domain.summary_from_view(await _view(cases, case_id, actor))
 
 
 async def _agreement(uow: UnitOfWork, agreement_id: uuid.UUID, version: int | None = None) -> domain.Agreement:
-    row = await queries.agreement_version(uow.session, agreement_id, version)
-    if row is None:
+    """The version in force (approved by a privacy officer); a draft made under `version` needs it still in force."""
+    in_force = await queries.agreement_in_force(uow.session, agreement_id)
+    if in_force is None:
         raise NotFound(f"no agreement {agreement_id}")
+    agreement_rules.require_governs(in_force, in_force["approved_version"] if version is None else version)
+    row = await queries.agreement_version(uow.session, agreement_id, in_force["approved_version"])
     return domain.agreement_from_row(dict(row))
 
 
@@ -64,19 +72,35 @@ async def create_draft(
     purpose: str,
     note: str,
     today: dt.date,
+    matched: bool = True,
+    override_reason: str | None = None,
+    may_override: bool = False,
+    repeat_reason: str | None = None,
 ) -> uuid.UUID:
     """Draft a response: exactly what will leave, and separately every withheld item with its rule.
 
-    The values come from cases now, so a flag set a moment ago is always seen."""
+    Only for a ready case (the program's searches and a finding recorded) unless a supervisor overrides with
+    a reason; a case already disclosed to the partner needs a reason to disclose again. The values come from
+    cases now, so a flag set a moment ago is always seen."""
     draft_id = uuid.uuid4()
     async with uow:
         await _case(uow, case_id)  # visibility first: cases is not asked about a case the caller may not see
-    summary = await _summary(cases, case_id, uow.actor)
+    view = await _view(cases, case_id, uow.actor)
+    summary = domain.summary_from_view(view)
+    override = gate.readiness_override(
+        gate.Readiness.from_view(view),
+        reason=override_reason,
+        may_override=may_override,
+        actor=uow.actor,
+        at=dt.datetime.now(dt.UTC),
+    )
     async with uow:
         case = await _case(uow, case_id)
         recipient = await _recipient(uow, recipient_id)
         agreement = await _agreement(uow, recipient["agreement_id"])
-        draft = domain.prepare(summary, agreement, purpose=purpose, on=today)
+        earlier = await review_db.earlier_disclosures(uow.session, case_id=case_id, agreement_id=agreement.agreement_id)
+        repeat = gate.repeat_reason(earlier, repeat_reason)
+        draft = domain.prepare(summary, agreement, purpose=purpose, on=today, matched=matched)
         body = domain.render(draft, case_reference=domain.case_reference(case), note=note)
         leaked = domain.leaks(note, summary, draft)
         if leaked:
@@ -94,9 +118,18 @@ async def create_draft(
                 "released": domain.released_json(draft),
                 "withheld": [{"item": w.item, "rule": w.rule} for w in draft.withheld],
                 "body": body,
-                "status": "draft" if draft.sendable else "not-sendable",
+                "status": gate.DRAFT if draft.sendable else gate.NOT_SENDABLE,
                 "created_by": uow.actor,
+                "matched": matched,
+                "readiness_override": override,
+                "repeat_reason": repeat,
+                "approvals_required": gate.approvals_required(agreement_minimum=agreement.approvals_required),
             },
+        )
+        uow.emit(
+            DisclosureDrafted(
+                draft_id=draft_id, case_id=case_id, matched=matched, readiness_overridden=override is not None
+            )
         )
     return draft_id
 
@@ -105,7 +138,8 @@ async def get_draft(*, uow: UnitOfWork, draft_id: uuid.UUID) -> dict[str, Any]:
     """A draft, if the caller may see its case."""
     async with uow:
         row = await _draft(uow, draft_id, lock=False)
-    return dict(row)
+        steps = await review.steps_of(uow, draft_id)
+    return {**dict(row), "reviews": steps}
 
 
 async def _draft(uow: UnitOfWork, draft_id: uuid.UUID, *, lock: bool) -> Any:
@@ -170,8 +204,15 @@ async def _seal_and_account(
             raise Conflict("the draft changed while it was being sent; try again")
         case = await _case(uow, row["case_id"])
         agreement = await _agreement(uow, row["agreement_id"], row["agreement_version"])
-        draft = domain.prepare(summary, agreement, purpose=row["purpose"], on=now.date())
+        # Another draft of the case may have left for this partner since this one was drafted.
+        earlier = await review_db.earlier_disclosures(
+            uow.session, case_id=row["case_id"], agreement_id=agreement.agreement_id, other_than=draft_id
+        )
+        gate.repeat_reason(earlier, row["repeat_reason"])
+        draft = domain.prepare(summary, agreement, purpose=row["purpose"], on=now.date(), matched=row["matched"])
         domain.require_sendable(draft, drafted=row["released"])
+        approvers = await review.approvals(uow, draft_id)
+        gate.require_approved(row["status"], len(approvers), row["approvals_required"])
         recipient = await _recipient(uow, row["recipient_id"])  # it may have been retired since the draft
         sealed = mail.seal_to(
             body=row["body"],
@@ -192,6 +233,7 @@ async def _seal_and_account(
             sent_at=now,
             case_opened_at=case["opened_at"],
             shared_by_owner={o: len(ids) for o, ids in owners.items()},
+            draft_id=draft_id,
         )
         await queries.mark_sending(uow.session, draft_id, at=now, actor=uow.actor)
         await queries.insert_accounting(
@@ -216,6 +258,8 @@ async def _seal_and_account(
                 "encounter_ids": list(draft.released),
                 "fields": domain.disclosed_fields(draft),
                 "state": "pending",
+                "repeat_reason": row["repeat_reason"],
+                "approved_by": approvers,
                 "message_id": sealed.message_id,
                 "message_digest": sealed.digest,
                 "message": sealed.message,

@@ -38,6 +38,9 @@ def projection_row(row: AttachedRow, program: str) -> dict[str, object]:
 
 
 TSC = "FBI-TSC"
+# Who an agreement's recipient organisation is: a foreign partner names a country; the others do not.
+FOREIGN = "foreign-partner"
+RECIPIENT_KINDS = frozenset({FOREIGN, "dhs-component", "tsc", "dos", "usg-agency"})
 
 
 def tsc_notice(row: AttachedRow, *, upload_kind: str) -> dict[str, object] | None:
@@ -60,7 +63,7 @@ class Agreement:
 
     agreement_id: uuid.UUID
     version: int
-    partner_country: str
+    partner_country: str | None  # None for a recipient inside the United States (see RECIPIENT_KINDS)
     partner_agency: str
     program: str
     data_owners: frozenset[str]
@@ -72,6 +75,9 @@ class Agreement:
     purposes: frozenset[str]
     valid_from: date
     valid_to: date | None
+    recipient_kind: str = FOREIGN
+    use_limits: str = ""  # re-dissemination and use limits, stated on every release under this version
+    approvals_required: int = 1  # the two-person rule, made stricter by the agreement (never below 1)
 
     def in_force(self, on: date) -> bool:
         return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
@@ -86,6 +92,7 @@ class EncounterView:
     not_sharable: bool
     di_shared: bool | None
     values: dict[str, str]  # PIA 2.1 field -> value, present fields only
+    withdrawn: bool = False  # removed at its owner's request: never released again
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,7 @@ class FindingView:
     kind: str
     text: str
     encounter_ids: frozenset[uuid.UUID] = frozenset()  # empty: about the case as a whole
+    accurate_as_of: str | None = None  # ISO date-time the analyst vouches for
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,8 @@ def summary_from_view(view: dict[str, Any]) -> CaseSummary:
                 not_sharable=bool((flags.get("not-sharable") or {}).get("set")),
                 di_shared=(flags.get("derogatory") or {}).get("di_shared", fields.get("di_shared")),
                 values={k: str(v) for k, v in fields.items() if v not in (None, "", []) and not isinstance(v, list)},
+                # An encounter its owner had removed (TSC's "remove") is out of every later release.
+                withdrawn=bool((flags.get("withdrawn") or {}).get("set")),
             )
         )
     findings = tuple(
@@ -131,6 +141,7 @@ def summary_from_view(view: dict[str, Any]) -> CaseSummary:
             f["kind"],
             f["text"],
             frozenset(uuid.UUID(str(i)) for i in f.get("encounter_ids") or ()),
+            str(f["accurate_as_of"]) if f.get("accurate_as_of") else None,
         )
         for f in view["findings"]
     )
@@ -163,6 +174,8 @@ class Draft:
     findings: list[FindingView] = field(default_factory=list)
     caveats: list[str] = field(default_factory=list)
     withheld: list[Withheld] = field(default_factory=list)
+    limits: str = ""
+    as_of: str | None = None  # the findings' "as of" date the partner is told (the oldest one)
 
 
 def _agreement_refusal(summary: CaseSummary, agreement: Agreement, purpose: str, on: date) -> str | None:
@@ -170,7 +183,9 @@ def _agreement_refusal(summary: CaseSummary, agreement: Agreement, purpose: str,
         return "agreement not yet in force"
     if agreement.valid_to is not None and on > agreement.valid_to:
         return "agreement expired"
-    if agreement.program != summary.program or agreement.partner_country != summary.partner_country:
+    if agreement.program not in (ANY, summary.program):
+        return "agreement does not cover this partner and program"
+    if agreement.recipient_kind == FOREIGN and agreement.partner_country != summary.partner_country:
         return "agreement does not cover this partner and program"
     if purpose not in agreement.purposes:
         return "purpose not allowed by the agreement"
@@ -181,6 +196,8 @@ PRECISION_SUFFIX = "_precision"
 
 
 def _encounter_refusal(e: EncounterView, agreement: Agreement) -> str | None:
+    if e.withdrawn:
+        return "withdrawn at its data owner's request"
     if e.not_sharable:
         return "non-sharable flag"
     if e.protected_class and e.protected_class not in agreement.protected_classes:
@@ -205,12 +222,19 @@ def _field_refusal(e: EncounterView, name: str, agreement: Agreement) -> str | N
     return None
 
 
-def prepare(summary: CaseSummary, agreement: Agreement, *, purpose: str, on: date) -> Draft:
-    """Apply the agreement to a case summary; every item ends up released or withheld, never both."""
-    draft = Draft(summary.case_id, agreement.agreement_id, agreement.version, summary.matched, sendable=True)
-    refusal = _agreement_refusal(summary, agreement, purpose, on)
+NO_MATCH = "no-match response"
+
+
+def prepare(summary: CaseSummary, agreement: Agreement, *, purpose: str, on: date, matched: bool = True) -> Draft:
+    """Apply the agreement to a case summary; every item ends up released or withheld, never both.
+
+    A no-match response (the analyst's conclusion) releases nothing: every item is withheld as such."""
+    draft = Draft(summary.case_id, agreement.agreement_id, agreement.version, matched, sendable=True)
+    draft.limits = agreement.use_limits
+    draft.as_of = min((f.accurate_as_of[:10] for f in summary.findings if f.accurate_as_of), default=None)
+    refusal = _agreement_refusal(summary, agreement, purpose, on) or (None if matched else NO_MATCH)
     if refusal is not None:
-        draft.sendable = False
+        draft.sendable = refusal == NO_MATCH
         draft.withheld += [Withheld(f"encounter {e.encounter_id}", refusal) for e in summary.encounters]
         draft.withheld += [Withheld(f"finding {f.finding_id}", refusal) for f in summary.findings]
         return draft
@@ -245,6 +269,8 @@ def released_json(draft: Draft) -> dict[str, Any]:
         "encounters": {str(k): v for k, v in draft.released.items()},
         "findings": [{"id": str(f.finding_id), "kind": f.kind, "text": f.text} for f in draft.findings],
         "caveats": draft.caveats,
+        "matched": draft.matched,
+        "as_of": draft.as_of,
     }
 
 
@@ -296,7 +322,9 @@ def disclosed_fields(draft: Draft) -> list[str]:
 
 def render(draft: Draft, *, case_reference: str, note: str = "") -> str:
     """The email body: only what `prepare` released, plus the analyst's covering note."""
-    lines = [f"Response to {case_reference}", f"Result: {'MATCH' if draft.matched else 'NO MATCH'}", ""]
+    lines = [f"Response to {case_reference}", f"Result: {'MATCH' if draft.matched else 'NO MATCH'}"]
+    lines += [f"Findings accurate as of: {draft.as_of}"] if draft.as_of else []
+    lines.append("")
     for n, (_, values) in enumerate(draft.released.items(), start=1):
         lines.append(f"Encounter {n}:")
         lines += [f"  {name}: {value}" for name, value in values.items()]
@@ -304,6 +332,8 @@ def render(draft: Draft, *, case_reference: str, note: str = "") -> str:
         lines.append(f"Finding ({f.kind}): {f.text}")
     for caveat in draft.caveats:
         lines += ["", f"CAVEAT: {caveat}"]
+    if draft.limits:
+        lines += ["", f"USE AND RE-DISSEMINATION LIMITS: {draft.limits}"]
     if note:
         lines += ["", note]
     return "\n".join(lines) + "\n"
@@ -343,10 +373,16 @@ def shareable_fields() -> frozenset[str]:
 
 def check_terms(terms: dict[str, object]) -> None:
     """Refuse an agreement version that could not be applied as written."""
-    country = str(terms["partner_country"])
-    if len(country) != 3 or not country.isalpha() or not country.isupper():
+    kind = terms.get("recipient_kind", FOREIGN)
+    if kind not in RECIPIENT_KINDS:
+        raise Invalid(f"recipient_kind must be one of {', '.join(sorted(RECIPIENT_KINDS))}")
+    country = str(terms["partner_country"] or "")
+    if kind == FOREIGN and (len(country) != 3 or not country.isalpha() or not country.isupper()):
         raise Invalid("partner_country is an ISO 3166 alpha-3 code such as GBR")
-    if terms["program"] not in PROGRAMS:
+    if kind != FOREIGN and terms["partner_country"]:
+        raise Invalid("partner_country names a foreign partner only; leave it empty for a recipient in the US")
+    # A recipient inside the US may receive about every program's cases ('*'); a foreign partner about one.
+    if terms["program"] not in PROGRAMS and not (kind != FOREIGN and terms["program"] == ANY):
         raise Invalid(f"program must be one of {', '.join(sorted(PROGRAMS))}")
     unknown = set(terms["fields"]) - shareable_fields()  # type: ignore[arg-type]
     if unknown:
@@ -367,7 +403,7 @@ _SET_TERMS = frozenset({"data_owners", "ous", "fields", "di_categories", "protec
 
 def agreement_from_row(row: Mapping[str, Any]) -> Agreement:
     """One stored agreement version as the rules read it (its lists as sets)."""
-    names = [f.name for f in dataclass_fields(Agreement)]
+    names = [f.name for f in dataclass_fields(Agreement) if f.name in row]  # a term not stored takes its default
     return Agreement(**{n: frozenset(row[n]) if n in _SET_TERMS else row[n] for n in names})
 
 

@@ -1,4 +1,4 @@
-"""Notice use cases: the recipients to tell of a correction, and what each data owner is told."""
+"""Notice use cases: the recipients to tell of a correction or a removal, and what each data owner is told."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 
 from services.disclosure.db import notices as queries
 from shared.errors import Invalid
+from shared.events.cases import EncounterWithdrawn
+from shared.inbox import Delivered
 from shared.uow import UnitOfWork
 
 
@@ -24,3 +26,33 @@ async def notifications(*, uow: UnitOfWork, owner: str) -> list[dict[str, Any]]:
     """What one data owner is told: only its own encounters."""
     async with uow:
         return await queries.owner_notifications_of(uow.session, owner)
+
+
+async def withdrawn(uow: UnitOfWork, delivered: list[Delivered[EncounterWithdrawn]]) -> None:
+    """An encounter its owner had removed: every past disclosure that carried it becomes a notice to send."""
+    async with uow:
+        for d in delivered:
+            w = d.event
+            found = await queries.disclosures_of_encounter(uow.session, w.encounter_id)
+            await queries.list_removals(
+                uow.session,
+                [
+                    {
+                        "encounter_id": w.encounter_id,
+                        "accounting_id": r.id,
+                        "referral_id": w.referral_id,
+                        "requested_by": w.requested_by,
+                        "reason": f"withdrawn at {w.requested_by}'s request",
+                        "recipient_email": r.recipient_email,
+                        "recipient_agency": r.recipient_agency,
+                        "disclosed_at": r.sent_at,
+                    }
+                    for r in found
+                ],
+            )
+
+
+async def removal_notices(*, uow: UnitOfWork, encounter_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Recipients to tell that an encounter they received was removed at its owner's request."""
+    async with uow:
+        return await queries.removal_notices_of(uow.session, encounter_id)

@@ -8,10 +8,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from services.disclosure import domain
+from services.disclosure import domain, referrals
 from services.disclosure.db import projection as queries
 from shared import policy
-from shared.events.cases import EncounterCorrected, EncountersAttached, FlagSet, RecordsPurged
+from shared.events.cases import EncounterCorrected, EncountersAttached, EncountersRelinked, FlagSet, RecordsPurged
 from shared.inbox import Delivered
 from shared.uow import UnitOfWork
 
@@ -42,6 +42,9 @@ async def attached(uow: UnitOfWork, delivered: list[Delivered[EncountersAttached
     async with uow:
         await queries.project(uow.session, [domain.projection_row(row, d.event.program) for d, row in rows])
         await queries.notify_owners(uow.session, [n for n in tsc if n is not None])
+        for d in delivered:  # TSC's notice is due for every watchlist match, shared or not (issue 28)
+            due = referrals.watchlist_notices(d.event.rows, program=d.event.program, upload_kind=d.event.upload_kind)
+            await queries.add_due_notices(uow.session, due)
         await queries.open_cases(uow.session, opened)
         await queries.add_members(
             uow.session, [{"case_id": r.case_id, "encounter_id": r.encounter_id} for _, r in rows]
@@ -81,6 +84,52 @@ async def corrected(uow: UnitOfWork, delivered: list[Delivered[EncounterCorrecte
                 for r in found
             ]
             await queries.list_notices(uow.session, notices)
+
+
+async def relinked(uow: UnitOfWork, delivered: list[Delivered[EncountersRelinked]]) -> None:
+    """A re-link moves the encounters in the read model (subject, case) and lists every past recipient of each
+    moved encounter for a correction notice: what they received was about the wrong person (field `subject`)."""
+    async with uow:
+        for d in delivered:
+            r = d.event
+            await queries.open_cases(
+                uow.session,
+                [
+                    {
+                        "case_id": c.case_id,
+                        "subject_id": r.to_subject_id,
+                        "program": c.program,
+                        "partner_country": c.partner_country,
+                        "partner_transaction_number": c.partner_transaction_number,
+                        "matched": True,
+                        "opened_at": d.envelope.occurred_at,
+                    }
+                    for c in r.opened_cases
+                ],
+            )
+            for move in r.moved:
+                await queries.move_encounter(
+                    uow.session,
+                    encounter_id=move.encounter_id,
+                    to_subject_id=r.to_subject_id,
+                    from_case_ids=list(move.from_case_ids),
+                    to_case_id=move.to_case_id,
+                )
+                notices = [
+                    {
+                        # one notice per re-link, encounter and disclosure: the key names the re-link and encounter
+                        "correction_id": uuid.uuid5(r.relink_id, str(move.encounter_id)),
+                        "accounting_id": row.id,
+                        "redress_id": r.redress_id,
+                        "encounter_id": move.encounter_id,
+                        "field": "subject",
+                        "recipient_email": row.recipient_email,
+                        "recipient_agency": row.recipient_agency,
+                        "disclosed_at": row.sent_at,
+                    }
+                    for row in await queries.disclosures_of(uow.session, move.encounter_id)
+                ]
+                await queries.list_notices(uow.session, notices)
 
 
 async def purged(uow: UnitOfWork, delivered: list[Delivered[RecordsPurged]]) -> None:

@@ -1,44 +1,161 @@
-"""Account use cases: the logins of the user store, added by admins and operators, seeded in development."""
+"""Account use cases: the logins of the user store, added by admins and operators, seeded in development;
+their training and clearance dates, and role or program changes with who approved them."""
 
 from __future__ import annotations
 
 from collections.abc import Set
+from datetime import UTC, date, datetime
 from typing import Any
 
 from services.gateway import domain
 from services.gateway.db import accounts as queries
-from shared.errors import Conflict
-from shared.logging import get_logger
+from shared import audit
+from shared.auth import Principal
+from shared.errors import Conflict, Invalid, NotFound
+from shared.events.gateway import StaffChanged
+from shared.logging import current_correlation_id, get_logger
 from shared.uow import UnitOfWork
 
 log = get_logger(__name__)
 
 
 async def seed_dev_users(*, uow: UnitOfWork, password: str) -> None:
-    """Create (or reset) the development logins; only ever called in development."""
+    """Create (or reset) the development logins, trained today; only ever called in development."""
     async with uow:
         for username, (roles, programs) in domain.DEV_USERS.items():
-            await queries.upsert_user(uow.session, _login(username, password, roles, programs))
+            row = _login(username, password, roles, programs)
+            await queries.upsert_user(uow.session, {**row, "training_completed_on": datetime.now(UTC).date()})
+            uow.emit(_staff(username, roles, programs))
 
 
 async def create_user(
-    *, uow: UnitOfWork, username: str, password: str, roles: set[str], programs: set[str]
+    *,
+    uow: UnitOfWork,
+    username: str,
+    password: str,
+    roles: set[str],
+    programs: set[str],
+    training_completed_on: date | None = None,
+    clearance_granted_on: date | None = None,
+    clearance_expires_on: date | None = None,
 ) -> dict[str, Any]:
-    """Add a login (admins, or operators from `tracs users create`); an existing name is refused, not overwritten."""
+    """Add a login (admins, or operators from `tracs users create`); an existing name is refused, not overwritten.
+
+    Without a training date the login is taken as trained the day it is created: DHS trains staff on entry
+    (PIA 8.2) before any system access is asked for, and the admin creating the login attests it.
+    """
+    today = datetime.now(UTC).date()
     domain.check_new_user(username, roles, programs, password)
+    domain.check_access_dates(training_completed_on, clearance_granted_on, today=today)
     async with uow:
         if await queries.user(uow.session, username) is not None:
             raise Conflict(f"user {username!r} already exists")
-        await queries.upsert_user(uow.session, {**_login(username, password, roles, programs), "updated_by": uow.actor})
+        row = {
+            **_login(username, password, roles, programs),
+            "updated_by": uow.actor,
+            "training_completed_on": training_completed_on or today,
+            "clearance_granted_on": clearance_granted_on,
+            "clearance_expires_on": clearance_expires_on,
+        }
+        await queries.upsert_user(uow.session, row)
         created = dict(await queries.user(uow.session, username))
+        uow.emit(_staff(username, roles, programs))
     log.info("user created", user=username, roles=sorted(roles))
     return created
+
+
+async def update_user(
+    *,
+    uow: UnitOfWork,
+    username: str,
+    changes: dict[str, Any],
+    approved_by: str | None = None,
+    client: str | None = None,
+) -> dict[str, Any]:
+    """Record training or clearance dates, or change roles and programs.
+
+    A change of roles or programs names who approved it: another existing user than the admin making it,
+    written to the gateway's trail with the before and after (names only). A token already issued keeps
+    its roles until it expires; the next sign-in or refresh takes the new ones.
+    """
+    today = datetime.now(UTC).date()
+    domain.check_access_dates(changes.get("training_completed_on"), changes.get("clearance_granted_on"), today=today)
+    roles = set(changes["roles"]) if changes.get("roles") is not None else None
+    programs = set(changes["programs"]) if changes.get("programs") is not None else None
+    async with uow:
+        before = await queries.user(uow.session, username)
+        if before is None:
+            raise NotFound(f"no user {username!r}")
+        if roles is not None or programs is not None:
+            domain.check_grant(roles if roles is not None else set(before["roles"]), programs or set())
+        detail = domain.role_change(dict(before), roles, programs)
+        if detail is not None:
+            if not approved_by:
+                raise Invalid("a change of roles or programs names who approved it (approved_by)")
+            if approved_by in (uow.actor, username):
+                raise Invalid("a change of roles or programs is approved by someone other than its maker or its user")
+            if await queries.user(uow.session, approved_by) is None:
+                raise Invalid(f"approved_by {approved_by!r} is not a user")
+        values = {k: v for k, v in changes.items() if k not in ("roles", "programs")}
+        if roles is not None:
+            values["roles"] = sorted(roles)
+        if programs is not None:
+            values["programs"] = sorted(programs)
+        await queries.update_user(uow.session, username, updated_by=uow.actor, **values)
+        entry_detail = "; ".join(
+            [*(f"{k} {v}" for k, v in sorted(changes.items()) if k not in ("roles", "programs"))]
+            + ([f"{detail}; approved by {approved_by}"] if detail else [])
+        )
+        await queries.record(
+            uow.session,
+            [
+                audit.Entry(
+                    actor=uow.actor,
+                    action="user:change",
+                    record_type="user",
+                    record_id=username,
+                    outcome="allowed",
+                    fields=sorted(changes),
+                    correlation_id=current_correlation_id(),
+                    client=client,
+                    detail=entry_detail[:2000] or None,
+                )
+            ],
+        )
+        updated = dict(await queries.user(uow.session, username))
+        if detail is not None:  # cases checks assignees against roles and programs: tell it in the same commit
+            uow.emit(_staff(username, set(updated["roles"]), set(updated["programs"])))
+    log.info("user changed", user=username, fields=sorted(changes))
+    return updated
 
 
 async def list_users(*, uow: UnitOfWork) -> list[dict[str, Any]]:
     """Every login with its roles, programs and lockout state, for the admins who manage them."""
     async with uow:
         return [dict(u) for u in await queries.list_users(uow.session)]
+
+
+async def announce_staff(*, uow: UnitOfWork, principal: Principal) -> None:
+    """A user signed in through the identity provider: their roles and programs, as its token says, for the
+    services that check who may be given work (cases' staff projection)."""
+    async with uow:
+        uow.emit(_staff(principal.username, principal.roles, principal.programs))
+
+
+def _staff(username: str, roles: Set[str], programs: Set[str]) -> StaffChanged:
+    """What other services may know of a login (cases checks assignees against it): never its password."""
+    return StaffChanged(username=username, roles=sorted(roles), programs=sorted(programs), active=True)
+
+
+async def lapsing(*, uow: UnitOfWork, within_days: int, valid_days: int) -> list[dict[str, Any]]:
+    """Who loses access within `within_days` (or has already), soonest first, with the day it lapses."""
+    today = datetime.now(UTC).date()
+    out = []
+    for user in await list_users(uow=uow):
+        lapses = domain.training_lapses_on(user.get("training_completed_on"), valid_days=valid_days)
+        if lapses is None or (lapses - today).days <= within_days:
+            out.append({**user, "training_lapses_on": lapses, "lapsed": lapses is None or lapses <= today})
+    return sorted(out, key=lambda u: (u["training_lapses_on"] or date.min, u["username"]))
 
 
 def _login(username: str, password: str, roles: Set[str], programs: Set[str]) -> dict[str, Any]:

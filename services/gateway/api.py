@@ -1,44 +1,32 @@
-"""Gateway HTTP: the single entry for analyst tools. Logs in, verifies tokens, forwards to services.
+"""Gateway HTTP: sign-in, user admin, the merged audit trail and subject export, the merged OpenAPI.
 
-Its own routes come first: the merged audit trail, the subject access export and user admin, then the token
-and the catch-all forward (which must stay last).
+Every other `/api/v1/<area>` call goes from the edge (tracs/edge.py, the Ingress on Kubernetes) straight to the
+service that owns the area; the gateway forwards nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, ValidationError
-from starlette.background import BackgroundTask
 
-from services.gateway import accounts, oversight, sign_in
+from services.gateway import accounts, domain, oversight, sign_in
 from services.gateway.upstreams import as_caller, client_for
 from shared.auth import issue_token
-from shared.errors import Forbidden, Invalid, NotFound
+from shared.errors import Forbidden, Invalid
 from shared.events.asyncapi import contracts_asyncapi
-from shared.logging import CORRELATION_HEADER, current_correlation_id
 from shared.runtime import RuntimeDep
 from shared.web import CurrentPrincipal, secured
 
 router = APIRouter()
-HOP_HEADERS = {
-    "connection",
-    "keep-alive",
-    "transfer-encoding",
-    "te",
-    "trailer",
-    "upgrade",
-    "host",
-    "content-length",
-}
 
 
 @router.get("/api/v1/audit", tags=["audit"], **secured("audit:read"))
@@ -51,6 +39,49 @@ async def audit_trail(
     """Every service's audit entries about one record (or the latest), merged newest first."""
     return await oversight.audit_trail(
         uow=rt.uow(), read=as_caller(request), services=rt.settings.services(), record=record, limit=limit
+    )
+
+
+AuditedService = Annotated[
+    str, Query(description="whose trail: intake, cases, disclosure, redress, reporting or gateway")
+]
+
+
+@router.get("/api/v1/audit/entries/{seq}/proof", tags=["audit"], **secured("audit:read"))
+async def audit_inclusion_proof(
+    seq: int,
+    request: Request,
+    rt: RuntimeDep,
+    service: AuditedService,
+    size: Annotated[int | None, Query(ge=1, description="the checkpoint's tree size; default: the latest")] = None,
+) -> dict[str, Any]:
+    """Entry `seq` of one service's trail with its inclusion proof in a signed checkpoint (RFC 9162)."""
+    return await oversight.audit_proof(
+        read=as_caller(request),
+        services=rt.settings.services(),
+        sessions=rt.sessions,
+        service=service,
+        ask=oversight.ProofAsked("inclusion", {"seq": seq, "size": size}),
+        table=rt.audit_trail,
+    )
+
+
+@router.get("/api/v1/audit/consistency", tags=["audit"], **secured("audit:read"))
+async def audit_consistency_proof(
+    request: Request,
+    rt: RuntimeDep,
+    service: AuditedService,
+    first: Annotated[int, Query(ge=1)],
+    second: Annotated[int, Query(ge=1)],
+) -> dict[str, Any]:
+    """The proof that one service's tree of `second` entries extends its tree of `first` (RFC 9162)."""
+    return await oversight.audit_proof(
+        read=as_caller(request),
+        services=rt.settings.services(),
+        sessions=rt.sessions,
+        service=service,
+        ask=oversight.ProofAsked("consistency", {"first": first, "second": second}),
+        table=rt.audit_trail,
     )
 
 
@@ -69,8 +100,23 @@ async def subject_export(subject_id: uuid.UUID, request: Request, rt: RuntimeDep
 class UserIn(BaseModel):
     username: str = Field(min_length=2, max_length=64)
     password: str = Field(min_length=1, max_length=200)
-    roles: list[str]
-    programs: list[str] = []
+    roles: list[str] = Field(max_length=20)
+    programs: list[str] = Field([], max_length=20)
+    training_completed_on: date | None = None
+    clearance_granted_on: date | None = None
+    clearance_expires_on: date | None = None
+
+
+class UserChange(BaseModel):
+    """Only what is given changes; roles or programs need `approved_by` (another user than the admin)."""
+
+    model_config = {"extra": "forbid"}
+    roles: list[str] | None = Field(None, max_length=20)
+    programs: list[str] | None = Field(None, max_length=20)
+    training_completed_on: date | None = None
+    clearance_granted_on: date | None = None
+    clearance_expires_on: date | None = None
+    approved_by: str | None = Field(None, min_length=2, max_length=64)
 
 
 class UserOut(BaseModel):
@@ -80,14 +126,33 @@ class UserOut(BaseModel):
     failed_attempts: int
     locked_until: datetime | None
     last_login_at: datetime | None
+    training_completed_on: date | None = None
+    clearance_granted_on: date | None = None
+    clearance_expires_on: date | None = None
     created_at: datetime
     updated_at: datetime
     updated_by: str
 
 
+class LapsingUser(UserOut):
+    training_lapses_on: date | None
+    lapsed: bool
+
+
 @router.get("/api/v1/users", response_model=list[UserOut], tags=["users"], **secured("user:manage"))
 async def list_users(rt: RuntimeDep) -> list[dict[str, Any]]:
     return await accounts.list_users(uow=rt.uow())
+
+
+@router.get("/api/v1/users/lapsing", response_model=list[LapsingUser], tags=["users"], **secured("user:manage"))
+async def lapsing_users(
+    rt: RuntimeDep, within_days: Annotated[int | None, Query(ge=0, le=3660)] = None
+) -> list[dict[str, Any]]:
+    """Who loses access because their annual privacy training lapses within the period (default: the
+    warning period, `TRACS_GATEWAY_TRAINING_WARNING_DAYS`), or already has, soonest first."""
+    s = rt.settings
+    days = s.training_warning_days if within_days is None else within_days
+    return await accounts.lapsing(uow=rt.uow(), within_days=days, valid_days=s.training_valid_days)
 
 
 @router.post("/api/v1/users", status_code=201, response_model=UserOut, tags=["users"], **secured("user:manage"))
@@ -99,6 +164,26 @@ async def create_user(body: UserIn, rt: RuntimeDep, principal: CurrentPrincipal)
         password=body.password,
         roles=set(body.roles),
         programs=set(body.programs),
+        training_completed_on=body.training_completed_on,
+        clearance_granted_on=body.clearance_granted_on,
+        clearance_expires_on=body.clearance_expires_on,
+    )
+
+
+@router.patch("/api/v1/users/{username}", response_model=UserOut, tags=["users"], **secured("user:manage"))
+async def change_user(
+    username: str, body: UserChange, request: Request, rt: RuntimeDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    """Record training or clearance dates, or change roles and programs (audited with who approved it)."""
+    changes = body.model_dump(exclude_unset=True, exclude={"approved_by"})
+    if not changes:
+        raise Invalid("nothing to change: give roles, programs, training or clearance dates")
+    return await accounts.update_user(
+        uow=rt.uow(actor=principal.username),
+        username=username,
+        changes=changes,
+        approved_by=body.approved_by,
+        client=request.client.host if request.client else None,
     )
 
 
@@ -144,65 +229,37 @@ async def token(request: Request, rt: RuntimeDep) -> Token:
     except ValidationError as exc:
         raise Invalid("username and password are required", errors=exc.errors(include_url=False)) from exc
     s = rt.settings
-    principal = await sign_in.authenticate(
+    account = await sign_in.authenticate(
         uow=rt.uow(actor=creds.username[:64]),
         username=creds.username,
         password=creds.password,
         threshold=s.lockout_threshold,
         lock_minutes=s.lockout_minutes,
+        training_valid_days=s.training_valid_days,
         client=request.client.host if request.client else None,
     )
-    access = issue_token(principal, secret=s.jwt_secret, issuer=s.jwt_issuer, ttl_seconds=s.jwt_ttl_seconds)
+    return _token_for(account, rt)
+
+
+@router.post("/api/v1/auth/refresh", response_model=Token, tags=["auth"], **secured("session:refresh"))
+async def refresh(rt: RuntimeDep, principal: CurrentPrincipal) -> Token:
+    """A new token for the bearer of a valid one, with the roles and programs stored now; refused (403,
+    naming training) once the user's annual privacy training has lapsed, or the clearance expired."""
+    account = await sign_in.refresh(
+        uow=rt.uow(), principal=principal, training_valid_days=rt.settings.training_valid_days
+    )
+    return _token_for(account, rt)
+
+
+def _token_for(account: Any, rt: Any) -> Token:
+    """The token names the day training lapses (`trn`), so the console can warn before it does."""
+    s = rt.settings
+    lapses = domain.training_lapses_on(account.training_completed_on, valid_days=s.training_valid_days)
+    extra = {"trn": lapses.isoformat()} if lapses else None
+    access = issue_token(
+        account.principal(), secret=s.jwt_secret, issuer=s.jwt_issuer, ttl_seconds=s.jwt_ttl_seconds, extra=extra
+    )
     return Token(access_token=access, expires_in=s.jwt_ttl_seconds)
-
-
-# The owning service authorizes and audits a forwarded call itself.
-FORWARDED = {"x-tracs-action": "forwarded"}
-
-
-@router.api_route(
-    "/api/v1/{area}",
-    methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-    include_in_schema=False,
-    openapi_extra=FORWARDED,
-)
-@router.api_route(
-    "/api/v1/{area}/{path:path}",
-    methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-    include_in_schema=False,
-    openapi_extra=FORWARDED,
-)
-async def forward(area: str, request: Request, rt: RuntimeDep, principal: CurrentPrincipal) -> Response:
-    """Stream the request to the owning service with the caller's token; the service checks it again."""
-    base = rt.settings.routes().get(area)
-    if base is None or any(segment in (".", "..") for segment in request.url.path.split("/")):
-        # Dot segments would be resolved on the way out (to a service's /internal routes, say): never forwarded.
-        raise NotFound(f"no API at {request.url.path}")
-    client = client_for(request, base)
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS}
-    headers[CORRELATION_HEADER] = current_correlation_id()
-    headers["X-Forwarded-For"] = request.client.host if request.client else ""
-    upstream = client.build_request(
-        request.method,
-        f"{base}{request.url.path}",
-        params=request.query_params,
-        headers=headers,
-        content=request.stream(),
-    )
-    try:
-        response = await client.send(upstream, stream=True)
-    except httpx.HTTPError as exc:
-        return JSONResponse(
-            status_code=503,
-            content={"detail": f"the {area} service is unavailable", "error": type(exc).__name__},
-        )
-    out_headers = {k: v for k, v in response.headers.items() if k.lower() not in HOP_HEADERS}
-    return StreamingResponse(
-        response.aiter_raw(),
-        status_code=response.status_code,
-        headers=out_headers,
-        background=BackgroundTask(response.aclose),
-    )
 
 
 @router.get("/openapi.json", include_in_schema=False)

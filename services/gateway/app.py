@@ -22,10 +22,10 @@ async def _seed(rt: Runtime) -> None:
 def spec(settings: Settings) -> ServiceSpec:
     return ServiceSpec(
         name="gateway",
-        description="Single entry for analyst tools: login, token verification, routing to services.",
+        description="Sign-in, users, the console, the merged audit trail and OpenAPI (the edge routes the rest).",
         metadata=db.metadata,
         migrations_dir=Path(__file__).with_name("migrations"),
-        routers=[console.router, api.router],  # api's catch-all forward comes last
+        routers=[console.router, api.router],
         subscriptions=consumers.subscriptions(settings),
         on_start=_seed,
     )

@@ -1,10 +1,10 @@
-"""Gateway rules: development users, passwords (argon2) and the login lockout policy."""
+"""Gateway rules: development users, passwords (argon2), the login lockout, and access that lapses with training."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,6 +20,7 @@ DEV_USERS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "analyst": (frozenset({"analyst"}), PROGRAMS),
     "supervisor": (frozenset({"supervisor"}), PROGRAMS),
     "auditor": (frozenset({"auditor"}), PROGRAMS),
+    "privacy": (frozenset({"privacy-officer"}), frozenset()),
 }
 
 
@@ -30,6 +31,8 @@ class Account:
     programs: frozenset[str]
     failed_attempts: int
     locked_until: datetime | None
+    training_completed_on: date | None = None
+    clearance_expires_on: date | None = None
 
     def is_locked(self, now: datetime) -> bool:
         return self.locked_until is not None and self.locked_until > now
@@ -67,9 +70,58 @@ def check_new_user(username: str, roles: set[str], programs: set[str], password:
     """Refuse a login that could not be used or audited properly."""
     if not re.fullmatch(r"[a-z][a-z0-9._-]{1,63}", username):
         raise Invalid("a username is 2-64 lowercase letters, digits, dots, dashes or underscores")
+    check_grant(roles, programs)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def check_grant(roles: set[str], programs: set[str]) -> None:
+    """Roles and programs the policy knows; at least one role."""
     if not roles or not roles <= ROLES:
         raise Invalid(f"roles must be one or more of {', '.join(sorted(ROLES))}")
     if not programs <= PROGRAMS:
         raise Invalid(f"programs must be among {', '.join(sorted(PROGRAMS))}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def training_lapses_on(completed_on: date | None, *, valid_days: int) -> date | None:
+    """The first day access is refused: `valid_days` after the last annual privacy training (PIA 8.2)."""
+    return None if completed_on is None else completed_on + timedelta(days=valid_days)
+
+
+def access_refusal(account: Account, *, today: date, valid_days: int) -> str | None:
+    """Why a correct password (or a valid token) still may not open a session; None when access stands.
+
+    PIA 8.2: "All system users must complete annual refresher training to retain system access"; 8.3:
+    users "must hold a security clearance" (enforced when its expiry is recorded).
+    """
+    lapses = training_lapses_on(account.training_completed_on, valid_days=valid_days)
+    if lapses is None:
+        return "no privacy training is recorded for this account: complete the annual privacy training first"
+    if today >= lapses:
+        return (
+            f"privacy training completed {account.training_completed_on.isoformat()} lapsed on "  # type: ignore[union-attr]
+            f"{lapses.isoformat()}: complete the annual privacy training to keep access"
+        )
+    if account.clearance_expires_on is not None and today >= account.clearance_expires_on:
+        return f"the security clearance expired on {account.clearance_expires_on.isoformat()}"
+    return None
+
+
+def check_access_dates(training_completed_on: date | None, clearance_granted_on: date | None, *, today: date) -> None:
+    """Training and clearance are recorded once they happened, never ahead of time."""
+    for name, value in (
+        ("training_completed_on", training_completed_on),
+        ("clearance_granted_on", clearance_granted_on),
+    ):
+        if value is not None and value > today:
+            raise Invalid(f"{name} {value.isoformat()} is in the future")
+
+
+def role_change(before: dict, roles: set[str] | None, programs: set[str] | None) -> str | None:
+    """The audit detail of a change of roles or programs (names only), or None when neither changes."""
+    parts = []
+    if roles is not None and sorted(roles) != sorted(before["roles"]):
+        parts.append(f"roles {','.join(sorted(before['roles'])) or '-'} -> {','.join(sorted(roles))}")
+    if programs is not None and sorted(programs) != sorted(before["programs"]):
+        parts.append(f"programs {','.join(sorted(before['programs'])) or '-'} -> {','.join(sorted(programs)) or '-'}")
+    return "; ".join(parts) or None

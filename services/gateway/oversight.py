@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from services.gateway.db import oversight as queries
-from shared.errors import NotFound, Unavailable
+from shared import audit_proofs
+from shared.errors import Conflict, Invalid, NotFound, Unavailable
 from shared.uow import UnitOfWork
 
 
@@ -44,6 +49,44 @@ async def audit_trail(
     return merged[:limit]
 
 
+@dataclass(frozen=True)
+class ProofAsked:
+    kind: str  # inclusion or consistency
+    params: dict[str, Any]
+
+
+async def audit_proof(
+    *,
+    read: ServiceReader,
+    services: dict[str, str],
+    sessions: async_sessionmaker[AsyncSession],
+    service: str,
+    ask: ProofAsked,
+    table: Table,
+) -> dict[str, Any]:
+    """A proof from one service's trail: asked of the service as the caller, or answered here for the gateway's."""
+    if service == "gateway":
+        async with sessions() as session:
+            if ask.kind == "inclusion":
+                return {"service": service, **await audit_proofs.inclusion(session, table, **ask.params)}
+            return {"service": service, **await audit_proofs.consistency(session, **ask.params)}
+    base = services.get(service)
+    if base is None:
+        raise Invalid(f"unknown service {service!r}; one of {', '.join([*services, 'gateway'])}")
+    if ask.kind == "inclusion":
+        params = {k: v for k, v in ask.params.items() if k != "seq" and v is not None}
+        status, body = await read(f"{base}/audit/entries/{ask.params['seq']}/proof", params)
+    else:
+        status, body = await read(f"{base}/audit/consistency", ask.params)
+    if status != 200:
+        detail = body.get("detail") if isinstance(body, dict) else None
+        error = {404: NotFound, 409: Conflict, 422: Invalid}.get(status)
+        if error is not None and isinstance(detail, str):
+            raise error(detail)
+        raise Unavailable(f"the {service} service did not return the proof ({status})")
+    return {"service": service, **body}
+
+
 async def subject_export(
     *, read: ServiceReader, services: dict[str, str], subject_id: uuid.UUID, generated_for: str
 ) -> dict[str, Any]:
@@ -61,6 +104,12 @@ async def subject_export(
         got = await asyncio.gather(*(read(f"{cases_url}/api/v1/cases/{c['id']}") for c in cases["items"]))
         details = [body for code, body in got if code == 200]
     acc_status, accounting = await read(f"{disclosure_url}/api/v1/disclosures/accounting", {"subject": str(subject_id)})
+    # Referrals and notices about the person's cases (owners, TSC, DOS), with the replies to them (issue 28).
+    referred = await asyncio.gather(
+        *(read(f"{disclosure_url}/api/v1/disclosures/referrals", {"case": c["id"]}) for c in details)
+    )
+    ref_status = max((code for code, _ in referred), default=200)
+    referrals = [r for code, body in referred if code == 200 for r in body]
     red_status, redress = (200, [])
     if encounter_ids:
         red_status, redress = await read(f"{redress_url}/api/v1/redress", {"encounter": encounter_ids})
@@ -72,6 +121,7 @@ async def subject_export(
         "encounters": subject["encounters"],
         "cases": details if cases_status == 200 else _part(cases_status, cases),
         "accounting_of_disclosures": _part(acc_status, accounting),
+        "referrals_and_notices": referrals if ref_status == 200 else _part(ref_status, referrals),
         "redress": _part(red_status, redress),
     }
 

@@ -21,11 +21,22 @@ AREAS = {
     "reports": "reporting",
     "bulletins": "reporting",
 }
+# The API paths the gateway answers itself (Caddy path patterns). The edge sends these to the gateway, every area
+# above straight to its owner, and answers any other /api path 404; tests/integration/test_edge.py holds the
+# gateway's routes to this list.
+GATEWAY_API_PATHS = (
+    "/api/v1/auth/*",
+    "/api/v1/users",
+    "/api/v1/users/*",
+    "/api/v1/audit",
+    "/api/v1/subjects/*/export",
+)
 
 
 class Settings(ServiceSettings):
     service_name: ClassVar[str] = "gateway"
-    default_port: ClassVar[int] = 8000
+    # Behind the edge (tracs/edge.py), which keeps :8000 as the one public address.
+    default_port: ClassVar[int] = 8100
 
     intake_url: str = "http://127.0.0.1:8101"
     cases_url: str = "http://127.0.0.1:8102"
@@ -43,6 +54,9 @@ class Settings(ServiceSettings):
     dev_password: str = Field("tracs-dev", validation_alias="TRACS_DEV_PASSWORD")
     lockout_threshold: int = Field(5, ge=1)
     lockout_minutes: int = Field(15, ge=1)
+    # PIA 8.2: annual refresher training keeps access; sign-in and refresh are refused from the day it lapses.
+    training_valid_days: int = Field(365, ge=1)
+    training_warning_days: int = Field(30, ge=0)  # the console warns this long before, and admins list them
 
     def services(self) -> dict[str, str]:
         """Each service behind the gateway -> its base URL (the merged audit trail asks every one)."""

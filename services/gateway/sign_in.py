@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from services.gateway import domain
 from services.gateway.db import sign_in as queries
 from shared import audit
 from shared.auth import Principal
-from shared.errors import Unauthorized
+from shared.errors import Forbidden, Unauthorized
 from shared.logging import current_correlation_id, get_logger
 from shared.uow import UnitOfWork
 
@@ -24,15 +25,18 @@ async def authenticate(
     password: str,
     threshold: int,
     lock_minutes: int,
+    training_valid_days: int = 365,
     client: str | None = None,
     now: datetime | None = None,
-) -> Principal:
+) -> domain.Account:
     """Check a password; wrong ones count toward a lockout, and the caller learns nothing more.
 
-    Every attempt, allowed or refused, is audited in the same transaction as the lockout counter.
+    A right password of a user whose privacy training has lapsed is refused naming training (only someone
+    who knows the password learns it). Every attempt is audited in the same transaction as the counter.
     """
     now = now or datetime.now(UTC)
     reason: str | None = None
+    lapsed: str | None = None
     account: domain.Account | None = None
     async with uow:
         row = await queries.account(uow.session, username)
@@ -40,13 +44,7 @@ async def authenticate(
             domain.password_matches(_DUMMY_HASH, password)
             reason = "unknown user"
         else:
-            account = domain.Account(
-                username=row["username"],
-                roles=frozenset(row["roles"]),
-                programs=frozenset(row["programs"]),
-                failed_attempts=row["failed_attempts"],
-                locked_until=row["locked_until"],
-            )
+            account = account_of(row)
             if account.is_locked(now):
                 reason = "locked"
             elif not domain.password_matches(row["password_hash"], password):
@@ -57,6 +55,11 @@ async def authenticate(
                     uow.session, username, failed_attempts=failures, locked_until=locked_until, updated_by="login"
                 )
                 reason = "bad password, now locked" if locked_until is not None else "bad password"
+            elif lapsed := domain.access_refusal(account, today=now.date(), valid_days=training_valid_days):
+                await queries.update_account(
+                    uow.session, username, failed_attempts=0, locked_until=None, updated_by="login"
+                )
+                reason = "training lapsed" if "training" in lapsed else "clearance expired"
             else:
                 await queries.update_account(
                     uow.session, username, failed_attempts=0, locked_until=None, last_login_at=now, updated_by="login"
@@ -65,11 +68,47 @@ async def authenticate(
         await queries.record(
             uow.session, [_login_entry(username=known, denied=bool(reason), client=client, detail=reason)]
         )
+    if lapsed is not None:
+        log.info("login refused", reason=reason)
+        raise Forbidden(lapsed)
     if reason is not None or account is None:
         log.info("login refused", reason=reason)
         raise Unauthorized("incorrect username or password, or the account is locked")
     log.info("login", user=username)
-    return account.principal()
+    return account
+
+
+async def refresh(
+    *, uow: UnitOfWork, principal: Principal, training_valid_days: int, now: datetime | None = None
+) -> domain.Account:
+    """A new token for a signed-in user, from the store as it is now: roles and programs changed since the
+    last token apply, and a lapsed training, an expired clearance or a lockout refuses it (audited)."""
+    now = now or datetime.now(UTC)
+    if principal.service is not None:
+        raise Forbidden("a service identity mints its own tokens; it is never refreshed here")
+    async with uow:
+        row = await queries.account(uow.session, principal.username)
+    if row is None:
+        raise Forbidden("this sign-in is not a local login: the identity provider renews its own tokens")
+    account = account_of(row)
+    if account.is_locked(now):
+        raise Forbidden("the account is locked")
+    if refusal := domain.access_refusal(account, today=now.date(), valid_days=training_valid_days):
+        log.info("refresh refused", reason="training or clearance")
+        raise Forbidden(refusal)
+    return account
+
+
+def account_of(row: Any) -> domain.Account:
+    return domain.Account(
+        username=row["username"],
+        roles=frozenset(row["roles"]),
+        programs=frozenset(row["programs"]),
+        failed_attempts=row["failed_attempts"],
+        locked_until=row["locked_until"],
+        training_completed_on=row.get("training_completed_on"),
+        clearance_expires_on=row.get("clearance_expires_on"),
+    )
 
 
 PROVIDER_REFUSALS = frozenset(

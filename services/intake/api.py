@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from services.intake import batches
+from services.intake import batches, entry
 from shared.errors import Invalid, TooLarge
 from shared.runtime import RuntimeDep
 from shared.web import MAX_OFFSET, CurrentPrincipal, secured
@@ -95,6 +95,39 @@ async def upload_batch(
             program_aliases=s.program_aliases,
             rules=s.reading_rules(program),
             partner_country=partner_country,
+        )
+    return await batches.batch_view(
+        uow=rt.uow(actor=principal.username), batch_id=batch_id, preview_rows=s.preview_rows
+    )
+
+
+class EntryIn(BaseModel):
+    """One record typed by hand: TRACS field names (as in the column catalogue) -> text, as a file's cells."""
+
+    program: str = Field(max_length=40)
+    kind: str = Field("partner-query", max_length=40, description="partner-query or partner-extract")
+    partner_country: str | None = Field(None, max_length=100)
+    fields: dict[Annotated[str, Field(max_length=64)], Annotated[str, Field(max_length=2000)]] = Field(
+        max_length=60, description='e.g. {"fin": "40512337", "last_name": "Ivanova", "dob": "1987-02-03"}'
+    )
+
+
+@router.post("/entries", status_code=201, response_model=BatchOut, **secured("intake:import"))
+async def enter_record(body: EntryIn, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    """Manual entry of one partner record: read by the same rules as a file row (a problem is a 422 naming
+    its field, and nothing is stored), then staged and confirmed as a batch of one."""
+    s = rt.settings
+    with tempfile.TemporaryDirectory(prefix="tracs-entry-") as tmp:
+        batch_id = await entry.enter_record(
+            uow=rt.uow(actor=principal.username),
+            confirm_uow=rt.uow(actor=principal.username),
+            values=entry.typed(body.fields),
+            program=body.program,
+            kind=body.kind,
+            partner_country=body.partner_country,
+            rules=s.reading_rules(body.program),
+            limits=s.reader_limits(),
+            spool_dir=tmp,
         )
     return await batches.batch_view(
         uow=rt.uow(actor=principal.username), batch_id=batch_id, preview_rows=s.preview_rows

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from services.redress import corrections, records, requests
+from services.redress import corrections, owner_notices, records, relinks, requests, search_log
 from shared.errors import Invalid
 from shared.runtime import RuntimeDep
 from shared.web import MAX_OFFSET, CurrentPrincipal, secured
@@ -74,6 +74,10 @@ class RedressDetail(RedressOut):
     linked_records: list[dict[str, Any]]
     findings: list[dict[str, Any]]
     corrections: list[dict[str, Any]]
+    searches: list[dict[str, Any]] = Field(description="the search log: system, result, notes, who, when")
+    missing_searches: list[str] = Field(description="searches the redress program requires, not yet logged")
+    relinks: list[dict[str, Any]] = Field(description="records moved to their right subject (and undone)")
+    owner_notices: list[dict[str, Any]] = Field(description="system owners told of a discrepancy, reply, decision")
 
 
 class StatusIn(BaseModel):
@@ -114,7 +118,12 @@ class FindingIn(BaseModel):
 
 
 async def _detail(rt: RuntimeDep, principal: CurrentPrincipal, redress_id: uuid.UUID) -> dict[str, Any]:
-    return await requests.detail(uow=rt.uow(actor=principal.username), redress_id=redress_id, today=_today(None))
+    return await requests.detail(
+        uow=rt.uow(actor=principal.username),
+        redress_id=redress_id,
+        today=_today(None),
+        required=rt.settings.required_searches,
+    )
 
 
 @router.post("", status_code=201, response_model=RedressDetail, **secured("redress:work"))
@@ -235,11 +244,130 @@ async def decision(
 
 @router.post("/{redress_id}/status", response_model=RedressDetail, **secured("redress:work"))
 async def status(redress_id: uuid.UUID, body: StatusIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
-    await requests.change_status(uow=rt.uow(actor=principal.username), redress_id=redress_id, **body.model_dump())
+    await requests.change_status(
+        uow=rt.uow(actor=principal.username),
+        redress_id=redress_id,
+        required=rt.settings.required_searches,
+        **body.model_dump(),
+    )
     return await _detail(rt, principal, redress_id)
 
 
 @router.post("/{redress_id}/response", response_model=RedressDetail, **secured("redress:work"))
 async def response(redress_id: uuid.UUID, body: ResponseIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
     await requests.record_response(uow=rt.uow(actor=principal.username), redress_id=redress_id, **body.model_dump())
+    return await _detail(rt, principal, redress_id)
+
+
+class SearchIn(BaseModel):
+    system: str = Field(min_length=1, max_length=100, description="a source system of the catalogue")
+    result: Literal["hit", "no-hit", "not-authorized"]
+    notes: str = Field("", max_length=5000)
+
+
+@router.post("/{redress_id}/searches", status_code=201, response_model=RedressDetail, **secured("redress:work"))
+async def search(redress_id: uuid.UUID, body: SearchIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
+    """Log a search of one source system for the request (the program's required searches gate resolving)."""
+    await search_log.log_search(
+        uow=rt.uow(actor=principal.username),
+        redress_id=redress_id,
+        system=body.system,
+        result=body.result,
+        notes=body.notes,
+        catalogue=rt.settings.search_catalogue,
+    )
+    return await _detail(rt, principal, redress_id)
+
+
+class RelinkIn(BaseModel):
+    encounter_ids: list[uuid.UUID] = Field(min_length=1, max_length=100, description="linked records to move")
+    to_subject_id: uuid.UUID | None = Field(None, description="their right subject; empty: a new subject")
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+class UndoIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+@router.post("/{redress_id}/relinks", status_code=201, response_model=RedressDetail, **secured("redress:work"))
+async def relink(redress_id: uuid.UUID, body: RelinkIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
+    """Move records wrongly linked to another person's record to their right subject (or a new one)."""
+    await relinks.relink(
+        uow=rt.uow(actor=principal.username),
+        cases=rt.internal["cases"],
+        redress_id=redress_id,
+        encounter_ids=body.encounter_ids,
+        to_subject_id=body.to_subject_id,
+        reason=body.reason,
+    )
+    return await _detail(rt, principal, redress_id)
+
+
+@router.post(
+    "/{redress_id}/relinks/{relink_id}/undo", status_code=201, response_model=RedressDetail, **secured("redress:work")
+)
+async def undo_relink(
+    redress_id: uuid.UUID, relink_id: uuid.UUID, body: UndoIn, rt: RuntimeDep, principal: CurrentPrincipal
+) -> Any:
+    """Undo a re-link: another re-link moving the records back (nothing is deleted)."""
+    await relinks.undo(
+        uow=rt.uow(actor=principal.username),
+        cases=rt.internal["cases"],
+        redress_id=redress_id,
+        relink_id=relink_id,
+        reason=body.reason,
+    )
+    return await _detail(rt, principal, redress_id)
+
+
+class NoticeIn(BaseModel):
+    data_owner: str = Field(min_length=1, max_length=200, description="the system owner told")
+    discrepancy: str = Field(min_length=1, max_length=5000)
+    encounter_ids: list[uuid.UUID] = Field([], max_length=100, description="linked records the notice is about")
+    channel: Literal["email", "mail", "fax", "phone", "system-ticket"]
+    sent_on: date
+
+
+class ReplyIn(BaseModel):
+    reply: str = Field(min_length=1, max_length=5000)
+    replied_on: date
+
+
+class OwnerDecisionIn(BaseModel):
+    decision: Literal["remove", "keep", "correct"]
+    decided_by: str = Field(min_length=1, max_length=200, description="who decided at the system owner")
+
+
+@router.post("/{redress_id}/owner-notices", status_code=201, response_model=RedressDetail, **secured("redress:work"))
+async def owner_notice(redress_id: uuid.UUID, body: NoticeIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
+    """The system owner was told of a discrepancy in its records (PIA 3.0)."""
+    await owner_notices.record_notice(
+        uow=rt.uow(actor=principal.username), redress_id=redress_id, today=_today(None), **body.model_dump()
+    )
+    return await _detail(rt, principal, redress_id)
+
+
+@router.post("/{redress_id}/owner-notices/{notice_id}/reply", response_model=RedressDetail, **secured("redress:work"))
+async def owner_reply(
+    redress_id: uuid.UUID, notice_id: uuid.UUID, body: ReplyIn, rt: RuntimeDep, principal: CurrentPrincipal
+) -> Any:
+    await owner_notices.record_reply(
+        uow=rt.uow(actor=principal.username),
+        redress_id=redress_id,
+        notice_id=notice_id,
+        today=_today(None),
+        **body.model_dump(),
+    )
+    return await _detail(rt, principal, redress_id)
+
+
+@router.post(
+    "/{redress_id}/owner-notices/{notice_id}/decision", response_model=RedressDetail, **secured("redress:work")
+)
+async def owner_decision(
+    redress_id: uuid.UUID, notice_id: uuid.UUID, body: OwnerDecisionIn, rt: RuntimeDep, principal: CurrentPrincipal
+) -> Any:
+    await owner_notices.record_decision(
+        uow=rt.uow(actor=principal.username), redress_id=redress_id, notice_id=notice_id, **body.model_dump()
+    )
     return await _detail(rt, principal, redress_id)

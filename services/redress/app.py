@@ -6,19 +6,24 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.redress import api, consumers, db
+from services.redress import api, consumers, db, privacy_act_api
+from services.redress.db import privacy_act as privacy_act_queries
 from services.redress.db import requests as request_queries
 from services.redress.settings import Settings
 from shared.gauges import set_labelled
 from shared.metrics import REDRESS_OVERDUE
 from shared.runtime import ServiceSpec, create_service_app, serve
 
-SOURCES = ("TRIP", "non-TRIP")
+SOURCES = ("TRIP", "non-TRIP", "privacy-act-access", "privacy-act-amendment")
 
 
 async def sample_overdue(session: AsyncSession) -> None:
-    """`tracs_redress_overdue{source}` for the TracsRedressOverdue alert; due dates hold the SLA already."""
-    overdue = await request_queries.overdue_by_source(session, today=datetime.now(UTC).date())
+    """`tracs_redress_overdue{source}` for the TracsRedressOverdue alert; due dates hold the SLA already (Privacy
+    Act requests count by kind, past the clock that runs: the request's or the appeal's)."""
+    today = datetime.now(UTC).date()
+    overdue = await request_queries.overdue_by_source(session, today=today)
+    for kind, n in (await privacy_act_queries.overdue_by_kind(session, today=today)).items():
+        overdue[f"privacy-act-{kind}"] = n
     set_labelled(REDRESS_OVERDUE, "source", overdue, SOURCES)
 
 
@@ -28,7 +33,7 @@ def spec() -> ServiceSpec:
         description="Traveler redress requests (DHS TRIP and others) from intake to resolution.",
         metadata=db.metadata,
         migrations_dir=Path(__file__).with_name("migrations"),
-        routers=[api.router],
+        routers=[privacy_act_api.router, api.router],  # privacy-act first: /{redress_id} would take it
         subscriptions=consumers.SUBSCRIPTIONS,
         samplers=[sample_overdue],
         calls=("cases",),

@@ -85,6 +85,7 @@ def transition(
     reason: str | None = None,
     decisions: list[str] | None = None,
     response_recorded: bool = False,
+    missing_searches: list[str] | None = None,
 ) -> Status:
     """Enforced workflow; each refusal says what is missing."""
     if action not in TRANSITIONS:
@@ -100,6 +101,8 @@ def transition(
             raise Conflict(f"{len(pending)} correction(s) still await the data owner's decision")
         if determination == "corrected" and Decision.ACCEPTED not in (decisions or []):
             raise Conflict("'corrected' needs at least one correction accepted by its data owner")
+        if missing_searches:
+            raise Conflict(f"required searches are missing: {', '.join(missing_searches)}", missing=missing_searches)
     if action == "close" and not response_recorded:
         raise Conflict("record the findings sent to TRIP or the response to the requester before closing")
     if action == "reopen" and not (reason and reason.strip()):
@@ -130,3 +133,87 @@ def check_decision(current: str, decision: str) -> None:
         raise Invalid("the data owner's decision is 'accepted' or 'declined'")
     if current != Decision.PENDING:
         raise Conflict(f"this correction was already {current}")
+
+
+# -- the search log ------------------------------------------------------------------------------------------
+
+SEARCH_RESULTS = frozenset({"hit", "no-hit", "not-authorized"})
+
+
+def check_search(system: str, result: str, catalogue: list[str]) -> None:
+    if system not in catalogue:
+        raise Invalid(f"unknown source system {system!r}; the catalogue is {', '.join(catalogue)}")
+    if result not in SEARCH_RESULTS:
+        raise Invalid(f"a search result is one of {', '.join(sorted(SEARCH_RESULTS))}")
+
+
+def missing_searches(required: list[str], done: set[str]) -> list[str]:
+    """The searches the redress program requires that no entry of the log shows (any result counts)."""
+    return [s for s in required if s not in done]
+
+
+# -- re-links ------------------------------------------------------------------------------------------------
+
+
+def check_relink(
+    encounter_ids: list[object], subjects: dict[object, object], linked: set[object], to_subject: object | None
+) -> object:
+    """A re-link moves records of this request that belong to one subject, to another: returns that subject.
+
+    `subjects`: encounter -> its subject now (as cases knows it); `to_subject` None asks for a new subject."""
+    if not encounter_ids:
+        raise Invalid("name the records to re-link")
+    if len(set(encounter_ids)) != len(encounter_ids):
+        raise Invalid("a record is named twice")
+    unlinked = [str(e) for e in encounter_ids if e not in linked]
+    if unlinked:
+        raise Conflict(f"link the record to this request before re-linking it: {', '.join(unlinked)}")
+    sources = {subjects[e] for e in encounter_ids}
+    if len(sources) != 1:
+        raise Conflict("the records to re-link belong to different subjects; re-link each subject's records apart")
+    (source,) = sources
+    if to_subject is not None and to_subject == source:
+        raise Conflict("the records already belong to that subject")
+    return source
+
+
+def check_undo(relink: dict[str, object], current: dict[object, object]) -> None:
+    """Undo moves the records back; refused if any has since moved elsewhere (undo that re-link first)."""
+    moved = [str(e) for e, s in current.items() if s != relink["to_subject_id"]]
+    if moved:
+        raise Conflict(
+            f"a record of this re-link is not with its subject now: {', '.join(moved)} (cases has not applied the "
+            "re-link yet, or a later re-link moved it: undo that one first)"
+        )
+
+
+# -- notices to system owners --------------------------------------------------------------------------------
+
+NOTICE_CHANNELS = frozenset({"email", "mail", "fax", "phone", "system-ticket"})
+OWNER_DECISIONS = frozenset({"remove", "keep", "correct"})
+
+
+def check_notice(owner: str, discrepancy: str, channel: str) -> None:
+    if not owner.strip():
+        raise Invalid("name the system owner told of the discrepancy")
+    if not discrepancy.strip():
+        raise Invalid("say what the discrepancy is")
+    if channel not in NOTICE_CHANNELS:
+        raise Invalid(f"the notice goes by one of {', '.join(sorted(NOTICE_CHANNELS))}")
+
+
+def check_reply(notice: dict[str, object], text: str) -> None:
+    if notice["reply"] is not None:
+        raise Conflict("the owner's reply is already recorded")
+    if not text.strip():
+        raise Invalid("record what the owner replied")
+
+
+def check_owner_decision(notice: dict[str, object], decision: str, decided_by: str) -> None:
+    """The owner's decision on the discrepancy, with who made it (a person at the owner, not the officer)."""
+    if decision not in OWNER_DECISIONS:
+        raise Invalid(f"the owner's decision is one of {', '.join(sorted(OWNER_DECISIONS))}")
+    if not decided_by.strip():
+        raise Invalid("name who made the decision at the system owner")
+    if notice["decision"] is not None:
+        raise Conflict(f"the owner's decision is already recorded ({notice['decision']})")

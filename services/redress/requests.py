@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -10,8 +11,11 @@ from sqlalchemy.exc import IntegrityError
 
 from services.redress import domain
 from services.redress.db import corrections as correction_queries
+from services.redress.db import owner_notices as notice_queries
 from services.redress.db import records as record_queries
+from services.redress.db import relinks as relink_queries
 from services.redress.db import requests as queries
+from services.redress.db import search_log as search_queries
 from shared.errors import Conflict, NotFound
 from shared.events.redress import RedressStatusChanged
 from shared.uow import UnitOfWork
@@ -71,14 +75,15 @@ def _status_event(
     )
 
 
-async def open_request(uow: UnitOfWork, redress_id: uuid.UUID, *, working: bool = True) -> Any:
-    """The request, locked; work on it is refused while closed, and the first such work is dated."""
+async def open_request(uow: UnitOfWork, redress_id: uuid.UUID, *, working: bool = True, stamp: bool = True) -> Any:
+    """The request, locked; work on it is refused while closed, and the first such work is dated (`stamp`
+    False: only checked, for a first look before asking cases, so that a refusal after it writes nothing)."""
     row = await queries.get_request(uow.session, redress_id, for_update=True)
     if row is None:
         raise NotFound(f"no redress request {redress_id}")
     if working and row["status"] == domain.Status.CLOSED:
         raise Conflict("the request is closed; reopen it with a reason first")
-    if working and row["first_action_at"] is None:
+    if working and stamp and row["first_action_at"] is None:
         await queries.update_request(uow.session, redress_id, first_action_at=datetime.now(UTC), updated_by=uow.actor)
     return row
 
@@ -100,12 +105,20 @@ async def assign_reviewer(*, uow: UnitOfWork, redress_id: uuid.UUID, reviewer: s
 
 
 async def change_status(
-    *, uow: UnitOfWork, redress_id: uuid.UUID, action: str, determination: str | None, reason: str | None
+    *,
+    uow: UnitOfWork,
+    redress_id: uuid.UUID,
+    action: str,
+    determination: str | None,
+    reason: str | None,
+    required: Sequence[str] = (),
 ) -> None:
-    """Move the request along its workflow; reporting follows it through the status event."""
+    """Move the request along its workflow (resolving needs the `required` searches logged); reporting follows
+    it through the status event."""
     async with uow:
         row = await open_request(uow, redress_id, working=False)
         decisions = [c["decision"] for c in await correction_queries.request_corrections(uow.session, redress_id)]
+        done = {s["system"] for s in await search_queries.searches_of(uow.session, redress_id)}
         target = domain.transition(
             action,
             row["status"],
@@ -113,6 +126,7 @@ async def change_status(
             reason=reason,
             decisions=decisions,
             response_recorded=row["response"] is not None,
+            missing_searches=domain.missing_searches(list(required), done),
         )
         stamp = domain.TRANSITIONS[action][2]
         values: dict[str, Any] = {"status": target, stamp: datetime.now(UTC), "updated_by": uow.actor}
@@ -157,8 +171,10 @@ async def record_response(
         await add_to_timeline(uow, redress_id, "response-recorded", {"kind": kind})
 
 
-async def detail(*, uow: UnitOfWork, redress_id: uuid.UUID, today: date) -> dict[str, Any]:
-    """The request with everything done on it, as an officer reviews it."""
+async def detail(
+    *, uow: UnitOfWork, redress_id: uuid.UUID, today: date, required: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The request with everything done on it, as an officer reviews it, and the searches still required."""
     async with uow:
         row = await queries.get_request(uow.session, redress_id)
         if row is None:
@@ -168,6 +184,10 @@ async def detail(*, uow: UnitOfWork, redress_id: uuid.UUID, today: date) -> dict
         out["linked_records"] = [dict(x) for x in await record_queries.request_links(uow.session, redress_id)]
         out["findings"] = [dict(x) for x in await record_queries.request_findings(uow.session, redress_id)]
         out["corrections"] = [dict(x) for x in await correction_queries.request_corrections(uow.session, redress_id)]
+        out["searches"] = [dict(x) for x in await search_queries.searches_of(uow.session, redress_id)]
+        out["relinks"] = [dict(x) for x in await relink_queries.request_relinks(uow.session, redress_id)]
+        out["owner_notices"] = [dict(x) for x in await notice_queries.request_notices(uow.session, redress_id)]
+    out["missing_searches"] = domain.missing_searches(list(required), {s["system"] for s in out["searches"]})
     out["overdue"] = domain.is_overdue(row["status"], row["due_on"], today=today)
     return out
 

@@ -11,7 +11,7 @@ import orjson
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from services.reporting import bulletins, exports, reports
+from services.reporting import bulletins, exports, reports, stored
 from shared.runtime import RuntimeDep
 from shared.web import MAX_OFFSET, CurrentPrincipal, secured
 
@@ -74,6 +74,65 @@ async def components(rt: RuntimeDep, principal: CurrentPrincipal, start: From, e
     return await _report(reports.components, "components", rt, principal, start, end, format)
 
 
+class StoreIn(BaseModel):
+    kind: Literal["dosr", "epr", "components"]
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+
+
+class StoredReport(BaseModel):
+    id: uuid.UUID
+    kind: str
+    period_start: date
+    period_end: date
+    threshold: int
+    generated_at: datetime
+    generated_by: str
+
+
+@router.post("/reports/stored", response_model=StoredReport, tags=["reports"], **secured("report:store"))
+async def store_report(body: StoreIn, response: Response, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
+    """Generate and keep a report now (the weekly DOSR and monthly EPR and component reports are also stored on
+    schedule); a period stored before is answered as it was (200), never regenerated; a new one is 201."""
+    kept, new = await stored.store(
+        uow=rt.uow(actor=principal.username),
+        kind=body.kind,
+        start=body.start,
+        end=body.end,
+        threshold=rt.settings.suppression_threshold,
+    )
+    response.status_code = 201 if new else 200
+    return kept
+
+
+@router.get("/reports/stored", response_model=list[StoredReport], tags=["reports"], **secured("report:read"))
+async def stored_reports(
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    kind: Literal["dosr", "epr", "components"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[dict[str, Any]]:
+    """Every stored report, newest period first."""
+    return await stored.listing(uow=rt.uow(actor=principal.username), kind=kind, limit=limit)
+
+
+@router.get(
+    "/reports/stored/{report_id}",
+    responses={200: {"content": {t: {} for t in (*exports.MEDIA_TYPES.values(), "application/json")}}},
+    tags=["reports"],
+    **secured("report:read"),
+)
+async def stored_report(
+    report_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal, format: Format = "json"
+) -> Response:
+    """A stored report exactly as it was generated (the same bytes however often it is downloaded)."""
+    listed, content = await stored.download(uow=rt.uow(actor=principal.username), report_id=report_id, fmt=format)
+    name = f"{listed['kind']}-{listed['period_start']}-{listed['period_end']}"
+    media = "application/json" if format == "json" else exports.MEDIA_TYPES[format]
+    disposition = {} if format == "json" else {"Content-Disposition": f'attachment; filename="{name}.{format}"'}
+    return Response(content=content, media_type=media, headers=disposition)
+
+
 class BulletinIn(BaseModel):
     title: str = Field(min_length=1, max_length=300)
     description: str = Field(min_length=1, max_length=5000)
@@ -99,6 +158,20 @@ class BulletinOut(BulletinIn):
     approved_at: datetime | None
     updated_at: datetime
     updated_by: str
+    sent_by: str | None = None
+    approved_by: str | None = None
+
+
+class BulletinIteration(BaseModel):
+    bulletin_id: uuid.UUID
+    iteration: int
+    title: str
+    description: str
+    case_summary: str
+    services_provided: str
+    outcome: str
+    written_by: str
+    written_at: datetime
 
 
 @router.post("/bulletins", status_code=201, response_model=BulletinOut, tags=["bulletins"], **secured("bulletin:write"))
@@ -124,6 +197,17 @@ async def list_bulletins(
 @router.get("/bulletins/{bulletin_id}", response_model=BulletinOut, tags=["bulletins"], **secured("bulletin:read"))
 async def get_bulletin(bulletin_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     return await bulletins.get_bulletin(uow=rt.uow(actor=principal.username), bulletin_id=bulletin_id)
+
+
+@router.get(
+    "/bulletins/{bulletin_id}/iterations",
+    response_model=list[BulletinIteration],
+    tags=["bulletins"],
+    **secured("bulletin:read"),
+)
+async def bulletin_iterations(bulletin_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> list[dict]:
+    """Every iteration of a bulletin as it was written, first to last, with who wrote each and when."""
+    return await bulletins.iterations(uow=rt.uow(actor=principal.username), bulletin_id=bulletin_id)
 
 
 @router.patch("/bulletins/{bulletin_id}", response_model=BulletinOut, tags=["bulletins"], **secured("bulletin:write"))

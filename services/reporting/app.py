@@ -1,12 +1,29 @@
 """Composition root of reporting."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.reporting import api, consumers, db
+from services.reporting import api, consumers, db, stored
 from services.reporting.settings import Settings
-from shared.runtime import ServiceSpec, create_service_app, serve
+from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
+
+
+async def _schedule_reports(rt: Runtime) -> None:
+    """The weekly DOSR and monthly EPR and component reports are stored by themselves once their period ends."""
+    settings: Settings = rt.settings  # type: ignore[assignment]
+    if not settings.report_store_interval_seconds:
+        return
+
+    async def run() -> None:
+        await stored.store_due(
+            uow_factory=lambda: rt.uow(actor="report-schedule"),
+            today=datetime.now(UTC).date(),
+            threshold=settings.suppression_threshold,
+        )
+
+    rt.every(settings.report_store_interval_seconds, run, name="stored-reports", first_after=5.0)
 
 
 def spec(settings: Settings) -> ServiceSpec:
@@ -17,6 +34,7 @@ def spec(settings: Settings) -> ServiceSpec:
         migrations_dir=Path(__file__).with_name("migrations"),
         routers=[api.router],
         subscriptions=consumers.subscriptions(settings.subject_digest_key.encode()),
+        on_start=_schedule_reports,
     )
 
 

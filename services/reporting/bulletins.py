@@ -1,4 +1,5 @@
-"""Information bulletins: drafted, edited while draft, sent to the Executive Secretariat, approved."""
+"""Information bulletins: drafted, edited while draft (every iteration kept with its author and date), sent to
+the Executive Secretariat, approved (who sent it and who recorded the approval kept)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from services.reporting import domain
 from services.reporting.db import bulletins as queries
 from shared.errors import NotFound
 from shared.uow import UnitOfWork
+
+TEXT = ("title", "description", "case_summary", "services_provided", "outcome")
 
 
 async def create_bulletin(*, uow: UnitOfWork, fields: dict[str, str]) -> uuid.UUID:
@@ -26,7 +29,12 @@ async def create_bulletin(*, uow: UnitOfWork, fields: dict[str, str]) -> uuid.UU
                 "updated_by": uow.actor,
             },
         )
+        await queries.add_iteration(uow.session, bulletin_id, _text({"outcome": "", **fields}), uow.actor)
     return bulletin_id
+
+
+def _text(row: Any) -> dict[str, Any]:
+    return {k: row[k] for k in TEXT}
 
 
 async def get_bulletin(*, uow: UnitOfWork, bulletin_id: uuid.UUID) -> dict[str, Any]:
@@ -51,6 +59,7 @@ async def edit_bulletin(*, uow: UnitOfWork, bulletin_id: uuid.UUID, fields: dict
         domain.check_editable(row["status"])
         if fields:
             await queries.update_bulletin(uow.session, bulletin_id, **fields, updated_by=uow.actor)
+            await queries.add_iteration(uow.session, bulletin_id, _text({**dict(row), **fields}), uow.actor)
 
 
 async def delete_bulletin(*, uow: UnitOfWork, bulletin_id: uuid.UUID) -> None:
@@ -66,9 +75,18 @@ async def advance_bulletin(*, uow: UnitOfWork, bulletin_id: uuid.UUID, action: s
     async with uow:
         row = await _locked(uow, bulletin_id)
         status, stamp = domain.bulletin_transition(action, row["status"])
+        who = {"sent_at": "sent_by", "approved_at": "approved_by"}[stamp]
         await queries.update_bulletin(
-            uow.session, bulletin_id, status=status, updated_by=uow.actor, **{stamp: datetime.now(UTC)}
+            uow.session, bulletin_id, status=status, updated_by=uow.actor, **{stamp: datetime.now(UTC), who: uow.actor}
         )
+
+
+async def iterations(*, uow: UnitOfWork, bulletin_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Every iteration of a bulletin, first to last, each with who wrote it and when."""
+    async with uow:
+        if await queries.get_bulletin(uow.session, bulletin_id) is None:
+            raise NotFound(f"no bulletin {bulletin_id}")
+        return [dict(r) for r in await queries.iterations(uow.session, bulletin_id)]
 
 
 async def _locked(uow: UnitOfWork, bulletin_id: uuid.UUID) -> Any:

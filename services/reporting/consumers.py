@@ -2,7 +2,7 @@
 
 from services.reporting import counting
 from shared.events import topics
-from shared.events.cases import EncountersAttached, RecordsPurged
+from shared.events.cases import EncountersAttached, EncounterWithdrawn, RecordsPurged
 from shared.events.disclosure import DisclosureSent
 from shared.events.intake import BatchImported
 from shared.events.redress import RedressStatusChanged
@@ -20,6 +20,7 @@ def subscriptions(digest_key: bytes) -> tuple[Subscription, ...]:
                 DisclosureSent: counting.count_disclosures,
                 RedressStatusChanged: counting.track_redress,
                 RecordsPurged: counting.acknowledge_purge,
+                EncounterWithdrawn: counting.uncount_withdrawn,
             },
             description="Imports, attachments, disclosures, redress steps -> counters, processing facts; purges seen",
         ),

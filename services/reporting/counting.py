@@ -10,7 +10,7 @@ from datetime import date
 
 from services.reporting import domain
 from services.reporting.db import counting as queries
-from shared.events.cases import EncountersAttached, RecordsPurged
+from shared.events.cases import EncountersAttached, EncounterWithdrawn, RecordsPurged
 from shared.events.disclosure import DisclosureSent
 from shared.events.intake import BatchImported
 from shared.events.redress import RedressStatusChanged
@@ -52,6 +52,11 @@ def attachment_counter(digest_key: bytes) -> BatchHandler:
         await _add(uow, [domain.attachment_facts(_day(d), d.event, digest_key=digest_key) for d in delivered])
 
     return count_attachments
+
+
+async def uncount_withdrawn(uow: UnitOfWork, delivered: list[Delivered[EncounterWithdrawn]]) -> None:
+    """An encounter its owner had removed no longer counts in the DOSR or the component report."""
+    await _add(uow, [domain.withdrawal_facts(d.event) for d in delivered])
 
 
 async def count_disclosures(uow: UnitOfWork, delivered: list[Delivered[DisclosureSent]]) -> None:

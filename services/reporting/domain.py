@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared.errors import Conflict, Invalid
-from shared.events.cases import EncountersAttached
+from shared.events.cases import EncountersAttached, EncounterWithdrawn
 from shared.events.disclosure import DisclosureSent
 from shared.events.intake import BatchImported
 from shared.events.redress import RedressStatusChanged
@@ -83,11 +83,23 @@ def attachment_facts(day: date, event: EncountersAttached, *, digest_key: bytes)
             continue
         partner = row.partner_country or NO_PARTNER
         out.counters.append(Increment(day, event.program, partner, "matches", 1))
-        if event.program == "KST":
+        if row.kst:  # read by cases from the row's fast-matcher flag, in every program
             out.counters.append(Increment(day, event.program, partner, "kst_matches", 1))
         out.subjects.append(SubjectSeen(day, event.program, partner, subject_digest(row.subject_id, digest_key)))
         if event.upload_kind == "partner-query":
             out.owners.append(OwnerIncrement(day, row.data_owner or "UNKNOWN", "matched", 1))
+    return out
+
+
+def withdrawal_facts(event: EncounterWithdrawn) -> Facts:
+    """An encounter withdrawn at its owner's request leaves the counts it made on the day it was attached
+    (matches, KST matches, its owner's matches). Distinct-subject counts keep it: a digest is not per encounter."""
+    day, partner = event.attached_on, event.partner_country or NO_PARTNER
+    out = Facts(counters=[Increment(day, event.program, partner, "matches", -1)])
+    if event.kst:  # as attachment_facts counted it: from the row's fast-matcher flag, in every program
+        out.counters.append(Increment(day, event.program, partner, "kst_matches", -1))
+    if event.upload_kind == "partner-query":
+        out.owners.append(OwnerIncrement(day, event.data_owner or "UNKNOWN", "matched", -1))
     return out
 
 
@@ -202,3 +214,16 @@ def bulletin_transition(action: str, status: str) -> tuple[BulletinStatus, str]:
 def check_editable(status: str) -> None:
     if status != BulletinStatus.DRAFT:
         raise Conflict(f"only draft bulletins can be changed or deleted; this one is {status}")
+
+
+# The automated reports and the period each covers (PIA 3: DOSR weekly, EPR and component reports monthly).
+SCHEDULED = {"dosr": "week", "epr": "month", "components": "month"}
+
+
+def last_complete_period(kind: str, today: date) -> tuple[date, date]:
+    """The latest whole ISO week (Monday-Sunday) or calendar month that ended before `today`."""
+    if SCHEDULED[kind] == "week":
+        end = date.fromordinal(today.toordinal() - today.isoweekday())  # last Sunday before today
+        return date.fromordinal(end.toordinal() - 6), end
+    end = date.fromordinal(today.replace(day=1).toordinal() - 1)  # the last day of the month before
+    return end.replace(day=1), end

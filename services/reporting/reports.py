@@ -4,7 +4,7 @@ and tabulated with complementary suppression (tabulation.py), ready for export (
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 from services.reporting import domain, suppression, tabulation
 from services.reporting.db import reports as queries
@@ -44,7 +44,8 @@ async def dosr(*, uow: UnitOfWork, start: date, end: date, threshold: int) -> Re
     async with uow:
         per_program = await queries.program_counters(uow.session, lo, hi, tuple(tabulation.PROGRAM_METRICS))
         per_partner = await queries.partner_matches(uow.session, lo, hi)
-    built = tabulation.dosr(per_program, per_partner, start, end, threshold)
+        per_partner_kst = await queries.partner_matches(uow.session, lo, hi, "kst_matches")
+    built = tabulation.dosr(per_program, per_partner, start, end, threshold, partner_kst=per_partner_kst)
     return _report("Director's Operations Status Report", start, end, threshold, built, tabulation.DOSR_KEYS)
 
 
@@ -57,8 +58,9 @@ async def components(*, uow: UnitOfWork, start: date, end: date, threshold: int)
     return _report("Component notification report", start, end, threshold, built, tabulation.COMPONENT_KEYS)
 
 
-async def epr(*, uow: UnitOfWork, start: date, end: date, threshold: int) -> Report:
-    """Executive Performance Report: redress processing and disclosure responsiveness."""
+async def epr(*, uow: UnitOfWork, start: date, end: date, threshold: int, as_of: date | None = None) -> Report:
+    """Executive Performance Report: redress processing and disclosure responsiveness, and each goal's trend
+    projected to the period's end from the months up to `as_of` (today)."""
     lo, hi = _around(start, end, suppression.year_span)
     async with uow:
         redress_days = await queries.redress_counts(uow.session, lo, hi)
@@ -68,5 +70,6 @@ async def epr(*, uow: UnitOfWork, start: date, end: date, threshold: int) -> Rep
     disclosures: dict[tuple[date, str], int] = {}
     for (day, _program, metric), value in per_program.items():
         disclosures[(day, metric)] = disclosures.get((day, metric), 0) + value
-    built = tabulation.epr(redress_days, before, closing, disclosures, start, end, threshold)
+    today = as_of or datetime.now(UTC).date()
+    built = tabulation.epr(redress_days, before, closing, disclosures, start, end, threshold, as_of=today)
     return _report("Executive Performance Report", start, end, threshold, built, tabulation.EPR_KEYS)

@@ -16,6 +16,8 @@ class Settings(ServiceSettings):
     # Every report shows counts from 1 to this less one as suppressed, with complementary suppression so that
     # none can be derived from what reports show (services/reporting/suppression.py).
     suppression_threshold: int = Field(5, ge=1)
+    # How often the stored-report schedule looks for a finished week or month to store (0: never).
+    report_store_interval_seconds: float = Field(3600.0, ge=0)
     # Keys the digest that counts distinct subjects; rotate it and old digests stop linking.
     subject_digest_key: str = DEV_DIGEST_KEY
 

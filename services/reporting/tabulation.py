@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from services.reporting import projection
 from services.reporting import suppression as sc
 from services.reporting.suppression import SUPPRESSED, Tree
 
 NO_PARTNER = "-"
-KST = "KST"
 # Stored counter -> DOSR column, for the counters kept per day and program.
 PROGRAM_METRICS = {
     "distinct_subjects": "subjects_processed",
@@ -66,37 +66,33 @@ def dosr(
     start: date,
     end: date,
     threshold: int,
+    partner_kst: dict[tuple[date, str, str], int] | None = None,
 ) -> Built:
     """DOSR tables: per day and program, per week and program, matches per partner, totals.
 
-    `program_days` (day, program, counter) and `partner_matches` (day, program, partner) must cover the whole
-    ISO weeks around [start, end] (`suppression.week_span`)."""
-    trees: dict[str, Tree] = {"matches": sc.week_tree(partner_matches)}
+    `program_days` (day, program, counter), `partner_matches` and `partner_kst` (day, program, partner: the
+    matches, and the KST matches cases read from each row's fast-matcher flag, in every program) must cover the
+    whole ISO weeks around [start, end] (`suppression.week_span`)."""
+    trees: dict[str, Tree] = {"matches": sc.week_tree(partner_matches), "kst_matches": sc.week_tree(partner_kst or {})}
     for counter, metric in PROGRAM_METRICS.items():
         trees[metric] = sc.week_tree({(d, p): n for (d, p, c), n in program_days.items() if c == counter})
     hidden = {m: sc.protect(t, threshold) for m, t in trees.items()}
 
-    def shown(
-        nodes: list[tuple[Any, ...]], program: str | None, kst_nodes: list[tuple[Any, ...]] | None = None
-    ) -> dict:
-        cells = {m: sc.total(trees[m], hidden[m], nodes) for m in trees}
-        if kst_nodes is not None:
-            cells["kst_matches"] = sc.total(trees["matches"], hidden["matches"], kst_nodes)
-        return _dosr_row(cells, program)
+    def shown(nodes: list[tuple[Any, ...]]) -> dict:
+        return _dosr_row({m: sc.total(trees[m], hidden[m], nodes) for m in trees})
 
     def has_data(node: tuple[Any, ...]) -> bool:
         return any(node in t.values for t in trees.values())
 
     programs = sorted({n[2] for t in trees.values() for n in t.values if n[0] == "DP" and start <= n[1] <= end})
     daily = [
-        {"day": d, "program": p, **shown([("DP", d, p)], p)}
+        {"day": d, "program": p, **shown([("DP", d, p)])}
         for d in sc.days(start, end)
         for p in programs
         if has_data(("DP", d, p))
     ]
     weekly: list[dict[str, Any]] = []
     totals_nodes: list[tuple[Any, ...]] = []
-    kst_nodes: list[tuple[Any, ...]] = []
     for week, first, last, whole in sc.weeks(start, end):
         for p in programs:
             day_nodes = [("DP", d, p) for d in sc.days(first, last)]
@@ -104,31 +100,33 @@ def dosr(
                 continue
             # A whole week is a node of its own; the part of a week inside the period is a sum of days.
             nodes = [("WP", week, p)] if whole else day_nodes
-            weekly.append({"week": week, "program": p, "days": len(day_nodes), **shown(nodes, p)})
+            weekly.append({"week": week, "program": p, "days": len(day_nodes), **shown(nodes)})
             if not whole:
                 totals_nodes += day_nodes
-            if p == KST:
-                kst_nodes += nodes
         if whole:
             totals_nodes.append(("W", week))
+    matches = _by_partner(trees["matches"], hidden["matches"], partner_matches, start, end)
+    kst = _by_partner(trees["kst_matches"], hidden["kst_matches"], partner_kst or {}, start, end)
+    label = "day" if (end - start).days < PARTNER_DAYS_MAX else "week"
     tables = {
         "daily": daily,
-        "by_partner": _by_partner(trees["matches"], hidden["matches"], partner_matches, start, end),
+        "by_partner": [
+            {label: k[0], "program": k[1], "partner": k[2], "matches": n, "kst_matches": kst.get(k, 0)}
+            for k, n in sorted(matches.items())
+        ],
         "weekly": weekly,
-        "totals": [shown(totals_nodes, None, kst_nodes)],
+        "totals": [shown(totals_nodes)],
     }
     series_rows = daily if (end - start).days < DAILY_SERIES_MAX else weekly
     label = "day" if series_rows is daily else "week"
     return Built(tables, _program_series(series_rows, label, programs))
 
 
-def _dosr_row(cells: dict[str, Any], program: str | None) -> dict[str, Any]:
-    # KST's matches are its KST matches; no other program has any. Totals bring their own.
-    kst = cells.get("kst_matches", cells["matches"] if program == KST else 0)
+def _dosr_row(cells: dict[str, Any]) -> dict[str, Any]:
     row = {
         "subjects_processed": cells["subjects_processed"],
         "matches": cells["matches"],
-        "kst_matches": kst,
+        "kst_matches": cells["kst_matches"],
         "no_matches": cells["no_matches"],
         "transactions": cells["transactions"],
     }
@@ -138,16 +136,11 @@ def _dosr_row(cells: dict[str, Any], program: str | None) -> dict[str, Any]:
 
 def _by_partner(
     tree: Tree, hidden: set[Any], counts: dict[tuple[date, str, str], int], start: date, end: date
-) -> list[dict[str, Any]]:
+) -> dict[tuple[Any, str, str], Any]:
+    """(day or ISO week, program, partner) -> the count as published (a number or `suppressed`)."""
     leaves = [("DPC", *key) for key in counts if start <= key[0] <= end]
-    rows: list[dict[str, Any]] = []
     if (end - start).days < PARTNER_DAYS_MAX:
-        leaves.sort()
-        for _, day, program, partner in leaves:
-            matches = sc.cell(tree, hidden, ("DPC", day, program, partner))
-            kst = matches if program == KST else 0
-            rows.append({"day": day, "program": program, "partner": partner, "matches": matches, "kst_matches": kst})
-        return rows
+        return {n[1:]: sc.cell(tree, hidden, n) for n in leaves}
     # Weekly sums straight from the counters; only the few holding a hidden day go through `total`.
     sums: dict[tuple[str, str, str], int] = {}
     hidden_weeks: dict[tuple[str, str, str], list[Any]] = {}
@@ -160,12 +153,7 @@ def _by_partner(
         key = (sc.iso_week(node[1]), node[2], node[3])
         if key in hidden_weeks:
             hidden_weeks[key].append(node)
-    for (week, program, partner), n in sorted(sums.items()):
-        key = (week, program, partner)
-        matches = sc.total(tree, hidden, hidden_weeks[key]) if key in hidden_weeks else n
-        kst = matches if program == KST else 0
-        rows.append({"week": week, "program": program, "partner": partner, "matches": matches, "kst_matches": kst})
-    return rows
+    return {key: sc.total(tree, hidden, hidden_weeks[key]) if key in hidden_weeks else n for key, n in sums.items()}
 
 
 def _program_series(rows: list[dict[str, Any]], label: str, programs: list[str]) -> list[Series]:
@@ -244,9 +232,12 @@ def epr(
     start: date,
     end: date,
     threshold: int,
+    as_of: date | None = None,
+    goals: tuple[projection.Goal, ...] = projection.GOALS,
 ) -> Built:
     """Redress received, closed, open at month ends, processing times and share within SLA per month and
-    quarter; disclosures and mean time from match to response per month.
+    quarter; disclosures and mean time from match to response per month; per goal, its trend and projected
+    value at the period's end from the months up to `as_of` (all of them when None).
 
     `redress_days` (day, received|closed|closed_days|closed_within) and `disclosure_days` (day,
     disclosures|response_seconds) cover the whole calendar years of [start, end]; `redress_before` gives
@@ -289,11 +280,13 @@ def epr(
     by_quarter = [{"period": q, **group(a, b)} for q, a, b in sc.quarters(start, end)]
     totals = group(start, end, at_end=True)
     disclosures = _disclosures(disclosure_days, start, end, threshold)
+    observed = sum(1 for _, a, _ in sc.months(start, end) if as_of is None or a <= as_of)
     tables = {
         "redress_by_month": by_month,
         "redress_by_quarter": by_quarter,
         "redress_totals": [totals],
         "disclosures_by_month": disclosures,
+        "goals": [projection.project(g, [r[g.name] for r in by_month], observed, len(by_month)) for g in goals],
     }
     labels = [r["period"] for r in by_month]
     series = [

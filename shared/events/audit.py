@@ -23,6 +23,12 @@ class AuditCheckpointSigned(Event):
     signed_at: datetime
     key_id: str
     signature: str
+    # The Merkle tree's checkpoint (a C2SP signed note: origin, tree size, RFC 9162 root) and the leaf hashes
+    # (base64, 32 bytes each) of entries `first`.. up to its size: kept outside the service's database so a
+    # later rewrite is named at its entry. Absent from checkpoints signed before the tree existed.
+    note: str | None = None
+    first: int | None = None
+    leaves: str | None = None
 
     def partition_key(self) -> str:
         return self.service

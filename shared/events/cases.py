@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -26,6 +26,10 @@ class AttachedRow(BaseModel):
     partner_country: str | None = None
     protected_class: str | None = None  # a special-protected class marked by the source (flag set on import)
     matched: bool = True
+    # Flags the row's own cells set on import (non-personal facts; added compatibly, absent = False):
+    fast_matcher: bool = False  # on a fast matcher (watchlist) per its fast-matcher status column
+    kst: bool = False  # a KST match: the fast-matcher status names a KST (or the KST program's match)
+    derogatory: bool = False  # the row carries derogatory information (DI / DI description columns)
 
 
 class FailedRow(BaseModel):
@@ -186,6 +190,70 @@ class RecordsPurged(Event):
     encounter_ids: list[uuid.UUID] = []
     subject_removed: bool = False
     rules: list[str] = []  # the record classes whose retention period ran out
+
+    def partition_key(self) -> str:
+        return str(self.subject_id)
+
+
+class RelinkedEncounter(BaseModel):
+    """One encounter moved by a re-link: the subject and cases it left, the case it joined."""
+
+    encounter_id: uuid.UUID
+    from_subject_id: uuid.UUID
+    from_case_ids: list[uuid.UUID] = []
+    to_case_id: uuid.UUID
+
+
+class RelinkCase(BaseModel):
+    """A case opened on the receiving subject for a moved encounter (the same partner query, its right person)."""
+
+    case_id: uuid.UUID
+    program: str
+    partner_country: str | None = None
+    partner_transaction_number: str | None = None
+
+
+@contract
+class EncountersRelinked(Event):
+    """Cases moved encounters to another subject (a redress re-link); disclosure moves its projection and lists
+    every recipient of the moved encounters for a correction notice (Privacy Act 552a(c)(4))."""
+
+    event_type = "EncountersRelinked"
+    schema_version = 1
+    topic = topics.CASES
+
+    relink_id: uuid.UUID
+    redress_id: uuid.UUID
+    to_subject_id: uuid.UUID
+    moved: list[RelinkedEncounter]
+    opened_cases: list[RelinkCase] = []
+    stale_cases: list[uuid.UUID] = []
+
+    def partition_key(self) -> str:
+        return str(self.to_subject_id)
+
+
+@contract
+class EncounterWithdrawn(Event):
+    """An encounter was withdrawn from sharing and reports at its owner's request (the record stays, with why).
+
+    Carries what reporting needs to take it out of the counts it made when the encounter was attached."""
+
+    event_type = "EncounterWithdrawn"
+    schema_version = 1
+    topic = topics.CASES
+
+    encounter_id: uuid.UUID
+    subject_id: uuid.UUID
+    case_ids: list[uuid.UUID] = []
+    program: str
+    upload_kind: str
+    partner_country: str | None = None
+    data_owner: str | None = None
+    attached_on: date  # the day reporting counted it
+    kst: bool = False  # counted as a KST match when attached (added compatibly)
+    requested_by: str
+    referral_id: uuid.UUID | None = None
 
     def partition_key(self) -> str:
         return str(self.subject_id)

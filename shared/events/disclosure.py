@@ -25,9 +25,55 @@ class DisclosureSent(Event):
     sent_at: datetime
     case_opened_at: datetime
     shared_by_owner: dict[str, int] = {}
+    # Added compatibly (optional): the draft that left, so cases can link its timeline entry to it.
+    draft_id: uuid.UUID | None = None
 
     def partition_key(self) -> str:
         return str(self.case_id)
+
+
+class DisclosureStep(Event):
+    """One step of a draft on its way out, for the case's timeline: ids and the step only, no values or text
+    (a reviewer's comment and an override's reason stay in disclosure, shown from its API)."""
+
+    topic = topics.DISCLOSURE
+    schema_version = 1
+
+    draft_id: uuid.UUID
+    case_id: uuid.UUID
+    matched: bool
+
+    def partition_key(self) -> str:
+        return str(self.case_id)
+
+
+@contract
+class DisclosureDrafted(DisclosureStep):
+    """A response was drafted; `readiness_overridden` when a supervisor drafted it before the case was ready."""
+
+    event_type = "DisclosureDrafted"
+    readiness_overridden: bool = False
+
+
+@contract
+class DisclosureReviewRequested(DisclosureStep):
+    event_type = "DisclosureReviewRequested"
+
+
+@contract
+class DisclosureSentBack(DisclosureStep):
+    """The reviewer sent the draft back to its drafter (the comment is on the draft in disclosure)."""
+
+    event_type = "DisclosureSentBack"
+
+
+@contract
+class DisclosureApproved(DisclosureStep):
+    """A second person (supervisor, never the drafter) approved exactly what will leave."""
+
+    event_type = "DisclosureApproved"
+    approvals: int
+    approvals_required: int
 
 
 @contract
@@ -51,3 +97,22 @@ class AgreementChanged(Event):
 
     def partition_key(self) -> str:
         return str(self.agreement_id)
+
+
+@contract
+class EncounterRemovalRequested(Event):
+    """The owner of an encounter (TSC, a Component) asked, in its reply to a notice or referral, that the
+    encounter be removed: cases withdraws it from sharing and reports and keeps the record of why."""
+
+    event_type = "EncounterRemovalRequested"
+    schema_version = 1
+    topic = topics.DISCLOSURE
+
+    referral_id: uuid.UUID
+    case_id: uuid.UUID
+    encounter_ids: list[uuid.UUID]
+    requested_by: str  # the organisation that asked (FBI-TSC, CBP, ...)
+    reason: str  # the reply's note, as recorded by the analyst (no imported value)
+
+    def partition_key(self) -> str:
+        return str(self.case_id)

@@ -46,3 +46,24 @@ class RedressStatusChanged(Event):
 
     def partition_key(self) -> str:
         return str(self.redress_id)
+
+
+@contract
+class RelinkAccepted(Event):
+    """Redress found encounters linked to the wrong person: cases moves them to `to_subject_id` (a subject
+    redress names; `new_subject` asks cases to create it with that id). Undoing is another re-link."""
+
+    event_type = "RelinkAccepted"
+    schema_version = 1
+    topic = topics.REDRESS
+
+    redress_id: uuid.UUID
+    relink_id: uuid.UUID
+    encounter_ids: list[uuid.UUID]
+    from_subject_id: uuid.UUID
+    to_subject_id: uuid.UUID
+    new_subject: bool = False
+    undoes: uuid.UUID | None = None
+
+    def partition_key(self) -> str:
+        return str(self.redress_id)

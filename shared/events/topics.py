@@ -5,10 +5,12 @@ INTAKE_CHUNKS = "tracs.intake.encounter.v2"  # v2: rows travel in chunks
 CASES = "tracs.cases.v1"
 DISCLOSURE = "tracs.disclosure.v1"
 REDRESS = "tracs.redress.v1"
+# The gateway's staff (usernames, roles, programs, active): cases checks assignees against them.
+GATEWAY_STAFF = "tracs.gateway.staff.v1"
 # Every service signs the head of its audit trail here; the gateway keeps them (docs/architecture.md).
 AUDIT_CHECKPOINT = "tracs.audit.checkpoint.v1"
 
-ALL = (INTAKE_BATCH, INTAKE_CHUNKS, CASES, DISCLOSURE, REDRESS, AUDIT_CHECKPOINT)
+ALL = (INTAKE_BATCH, INTAKE_CHUNKS, CASES, DISCLOSURE, REDRESS, AUDIT_CHECKPOINT, GATEWAY_STAFF)
 
 
 def dlq(topic: str) -> str:

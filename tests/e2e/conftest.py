@@ -91,7 +91,7 @@ def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory, oidc_provider:
 
 @pytest.fixture
 async def gateway(stack: Stack) -> AsyncIterator[Gateway]:
-    gw = Gateway(stack.url("gateway"))
+    gw = Gateway(stack.url("edge"))
     await gw.login("analyst")
     yield gw
     await gw.aclose()

@@ -17,7 +17,7 @@ PASSWORD = "correct-horse-battery"
 
 
 async def login_as(stack: Stack, username: str, password: str = "tracs-dev") -> Gateway:
-    gw = Gateway(stack.url("gateway"))
+    gw = Gateway(stack.url("edge"))
     await gw.login(username, password)
     return gw
 
@@ -126,7 +126,7 @@ async def test_failed_logins_are_audited_and_lock_the_account(stack: Stack) -> N
     tag = uuid.uuid4().hex[:6]
     admin = await login_as(stack, "admin")
     await make_user(admin, f"lock-{tag}", ["analyst"], ["M5"])
-    gw = Gateway(stack.url("gateway"))
+    gw = Gateway(stack.url("edge"))
     for _ in range(5):
         r = await gw.client.post("/api/v1/auth/token", data={"username": f"lock-{tag}", "password": "wrong"})
         assert r.status_code == 401

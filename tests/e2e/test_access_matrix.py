@@ -13,13 +13,14 @@ from typing import Any
 
 from shared import policy
 from shared.auth import PROGRAMS, Principal
+from tests.e2e.disclosure_steps import make_ready
 from tests.support import Gateway, csv_bytes, wait_until
 from tracs.stack import Stack
 
 PASSWORD = "matrix-password-1"
 HEADER = ["FIN", "Last Name", "First Name", "DOB", "Partner Country", "TCN", "Data Owner"]
 # Path parameters naming a record of a case program: hidden (404) from those outside that program.
-SCOPED = {"case_id", "encounter_id", "subject_id", "batch_id", "draft_id"}
+SCOPED = {"case_id", "encounter_id", "subject_id", "batch_id", "draft_id", "referral_id"}
 # Operations that list rather than fetch: a hidden record is simply absent (200, empty).
 LISTING = {("get", "/api/v1/disclosures/subjects/{subject_id}/encounters")}
 # Bodies that pass validation, so a hidden record's 404 is not masked by a 422.
@@ -29,6 +30,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("post", "/api/v1/cases/{case_id}/status"): {"status": "in-review"},
     ("post", "/api/v1/cases/{case_id}/assign"): {"assignee": "analyst"},
     ("patch", "/api/v1/encounters/{encounter_id}/flags"): {},
+    ("post", "/api/v1/disclosures/referrals/{referral_id}/draft"): {"recipient_id": str(uuid.uuid4())},
+    ("post", "/api/v1/disclosures/referrals/{referral_id}/reply"): {
+        "decision": "keep",
+        "replied_on": datetime.now(UTC).date().isoformat(),
+    },
 }
 
 
@@ -39,6 +45,7 @@ def _profiles(tag: str) -> dict[str, Principal]:
         "supervisor": Principal("supervisor", frozenset({"supervisor"}), every),
         "auditor": Principal("auditor", frozenset({"auditor"}), every),
         "admin": Principal("admin", frozenset({"admin"}), frozenset()),
+        "privacy": Principal("privacy", frozenset({"privacy-officer"}), frozenset()),
         f"an-m5-{tag}": Principal(f"an-m5-{tag}", frozenset({"analyst"}), frozenset({"M5"})),
         f"su-m5r-{tag}": Principal(f"su-m5r-{tag}", frozenset({"supervisor"}), frozenset({"M5", "REDRESS"})),
         f"au-m5p-{tag}": Principal(f"au-m5p-{tag}", frozenset({"auditor"}), frozenset({"M5", "REPORTING"})),
@@ -60,6 +67,7 @@ async def _records(stack: Stack, analyst: Gateway, admin: Gateway, tag: str) -> 
         return (await analyst.get(f"/api/v1/cases/{items[0]['id']}")).json() if items else None
 
     view = await wait_until(case, what="the PCSC case")
+    await make_ready(analyst, view["id"])
     agreement = next(a for a in (await admin.get("/api/v1/agreements")).json() if a["name"] == "PCSC Greece")
     recipient = (await admin.get(f"/api/v1/agreements/{agreement['id']}")).json()["recipients"][0]
 
@@ -68,6 +76,15 @@ async def _records(stack: Stack, analyst: Gateway, admin: Gateway, tag: str) -> 
         r = await analyst.client.post("/api/v1/disclosures", json=body, headers=analyst.headers())
         return r.json()["id"] if r.status_code == 201 else None
 
+    draft_id = await wait_until(draft, what="a disclosure draft")  # disclosure knows the case from here on
+    cbp = next(a for a in (await admin.get("/api/v1/agreements")).json() if a["name"] == "CBP data owner referrals")
+    cbp_recipient = (await admin.get(f"/api/v1/agreements/{cbp['id']}")).json()["recipients"][0]
+    referral = await analyst.client.post(
+        "/api/v1/disclosures/referrals",
+        headers=analyst.headers(),
+        json={"case_id": view["id"], "kind": "owner-referral", "recipient_id": cbp_recipient["id"], "reason": "matrix"},
+    )
+    assert referral.status_code == 201, referral.text
     today = datetime.now(UTC).date()
     redress = await analyst.client.post(
         "/api/v1/redress",
@@ -99,15 +116,22 @@ async def _records(stack: Stack, analyst: Gateway, admin: Gateway, tag: str) -> 
         "encounter_id": view["encounters"][0]["id"],
         "subject_id": view["subject_id"],
         "batch_id": up.json()["id"],
-        "draft_id": await wait_until(draft, what="a disclosure draft"),
+        "draft_id": draft_id,
         "agreement_id": agreement["id"],
         "redress_id": redress.json()["id"],
         "correction_id": str(uuid.uuid4()),
+        "relink_id": str(uuid.uuid4()),
+        "notice_id": str(uuid.uuid4()),
+        "request_id": str(uuid.uuid4()),  # a Privacy Act request
         # Not the seeded recipient: retiring it would leave the other tests nobody to send to.
         "recipient_id": str(uuid.uuid4()),
         "bulletin_id": bulletin.json()["id"],
         "hold_id": hold.json()["id"],
+        "referral_id": referral.json()["id"],
         "action": "send",
+        "username": f"an-rep-{tag}",
+        "version": "1",
+        "report_id": str(uuid.uuid4()),
     }
 
 
@@ -124,10 +148,10 @@ def _operations(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 async def test_every_operation_allows_and_denies_exactly_as_the_policy_says(stack: Stack) -> None:
     tag = uuid.uuid4().hex[:5]
-    base = stack.url("gateway")
+    base = stack.url("edge")
     profiles = _profiles(tag)
     clients: dict[str, Gateway] = {}
-    for name in ("analyst", "supervisor", "auditor", "admin"):
+    for name in ("analyst", "supervisor", "auditor", "admin", "privacy"):
         clients[name] = Gateway(base)
         await clients[name].login(name)
     admin = clients["admin"]

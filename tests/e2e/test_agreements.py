@@ -28,7 +28,7 @@ TERMS = {
 
 
 async def _admin(stack: Stack) -> Gateway:
-    gw = Gateway(stack.url("gateway"))
+    gw = Gateway(stack.url("edge"))
     await gw.login("admin")
     return gw
 
@@ -64,6 +64,12 @@ async def test_an_admin_creates_and_revises_an_agreement_and_every_version_is_ke
         assert (a["version"], a["created_by"], a["changed_by"]) == (1, "admin", "admin")
         again = await admin.client.post("/api/v1/agreements", json={**TERMS, "name": name}, headers=admin.headers())
         assert again.status_code == 409
+        assert a["status"] == "draft" and a["approved_version"] is None
+        privacy = Gateway(stack.url("edge"))
+        await privacy.login("privacy")
+        approve = f"/api/v1/agreements/{a['id']}/versions/1/approve"
+        assert (await privacy.client.post(approve, json={"note": "ok"}, headers=privacy.headers())).status_code == 200
+        await privacy.aclose()
 
         revised = await admin.client.put(
             f"/api/v1/agreements/{a['id']}",
@@ -72,7 +78,7 @@ async def test_an_admin_creates_and_revises_an_agreement_and_every_version_is_ke
         )
         assert revised.status_code == 200, revised.text
         r = revised.json()
-        assert r["version"] == 2 and r["fields"] == ["fin", "findings"]
+        assert r["version"] == 2 and r["fields"] == ["fin", "findings"] and r["approved_version"] == 1
         assert [(h["version"], h["fields"]) for h in r["history"]] == [
             (1, ["fin", "last_name", "findings"]),
             (2, ["fin", "findings"]),

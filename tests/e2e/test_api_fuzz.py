@@ -15,7 +15,7 @@ EXAMPLES_PER_OPERATION = 12
 
 
 def test_no_operation_answers_5xx_whatever_it_is_sent(stack: Stack) -> None:
-    base = stack.url("gateway")
+    base = stack.url("edge")
     token = httpx.post(f"{base}/api/v1/auth/token", data={"username": "analyst", "password": "tracs-dev"}).json()
     headers = {"Authorization": f"Bearer {token['access_token']}"}
     schema = schemathesis.openapi.from_url(f"{base}/openapi.json")

@@ -69,14 +69,14 @@ async def test_a_case_is_worked_from_new_to_closed_with_required_searches_enforc
     # Reopening and assigning are a supervisor's: the analyst is refused, the supervisor is not.
     reopen = {"status": "in-review", "reason": "new query"}
     assert (await _post(gateway, f"/api/v1/cases/{cid}/status", reopen))[0] == 403
-    assert (await _post(gateway, f"/api/v1/cases/{cid}/assign", {"assignee": "analyst2"}))[0] == 403
+    assert (await _post(gateway, f"/api/v1/cases/{cid}/assign", {"assignee": "analyst"}))[0] == 403
     supervisor = Gateway(gateway.base_url)
     await supervisor.login("supervisor")
     assert (await _post(supervisor, f"/api/v1/cases/{cid}/status", {"status": "in-review"}))[0] == 422  # no reason
     code, body = await _post(supervisor, f"/api/v1/cases/{cid}/status", reopen)
     assert code == 200 and body["status"] == "in-review"
-    code, body = await _post(supervisor, f"/api/v1/cases/{cid}/assign", {"assignee": "analyst2"})
-    assert code == 200 and [c["id"] for c in await _cases(gateway, assignee="analyst2")] == [cid]
+    code, body = await _post(supervisor, f"/api/v1/cases/{cid}/assign", {"assignee": "analyst"})
+    assert code == 200 and [c["id"] for c in await _cases(gateway, assignee="analyst", fin=f"W{tag}")] == [cid]
     await supervisor.aclose()
     actions = [t["action"] for t in body["timeline"]]
     assert actions.count("search-logged") == 3 and actions[-1] == "assigned" and "finding-recorded" in actions

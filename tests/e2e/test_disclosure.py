@@ -7,6 +7,7 @@ import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from tests.e2e.disclosure_steps import approve, approve_and_send, make_ready, supervisor_of
 from tests.support import Gateway, csv_bytes, wait_until
 from tracs.pki import certificate_authority, issue
 from tracs.stack import Stack
@@ -75,7 +76,8 @@ async def test_a_response_leaves_only_what_the_agreement_allows_sealed_for_the_r
         headers=gateway.headers(),
         json={"kind": "travel-history", "text": f"Miami trip {tag}", "encounter_ids": [flagged["id"]]},
     )
-    admin = Gateway(stack.url("gateway"))
+    await make_ready(gateway, case["id"])  # the program's required searches (issue 27: nothing leaves before)
+    admin = Gateway(stack.url("edge"))
     await admin.login("admin")
     _, recipient = await _seeded_recipient(admin, "PCSC Greece")
     assert recipient["has_certificate"]
@@ -115,7 +117,9 @@ async def test_a_response_leaves_only_what_the_agreement_allows_sealed_for_the_r
     )
     assert smuggle.status_code == 409 and "withheld" in smuggle.json()["detail"]
 
-    sent = await gateway.client.post(f"/api/v1/disclosures/{d['id']}/send", headers=gateway.headers())
+    supervisor = await supervisor_of(gateway)
+    sent = await approve_and_send(gateway, supervisor, d["id"])
+    await supervisor.aclose()
     assert sent.status_code == 200, sent.text
     assert sent.json()["status"] == "sent"
     again = await gateway.client.post(f"/api/v1/disclosures/{d['id']}/send", headers=gateway.headers())
@@ -142,6 +146,7 @@ async def test_a_response_leaves_only_what_the_agreement_allows_sealed_for_the_r
     assert verified.returncode == 0, verified.stderr
     body = verified.stdout.decode()
     assert "Karagiannis" in body and f"One entry at JFK {tag}" in body and "Result: MATCH" in body
+    assert f"Findings accurate as of: {datetime.now(UTC).date().isoformat()}" in body
     for withheld in (f"FLAG{tag}", f"DOS{tag}", f"ERO{tag}", f"PX{tag}1", "Nikolaos", f"Miami trip {tag}"):
         assert withheld not in body
     stranger = subprocess.run(
@@ -156,6 +161,7 @@ async def test_a_response_leaves_only_what_the_agreement_allows_sealed_for_the_r
     assert record["recipient_email"] == recipient["email"] and record["analyst"] == "analyst"
     assert record["recipient_agency"] == "Hellenic Police" and record["agreement_version"] == 1
     assert record["matched"] is True and record["encounter_ids"] == [ok["id"]]
+    assert record["approved_by"] == ["supervisor"] and record["repeat_reason"] is None
     assert record["digest"] == hashlib.sha256(d["body"].encode()).hexdigest()
     today = datetime.now(UTC).date().isoformat()
     by_recipient = (
@@ -235,7 +241,8 @@ async def _correct_dob(gw: Gateway, encounter_id: str, tag: str) -> None:
 async def test_no_certificate_or_an_expired_agreement_means_nothing_is_sent(gateway: Gateway, stack: Stack) -> None:
     tag = uuid.uuid4().hex[:6]
     case = await _case_with_four_encounters(gateway, tag)
-    admin = Gateway(stack.url("gateway"))
+    await make_ready(gateway, case["id"])
+    admin = Gateway(stack.url("edge"))
     await admin.login("admin")
     agreement_id, _ = await _seeded_recipient(admin, "PCSC Greece")
     clerk = (
@@ -255,7 +262,9 @@ async def test_no_certificate_or_an_expired_agreement_means_nothing_is_sent(gate
         return r.json() if r.status_code == 201 else None
 
     d = await wait_until(lambda: draft_for(clerk["id"]), what="a draft")
-    r = await gateway.client.post(f"/api/v1/disclosures/{d['id']}/send", headers=gateway.headers())
+    supervisor = await supervisor_of(gateway)
+    r = await approve_and_send(gateway, supervisor, d["id"])
+    await supervisor.aclose()
     assert r.status_code == 409 and "no certificate" in r.json()["detail"]
 
     yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
@@ -277,6 +286,11 @@ async def test_no_certificate_or_an_expired_agreement_means_nothing_is_sent(gate
             },
         )
     ).json()
+    privacy = Gateway(stack.url("edge"))
+    await privacy.login("privacy")  # a version governs nothing until a privacy officer approves it
+    approve = f"/api/v1/agreements/{expired['id']}/versions/1/approve"
+    assert (await privacy.client.post(approve, json={"note": "ok"}, headers=privacy.headers())).status_code == 200
+    await privacy.aclose()
     ca_cert, ca_key = certificate_authority()
     from cryptography.hazmat.primitives import serialization
 
@@ -294,6 +308,8 @@ async def test_no_certificate_or_an_expired_agreement_means_nothing_is_sent(gate
     ).json()
     lapsed = await draft_for(person["id"])
     assert lapsed["status"] == "not-sendable" and lapsed["released"]["encounters"] == {}
+    review = await gateway.client.post(f"/api/v1/disclosures/{lapsed['id']}/review", headers=gateway.headers())
+    assert review.status_code == 409 and "not-sendable" in review.json()["detail"]
     assert {w["rule"] for w in lapsed["withheld"]} == {"agreement expired"}
     r = await gateway.client.post(f"/api/v1/disclosures/{lapsed['id']}/send", headers=gateway.headers())
     assert r.status_code == 409 and "agreement expired" in r.json()["detail"]
@@ -306,7 +322,8 @@ async def test_a_retired_recipient_is_kept_listed_but_never_drafted_for_or_sent_
 ) -> None:
     tag = uuid.uuid4().hex[:6]
     case = await _case_with_four_encounters(gateway, tag)
-    admin = Gateway(stack.url("gateway"))
+    await make_ready(gateway, case["id"])
+    admin = Gateway(stack.url("edge"))
     await admin.login("admin")
     agreement_id, _ = await _seeded_recipient(admin, "PCSC Greece")
     ca_cert, ca_key = certificate_authority()
@@ -331,6 +348,9 @@ async def test_a_retired_recipient_is_kept_listed_but_never_drafted_for_or_sent_
 
     made = await wait_until(draft, what="a draft for the recipient")
     assert made["status"] == "draft"
+    supervisor = await supervisor_of(gateway)
+    await approve(gateway, supervisor, made["id"])  # approved, so only the retirement can stop it
+    await supervisor.aclose()
     retire = f"{url}/{person['id']}/retire"
     # Only whoever manages agreements retires a recipient; an unknown one is named as such.
     refused = await gateway.client.post(retire, headers=gateway.headers(), json={"reason": "left"})

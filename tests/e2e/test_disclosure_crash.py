@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.e2e.conftest import running_stack
+from tests.e2e.disclosure_steps import approve, make_ready, supervisor_of
 from tests.e2e.test_disclosure import _case_with_four_encounters, _seeded_recipient
 from tests.infra import Infra
 from tests.support import Gateway, db_fetchval, wait_until
@@ -35,8 +36,10 @@ async def _exited(proc: subprocess.Popen) -> bool:
 
 
 async def _draft(gw: Gateway, stack: Stack, tag: str) -> dict:
+    """A draft the supervisor approved (the two-person rule), ready to be sent."""
     case = await _case_with_four_encounters(gw, tag)
-    admin = Gateway(stack.url("gateway"))
+    await make_ready(gw, case["id"])
+    admin = Gateway(stack.url("edge"))
     await admin.login("admin")
     _, recipient = await _seeded_recipient(admin, "PCSC Greece")
     await admin.aclose()
@@ -49,7 +52,11 @@ async def _draft(gw: Gateway, stack: Stack, tag: str) -> dict:
         )
         return r.json() if r.status_code == 201 and r.json()["released"]["encounters"] else None
 
-    return await wait_until(draft, what="a sendable draft")
+    made = await wait_until(draft, what="a sendable draft")
+    supervisor = await supervisor_of(gw)
+    await approve(gw, supervisor, made["id"])
+    await supervisor.aclose()
+    return made
 
 
 async def _send_and_crash(gw: Gateway, stack: Stack, draft_id: str, fault: str) -> None:
@@ -97,7 +104,7 @@ async def test_a_disclosure_killed_around_the_smtp_hand_off_is_delivered_and_acc
     crash_stack: Stack,
 ) -> None:
     stack = crash_stack
-    gw = Gateway(stack.url("gateway"))
+    gw = Gateway(stack.url("edge"))
     await gw.login("analyst")
 
     # 1. Killed after the pending commit, before SMTP: nothing left; the restart delivers it once.

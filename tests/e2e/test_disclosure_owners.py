@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from tests.e2e.disclosure_steps import approve_and_send, make_ready, supervisor_of
 from tests.support import Gateway, csv_bytes, db_fetchval, wait_until
 from tracs.stack import Stack
 
@@ -22,7 +23,7 @@ async def test_owners_hear_only_of_their_own_encounters_tsc_of_every_match_and_t
     ]
     up = await gateway.upload(csv_bytes(HEADER, rows), program="UK-VISA")
     assert (await gateway.confirm(up.json()["id"])).status_code == 200
-    admin = Gateway(stack.url("gateway"))
+    admin = Gateway(stack.url("edge"))
     await admin.login("admin")
     agreement = next(
         a for a in (await admin.get("/api/v1/agreements")).json() if a["name"] == "UK Home Office Visa Services MOU"
@@ -34,6 +35,7 @@ async def test_owners_hear_only_of_their_own_encounters_tsc_of_every_match_and_t
         return items[0] if items else None
 
     c = await wait_until(case, what="the case")
+    await make_ready(gateway, c["id"])
 
     async def draft() -> dict | None:
         r = await gateway.client.post(
@@ -44,9 +46,9 @@ async def test_owners_hear_only_of_their_own_encounters_tsc_of_every_match_and_t
         return r.json() if r.status_code == 201 and len(r.json()["released"]["encounters"]) == 3 else None
 
     d = await wait_until(draft, what="a draft with the three shareable encounters")
-    assert (
-        await gateway.client.post(f"/api/v1/disclosures/{d['id']}/send", headers=gateway.headers())
-    ).status_code == 200
+    supervisor = await supervisor_of(gateway)
+    assert (await approve_and_send(gateway, supervisor, d["id"])).status_code == 200
+    await supervisor.aclose()
     view = (await gateway.get(f"/api/v1/cases/{c['id']}")).json()
     owner_of = {e["id"]: e["fields"]["data_owner"] for e in view["encounters"]}
 
@@ -67,7 +69,7 @@ async def test_owners_hear_only_of_their_own_encounters_tsc_of_every_match_and_t
     # An analyst of another program hears of none of it.
     body = {"username": f"m5-{tag}", "password": "correct-horse-battery", "roles": ["analyst"], "programs": ["M5"]}
     assert (await admin.client.post("/api/v1/users", json=body, headers=admin.headers())).status_code == 201
-    m5 = Gateway(stack.url("gateway"))
+    m5 = Gateway(stack.url("edge"))
     await m5.login(f"m5-{tag}", "correct-horse-battery")
     for owner in ("DOS", "FBI-TSC"):
         seen = (await m5.get("/api/v1/disclosures/notifications", owner=owner)).json()

@@ -114,7 +114,7 @@ class Effects:
 
 
 async def import_rows(stack: Stack, tag: str, n: int, partner: str) -> str:
-    gw = Gateway(stack.url("gateway"))
+    gw = Gateway(stack.url("edge"))
     await gw.login("analyst")
     up = await gw.upload(rows_file(tag, n, partner), name=f"{tag}.csv", program="M5")
     assert up.status_code == 201, up.text
@@ -133,7 +133,7 @@ def fault_stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 async def case_updates(stack: Stack, stop: asyncio.Event, tally: dict[str, int]) -> None:
     """A stream of case updates through the gateway while services die and come back."""
-    gw = Gateway(stack.url("gateway"))
+    gw = Gateway(stack.url("edge"))
     with contextlib.suppress(httpx.HTTPError, AssertionError):
         await gw.login("analyst")
     case_id = None
@@ -170,7 +170,7 @@ async def test_kill_9_each_service_in_turn_mid_import_and_every_row_arrives_exac
     await import_rows(stack, tag, n, partner)
     seen = await wait_until(effects.encounters, interval=0.02, what="the first encounters")
     killed_at: dict[str, dict[str, int]] = {}
-    for service in ("cases", "intake", "disclosure", "redress", "reporting", "gateway"):
+    for service in ("cases", "intake", "disclosure", "redress", "reporting", "gateway", "edge"):
         stack.kill(service)  # kill -9: no shutdown hook runs
         killed_at[service] = await effects.all()
         await asyncio.sleep(0.5)
@@ -209,7 +209,7 @@ def test_postgresql_restarted_under_load_loses_and_doubles_nothing(
         final = await effects.settle(n)
         assert final == dict.fromkeys(final, n), final
         # The HTTP side reconnected too.
-        gw = Gateway(stack.url("gateway"))
+        gw = Gateway(stack.url("edge"))
         await gw.login("analyst")
         assert (await gw.get("/api/v1/cases", program="M5", limit=1)).status_code == 200
         await gw.aclose()

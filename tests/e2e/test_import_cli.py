@@ -16,7 +16,7 @@ from tracs.stack import Stack
 
 def _tracs(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACS_")}
-    env.update(TRACS_GATEWAY_URL=stack.url("gateway"), TRACS_PASSWORD="tracs-dev", COLUMNS="120")
+    env.update(TRACS_GATEWAY_URL=stack.url("edge"), TRACS_PASSWORD="tracs-dev", COLUMNS="120")
     return subprocess.run(
         [sys.executable, "-m", "tracs.cli", *args],
         env=env,

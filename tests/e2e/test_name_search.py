@@ -195,7 +195,97 @@ async def test_redress_finds_candidates_the_way_the_cases_search_does(gateway: G
     ]
     assert found[0][1]["dob_precision"] == "year" and "name_terms" not in found[0][1]
     # The same ranking and reasons as the cases list, for every script.
-    for query in ("ivanova", "anna ivanova", "li xiaolong", "tran van an", "papadopoulos", "hassan ahmed"):
+    queries = ("ivanova", "anna ivanova", "li xiaolong", "tran van an", "papadopoulos", "hassan ahmed")
+    # Another spelling of the same name, and an equivalent given name (issue 33), found alike.
+    queries += ("georgios papadopoulos", "yiorgos papadhopoulos", "lee hsiao-lung", "mohamed hasan")
+    for query in queries:
         in_cases = [(lbl, _why(m)) for lbl, m in await _search(gateway, fins, name=query)]
         in_redress = [(lbl, _why(c["match"])) for lbl, c in await candidates(name=query)]
         assert in_redress == in_cases and in_cases, query
+
+
+# Eight scripts, each queried in two spellings other than the one stored: (last, first) -> [(query, kind, rule)].
+EIGHT_SCRIPTS: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
+    "greek": (
+        "Παπαδόπουλος",
+        "Γιώργος",
+        [
+            ("georgios papadopoulos", "equivalent", "same name"),  # the passport's formal given name
+            ("yiorgos papadhopoulos", "transliterated", "latin words"),  # BGN/PCGN 1962
+        ],
+    ),
+    "cyrillic": (
+        "Шевченко",
+        "Юрий",
+        [
+            ("juri schewtschenko", "transliterated", "latin words"),  # German usage
+            ("iurii shevchenko", "transliterated", "latin words"),  # ICAO 9303
+        ],
+    ),
+    "arabic": (
+        "الرشيد",
+        "محمد",
+        [
+            ("mohammed al-rashid", "transliterated", "consonants"),
+            ("mohamed el rachid", "transliterated", "consonants"),  # French usage
+        ],
+    ),
+    "hebrew": (
+        "כהן",
+        "יוסף",
+        [("yosef cohen", "transliterated", "consonants"), ("yossef kohn", "transliterated", "consonants")],
+    ),
+    "han": (
+        "李",
+        "小龙",
+        [
+            ("li hsiao-lung", "transliterated", "latin words"),  # Wade-Giles
+            ("lee xiaolong", "equivalent", "same name"),  # the surname as Hong Kong and Taiwan write it
+        ],
+    ),
+    "hangul": (
+        "김",
+        "민수",
+        [
+            ("kim min su", "transliterated", "latin words"),  # McCune-Reischauer
+            ("kim minsoo", "phonetic", "sounds alike"),  # the passport's "soo"
+        ],
+    ),
+    "kana": (
+        "サトウ",
+        "ショウタ",
+        [
+            ("satoh shohta", "transliterated", "latin words"),  # passport long vowels
+            ("satou syouta", "transliterated", "latin words"),  # Kunrei-shiki
+        ],
+    ),
+    "latin": (
+        "Müller",
+        "Jürgen",
+        [
+            ("juergen mueller", "transliterated", "latin words"),  # umlauts written out
+            ("jurgen muller", "exact", "same words"),
+        ],
+    ),
+}
+
+
+async def test_names_in_eight_scripts_are_found_in_two_other_spellings_each(gateway: Gateway) -> None:
+    tag = uuid.uuid4().hex[:8]
+    fins = {label: f"E8{tag}{i:02d}" for i, label in enumerate(EIGHT_SCRIPTS)}
+    sheet = [
+        [fins[label], last, first, "1975", "GRC", f"TCN-{fins[label]}"]
+        for label, (last, first, _) in EIGHT_SCRIPTS.items()
+    ]
+    up = await gateway.upload(xlsx(HEADER, sheet), name="eight-scripts.xlsx", program="PCSC")
+    assert up.status_code == 201, up.text
+    assert (await gateway.confirm(up.json()["id"])).status_code == 200
+
+    async def imported() -> bool:
+        return all([await _search(gateway, fins, fin=fins[label]) for label in ("greek", "latin")])
+
+    await wait_until(imported, what="the eight scripts' rows as cases")
+    for label, (_, _, queries) in EIGHT_SCRIPTS.items():
+        for query, kind, rule in queries:
+            found = await _search(gateway, fins, name=query)
+            assert [(lbl, m["kind"], m["rule"]) for lbl, m in found] == [(label, kind, rule)], query  # type: ignore[index]

@@ -14,6 +14,7 @@ import httpx
 
 from shared.auth import Principal, issue_service_token, issue_token
 from shared.settings import DEV_JWT_SECRET
+from tests.e2e.disclosure_steps import approve_and_send, make_ready, supervisor_of
 from tests.support import Gateway, csv_bytes, db_fetchval, wait_until
 from tracs.stack import Stack
 
@@ -34,11 +35,13 @@ async def _case(gw: Gateway, tag: str) -> dict:
         view = (await gw.get(f"/api/v1/cases/{items[0]['id']}")).json() if items else None
         return view if view and len(view["encounters"]) == 2 else None
 
-    return await wait_until(case, what="the case with its two encounters")
+    found = await wait_until(case, what="the case with its two encounters")
+    await make_ready(gw, found["id"])  # searches and a finding: a response may be drafted
+    return found
 
 
 async def _recipient(stack: Stack) -> dict:
-    admin = Gateway(stack.url("gateway"))
+    admin = Gateway(stack.url("edge"))
     await admin.login("admin")
     agreement = next(a for a in (await admin.get("/api/v1/agreements")).json() if a["name"] == "PCSC Greece")
     recipient = (await admin.get(f"/api/v1/agreements/{agreement['id']}")).json()["recipients"][0]
@@ -87,7 +90,9 @@ async def test_a_draft_made_right_after_a_flag_sees_it_and_a_send_refuses_a_chan
     # The first draft was made before the flag: sending it now is refused (re-prepared from cases, it differs).
     stale = await gateway.client.post(f"/api/v1/disclosures/{first['id']}/send", headers=gateway.headers())
     assert stale.status_code == 409 and "changed since this draft" in stale.json()["detail"]
-    sent = await gateway.client.post(f"/api/v1/disclosures/{after.json()['id']}/send", headers=gateway.headers())
+    supervisor = await supervisor_of(gateway)
+    sent = await approve_and_send(gateway, supervisor, after.json()["id"])
+    await supervisor.aclose()
     assert sent.status_code == 200 and sent.json()["status"] == "sent", sent.text
 
     # Disclosure keeps no imported values: only what it released (drafts) and sent (the accounting).

@@ -132,6 +132,13 @@ async def test_a_trip_request_is_worked_corrected_resolved_closed_and_reopened(g
     assert view["stale"] is True
     assert any(t["action"] == "encounter-corrected" and t["detail"]["field"] == "dob" for t in view["timeline"])
 
+    unsearched = await _step(gateway, rid, action="resolve", determination="corrected")
+    assert unsearched["http"] == 409 and unsearched["missing"] == ["IDENT-SIT"]
+    searched = await gateway.client.post(
+        f"/api/v1/redress/{rid}/searches", headers=h, json={"system": "IDENT-SIT", "result": "hit", "notes": "2 FINs"}
+    )
+    assert searched.status_code == 201 and searched.json()["missing_searches"] == []
+    assert searched.json()["searches"][0]["searched_by"] == "analyst"
     assert (await _step(gateway, rid, action="resolve", determination="corrected"))["http"] == 200
     closing = await _step(gateway, rid, action="close")
     assert closing["http"] == 409 and "record the findings" in closing["detail"]

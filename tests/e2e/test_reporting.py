@@ -23,15 +23,22 @@ from tracs.stack import Stack
 
 TODAY = datetime.now(UTC).date().isoformat()
 HEADER = ["FIN", "Last Name", "First Name", "DOB", "Document Number", "Result", "Partner Country", "Data Owner"]
+HEADER += ["Fast Matcher"]
+# Five PCSC matches are on IDENT's fast matcher as KSTs: the DOSR counts them as KST matches although the
+# program is not KST (cases reads the flag from the file; issue 27).
+FAST_MATCHER = ["KST"] * 5 + ["", ""]
 PCSC_ROWS = [
-    *[[f"08810{i}", "Papadopoulou", "Eleni", "1977-07-07", f"GR9900{i}", "MATCH", "GRC", "DOS"] for i in range(7)],
-    ["0881099", "Nikolaidis", "Kostas", "1966-06-06", "GR990099", "NO MATCH", "GRC", "DOS"],
-    ["", "Invalidou", "Maria", "1955-05-05", "GR990098", "MATCH", "GRC", "DOS"],
-    ["0881097", "Wrongdate", "Anna", "1955-02-30", "GR990097", "MATCH", "GRC", "DOS"],
+    *[
+        [f"08810{i}", "Papadopoulou", "Eleni", "1977-07-07", f"GR9900{i}", "MATCH", "GRC", "DOS", FAST_MATCHER[i]]
+        for i in range(7)
+    ],
+    ["0881099", "Nikolaidis", "Kostas", "1966-06-06", "GR990099", "NO MATCH", "GRC", "DOS", ""],
+    ["", "Invalidou", "Maria", "1955-05-05", "GR990098", "MATCH", "GRC", "DOS", ""],
+    ["0881097", "Wrongdate", "Anna", "1955-02-30", "GR990097", "MATCH", "GRC", "DOS", ""],
 ]
 KST_ROWS = [
-    *[[f"07720{i}", "Hamdan", "Yusuf", "1980-08-08", f"UK7700{i}", "MATCH", "GBR", "FBI-TSC"] for i in range(5)],
-    ["077200", "Hamdan", "Yusuf", "1980-08-08", "UK770099", "MATCH", "GBR", "FBI-TSC"],  # same person again
+    *[[f"07720{i}", "Hamdan", "Yusuf", "1980-08-08", f"UK7700{i}", "MATCH", "GBR", "FBI-TSC", ""] for i in range(5)],
+    ["077200", "Hamdan", "Yusuf", "1980-08-08", "UK770099", "MATCH", "GBR", "FBI-TSC", ""],  # same person again
 ]
 PII = [
     "Papadopoulou",
@@ -58,7 +65,7 @@ def own_stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 @pytest.fixture
 async def gw(own_stack: Stack) -> AsyncIterator[Gateway]:
-    g = Gateway(own_stack.url("gateway"))
+    g = Gateway(own_stack.url("edge"))
     await g.login("analyst")
     yield g
     await g.aclose()
@@ -79,7 +86,7 @@ EXPECTED_PCSC = {
     "matches": 7,
     "no_matches": "suppressed",
     "subjects_processed": 7,
-    "kst_matches": 0,
+    "kst_matches": 5,
     "match_rate": "suppressed",
 }
 EXPECTED_KST = {
@@ -112,13 +119,14 @@ async def test_dosr_counts_exactly_what_was_fed_in_suppresses_small_cells_and_su
     report = await wait_until(lambda: _settled(gw), timeout=90, what="the DOSR to show the fed-in counts")
     by_partner = {(r["program"], r["partner"]): r for r in report["by_partner"]}
     assert by_partner[("PCSC", "GRC")]["matches"] == 7 and by_partner[("KST", "GBR")]["kst_matches"] == 6
+    assert by_partner[("PCSC", "GRC")]["kst_matches"] == 5
     # PCSC's single no-match is suppressed, so the totals (today across programs) cannot show no-matches
     # either: with KST's 0 beside it they would print the suppressed 1 (issue 19).
     assert report["totals"] == [
         {
             "subjects_processed": 12,
             "matches": 13,
-            "kst_matches": 6,
+            "kst_matches": 11,
             "no_matches": "suppressed",
             "transactions": 16,
             "match_rate": "suppressed",
@@ -272,6 +280,8 @@ async def test_epr_measures_redress_processing_and_disclosure_responsiveness(gw:
     for i in range(5):
         await request(f"TRIP-EPR-OPEN-{i}", 40)
     for rid in done:
+        search = {"system": "IDENT-SIT", "result": "no-hit"}  # the search redress requires before resolving
+        assert (await gw.client.post(f"/api/v1/redress/{rid}/searches", headers=h, json=search)).status_code == 201
         for body in ({"action": "start-review"}, {"action": "resolve", "determination": "no-change-warranted"}):
             assert (await gw.client.post(f"/api/v1/redress/{rid}/status", headers=h, json=body)).status_code == 200
         await gw.client.post(

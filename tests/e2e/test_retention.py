@@ -53,7 +53,7 @@ async def test_retention_purges_exactly_the_due_records_spares_held_ones_and_kee
     gateway: Gateway, stack: Stack
 ) -> None:
     tag = uuid.uuid4().hex[:6]
-    admin, auditor = Gateway(stack.url("gateway")), Gateway(stack.url("gateway"))
+    admin, auditor = Gateway(stack.url("edge")), Gateway(stack.url("edge"))
     await admin.login("admin")
     await auditor.login("auditor")
     case = await _subjects(gateway, tag)
@@ -92,7 +92,8 @@ async def test_retention_purges_exactly_the_due_records_spares_held_ones_and_kee
         await db_fetchval(
             stack.database_url,
             cases_db,
-            "UPDATE cases SET updated_at = now() - interval '80 years' WHERE id = $1",
+            "UPDATE cases SET updated_at = now() - interval '80 years', opened_at = now() - interval '80 years'"
+            " WHERE id = $1",
             uuid.UUID(case[who]["id"]),
         )
         await db_fetchval(

@@ -37,7 +37,7 @@ uploads = st.one_of(
 
 
 def test_every_upload_is_staged_whole_or_refused_by_name_with_nothing_left_behind(stack: Stack) -> None:
-    base = stack.url("gateway")
+    base = stack.url("edge")
     db = f"tracs_intake{stack.database_suffix}"
     token = httpx.post(f"{base}/api/v1/auth/token", data={"username": "analyst", "password": "tracs-dev"}).json()
     headers = {"Authorization": f"Bearer {token['access_token']}"}

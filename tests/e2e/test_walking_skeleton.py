@@ -83,7 +83,7 @@ async def test_reupload_of_same_file_points_at_earlier_batch_and_second_confirm_
 
 
 async def test_every_api_route_needs_a_token_and_services_check_it_themselves(gateway: Gateway, stack: Stack) -> None:
-    async with httpx.AsyncClient(base_url=stack.url("gateway")) as anon:
+    async with httpx.AsyncClient(base_url=stack.url("edge")) as anon:
         assert (await anon.get("/api/v1/encounters")).status_code == 401
         assert (await anon.get("/api/v1/intake/batches/" + str(uuid.uuid4()))).status_code == 401
         bad = {"Authorization": "Bearer not-a-token"}
@@ -104,7 +104,7 @@ async def test_every_api_route_needs_a_token_and_services_check_it_themselves(ga
 
 
 async def test_json_login_works_and_unknown_area_is_404(gateway: Gateway, stack: Stack) -> None:
-    async with httpx.AsyncClient(base_url=stack.url("gateway")) as client:
+    async with httpx.AsyncClient(base_url=stack.url("edge")) as client:
         r = await client.post("/api/v1/auth/token", json={"username": "auditor", "password": "tracs-dev"})
         assert r.status_code == 200 and r.json()["token_type"] == "bearer"
         r = await client.post("/api/v1/auth/token", json={"username": "auditor"})
@@ -115,7 +115,7 @@ async def test_json_login_works_and_unknown_area_is_404(gateway: Gateway, stack:
 
 
 async def test_openapi_merges_service_routes_and_asyncapi_lists_contracts(stack: Stack) -> None:
-    async with httpx.AsyncClient(base_url=stack.url("gateway")) as client:
+    async with httpx.AsyncClient(base_url=stack.url("edge")) as client:
         paths = (await client.get("/openapi.json")).json()["paths"]
         for path in (
             "/api/v1/auth/token",

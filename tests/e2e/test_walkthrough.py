@@ -34,7 +34,7 @@ def tracs_up(workdir: Path) -> Iterator[dict[str, str]]:
     """`tracs up` with its defaults, in a fresh directory, on free ports; stopped with `tracs stop`."""
     ports = {name: free_port() for name in DEFAULT_PORTS}
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACS_")}
-    env.update({f"TRACS_{name.upper()}_PORT": str(port) for name, port in ports.items() if name != "gateway"})
+    env.update({f"TRACS_{name.upper()}_PORT": str(port) for name, port in ports.items() if name != "edge"})
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     args = [
@@ -43,11 +43,11 @@ def tracs_up(workdir: Path) -> Iterator[dict[str, str]]:
         f"--pg-port={free_port()}",
         f"--kafka-port={free_port()}",
         f"--smtp-port={free_port()}",
-        f"--gateway-port={ports['gateway']}",
+        f"--port={ports['edge']}",
     ]
     log = (workdir / "tracs-up.out").open("wb")
     proc = subprocess.Popen(args, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    gateway = f"http://127.0.0.1:{ports['gateway']}"
+    gateway = f"http://127.0.0.1:{ports['edge']}"  # the public entry, as the page's readers use it
     try:
         deadline = time.monotonic() + 240
         while b"TRACS is running." not in (workdir / "tracs-up.out").read_bytes():

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import MetaData, select, text
 from sqlalchemy.exc import DBAPIError
 
-from shared import audit
+from shared import audit, audit_tree
 from shared.audit_sequencer import Head, Sequencer, sequence, sign, signature_holds, verify_keys
 from shared.db import create_engine, drop_database, ensure_database, session_factory
 from shared.messaging_tables import messaging_tables
@@ -27,6 +27,7 @@ from tests.infra import Infra
 metadata = MetaData()
 outbox, _inbox = messaging_tables(metadata)
 trail = audit.audit_table(metadata)
+audit_tree.tree_tables(metadata)
 
 
 @pytest.fixture

@@ -126,10 +126,10 @@ def test_tier_by_tier_answers_as_ranking_everything_does(
 def test_a_case_ranks_by_its_best_encounter_once(database: str, monkeypatch: pytest.MonkeyPatch) -> None:
     found = asyncio.run(_search(database, "ivanova", None, page=100))
     assert [(label, rank) for label, rank, _ in found] == [
-        ("ivanova-latin", 0),
-        ("two-scripts", 0),
-        ("ivanova-cyrillic", 10),
-        ("ivanovaite", 30),
+        ("ivanova-latin", 10 * names.EXACT),
+        ("two-scripts", 10 * names.EXACT),
+        ("ivanova-cyrillic", 10 * names.LATIN),
+        ("ivanovaite", 10 * names.PARTIAL),
     ]
     assert dict((label, last) for label, _, last in found)["two-scripts"] == "Ivanova"  # the exact encounter
     monkeypatch.setattr(search, "RANK_ALL_UP_TO", 1)

@@ -84,7 +84,8 @@ async def test_a_refused_first_hand_off_is_a_failed_attempt_and_a_pending_one_is
             )
         row = await conn.fetchrow("SELECT state, failure, message FROM accounting WHERE id = $1", first)
         assert row["state"] == "failed" and "did not accept" in row["failure"] and row["message"] is None
-        assert await conn.fetchval("SELECT status FROM drafts WHERE id = $1", draft) == "draft"
+        # Its approval was of the same body: it is approved again and can be sent again.
+        assert await conn.fetchval("SELECT status FROM drafts WHERE id = $1", draft) == "approved"
 
         # Sent again: a second attempt is accounted beside the failed one; only one may be pending or sent.
         second = await _pending(conn, draft)

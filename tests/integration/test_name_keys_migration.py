@@ -146,3 +146,48 @@ def test_redress_index_rows_stored_before_the_latin_keys_are_found_in_latin_afte
     # 0004: the copy goes; candidates are found through cases' search from then on.
     upgrade(database, SERVICES / "redress" / "migrations")
     assert "person_index" not in asyncio.run(_tables(database))
+
+
+async def _keys_as_0008_stored_them(url: str, label: str, last: str, first: str) -> uuid.UUID:
+    """An encounter whose terms are what the scheme before issue 33 stored: own words, anyascii words, no symbols."""
+    conn = await asyncpg.connect(database_dsn(url))
+    sid, eid, cid = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    own = [f"={w}" for w in names.fold(f"{last} {first}").split()]
+    latin = names.words(last) + names.words(first)
+    await conn.execute("INSERT INTO subjects (id, subject_key) VALUES ($1, $2)", sid, f"FIN:{label}")
+    await conn.execute(
+        "INSERT INTO encounters (id, subject_id, batch_id, row_number, program, upload_kind, last_name, first_name, "
+        "dob, name_search, name_key, name_terms, fields, raw, extra, imported_by, imported_at) VALUES ($1, $2, $3, 2, "
+        "'M5', 'partner-query', $4, $5, '1966', $6, $7, $8, $9::jsonb, '{}', '{}', 'it', now())",
+        eid,
+        sid,
+        uuid.uuid4(),
+        last,
+        first,
+        names.fold(f"{last} {first}"),
+        names.latin(f"{last} {first}"),
+        own + latin,
+        orjson.dumps({"last_name": last, "first_name": first}).decode(),
+    )
+    await conn.execute(
+        "INSERT INTO cases (id, case_key, subject_id, program, upload_kind) VALUES ($1, $2, $3, 'M5', 'partner-query')",
+        cid,
+        label,
+        sid,
+    )
+    await conn.execute("INSERT INTO case_encounters (case_id, encounter_id) VALUES ($1, $2)", cid, eid)
+    await conn.close()
+    return cid
+
+
+def test_keys_stored_before_spellings_and_symbols_are_rebuilt_by_the_upgrade(database: str) -> None:
+    upgrade(database, SERVICES / "cases" / "migrations", "0008")
+    greek = asyncio.run(_keys_as_0008_stored_them(database, "greek", "Παπαδόπουλος", "Γιώργος"))
+    russian = asyncio.run(_keys_as_0008_stored_them(database, "russian", "Шевченко", "Юрий"))
+    # Before: the passport spelling of Γιώργος and the German spelling of Шевченко found nothing.
+    assert asyncio.run(_cases_found(database, "georgios papadopoulos")) == []
+    assert asyncio.run(_cases_found(database, "juri schewtschenko")) == []
+    upgrade(database, SERVICES / "cases" / "migrations")
+    assert asyncio.run(_cases_found(database, "georgios papadopoulos")) == [(greek, "same name")]
+    assert asyncio.run(_cases_found(database, "juri schewtschenko")) == [(russian, "latin words")]
+    assert asyncio.run(_cases_found(database, "Γιώργος")) == [(greek, "same words")]

@@ -72,7 +72,7 @@ def test_tracs_up_runs_everything_stops_on_ctrl_c_and_starts_again(tmp_path: Pat
         TRACS_TOPIC_PARTITIONS="2",
         **{f"TRACS_{name.upper()}_PORT": str(port) for name, port in ports.items()},
     )
-    gateway = f"http://127.0.0.1:{ports['gateway']}"
+    gateway = f"http://127.0.0.1:{ports['edge']}"  # the public entry: the edge
     for run in range(2):
         log = (tmp_path / f"up-{run}.log").open("wb")
         up = subprocess.Popen(

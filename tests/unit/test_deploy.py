@@ -39,8 +39,19 @@ def test_every_process_is_a_container_listening_on_its_port() -> None:
         assert env[f"TRACS_{name.upper()}_PORT"] == str(DEFAULT_PORTS[name]) == env["PORT"]
         assert env[f"TRACS_{name.upper()}_HOST"] == "0.0.0.0"
         assert "container_name" not in svc, "a fixed name would stop --scale"
-        assert ("ports" in svc) == (name == "gateway"), "only the gateway is published"
+        assert "ports" not in svc, "only the edge is published"
         assert set(svc["depends_on"]) == {"postgres", "kafka", "topics"}
+
+
+def test_the_edge_is_the_one_published_address_and_routes_to_each_container() -> None:
+    edge = COMPOSE["edge"]
+    assert edge["command"] == ["python", "-m", "tracs.edge"]
+    assert edge["ports"] == ["${TRACS_EDGE_PORT:-8000}:8000"]
+    env = edge["environment"]
+    assert env["TRACS_EDGE_HOST"] == "0.0.0.0" and env["TRACS_EDGE_PORT"] == str(DEFAULT_PORTS["edge"]) == env["PORT"]
+    for name in ("gateway", *SERVICES):
+        assert env[f"TRACS_EDGE_{name.upper()}_URL"] == f"http://{name}:{DEFAULT_PORTS[name]}"
+    assert not any(k.startswith("TRACS_JWT") or k == "TRACS_DATABASE_URL" for k in env), "the edge holds no secret"
 
 
 def test_every_tracs_variable_is_a_real_setting_of_that_service() -> None:

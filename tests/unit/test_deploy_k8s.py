@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from services.cases.settings import Settings as CasesSettings
+from services.gateway.settings import AREAS, GATEWAY_API_PATHS
 from services.gateway.settings import Settings as GatewaySettings
 from shared.settings import TracsSettings
 from tracs.stack import DEFAULT_PORTS, SERVICES
@@ -150,7 +151,7 @@ def _pod_specs(doc: dict) -> list[dict]:
 def test_services_and_pod_disruption_budgets_select_their_pods(docs: list[dict]) -> None:
     deployments = _of(docs, "Deployment")
     services, pdbs = _of(docs, "Service"), _of(docs, "PodDisruptionBudget")
-    assert set(services) == set(pdbs) == set(PROCESSES)
+    assert set(pdbs) == set(PROCESSES) and set(services) == {*PROCESSES, "witness"}
     for name, dep in deployments.items():
         labels = dep["spec"]["template"]["metadata"]["labels"]
         assert services[name]["spec"]["ports"][0]["port"] == PORTS[name]
@@ -163,10 +164,36 @@ def test_services_and_pod_disruption_budgets_select_their_pods(docs: list[dict])
     }
     assert urls == {f"TRACS_GATEWAY_{s.upper()}_URL": f"http://{s}:{PORTS[s]}" for s in SERVICES}
     (ingress,) = _of(docs, "Ingress").values()
-    backends = {p["backend"]["service"]["name"] for r in ingress["spec"]["rules"] for p in r["http"]["paths"]}
-    assert backends == {"gateway"}
     paths = {p["path"] for r in ingress["spec"]["rules"] for p in r["http"]["paths"]}
     assert not paths & {"/", "/metrics", "/healthz", "/readyz"}
+
+
+def test_the_ingress_routes_each_api_area_straight_to_its_owner_and_the_gateway_keeps_its_own(
+    docs: list[dict],
+) -> None:
+    (ingress,) = _of(docs, "Ingress").values()
+    routes = {
+        p["path"]: (p["pathType"], p["backend"]["service"]["name"])
+        for r in ingress["spec"]["rules"]
+        for p in r["http"]["paths"]
+    }
+    for area, owner in AREAS.items():
+        assert routes.pop(f"/api/v1/{area}") == ("Prefix", owner), area
+    assert routes.pop("/api/v1/subjects/[^/]+/export") == ("ImplementationSpecific", "gateway")
+    assert all(backend == "gateway" for _, backend in routes.values()), routes
+    # Every gateway API path the local edge (Caddy) sends to the gateway is routed to it here too.
+    for pattern in GATEWAY_API_PATHS:
+        prefix = pattern.split("/*", 1)[0]
+        assert prefix in routes or "/export" in pattern, pattern
+    services = _of(docs, "Service")
+    assert {backend for _, backend in routes.values()} <= set(services)
+
+
+def test_the_production_ingress_sets_rate_limits_and_lets_the_export_path_be_a_regex() -> None:
+    (patch,) = _load(OVERLAY / "ingress.yaml")
+    annotations = patch["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/use-regex"] == "true"
+    assert int(annotations["nginx.ingress.kubernetes.io/limit-rps"]) > 0
 
 
 def test_a_migration_job_per_service_and_one_for_topics_run_in_phases(docs: list[dict]) -> None:
@@ -250,3 +277,23 @@ def test_the_gateways_checkpoint_archive_is_a_file_per_replica_on_a_shared_volum
     (volume,) = [name for name, path in mounts.items() if Path(path) == archive.parent]
     claim = _of(docs, "PersistentVolumeClaim")[claims[volume]]
     assert claim["spec"]["accessModes"] == ["ReadWriteMany"]  # every replica writes its own file there
+
+
+def test_the_witness_runs_apart_with_its_own_key_and_volume_and_services_know_where(docs: list[dict]) -> None:
+    """Not a service's database nor its key: one replica keeping its state on its own volume."""
+    (witness,) = _of(docs, "StatefulSet").values()
+    pod = witness["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert witness["spec"]["replicas"] == 1
+    assert container["command"][:3] == ["python", "-m", "tracs.witness"]
+    state = container["command"][container["command"].index("--dir") + 1]
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    assert mounts["state"] == state and [t["metadata"]["name"] for t in witness["spec"]["volumeClaimTemplates"]] == [
+        "state"
+    ]
+    key = container["command"][container["command"].index("--key") + 1]
+    (secret,) = [v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v]
+    assert Path(key).parent == Path(mounts["key"]) and secret == "tracs-witness-key"
+    assert not any(e["name"] in ("TRACS_DATABASE_URL", "TRACS_AUDIT_SIGNING_KEY") for e in container["env"])
+    data = _of(docs, "ConfigMap")["tracs-config"]["data"]
+    assert data["TRACS_AUDIT_WITNESS_URL"] == f"http://witness:{PORTS['witness']}"

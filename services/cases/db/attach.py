@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Text, Uuid, func, select, update
+from sqlalchemy import Text, Uuid, func, literal, select, union_all, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.cases.db.tables import case_encounters, cases, encounters, subjects
+from services.cases.db.tables import case_encounters, case_links, cases, encounters, subjects
 from shared.db import all_array, any_array, copy_upsert
 
 
@@ -75,3 +76,29 @@ async def outdate_findings_of_subjects(
         .returning(cases.c.id)
     )
     return list((await session.execute(stmt)).scalars().all())
+
+
+async def link_extracts_to_queries(session: AsyncSession, opened: list[uuid.UUID]) -> None:
+    """Each extract-request case just opened is linked, both ways, to the query cases of the same subject,
+    program and partner country (the partner's extract follows its query)."""
+    if not opened:
+        return
+    x, q = cases.alias("x"), cases.alias("q")
+    pairs = (
+        select(x.c.id.label("extract"), q.c.id.label("query"))
+        .join(
+            q,
+            (q.c.subject_id == x.c.subject_id)
+            & (q.c.program == x.c.program)
+            & q.c.partner_country.is_not_distinct_from(x.c.partner_country)
+            & (q.c.upload_kind == "partner-query"),
+        )
+        .where(x.c.id == any_array(opened, Uuid), x.c.upload_kind == "partner-extract")
+        .cte("pairs")
+    )
+    both = union_all(
+        select(pairs.c.extract, pairs.c.query, literal("follows")),
+        select(pairs.c.query, pairs.c.extract, literal("followed-by")),
+    )
+    stmt = insert(case_links).from_select(["case_id", "linked_case_id", "kind"], both)
+    await session.execute(stmt.on_conflict_do_nothing())

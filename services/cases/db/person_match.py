@@ -7,6 +7,7 @@ words). Only the page a caller gets back is explained in Python (`domain.explain
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -56,23 +57,26 @@ class Match:
 
 def name_match(cols: NameColumns, query: names.NameQuery) -> Match:
     """Rows whose names match every word of the query by some rule; the rank is the weakest rule a word needed
-    (names.RULES: 0 exact, 1 Latin words, 2 consonants, 3 part of a word)."""
-    whole = []  # each query word as a whole stored word or skeleton
-    by_word = []  # ... or (3+ letters) inside the key
+    (names.RULES: 0 exact, 1 Latin words, 2 consonants, 3 same name, 4 sounds alike, 5 part of a word)."""
+    words = range(len(query.latin))
+    # up_to[rule]: every query word matches a stored term by that rule or a better one.
+    up_to = {rule: and_(*(_any(cols.terms, query.terms(i, rule)) for i in words)) for rule in names.WHOLE_WORD_RULES}
+    # All Latin words as one `@>`: one element lookup the planner estimates from its statistics.
+    up_to[names.LATIN] = _has(cols.terms, query.latin)
+    by_word = []  # each word whole by any rule, or (3+ letters) inside the key
     for i, word in enumerate(query.latin):
-        whole.append(_any(cols.terms, query.terms(i)))
-        by_word.append(or_(whole[-1], cols.key.contains(word)) if len(word) >= names.MIN_PARTIAL else whole[-1])
-    latin = _has(cols.terms, query.latin)
+        whole = _any(cols.terms, query.terms(i))
+        by_word.append(or_(whole, cols.key.contains(word)) if len(word) >= names.MIN_PARTIAL else whole)
     # Words as written are whole Latin words too (transliteration goes character by character), so the exact
-    # tier needs no Latin condition: one element lookup the planner estimates from its statistics.
+    # tier needs no Latin condition.
     exact = _has(cols.terms, query.own_terms()) if query.own else false()
-    all_whole = and_(*whole)
-    rank = case((exact, names.EXACT), (latin, names.LATIN), (all_whole, names.CONSONANTS), else_=names.PARTIAL)
+    rules = names.WHOLE_WORD_RULES
+    rank = case((exact, names.EXACT), *((up_to[rule], rule) for rule in rules), else_=names.PARTIAL)
     tiers = (
         (names.EXACT, exact),
-        (names.LATIN, and_(latin, not_(exact))),
-        (names.CONSONANTS, and_(all_whole, not_(latin))),
-        (names.PARTIAL, and_(*by_word, not_(all_whole))),
+        (names.LATIN, and_(up_to[names.LATIN], not_(exact))),
+        *((rule, and_(up_to[rule], not_(up_to[weaker]))) for weaker, rule in itertools.pairwise(rules)),
+        (names.PARTIAL, and_(*by_word, not_(up_to[rules[-1]]))),
     )
     return Match(and_(*by_word), rank, tiers)
 

@@ -10,11 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cases.db.tables import (
     case_encounters,
+    case_links,
     cases,
     encounters,
     findings,
     flags,
     legal_holds,
+    relinks,
     searches,
     subjects,
     timeline,
@@ -33,14 +35,16 @@ def _active_holds() -> ColumnElement[bool]:
 
 
 async def due_records(
-    session: AsyncSession, *, analysis_cutoff: Any, partner_cutoff: Any
+    session: AsyncSession, *, analysis_cutoff: Any, partner_cutoff: Any, case_cutoff: Any
 ) -> dict[uuid.UUID, dict[str, list[uuid.UUID]]]:
-    """Per subject: cases last used before the analysis cutoff, and encounters collected before the
-    partner cutoff that no surviving case still needs. Held subjects and held cases are left out."""
+    """Per subject: cases opened before the case cutoff and last used before the analysis cutoff, and
+    encounters collected before the partner cutoff that no surviving case still needs. Held subjects and held
+    cases are left out."""
     held_subjects = select(legal_holds.c.subject_id).where(_active_holds(), legal_holds.c.subject_id.is_not(None))
     held_cases = select(legal_holds.c.case_id).where(_active_holds(), legal_holds.c.case_id.is_not(None))
     due_cases = select(cases.c.id).where(
         cases.c.updated_at < analysis_cutoff,
+        cases.c.opened_at < case_cutoff,
         cases.c.id.not_in(held_cases),
         cases.c.subject_id.not_in(held_subjects),
     )
@@ -71,9 +75,13 @@ async def purge(
     if case_ids:
         for table in (searches, findings, timeline, case_encounters):
             await session.execute(delete(table).where(table.c.case_id.in_(case_ids)))
+        await session.execute(
+            delete(case_links).where(case_links.c.case_id.in_(case_ids) | case_links.c.linked_case_id.in_(case_ids))
+        )
         await session.execute(delete(cases).where(cases.c.id.in_(case_ids)))
     if encounter_ids:
         await session.execute(delete(flags).where(flags.c.encounter_id.in_(encounter_ids)))
+        await session.execute(delete(relinks).where(relinks.c.encounter_id.in_(encounter_ids)))
         await session.execute(delete(case_encounters).where(case_encounters.c.encounter_id.in_(encounter_ids)))
         await session.execute(delete(encounters).where(encounters.c.id.in_(encounter_ids)))
     left = await session.scalar(

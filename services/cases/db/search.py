@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, exists, func, literal, or_, select, tuple_
+from sqlalchemy import Table, exists, false, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cases.db import person_match
-from services.cases.db.tables import case_encounters, cases, encounters, subjects
+from services.cases.db.tables import case_encounters, cases, encounters, flags, subjects
 from shared.names import NameQuery
 
 # A name or DOB search ranks every matching encounter at once when there are at most this many; a broader one
@@ -25,7 +25,20 @@ def _filtered_cases(filters: dict[str, Any], programs: frozenset[str] | None) ->
     for column in ("status", "program", "partner_country", "assignee", "partner_transaction_number", "subject_id"):
         if filters.get(column) is not None:
             stmt = stmt.where(c[column] == filters[column])
+    if filters.get("flag"):
+        stmt = stmt.where(_flagged(filters["flag"]))
     return stmt
+
+
+def _flagged(flag: str) -> Any:
+    """The case has an encounter with the flag on (domain.flag_is_on: not cleared, a protected class named)."""
+    f, ce = flags.c, case_encounters.c
+    on = f.value["set"].as_boolean().is_distinct_from(false())
+    if flag == "protected-class":
+        on = on & f.value["class"].astext.is_not(None)
+    return exists(select(literal(1)).select_from(flags.join(case_encounters, ce.encounter_id == f.encounter_id))).where(
+        ce.case_id == cases.c.id, f.flag == flag, on
+    )
 
 
 def _match(table: Table, name: NameQuery | None, dob: str | None) -> person_match.Match | None:

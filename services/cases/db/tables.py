@@ -122,6 +122,8 @@ findings = Table(
     Column("accurate_as_of", DateTime(timezone=True), nullable=False),
     # The encounters a finding is about (empty: the case as a whole); disclosure withholds it with them.
     Column("encounter_ids", ARRAY(Uuid), nullable=False, server_default="{}"),
+    # Why the finding must be verified again (an encounter of its case was re-linked to another person).
+    Column("needs_review", Text),
     Column("recorded_by", Text, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
@@ -153,4 +155,44 @@ legal_holds = Table(
     Column("released_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_by", Text, nullable=False),
+)
+
+# Who may be given a case: a projection of the gateway's StaffChanged events (usernames, roles, programs,
+# active; no password, no contact detail). Cases refuses an assignee it does not know here.
+staff = Table(
+    "staff",
+    metadata,
+    Column("username", Text, primary_key=True),
+    Column("roles", ARRAY(Text), nullable=False),
+    Column("programs", ARRAY(Text), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+# A partner's extract request and the query case it follows, linked both ways when the extract's case opens
+# (same subject, program and partner country): `kind` says which way the link reads from `case_id`.
+case_links = Table(
+    "case_links",
+    metadata,
+    Column("case_id", Uuid, ForeignKey("cases.id"), primary_key=True),
+    Column("linked_case_id", Uuid, ForeignKey("cases.id"), primary_key=True, index=True),
+    Column("kind", Text, nullable=False),  # follows (extract -> query) or followed-by (query -> extract)
+    Column("linked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Re-links (redress): an encounter moved from the subject it was wrongly linked to; one row per encounter moved.
+# Ids without foreign keys: retention purges the records, and the re-link rows of a purged encounter with them.
+relinks = Table(
+    "relinks",
+    metadata,
+    Column("relink_id", Uuid, primary_key=True),
+    Column("encounter_id", Uuid, primary_key=True),
+    Column("redress_id", Uuid, nullable=False),
+    Column("from_subject_id", Uuid, nullable=False, index=True),
+    Column("to_subject_id", Uuid, nullable=False, index=True),
+    Column("from_case_ids", ARRAY(Uuid), nullable=False),
+    Column("to_case_id", Uuid, nullable=False),
+    Column("undoes", Uuid),
+    Column("relinked_by", Text, nullable=False),
+    Column("relinked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

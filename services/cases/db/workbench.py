@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.cases.db.tables import cases, encounters, findings, searches, timeline
+from services.cases.db.tables import case_links, cases, encounters, findings, searches, timeline
 
 
 async def _of_case(session: AsyncSession, table: Table, case_id: uuid.UUID, order: Any) -> list[Any]:
@@ -48,3 +48,15 @@ async def add_search(session: AsyncSession, row: dict[str, Any]) -> None:
 
 async def add_finding(session: AsyncSession, row: dict[str, Any]) -> None:
     await session.execute(findings.insert().values(**row))
+
+
+async def linked_cases(session: AsyncSession, case_id: uuid.UUID) -> list[Any]:
+    """The cases linked to this one (an extract request and the query it follows), with what a link shows."""
+    c, k = cases.c, case_links.c
+    stmt = (
+        select(k.linked_case_id.label("case_id"), k.kind, c.upload_kind, c.status, c.partner_transaction_number)
+        .join(cases, c.id == k.linked_case_id)
+        .where(k.case_id == case_id)
+        .order_by(c.opened_at)
+    )
+    return list((await session.execute(stmt)).mappings().all())

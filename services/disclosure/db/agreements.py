@@ -23,7 +23,8 @@ async def insert_version(
     session: AsyncSession, *, agreement_id: uuid.UUID, version: int, terms: dict[str, Any], note: str, actor: str
 ) -> None:
     """A new version row: the agreement's terms as given, with who changed them and why."""
-    row = {k: terms[k] for k in VERSION_FIELDS}
+    row = {k: terms[k] for k in VERSION_FIELDS if k in terms}  # a term left out takes its column's default
+    row["approvals_required"] = terms.get("approvals_required", 1)  # terms written before the rule: one
     await session.execute(
         agreement_versions.insert().values(
             agreement_id=agreement_id, version=version, **row, change_note=note, changed_by=actor
@@ -36,6 +37,40 @@ async def lock_agreement(session: AsyncSession, agreement_id: uuid.UUID) -> Any:
     return (await session.execute(stmt)).mappings().first()
 
 
+async def version(session: AsyncSession, agreement_id: uuid.UUID, number: int) -> Any:
+    v = agreement_versions.c
+    stmt = select(agreement_versions).where(v.agreement_id == agreement_id, v.version == number)
+    return (await session.execute(stmt)).mappings().first()
+
+
+async def open_draft(session: AsyncSession, agreement_id: uuid.UUID) -> Any:
+    v = agreement_versions.c
+    stmt = select(agreement_versions).where(v.agreement_id == agreement_id, v.status == "draft")
+    return (await session.execute(stmt.limit(1))).mappings().first()
+
+
+async def review_version(
+    session: AsyncSession, agreement_id: uuid.UUID, number: int, *, status: str, reviewer: str, note: str
+) -> None:
+    v = agreement_versions.c
+    await session.execute(
+        update(agreement_versions)
+        .where(v.agreement_id == agreement_id, v.version == number)
+        .values(status=status, reviewed_by=reviewer, reviewed_at=func.now(), review_note=note)
+    )
+
+
+async def set_status(session: AsyncSession, agreement_id: uuid.UUID, number: int, status: str) -> None:
+    v = agreement_versions.c
+    stmt = update(agreement_versions).where(v.agreement_id == agreement_id, v.version == number)
+    await session.execute(stmt.values(status=status))
+
+
+async def set_approved_version(session: AsyncSession, agreement_id: uuid.UUID, number: int, actor: str) -> None:
+    stmt = update(agreements).where(agreements.c.id == agreement_id)
+    await session.execute(stmt.values(approved_version=number, updated_at=func.now(), updated_by=actor))
+
+
 async def set_current_version(session: AsyncSession, agreement_id: uuid.UUID, version: int, actor: str) -> None:
     stmt = update(agreements).where(agreements.c.id == agreement_id)
     await session.execute(stmt.values(current_version=version, updated_at=func.now(), updated_by=actor))
@@ -43,7 +78,7 @@ async def set_current_version(session: AsyncSession, agreement_id: uuid.UUID, ve
 
 def _current() -> Select[Any]:
     a, v = agreements, agreement_versions
-    return select(a.c.id, a.c.name, a.c.created_at, a.c.created_by, v).join(
+    return select(a.c.id, a.c.name, a.c.created_at, a.c.created_by, a.c.approved_version, v).join(
         v, (v.c.agreement_id == a.c.id) & (v.c.version == a.c.current_version)
     )
 

@@ -38,13 +38,13 @@ async def notify_owners(session: AsyncSession, notices: list[dict[str, Any]]) ->
 
 
 async def record_failed(session: AsyncSession, row: Any, *, reason: str) -> None:
-    """The attempt failed; a draft still `sending` becomes a draft again."""
+    """The attempt failed; a draft still `sending` is approved again (its approval was of the same body)."""
     a = accounting
     await session.execute(a.update().where(a.c.id == row["id"]).values(state="failed", failure=reason, message=None))
     await session.execute(
         drafts.update()
         .where(drafts.c.id == row["draft_id"], drafts.c.status == "sending")
-        .values(status="draft", updated_at=dt.datetime.now(dt.UTC), updated_by=row["analyst"])
+        .values(status="approved", updated_at=dt.datetime.now(dt.UTC), updated_by=row["analyst"])
     )
 
 

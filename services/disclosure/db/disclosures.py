@@ -13,10 +13,12 @@ from services.disclosure.db.tables import (
     ACCOUNTED,
     accounting,
     agreement_versions,
+    agreements,
     case_view,
     drafts,
     encounter_projection,
     recipients,
+    referrals,
     visible_cases,
 )
 
@@ -35,6 +37,12 @@ async def agreement_version(session: AsyncSession, agreement_id: uuid.UUID, vers
     v = agreement_versions
     stmt = select(v).where(v.c.agreement_id == agreement_id)
     stmt = stmt.where(v.c.version == version) if version else stmt.order_by(v.c.version.desc()).limit(1)
+    return (await session.execute(stmt)).mappings().first()
+
+
+async def agreement_in_force(session: AsyncSession, agreement_id: uuid.UUID) -> Any:
+    """The agreement with the number of its approved version (None while no version is approved)."""
+    stmt = select(agreements.c.id, agreements.c.approved_version).where(agreements.c.id == agreement_id)
     return (await session.execute(stmt)).mappings().first()
 
 
@@ -71,7 +79,9 @@ async def accounted(
 ) -> list[dict[str, Any]]:
     """Pending and sent disclosures about a subject or to a recipient, from `start` to `end` inclusive."""
     a = accounting
-    stmt = select(a).where(a.c.state.in_(ACCOUNTED)).order_by(a.c.sent_at, a.c.id)
+    # A referral or notice to a data owner, TSC or DOS is a disclosure like a response; its kind says which.
+    kind = select(referrals.c.kind).where(referrals.c.draft_id == a.c.draft_id).scalar_subquery()
+    stmt = select(a, kind.label("referral_kind")).where(a.c.state.in_(ACCOUNTED)).order_by(a.c.sent_at, a.c.id)
     if subject is not None:
         stmt = stmt.where(a.c.subject_id == subject)
     if recipient is not None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Table, delete, exists, select
+from sqlalchemy import Table, delete, exists, literal_column, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disclosure.db.tables import (
@@ -14,10 +15,12 @@ from services.disclosure.db.tables import (
     case_members,
     case_view,
     correction_notices,
+    draft_reviews,
     drafts,
     encounter_flags,
     encounter_projection,
     owner_notifications,
+    referrals,
 )
 from shared.db import copy_upsert
 
@@ -37,6 +40,24 @@ async def project(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
 async def notify_owners(session: AsyncSession, notices: list[dict[str, Any]]) -> None:
     """Owner notifications keyed by a stable id, so a redelivered event adds none."""
     await _upsert(session, owner_notifications, notices, ["id"])
+
+
+async def add_due_notices(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Notices due (made by a match, not by an analyst), one per case and kind: a redelivered or later chunk
+    adds its encounters to the notice still to be drafted, never a second notice."""
+    if not rows:
+        return
+    stmt = insert(referrals)
+    merged = literal_column(
+        "ARRAY(SELECT DISTINCT e FROM unnest(referrals.encounter_ids || excluded.encounter_ids) AS e)"
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["id"],
+        set_={"encounter_ids": merged},
+        where=referrals.c.draft_id.is_(None),
+    )
+    for row in rows:
+        await session.execute(stmt, row)
 
 
 async def open_cases(session: AsyncSession, cases: list[dict[str, Any]]) -> None:
@@ -59,6 +80,29 @@ async def disclosures_with(session: AsyncSession, *, encounter_id: uuid.UUID, fi
     return list((await session.execute(stmt)).all())
 
 
+async def disclosures_of(session: AsyncSession, encounter_id: uuid.UUID) -> list[Any]:
+    """Every disclosure (pending or sent) that carried anything of an encounter, whichever fields."""
+    a = accounting
+    stmt = select(a).where(a.c.encounter_ids.any(encounter_id), a.c.state.in_(ACCOUNTED))
+    return list((await session.execute(stmt)).all())
+
+
+async def move_encounter(
+    session: AsyncSession,
+    *,
+    encounter_id: uuid.UUID,
+    to_subject_id: uuid.UUID,
+    from_case_ids: list[uuid.UUID],
+    to_case_id: uuid.UUID,
+) -> None:
+    """A re-linked encounter belongs to its right subject and case in the read model."""
+    p, m = encounter_projection, case_members
+    await session.execute(update(p).where(p.c.encounter_id == encounter_id).values(subject_id=to_subject_id))
+    if from_case_ids:
+        await session.execute(delete(m).where(m.c.encounter_id == encounter_id, m.c.case_id.in_(from_case_ids)))
+    await _upsert(session, m, [{"case_id": to_case_id, "encounter_id": encounter_id}], ["case_id", "encounter_id"])
+
+
 async def list_notices(session: AsyncSession, notices: list[dict[str, Any]]) -> None:
     await _upsert(session, correction_notices, notices, ["correction_id", "accounting_id"])
 
@@ -71,6 +115,8 @@ async def forget(session: AsyncSession, *, case_ids: list[uuid.UUID], encounter_
     if case_ids:
         # A draft with any accounting (sent, pending or a failed attempt) stays with its accounting.
         accounted = exists().where(accounting.c.draft_id == drafts.c.id)
+        unsent = select(drafts.c.id).where(drafts.c.case_id.in_(case_ids), ~accounted)
+        await session.execute(delete(draft_reviews).where(draft_reviews.c.draft_id.in_(unsent)))
         await session.execute(delete(drafts).where(drafts.c.case_id.in_(case_ids), ~accounted))
         for table in (case_members, case_view):
             await session.execute(delete(table).where(table.c.case_id.in_(case_ids)))

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -48,7 +49,8 @@ agreements = Table(
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("name", Text, nullable=False, unique=True),
-    Column("current_version", Integer, nullable=False),
+    Column("current_version", Integer, nullable=False),  # the newest version, approved or not
+    Column("approved_version", Integer),  # the one version that governs drafts and sends; none until approved
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("created_by", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -61,7 +63,8 @@ agreement_versions = Table(
     metadata,
     Column("agreement_id", Uuid, ForeignKey("agreements.id"), nullable=False),
     Column("version", Integer, nullable=False),
-    Column("partner_country", Text, nullable=False),
+    # A foreign partner names its country; a DHS Component, TSC, DOS or another USG agency names none.
+    Column("partner_country", Text),
     Column("partner_agency", Text, nullable=False),
     Column("program", Text, nullable=False),
     Column("data_owners", ARRAY(Text), nullable=False),
@@ -73,10 +76,21 @@ agreement_versions = Table(
     Column("purposes", ARRAY(Text), nullable=False),
     Column("valid_from", Date, nullable=False),
     Column("valid_to", Date),
+    Column("recipient_kind", Text, nullable=False, server_default="foreign-partner"),
+    # Re-dissemination and use limits: they travel with every release made under the version (issue 28).
+    Column("use_limits", Text, nullable=False, server_default=""),
+    # Approvals by supervisors other than the drafter a response needs (the two-person rule: never below 1).
+    Column("approvals_required", Integer, nullable=False, server_default="1"),
     Column("change_note", Text, nullable=False),
     Column("changed_by", Text, nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # draft -> approved (by a privacy officer, never its author) or rejected; approved -> retired when replaced.
+    Column("status", Text, nullable=False, server_default="draft"),
+    Column("reviewed_by", Text),
+    Column("reviewed_at", DateTime(timezone=True)),
+    Column("review_note", Text),
     PrimaryKeyConstraint("agreement_id", "version"),
+    CheckConstraint("status IN ('draft', 'approved', 'rejected', 'retired')", name="ck_agreement_versions_status"),
 )
 
 recipients = Table(
@@ -109,6 +123,9 @@ VERSION_FIELDS = (
     "purposes",
     "valid_from",
     "valid_to",
+    "recipient_kind",
+    "use_limits",
+    "approvals_required",
 )
 
 
@@ -160,6 +177,26 @@ drafts = Table(
     Column("sent_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_by", Text, nullable=False, server_default="system"),
+    # The response's result as the analyst concluded it: a no-match response releases nothing.
+    Column("matched", Boolean, nullable=False, server_default=text("true")),
+    # A supervisor drafted before the case was ready: reason, who, when, what was missing.
+    Column("readiness_override", JSONB),
+    Column("repeat_reason", Text),  # the case was disclosed to this partner before: why again
+    Column("approvals_required", Integer, nullable=False, server_default="1"),
+)
+
+# Every step of a draft's review (review-requested, sent-back, approved, sent), with the digest of the body the
+# step saw: an approval is of exactly what will leave.
+draft_reviews = Table(
+    "draft_reviews",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("draft_id", Uuid, ForeignKey("drafts.id"), nullable=False, index=True),
+    Column("step", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("comment", Text),
+    Column("body_digest", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 # The accounting of disclosures (Privacy Act 552a(c), PIA 6.4): one row per response, written `pending`
@@ -197,6 +234,8 @@ accounting = Table(
     Column("on_sent", JSONB),
     Column("delivered_at", DateTime(timezone=True)),
     Column("failure", Text),
+    Column("repeat_reason", Text),
+    Column("approved_by", ARRAY(Text)),
     Index("uq_accounting_draft_accounted", "draft_id", unique=True, postgresql_where=text("state <> 'failed'")),
     Index("ix_accounting_pending", "id", postgresql_where=text("state = 'pending'")),
 )
@@ -230,6 +269,46 @@ owner_notifications = Table(
     Column("partner_country", Text),
     Column("accounting_id", Uuid),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+
+# Referrals and notices to the owners of the data (PIA 3.1, 6.1): a Component data owner, TSC, DOS or another
+# USG agency. What was sent is a draft of the same filtered rendering as a partner response, sent and accounted
+# the same way (`draft_id` -> `accounting`); the reply is recorded here with who recorded it and when.
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("case_id", Uuid, nullable=False, index=True),
+    Column("encounter_ids", ARRAY(Uuid), nullable=False),
+    Column("recipient_org", Text, nullable=False, index=True),
+    Column("recipient_id", Uuid, ForeignKey("recipients.id")),
+    Column("draft_id", Uuid, ForeignKey("drafts.id"), unique=True),
+    Column("reason", Text, nullable=False),
+    Column("reply_within_days", Integer, nullable=False),
+    Column("reply_decision", Text),
+    Column("reply_note", Text),
+    Column("replied_on", Date),
+    Column("reply_recorded_by", Text),
+    Column("reply_recorded_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("created_by", Text, nullable=False),
+)
+
+# Past recipients of an encounter its owner had removed (TSC's "remove"): they must be told, like a correction.
+removal_notices = Table(
+    "removal_notices",
+    metadata,
+    Column("encounter_id", Uuid, primary_key=True),
+    Column("accounting_id", Uuid, ForeignKey("accounting.id"), primary_key=True),
+    Column("referral_id", Uuid),
+    Column("requested_by", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("recipient_email", Text, nullable=False),
+    Column("recipient_agency", Text, nullable=False),
+    Column("disclosed_at", DateTime(timezone=True), nullable=False),
+    Column("listed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 

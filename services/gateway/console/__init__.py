@@ -18,13 +18,29 @@ from services.gateway.console import (
     disclosures,
     imports,
     oidc,
+    privacy_act,
     redress,
+    referrals,
     reports,
 )
 from services.gateway.console.web import HERE, ApiError, CsrfRefused, SignedOut, q, redirect, render
 
 router = APIRouter(include_in_schema=False)
-for _module in (auth, oidc, cases, imports, disclosures, redress, reports, bulletins, admin, agreements):
+_PAGES = (
+    auth,
+    oidc,
+    cases,
+    imports,
+    disclosures,
+    referrals,
+    privacy_act,
+    redress,
+    reports,
+    bulletins,
+    admin,
+    agreements,
+)
+for _module in _PAGES:
     router.include_router(_module.router)
 
 STATUS_TITLES = {403: "Not allowed", 404: "Not found", 409: "Refused", 422: "Refused", 503: "Unavailable"}

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, render, submit
+from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, q, redirect, render, submit
 from shared.auth import PROGRAMS, ROLES
 
 router = APIRouter()
@@ -28,6 +28,7 @@ async def admin_page(request: Request, session: SessionDep) -> HTMLResponse:
     sections: dict[str, Any] = {}
     for name, path, action in (
         ("users", "/api/v1/users", "user:manage"),
+        ("lapsing", "/api/v1/users/lapsing", "user:manage"),
         ("agreements", "/api/v1/agreements", "agreement:read"),
         ("holds", "/api/v1/holds", "retention:manage"),
     ):
@@ -56,6 +57,20 @@ async def create_user(request: Request, session: SessionDep) -> Response:
         "programs": form.getlist("programs"),
     }
     return await _act(request, "/api/v1/users", body, "User created.")
+
+
+@router.post("/admin/users/training")
+async def record_training(request: Request, session: SessionDep) -> Response:
+    """An admin records the day a user completed the annual privacy training (PIA 8.2)."""
+    form = await form_with_csrf(request)
+    username = str(form.get("username") or "").strip()
+    if not username:
+        return redirect(request, "/admin", "Name the user whose training to record.", "error")
+    body = {"training_completed_on": str(form.get("training_completed_on") or "") or None}
+    path = f"/api/v1/users/{q(username)}"
+    return await submit(
+        request, path, body, method="PATCH", back_to="/admin", done=f"Training recorded for {username}."
+    )
 
 
 @router.post("/admin/holds")

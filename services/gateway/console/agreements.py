@@ -1,5 +1,5 @@
-"""Agreements (ISAAs): read them; admins create them, revise them (each change a new version), add and retire
-recipients."""
+"""Agreements (ISAAs): read them; admins create them, revise them (each change a draft version), add and retire
+recipients; privacy officers approve or reject drafts, with two versions side by side."""
 
 from __future__ import annotations
 
@@ -19,7 +19,16 @@ router = APIRouter()
 SHAREABLE = [*sorted(EncounterFields.model_fields), "findings"]  # the API's own list: PIA 2.1 fields and findings
 LISTS = ("data_owners", "ous", "purposes", "di_categories")  # typed as comma-separated text
 CHOICES = ("fields", "protected_classes")  # ticked
-TEXT = ("partner_country", "partner_agency", "program", "caveat", "valid_from", "valid_to")
+TEXT = (
+    "recipient_kind",
+    "partner_country",
+    "partner_agency",
+    "program",
+    "caveat",
+    "use_limits",
+    "valid_from",
+    "valid_to",
+)
 MANAGE = "agreement:manage"
 REFUSALS = (400, 409, 422)  # the API's words go back onto the form, with what was typed
 
@@ -31,10 +40,13 @@ def _split(text: str) -> list[str]:
 def terms_from_form(form: Any) -> dict[str, Any]:
     """The form's values as the API's AgreementTerms (an empty valid_to: open-ended)."""
     terms: dict[str, Any] = {k: str(form.get(k) or "").strip() for k in TEXT}
-    terms["partner_country"] = terms["partner_country"].upper()
+    terms["partner_country"] = terms["partner_country"].upper() or None
+    terms["recipient_kind"] = terms["recipient_kind"] or "foreign-partner"
     terms["valid_to"] = terms["valid_to"] or None
     terms.update({k: _split(str(form.get(k) or "")) for k in LISTS})
     terms.update({k: form.getlist(k) for k in CHOICES})
+    approvals = str(form.get("approvals_required") or "1").strip()
+    terms["approvals_required"] = int(approvals) if approvals.isdigit() else approvals  # the API names a bad one
     return terms
 
 
@@ -48,7 +60,7 @@ def _form_page(
         title="New agreement",
         terms=terms,
         error=error,
-        programs=sorted(CASE_PROGRAMS),
+        programs=[*sorted(CASE_PROGRAMS), "*"],  # '*': every program, for a recipient inside the US
         shareable=SHAREABLE,
         protected=PROTECTED_CLASSES,
         **extra,
@@ -76,7 +88,8 @@ async def create(request: Request, session: SessionDep) -> Response:
         return _form_page(
             request, terms=terms, error=exc.detail, status_code=exc.status, agreement_name=name, note=note
         )
-    return redirect(request, f"/admin/agreements/{created['id']}", "Agreement created (version 1).")
+    done = "Agreement created: version 1 is a draft until a privacy officer approves it."
+    return redirect(request, f"/admin/agreements/{created['id']}", done)
 
 
 async def _page(
@@ -88,9 +101,10 @@ async def _page(
     revision: dict[str, Any] | None = None,
     recipient: dict[str, Any] | None = None,
     retire: dict[str, Any] | None = None,
+    review: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     agreement = await Api(request, session).get(f"/api/v1/agreements/{agreement_id}")
-    current = {k: agreement.get(k) for k in (*TEXT, *LISTS, *CHOICES)}
+    current = {k: agreement.get(k) for k in (*TEXT, *LISTS, *CHOICES, "approvals_required")}
     return render(
         request,
         "agreement.html",
@@ -102,7 +116,8 @@ async def _page(
         revision=revision or {},
         recipient=recipient or {},
         retire=retire,
-        programs=sorted(CASE_PROGRAMS),
+        review=review or {},
+        programs=[*sorted(CASE_PROGRAMS), "*"],  # '*': every program, for a recipient inside the US
         shareable=SHAREABLE + sorted(set(agreement.get("fields") or []) - set(SHAREABLE)),
         protected=PROTECTED_CLASSES,
     )
@@ -128,7 +143,44 @@ async def revise(agreement_id: uuid.UUID, request: Request, session: SessionDep)
             raise
         revision = {"terms": terms, "note": note, "error": exc.detail}
         return await _page(request, session, agreement_id, status_code=exc.status, revision=revision)
-    return redirect(request, f"/admin/agreements/{agreement_id}", f"Version {revised['version']} recorded.")
+    done = f"Version {revised['version']} recorded. It is a draft: the version in force governs until it is approved."
+    return redirect(request, f"/admin/agreements/{agreement_id}", done)
+
+
+@router.post("/admin/agreements/{agreement_id}/versions/{version}/review")
+async def review(agreement_id: uuid.UUID, version: int, request: Request, session: SessionDep) -> Response:
+    """A privacy officer approves or rejects a draft version; a refusal keeps the note typed."""
+    form = await form_with_csrf(request)
+    decision = "approve" if form.get("decision") == "approve" else "reject"
+    note = str(form.get("note") or "").strip()
+    path = f"/api/v1/agreements/{agreement_id}/versions/{version}/{decision}"
+    try:
+        await Api(request, session).post(path, {"note": note})
+    except ApiError as exc:
+        if exc.status not in (*REFUSALS, 403):
+            raise
+        typed = {"version": version, "note": note, "error": exc.detail}
+        return await _page(request, session, agreement_id, status_code=exc.status, review=typed)
+    done = (
+        f"Version {version} approved: it governs every draft and send from now."
+        if decision == "approve"
+        else (f"Version {version} rejected; the version in force is unchanged.")
+    )
+    return redirect(request, f"/admin/agreements/{agreement_id}", done)
+
+
+@router.get("/admin/agreements/{agreement_id}/compare")
+async def compare(agreement_id: uuid.UUID, request: Request, session: SessionDep, left: int, right: int) -> Response:
+    """Two versions side by side, the changed terms marked."""
+    compared = await Api(request, session).get(f"/api/v1/agreements/{agreement_id}/compare", left=left, right=right)
+    agreement = await Api(request, session).get(f"/api/v1/agreements/{agreement_id}")
+    return render(
+        request,
+        "agreement_compare.html",
+        title=f"{agreement['name']}: versions {left} and {right}",
+        agreement=agreement,
+        compared=compared,
+    )
 
 
 @router.post("/admin/agreements/{agreement_id}/recipients")

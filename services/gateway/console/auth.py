@@ -35,7 +35,7 @@ def _landing(request: Request) -> str:
         return "/login"
     if session.can("case:read"):
         return "/cases"
-    return "/admin" if session.can("user:manage") else "/reports"
+    return "/admin" if session.can("user:manage") or session.can("agreement:approve") else "/reports"
 
 
 def safe_next(target: str | None) -> str | None:

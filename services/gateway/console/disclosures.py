@@ -1,4 +1,5 @@
-"""Disclosure: draft a response for a case, see what leaves and what is withheld and why, send, the accounting."""
+"""Disclosure: draft a response for a case, see what leaves and what is withheld and why, have it reviewed by a
+second person, send, the accounting."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.gateway.console.web import Api, SessionDep, form_with_csrf, q, render, submit
+from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, redirect, render, submit
 
 router = APIRouter()
 
 PURPOSES = ["immigration", "law-enforcement", "counter-terrorism", "border-security"]
+REFUSALS = (400, 409, 422)  # the API's words go back onto the form, with what was typed
+FORM_FIELDS = ("case_id", "recipient_id", "purpose", "note", "result", "repeat_reason", "override_reason")
 
 
 async def _recipients(api: Api, case: dict[str, Any]) -> list[dict[str, Any]]:
@@ -34,29 +37,56 @@ async def _recipients(api: Api, case: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/disclosures/new")
-async def new_draft(case_id: uuid.UUID, request: Request, session: SessionDep) -> HTMLResponse:
+async def _form_page(
+    request: Request,
+    session: SessionDep,
+    case_id: uuid.UUID,
+    *,
+    typed: dict[str, str] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     api = Api(request, session)
     case = await api.get(f"/api/v1/cases/{case_id}")
     recipients = await _recipients(api, case)
     purposes = sorted({p for r in recipients for p in r["purposes"]}) or PURPOSES
     return render(
-        request, "disclosure_new.html", title="Draft a disclosure", case=case, recipients=recipients, purposes=purposes
+        request,
+        "disclosure_new.html",
+        status_code=status_code,
+        title="Draft a disclosure",
+        case=case,
+        recipients=recipients,
+        purposes=purposes,
+        typed=typed or {},
+        error=error,
     )
+
+
+@router.get("/disclosures/new")
+async def new_draft(case_id: uuid.UUID, request: Request, session: SessionDep) -> HTMLResponse:
+    return await _form_page(request, session, case_id)
 
 
 @router.post("/disclosures")
 async def create_draft(request: Request, session: SessionDep) -> Response:
+    """A refused draft (the case not ready, a repeat without its reason) comes back with everything typed."""
     form = await form_with_csrf(request)
-    body = {k: str(form.get(k) or "") for k in ("case_id", "recipient_id", "purpose", "note")}
-    return await submit(
-        request,
-        "/api/v1/disclosures",
-        body,
-        back_to=f"/disclosures/new?case_id={q(body['case_id'])}",
-        done="Draft ready: review what will leave before sending.",
-        go_to=lambda draft: f"/disclosures/{draft['id']}",
-    )
+    typed = {k: str(form.get(k) or "") for k in FORM_FIELDS}
+    body: dict[str, Any] = {k: typed[k] for k in ("case_id", "recipient_id", "purpose", "note")}
+    body["matched"] = typed["result"] != "no-match"
+    body.update({k: typed[k].strip() for k in ("repeat_reason", "override_reason") if typed[k].strip()})
+    try:
+        case_id = uuid.UUID(typed["case_id"])
+    except ValueError:
+        raise ApiError(422, "case_id: not a case id") from None
+    try:
+        draft = await Api(request, session).post("/api/v1/disclosures", body)
+    except ApiError as exc:
+        if exc.status not in REFUSALS:
+            raise
+        return await _form_page(request, session, case_id, typed=typed, error=exc.detail, status_code=exc.status)
+    return redirect(request, f"/disclosures/{draft['id']}", "Draft ready: ask a supervisor to review it.")
 
 
 @router.get("/disclosures/{draft_id}")
@@ -97,3 +127,22 @@ async def send(draft_id: uuid.UUID, request: Request, session: SessionDep) -> Re
     url = f"/disclosures/{draft_id}"
     done = "Sent, signed and encrypted; the disclosure is accounted."
     return await submit(request, f"/api/v1/disclosures/{draft_id}/send", back_to=url, done=done)
+
+
+STEPS = {
+    "review": "Sent for review: a supervisor other than you approves it before it can be sent.",
+    "approve": "Approved: what you reviewed may now be sent.",
+}
+
+
+@router.post("/disclosures/{draft_id}/{step}")
+async def review_step(draft_id: uuid.UUID, step: str, request: Request, session: SessionDep) -> Response:
+    """Ask for review, approve, or send back with a comment (refusals come back as a message on the draft)."""
+    form = await form_with_csrf(request)
+    url = f"/disclosures/{draft_id}"
+    if step == "send-back":
+        body = {"comment": str(form.get("comment") or "")}
+        return await submit(request, f"/api/v1{url}/send-back", body, back_to=url, done="Sent back to the drafter.")
+    if step not in STEPS:
+        raise ApiError(404, f"no step {step!r}; one of review, approve, send-back")
+    return await submit(request, f"/api/v1{url}/{step}", back_to=url, done=STEPS[step])

@@ -42,6 +42,76 @@ async def upload(request: Request, session: SessionDep) -> Response:
     )
 
 
+# The fields of manual entry, in the order a partner's record gives them (TRACS field names, PIA 2.1).
+ENTRY_FIELDS = [
+    ("fin", "FIN"),
+    ("eid", "EID"),
+    ("last_name", "Last name"),
+    ("first_name", "First name"),
+    ("dob", "Date of birth (YYYY, YYYY-MM or YYYY-MM-DD)"),
+    ("gender", "Gender (M, F, X, U)"),
+    ("nationality", "Nationality"),
+    ("passport_number", "Passport number"),
+    ("encounter_date", "Encounter date"),
+    ("ous", "O/U/S"),
+    ("data_owner", "Data owner"),
+    ("fast_matcher_status", "Fast-matcher status"),
+    ("derogatory_information", "Derogatory information (DI)"),
+    ("di_description", "DI description"),
+    ("di_shared", "DI shared (Y/N)"),
+    ("partner_unique_id", "Partner unique ID"),
+    ("partner_transaction_number", "Partner transaction number"),
+    ("search_code", "Search code"),
+]
+ENTRY_CONTEXT = ("program", "kind", "partner_country")
+
+
+def _entry_page(
+    request: Request, session: Any, typed: dict[str, str], error: str = "", status: int = 200
+) -> HTMLResponse:
+    """The form; after a refusal with the API's words, each named field marked, and everything as typed.
+
+    Intake's reasons start with the field's name ("dob: a date in the future"), one per problem."""
+    return render(
+        request,
+        "entry.html",
+        status_code=status,
+        title="Enter one record",
+        programs=session.case_programs,
+        kinds=KINDS,
+        fields=ENTRY_FIELDS,
+        typed=typed,
+        error=error,
+        problems=[p.strip() for p in error.split("; ")] if error else [],
+        problem_fields={n for n, _ in ENTRY_FIELDS if f"{n}:" in error},
+    )
+
+
+@router.get("/imports/entry")
+async def entry_form(request: Request, session: SessionDep) -> HTMLResponse:
+    return _entry_page(request, session, {})
+
+
+@router.post("/imports/entry")
+async def enter_record(request: Request, session: SessionDep) -> Response:
+    """One typed record to intake's manual entry; a refusal comes back with every value as typed."""
+    form = await form_with_csrf(request)
+    typed = {k: str(form.get(k) or "") for k in (*ENTRY_CONTEXT, *(n for n, _ in ENTRY_FIELDS))}
+    body = {
+        "program": typed["program"],
+        "kind": typed["kind"] or "partner-query",
+        "partner_country": typed["partner_country"].strip() or None,
+        "fields": {n: typed[n] for n, _ in ENTRY_FIELDS if typed[n].strip()},
+    }
+    try:
+        batch = await Api(request, session).post("/api/v1/intake/entries", body)
+    except ApiError as exc:
+        if exc.status not in (400, 409, 413, 422):
+            raise
+        return _entry_page(request, session, typed, exc.detail, exc.status)
+    return redirect(request, f"/imports/{batch['id']}", "The record was entered and imported.")
+
+
 @router.get("/imports/{batch_id}")
 async def preview(batch_id: uuid.UUID, request: Request, session: SessionDep, rows_from: int = 0) -> HTMLResponse:
     api = Api(request, session)

@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 
-from services.gateway import sign_in
+from services.gateway import accounts, sign_in
 from services.gateway.console.auth import login_page, safe_next, signed_in
 from services.gateway.console.web import render
 from shared.auth import InvalidToken, Principal, decode_idp_jwt, verify_any
@@ -132,6 +132,8 @@ async def callback(request: Request) -> Response:
         failed.delete_cookie(FLOW_COOKIE, path=FLOW_PATH)
         return failed
     log.info("provider sign-in", user=principal.username)
+    # Staff known only to the identity provider become assignable once they have signed in (cases' staff).
+    await accounts.announce_staff(uow=request.app.state.runtime.uow(actor=principal.username), principal=principal)
     response = _continue(request, principal, flow["next"])
     signed_in(request, response, tokens["access_token"], _ttl(tokens["access_token"]))
     response.delete_cookie(FLOW_COOKIE, path=FLOW_PATH)

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, render, submit
+from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, redirect, render, submit
 
 router = APIRouter()
 
@@ -17,6 +17,11 @@ STATUSES = ["received", "under-review", "resolved", "closed"]
 DETERMINATIONS = ["corrected", "no-change-warranted", "referred"]
 RESPONSE_KINDS = ["trip-findings", "individual", "agency"]
 CORRECTABLE = ["dob", "last_name", "first_name", "gender", "nationality", "country_of_birth", "passport_number"]
+SEARCH_SYSTEMS = ["IDENT-SIT", "ADIS", "TECS", "CIS", "PCQS", "EAGLE", "EARM", "CCD", "EOIR", "INTERPOL-EASF2"]
+SEARCH_RESULTS = ["hit", "no-hit", "not-authorized"]
+NOTICE_CHANNELS = ["email", "mail", "fax", "phone", "system-ticket"]
+OWNER_DECISIONS = ["remove", "keep", "correct"]
+REFUSALS = (400, 409, 413, 415, 422)
 
 
 @router.get("/redress")
@@ -71,6 +76,19 @@ async def create(request: Request, session: SessionDep) -> Response:
 
 @router.get("/redress/{redress_id}")
 async def detail(redress_id: uuid.UUID, request: Request, session: SessionDep) -> HTMLResponse:
+    return await _page(redress_id, request, session)
+
+
+async def _page(
+    redress_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    *,
+    relink_form: dict[str, Any] | None = None,
+    relink_error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The request's page; a refused re-link comes back on it with what was typed and the API's words."""
     api = Api(request, session)
     item = await api.get(f"/api/v1/redress/{redress_id}")
     search = {k: request.query_params.get(k, "").strip() for k in ("name", "dob", "document", "fin")}
@@ -79,10 +97,24 @@ async def detail(redress_id: uuid.UUID, request: Request, session: SessionDep) -
         candidates = await api.get(f"/api/v1/redress/{redress_id}/candidates", **search)
     linked = [str(link.get("encounter_id")) for link in item["linked_records"]]
     records = await asyncio.gather(*(linked_record(api, link) for link in item["linked_records"]))
+    notices = []
+    if item.get("relinks") and session.can("disclosure:read"):
+        try:
+            notices = await api.get("/api/v1/disclosures/corrections", redress=str(redress_id))
+        except ApiError:
+            notices = []  # the recipients stay listed in disclosure; this page only shows them when it may
     return render(
         request,
         "redress.html",
+        status_code=status_code,
         title=f"Redress {item.get('trip_number') or str(redress_id)[:8]}",
+        relink_form=relink_form or {"encounter_ids": [], "to_subject_id": "", "reason": ""},
+        relink_error=relink_error,
+        relink_notices=[n for n in notices if n["field"] == "subject"],
+        search_systems=SEARCH_SYSTEMS,
+        search_results=SEARCH_RESULTS,
+        notice_channels=NOTICE_CHANNELS,
+        owner_decisions=OWNER_DECISIONS,
         item=item,
         search=search,
         candidates=candidates,
@@ -182,3 +214,62 @@ async def respond(redress_id: uuid.UUID, request: Request, session: SessionDep) 
         "note": str(form.get("note") or ""),
     }
     return await _act(request, redress_id, "/response", body, "Response recorded.")
+
+
+@router.post("/redress/{redress_id}/searches")
+async def search(redress_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
+    form = await form_with_csrf(request)
+    body = {k: str(form.get(k) or "") for k in ("system", "result", "notes")}
+    return await _act(request, redress_id, "/searches", body, "Search logged.")
+
+
+@router.post("/redress/{redress_id}/relinks")
+async def relink(redress_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
+    """Move the chosen linked records to their right subject (blank: a new subject); a refusal keeps the form."""
+    form = await form_with_csrf(request)
+    typed = {
+        "encounter_ids": [str(v) for v in form.getlist("encounter_ids")],
+        "to_subject_id": str(form.get("to_subject_id") or "").strip(),
+        "reason": str(form.get("reason") or ""),
+    }
+    body = {**typed, "to_subject_id": typed["to_subject_id"] or None}
+    try:
+        await Api(request, session).post(f"/api/v1/redress/{redress_id}/relinks", body)
+    except ApiError as exc:
+        if exc.status not in REFUSALS:
+            raise
+        return await _page(
+            redress_id, request, session, relink_form=typed, relink_error=exc.detail, status_code=exc.status
+        )
+    return redirect(request, f"/redress/{redress_id}", "Records re-linked; cases moves them now.")
+
+
+@router.post("/redress/{redress_id}/relinks/{relink_id}/undo")
+async def undo(redress_id: uuid.UUID, relink_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
+    form = await form_with_csrf(request)
+    body = {"reason": str(form.get("reason") or "")}
+    return await _act(request, redress_id, f"/relinks/{relink_id}/undo", body, "Re-link undone by a re-link back.")
+
+
+@router.post("/redress/{redress_id}/owner-notices")
+async def owner_notice(redress_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
+    form = await form_with_csrf(request)
+    body: dict[str, Any] = {k: str(form.get(k) or "") for k in ("data_owner", "discrepancy", "channel", "sent_on")}
+    body["encounter_ids"] = [str(v) for v in form.getlist("encounter_ids")]
+    return await _act(request, redress_id, "/owner-notices", body, "Notice to the system owner recorded.")
+
+
+@router.post("/redress/{redress_id}/owner-notices/{notice_id}/reply")
+async def owner_reply(redress_id: uuid.UUID, notice_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
+    form = await form_with_csrf(request)
+    body = {"reply": str(form.get("reply") or ""), "replied_on": str(form.get("replied_on") or "")}
+    return await _act(request, redress_id, f"/owner-notices/{notice_id}/reply", body, "Owner's reply recorded.")
+
+
+@router.post("/redress/{redress_id}/owner-notices/{notice_id}/decision")
+async def owner_decision(
+    redress_id: uuid.UUID, notice_id: uuid.UUID, request: Request, session: SessionDep
+) -> Response:
+    form = await form_with_csrf(request)
+    body = {"decision": str(form.get("decision") or ""), "decided_by": str(form.get("decided_by") or "")}
+    return await _act(request, redress_id, f"/owner-notices/{notice_id}/decision", body, "Owner's decision recorded.")

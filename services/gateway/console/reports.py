@@ -51,6 +51,25 @@ async def reports(request: Request, session: SessionDep, report: str = "dosr") -
     )
 
 
+@router.get("/reports/stored")
+async def stored(request: Request, session: SessionDep) -> HTMLResponse:
+    """Reports as they were stored (weekly DOSR, monthly EPR and component report), each downloadable as kept."""
+    kept = await Api(request, session).get("/api/v1/reports/stored")
+    return render(request, "reports_stored.html", title="Stored reports", stored=kept, reports=REPORTS, formats=FORMATS)
+
+
+@router.get("/reports/stored/{report_id}.{fmt}")
+async def stored_download(report_id: str, fmt: str, request: Request, session: SessionDep) -> Response:
+    """A stored report's bytes, passed through exactly."""
+    if fmt not in (*FORMATS, "json"):
+        raise ApiError(404, f"no {fmt} download of a stored report")
+    r = await Api(request, session).raw("GET", f"/api/v1/reports/stored/{report_id}", params={"format": fmt})
+    if r.status_code != 200:
+        raise ApiError(r.status_code, r.text[:500])
+    keep = ("content-type", "content-disposition")
+    return Response(r.content, headers={k: v for k, v in r.headers.items() if k.lower() in keep})
+
+
 @router.get("/reports/{report}.{fmt}")
 async def download(report: str, fmt: str, request: Request, session: SessionDep) -> Response:
     """The API's own export, passed through with its type and file name."""

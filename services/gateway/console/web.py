@@ -1,8 +1,9 @@
 """The console's plumbing: the session cookie, CSRF tokens, flash messages, templates and the API client.
 
-Every page is only a client of the gateway's own API: `Api` calls it in-process (through the same routes,
-forwarding and upstream clients an outside tool reaches over HTTP) with the signed-in user's token, so the
-console can never show what the API would refuse, and every read and write lands in the same audit trails.
+Every page is only a client of the public API: `Api` calls the gateway's own routes in-process and every other
+area on the service that owns it (the route the edge takes, over the gateway's pooled upstream clients), with the
+signed-in user's token, so the console can never show what the API would refuse, and every read and write lands
+in the same audit trails.
 """
 
 from __future__ import annotations
@@ -19,16 +20,19 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 import httpx
+import jwt
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
+from services.gateway.upstreams import client_for
 from shared import policy
 from shared.auth import InvalidToken, Principal, verify_any
 from shared.errors import Forbidden
 from shared.logging import CORRELATION_HEADER, current_correlation_id
 from shared.settings import TracsSettings
+from shared.web import client_address
 
 SESSION_COOKIE = "tracs_session"
 NONCE_COOKIE = "tracs_nonce"  # binds the sign-in form's CSRF token before there is a session
@@ -83,6 +87,15 @@ class Session:
     def can(self, action: str) -> bool:
         """Only decides what to offer; the API decides what happens."""
         return policy.allows(self.principal, action)
+
+    @property
+    def training_lapses_on(self) -> date | None:
+        """The day the user's access lapses with their privacy training (the gateway's `trn` claim)."""
+        try:
+            claim = jwt.decode(self.token, options={"verify_signature": False}).get("trn")  # verified already
+            return date.fromisoformat(claim) if isinstance(claim, str) else None
+        except (jwt.PyJWTError, ValueError):
+            return None
 
     @property
     def case_programs(self) -> list[str]:
@@ -226,6 +239,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
             "csrf": csrf_token(request) if session else context.pop("csrf", ""),
             "flash": flash,
             "today": date.today().isoformat(),
+            "training_notice": _training_notice(request, session),
             **context,
         },
         status_code=status_code,
@@ -234,6 +248,20 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
         response.delete_cookie(FLASH_COOKIE, path="/")
     response.headers.update(PAGE_HEADERS)
     return response
+
+
+def _training_notice(request: Request, session: Session | None) -> str | None:
+    """Within the warning period before a user's training lapses, every page says when access ends."""
+    lapses = session.training_lapses_on if session else None
+    if lapses is None:
+        return None
+    days = (lapses - date.today()).days
+    if days > getattr(_settings(request), "training_warning_days", 30):
+        return None
+    return (
+        f"Your annual privacy training lapses on {lapses.isoformat()} ({days} days): complete it before then, "
+        "or sign-in will be refused."
+    )
 
 
 def q(value: Any) -> str:
@@ -247,16 +275,34 @@ class Api:
         self.request = request
         self.session = session
 
+    def _peer(self) -> str:
+        return client_address(self.request) or "127.0.0.1"
+
     def _client(self) -> httpx.AsyncClient:
-        peer = self.request.client.host if self.request.client else "127.0.0.1"
-        transport = httpx.ASGITransport(app=self.request.app, client=(peer, 0))
+        transport = httpx.ASGITransport(app=self.request.app, client=(self._peer(), 0))
         timeout = getattr(_settings(self.request), "proxy_timeout_seconds", 120.0)
         return httpx.AsyncClient(transport=transport, base_url="http://gateway", timeout=timeout)
+
+    def _service(self, path: str) -> str | None:
+        """The base URL of the service owning `path`'s area, or None for the gateway's own routes."""
+        routes = getattr(_settings(self.request), "routes", None)
+        if routes is None or not path.startswith("/api/v1/"):
+            return None
+        return routes().get(path.removeprefix("/api/v1/").split("/", 1)[0].split("?", 1)[0])
 
     async def raw(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {CORRELATION_HEADER: current_correlation_id(), **kwargs.pop("headers", {})}
         if self.session is not None:
             headers["Authorization"] = f"Bearer {self.session.token}"
+        base = self._service(path)
+        if base is not None:
+            # The service audits the read "from" the browser's address, as it does behind the edge.
+            headers["X-Forwarded-For"] = self._peer()
+            try:
+                return await client_for(self.request, base).request(method, f"{base}{path}", headers=headers, **kwargs)
+            except httpx.HTTPError:
+                area = path.removeprefix("/api/v1/").split("/", 1)[0]
+                return httpx.Response(503, json={"detail": f"the {area} service is unavailable"})
         async with self._client() as client:
             # A task of its own runs in a copy of this request's context, so the API call's logging and
             # policy context variables never leak back into the page.

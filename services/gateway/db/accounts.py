@@ -1,14 +1,15 @@
-"""Queries of the user store: add or reset a login, list them; a password hash is never read back."""
+"""Queries of the user store: add or reset a login, change one, list them; a password hash is never read back."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.gateway.db.tables import users
+from services.gateway.db.tables import audit_trail, users
+from shared import audit
 
 _SHOWN = [c for c in users.c if c.name != "password_hash"]
 
@@ -31,6 +32,21 @@ async def upsert_user(session: AsyncSession, row: dict[str, Any]) -> None:
                 "password_hash": stmt.excluded.password_hash,
                 "roles": stmt.excluded.roles,
                 "programs": stmt.excluded.programs,
+                **(
+                    {"training_completed_on": stmt.excluded.training_completed_on}
+                    if "training_completed_on" in row
+                    else {}
+                ),
             },
         )
     )
+
+
+async def update_user(session: AsyncSession, username: str, *, updated_by: str, **values: Any) -> None:
+    stmt = update(users).where(users.c.username == username)
+    await session.execute(stmt.values(updated_at=func.now(), updated_by=updated_by, **values))
+
+
+async def record(session: AsyncSession, entries: list[audit.Entry]) -> None:
+    """Append to the gateway's own trail in the change's transaction."""
+    await audit.append(session, audit_trail, entries)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.reporting.db.tables import bulletins
+from services.reporting.db.tables import bulletin_iterations, bulletins
 
 
 async def insert_bulletin(session: AsyncSession, row: dict[str, Any]) -> None:
@@ -37,3 +37,20 @@ async def update_bulletin(session: AsyncSession, bulletin_id: uuid.UUID, **value
 
 async def delete_bulletin(session: AsyncSession, bulletin_id: uuid.UUID) -> None:
     await session.execute(delete(bulletins).where(bulletins.c.id == bulletin_id))
+
+
+async def add_iteration(session: AsyncSession, bulletin_id: uuid.UUID, text: dict[str, Any], written_by: str) -> None:
+    """The bulletin's text as it now stands, as its next iteration."""
+    it = bulletin_iterations.c
+    number = select(func.coalesce(func.max(it.iteration), 0) + 1).where(it.bulletin_id == bulletin_id)
+    await session.execute(
+        bulletin_iterations.insert().values(
+            bulletin_id=bulletin_id, iteration=number.scalar_subquery(), **text, written_by=written_by
+        )
+    )
+
+
+async def iterations(session: AsyncSession, bulletin_id: uuid.UUID) -> list[Any]:
+    it = bulletin_iterations.c
+    stmt = select(bulletin_iterations).where(it.bulletin_id == bulletin_id).order_by(it.iteration)
+    return list((await session.execute(stmt)).mappings().all())

@@ -19,18 +19,21 @@ async def program_counters(
     return {(d, p, m): int(v) for d, p, m, v in (await session.execute(stmt)).all()}
 
 
-PARTNER_MATCHES = text(
+PARTNER_COUNTS = text(
     """
     SELECT day, program, array_agg(partner), array_agg(value) FROM daily_counts
-    WHERE metric = 'matches' AND day BETWEEN :start AND :end GROUP BY day, program
+    WHERE metric = :metric AND day BETWEEN :start AND :end GROUP BY day, program
     """
 )
 
 
-async def partner_matches(session: AsyncSession, start: date, end: date) -> dict[tuple[date, str, str], int]:
-    """(day, program, partner) -> matches; one row per day and program on the wire (a year is 60,000 counters)."""
+async def partner_matches(
+    session: AsyncSession, start: date, end: date, metric: str = "matches"
+) -> dict[tuple[date, str, str], int]:
+    """(day, program, partner) -> matches (or `metric`, e.g. kst_matches); one row per day and program on the
+    wire (a year is 60,000 counters)."""
     out: dict[tuple[date, str, str], int] = {}
-    rows = (await session.execute(PARTNER_MATCHES, {"start": start, "end": end})).all()
+    rows = (await session.execute(PARTNER_COUNTS, {"start": start, "end": end, "metric": metric})).all()
     for day, program, partners, values in rows:
         for partner, value in zip(partners, values, strict=True):
             out[(day, program, partner)] = value

@@ -7,6 +7,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    ForeignKey,
     Index,
     LargeBinary,
     PrimaryKeyConstraint,
@@ -115,4 +116,43 @@ bulletins = Table(
     Column("approved_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_by", Text, nullable=False),
+    Column("sent_by", Text),
+    Column("approved_by", Text),
+)
+
+# Every iteration of a bulletin as written (PIA 3: bulletins "record iterations"): an edit adds one, never
+# overwrites; deleting a draft bulletin deletes its iterations with it.
+bulletin_iterations = Table(
+    "bulletin_iterations",
+    metadata,
+    Column("bulletin_id", Uuid, ForeignKey("bulletins.id", ondelete="CASCADE"), nullable=False),
+    Column("iteration", BigInteger, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("case_summary", Text, nullable=False),
+    Column("services_provided", Text, nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("written_by", Text, nullable=False),
+    Column("written_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("bulletin_id", "iteration"),
+)
+
+
+# Automated reports as generated (PIA 3: "Automated reports are stored in TRACS"): each format's bytes, with the
+# suppression they were published with inside them; a trigger refuses any UPDATE or DELETE (migration 0007).
+stored_reports = Table(
+    "stored_reports",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("kind", Text, nullable=False),  # dosr, epr, components
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("threshold", BigInteger, nullable=False),
+    Column("generated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("generated_by", Text, nullable=False),
+    Column("json", LargeBinary, nullable=False),
+    Column("csv", LargeBinary, nullable=False),
+    Column("xlsx", LargeBinary, nullable=False),
+    Column("pdf", LargeBinary, nullable=False),
+    Index("ux_stored_reports_period", "kind", "period_start", "period_end", unique=True),
 )

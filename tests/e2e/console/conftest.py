@@ -32,7 +32,7 @@ TEST_PASSWORD = "console-test-password"
 def console_url(request: pytest.FixtureRequest) -> str:
     if url := os.environ.get("TRACS_CONSOLE_TEST_URL"):
         return url.rstrip("/")
-    return request.getfixturevalue("stack").url("gateway")
+    return request.getfixturevalue("stack").url("edge")
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.console.conftest import (
     TEST_PASSWORD,
@@ -53,7 +53,7 @@ def _workbook(fin: str, ref: str, tcn: str) -> bytes:
 
 
 def test_an_analyst_imports_a_workbook_works_the_case_and_sends_an_accounted_disclosure(
-    page: Page, console_url: str
+    page: Page, browser: Browser, console_url: str
 ) -> None:
     fin, tag = new_fin(), uuid.uuid4().hex[:6].upper()
     ref, tcn = f"AU-CONSOLE-{tag}", f"AUS-TX-{tag}"
@@ -149,6 +149,17 @@ def test_an_analyst_imports_a_workbook_works_the_case_and_sends_an_accounted_dis
     expect(withheld).to_contain_text("data owner not covered")
     shot(page, "disclosure-draft")
 
+    # The two-person rule: the analyst asks for review, the supervisor approves in a session of their own.
+    page.get_by_role("button", name="Ask a supervisor to review").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("in-review")
+    reviewer = browser.new_context(base_url=console_url)
+    sup = reviewer.new_page()
+    sign_in(sup, "supervisor")
+    sup.goto(page.url)
+    sup.get_by_role("button", name="Approve").click()
+    expect(sup.get_by_role("heading", level=1)).to_contain_text("approved")
+    reviewer.close()
+    page.reload()
     page.get_by_role("button", name="Send to the partner").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("sent")
     accounting = page.locator("section", has=page.get_by_role("heading", name="Accounting of this disclosure"))
@@ -215,6 +226,9 @@ def test_a_redress_officer_works_a_request_to_a_response(page: Page, console_url
     page.get_by_role("button", name="Record decision").click()
     corrections = page.locator("section", has=page.get_by_role("heading", name="Corrections"))
     expect(corrections).to_contain_text("accepted")
+    page.get_by_label("System searched", exact=True).select_option("IDENT-SIT")
+    page.get_by_role("button", name="Log search").click()
+    expect(page.get_by_role("status").filter(has_text="Search logged.")).to_be_visible()
     page.get_by_label("Action", exact=True).select_option("resolve")
     page.get_by_label("Determination (to resolve)", exact=True).select_option("corrected")
     page.get_by_role("button", name="Apply").click()
@@ -304,8 +318,8 @@ def test_a_supervisor_assigns_a_case_and_an_analyst_flags_an_encounter_not_shara
 ) -> None:
     sign_in(page, "supervisor")
     page.goto(f"/cases/{m5_case['id']}")
-    page.get_by_label("Assign to").fill("analyst")
-    page.get_by_role("button", name="Assign").click()
+    page.get_by_label("Assign to").select_option("analyst")
+    page.get_by_role("button", name="Assign", exact=True).click()
     expect(page.locator("dl.facts")).to_contain_text("analyst")
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, "analyst")

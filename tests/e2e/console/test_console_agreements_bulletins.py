@@ -45,7 +45,22 @@ def test_an_admin_creates_revises_and_staffs_an_agreement_and_a_supervisor_sees_
     expect(page.get_by_label("T", exact=True)).to_be_checked()
     page.get_by_label("T", exact=True).uncheck()
     page.get_by_role("button", name="Create agreement").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(f"{name} version 1")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"{name} version 1: draft")
+    expect(page.locator("#in-force")).to_contain_text("No version is approved yet")
+    agreement_url = page.url
+
+    # A privacy officer approves version 1 (the admin who wrote it is offered no review form).
+    expect(page.get_by_role("button", name="Approve version 1")).to_have_count(0)
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, "privacy")
+    page.goto(agreement_url)
+    page.get_by_label("Review note for version 1").fill("Reviewed with DHS Privacy and PLCY")
+    page.get_by_role("button", name="Approve version 1").click()
+    expect(page.get_by_role("status").filter(has_text="Version 1 approved")).to_be_visible()
+    expect(page.locator("#in-force")).to_contain_text("In force: version 1")
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, "admin")
+    page.goto(agreement_url)
 
     # A revision: the form starts from version 1's terms; it becomes version 2 with its note.
     page.get_by_text("Revise these terms").click()
@@ -60,6 +75,13 @@ def test_an_admin_creates_revises_and_staffs_an_agreement_and_a_supervisor_sees_
     amended = versions.get_by_role("row").filter(has_text="Amendment 1: expires end of 2031")
     expect(amended).to_contain_text("2031-12-31")
     expect(versions.get_by_role("row").filter(has_text="created")).to_be_visible()
+    expect(amended).to_contain_text("draft")
+    expect(page.locator("#in-force")).to_contain_text("In force: version 1")
+    amended.get_by_role("link", name="Compare side by side").click()
+    expect(page.locator("#compare tr.changed")).to_have_count(1)
+    expect(page.locator("#compare tr.changed")).to_contain_text("2031-12-31")
+    shot(page, "agreement-compare")
+    page.goto(agreement_url)
 
     page.get_by_text("Add a recipient").click()
     mailbox = "a.ngata@immigration.govt.nz"

@@ -32,11 +32,19 @@ def _chunk(*rows: ImportedRow) -> EncountersImported:
 
 def test_the_answer_to_a_chunk_decodes_as_the_contract_and_carries_no_personal_field() -> None:
     subject, case = uuid.uuid4(), uuid.uuid4()
-    ok = _row(2, data_owner="FBI-TSC", partner_country="GBR", partner_transaction_number="T-9")
+    ok = _row(
+        2,
+        data_owner="FBI-TSC",
+        partner_country="GBR",
+        partner_transaction_number="T-9",
+        protected_class="VAWA",
+        fast_matcher_status="KST",
+        derogatory_information="IMMIGRATION",
+    )
     bad = _row(3)
     payload = chunk_answer(
         event=_chunk(ok, bad),
-        attached=[_attached(ok, subject, case, True, "VAWA")],
+        attached=[_attached(_chunk(ok), ok, subject, case, True)],
         failed=[_failed(bad, "last_name: longer than 1000 characters")],
     )
     envelope = wrap_payload(EncountersAttached, payload, key="b/4", producer="cases", correlation_id="c")
@@ -46,17 +54,18 @@ def test_the_answer_to_a_chunk_decodes_as_the_contract_and_carries_no_personal_f
     assert (row.encounter_id, row.subject_id, row.case_id, row.case_opened) == (ok.encounter_id, subject, case, True)
     assert (row.data_owner, row.partner_country, row.partner_transaction_number) == ("FBI-TSC", "GBR", "T-9")
     assert row.protected_class == "VAWA" and row.matched
+    assert (row.fast_matcher, row.kst, row.derogatory) == (True, True, True)
     assert [(f.encounter_id, f.row_number) for f in event.failed] == [(bad.encounter_id, 3)]
     assert "Lee" not in envelope.to_bytes().decode()  # ids and codes only
 
 
 def test_the_answer_is_the_json_the_hand_built_answer_was_rows_in_row_order() -> None:
     subject, case = uuid.uuid4(), uuid.uuid4()
-    first, second, refused = _row(2, partner_country="GBR"), _row(5, data_owner="FBI-TSC"), _row(3)
+    first, second, refused = _row(2, partner_country="GBR", protected_class="T"), _row(5, data_owner="FBI-TSC"), _row(3)
     chunk = _chunk(first, refused, second)
     payload = chunk_answer(
         event=chunk,
-        attached=[_attached(second, subject, case, False, None), _attached(first, subject, case, True, "T")],
+        attached=[_attached(chunk, second, subject, case, False), _attached(chunk, first, subject, case, True)],
         failed=[_failed(refused, "it breaks an integrity rule")],
     )
 
@@ -72,6 +81,9 @@ def test_the_answer_is_the_json_the_hand_built_answer_was_rows_in_row_order() ->
             "partner_country": r.fields.partner_country,
             "protected_class": protected,
             "matched": True,
+            "fast_matcher": False,
+            "kst": False,
+            "derogatory": False,
         }
 
     hand_built = {

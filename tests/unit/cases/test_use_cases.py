@@ -126,6 +126,9 @@ class Store:
     async def link_case_encounters(self, session: Any, rows: list[dict[str, Any]]) -> None:
         self.links += [(r["case_id"], r["encounter_id"]) for r in rows]
 
+    async def link_extracts_to_queries(self, session: Any, opened: list[uuid.UUID]) -> None:
+        self.linked_checked = list(opened)
+
     async def outdate_findings_of_subjects(
         self, session: Any, subject_ids: list[uuid.UUID], keep_fresh: list[uuid.UUID]
     ) -> list[uuid.UUID]:

@@ -29,6 +29,16 @@ class FakeProjectionQueries:
         self.accounting: list[SimpleNamespace] = []
         self.notices: dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]] = {}
         self.forgotten: list[tuple[list[uuid.UUID], list[uuid.UUID]]] = []
+        self.due: dict[uuid.UUID, dict[str, Any]] = {}
+
+    async def add_due_notices(self, session: object, rows: list[dict[str, Any]]) -> None:
+        for row in rows:  # a later chunk adds its encounters to the notice still due
+            if row["id"] in self.due:
+                self.due[row["id"]]["encounter_ids"] = sorted(
+                    {*self.due[row["id"]]["encounter_ids"], *row["encounter_ids"]}
+                )
+            else:
+                self.due[row["id"]] = dict(row)
 
     async def project(self, session: object, rows: list[dict[str, Any]]) -> None:
         for r in rows:
@@ -101,6 +111,24 @@ async def test_attached_encounters_are_projected_and_a_tsc_match_is_reported_to_
     assert list(queries.cases) == [tsc.case_id] and queries.cases[tsc.case_id]["partner_transaction_number"] == "T1"
     assert (tsc.case_id, cbp.encounter_id) in queries.members
     assert queries.flags == {(cbp.encounter_id, "protected-class"): {"class": "ASYLEE"}}
+    (due,) = queries.due.values()  # TSC's notice is due for its match, whatever is later shared
+    assert (due["kind"], due["recipient_org"], due["case_id"]) == ("tsc-notice", "FBI-TSC", tsc.case_id)
+    assert due["encounter_ids"] == [tsc.encounter_id]
+
+
+async def test_a_kst_match_makes_one_tsc_notice_per_case_and_a_redelivery_adds_none(
+    queries: FakeProjectionQueries,
+) -> None:
+    first = _row(data_owner="CBP", partner_country="GBR")
+    second = _row(data_owner="ICE", case_id=first.case_id, subject_id=first.subject_id)
+    kst = EncountersAttached(batch_id=uuid.uuid4(), chunk=1, program="KST", upload_kind="partner-query", rows=[first])
+    later = EncountersAttached(
+        batch_id=kst.batch_id, chunk=2, program="KST", upload_kind="partner-query", rows=[second]
+    )
+    await _consume(kst, later, kst)
+    (due,) = queries.due.values()
+    assert due["id"] == uuid.uuid5(first.case_id, "tsc-notice")
+    assert due["encounter_ids"] == sorted([first.encounter_id, second.encounter_id])
 
 
 async def test_flags_apply_in_topic_order_the_latest_setting_winning(queries: FakeProjectionQueries) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from services.gateway import accounts, domain
-from shared.errors import Conflict, Invalid
+from shared import audit
+from shared.errors import Conflict, Invalid, NotFound
 from tests.unit.fakes import FakeUnitOfWork
 
 PASSWORD = "correct horse battery"
@@ -18,6 +20,7 @@ class FakeAccountQueries:
 
     def __init__(self) -> None:
         self.users: dict[str, dict[str, Any]] = {}
+        self.trail: list[audit.Entry] = []
 
     async def user(self, session: Any, username: str) -> dict[str, Any] | None:
         row = self.users.get(username)
@@ -28,6 +31,12 @@ class FakeAccountQueries:
 
     async def upsert_user(self, session: Any, row: dict[str, Any]) -> None:
         self.users[row["username"]] = {**self.users.get(row["username"], {}), **row}
+
+    async def update_user(self, session: Any, username: str, *, updated_by: str, **values: Any) -> None:
+        self.users[username].update(values, updated_by=updated_by)
+
+    async def record(self, session: Any, entries: list[audit.Entry]) -> None:
+        self.trail += entries
 
 
 @pytest.fixture
@@ -75,3 +84,75 @@ async def test_development_logins_are_seeded_and_a_reseed_resets_their_password(
     assert domain.password_matches(store.users["analyst"]["password_hash"], "second-password")
     listed = await accounts.list_users(uow=FakeUnitOfWork())
     assert [u["username"] for u in listed] == sorted(domain.DEV_USERS)
+
+
+async def test_a_new_login_is_trained_the_day_it_is_created_unless_a_date_is_given(store: FakeAccountQueries) -> None:
+    await _create(FakeUnitOfWork(actor="admin"))
+    assert store.users["maria.k"]["training_completed_on"] == datetime.now(UTC).date()
+    await accounts.create_user(
+        uow=FakeUnitOfWork(actor="admin"),
+        username="old.hand",
+        password=PASSWORD,
+        roles={"analyst"},
+        programs=set(),
+        training_completed_on=date(2026, 1, 5),
+    )
+    assert store.users["old.hand"]["training_completed_on"] == date(2026, 1, 5)
+    with pytest.raises(Invalid, match=r"training_completed_on .* is in the future"):
+        await accounts.create_user(
+            uow=FakeUnitOfWork(actor="admin"),
+            username="future",
+            password=PASSWORD,
+            roles={"analyst"},
+            programs=set(),
+            training_completed_on=datetime.now(UTC).date() + timedelta(days=2),
+        )
+
+
+async def test_a_role_change_needs_an_approver_other_than_its_maker_and_is_audited_with_them(
+    store: FakeAccountQueries,
+) -> None:
+    await _create(FakeUnitOfWork(actor="admin"))
+    await _create(FakeUnitOfWork(actor="admin"), username="chief.s")
+    change = {"roles": ["analyst", "supervisor", "auditor"]}
+    with pytest.raises(Invalid, match="approved_by"):
+        await accounts.update_user(uow=FakeUnitOfWork(actor="admin"), username="maria.k", changes=change)
+    with pytest.raises(Invalid, match="someone other than its maker"):
+        await accounts.update_user(
+            uow=FakeUnitOfWork(actor="admin"), username="maria.k", changes=change, approved_by="admin"
+        )
+    with pytest.raises(Invalid, match="'nobody' is not a user"):
+        await accounts.update_user(
+            uow=FakeUnitOfWork(actor="admin"), username="maria.k", changes=change, approved_by="nobody"
+        )
+    assert store.users["maria.k"]["roles"] == ["analyst", "supervisor"] and store.trail == []
+    await accounts.update_user(
+        uow=FakeUnitOfWork(actor="admin"), username="maria.k", changes=change, approved_by="chief.s"
+    )
+    assert store.users["maria.k"]["roles"] == ["analyst", "auditor", "supervisor"]
+    [entry] = store.trail
+    assert (entry.actor, entry.action, entry.record_id) == ("admin", "user:change", "maria.k")
+    assert entry.detail == "roles analyst,supervisor -> analyst,auditor,supervisor; approved by chief.s"
+
+
+async def test_training_is_recorded_without_an_approver_and_an_unknown_user_is_404(store: FakeAccountQueries) -> None:
+    await _create(FakeUnitOfWork(actor="admin"))
+    await accounts.update_user(
+        uow=FakeUnitOfWork(actor="admin"), username="maria.k", changes={"training_completed_on": date(2026, 2, 1)}
+    )
+    assert store.users["maria.k"]["training_completed_on"] == date(2026, 2, 1)
+    assert store.trail[0].detail == "training_completed_on 2026-02-01"
+    with pytest.raises(NotFound):
+        await accounts.update_user(uow=FakeUnitOfWork(), username="ghost", changes={"roles": ["analyst"]})
+
+
+async def test_the_lapsing_list_names_who_loses_access_within_the_period_soonest_first(
+    store: FakeAccountQueries,
+) -> None:
+    today = datetime.now(UTC).date()
+    for name, days_ago in (("fresh", 10), ("soon", 350), ("gone", 400)):
+        await _create(FakeUnitOfWork(actor="admin"), username=name)
+        store.users[name]["training_completed_on"] = today - timedelta(days=days_ago)
+    listed = await accounts.lapsing(uow=FakeUnitOfWork(), within_days=30, valid_days=365)
+    assert [(u["username"], u["lapsed"]) for u in listed] == [("gone", True), ("soon", False)]
+    assert listed[1]["training_lapses_on"] == today + timedelta(days=15)

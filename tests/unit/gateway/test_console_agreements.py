@@ -67,6 +67,7 @@ NEW = {
     "valid_from": "2026-01-01",
     "valid_to": "",
     "change_note": "",
+    "approvals_required": "2",  # stricter than the two-person rule's one approval
 }
 
 
@@ -78,10 +79,12 @@ def test_an_admin_creates_an_agreement_with_every_term_as_the_api_takes_them(fak
         {
             "name": "M5 New Zealand",
             "change_note": "created",
+            "recipient_kind": "foreign-partner",
             "partner_country": "NZL",
             "partner_agency": "Immigration New Zealand",
             "program": "M5",
             "caveat": "",
+            "use_limits": "",
             "valid_from": "2026-01-01",
             "valid_to": None,
             "data_owners": ["CBP", "USCIS"],
@@ -90,6 +93,7 @@ def test_an_admin_creates_an_agreement_with_every_term_as_the_api_takes_them(fak
             "di_categories": [],
             "fields": ["fin", "dob", "findings"],
             "protected_classes": ["T"],
+            "approvals_required": 2,
         }
     ]
 
@@ -194,3 +198,41 @@ def test_an_active_recipient_is_retired_with_a_reason_and_a_retired_one_offers_n
     fake.on("POST", path, {"detail": f"recipient {active} was already retired by admin"}, status=409)
     r = admin.post(f"/admin/agreements/{AID}/recipients/{active}/retire", data=form)
     assert r.status_code == 409 and "already retired by admin" in r.text and 'value="moved to another unit"' in r.text
+
+
+def _under_review() -> dict[str, Any]:
+    draft = {**_version(2, "extended to 2030", valid_to="2030-12-31"), "status": "draft"}
+    history = [{**_version(1, "created"), "status": "approved", "reviewed_by": "privacy"}, draft]
+    return {**draft, "id": AID, "name": "PCSC Greece", "created_at": "2026-01-01T10:00:00Z", "created_by": "admin",
+            "approved_version": 1, "history": history, "recipients": []}  # fmt: skip
+
+
+def test_a_privacy_officer_approves_a_draft_version_and_a_refusal_keeps_the_note(fake: FakeApi) -> None:
+    fake.on("GET", f"/api/v1/agreements/{AID}", _under_review())
+    privacy = console_client(fake, "privacy", {"privacy-officer"}, set())
+    page = privacy.get(f"/admin/agreements/{AID}").text
+    assert "In force: version 1" in page and f"/admin/agreements/{AID}/versions/2/review" in forms_on(page)
+    assert f"/admin/agreements/{AID}/versions/1/review" not in forms_on(page)  # only a draft is reviewed
+    form = {"note": "PLCY cleared", "decision": "approve", "csrf_token": csrf_of(privacy, "/admin")}
+    fake.on("POST", f"/api/v1/agreements/{AID}/versions/2/approve", _under_review())
+    r = privacy.post(f"/admin/agreements/{AID}/versions/2/review", data=form)
+    assert r.status_code == 303 and fake.sent("POST", f"/api/v1/agreements/{AID}/versions/2/approve") == [
+        {"note": "PLCY cleared"}
+    ]
+    words = "version 2 was written by privacy: another privacy officer approves it"
+    fake.on("POST", f"/api/v1/agreements/{AID}/versions/2/approve", {"detail": words}, status=403)
+    r = privacy.post(f"/admin/agreements/{AID}/versions/2/review", data=form)
+    assert r.status_code == 403 and words in r.text and 'value="PLCY cleared"' in r.text
+
+
+def test_an_admin_sees_no_review_form_and_two_versions_compare_side_by_side(fake: FakeApi, admin: TestClient) -> None:
+    fake.on("GET", f"/api/v1/agreements/{AID}", _under_review())
+    assert "/review" not in " ".join(forms_on(admin.get(f"/admin/agreements/{AID}").text))
+    terms = [{"term": "valid_to", "left": None, "right": "2030-12-31", "changed": True},
+             {"term": "fields", "left": ["dob", "fin"], "right": ["dob", "fin"], "changed": False}]  # fmt: skip
+    compared = {"agreement_id": AID, "left": _under_review()["history"][0], "right": _under_review(), "terms": terms}
+    fake.on("GET", f"/api/v1/agreements/{AID}/compare", compared)
+    page = admin.get(f"/admin/agreements/{AID}/compare?left=1&right=2").text
+    assert fake.params("GET", f"/api/v1/agreements/{AID}/compare") == [{"left": "1", "right": "2"}]
+    assert '<tr class="changed"><th scope="row">valid_to <span class="badge">changed</span>' in page
+    assert "<td>none</td>" in page and "<td>2030-12-31</td>" in page and "<td>dob, fin</td>" in page

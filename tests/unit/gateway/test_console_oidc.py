@@ -24,6 +24,7 @@ from services.gateway import console
 from services.gateway.console import oidc
 from shared import audit
 from shared.settings import TracsSettings
+from tests.unit.fakes import FakeUnitOfWork
 
 ISSUER = "https://idp.example"
 CLIENT_ID = "tracs-console"
@@ -93,7 +94,8 @@ def _app(settings: TracsSettings, provider: Provider, trail: list[audit.Entry]) 
 
     app = FastAPI()
     app.state.settings = settings
-    app.state.runtime = SimpleNamespace(audit=record)
+    # A provider sign-in announces its user as staff (StaffChanged) through a unit of work of its own.
+    app.state.runtime = SimpleNamespace(audit=record, uow=lambda **_: FakeUnitOfWork())
     app.state.oidc_transport = httpx.MockTransport(provider)
     app.include_router(console.router)
     console.install(app)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from services.gateway import domain, sign_in
 from shared import audit
-from shared.errors import Unauthorized
+from shared.auth import Principal
+from shared.errors import Forbidden, Unauthorized
 from tests.unit.fakes import FakeUnitOfWork
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -47,6 +48,7 @@ def store(monkeypatch: pytest.MonkeyPatch, password_hash: str) -> FakeSignInQuer
         "programs": ["PCSC"],
         "failed_attempts": 0,
         "locked_until": None,
+        "training_completed_on": NOW.date() - timedelta(days=30),
     }
     fake = FakeSignInQueries({"maria.k": maria})
     monkeypatch.setattr(sign_in, "queries", fake)
@@ -108,3 +110,40 @@ def test_a_provider_refusal_records_its_kind_only_and_unknown_kinds_are_refused(
     assert (entry.actor, entry.outcome, entry.detail) == ("unknown", "denied", "identity provider: no role")
     with pytest.raises(ValueError, match="not a kind"):
         sign_in.provider_sign_in_entry(username=None, refused="the provider said: maria.k@example.org")
+
+
+async def test_a_right_password_with_lapsed_training_is_refused_naming_training_and_audited(
+    store: FakeSignInQueries,
+) -> None:
+    store.users["maria.k"]["training_completed_on"] = NOW.date() - timedelta(days=365)
+    uow = FakeUnitOfWork()
+    with pytest.raises(Forbidden, match=r"privacy training completed 2025-11-24 lapsed on 2026-11-24"):
+        await _sign_in(uow, "maria.k", PASSWORD)
+    [entry] = store.trail
+    assert (entry.outcome, entry.detail) == ("denied", "training lapsed")
+    assert uow.committed == 1 and store.users["maria.k"].get("last_login_at") is None
+
+
+async def test_training_a_day_short_of_a_year_still_signs_in(store: FakeSignInQueries) -> None:
+    store.users["maria.k"]["training_completed_on"] = NOW.date() - timedelta(days=364)
+    account = await _sign_in(FakeUnitOfWork(), "maria.k", PASSWORD)
+    assert account.username == "maria.k"
+
+
+async def test_a_wrong_password_of_a_lapsed_user_says_nothing_about_training(store: FakeSignInQueries) -> None:
+    store.users["maria.k"]["training_completed_on"] = date(2020, 1, 1)
+    with pytest.raises(Unauthorized, match="incorrect username or password"):
+        await _sign_in(FakeUnitOfWork(), "maria.k", "not the password")
+
+
+async def test_refresh_takes_the_stored_roles_and_is_refused_once_training_lapsed(store: FakeSignInQueries) -> None:
+    store.users["maria.k"]["training_completed_on"] = NOW.date() - timedelta(days=10)
+    store.users["maria.k"]["roles"] = ["analyst", "supervisor"]
+    token_holder = Principal("maria.k", frozenset({"analyst"}), frozenset({"PCSC"}))
+    account = await sign_in.refresh(uow=FakeUnitOfWork(), principal=token_holder, training_valid_days=365, now=NOW)
+    assert account.principal().roles == frozenset({"analyst", "supervisor"})
+    later = NOW + timedelta(days=355)
+    with pytest.raises(Forbidden, match=r"privacy training .* lapsed"):
+        await sign_in.refresh(uow=FakeUnitOfWork(), principal=token_holder, training_valid_days=365, now=later)
+    with pytest.raises(Forbidden, match="not a local login"):
+        await sign_in.refresh(uow=FakeUnitOfWork(), principal=Principal("idp.user"), training_valid_days=365, now=NOW)

@@ -9,7 +9,7 @@ import pytest
 
 from services.reporting import domain, suppression, tabulation
 from shared.errors import Conflict
-from shared.events.cases import AttachedRow, EncountersAttached
+from shared.events.cases import AttachedRow, EncountersAttached, EncounterWithdrawn
 from shared.events.intake import BatchImported
 
 KEY = b"k" * 32
@@ -18,7 +18,11 @@ WHEN = datetime(2026, 3, 2, 23, 59, tzinfo=UTC)
 
 
 def _attached(
-    program: str = "PCSC", partner: str | None = "GRC", subject: uuid.UUID | None = None, owner: str | None = "DOS"
+    program: str = "PCSC",
+    partner: str | None = "GRC",
+    subject: uuid.UUID | None = None,
+    owner: str | None = "DOS",
+    kst: bool = False,
 ) -> EncountersAttached:
     """A chunk answer from cases with one attached row."""
     row = AttachedRow(
@@ -28,6 +32,8 @@ def _attached(
         case_id=uuid.uuid4(),
         partner_country=partner,
         data_owner=owner,
+        fast_matcher=kst,
+        kst=kst,
     )
     return EncountersAttached(batch_id=uuid.uuid4(), chunk=0, program=program, upload_kind="partner-query", rows=[row])
 
@@ -49,17 +55,41 @@ def test_events_become_counters_keyed_by_codes_only() -> None:
         domain.batch_facts(WHEN.date(), batch),
         domain.attachment_facts(WHEN.date(), _attached(subject=subject), digest_key=KEY),
         domain.attachment_facts(WHEN.date(), _attached(subject=subject), digest_key=KEY),
-        domain.attachment_facts(WHEN.date(), _attached("KST", "GBR", owner=None), digest_key=KEY),
+        domain.attachment_facts(WHEN.date(), _attached("KST", "GBR", owner=None, kst=True), digest_key=KEY),
+        # A KST match is read from the row's fast-matcher flag, in any program, not from the program's name.
+        domain.attachment_facts(WHEN.date(), _attached("M5", "AUS", kst=True), digest_key=KEY),
     ]
     counters = domain.merge([c for f in facts for c in f.counters])
     assert counters[(DAY, "PCSC", "-", "transactions")] == 10
     assert counters[(DAY, "PCSC", "-", "no_matches")] == 1
     assert counters[(DAY, "PCSC", "GRC", "matches")] == 2
-    assert counters[(DAY, "KST", "GBR", "kst_matches")] == 1
+    assert counters[(DAY, "KST", "GBR", "kst_matches")] == 1 and counters[(DAY, "M5", "AUS", "kst_matches")] == 1
+    assert (DAY, "PCSC", "GRC", "kst_matches") not in counters
     digests = {s.digest for f in facts for s in f.subjects}
-    assert len(digests) == 2 and all(len(d) == 16 for d in digests)
+    assert len(digests) == 3 and all(len(d) == 16 for d in digests)
     assert str(subject).encode() not in b"".join(digests)
-    assert [o.data_owner for f in facts for o in f.owners] == ["DOS", "DOS", "UNKNOWN"]
+    assert [o.data_owner for f in facts for o in f.owners] == ["DOS", "DOS", "UNKNOWN", "DOS"]
+
+
+def test_an_encounter_withdrawn_at_its_owners_request_leaves_the_counts_of_the_day_it_was_attached() -> None:
+    attached = domain.attachment_facts(WHEN.date(), _attached("KST", "GBR", owner="FBI-TSC", kst=True), digest_key=KEY)
+    row = _attached("KST", "GBR", owner="FBI-TSC", kst=True).rows[0]
+    withdrawn = EncounterWithdrawn(
+        encounter_id=row.encounter_id,
+        subject_id=row.subject_id,
+        program="KST",
+        upload_kind="partner-query",
+        partner_country="GBR",
+        data_owner="FBI-TSC",
+        attached_on=DAY,
+        kst=True,
+        requested_by="FBI-TSC",
+    )
+    facts = [attached, domain.withdrawal_facts(withdrawn)]
+    counters = domain.merge([c for f in facts for c in f.counters])
+    assert counters[(DAY, "KST", "GBR", "matches")] == 0 and counters[(DAY, "KST", "GBR", "kst_matches")] == 0
+    assert sum(o.amount for f in facts for o in f.owners if o.data_owner == "FBI-TSC") == 0
+    assert domain.withdrawal_facts(withdrawn).subjects == []  # a digest counts the person, not the encounter
 
 
 def test_small_counts_by_program_or_partner_are_suppressed_and_so_are_the_totals_that_would_give_them() -> None:

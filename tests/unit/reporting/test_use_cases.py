@@ -74,6 +74,7 @@ def _attached(subject: uuid.UUID, *, matched: bool = True) -> EncountersAttached
         case_id=uuid.uuid4(),
         partner_country="GBR",
         matched=matched,
+        kst=True,
     )
     return EncountersAttached(batch_id=uuid.uuid4(), chunk=0, program="KST", upload_kind="partner-query", rows=[row])
 
@@ -141,6 +142,14 @@ class FakeBulletinQueries:
 
     def __init__(self) -> None:
         self.rows: dict[uuid.UUID, dict[str, Any]] = {}
+        self.history: list[dict[str, Any]] = []
+
+    async def add_iteration(self, session: Any, bulletin_id: uuid.UUID, text: dict[str, Any], written_by: str) -> None:
+        n = 1 + sum(1 for h in self.history if h["bulletin_id"] == bulletin_id)
+        self.history.append({"bulletin_id": bulletin_id, "iteration": n, **text, "written_by": written_by})
+
+    async def iterations(self, session: Any, bulletin_id: uuid.UUID) -> list[dict[str, Any]]:
+        return [h for h in self.history if h["bulletin_id"] == bulletin_id]
 
     async def insert_bulletin(self, session: Any, row: dict[str, Any]) -> None:
         self.rows[row["id"]] = dict(row)
@@ -179,3 +188,24 @@ async def test_a_bulletin_changes_only_while_draft_and_its_steps_are_dated(monke
 
     with pytest.raises(NotFound):
         await bulletins.get_bulletin(uow=FakeUnitOfWork(), bulletin_id=uuid.uuid4())
+
+
+async def test_every_iteration_of_a_bulletin_is_kept_with_its_author_and_who_sent_and_approved_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows = FakeBulletinQueries()
+    monkeypatch.setattr(bulletins, "queries", rows)
+    bulletin_id = await bulletins.create_bulletin(uow=FakeUnitOfWork(actor="writer"), fields=FIELDS)
+    await bulletins.edit_bulletin(uow=FakeUnitOfWork(actor="editor"), bulletin_id=bulletin_id, fields={"title": "T2"})
+    await bulletins.edit_bulletin(uow=FakeUnitOfWork(actor="writer"), bulletin_id=bulletin_id, fields={"outcome": "O"})
+    history = await bulletins.iterations(uow=FakeUnitOfWork(), bulletin_id=bulletin_id)
+    assert [(h["iteration"], h["title"], h["outcome"], h["written_by"]) for h in history] == [
+        (1, "T", "", "writer"),
+        (2, "T2", "", "editor"),
+        (3, "T2", "O", "writer"),
+    ]
+    await bulletins.advance_bulletin(uow=FakeUnitOfWork(actor="writer"), bulletin_id=bulletin_id, action="send")
+    await bulletins.advance_bulletin(uow=FakeUnitOfWork(actor="chief"), bulletin_id=bulletin_id, action="approve")
+    assert (rows.rows[bulletin_id]["sent_by"], rows.rows[bulletin_id]["approved_by"]) == ("writer", "chief")
+    with pytest.raises(NotFound):
+        await bulletins.iterations(uow=FakeUnitOfWork(), bulletin_id=uuid.uuid4())

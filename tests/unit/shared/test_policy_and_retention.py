@@ -86,11 +86,20 @@ def test_partner_records_go_75_years_after_the_end_of_the_year_collected() -> No
     assert not retention.is_due(rule, at(2000, 12, 31, 23), at(2075, 12, 31, 23, 59))
 
 
-def test_analysis_records_go_15_years_after_last_use_leap_days_included() -> None:
+def test_analysis_records_go_15_years_after_the_end_of_the_year_of_last_use() -> None:
+    # Not "now minus 15 years": a record last used on 1 June 2010 is kept through 31 December 2025.
     rule = retention.DEFAULT_RULES["analysis-record"]
-    assert not retention.is_due(rule, at(2010, 6, 1, 12), at(2025, 6, 1, 12))
-    assert retention.is_due(rule, at(2010, 6, 1, 12), at(2025, 6, 1, 12, 0, 1))
-    assert retention.cutoff(rule, at(2028, 2, 29)) == at(2013, 2, 28)
+    assert not retention.is_due(rule, at(2010, 6, 1, 12), at(2025, 6, 1, 12, 0, 1))
+    assert not retention.is_due(rule, at(2010, 6, 1, 12), at(2025, 12, 31, 23, 59, 59))
+    assert retention.is_due(rule, at(2010, 6, 1, 12), at(2026, 1, 1))
+    assert retention.cutoff(rule, at(2028, 2, 29)) == at(2013, 1, 1)
+
+
+def test_a_case_is_an_international_record_kept_75_years_after_the_year_it_was_opened() -> None:
+    rule = retention.DEFAULT_RULES["international-case"]
+    assert (rule.years, rule.row.clock.value) == (75, "gathered")
+    assert not retention.is_due(rule, at(2001, 12, 31, 23, 59), at(2076, 12, 31, 23, 59, 59))
+    assert retention.is_due(rule, at(2001, 12, 31, 23, 59), at(2077, 1, 1))
 
 
 def test_periods_are_configurable_but_not_below_a_year_nor_for_unknown_classes() -> None:

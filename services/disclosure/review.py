@@ -1,0 +1,118 @@
+"""A draft's review (the two-person rule) and what a case has had disclosed: ask, approve, send back, list.
+
+The reviewer sees the draft's stored body, the very text the mail carries; each step records that body's digest,
+and `send` refuses a draft without the approvals it needs (`gate.require_approved`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from services.disclosure import domain, gate
+from services.disclosure.db import disclosures as drafts_db
+from services.disclosure.db import review as queries
+from shared import policy
+from shared.errors import NotFound
+from shared.events.disclosure import DisclosureApproved, DisclosureReviewRequested, DisclosureSentBack
+from shared.logging import get_logger
+from shared.uow import UnitOfWork
+
+log = get_logger(__name__)
+
+
+async def _draft(uow: UnitOfWork, draft_id: uuid.UUID) -> Any:
+    """The draft, locked, if the caller may see its case (an unseen one is not found)."""
+    row = await drafts_db.draft(uow.session, draft_id, lock=True)
+    missing = f"no disclosure draft {draft_id}"
+    if row is None:
+        raise NotFound(missing)
+    policy.require_visible(await drafts_db.case_program(uow.session, row["case_id"]), missing)
+    return row
+
+
+async def request_review(*, uow: UnitOfWork, draft_id: uuid.UUID) -> None:
+    """The drafter (or any worker) asks a supervisor to review what will leave."""
+    async with uow:
+        row = await _draft(uow, draft_id)
+        gate.require_status(row["status"], (gate.DRAFT,), "sent for review")
+        await queries.add_step(
+            uow.session,
+            draft_id=draft_id,
+            step="review-requested",
+            actor=uow.actor,
+            body_digest=domain.digest(row["body"]),
+        )
+        await queries.set_status(uow.session, draft_id, gate.IN_REVIEW, actor=uow.actor)
+        uow.emit(DisclosureReviewRequested(draft_id=draft_id, case_id=row["case_id"], matched=row["matched"]))
+
+
+async def approve(*, uow: UnitOfWork, draft_id: uuid.UUID, may_approve: bool) -> None:
+    """A supervisor other than the drafter approves exactly the stored body; enough approvals make it sendable."""
+    async with uow:
+        row = await _draft(uow, draft_id)
+        gate.require_status(row["status"], (gate.IN_REVIEW,), "approved")
+        earlier = await queries.approvers_since_last_return(uow.session, draft_id)
+        gate.require_reviewer(
+            drafter=row["created_by"], reviewer=uow.actor, earlier_approvers=earlier, may_approve=may_approve
+        )
+        await queries.add_step(
+            uow.session, draft_id=draft_id, step="approved", actor=uow.actor, body_digest=domain.digest(row["body"])
+        )
+        approvals = len(earlier) + 1
+        if approvals >= row["approvals_required"]:
+            await queries.set_status(uow.session, draft_id, gate.APPROVED, actor=uow.actor)
+        uow.emit(
+            DisclosureApproved(
+                draft_id=draft_id,
+                case_id=row["case_id"],
+                matched=row["matched"],
+                approvals=approvals,
+                approvals_required=row["approvals_required"],
+            )
+        )
+    log.info("disclosure approved", draft_id=str(draft_id), approvals=approvals)
+
+
+async def send_back(*, uow: UnitOfWork, draft_id: uuid.UUID, comment: str, may_approve: bool) -> None:
+    """The reviewer returns the draft with a comment; approvals given so far no longer count."""
+    comment = gate.require_comment(comment)
+    async with uow:
+        row = await _draft(uow, draft_id)
+        gate.require_status(row["status"], (gate.IN_REVIEW, gate.APPROVED), "sent back")
+        gate.require_reviewer(
+            drafter=row["created_by"], reviewer=uow.actor, earlier_approvers=(), may_approve=may_approve
+        )
+        await queries.add_step(
+            uow.session,
+            draft_id=draft_id,
+            step="sent-back",
+            actor=uow.actor,
+            body_digest=domain.digest(row["body"]),
+            comment=comment,
+        )
+        await queries.set_status(uow.session, draft_id, gate.DRAFT, actor=uow.actor)
+        uow.emit(DisclosureSentBack(draft_id=draft_id, case_id=row["case_id"], matched=row["matched"]))
+
+
+async def approvals(uow: UnitOfWork, draft_id: uuid.UUID) -> list[str]:
+    """Who approved the draft since it was last sent back (inside the caller's unit of work)."""
+    return await queries.approvers_since_last_return(uow.session, draft_id)
+
+
+async def case_disclosures(*, uow: UnitOfWork, case_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Every draft of a case with its review steps and accounting, newest first (the case page lists them)."""
+    async with uow:
+        program = await drafts_db.case_program(uow.session, case_id)
+        policy.require_visible(program, f"no case {case_id} known to disclosure")
+        rows = await queries.drafts_of_case(uow.session, case_id)
+        steps = await queries.steps(uow.session, [r["id"] for r in rows])
+    by_draft: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for s in steps:
+        by_draft.setdefault(s["draft_id"], []).append(s)
+    return [{**r, "reviews": by_draft.get(r["id"], [])} for r in rows]
+
+
+async def steps_of(uow: UnitOfWork, draft_id: uuid.UUID) -> list[dict[str, Any]]:
+    """A draft's review steps (inside the caller's unit of work)."""
+    return await queries.steps(uow.session, [draft_id])

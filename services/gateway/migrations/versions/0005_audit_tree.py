@@ -1,0 +1,31 @@
+"""audit trail as an RFC 9162 Merkle tree: its complete subtrees and its signed checkpoint notes
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-04 17:30:00.000000
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+from shared.audit_tree import TREE_DDL, TREE_DOWNGRADE
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # Existing entries join the tree from the sequencer's next rounds (shared/audit_sequencer.py).
+    for statement in TREE_DDL:
+        op.execute(statement)
+    # The archive keeps the tree's checkpoint notes and the leaf hashes each one carries (tracs/audit.py).
+    op.execute("ALTER TABLE audit_checkpoints ADD COLUMN note TEXT, ADD COLUMN first BIGINT, ADD COLUMN leaves TEXT")
+
+
+def downgrade() -> None:
+    op.execute("ALTER TABLE audit_checkpoints DROP COLUMN note, DROP COLUMN first, DROP COLUMN leaves")
+    for statement in TREE_DOWNGRADE:
+        op.execute(statement)

@@ -1,0 +1,48 @@
+"""Steps every end-to-end test of a disclosure takes: make the case ready, have a second person approve.
+
+Since issue 27 nothing leaves without the program's required searches, a finding, and a supervisor's approval
+of the draft (never the drafter's); tests that send go through these steps rather than around them.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.support import Gateway
+
+
+async def make_ready(gw: Gateway, case_id: str, finding: str = "No derogatory information found") -> None:
+    """Log every search the case's program still requires and record a finding (as the signed-in analyst)."""
+    view = (await gw.get(f"/api/v1/cases/{case_id}")).json()
+    for system in view["missing_searches"]:
+        r = await gw.client.post(
+            f"/api/v1/cases/{case_id}/searches",
+            headers=gw.headers(),
+            json={"system": system, "result": "no-hit", "notes": ""},
+        )
+        assert r.status_code in (200, 201), r.text
+    if not view["findings"]:
+        r = await gw.client.post(
+            f"/api/v1/cases/{case_id}/findings", headers=gw.headers(), json={"kind": "summary", "text": finding}
+        )
+        assert r.status_code in (200, 201), r.text
+
+
+async def approve(gw: Gateway, supervisor: Gateway, draft_id: str) -> dict:
+    """The drafter asks for review; the supervisor approves exactly what will leave."""
+    r = await gw.client.post(f"/api/v1/disclosures/{draft_id}/review", headers=gw.headers())
+    assert r.status_code == 200, r.text
+    r = await supervisor.client.post(f"/api/v1/disclosures/{draft_id}/approve", headers=supervisor.headers())
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def approve_and_send(gw: Gateway, supervisor: Gateway, draft_id: str) -> httpx.Response:
+    await approve(gw, supervisor, draft_id)
+    return await gw.client.post(f"/api/v1/disclosures/{draft_id}/send", headers=gw.headers())
+
+
+async def supervisor_of(gw: Gateway) -> Gateway:
+    sup = Gateway(gw.base_url)
+    await sup.login("supervisor")
+    return sup
