@@ -29,6 +29,7 @@ GATEWAY_API_PATHS = (
     "/api/v1/users",
     "/api/v1/users/*",
     "/api/v1/audit",
+    "/api/v1/audit/*",
     "/api/v1/subjects/*/export",
 )
 

@@ -7,6 +7,7 @@ import uuid
 
 from cryptography.hazmat.primitives import serialization
 
+from tests.e2e.disclosure_steps import approve, make_ready, supervisor_of
 from tests.support import Gateway, csv_bytes, wait_until
 from tracs.pki import certificate_authority, issue
 from tracs.stack import Stack
@@ -67,10 +68,12 @@ async def test_only_the_approved_version_governs_a_send_and_the_accounting_names
         return items[0] if items else None
 
     case_id = (await wait_until(case, what="the PCSC case"))["id"]
+    await make_ready(gateway, case_id)
+    supervisor = await supervisor_of(gateway)
     body = {"case_id": case_id, "recipient_id": recipient["id"], "purpose": "serious-crime"}
 
-    async def draft(expect: int = 201) -> dict | None:
-        r = await gateway.client.post("/api/v1/disclosures", json=body, headers=gateway.headers())
+    async def draft(expect: int = 201, **extra: str) -> dict | None:
+        r = await gateway.client.post("/api/v1/disclosures", json={**body, **extra}, headers=gateway.headers())
         if r.status_code == 404:
             return None  # disclosure has not projected the case yet
         assert r.status_code == expect, r.text
@@ -98,6 +101,7 @@ async def test_only_the_approved_version_governs_a_send_and_the_accounting_names
     still_v1 = await draft()
     assert still_v1 is not None and still_v1["agreement_version"] == 1
     assert set(next(iter(still_v1["released"]["encounters"].values()))) == {"fin"}
+    await approve(gateway, supervisor, under_v1["id"])
     sent = await gateway.client.post(f"/api/v1/disclosures/{under_v1['id']}/send", headers=gateway.headers())
     assert sent.status_code == 200, sent.text
 
@@ -109,9 +113,10 @@ async def test_only_the_approved_version_governs_a_send_and_the_accounting_names
     # A draft made under version 1 is not sent now that version 2 governs.
     stale = await gateway.client.post(f"/api/v1/disclosures/{still_v1['id']}/send", headers=gateway.headers())
     assert stale.status_code == 409 and "version 2 governs now" in stale.json()["detail"], stale.text
-    under_v2 = await draft()
+    under_v2 = await draft(repeat_reason="the addendum shares the last name too")
     assert under_v2 is not None and under_v2["agreement_version"] == 2
     assert set(next(iter(under_v2["released"]["encounters"].values()))) == {"fin", "last_name"}
+    await approve(gateway, supervisor, under_v2["id"])
     sent = await gateway.client.post(f"/api/v1/disclosures/{under_v2['id']}/send", headers=gateway.headers())
     assert sent.status_code == 200, sent.text
 

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.e2e.disclosure_steps import approve, make_ready, supervisor_of
 from tests.support import Gateway, csv_bytes, wait_until
 from tracs.stack import Stack
 
@@ -47,6 +48,7 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
     await admin.login("admin")
     auditor = Gateway(stack.url("edge"))
     await auditor.login("auditor")
+    supervisor = await supervisor_of(gateway)
     before = await _kst_by_partner(gateway)
     up = await gateway.upload(csv_bytes(HEADER, rows), program="KST")
     assert up.status_code == 201, up.text
@@ -84,6 +86,10 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
     # Drafted for TSC's desk (a CBP recipient is refused for a TSC notice), sent through the accounting.
     cbp = await _recipient(admin, "CBP data owner referrals")
     tsc = await _recipient(admin, "FBI Terrorist Screening Center match notifications")
+    # Nothing is drafted before the case's work is done (issue 27): the refusal names what is missing.
+    unready = await _post(gateway, f"/api/v1/disclosures/referrals/{notice['id']}/draft", {"recipient_id": tsc["id"]})
+    assert unready.status_code in (409, 422) and "no finding recorded" in unready.json()["detail"], unready.text
+    await make_ready(gateway, c["id"])
     wrong = await _post(gateway, f"/api/v1/disclosures/referrals/{notice['id']}/draft", {"recipient_id": cbp["id"]})
     assert wrong.status_code == 422 and "tsc" in wrong.json()["detail"], wrong.text
     drafted = await _post(gateway, f"/api/v1/disclosures/referrals/{notice['id']}/draft", {"recipient_id": tsc["id"]})
@@ -97,6 +103,9 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
         gateway, f"/api/v1/disclosures/referrals/{notice['id']}/reply", {"decision": "keep", "replied_on": TODAY}
     )
     assert early.status_code == 409, early.text
+    unapproved = await _post(gateway, f"/api/v1/disclosures/referrals/{notice['id']}/send", {})
+    assert unapproved.status_code == 409, unapproved.text  # a second person approves first
+    await approve(gateway, supervisor, drafted.json()["draft_id"])
     sent = await _post(gateway, f"/api/v1/disclosures/referrals/{notice['id']}/send", {})
     assert sent.status_code == 200 and sent.json()["status"] == "sent", sent.text
     assert sent.json()["sent_by"] == "analyst" and sent.json()["accounting_id"]
@@ -109,6 +118,7 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
     assert response.status_code == 201, response.text
     assert set(response.json()["released"]["encounters"]) == {tsc_encounter, cbp_encounter, dos_encounter}
     assert "USE AND RE-DISSEMINATION LIMITS:" in response.json()["body"]
+    await approve(gateway, supervisor, response.json()["id"])
     assert (await _post(gateway, f"/api/v1/disclosures/{response.json()['id']}/send", {})).status_code == 200
 
     # TSC answers: the subject is no longer in its database; remove the encounter.
@@ -143,8 +153,16 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
     assert any(t["action"] == "encounter-withdrawn" for t in view["timeline"]), view["timeline"]
     # A later response leaves the encounter out, naming why.
     later = await _post(
-        gateway, "/api/v1/disclosures", {"case_id": c["id"], "recipient_id": uk["id"], "purpose": "national-security"}
+        gateway,
+        "/api/v1/disclosures",
+        {
+            "case_id": c["id"],
+            "recipient_id": uk["id"],
+            "purpose": "national-security",
+            "repeat_reason": "TSC asked that its record be removed",
+        },
     )
+    assert later.status_code == 201, later.text
     assert set(later.json()["released"]["encounters"]) == {cbp_encounter, dos_encounter}, (
         later.json()["status"],
         later.json()["withheld"],
@@ -173,6 +191,7 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
     assert referral.status_code == 201, referral.text
     ref = referral.json()
     assert (ref["status"], ref["recipient_org"], ref["encounter_ids"]) == ("drafted", "CBP", [cbp_encounter])
+    await approve(gateway, supervisor, ref["draft_id"])
     assert (await _post(gateway, f"/api/v1/disclosures/referrals/{ref['id']}/send", {})).status_code == 200
     queue = (await gateway.get("/api/v1/disclosures/referrals", awaiting="true")).json()
     mine = next(q for q in queue if q["id"] == ref["id"])
@@ -192,6 +211,7 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
         {"case_id": c["id"], "kind": "dos-alert", "recipient_id": dos["id"], "reason": "DOS record matched"},
     )
     assert alert.status_code == 201 and alert.json()["encounter_ids"] == [dos_encounter], alert.text
+    await approve(gateway, supervisor, alert.json()["draft_id"])
     assert (await _post(gateway, f"/api/v1/disclosures/referrals/{alert.json()['id']}/send", {})).status_code == 200
     report = (await gateway.get("/api/v1/disclosures/owner-report", owner="DOS", **{"from": TODAY, "to": TODAY})).json()
     assert [(i["accounting_id"], i["encounter_ids"]) for i in report["items"] if i["case_id"] == c["id"]] == [
@@ -216,6 +236,7 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
     assert exported[notice["id"]]["reply_decision"] == "remove"
     await admin.aclose()
     await auditor.aclose()
+    await supervisor.aclose()
 
 
 async def _settled_count(gw: Gateway, expected: int) -> bool:

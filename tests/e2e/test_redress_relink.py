@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.e2e.disclosure_steps import approve_and_send, make_ready, supervisor_of
 from tests.support import Gateway, csv_bytes, wait_until
 from tracs.stack import Stack
 
@@ -48,8 +49,11 @@ async def _send_response(gw: Gateway, stack: Stack, case: dict[str, Any]) -> dic
         assert r.status_code == 201, r.text
         return r.json()
 
+    await make_ready(gw, case["id"])
     d = await wait_until(draft, what="a draft of the case")
-    sent = await gw.client.post(f"/api/v1/disclosures/{d['id']}/send", headers=gw.headers())
+    supervisor = await supervisor_of(gw)
+    sent = await approve_and_send(gw, supervisor, d["id"])
+    await supervisor.aclose()
     assert sent.status_code == 200, sent.text
     return recipient
 

@@ -97,10 +97,12 @@ def _referral_page(
     reply: dict[str, str] | None = None,
     error: str | None = None,
     status_code: int = 200,
+    draft: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     return render(
         request,
         "referral.html",
+        draft=draft,
         status_code=status_code,
         title=KINDS.get(referral["kind"], referral["kind"]),
         referral=referral,
@@ -120,7 +122,9 @@ async def _recipients_for(api: Api, referral: dict[str, Any]) -> list[dict[str, 
 async def referral_page(referral_id: uuid.UUID, request: Request, session: SessionDep) -> HTMLResponse:
     api = Api(request, session)
     referral = await api.get(f"/api/v1/disclosures/referrals/{referral_id}")
-    return _referral_page(request, referral, await _recipients_for(api, referral))
+    # A drafted notice waits on the same review as any disclosure: the page says where it stands.
+    draft = await api.get(f"/api/v1/disclosures/{referral['draft_id']}") if referral["status"] == "drafted" else None
+    return _referral_page(request, referral, await _recipients_for(api, referral), draft=draft)
 
 
 @router.post("/referrals/{referral_id}/draft")
@@ -129,6 +133,18 @@ async def draft_due(referral_id: uuid.UUID, request: Request, session: SessionDe
     body = {"recipient_id": str(form.get("recipient_id") or ""), "note": str(form.get("note") or "")}
     url = f"/referrals/{referral_id}"
     return await submit(request, f"/api/v1/disclosures{url}/draft", body, back_to=url, done="Notice drafted.")
+
+
+@router.post("/referrals/{referral_id}/review")
+async def ask_review(referral_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
+    """The drafter asks a supervisor to review the notice's message (the disclosure review, from this page)."""
+    await form_with_csrf(request)
+    referral = await Api(request, session).get(f"/api/v1/disclosures/referrals/{referral_id}")
+    url = f"/referrals/{referral_id}"
+    if not referral.get("draft_id"):
+        return redirect(request, url, "Draft the notice for a recipient first.", "error")
+    done = "Sent for review: a supervisor other than you approves the message before it can be sent."
+    return await submit(request, f"/api/v1/disclosures/{referral['draft_id']}/review", back_to=url, done=done)
 
 
 @router.post("/referrals/{referral_id}/send")

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.support import chromium_path, csv_bytes
 
@@ -159,3 +159,29 @@ def m5_case(console_url: str) -> dict[str, str]:
         assert api.post(f"/api/v1/intake/batches/{r.json()['id']}/confirm").status_code == 200
         items = wait_for(lambda: api.get("/api/v1/cases", params={"fin": fin}).json()["items"], "the M5 case")
     return {"id": items[0]["id"], "fin": fin}
+
+
+def make_ready(console_url: str, case_id: str, finding: str = "No derogatory information found") -> None:
+    """The work the PIA asks before anything leaves (issue 27): the program's searches logged, a finding."""
+    with api_client(console_url) as api:
+        view = api.get(f"/api/v1/cases/{case_id}").json()
+        for system in view["missing_searches"]:
+            r = api.post(f"/api/v1/cases/{case_id}/searches", json={"system": system, "result": "no-hit"})
+            assert r.status_code == 201, r.text
+        if not view["findings"]:
+            r = api.post(f"/api/v1/cases/{case_id}/findings", json={"kind": "summary", "text": finding})
+            assert r.status_code == 201, r.text
+
+
+def supervisor_approves(browser: Browser, console_url: str, message_url: str) -> None:
+    """A second person, in a browser session of their own, approves exactly the message at `message_url`."""
+    context = browser.new_context(base_url=console_url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(20_000)
+    try:
+        sup = context.new_page()
+        sign_in(sup, "supervisor")
+        sup.goto(message_url)
+        sup.get_by_role("button", name="Approve").click()
+        expect(sup.get_by_role("status").filter(has_text="Approved")).to_be_visible()
+    finally:
+        context.close()
