@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import DBAPIError
 from starlette.datastructures import MutableHeaders
 
 from shared import policy
@@ -27,6 +28,8 @@ ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 AuditSink = Callable[[list[Entry]], Awaitable[None]]
 ACTION_KEY = "x-tracs-action"
 MAX_OFFSET = 10_000_000  # paging offsets beyond any real table; also keeps them inside a 64-bit integer
+# What PostgreSQL says when text holds a NUL (JSON "\u0000"), which no text or jsonb column can store.
+NUL_REFUSALS = ("unsupported Unicode escape sequence", "invalid byte sequence for encoding", "0x00")
 PUBLIC = "public"  # a route anyone may call (login); everything else under /api needs an action
 SECURED_PREFIXES = ("/api/", "/internal/")  # every route here names an action; /internal is for services only
 
@@ -43,6 +46,15 @@ def install_common(app: FastAPI, *, readiness: ReadinessCheck, audit: AuditSink 
         body = {"detail": exc.message, "error": "NotFound" if isinstance(exc, policy.Hidden) else type(exc).__name__}
         body.update(exc.details)
         return JSONResponse(status_code=exc.status_code, content=body)
+
+    @app.exception_handler(DBAPIError)
+    async def unstorable_text(request: Request, exc: DBAPIError) -> JSONResponse:
+        """A NUL in any text field is the caller's error, not ours: 422 naming it (the transaction rolled back,
+        so nothing was written). Any other database error stays a 500."""
+        if not any(marker in str(exc.orig) for marker in NUL_REFUSALS):
+            raise exc
+        detail = "text may not contain the NUL character (\\u0000); nothing was stored"
+        return JSONResponse(status_code=422, content={"detail": detail, "error": "Invalid"})
 
     @app.get("/healthz", tags=["ops"], include_in_schema=False)
     async def healthz() -> dict[str, str]:

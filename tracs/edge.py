@@ -68,7 +68,8 @@ def caddyfile(
         "\tauto_https off",
         "\tpersist_config off",
         "}",
-        f"http://{host}:{port} {{",
+        # Any Host name (localhost, the machine's name, an IP): `bind` decides who may connect, not the site address.
+        f"http://:{port} {{",
         f"\tbind {host}",
         "\trequest_body {",
         f"\t\tmax_size {max_body_bytes}",

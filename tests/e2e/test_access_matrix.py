@@ -31,6 +31,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("post", "/api/v1/cases/{case_id}/assign"): {"assignee": "analyst"},
     ("patch", "/api/v1/encounters/{encounter_id}/flags"): {},
     ("post", "/api/v1/disclosures/referrals/{referral_id}/draft"): {"recipient_id": str(uuid.uuid4())},
+    ("post", "/api/v1/disclosures/{draft_id}/send-back"): {"comment": "matrix"},
     ("post", "/api/v1/disclosures/referrals/{referral_id}/reply"): {
         "decision": "keep",
         "replied_on": datetime.now(UTC).date().isoformat(),
@@ -132,6 +133,7 @@ async def _records(stack: Stack, analyst: Gateway, admin: Gateway, tag: str) -> 
         "username": f"an-rep-{tag}",
         "version": "1",
         "report_id": str(uuid.uuid4()),
+        "seq": "1",  # an audit entry (its inclusion proof)
     }
 
 

@@ -63,6 +63,7 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
     async def upload_counted() -> int | None:
         # Reporting counts one chunk in one transaction: the value jumps by all 8 rows at once.
         now = await _kst_by_partner(gateway)
+        print("DEBUG", before, now, (await gateway.client.get("/api/v1/reports/dosr", params={"from": TODAY, "to": TODAY}, headers=gateway.headers())).text[:1500])
         if not isinstance(now, int):
             return None
         return now if (now == before + len(rows) if isinstance(before, int) else now >= len(rows)) else None

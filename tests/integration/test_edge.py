@@ -171,6 +171,14 @@ def test_the_console_docs_and_everything_outside_the_api_go_to_the_gateway(edge:
         assert _get(edge, path).json()["service"] == "gateway", path
 
 
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "tracs.internal.example"])
+def test_whatever_host_name_the_browser_uses_the_edge_routes_it(edge: Edge, host: str) -> None:
+    """A newcomer types http://localhost:8000: a site bound to one Host name answered that with an empty 200."""
+    assert _get(edge, "/cases", headers={"Host": f"{host}:8000"}).json()["service"] == "gateway"
+    assert _get(edge, "/api/v1/audit/consistency", headers={"Host": host}).json()["service"] == "gateway"
+    assert _get(edge, "/api/v1/cases", headers={"Host": host}).json()["service"] == "cases"
+
+
 @pytest.mark.parametrize(
     "path",
     [
