@@ -19,11 +19,13 @@ async def _recipient(admin: Gateway, agreement_name: str) -> dict[str, Any]:
     return (await admin.get(f"/api/v1/agreements/{agreement['id']}")).json()["recipients"][0]
 
 
-async def _kst_by_partner(gw: Gateway) -> Any:
+async def _kst_matches(gw: Gateway) -> Any:
+    """Today's KST matches in the DOSR's totals. Not a (program, partner) cell: other tests' small cells on the
+    shared stack make complementary suppression hide that one, while the total of the day stays shown."""
     report = (
         await gw.client.get("/api/v1/reports/dosr", params={"from": TODAY, "to": TODAY}, headers=gw.headers())
     ).json()
-    return next((r["matches"] for r in report["by_partner"] if (r["program"], r["partner"]) == ("KST", "GBR")), None)
+    return report["totals"][0]["kst_matches"] if report["totals"] else None
 
 
 async def _post(gw: Gateway, path: str, body: dict[str, Any]) -> Any:
@@ -40,7 +42,7 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
         [fin, "Haddad", "Samir", "1979-03-02", "GBR", f"K-{tag}", "CBP", "CBP/OFO"],
         [fin, "Haddad", "Samir", "1979-03-02", "GBR", f"K-{tag}", "DOS", "DOS/CA"],
     ]
-    # More KST matches for GBR, so the DOSR cell stays above its suppression threshold after a removal.
+    # More KST matches, so the day's KST total stays above its suppression threshold after a removal.
     rows += [
         [f"K{tag}{n}", "Lindqvist", "Eva", "1990-01-01", "GBR", f"K-{tag}-{n}", "CBP", "CBP/OFO"] for n in range(6)
     ]
@@ -49,7 +51,7 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
     auditor = Gateway(stack.url("edge"))
     await auditor.login("auditor")
     supervisor = await supervisor_of(gateway)
-    before = await _kst_by_partner(gateway)
+    before = await _kst_matches(gateway)
     up = await gateway.upload(csv_bytes(HEADER, rows), program="KST")
     assert up.status_code == 201, up.text
     assert (await gateway.confirm(up.json()["id"])).status_code == 200
@@ -62,8 +64,7 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
 
     async def upload_counted() -> int | None:
         # Reporting counts one chunk in one transaction: the value jumps by all 8 rows at once.
-        now = await _kst_by_partner(gateway)
-        print("DEBUG", before, now, (await gateway.client.get("/api/v1/reports/dosr", params={"from": TODAY, "to": TODAY}, headers=gateway.headers())).text[:1500])
+        now = await _kst_matches(gateway)
         if not isinstance(now, int):
             return None
         return now if (now == before + len(rows) if isinstance(before, int) else now >= len(rows)) else None
@@ -174,7 +175,7 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
     # The DOSR no longer counts it: the upload's matches, less the one withdrawn.
     expected = counted - 1
     assert await wait_until(
-        lambda: _settled_count(gateway, expected), timeout=60, what=f"the DOSR to count {expected} KST/GBR matches"
+        lambda: _settled_count(gateway, expected), timeout=60, what=f"the DOSR to count {expected} KST matches"
     )
 
     # A referral to CBP, overdue at once (0 days to reply), answered, in the accounting and the export.
@@ -241,4 +242,4 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
 
 
 async def _settled_count(gw: Gateway, expected: int) -> bool:
-    return await _kst_by_partner(gw) == expected
+    return await _kst_matches(gw) == expected
