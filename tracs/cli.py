@@ -123,7 +123,7 @@ def up(
             "\nTRACS is running.\n"
             f"  Console:   http://127.0.0.1:{port}   (API docs: /docs, events: /asyncapi.json; Caddy routes\n"
             f"             /api/v1/<area> straight to the service that owns it, the rest to the gateway)\n"
-            f"  Logins:    admin, analyst, supervisor, auditor — password '{password}'\n"
+            f"  Logins:    admin, analyst, supervisor, auditor, privacy (privacy officer) — password '{password}'\n"
             f"  Token:     curl -d 'username=analyst&password={password}' http://127.0.0.1:{port}/api/v1/auth/token\n"
             f"  Mail sink: smtp://127.0.0.1:{smtp_port} -> {VAR / 'mail'}\n"
             f"  Dev PKI:   {VAR / 'pki'} (office + one certificate and key per seeded partner; open a message\n"

@@ -38,6 +38,7 @@ async def create_user(
     training_completed_on: date | None = None,
     clearance_granted_on: date | None = None,
     clearance_expires_on: date | None = None,
+    training_valid_days: int = 365,
 ) -> dict[str, Any]:
     """Add a login (admins, or operators from `tracs users create`); an existing name is refused, not overwritten.
 
@@ -59,7 +60,7 @@ async def create_user(
         }
         await queries.upsert_user(uow.session, row)
         created = dict(await queries.user(uow.session, username))
-        uow.emit(_staff(username, roles, programs))
+        uow.emit(_staff(username, roles, programs, _may_work(created, today=today, valid_days=training_valid_days)))
     log.info("user created", user=username, roles=sorted(roles))
     return created
 
@@ -71,6 +72,7 @@ async def update_user(
     changes: dict[str, Any],
     approved_by: str | None = None,
     client: str | None = None,
+    training_valid_days: int = 365,
 ) -> dict[str, Any]:
     """Record training or clearance dates, or change roles and programs.
 
@@ -123,8 +125,10 @@ async def update_user(
             ],
         )
         updated = dict(await queries.user(uow.session, username))
-        if detail is not None:  # cases checks assignees against roles and programs: tell it in the same commit
-            uow.emit(_staff(username, set(updated["roles"]), set(updated["programs"])))
+        if detail is not None or {"training_completed_on", "clearance_expires_on"} & set(changes):
+            # cases checks assignees against roles, programs and access: tell it in the same commit
+            active = _may_work(updated, today=today, valid_days=training_valid_days)
+            uow.emit(_staff(username, set(updated["roles"]), set(updated["programs"]), active))
     log.info("user changed", user=username, fields=sorted(changes))
     return updated
 
@@ -142,9 +146,35 @@ async def announce_staff(*, uow: UnitOfWork, principal: Principal) -> None:
         uow.emit(_staff(principal.username, principal.roles, principal.programs))
 
 
-def _staff(username: str, roles: Set[str], programs: Set[str]) -> StaffChanged:
+def _staff(username: str, roles: Set[str], programs: Set[str], active: bool = True) -> StaffChanged:
     """What other services may know of a login (cases checks assignees against it): never its password."""
-    return StaffChanged(username=username, roles=sorted(roles), programs=sorted(programs), active=True)
+    return StaffChanged(username=username, roles=sorted(roles), programs=sorted(programs), active=active)
+
+
+def _may_work(row: Any, *, today: date, valid_days: int) -> bool:
+    """A login may be given work while it may sign in: training current, clearance not expired (PIA 8.2, 8.3)."""
+    account = domain.Account(
+        username=row["username"],
+        roles=frozenset(row["roles"]),
+        programs=frozenset(row["programs"]),
+        failed_attempts=0,  # a lockout passes within minutes: it does not take work away
+        locked_until=None,
+        training_completed_on=row.get("training_completed_on"),
+        clearance_expires_on=row.get("clearance_expires_on"),
+    )
+    return domain.access_refusal(account, today=today, valid_days=valid_days) is None
+
+
+async def announce_activity(*, uow: UnitOfWork, today: date, valid_days: int) -> int:
+    """Every local login, active or not as of today, for cases' staff projection: training lapses with the
+    calendar, not with an edit, so a daily pass tells cases who may no longer be given work (and who may again).
+    Consumers keep the newest event per username, so announcing an unchanged login changes nothing."""
+    async with uow:
+        users = await queries.list_users(uow.session)
+        for u in users:
+            active = _may_work(u, today=today, valid_days=valid_days)
+            uow.emit(_staff(u["username"], set(u["roles"]), set(u["programs"]), active))
+    return len(users)
 
 
 async def lapsing(*, uow: UnitOfWork, within_days: int, valid_days: int) -> list[dict[str, Any]]:

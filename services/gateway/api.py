@@ -184,6 +184,7 @@ async def change_user(
         changes=changes,
         approved_by=body.approved_by,
         client=request.client.host if request.client else None,
+        training_valid_days=rt.settings.training_valid_days,
     )
 
 

@@ -2,6 +2,7 @@
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -17,6 +18,16 @@ async def _seed(rt: Runtime) -> None:
     settings: Settings = rt.settings  # type: ignore[assignment]
     if settings.environment == "development" and settings.seed_dev_users:
         await accounts.seed_dev_users(uow=rt.uow(), password=settings.dev_password)
+
+    async def announce() -> None:
+        await accounts.announce_activity(
+            uow=rt.uow(actor="staff-schedule"),
+            today=datetime.now(UTC).date(),
+            valid_days=settings.training_valid_days,
+        )
+
+    # Training lapses with the calendar: cases learns who may be given work at start and then every few hours.
+    rt.every(settings.staff_announce_interval_seconds, announce, name="staff-activity", first_after=5.0)
 
 
 def spec(settings: Settings) -> ServiceSpec:

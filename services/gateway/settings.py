@@ -57,6 +57,8 @@ class Settings(ServiceSettings):
     lockout_minutes: int = Field(15, ge=1)
     # PIA 8.2: annual refresher training keeps access; sign-in and refresh are refused from the day it lapses.
     training_valid_days: int = Field(365, ge=1)
+    # How often every login's active state (training, clearance) is announced to cases' staff projection.
+    staff_announce_interval_seconds: float = Field(6 * 3600.0, gt=0)
     training_warning_days: int = Field(30, ge=0)  # the console warns this long before, and admins list them
 
     def services(self) -> dict[str, str]:

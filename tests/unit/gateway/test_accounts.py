@@ -156,3 +156,27 @@ async def test_the_lapsing_list_names_who_loses_access_within_the_period_soonest
     listed = await accounts.lapsing(uow=FakeUnitOfWork(), within_days=30, valid_days=365)
     assert [(u["username"], u["lapsed"]) for u in listed] == [("gone", True), ("soon", False)]
     assert listed[1]["training_lapses_on"] == today + timedelta(days=15)
+
+
+async def test_cases_hears_who_may_be_given_work_as_training_lapses_and_is_renewed(store: FakeAccountQueries) -> None:
+    """Assignees are active users (issue 27): a lapsed training or an expired clearance makes a login inactive
+    for cases' staff projection, on the daily pass and when the dates are recorded."""
+    today = datetime.now(UTC).date()
+    for name in ("fresh", "lapsed", "expired"):
+        await _create(FakeUnitOfWork(actor="admin"), username=name)
+    store.users["lapsed"]["training_completed_on"] = today - timedelta(days=400)
+    store.users["expired"]["clearance_expires_on"] = today - timedelta(days=1)
+    uow = FakeUnitOfWork(actor="staff-schedule")
+    assert await accounts.announce_activity(uow=uow, today=today, valid_days=365) == 3
+    assert {e.username: e.active for e in uow.events} == {"fresh": True, "lapsed": False, "expired": False}
+    assert all("password" not in e.model_dump_json() for e in uow.events)
+
+    renewed = FakeUnitOfWork(actor="admin")
+    await accounts.update_user(uow=renewed, username="lapsed", changes={"training_completed_on": today})
+    assert [(e.username, e.active) for e in renewed.events] == [("lapsed", True)]
+    backdated = FakeUnitOfWork(actor="admin")
+    await accounts.create_user(
+        uow=backdated, username="old.hand", password=PASSWORD, roles={"analyst"}, programs={"M5"},
+        training_completed_on=today - timedelta(days=500),
+    )  # fmt: skip
+    assert [(e.username, e.active) for e in backdated.events] == [("old.hand", False)]
