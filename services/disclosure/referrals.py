@@ -219,6 +219,7 @@ def _view(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
     return {
         **row,
         "status": rules.status(drafted=row["draft_id"] is not None, sent_at=sent_at, decision=row["reply_decision"]),
+        "recipient_kinds": sorted(rules.kind(row["kind"]).recipients),
         "reply_due_at": rules.due_at(sent_at, row["reply_within_days"]),
         "overdue": rules.overdue(
             sent_at=sent_at, reply_within_days=row["reply_within_days"], decision=row["reply_decision"], now=now

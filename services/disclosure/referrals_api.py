@@ -48,6 +48,7 @@ class ReferralOut(BaseModel):
     recipient_id: uuid.UUID | None
     draft_id: uuid.UUID | None
     reason: str
+    recipient_kinds: list[str] = Field(description="the kinds of recipient (agreement) this kind of referral may go to")
     status: Literal["due", "drafted", "sent", "replied"]
     created_at: datetime
     created_by: str

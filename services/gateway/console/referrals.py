@@ -115,7 +115,11 @@ def _referral_page(
 
 
 async def _recipients_for(api: Api, referral: dict[str, Any]) -> list[dict[str, Any]]:
-    return await _domestic_recipients(api) if referral["status"] == "due" else []
+    """For a notice that is due, the recipients it may go to (a TSC notice: TSC's desks only)."""
+    if referral["status"] != "due":
+        return []
+    kinds = set(referral.get("recipient_kinds") or ())
+    return [r for r in await _domestic_recipients(api) if not kinds or r["recipient_kind"] in kinds]
 
 
 @router.get("/referrals/{referral_id}")
