@@ -5,6 +5,7 @@ the case's program, and a status control that offers only the moves the rules al
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from collections.abc import AsyncIterator
 
 import pytest
@@ -146,6 +147,24 @@ async def test_a_case_goes_only_to_an_active_analyst_or_supervisor_of_its_progra
     assert code == 409 and body["detail"] == f"the case is assigned to {names['M5']}; a supervisor may reassign it"
     assert (await supervisor.get(f"/api/v1/cases/{cid}/assignees")).status_code == 200
     assert (await gateway.get(f"/api/v1/cases/{cid}/assignees")).status_code == 403  # a supervisor's picker
+
+    # A login whose privacy training has lapsed may not sign in, and is no longer given work either.
+    admin = Gateway(stack.url("edge"))
+    await admin.login("admin")
+    lapsed_on = (datetime.now(UTC).date() - timedelta(days=400)).isoformat()
+    r = await admin.client.patch(
+        f"/api/v1/users/{names['M5']}", json={"training_completed_on": lapsed_on}, headers=admin.headers()
+    )
+    await admin.aclose()
+    assert r.status_code == 200, r.text
+
+    async def dropped() -> bool:
+        r = await supervisor.get(f"/api/v1/cases/{cid}/assignees")
+        return names["M5"] not in [a["username"] for a in r.json()]
+
+    assert await wait_until(dropped, what="the lapsed analyst to leave the picker")
+    code, body = await _post(supervisor, path, {"assignee": names["M5"]})
+    assert code == 422 and body["detail"] == f"assignee: {names['M5']!r} is not an active user"
 
 
 async def test_the_status_control_offers_only_allowed_moves_and_a_case_without_findings_is_never_stale(
