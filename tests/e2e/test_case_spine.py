@@ -5,8 +5,8 @@ the case's program, and a status control that offers only the moves the rules al
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
