@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,6 +59,22 @@ def _short(value: Any) -> str:
     return str(value)[:8] if value else ""
 
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _detail(detail: Any) -> str:
+    """A timeline entry's detail in words: empty values left out, ids as the short ids the pages show."""
+    if not isinstance(detail, dict):
+        return "" if detail is None else str(detail)
+    parts = []
+    for key, value in detail.items():
+        if value is None or value == "" or value == []:
+            continue
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        parts.append(f"{key.replace('_', ' ')} {_UUID.sub(lambda m: m[0][:8], shown)}")
+    return ", ".join(parts)
+
+
 def _when(value: Any) -> str:
     """Times as the API gives them (ISO 8601), shown to the minute in UTC; dates as they are."""
     if not value:
@@ -73,6 +90,7 @@ def _when(value: Any) -> str:
 
 
 templates.env.filters["short"] = _short
+templates.env.filters["detail"] = _detail
 templates.env.filters["when"] = _when
 templates.env.globals["urlencode"] = lambda d: urlencode({k: v for k, v in d.items() if v not in (None, "")})
 

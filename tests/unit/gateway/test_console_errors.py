@@ -29,3 +29,17 @@ def test_the_api_keeps_its_json_errors() -> None:
     assert client.get("/api/v1/nothing-here").json() == {"detail": "no route /api/v1/nothing-here"}
     static = client.get("/static/none.css")
     assert static.status_code == 404 and static.headers["content-type"].startswith("application/json")
+
+
+def test_a_timeline_detail_reads_as_words_with_short_ids_and_no_empty_values() -> None:
+    from services.gateway.console.web import _detail
+
+    detail = {
+        "from": None,
+        "to": "in-review",
+        "draft_id": "dc0005ba-c8bb-4952-82d4-9e13468ff756",
+        "encounter_ids": ["c658aadb-0e4a-478e-9a86-357ca1f66072", "f77f5aaa-0e4a-478e-9a86-357ca1f66072"],
+        "note": "",
+    }
+    assert _detail(detail) == "to in-review, draft id dc0005ba, encounter ids c658aadb, f77f5aaa"
+    assert _detail(None) == ""
