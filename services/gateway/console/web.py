@@ -62,7 +62,7 @@ def _short(value: Any) -> str:
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-def _detail(detail: Any) -> str:
+def _timeline_detail(detail: Any) -> str:
     """A timeline entry's detail in words: empty values left out, ids as the short ids the pages show."""
     if not isinstance(detail, dict):
         return "" if detail is None else str(detail)
@@ -90,7 +90,7 @@ def _when(value: Any) -> str:
 
 
 templates.env.filters["short"] = _short
-templates.env.filters["detail"] = _detail
+templates.env.filters["detail"] = _timeline_detail
 templates.env.filters["when"] = _when
 templates.env.globals["urlencode"] = lambda d: urlencode({k: v for k, v in d.items() if v not in (None, "")})
 

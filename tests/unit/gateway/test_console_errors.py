@@ -32,7 +32,7 @@ def test_the_api_keeps_its_json_errors() -> None:
 
 
 def test_a_timeline_detail_reads_as_words_with_short_ids_and_no_empty_values() -> None:
-    from services.gateway.console.web import _detail
+    from services.gateway.console.web import _timeline_detail as _detail
 
     detail = {
         "from": None,
