@@ -14,6 +14,7 @@ from shared import dob as dobs
 from shared import names
 from shared.errors import Conflict, Invalid
 from shared.events import intake as intake_events
+from shared.events.cases import names_kst
 from shared.events.intake import EncounterFields, subject_key_of
 from shared.policy import WORKERS
 
@@ -28,7 +29,6 @@ NO_DI_FINDING = "no-derogatory-information"
 FINDING_KINDS = frozenset({"adverse-action", "travel-history", "fast-matcher-hit", "summary", NO_DI_FINDING})
 # What a fast-matcher (watchlist) or DI cell says when the record is *not* on a fast matcher / carries no DI.
 NEGATIVE_MARKS = frozenset({"N", "NO", "NONE", "FALSE", "0", "CLEAR", "CLEARED", "NEGATIVE", "NO MATCH", "NO HIT"})
-KST_MARKS = ("KST", "KNOWN OR SUSPECTED TERRORIST")
 KST_PROGRAM = "KST"
 
 
@@ -289,8 +289,7 @@ def says_yes(text: str | None) -> bool:
 def is_kst(program: str, fast_matcher_status: str | None) -> bool:
     """A KST match: the fast-matcher status names a known or suspected terrorist, in any program; every match
     of the KST program is one by definition (its partners query the KST records only)."""
-    status = (fast_matcher_status or "").upper()
-    return program == KST_PROGRAM or (says_yes(fast_matcher_status) and any(m in status for m in KST_MARKS))
+    return program == KST_PROGRAM or (says_yes(fast_matcher_status) and names_kst(fast_matcher_status))
 
 
 def source_column(field: str, value: object, raw: dict[str, str]) -> str:

@@ -11,7 +11,14 @@ from typing import Any
 from services.disclosure import domain, referrals
 from services.disclosure.db import projection as queries
 from shared import policy
-from shared.events.cases import EncounterCorrected, EncountersAttached, EncountersRelinked, FlagSet, RecordsPurged
+from shared.events.cases import (
+    EncounterCorrected,
+    EncountersAttached,
+    EncountersRelinked,
+    FlagSet,
+    RecordsPurged,
+    names_kst,
+)
 from shared.inbox import Delivered
 from shared.uow import UnitOfWork
 
@@ -55,8 +62,19 @@ async def attached(uow: UnitOfWork, delivered: list[Delivered[EncountersAttached
 async def flag_set(uow: UnitOfWork, delivered: list[Delivered[FlagSet]]) -> None:
     """A flag set in cases (not-sharable, derogatory, ...) -> the flag as disclosure knows it."""
     flags = [{"encounter_id": d.event.encounter_id, "flag": d.event.flag, "value": d.event.value} for d in delivered]
+    # A KST fast-matcher flag set later (by an analyst) makes TSC's notice due, as the same cell on import does.
+    kst = [
+        d.event.encounter_id
+        for d in delivered
+        if d.event.flag == "fast-matcher"
+        and d.event.value.get("set", True) is not False
+        and names_kst(d.event.value.get("status"))
+    ]
     async with uow:
         await queries.set_flags(uow.session, _last_per_key(flags))
+        for encounter_id in kst:
+            cases = await queries.cases_of_encounter(uow.session, encounter_id)
+            await queries.add_due_notices(uow.session, [referrals.flagged_notice(c, encounter_id) for c in cases])
 
 
 def _last_per_key(flags: list[dict[str, Any]]) -> list[dict[str, Any]]:

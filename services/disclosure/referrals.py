@@ -32,7 +32,8 @@ def watchlist_notices(rows: list[AttachedRow], *, program: str, upload_kind: str
     shared (PIA 6.1): TSC may answer that the subject is no longer in its database."""
     by_case: dict[uuid.UUID, list[uuid.UUID]] = {}
     for row in rows:
-        if upload_kind == "partner-query" and row.matched and (row.data_owner == domain.TSC or program == "KST"):
+        watchlist = row.data_owner == domain.TSC or program == "KST" or row.kst  # row.kst: any program's KST status
+        if upload_kind == "partner-query" and row.matched and watchlist:
             by_case.setdefault(row.case_id, []).append(row.encounter_id)
     return [
         {
@@ -47,6 +48,20 @@ def watchlist_notices(rows: list[AttachedRow], *, program: str, upload_kind: str
         }
         for case_id, ids in by_case.items()
     ]
+
+
+def flagged_notice(case_id: uuid.UUID, encounter_id: uuid.UUID) -> dict[str, Any]:
+    """The TSC notice a KST fast-matcher flag set by hand makes due on its case (the same notice as an import's)."""
+    return {
+        "id": uuid.uuid5(case_id, TSC_NOTICE),
+        "kind": TSC_NOTICE,
+        "case_id": case_id,
+        "encounter_ids": [encounter_id],
+        "recipient_org": domain.TSC,
+        "reason": "a fast-matcher flag naming a KST was set on an encounter",
+        "reply_within_days": rules.KINDS[TSC_NOTICE].reply_within_days,
+        "created_by": "system",
+    }
 
 
 def _organisation(recipient: Any) -> str:

@@ -10,6 +10,14 @@ from pydantic import BaseModel, ConfigDict
 from shared.events import topics
 from shared.events.envelope import Event, contract
 
+# What a fast-matcher status says when it names a known or suspected terrorist: cases reads an imported cell and
+# disclosure a flag set by hand with the same words, so a KST is a KST wherever it was marked.
+KST_MARKS = ("KST", "KNOWN OR SUSPECTED TERRORIST")
+
+
+def names_kst(status: object) -> bool:
+    return isinstance(status, str) and any(mark in status.upper() for mark in KST_MARKS)
+
 
 class AttachedRow(BaseModel):
     """What other services need of one imported row: ids and non-personal attributes, no name or DOB."""

@@ -104,6 +104,24 @@ async def test_a_file_s_kst_and_di_columns_become_flags_on_the_case_page_and_in_
     assert record["flag:fast-matcher"]["source"] == "analyst" and record["flag:fast-matcher"]["value"] is False
     assert "flag-set" in [t["action"] for t in after["timeline"]]
 
+    # TSC hears of every KST match (issue 28): the file's KST status made its notice due; on the clean case, a
+    # KST flag an analyst sets later makes one due too.
+    async def tsc_notice(case_id: str) -> list[dict]:
+        r = await gateway.get("/api/v1/disclosures/referrals", case=case_id)
+        return [n for n in r.json() if n["kind"] == "tsc-notice"]
+
+    assert await wait_until(lambda: tsc_notice(case["id"]), what="TSC's notice for the file's KST")
+    clean_case = await _case_of(gateway, clean)
+    assert await tsc_notice(clean_case["id"]) == []
+    r = await gateway.client.patch(
+        f"/api/v1/encounters/{clean_case['encounters'][0]['id']}/flags",
+        json={"fast-matcher": {"set": True, "status": "KST", "reason": "IDENT examiner: a KST hit"}},
+        headers=gateway.headers(),
+    )
+    assert r.status_code == 200, r.text
+    (notice,) = await wait_until(lambda: tsc_notice(clean_case["id"]), what="TSC's notice for the later KST flag")
+    assert notice["status"] == "due" and notice["encounter_ids"] == [clean_case["encounters"][0]["id"]]
+
 
 async def test_a_case_goes_only_to_an_active_analyst_or_supervisor_of_its_program(
     gateway: Gateway, supervisor: Gateway, stack: Stack

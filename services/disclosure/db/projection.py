@@ -64,6 +64,11 @@ async def open_cases(session: AsyncSession, cases: list[dict[str, Any]]) -> None
     await _upsert(session, case_view, cases, ["case_id"])
 
 
+async def cases_of_encounter(session: AsyncSession, encounter_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await session.execute(select(case_members.c.case_id).where(case_members.c.encounter_id == encounter_id))
+    return [r[0] for r in rows]
+
+
 async def add_members(session: AsyncSession, members: list[dict[str, Any]]) -> None:
     await _upsert(session, case_members, members, ["case_id", "encounter_id"])
 

@@ -52,6 +52,9 @@ class FakeProjectionQueries:
         for c in cases:
             self.cases.setdefault(c["case_id"], c)
 
+    async def cases_of_encounter(self, session: object, encounter_id: uuid.UUID) -> list[uuid.UUID]:
+        return [c for c, e in self.members if e == encounter_id]
+
     async def add_members(self, session: object, members: list[dict[str, Any]]) -> None:
         self.members |= {(m["case_id"], m["encounter_id"]) for m in members}
 
@@ -129,6 +132,28 @@ async def test_a_kst_match_makes_one_tsc_notice_per_case_and_a_redelivery_adds_n
     (due,) = queries.due.values()
     assert due["id"] == uuid.uuid5(first.case_id, "tsc-notice")
     assert due["encounter_ids"] == sorted([first.encounter_id, second.encounter_id])
+
+
+async def test_a_kst_status_in_any_program_or_a_kst_flag_set_later_makes_tsc_s_notice_due(
+    queries: FakeProjectionQueries,
+) -> None:
+    """Issue 28: TSC hears of every watchlist match: an M5 row whose fast-matcher status names a KST, and a case
+    whose encounter an analyst later flags as a KST (not a cleared flag, nor another watchlist)."""
+    m5_kst = _row(data_owner="CBP", kst=True, fast_matcher=True)
+    plain = _row(data_owner="CBP")
+    await _consume(_attached(m5_kst), _attached(plain))
+    assert [d["case_id"] for d in queries.due.values()] == [m5_kst.case_id]
+
+    def flag(value: dict[str, Any]) -> FlagSet:
+        return FlagSet(
+            encounter_id=plain.encounter_id, subject_id=plain.subject_id, flag="fast-matcher", value=value, reason="r"
+        )
+
+    await _consume(flag({"set": True, "status": "BIO-WATCH"}), flag({"set": False, "status": "KST"}))
+    assert plain.case_id not in {d["case_id"] for d in queries.due.values()}
+    await _consume(flag({"set": True, "status": "Known or suspected terrorist"}))
+    due = queries.due[uuid.uuid5(plain.case_id, "tsc-notice")]
+    assert (due["kind"], due["encounter_ids"], due["created_by"]) == ("tsc-notice", [plain.encounter_id], "system")
 
 
 async def test_flags_apply_in_topic_order_the_latest_setting_winning(queries: FakeProjectionQueries) -> None:
