@@ -101,7 +101,7 @@ async def create_draft(
         earlier = await review_db.earlier_disclosures(uow.session, case_id=case_id, agreement_id=agreement.agreement_id)
         repeat = gate.repeat_reason(earlier, repeat_reason)
         draft = domain.prepare(summary, agreement, purpose=purpose, on=today, matched=matched)
-        body = domain.render(draft, case_reference=domain.case_reference(case), note=note)
+        body = domain.render(draft, case_reference=domain.case_reference(case), note=note, purpose=purpose)
         leaked = domain.leaks(note, summary, draft)
         if leaked:
             raise Conflict("the covering note quotes withheld information", withheld=leaked)

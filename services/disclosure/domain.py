@@ -320,9 +320,18 @@ def disclosed_fields(draft: Draft) -> list[str]:
     return sorted({f for values in draft.released.values() for f in values})
 
 
-def render(draft: Draft, *, case_reference: str, note: str = "") -> str:
+# The first line says what the message is: a notice to TSC or a referral to an owner is not a partner's response.
+HEADINGS = {
+    "watchlist-match-notification": "Notice of a watchlist match on",
+    "owner-referral": "Referral of a match on",
+    "fast-matcher-removal": "Fast-matcher removal recommendation for",
+}
+
+
+def render(draft: Draft, *, case_reference: str, note: str = "", purpose: str = "") -> str:
     """The email body: only what `prepare` released, plus the analyst's covering note."""
-    lines = [f"Response to {case_reference}", f"Result: {'MATCH' if draft.matched else 'NO MATCH'}"]
+    heading = HEADINGS.get(purpose, "Response to")
+    lines = [f"{heading} {case_reference}", f"Result: {'MATCH' if draft.matched else 'NO MATCH'}"]
     lines += [f"Findings accurate as of: {draft.as_of}"] if draft.as_of else []
     lines.append("")
     for n, (_, values) in enumerate(draft.released.items(), start=1):

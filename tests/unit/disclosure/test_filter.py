@@ -85,6 +85,9 @@ def test_each_rule_withholds_with_its_name() -> None:
     assert draft.released == {ok.encounter_id: {"dob": "1970-01-01", "fin": "0012345", "last_name": "Papadakis"}}
     body = domain.render(draft, case_reference="PCSC-1")
     assert "Papadakis" in body and "X99887" not in body and "MATCH" in body
+    assert body.startswith("Response to PCSC-1\n")  # a partner's response
+    notice = domain.render(draft, case_reference="PCSC-1", purpose="watchlist-match-notification")
+    assert notice.startswith("Notice of a watchlist match on PCSC-1\n")  # TSC's notice says what it is
 
 
 def test_an_expired_agreement_or_wrong_purpose_releases_nothing_and_cannot_be_sent() -> None:
