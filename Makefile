@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed
 .PHONY: run test unit e2e stop logs lint bench screenshots clean
 
 $(STAMP): pyproject.toml
+	@# PyICU (name transliteration) has no wheels: it builds against the system ICU. Root on Debian installs it.
+	@pkg-config --exists icu-i18n 2>/dev/null || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null \
+		&& apt-get update -qq && apt-get install -y -qq libicu-dev pkg-config >/dev/null; } \
+		|| { echo "PyICU needs ICU's headers: install libicu-dev and pkg-config (Debian), then run make again"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
