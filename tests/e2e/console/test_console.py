@@ -209,7 +209,8 @@ def test_a_redress_officer_works_a_request_to_a_response(page: Page, console_url
     url = page.url
 
     def found() -> bool:
-        page.goto(f"{url}?name=marchetti+lucia&fin={m5_case['fin']}")
+        # A person search crosses redress and cases: on a loaded machine the first one may take a while.
+        page.goto(f"{url}?name=marchetti+lucia&fin={m5_case['fin']}", timeout=60_000)
         return page.get_by_role("row").filter(has_text=m5_case["fin"]).count() > 0
 
     wait_for(found, "the record in redress's candidates")
