@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field, computed_field
 
-from services.cases import records, retention, search, workbench
+from services.cases import records, retention, workbench
 from services.cases.retention_rules import describe as describe_rules
 from services.cases.retention_rules import rules as rules_for
 from shared import dob as dobs
@@ -109,32 +109,6 @@ class CaseOut(BaseModel):
     updated_by: str
 
 
-class DobMatchOut(BaseModel):
-    kind: str = Field(description="exact (same date, same precision) or partial (agrees as far as the less precise)")
-    value: str
-    precision: str | None
-
-
-class MatchOut(BaseModel):
-    """Why a case was found by a name or DOB search: its best-matching encounter."""
-
-    kind: str | None = Field(None, description="exact, transliterated or fuzzy (ranked in that order)")
-    rule: str | None = Field(None, description="same words, latin words, consonants or part of a word")
-    field: str | None = Field(None, description="the name field that matched first: last_name, first_name, ...")
-    fields: list[str] = []
-    value: str | None = Field(None, description="that field's name as stored, in its own script")
-    dob: DobMatchOut | None = None
-
-
-class CaseListItem(CaseOut):
-    match: MatchOut | None = Field(None, description="set when searching by name or DOB")
-
-
-class CasePage(BaseModel):
-    items: list[CaseListItem]
-    next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null at the end")
-
-
 class LinkedCaseOut(BaseModel):
     case_id: uuid.UUID
     kind: str = Field(description="follows (this extract follows that query) or followed-by")
@@ -193,69 +167,6 @@ async def _view(rt: RuntimeDep, principal: CurrentPrincipal, case_id: uuid.UUID)
         required=rt.settings.required_searches,
         may_reopen=policy.allows(principal, "case:reopen"),
     )
-
-
-def case_filters(
-    status: str | None = None,
-    program: str | None = None,
-    partner: Annotated[str | None, Query(description="partner country, ISO alpha-3")] = None,
-    assignee: str | None = None,
-    fin: str | None = None,
-    transaction: Annotated[str | None, Query(description="partner transaction number")] = None,
-    name: Annotated[
-        str | None,
-        Query(
-            description="any name or alias, in any script or in Latin letters, words in any order; case, accents "
-            "and punctuation ignored; results ranked exact, transliterated, fuzzy, each with its match"
-        ),
-    ] = None,
-    dob: Annotated[
-        str | None,
-        Query(description="YYYY, YYYY-MM or YYYY-MM-DD; also finds DOBs known less or more precisely, ranked after"),
-    ] = None,
-    subject: Annotated[uuid.UUID | None, Query(description="cases of one subject")] = None,
-    flag: Annotated[
-        str | None,
-        Query(description="cases with an encounter flagged: not-sharable, protected-class, fast-matcher, derogatory"),
-    ] = None,
-) -> dict[str, Any]:
-    """The queue's filters, shared by its pages and its count so the two can never disagree."""
-    return {
-        "flag": flag,
-        "status": status,
-        "program": program,
-        "partner_country": partner,
-        "assignee": assignee,
-        "fin": fin,
-        "partner_transaction_number": transaction,
-        "name": name,
-        "dob": dob,
-        "subject_id": subject,
-    }
-
-
-CaseFilters = Annotated[dict[str, Any], Depends(case_filters)]
-
-
-class CaseCount(BaseModel):
-    total: int = Field(description="every case the filters find, across all pages")
-
-
-@router.get("/cases", response_model=CasePage, **secured("case:read"))
-async def list_cases(
-    rt: RuntimeDep,
-    principal: CurrentPrincipal,
-    filters: CaseFilters,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> dict[str, Any]:
-    return await search.list_cases(uow=rt.uow(actor=principal.username), filters=filters, cursor=cursor, limit=limit)
-
-
-@router.get("/cases/count", response_model=CaseCount, **secured("case:read"))
-async def count_cases(rt: RuntimeDep, principal: CurrentPrincipal, filters: CaseFilters) -> dict[str, Any]:
-    """The exact size of a queue; a count and no case, so a tool can show it beside the pages."""
-    return {"total": await search.count_cases(uow=rt.uow(actor=principal.username), filters=filters)}
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetail, **secured("case:read"))

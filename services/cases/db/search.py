@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, exists, false, func, literal, or_, select, tuple_
+from sqlalchemy import Select, Table, case, exists, false, func, literal, or_, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cases.db import person_match
 from services.cases.db.tables import case_encounters, cases, encounters, flags, subjects
+from services.cases.search_rules import DEFAULT_ORDER, STATUS_ORDER, Sort
 from shared.names import NameQuery
 
 # A name or DOB search ranks every matching encounter at once when there are at most this many; a broader one
@@ -27,18 +28,72 @@ def _filtered_cases(filters: dict[str, Any], programs: frozenset[str] | None) ->
             stmt = stmt.where(c[column] == filters[column])
     if filters.get("flag"):
         stmt = stmt.where(_flagged(filters["flag"]))
+    if filters.get("case_ids"):
+        stmt = stmt.where(c.id.between(*filters["case_ids"]))
     return stmt
 
 
+def _flag_on() -> Any:
+    """A stored flag marks its encounter (domain.flag_is_on: not cleared, a protected class named)."""
+    f = flags.c
+    named = or_(f.flag != "protected-class", f.value["class"].astext.is_not(None))
+    return f.value["set"].as_boolean().is_distinct_from(false()) & named
+
+
 def _flagged(flag: str) -> Any:
-    """The case has an encounter with the flag on (domain.flag_is_on: not cleared, a protected class named)."""
+    """The case has an encounter with the flag on."""
     f, ce = flags.c, case_encounters.c
-    on = f.value["set"].as_boolean().is_distinct_from(false())
-    if flag == "protected-class":
-        on = on & f.value["class"].astext.is_not(None)
     return exists(select(literal(1)).select_from(flags.join(case_encounters, ce.encounter_id == f.encounter_id))).where(
-        ce.case_id == cases.c.id, f.flag == flag, on
+        ce.case_id == cases.c.id, f.flag == flag, _flag_on()
     )
+
+
+def _sort_key(key: str) -> Any | None:
+    """The column a sort orders by before (opened_at, id); none for `opened`. Statuses in workflow order, the
+    unassigned before any assignee."""
+    c = cases.c
+    if key == "status":
+        return case(STATUS_ORDER, value=c.status, else_=len(STATUS_ORDER))
+    if key == "assignee":
+        return func.coalesce(c.assignee, "")
+    if key == "program":
+        return c.program
+    return None
+
+
+async def _listed(session: AsyncSession, page: Select[Any], order: list[str], descending: bool = False) -> list[Any]:
+    """A page of cases (already ordered and limited) with what the queue shows beside each case's own fields:
+    its subject's FIN, the name on its first encounter and the flags on any of its encounters. One statement,
+    and the joins run for the page's rows only, never for every case the filters find."""
+    p = page.subquery("page").c
+    e, ce, f = encounters.c, case_encounters.c, flags.c
+    first = (
+        select(e.fin, e.last_name.label("listed_last_name"), e.first_name.label("listed_first_name"))
+        .select_from(case_encounters.join(encounters, e.id == ce.encounter_id))
+        .where(ce.case_id == p.id)
+        .order_by(e.imported_at, e.row_number, e.id)
+        .limit(1)
+        .lateral("first_encounter")
+    )
+    subject_fin = select(subjects.c.fin).where(subjects.c.id == p.subject_id).scalar_subquery()
+    flags_on = (
+        select(func.array_agg(f.flag.distinct()))
+        .select_from(flags.join(case_encounters, ce.encounter_id == f.encounter_id))
+        .where(ce.case_id == p.id, _flag_on())
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            *p,
+            func.coalesce(subject_fin, first.c.fin).label("fin"),
+            first.c.listed_last_name,
+            first.c.listed_first_name,
+            flags_on.label("flags"),
+        )
+        .outerjoin(first, true())
+        .order_by(*(p[name].desc() if descending else p[name] for name in order))
+    )
+    return list((await session.execute(stmt)).mappings().all())
 
 
 def _match(table: Table, name: NameQuery | None, dob: str | None) -> person_match.Match | None:
@@ -70,9 +125,12 @@ async def list_cases(
     after: tuple[Any, ...] | None,
     limit: int,
     programs: frozenset[str] | None = None,
+    sort: Sort = DEFAULT_ORDER,
+    offset: int = 0,
 ) -> list[Any]:
-    """Keyset pages ordered by (opened_at, id): inserts while paging never shift or repeat a row. A name or
-    DOB search orders by (rank, opened_at, id), each case with its best-matching encounter's names and DOB."""
+    """Keyset pages ordered by (sort key, opened_at, id), all ascending or all descending: inserts while paging
+    never shift or repeat a row (`offset` serves page numbers). A name or DOB search orders by (rank,
+    opened_at, id), each case with its best-matching encounter's names and DOB."""
     c = cases.c
     stmt = _filtered_cases(filters, programs)
     fin = filters.get("fin")
@@ -90,10 +148,16 @@ async def list_cases(
             .where(*person)
         )
         stmt = stmt.where(c.id.in_(matching))
+    key = _sort_key(sort.key)
+    order = [c.opened_at, c.id] if key is None else [key, c.opened_at, c.id]
+    if key is not None:
+        stmt = stmt.add_columns(key.label("sort_key"))
     if after is not None:
-        stmt = stmt.where(tuple_(c.opened_at, c.id) > tuple_(*after))
-    stmt = stmt.order_by(c.opened_at, c.id).limit(limit)
-    return list((await session.execute(stmt)).mappings().all())
+        position = tuple_(*order)
+        stmt = stmt.where(position < tuple_(*after) if sort.descending else position > tuple_(*after))
+    stmt = stmt.order_by(*(o.desc() if sort.descending else o for o in order)).offset(offset or None).limit(limit)
+    names = ["opened_at", "id"] if key is None else ["sort_key", "opened_at", "id"]
+    return await _listed(session, stmt, names, sort.descending)
 
 
 async def count_cases(
@@ -144,7 +208,7 @@ async def _rank_all(
     )
     if after is not None:
         stmt = stmt.where(tuple_(h.rank, c.opened_at, c.id) > tuple_(*after))
-    rows = list((await session.execute(stmt.order_by(h.rank, c.opened_at, c.id).limit(limit))).mappings().all())
+    rows = await _listed(session, stmt.order_by(h.rank, c.opened_at, c.id).limit(limit), ["rank", "opened_at", "id"])
     if rows:
         return rows
     some = select(e.id).where(match.where, *person).limit(RANK_ALL_UP_TO + 1).subquery()
@@ -186,7 +250,7 @@ async def _tier_by_tier(
         if after is not None and rank == after[0]:
             page = page.where(tuple_(c.opened_at, c.id) > tuple_(*after[1:]))
         page = page.order_by(c.opened_at, c.id).limit(limit - len(rows))
-        rows += (await session.execute(page)).mappings().all()
+        rows += await _listed(session, page, ["opened_at", "id"])
     if not rows:
         return []
     e = encounters.c

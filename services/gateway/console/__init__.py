@@ -19,6 +19,7 @@ from services.gateway.console import (
     imports,
     oidc,
     privacy_act,
+    queue,
     redress,
     referrals,
     reports,
@@ -29,6 +30,7 @@ router = APIRouter(include_in_schema=False)
 _PAGES = (
     auth,
     oidc,
+    queue,
     cases,
     imports,
     disclosures,

@@ -1,4 +1,4 @@
-"""The case queue (filters, search, paging, a count) and one case (encounters, searches, findings, actions)."""
+"""One case: its encounters, searches, findings and the actions on it (the queue is `queue.py`)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,8 @@ from services.gateway.console.web import Api, ApiError, SessionDep, form_with_cs
 
 router = APIRouter()
 
-STATUSES = ["new", "in-review", "findings-ready", "response-sent", "closed"]
-FILTERS = ("status", "assignee", "program", "partner", "fin", "name", "dob", "transaction", "flag")
 FLAGS = ["fast-matcher", "derogatory", "protected-class", "not-sharable"]
 REFUSALS = (400, 409, 413, 422)  # the API's words go back onto the case page, with what was typed
-PAGE = 50
 # PIA Appendix A: offered as suggestions; the cases service decides what it accepts.
 SOURCE_SYSTEMS = ["IDENT-SIT", "ADIS", "TECS", "CIS", "PCQS", "EAGLE", "EARM", "CCD", "EOIR", "INTERPOL-EASF2"]
 FINDING_KINDS = ["travel-history", "adverse-action", "fast-matcher-hit", "summary", "no-derogatory-information"]
@@ -28,37 +25,6 @@ CAVEATS = {
     "derogatory": "Derogatory information: handle under the program's rules.",
     "withdrawn": "Withdrawn at its data owner's request: out of every later disclosure and report.",
 }
-
-
-def _filters(request: Request) -> dict[str, str]:
-    return {k: v.strip() for k in FILTERS if (v := request.query_params.get(k, ""))}
-
-
-@router.get("/cases")
-async def queue(request: Request, session: SessionDep, cursor: str | None = None) -> HTMLResponse:
-    """Renders one page of the queue; the count arrives after first paint (htmx), so the page stays fast."""
-    filters = _filters(request)
-    page = await Api(request, session).get("/api/v1/cases", **filters, cursor=cursor, limit=PAGE)
-    programs = session.case_programs
-    return render(
-        request,
-        "cases.html",
-        title="Case queue",
-        page=page,
-        filters=filters,
-        cursor=cursor,
-        statuses=STATUSES,
-        flags=FLAGS,
-        programs=programs,
-        searching=bool({"name", "dob"} & filters.keys()),
-    )
-
-
-@router.get("/cases/count")
-async def count(request: Request, session: SessionDep) -> HTMLResponse:
-    """How many cases the filters find: the API's own count, so the queue and its count cannot disagree."""
-    total = (await Api(request, session).get("/api/v1/cases/count", **_filters(request)))["total"]
-    return render(request, "_count.html", total=total)
 
 
 async def _case(api: Api, case_id: uuid.UUID) -> dict[str, Any]:

@@ -93,6 +93,8 @@ templates.env.filters["short"] = _short
 templates.env.filters["detail"] = _timeline_detail
 templates.env.filters["when"] = _when
 templates.env.globals["urlencode"] = lambda d: urlencode({k: v for k, v in d.items() if v not in (None, "")})
+# "?a=1&b=2" for the non-empty values, or nothing at all: a link to a list's first page stays its plain address.
+templates.env.globals["query"] = lambda d: f"?{q}" if (q := templates.env.globals["urlencode"](d)) else ""
 
 
 @dataclass(frozen=True)
