@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disclosure.db.tables import (
@@ -80,7 +80,9 @@ async def accounted(
     """Pending and sent disclosures about a subject or to a recipient, from `start` to `end` inclusive."""
     a = accounting
     # A referral or notice to a data owner, TSC or DOS is a disclosure like a response; its kind says which.
-    kind = select(referrals.c.kind).where(referrals.c.draft_id == a.c.draft_id).scalar_subquery()
+    # A redress notice to a system owner has no draft: its own `kind` says so.
+    referral = select(referrals.c.kind).where(referrals.c.draft_id == a.c.draft_id).scalar_subquery()
+    kind = func.coalesce(referral, a.c.kind)
     stmt = select(a, kind.label("referral_kind")).where(a.c.state.in_(ACCOUNTED)).order_by(a.c.sent_at, a.c.id)
     if subject is not None:
         stmt = stmt.where(a.c.subject_id == subject)
