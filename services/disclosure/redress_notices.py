@@ -29,7 +29,8 @@ async def owner_notice_sent(uow: UnitOfWork, delivered: list[Delivered[OwnerNoti
 
 def accounting_rows(notice: OwnerNoticeSent, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The notice's accounting, one row per subject with that subject's records and the oldest case holding one of
-    them (the read model's; none if it has not heard of them yet: the row still names the subject)."""
+    them (the read model's; none if it has not heard of them yet: the row still names the subject, and the records'
+    programs say who sees it)."""
     by_subject: dict[uuid.UUID, list[uuid.UUID]] = {}
     for record in notice.records:
         by_subject.setdefault(record.subject_id, []).append(record.encounter_id)
@@ -37,10 +38,11 @@ def accounting_rows(notice: OwnerNoticeSent, cases: list[dict[str, Any]]) -> lis
     sent_at = dt.datetime.combine(notice.sent_on, dt.time(0), dt.UTC)
     rows = []
     for subject_id, encounter_ids in by_subject.items():
-        case_id = next(
-            (c["case_id"] for c in cases if c["subject_id"] == subject_id and c["encounter_id"] in encounter_ids),
-            None,
-        )
+        holding = [c for c in cases if c["encounter_id"] in encounter_ids]
+        # A case of the subject first; else any case holding the records (a re-link the read model has yet to
+        # apply): the case says which program's staff see the row.
+        mine = [c for c in holding if c["subject_id"] == subject_id] or holding
+        case_id = mine[0]["case_id"] if mine else None
         rows.append(
             {
                 "id": uuid.uuid5(notice.notice_id, str(subject_id)),

@@ -17,6 +17,8 @@ from services.disclosure.db import disclosures as disclosure_queries
 from services.disclosure.db import notices as notice_queries
 from services.disclosure.db import projection as projection_queries
 from services.disclosure.db import tables
+from shared import policy
+from shared.auth import Principal
 from shared.db import create_engine, session_factory
 from shared.events.envelope import wrap
 from shared.events.redress import NoticedRecord, OwnerNoticeSent
@@ -86,6 +88,49 @@ async def test_a_notice_is_accounted_per_subject_once_and_listed_by_subject_with
                 uuid.uuid4(),
                 anna,
             )
+    finally:
+        await engine.dispose()
+        await conn.close()
+
+
+async def test_a_notice_accounted_before_the_read_model_had_a_case_is_seen_by_its_records_programs(
+    database: str,
+) -> None:
+    conn = await asyncpg.connect(database_dsn(database))
+    anna, e1 = uuid.uuid4(), uuid.uuid4()
+    await conn.execute(
+        "INSERT INTO encounter_projection (encounter_id, subject_id, program, special_protected) "
+        "VALUES ($1, $2, 'M5', false)",
+        e1,
+        anna,
+    )
+    engine = create_engine(database)
+    sessions = session_factory(engine)
+
+    def uow() -> UnitOfWork:
+        return UnitOfWork(sessions, tables.outbox, producer="disclosure", correlation_id="it")  # type: ignore[arg-type]
+
+    notice = OwnerNoticeSent(
+        notice_id=uuid.uuid4(),
+        redress_id=uuid.uuid4(),
+        data_owner="CBP",
+        channel="fax",
+        sent_on=dt.date(2026, 11, 24),
+        sent_by="officer",
+        records=[NoticedRecord(encounter_id=e1, subject_id=anna)],
+    )
+    delivered = Delivered(wrap(notice, producer="redress", correlation_id="it"), notice)
+    await redress_notices.owner_notice_sent(uow(), [delivered])
+
+    async def seen_by(*programs: str) -> list[dict]:
+        policy.enter(Principal("reader", frozenset({"auditor"}), frozenset(programs)))
+        async with uow() as u:
+            return await disclosure_queries.accounted(u.session, subject=anna, recipient=None, start=None, end=None)
+
+    try:
+        [row] = await seen_by("M5", "REDRESS")
+        assert row["case_id"] is None and row["referral_kind"] == "redress-owner-notice"
+        assert await seen_by("PCSC") == []
     finally:
         await engine.dispose()
         await conn.close()

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disclosure.db.tables import (
@@ -21,6 +21,7 @@ from services.disclosure.db.tables import (
     referrals,
     visible_cases,
 )
+from shared import policy
 
 
 async def case(session: AsyncSession, case_id: uuid.UUID) -> Any:
@@ -93,7 +94,12 @@ async def accounted(
     if end is not None:
         stmt = stmt.where(a.c.sent_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), dt.UTC))
     if (visible := visible_cases()) is not None:
-        stmt = stmt.where(a.c.case_id.in_(visible))
+        # A redress owner notice accounted before the read model knew its records has no case: their programs say.
+        p = encounter_projection
+        records_seen = exists().where(
+            p.c.encounter_id == func.any(a.c.encounter_ids), p.c.program.in_(sorted(policy.visible_programs() or ()))
+        )
+        stmt = stmt.where(or_(a.c.case_id.in_(visible), a.c.case_id.is_(None) & records_seen))
     return [dict(r) for r in (await session.execute(stmt)).mappings().all()]
 
 

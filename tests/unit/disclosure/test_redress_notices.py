@@ -118,3 +118,16 @@ async def test_a_redelivered_notice_adds_no_second_row_and_a_notice_naming_no_re
     assert len(queries.accounting) == 1
     await _consume(_notice())
     assert len(queries.accounting) == 1
+
+
+def test_a_notice_takes_its_subjects_case_else_any_case_holding_its_records() -> None:
+    """A re-link the read model has yet to apply leaves the record in the other subject's case: that case's program
+    still says who may see the row."""
+    anna, other, case_a, case_b, e1 = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    notice = _notice(NoticedRecord(encounter_id=e1, subject_id=anna))
+    older_other = {"encounter_id": e1, "case_id": case_b, "subject_id": other}
+    mine = {"encounter_id": e1, "case_id": case_a, "subject_id": anna}
+    [row] = redress_notices.accounting_rows(notice, [older_other, mine])
+    assert row["case_id"] == case_a
+    [row] = redress_notices.accounting_rows(notice, [older_other])
+    assert row["case_id"] == case_b
