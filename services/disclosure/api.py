@@ -325,22 +325,25 @@ class SendBack(BaseModel):
 
 
 class AccountingOut(BaseModel):
+    """A response or referral sent from a draft, or a notice a redress officer sent a system owner (no draft,
+    recipient person or agreement: `referral_kind` redress-owner-notice)."""
+
     id: uuid.UUID
-    draft_id: uuid.UUID
-    case_id: uuid.UUID
+    draft_id: uuid.UUID | None
+    case_id: uuid.UUID | None
     subject_id: uuid.UUID
     sent_at: datetime
     nature: str
     purpose: str
-    recipient_id: uuid.UUID
+    recipient_id: uuid.UUID | None
     recipient_agency: str
-    recipient_person: str
-    recipient_email: str
+    recipient_person: str | None
+    recipient_email: str | None
     analyst: str
-    agreement_id: uuid.UUID
-    agreement_version: int
+    agreement_id: uuid.UUID | None
+    agreement_version: int | None
     matched: bool
-    digest: str
+    digest: str | None
     encounter_ids: list[uuid.UUID]
     fields: list[str]
     state: Literal["pending", "sent"] = Field(
@@ -351,8 +354,12 @@ class AccountingOut(BaseModel):
     message_digest: str | None = Field(None, description="SHA-256 of the sealed message as handed to the relay")
     delivered_at: datetime | None = None
     referral_kind: str | None = Field(
-        None, description="set for a referral or notice (owner-referral, tsc-notice, dos-alert, ...); none: a response"
+        None,
+        description="set for a referral or notice (owner-referral, tsc-notice, dos-alert, ..., redress-owner-notice); "
+        "none: a response",
     )
+    redress_id: uuid.UUID | None = Field(None, description="a redress owner notice: its request")
+    owner_notice_id: uuid.UUID | None = Field(None, description="a redress owner notice: the notice")
     repeat_reason: str | None = Field(None, description="why the case was disclosed again to the same partner")
     approved_by: list[str] | None = Field(None, description="the supervisors who approved what left")
 

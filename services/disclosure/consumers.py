@@ -1,6 +1,7 @@
-"""Disclosure keeps a non-personal read model of cases (ids, programs, owners, flags); values come from cases."""
+"""Disclosure keeps a non-personal read model of cases (ids, programs, owners, flags); values come from cases.
+It accounts what left DHS by redress's hand: notices to system owners."""
 
-from services.disclosure import notices, projection
+from services.disclosure import notices, projection, redress_notices
 from shared.events import topics
 from shared.events.cases import (
     EncounterCorrected,
@@ -10,6 +11,7 @@ from shared.events.cases import (
     FlagSet,
     RecordsPurged,
 )
+from shared.events.redress import OwnerNoticeSent
 from shared.runtime import Subscription
 
 SUBSCRIPTIONS = (
@@ -26,5 +28,11 @@ SUBSCRIPTIONS = (
         },
         description="EncountersAttached (per chunk), FlagSet, EncounterCorrected, EncountersRelinked, RecordsPurged "
         "-> read model; EncounterWithdrawn -> removal notices for past recipients",
+    ),
+    Subscription(
+        name="redress",
+        topics=(topics.REDRESS,),
+        handlers={OwnerNoticeSent: redress_notices.owner_notice_sent},
+        description="OwnerNoticeSent -> the notice to a system owner in the accounting of disclosures",
     ),
 )

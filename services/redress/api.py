@@ -342,7 +342,11 @@ class OwnerDecisionIn(BaseModel):
 async def owner_notice(redress_id: uuid.UUID, body: NoticeIn, rt: RuntimeDep, principal: CurrentPrincipal) -> Any:
     """The system owner was told of a discrepancy in its records (PIA 3.0)."""
     await owner_notices.record_notice(
-        uow=rt.uow(actor=principal.username), redress_id=redress_id, today=_today(None), **body.model_dump()
+        uow=rt.uow(actor=principal.username),
+        cases=rt.internal["cases"],
+        redress_id=redress_id,
+        today=_today(None),
+        **body.model_dump(),
     )
     return await _detail(rt, principal, redress_id)
 

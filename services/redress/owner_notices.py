@@ -1,23 +1,36 @@
 """Notices to system owners: a discrepancy found in another system's records is told to its owner (PIA 3.0),
-with the owner's reply and decision, and who made it. Redress records them; sending through disclosure's
-referrals (accounted as disclosures) is disclosure's path, not a second one here."""
+with the owner's reply and decision, and who made it. Redress records them; the notice left DHS, so it is
+announced (`OwnerNoticeSent`, ids and facts only) in the same transaction and disclosure accounts it for each
+subject of the records it names (sending through disclosure's referrals is disclosure's path, not a second one
+here)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, date, datetime
 
 from services.redress import domain
 from services.redress.db import owner_notices as queries
 from services.redress.db import records as record_queries
+from services.redress.records import imported_record
 from services.redress.requests import add_to_timeline, open_request
 from shared.errors import Conflict, Invalid, NotFound
+from shared.events.redress import NoticedRecord, OwnerNoticeSent
+from shared.internal import InternalClient
 from shared.uow import UnitOfWork
+
+
+async def _noticed_records(cases: InternalClient, encounter_ids: list[uuid.UUID], actor: str) -> list[NoticedRecord]:
+    """Each named record with its subject as cases knows it now: the accounting is kept per person."""
+    found = await asyncio.gather(*(imported_record(cases, e, actor) for e in dict.fromkeys(encounter_ids)))
+    return [NoticedRecord(encounter_id=r["encounter_id"], subject_id=r["subject_id"]) for r in found]
 
 
 async def record_notice(
     *,
     uow: UnitOfWork,
+    cases: InternalClient,
     redress_id: uuid.UUID,
     data_owner: str,
     discrepancy: str,
@@ -26,18 +39,16 @@ async def record_notice(
     sent_on: date,
     today: date,
 ) -> uuid.UUID:
-    """The owner was told of the discrepancy: who, what, when, how, by whom."""
+    """The owner was told of the discrepancy: who, what, when, how, by whom; announced for the accounting."""
     domain.check_notice(data_owner, discrepancy, channel)
     if sent_on > today:
         raise Invalid("the notice's sent date is in the future")
     notice_id = uuid.uuid4()
     async with uow:
-        row = await open_request(uow, redress_id)
-        if sent_on < row["received_on"]:
-            raise Invalid("the notice cannot be sent before the request was received")
-        linked = {r["encounter_id"] for r in await record_queries.request_links(uow.session, redress_id)}
-        if unlinked := [str(e) for e in encounter_ids if e not in linked]:
-            raise Conflict(f"link the record to this request before naming it in a notice: {', '.join(unlinked)}")
+        await _check_notice(uow, redress_id, encounter_ids, sent_on)
+    records = await _noticed_records(cases, encounter_ids, uow.actor)  # no transaction held across the call
+    async with uow:
+        await _check_notice(uow, redress_id, encounter_ids, sent_on)
         await queries.insert_notice(
             uow.session,
             {
@@ -54,7 +65,28 @@ async def record_notice(
         await add_to_timeline(
             uow, redress_id, "owner-notified", {"notice_id": str(notice_id), "data_owner": data_owner.strip()}
         )
+        uow.emit(
+            OwnerNoticeSent(
+                notice_id=notice_id,
+                redress_id=redress_id,
+                data_owner=data_owner.strip(),
+                channel=channel,
+                sent_on=sent_on,
+                sent_by=uow.actor,
+                records=records,
+            )
+        )
     return notice_id
+
+
+async def _check_notice(uow: UnitOfWork, redress_id: uuid.UUID, encounter_ids: list[uuid.UUID], sent_on: date) -> None:
+    """The request is open, received before the notice left, and every record named is linked to it."""
+    row = await open_request(uow, redress_id)
+    if sent_on < row["received_on"]:
+        raise Invalid("the notice cannot be sent before the request was received")
+    linked = {r["encounter_id"] for r in await record_queries.request_links(uow.session, redress_id)}
+    if unlinked := [str(e) for e in encounter_ids if e not in linked]:
+        raise Conflict(f"link the record to this request before naming it in a notice: {', '.join(unlinked)}")
 
 
 async def _notice(uow: UnitOfWork, redress_id: uuid.UUID, notice_id: uuid.UUID) -> dict:

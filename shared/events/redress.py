@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+from pydantic import BaseModel
+
 from shared.events import topics
 from shared.events.envelope import Event, contract
 
@@ -64,6 +66,34 @@ class RelinkAccepted(Event):
     to_subject_id: uuid.UUID
     new_subject: bool = False
     undoes: uuid.UUID | None = None
+
+    def partition_key(self) -> str:
+        return str(self.redress_id)
+
+
+class NoticedRecord(BaseModel):
+    """A record a notice is about, with the subject cases filed it under when the notice left."""
+
+    encounter_id: uuid.UUID
+    subject_id: uuid.UUID
+
+
+@contract
+class OwnerNoticeSent(Event):
+    """A system owner was told of a discrepancy in its records: disclosure accounts it for each subject. Ids and
+    facts only; the discrepancy's text stays in redress (it may quote personal data)."""
+
+    event_type = "OwnerNoticeSent"
+    schema_version = 1
+    topic = topics.REDRESS
+
+    notice_id: uuid.UUID
+    redress_id: uuid.UUID
+    data_owner: str
+    channel: str
+    sent_on: date
+    sent_by: str
+    records: list[NoticedRecord] = []
 
     def partition_key(self) -> str:
         return str(self.redress_id)

@@ -296,7 +296,7 @@ CONSUMERS = {
     topics.INTAKE_CHUNKS: {"cases.chunks"},
     topics.INTAKE_BATCH: {"reporting.counts"},
     topics.CASES: {"intake.attached", "disclosure.cases", "reporting.counts"},
-    topics.REDRESS: {"cases.corrections", "reporting.counts"},
+    topics.REDRESS: {"cases.corrections", "reporting.counts", "disclosure.redress"},
     topics.DISCLOSURE: {"intake.agreements", "reporting.counts", "cases.removals", "cases.disclosures"},
     topics.GATEWAY_STAFF: {"cases.staff"},
     topics.AUDIT_CHECKPOINT: {"gateway.audit-checkpoints"},

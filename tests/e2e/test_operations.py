@@ -192,22 +192,26 @@ async def test_dlq_drop_hides_a_dead_letter_and_keeps_it_unapplied(stack: Stack,
         rows = json.loads(await tracs_cli("dlq", "list", "--json", *flags))
         return [r for r in rows if r["correlation_id"] == marker]
 
-    async def both() -> list[dict[str, Any]]:
+    async def every() -> list[dict[str, Any]]:
         found = await ours()
-        return found if len(found) == 2 else []
+        return found if len(found) == 3 else []
 
-    # Both consumers of the topic dead-letter it, each on its own.
-    letters = await wait_until(both, timeout=90, interval=1, what="both consumers' dead letters")
-    assert {r["consumer"] for r in letters} == {"cases.corrections", "reporting.counts"}
+    # Every consumer of the topic dead-letters it, each on its own.
+    letters = await wait_until(every, timeout=90, interval=1, what="every consumer's dead letter")
+    assert {r["consumer"] for r in letters} == {"cases.corrections", "disclosure.redress", "reporting.counts"}
     letter = next(r for r in letters if r["consumer"] == "cases.corrections")
     await tracs_cli("dlq", "replay", f"{topics.REDRESS}.dlq:0:99999999", expect=2)  # no such message
     await tracs_cli("dlq", "drop", "tracs.nowhere.v1.dlq:0:0", "--reason", "x", expect=2)  # no such topic
     dropped = await tracs_cli("dlq", "drop", letter["id"], "--reason", "test data, never valid")
     assert f"{letter['id']}: dropped" in dropped
     assert "already dropped by ops.oncall" in await tracs_cli("dlq", "replay", letter["id"])
-    assert [r["consumer"] for r in await ours()] == ["reporting.counts"]  # the other consumer's stays
+    assert sorted(r["consumer"] for r in await ours()) == ["disclosure.redress", "reporting.counts"]  # theirs stay
     states = {r["consumer"]: r["state"].split(" at ")[0] for r in await ours("--all")}
-    assert states == {"cases.corrections": "dropped by ops.oncall", "reporting.counts": "pending"}
+    assert states == {
+        "cases.corrections": "dropped by ops.oncall",
+        "disclosure.redress": "pending",
+        "reporting.counts": "pending",
+    }
     trail = await db_fetchval(
         stack.database_url,
         _db(stack, "gateway"),

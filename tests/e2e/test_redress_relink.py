@@ -202,6 +202,41 @@ async def test_a_wrongly_linked_encounter_moves_to_its_person_is_told_to_its_rec
     actions = [t["action"] for t in undone.json()["timeline"]]
     assert actions.count("records-relinked") == 1 and actions.count("relink-undone") == 1
 
+    # The officer tells CBP of the discrepancy: the notice left DHS about the person whose record it names now
+    # (Karagiannis's subject, after the undo), so it is in that subject's accounting and export (issue 30 item 3).
+    discrepancy = f"IDENT links Papadopoulou's prints to FIN {fin_a} {tag}"
+    told = await gateway.client.post(
+        f"/api/v1/redress/{rid}/owner-notices",
+        headers=h,
+        json={
+            "data_owner": "CBP",
+            "discrepancy": discrepancy,
+            "encounter_ids": [wrong["id"]],
+            "channel": "mail",
+            "sent_on": TODAY.isoformat(),
+        },
+    )
+    assert told.status_code == 201, told.text
+    (sent_notice,) = told.json()["owner_notices"]
+    auditor = Gateway(stack.url("edge"))
+    await auditor.login("auditor")
+
+    async def accounted() -> list | None:
+        rows = (await auditor.get("/api/v1/disclosures/accounting", subject=subject_a)).json()
+        found = [a for a in rows if a["referral_kind"] == "redress-owner-notice"]
+        return found or None
+
+    (row,) = await wait_until(accounted, what="the owner notice in the accounting of disclosures")
+    assert (row["owner_notice_id"], row["redress_id"], row["encounter_ids"]) == (sent_notice["id"], rid, [wrong["id"]])
+    assert (row["recipient_agency"], row["analyst"], row["state"], row["draft_id"]) == ("CBP", "analyst", "sent", None)
+    assert row["sent_at"].startswith(TODAY.isoformat()) and "mail" in row["nature"]
+    assert row["purpose"] == "redress: discrepancy notice to the system owner" and fin_a not in str(row)
+    others = (await auditor.get("/api/v1/disclosures/accounting", subject=subject_b)).json()
+    assert all(a["referral_kind"] != "redress-owner-notice" for a in others)
+    export_a = (await auditor.get(f"/api/v1/subjects/{subject_a}/export")).json()
+    assert row["id"] in {a["id"] for a in export_a["accounting_of_disclosures"]}
+    await auditor.aclose()
+
 
 async def test_a_relink_to_a_new_subject_creates_the_person_and_bad_relinks_are_refused_by_name(
     gateway: Gateway,

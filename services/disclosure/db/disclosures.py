@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disclosure.db.tables import (
@@ -21,6 +21,7 @@ from services.disclosure.db.tables import (
     referrals,
     visible_cases,
 )
+from shared import policy
 
 
 async def case(session: AsyncSession, case_id: uuid.UUID) -> Any:
@@ -80,7 +81,9 @@ async def accounted(
     """Pending and sent disclosures about a subject or to a recipient, from `start` to `end` inclusive."""
     a = accounting
     # A referral or notice to a data owner, TSC or DOS is a disclosure like a response; its kind says which.
-    kind = select(referrals.c.kind).where(referrals.c.draft_id == a.c.draft_id).scalar_subquery()
+    # A redress notice to a system owner has no draft: its own `kind` says so.
+    referral = select(referrals.c.kind).where(referrals.c.draft_id == a.c.draft_id).scalar_subquery()
+    kind = func.coalesce(referral, a.c.kind)
     stmt = select(a, kind.label("referral_kind")).where(a.c.state.in_(ACCOUNTED)).order_by(a.c.sent_at, a.c.id)
     if subject is not None:
         stmt = stmt.where(a.c.subject_id == subject)
@@ -91,7 +94,12 @@ async def accounted(
     if end is not None:
         stmt = stmt.where(a.c.sent_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), dt.UTC))
     if (visible := visible_cases()) is not None:
-        stmt = stmt.where(a.c.case_id.in_(visible))
+        # A redress owner notice accounted before the read model knew its records has no case: their programs say.
+        p = encounter_projection
+        records_seen = exists().where(
+            p.c.encounter_id == func.any(a.c.encounter_ids), p.c.program.in_(sorted(policy.visible_programs() or ()))
+        )
+        stmt = stmt.where(or_(a.c.case_id.in_(visible), a.c.case_id.is_(None) & records_seen))
     return [dict(r) for r in (await session.execute(stmt)).mappings().all()]
 
 

@@ -45,9 +45,10 @@ async def owner_notifications_of(session: AsyncSession, owner: str) -> list[dict
 
 
 async def disclosures_of_encounter(session: AsyncSession, encounter_id: uuid.UUID) -> list[Any]:
-    """Disclosures (pending or sent: a pending one may have left) that carried an encounter."""
+    """Disclosures (pending or sent: a pending one may have left) that carried an encounter; a redress notice to
+    the record's own system owner (no draft) is not told of the owner's own removal."""
     a = accounting
-    stmt = select(a).where(a.c.encounter_ids.any(encounter_id), a.c.state.in_(ACCOUNTED))
+    stmt = select(a).where(a.c.encounter_ids.any(encounter_id), a.c.state.in_(ACCOUNTED), a.c.draft_id.is_not(None))
     return list((await session.execute(stmt)).all())
 
 

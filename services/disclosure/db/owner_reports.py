@@ -45,6 +45,7 @@ async def shared_of_owner(session: AsyncSession, *, owner: str, start: dt.date, 
             a.c.state.in_(ACCOUNTED),
             a.c.sent_at >= dt.datetime.combine(start, dt.time(0), dt.UTC),
             a.c.sent_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), dt.UTC),
+            a.c.draft_id.is_not(None),  # a redress notice to a system owner is not a response either
             ~exists().where(referrals.c.draft_id == a.c.draft_id),
         )
         .order_by(a.c.sent_at, a.c.id)

@@ -81,14 +81,17 @@ async def set_flags(session: AsyncSession, flags: list[dict[str, Any]]) -> None:
 async def disclosures_with(session: AsyncSession, *, encounter_id: uuid.UUID, field: str) -> list[Any]:
     """Disclosures (pending or sent: a pending one may have left) that carried a field of an encounter."""
     a = accounting
-    stmt = select(a).where(a.c.encounter_ids.any(encounter_id), a.c.fields.any(field), a.c.state.in_(ACCOUNTED))
+    stmt = select(a).where(
+        a.c.encounter_ids.any(encounter_id), a.c.fields.any(field), a.c.state.in_(ACCOUNTED), a.c.draft_id.is_not(None)
+    )
     return list((await session.execute(stmt)).all())
 
 
 async def disclosures_of(session: AsyncSession, encounter_id: uuid.UUID) -> list[Any]:
-    """Every disclosure (pending or sent) that carried anything of an encounter, whichever fields."""
+    """Every disclosure (pending or sent) that carried anything of an encounter, whichever fields; not a notice
+    to the record's own system owner (no draft: it carried no values)."""
     a = accounting
-    stmt = select(a).where(a.c.encounter_ids.any(encounter_id), a.c.state.in_(ACCOUNTED))
+    stmt = select(a).where(a.c.encounter_ids.any(encounter_id), a.c.state.in_(ACCOUNTED), a.c.draft_id.is_not(None))
     return list((await session.execute(stmt)).all())
 
 

@@ -202,27 +202,38 @@ draft_reviews = Table(
 # The accounting of disclosures (Privacy Act 552a(c), PIA 6.4): one row per response, written `pending`
 # before the message is handed to the relay and made `sent` after, so nothing leaves unaccounted. `failed`
 # rows (the relay refused it) are attempts, not disclosures; a draft has at most one pending-or-sent row.
+# A message that left by another path has no draft: redress's notice to a system owner (`kind`
+# redress-owner-notice, one row per subject of its records) is accounted `sent`, never re-sent, audited against
+# an agreement or listed for correction and removal notices (the owner is the source of the record).
 ACCOUNTED = ("pending", "sent")
+REDRESS_OWNER_NOTICE = "redress-owner-notice"
+# A draft's row names its case, recipient, agreement and body; a row without a draft is a redress owner notice.
+ACCOUNTING_SOURCE = (
+    "(draft_id IS NOT NULL AND case_id IS NOT NULL AND recipient_id IS NOT NULL AND recipient_person IS NOT NULL"
+    " AND recipient_email IS NOT NULL AND agreement_id IS NOT NULL AND agreement_version IS NOT NULL"
+    " AND digest IS NOT NULL AND kind IS NULL)"
+    " OR (draft_id IS NULL AND kind = 'redress-owner-notice' AND owner_notice_id IS NOT NULL)"
+)
 
 accounting = Table(
     "accounting",
     metadata,
     Column("id", Uuid, primary_key=True),
-    Column("draft_id", Uuid, ForeignKey("drafts.id"), nullable=False),
-    Column("case_id", Uuid, nullable=False),
+    Column("draft_id", Uuid, ForeignKey("drafts.id")),
+    Column("case_id", Uuid),
     Column("subject_id", Uuid, nullable=False, index=True),
     Column("sent_at", DateTime(timezone=True), nullable=False),
     Column("nature", Text, nullable=False),
     Column("purpose", Text, nullable=False),
-    Column("recipient_id", Uuid, nullable=False, index=True),
+    Column("recipient_id", Uuid, index=True),
     Column("recipient_agency", Text, nullable=False),
-    Column("recipient_person", Text, nullable=False),
-    Column("recipient_email", Text, nullable=False),
+    Column("recipient_person", Text),
+    Column("recipient_email", Text),
     Column("analyst", Text, nullable=False),
-    Column("agreement_id", Uuid, nullable=False),
-    Column("agreement_version", Integer, nullable=False),
+    Column("agreement_id", Uuid),
+    Column("agreement_version", Integer),
     Column("matched", Boolean, nullable=False),
-    Column("digest", Text, nullable=False),
+    Column("digest", Text),
     Column("encounter_ids", ARRAY(Uuid), nullable=False),
     Column("fields", ARRAY(Text), nullable=False),
     Column("state", Text, nullable=False, server_default="sent"),
@@ -236,8 +247,20 @@ accounting = Table(
     Column("failure", Text),
     Column("repeat_reason", Text),
     Column("approved_by", ARRAY(Text)),
+    # Set when no draft made the row: what it is, and redress's notice and request it accounts.
+    Column("kind", Text),
+    Column("owner_notice_id", Uuid),
+    Column("redress_id", Uuid),
     Index("uq_accounting_draft_accounted", "draft_id", unique=True, postgresql_where=text("state <> 'failed'")),
     Index("ix_accounting_pending", "id", postgresql_where=text("state = 'pending'")),
+    Index(
+        "uq_accounting_owner_notice",
+        "owner_notice_id",
+        "subject_id",
+        unique=True,
+        postgresql_where=text("owner_notice_id IS NOT NULL"),
+    ),
+    CheckConstraint(ACCOUNTING_SOURCE, name="ck_accounting_source"),
 )
 
 

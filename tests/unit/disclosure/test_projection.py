@@ -83,7 +83,7 @@ def queries(monkeypatch: pytest.MonkeyPatch) -> FakeProjectionQueries:
 
 async def _consume(*events: Event) -> FakeUnitOfWork:
     """One batch through the subscription's routing, in one unit of work, as the inbox consumer runs it."""
-    (subscription,) = consumers.SUBSCRIPTIONS
+    (subscription,) = [s for s in consumers.SUBSCRIPTIONS if s.name == "cases"]
     delivered = [Delivered(wrap(e, producer="cases", correlation_id="t"), e) for e in events]
     uow = FakeUnitOfWork()
     async with uow:

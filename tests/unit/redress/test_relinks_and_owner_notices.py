@@ -9,7 +9,7 @@ import pytest
 
 from services.redress import domain, owner_notices, relinks, requests, search_log
 from shared.errors import Conflict, Invalid, NotFound
-from shared.events.redress import RelinkAccepted
+from shared.events.redress import NoticedRecord, OwnerNoticeSent, RelinkAccepted
 from tests.unit.fakes import FakeUnitOfWork
 from tests.unit.redress.fakes import FakeCases, FakeRedressQueries, queries, trip_request
 
@@ -129,13 +129,16 @@ async def test_an_owner_notice_takes_a_reply_then_the_decision_with_who_made_it(
         "sent_on": TODAY,
         "today": TODAY,
     }
+    cases = FakeCases({e: "USCIS"}, subjects={e: uuid.uuid4()})
     with pytest.raises(Conflict, match="link the record"):
         await owner_notices.record_notice(
-            uow=FakeUnitOfWork(), redress_id=redress_id, **notice | {"encounter_ids": [uuid.uuid4()]}
-        )
+            uow=FakeUnitOfWork(), cases=cases, redress_id=redress_id, **notice | {"encounter_ids": [uuid.uuid4()]}
+        )  # type: ignore[arg-type]
     with pytest.raises(Invalid, match="one of"):
-        await owner_notices.record_notice(uow=FakeUnitOfWork(), redress_id=redress_id, **notice | {"channel": "pigeon"})
-    notice_id = await owner_notices.record_notice(uow=FakeUnitOfWork(), redress_id=redress_id, **notice)
+        await owner_notices.record_notice(
+            uow=FakeUnitOfWork(), cases=cases, redress_id=redress_id, **notice | {"channel": "pigeon"}
+        )  # type: ignore[arg-type]
+    notice_id = await owner_notices.record_notice(uow=FakeUnitOfWork(), cases=cases, redress_id=redress_id, **notice)  # type: ignore[arg-type]
     assert queries.notices[notice_id]["sent_by"] == "analyst"
     decide = {"redress_id": redress_id, "notice_id": notice_id, "decision": "correct", "decided_by": "J. Ortiz, USCIS"}
     with pytest.raises(Conflict, match="reply before"):
@@ -169,3 +172,60 @@ async def test_an_owner_notice_takes_a_reply_then_the_decision_with_who_made_it(
     with pytest.raises(Conflict, match="already recorded"):
         await owner_notices.record_decision(uow=FakeUnitOfWork(), **decide)
     assert queries.actions(redress_id)[-3:] == ["owner-notified", "owner-replied", "owner-decided"]
+
+
+async def test_an_owner_notice_is_announced_in_its_own_transaction_with_ids_and_subjects_never_its_text(
+    queries: FakeRedressQueries,
+) -> None:
+    """The notice left DHS: disclosure accounts it per subject, so the event names each record's subject now."""
+    e1, e2, anna, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    redress_id = await _linked(queries, e1, e2)
+    cases = FakeCases({e1: "CBP", e2: "CBP"}, subjects={e1: anna, e2: other})
+    uow = FakeUnitOfWork(actor="officer")
+    notice_id = await owner_notices.record_notice(
+        uow=uow,
+        cases=cases,  # type: ignore[arg-type]
+        redress_id=redress_id,
+        data_owner=" CBP ",
+        discrepancy="TECS lists Анна Иванова born 1990-02-03 twice",
+        encounter_ids=[e1, e2, e1],
+        channel="mail",
+        sent_on=TODAY,
+        today=TODAY,
+    )
+    [event] = uow.events
+    assert uow.committed == 2  # the checks, then the notice with its event: one transaction
+    assert isinstance(event, OwnerNoticeSent)
+    assert (event.notice_id, event.redress_id, event.data_owner) == (notice_id, redress_id, "CBP")
+    assert event.channel == "mail"
+    assert (event.sent_on, event.sent_by) == (TODAY, "officer")
+    assert event.records == [
+        NoticedRecord(encounter_id=e1, subject_id=anna),
+        NoticedRecord(encounter_id=e2, subject_id=other),
+    ]
+    assert "Анна" not in event.model_dump_json() and "1990" not in event.model_dump_json()
+    assert event.partition_key() == str(redress_id)
+
+
+async def test_an_owner_notice_refused_by_a_rule_or_an_unknown_record_announces_nothing(
+    queries: FakeRedressQueries,
+) -> None:
+    e = uuid.uuid4()
+    redress_id = await _linked(queries, e)
+    notice = {
+        "redress_id": redress_id,
+        "data_owner": "CBP",
+        "discrepancy": "two FINs",
+        "encounter_ids": [e],
+        "channel": "email",
+        "sent_on": TODAY,
+        "today": TODAY,
+    }
+    uow = FakeUnitOfWork()
+    with pytest.raises(NotFound):  # cases does not know the record (purged since it was linked)
+        await owner_notices.record_notice(uow=uow, cases=FakeCases(), **notice)  # type: ignore[arg-type]
+    with pytest.raises(Invalid, match="before the request was received"):
+        await owner_notices.record_notice(
+            uow=uow, cases=FakeCases({e: "CBP"}), **notice | {"sent_on": date(2026, 1, 1)}
+        )  # type: ignore[arg-type]
+    assert uow.events == [] and queries.notices == {}
