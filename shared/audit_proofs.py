@@ -46,6 +46,21 @@ async def inclusion(session: AsyncSession, table: Table, *, seq: int, size: int 
     }
 
 
+async def inclusions(session: AsyncSession, table: Table, *, seqs: list[int], size: int) -> dict[str, Any]:
+    """Several entries proven in the one checkpoint of `size` entries: a page of the trail in one request
+    (entries beyond `size` are left out; the caller shows them as not yet under that checkpoint)."""
+    kept = await audit_tree.checkpoint_covering(session, size, size)
+    if kept is None:
+        raise NotFound(f"no signed checkpoint of {size} entries in this trail")
+    wanted = sorted({s for s in seqs if 1 <= s <= size})
+    rows = (await session.execute(select(table).where(table.c.seq.in_(wanted)))).mappings().all() if wanted else []
+    proofs = []
+    for row in sorted(rows, key=lambda r: r["seq"]):
+        path = await audit_tree.inclusion_proof(session, row["seq"] - 1, size)
+        proofs.append({"entry": entry_json(row), "leaf_index": row["seq"] - 1, "proof": [b64(h) for h in path]})
+    return {"tree_size": size, "checkpoint": kept.note, "proofs": proofs}
+
+
 async def consistency(session: AsyncSession, *, first: int, second: int) -> dict[str, Any]:
     """The tree of `second` entries extends the tree of `first` (RFC 9162 consistency proof)."""
     if not 0 < first <= second:

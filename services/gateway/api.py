@@ -19,9 +19,10 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from services.gateway import accounts, domain, oversight, sign_in
+from services.gateway.proof_status import TrustedKeys
 from services.gateway.upstreams import as_caller, client_for
 from shared.auth import issue_token
-from shared.errors import Forbidden, Invalid
+from shared.errors import Forbidden, Invalid, Unavailable
 from shared.events.asyncapi import contracts_asyncapi
 from shared.runtime import RuntimeDep
 from shared.web import CurrentPrincipal, secured
@@ -35,11 +36,44 @@ async def audit_trail(
     rt: RuntimeDep,
     record: Annotated[str | None, Query(description="TYPE:ID (case:..., encounter:...) or just ID")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    proofs: Annotated[
+        bool, Query(description="add each entry's proof status (checked here against the trusted keys)")
+    ] = False,
 ) -> list[dict[str, Any]]:
     """Every service's audit entries about one record (or the latest), merged newest first."""
-    return await oversight.audit_trail(
-        uow=rt.uow(), read=as_caller(request), services=rt.settings.services(), record=record, limit=limit
+    read, services = as_caller(request), rt.settings.services()
+    entries = await oversight.audit_trail(uow=rt.uow(), read=read, services=services, record=record, limit=limit)
+    if not proofs:
+        return entries
+    sources = oversight.ProofSources(
+        read=read,
+        services=services,
+        sessions=rt.sessions,
+        table=rt.audit_trail,
+        keys=TrustedKeys.of(rt.settings),
+        witness=_witness_reader(request, rt.settings.audit_witness_url),
     )
+    return await oversight.with_proof_status(entries, sources)
+
+
+def _witness_reader(request: Request, url: str) -> oversight.WitnessReader | None:
+    """The witness's latest cosigned checkpoint of a log; a public read, so no token goes with it."""
+    if not url:
+        return None
+    base = url.rstrip("/")
+
+    async def latest(origin: str) -> str | None:
+        try:
+            r = await client_for(request, base).get(f"{base}/checkpoint", params={"origin": origin})
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"the witness cannot be reached ({type(exc).__name__})") from exc
+        if r.status_code == 404:
+            return None
+        if r.status_code != 200:
+            raise Unavailable(f"the witness answered {r.status_code}")
+        return r.text
+
+    return latest
 
 
 AuditedService = Annotated[

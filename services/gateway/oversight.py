@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -15,9 +16,12 @@ from typing import Any, Protocol
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.gateway import proof_status
 from services.gateway.db import oversight as queries
 from shared import audit_proofs
-from shared.errors import Conflict, Invalid, NotFound, Unavailable
+from shared.audit_sequencer import default_origin
+from shared.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
+from shared.signed_note import Checkpoint, Note, NoteError
 from shared.uow import UnitOfWork
 
 
@@ -47,6 +51,98 @@ async def audit_trail(
     merged += [{**entry, "service": "gateway"} for entry in own]
     merged.sort(key=lambda e: str(e["at"]), reverse=True)
     return merged[:limit]
+
+
+# The witness's latest cosigned checkpoint of a log (by origin), or None if it has cosigned none.
+WitnessReader = Callable[[str], Awaitable[str | None]]
+
+
+@dataclass(frozen=True)
+class ProofSources:
+    """Where a page's proofs come from: the services (as the caller), the gateway's own trail, the witness."""
+
+    read: ServiceReader
+    services: dict[str, str]
+    sessions: async_sessionmaker[AsyncSession]
+    table: Table
+    keys: proof_status.TrustedKeys
+    witness: WitnessReader | None  # None: no witness here; entries are checked against each log's own checkpoint
+
+
+async def with_proof_status(entries: list[dict[str, Any]], sources: ProofSources) -> list[dict[str, Any]]:
+    """Each entry with its `proof` status. One checkpoint and one batch of proofs per service, all services at
+    once, so a page costs a handful of requests whatever its length; a service that does not answer leaves its
+    entries' status unknown rather than failing the page."""
+    seqs: dict[str, list[int]] = {}
+    for e in entries:
+        if e.get("seq") is not None:
+            seqs.setdefault(e["service"], []).append(e["seq"])
+    found = await asyncio.gather(*(_proofs_of(service, wanted, sources) for service, wanted in seqs.items()))
+    by_service = dict(zip(seqs, found, strict=True))
+    out = []
+    for e in entries:
+        got = by_service.get(e["service"], (None, {}))
+        if isinstance(got, proof_status.ProofStatus) and e.get("seq") is not None:
+            status = got  # the service did not give the proofs of its sequenced entries
+        else:
+            note, proofs = got if isinstance(got, tuple) else (None, {})
+            status = proof_status.decide(e, note=note, proof=proofs.get(e.get("seq")), keys=sources.keys)
+        out.append({**e, "proof": status.as_json()})
+    return out
+
+
+async def _proofs_of(
+    service: str, seqs: list[int], src: ProofSources
+) -> tuple[str | None, dict[int, dict[str, Any]]] | proof_status.ProofStatus:
+    """The checkpoint to check `service`'s entries against, and the service's proofs of those it covers."""
+    try:
+        note = await src.witness(default_origin(service)) if src.witness else await _latest_note(service, src)
+    except DomainError as exc:
+        return proof_status.unknown(f"the checkpoint of the {service} trail could not be read ({exc})")
+    if note is None:
+        return None, {}
+    try:
+        size = Checkpoint.parse(Note.parse(note).text).size
+    except NoteError:
+        return note, {}  # decide() names the unreadable checkpoint on each entry
+    wanted = [s for s in seqs if s <= size]
+    if not wanted:
+        return note, {}
+    if service == "gateway":
+        async with src.sessions() as session:
+            try:
+                answer = await audit_proofs.inclusions(session, src.table, seqs=wanted, size=size)
+            except NotFound as exc:
+                return proof_status.unknown(str(exc))
+    else:
+        try:
+            status, answer = await src.read(f"{src.services[service]}/audit/proofs", {"seq": wanted, "size": size})
+        except Unavailable as exc:
+            return proof_status.unknown(str(exc))
+        if status != 200 or not isinstance(answer, dict):
+            return proof_status.unknown(f"the {service} service did not return its proofs ({status})")
+    given = answer.get("proofs")
+    proofs = (
+        [p for p in given if isinstance(p, dict) and isinstance(p.get("entry"), dict)]
+        if isinstance(given, list)
+        else []
+    )
+    return note, {p["entry"].get("seq"): p for p in proofs}  # an entry left out is named by decide()
+
+
+async def _latest_note(service: str, src: ProofSources) -> str | None:
+    if service == "gateway":
+        async with src.sessions() as session:
+            try:
+                return (await audit_proofs.latest_checkpoint(session))["checkpoint"]
+            except NotFound:
+                return None
+    status, body = await src.read(f"{src.services[service]}/audit/checkpoint")
+    if status == 404:
+        return None
+    if status != 200 or not isinstance(body, dict):
+        raise Unavailable(f"the {service} service did not return its checkpoint ({status})")
+    return body["checkpoint"]
 
 
 @dataclass(frozen=True)

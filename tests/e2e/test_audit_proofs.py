@@ -116,6 +116,13 @@ async def _rewrite(stack: Stack, seq: int, actor: str) -> str:
     return before
 
 
+async def _proof_states(auditor: Gateway, record_id: str) -> dict[int, dict]:
+    """Reporting's entries about the record in the merged trail, by seq, with the proof status the gateway gave."""
+    r = await auditor.get("/api/v1/audit", record=record_id, proofs="true")
+    assert r.status_code == 200, r.text
+    return {e["seq"]: e["proof"] for e in r.json() if e["service"] == "reporting" and e["seq"] is not None}
+
+
 async def test_an_entry_is_proven_in_a_witnessed_checkpoint_and_a_bundle_checks_offline(
     gateway: Gateway, stack: Stack, tmp_path: Path
 ) -> None:
@@ -147,6 +154,9 @@ async def test_an_entry_is_proven_in_a_witnessed_checkpoint_and_a_bundle_checks_
         assert (
             await auditor.get("/api/v1/audit/consistency", service="reporting", first=5, second=2)
         ).status_code == 422
+        # The merged trail with each entry's proof status, checked by the gateway against the witnessed root.
+        states = await _proof_states(auditor, bulletin)
+        assert all(states[s]["state"] == "proven" and states[s]["cosigned"] for s in seqs), states
     finally:
         await auditor.aclose()
     refused = await gateway.get(f"/api/v1/audit/entries/{seqs[-1]}/proof", service="reporting")
@@ -182,6 +192,14 @@ async def test_an_entry_is_proven_in_a_witnessed_checkpoint_and_a_bundle_checks_
         # ... and no new bundle can be exported from the rewritten trail.
         again = _cli(stack, "export", "--case", bulletin, "--out", str(tmp_path / "after.json"))
         assert again.returncode == 1 and "export refused" in again.stdout, again.stdout
+        # ... and the console's proof status of that entry is a failed verification.
+        auditor = Gateway(stack.url("edge"))
+        await auditor.login("auditor")
+        try:
+            rewritten = (await _proof_states(auditor, bulletin))[target]
+        finally:
+            await auditor.aclose()
+        assert rewritten["state"] == "failed" and f"entry {target} is not proven" in rewritten["problem"], rewritten
     finally:
         await _rewrite(stack, target, original)
     healed = _cli(stack, "verify", "reporting")

@@ -105,6 +105,22 @@ async def test_every_entry_is_proven_in_every_signed_checkpoint_that_covers_it(s
             await audit_proofs.consistency(s, first=40, second=999)
 
 
+async def test_a_page_of_entries_is_proven_in_one_checkpoint_in_one_call(sessions) -> None:  # type: ignore[no-untyped-def]
+    await _fill(sessions, 90)
+    async with sessions() as s:
+        notes = dict((await s.execute(text("SELECT size, note FROM audit_tree_checkpoints"))).all())
+        size = min(notes)
+        root = Checkpoint.parse(Note.parse(notes[size]).text).root
+        got = await audit_proofs.inclusions(s, trail, seqs=[size + 1, 3, 1, 3, size, 0], size=size)
+        assert (got["tree_size"], got["checkpoint"]) == (size, notes[size])
+        assert [p["entry"]["seq"] for p in got["proofs"]] == [1, 3, size]  # beyond the checkpoint: left out
+        for p in got["proofs"]:
+            assert p["leaf_index"] == p["entry"]["seq"] - 1
+            audit_proofs.check_inclusion({**p, "tree_size": size}, root)
+        with pytest.raises(NotFound, match="no signed checkpoint of 77 entries"):
+            await audit_proofs.inclusions(s, trail, seqs=[1], size=77)
+
+
 async def test_an_entry_not_yet_under_a_checkpoint_is_refused_with_a_reason(sessions) -> None:  # type: ignore[no-untyped-def]
     seq = Sequencer(sessions, trail, outbox, service="cases", key=None, batch=50)
     async with sessions() as s, s.begin():

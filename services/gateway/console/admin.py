@@ -17,8 +17,20 @@ router = APIRouter()
 # `/audit` itself is every service's own audit API (the gateway's too), so the page lives beside it.
 @router.get("/audit-trail")
 async def audit_page(request: Request, session: SessionDep, record: str = "") -> HTMLResponse:
-    entries = await Api(request, session).get("/api/v1/audit", record=record.strip() or None, limit=200)
-    return render(request, "audit.html", title="Audit trail", record=record, entries=entries)
+    """Each entry with its proof status, checked by the gateway; the checkpoints they are proven in below."""
+    api = Api(request, session)
+    entries = await api.get("/api/v1/audit", record=record.strip() or None, limit=200, proofs=True)
+    checkpoints = {e["service"]: e["proof"]["checkpoint"] for e in entries if e["proof"]["state"] == "proven"}
+    failed = [e for e in entries if e["proof"]["state"] == "failed"]
+    return render(
+        request,
+        "audit.html",
+        title="Audit trail",
+        record=record,
+        entries=entries,
+        checkpoints=dict(sorted(checkpoints.items())),
+        failed=failed,
+    )
 
 
 @router.get("/admin")

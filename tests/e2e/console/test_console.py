@@ -283,6 +283,23 @@ def test_an_auditor_reads_a_case_trail_and_an_admin_sees_users_agreements_and_ho
     page.goto(f"/audit-trail?record=case:{m5_case['id']}")
     read = page.get_by_role("row").filter(has_text="case:read GET /api/v1/cases/{case_id}").filter(has_text="analyst")
     expect(read.first).to_be_visible()
+    # Each entry's proof status, checked by the gateway: the tree is signed every second here and the witness
+    # cosigns within another, so the page is reloaded until one of the case's entries is proven.
+    cosigned = re.compile(r"proven in checkpoint of size \d+, cosigned by the witness")
+
+    def proven() -> bool:
+        page.goto(f"/audit-trail?record=case:{m5_case['id']}")
+        return page.get_by_text(cosigned).count() > 0
+
+    wait_for(proven, "an entry of the case's trail proven in a checkpoint the witness cosigned", timeout=60)
+    expect(page.locator("#proof-failures")).to_have_count(0)
+    page.get_by_text(cosigned).first.click()  # the summary opens the proof's details
+    expect(page.get_by_text(re.compile(r"leaf index \d+ of \d+")).first).to_be_visible()
+    page.get_by_role("link", name="the checkpoint").first.click()
+    expect(page.get_by_role("heading", name="Checkpoints the entries are proven in")).to_be_visible()
+    expect(page.get_by_role("region", name=re.compile(r"Checkpoint of the \w+ trail")).first).to_contain_text(
+        "tracs/audit/"
+    )
     shot(page, "audit-trail")
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, "admin")
