@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import importlib
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ import typer
 
 from shared.settings import TracsSettings
 from tracs import dlq
+from tracs.cli_common import settings_of
 
 dlq_app = typer.Typer(help="Dead-lettered messages: list, show, replay through their consumer, drop.")
 
@@ -34,13 +34,9 @@ def _who(actor: str) -> str:
         raise typer.BadParameter("say who you are: --actor NAME or TRACS_OPERATOR") from exc
 
 
-def _service_settings(service: str) -> Any:
-    return importlib.import_module(f"services.{service}.settings").Settings()
-
-
 def _run(work: Callable[[dlq.Operator, TracsSettings], Awaitable[T]]) -> T:
     async def go() -> T:
-        operator = dlq.Operator(_service_settings)
+        operator = dlq.Operator(settings_of)
         try:
             return await work(operator, TracsSettings())
         finally:

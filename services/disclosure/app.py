@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.disclosure import agreements, api, consumers, db, delivery, referrals_api
+from services.disclosure import agreements, agreements_api, api, consumers, db, delivery, referrals_api
 from services.disclosure.settings import Settings
 from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
 
@@ -42,7 +42,7 @@ def spec(settings: Settings) -> ServiceSpec:
         metadata=db.metadata,
         migrations_dir=Path(__file__).with_name("migrations"),
         # Referral routes first: /disclosures/referrals must not be read as /disclosures/{draft_id}.
-        routers=[referrals_api.router, api.router],
+        routers=[referrals_api.router, agreements_api.router, api.router],
         subscriptions=consumers.SUBSCRIPTIONS,
         on_start=_seeder(settings),
         calls=("cases",),
