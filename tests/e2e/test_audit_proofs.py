@@ -192,14 +192,10 @@ async def test_an_entry_is_proven_in_a_witnessed_checkpoint_and_a_bundle_checks_
         # ... and no new bundle can be exported from the rewritten trail.
         again = _cli(stack, "export", "--case", bulletin, "--out", str(tmp_path / "after.json"))
         assert again.returncode == 1 and "export refused" in again.stdout, again.stdout
-        # ... and the console's proof status of that entry is a failed verification.
-        auditor = Gateway(stack.url("edge"))
-        await auditor.login("auditor")
-        try:
-            rewritten = (await _proof_states(auditor, bulletin))[target]
-        finally:
-            await auditor.aclose()
-        assert rewritten["state"] == "failed" and f"entry {target} is not proven" in rewritten["problem"], rewritten
+        # Nothing here goes through reporting's API while its trail is rewritten: each such call is itself an
+        # audited entry, which the sequencer would chain onto the rewritten hashes and sign into a checkpoint,
+        # and the trail could then never be healed. The failed proof status is shown by
+        # tests/unit/gateway/test_proof_status.py.
     finally:
         await _rewrite(stack, target, original)
     healed = _cli(stack, "verify", "reporting")
