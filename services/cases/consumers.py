@@ -12,6 +12,7 @@ from shared.events.disclosure import (
     DisclosureSent,
     DisclosureSentBack,
     EncounterRemovalRequested,
+    InaccuracyCorrected,
 )
 from shared.events.gateway import StaffChanged
 from shared.events.intake import EncountersImported
@@ -45,9 +46,13 @@ def subscriptions(settings: Settings) -> tuple[Subscription, ...]:
         Subscription(
             name="removals",
             topics=(topics.DISCLOSURE,),
-            handlers={EncounterRemovalRequested: withdrawals.withdraw},
+            handlers={
+                EncounterRemovalRequested: withdrawals.withdraw,
+                InaccuracyCorrected: corrections.apply_inaccuracy_corrections,
+            },
             description="EncounterRemovalRequested (an owner's reply) -> the encounter withdrawn from sharing and "
-            "reports, the why kept; FlagSet and EncounterWithdrawn published",
+            "reports, the why kept; FlagSet and EncounterWithdrawn published. InaccuracyCorrected (a recipient's "
+            "report resolved by the owner's correction) -> applied as a redress correction, EncounterCorrected",
         ),
         Subscription(
             name="disclosures",

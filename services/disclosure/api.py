@@ -132,9 +132,11 @@ class AccountingOut(BaseModel):
     delivered_at: datetime | None = None
     referral_kind: str | None = Field(
         None,
-        description="set for a referral or notice (owner-referral, tsc-notice, dos-alert, ..., redress-owner-notice); "
+        description="set for a referral or notice (owner-referral, tsc-notice, dos-alert, ..., redress-owner-notice), "
+        "an answer to a recipient's inaccuracy report (inaccuracy-answer) or an owner's report (owner-report); "
         "none: a response",
     )
+    report_id: uuid.UUID | None = Field(None, description="an owner's report: the report this row itemises")
     redress_id: uuid.UUID | None = Field(None, description="a redress owner notice: its request")
     owner_notice_id: uuid.UUID | None = Field(None, description="a redress owner notice: the notice")
     repeat_reason: str | None = Field(None, description="why the case was disclosed again to the same partner")
@@ -189,7 +191,8 @@ async def accounting(
 class NoticeOut(BaseModel):
     correction_id: uuid.UUID
     accounting_id: uuid.UUID
-    redress_id: uuid.UUID
+    redress_id: uuid.UUID | None = Field(None, description="the redress request whose correction it was")
+    report_id: uuid.UUID | None = Field(None, description="or the recipient's inaccuracy report it resolved")
     encounter_id: uuid.UUID
     field: str
     recipient_email: str
@@ -202,11 +205,16 @@ class NoticeOut(BaseModel):
     "/disclosures/corrections", response_model=list[NoticeOut], tags=["disclosures"], **secured("disclosure:read")
 )
 async def corrections(
-    rt: RuntimeDep, principal: CurrentPrincipal, encounter: uuid.UUID | None = None, redress: uuid.UUID | None = None
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    encounter: uuid.UUID | None = None,
+    redress: uuid.UUID | None = None,
+    report: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
-    """Recipients who received data that a redress correction has since changed: they must be told."""
+    """Recipients who received data that a correction (redress's, or an inaccuracy report's) has since changed:
+    they must be told."""
     return await notices.correction_notices(
-        uow=rt.uow(actor=principal.username), encounter_id=encounter, redress_id=redress
+        uow=rt.uow(actor=principal.username), encounter_id=encounter, redress_id=redress, report_id=report
     )
 
 

@@ -4,7 +4,18 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.disclosure import agreements, agreements_api, api, consumers, db, delivery, referrals_api
+from services.disclosure import (
+    agreements,
+    agreements_api,
+    api,
+    consumers,
+    db,
+    delivery,
+    inaccuracies_api,
+    referrals_api,
+    report_sends,
+    report_sends_api,
+)
 from services.disclosure.settings import Settings
 from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
 
@@ -23,6 +34,8 @@ async def _resolve_pending(rt: Runtime, settings: Settings) -> None:
     Message-ID) and accounted sent; what the relay cannot take now is retried in the background."""
     smtp = (settings.smtp_host, settings.smtp_port)
     left = await delivery.resolve_pending(uow_factory=rt.uow, sender=settings.office_email, smtp=smtp)
+    # An owner's report a crash left being sent goes again too (what the relay cannot take stays pending).
+    await report_sends.resolve_pending(uow_factory=rt.uow, sender=settings.office_email, smtp=smtp)
     if left:
         rt.spawn(
             delivery.keep_resolving(
@@ -41,8 +54,14 @@ def spec(settings: Settings) -> ServiceSpec:
         description="Agreement-filtered responses to partners by encrypted email, every disclosure accounted for.",
         metadata=db.metadata,
         migrations_dir=Path(__file__).with_name("migrations"),
-        # Referral routes first: /disclosures/referrals must not be read as /disclosures/{draft_id}.
-        routers=[referrals_api.router, agreements_api.router, api.router],
+        # Referral, inaccuracy and report routes first: /disclosures/referrals is not /disclosures/{draft_id}.
+        routers=[
+            referrals_api.router,
+            inaccuracies_api.router,
+            report_sends_api.router,
+            agreements_api.router,
+            api.router,
+        ],
         subscriptions=consumers.SUBSCRIPTIONS,
         on_start=_seeder(settings),
         calls=("cases",),

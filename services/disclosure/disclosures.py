@@ -54,6 +54,16 @@ async def _agreement(uow: UnitOfWork, agreement_id: uuid.UUID, version: int | No
     return domain.agreement_from_row(dict(row))
 
 
+async def governing_agreement(uow: UnitOfWork, agreement_id: uuid.UUID, version: int | None = None) -> domain.Agreement:
+    """The approved version that governs a release (and, given `version`, the one it was drafted under still)."""
+    return await _agreement(uow, agreement_id, version)
+
+
+async def active_recipient(uow: UnitOfWork, recipient_id: uuid.UUID) -> Any:
+    """A recipient who may still receive disclosures (not retired)."""
+    return await _recipient(uow, recipient_id)
+
+
 async def _recipient(uow: UnitOfWork, recipient_id: uuid.UUID) -> Any:
     """A recipient who may still receive responses (not retired)."""
     row = await queries.recipient(uow.session, recipient_id)
@@ -76,6 +86,7 @@ async def create_draft(
     override_reason: str | None = None,
     may_override: bool = False,
     repeat_reason: str | None = None,
+    heading: str | None = None,
 ) -> uuid.UUID:
     """Draft a response: exactly what will leave, and separately every withheld item with its rule.
 
@@ -101,7 +112,8 @@ async def create_draft(
         earlier = await review_db.earlier_disclosures(uow.session, case_id=case_id, agreement_id=agreement.agreement_id)
         repeat = gate.repeat_reason(earlier, repeat_reason)
         draft = domain.prepare(summary, agreement, purpose=purpose, on=today, matched=matched)
-        body = domain.render(draft, case_reference=domain.case_reference(case), note=note, purpose=purpose)
+        reference = domain.case_reference(case)
+        body = domain.render(draft, case_reference=reference, note=note, purpose=purpose, heading=heading)
         leaked = domain.leaks(note, summary, draft)
         if leaked:
             raise Conflict("the covering note quotes withheld information", withheld=leaked)

@@ -328,9 +328,9 @@ HEADINGS = {
 }
 
 
-def render(draft: Draft, *, case_reference: str, note: str = "", purpose: str = "") -> str:
+def render(draft: Draft, *, case_reference: str, note: str = "", purpose: str = "", heading: str | None = None) -> str:
     """The email body: only what `prepare` released, plus the analyst's covering note."""
-    heading = HEADINGS.get(purpose, "Response to")
+    heading = heading or HEADINGS.get(purpose, "Response to")
     lines = [f"{heading} {case_reference}", f"Result: {'MATCH' if draft.matched else 'NO MATCH'}"]
     lines += [f"Findings accurate as of: {draft.as_of}"] if draft.as_of else []
     lines.append("")

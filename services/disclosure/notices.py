@@ -13,13 +13,19 @@ from shared.uow import UnitOfWork
 
 
 async def correction_notices(
-    *, uow: UnitOfWork, encounter_id: uuid.UUID | None, redress_id: uuid.UUID | None
+    *,
+    uow: UnitOfWork,
+    encounter_id: uuid.UUID | None,
+    redress_id: uuid.UUID | None,
+    report_id: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
-    """Recipients who received data a redress correction has since changed (Privacy Act 552a(c)(4))."""
-    if encounter_id is None and redress_id is None:
-        raise Invalid("ask by encounter or by redress request")
+    """Recipients who received data a correction has since changed (Privacy Act 552a(c)(4))."""
+    if encounter_id is None and redress_id is None and report_id is None:
+        raise Invalid("ask by encounter, by redress request or by inaccuracy report")
     async with uow:
-        return await queries.correction_notices_of(uow.session, encounter_id=encounter_id, redress_id=redress_id)
+        return await queries.correction_notices_of(
+            uow.session, encounter_id=encounter_id, redress_id=redress_id, report_id=report_id
+        )
 
 
 async def notifications(*, uow: UnitOfWork, owner: str) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from services.disclosure import domain, referrals
+from services.disclosure.db import inaccuracies as inaccuracy_db
 from services.disclosure.db import projection as queries
 from shared import policy
 from shared.events.cases import (
@@ -93,6 +94,7 @@ async def corrected(uow: UnitOfWork, delivered: list[Delivered[EncounterCorrecte
                     "correction_id": c.correction_id,
                     "accounting_id": r.id,
                     "redress_id": c.redress_id,
+                    "report_id": c.report_id,
                     "encounter_id": c.encounter_id,
                     "field": c.field,
                     "recipient_email": r.recipient_email,
@@ -102,6 +104,8 @@ async def corrected(uow: UnitOfWork, delivered: list[Delivered[EncounterCorrecte
                 for r in found
             ]
             await queries.list_notices(uow.session, notices)
+            if c.report_id is not None:  # the inaccuracy report it resolves may now be answered
+                await inaccuracy_db.correction_applied(uow.session, c.report_id, at=d.envelope.occurred_at)
 
 
 async def relinked(uow: UnitOfWork, delivered: list[Delivered[EncountersRelinked]]) -> None:

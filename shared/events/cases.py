@@ -157,10 +157,12 @@ class EncounterCorrected(Event):
     encounter_id: uuid.UUID
     subject_id: uuid.UUID
     field: str
-    redress_id: uuid.UUID
+    # What made it: a redress request, or (added compatibly) a recipient's report of a possible inaccuracy.
+    redress_id: uuid.UUID | None = None
     correction_id: uuid.UUID
     value: str
     stale_cases: list[uuid.UUID] = []
+    report_id: uuid.UUID | None = None
 
     def partition_key(self) -> str:
         return str(self.subject_id)

@@ -116,3 +116,24 @@ class EncounterRemovalRequested(Event):
 
     def partition_key(self) -> str:
         return str(self.case_id)
+
+
+@contract
+class InaccuracyCorrected(Event):
+    """A recipient reported a possible inaccuracy and the data owner confirmed a correction in its system of
+    origin: cases applies it to the encounter as it applies a redress correction (the only ways a field changes),
+    and disclosure lists every past recipient of the old value."""
+
+    event_type = "InaccuracyCorrected"
+    schema_version = 1
+    topic = topics.DISCLOSURE
+
+    report_id: uuid.UUID
+    correction_id: uuid.UUID
+    encounter_id: uuid.UUID
+    field: str
+    corrected_value: str
+    data_owner: str
+
+    def partition_key(self) -> str:
+        return str(self.encounter_id)

@@ -53,7 +53,7 @@ async def pending(session: AsyncSession) -> list[Any]:
     a = accounting
     stmt = (
         select(a.c.id, a.c.message, a.c.recipient_email, a.c.message_id, a.c.analyst)
-        .where(a.c.state == "pending")
+        .where(a.c.state == "pending", a.c.draft_id.is_not(None))  # an owner's report resolves its own
         .order_by(a.c.sent_at)
     )
     return list((await session.execute(stmt)).all())

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disclosure.db.tables import (
@@ -17,11 +17,14 @@ from services.disclosure.db.tables import (
     case_view,
     drafts,
     encounter_projection,
+    inaccuracy_reports,
     recipients,
     referrals,
     visible_cases,
 )
 from shared import policy
+
+INACCURACY_ANSWER = "inaccuracy-answer"
 
 
 async def case(session: AsyncSession, case_id: uuid.UUID) -> Any:
@@ -83,7 +86,11 @@ async def accounted(
     # A referral or notice to a data owner, TSC or DOS is a disclosure like a response; its kind says which.
     # A redress notice to a system owner has no draft: its own `kind` says so.
     referral = select(referrals.c.kind).where(referrals.c.draft_id == a.c.draft_id).scalar_subquery()
-    kind = func.coalesce(referral, a.c.kind)
+    # The answer to a recipient's report of a possible inaccuracy is a disclosure too.
+    answer = (
+        select(literal(INACCURACY_ANSWER)).where(inaccuracy_reports.c.answer_draft_id == a.c.draft_id).scalar_subquery()
+    )
+    kind = func.coalesce(referral, answer, a.c.kind)
     stmt = select(a, kind.label("referral_kind")).where(a.c.state.in_(ACCOUNTED)).order_by(a.c.sent_at, a.c.id)
     if subject is not None:
         stmt = stmt.where(a.c.subject_id == subject)

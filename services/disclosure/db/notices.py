@@ -20,7 +20,11 @@ from services.disclosure.db.tables import (
 
 
 async def correction_notices_of(
-    session: AsyncSession, *, encounter_id: uuid.UUID | None, redress_id: uuid.UUID | None
+    session: AsyncSession,
+    *,
+    encounter_id: uuid.UUID | None,
+    redress_id: uuid.UUID | None,
+    report_id: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
     """Correction notices of an encounter or a redress request, on the caller's cases, oldest disclosure first."""
     n = correction_notices
@@ -29,6 +33,8 @@ async def correction_notices_of(
         stmt = stmt.where(n.c.encounter_id == encounter_id)
     if redress_id is not None:
         stmt = stmt.where(n.c.redress_id == redress_id)
+    if report_id is not None:
+        stmt = stmt.where(n.c.report_id == report_id)
     if (visible := visible_cases()) is not None:
         a = accounting
         stmt = stmt.where(n.c.accounting_id.in_(select(a.c.id).where(a.c.case_id.in_(visible))))

@@ -12,6 +12,7 @@ from services.disclosure.db.tables import (
     ACCOUNTED,
     accounting,
     case_view,
+    encounter_flags,
     encounter_projection,
     referrals,
     visible_cases,
@@ -20,11 +21,16 @@ from services.disclosure.db.tables import (
 
 async def shared_of_owner(session: AsyncSession, *, owner: str, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     """Responses (not referrals) sent from `start` to `end` inclusive that carried the owner's encounters, with
-    just those encounters, oldest first; the caller's cases only."""
+    just those encounters (none withdrawn since), oldest first; the caller's cases only."""
     a, p = accounting, encounter_projection
+    f = encounter_flags
+    # An encounter its owner had removed since (TSC's "remove") is out of every report, as of every release.
+    withdrawn = exists().where(
+        f.c.encounter_id == p.c.encounter_id, f.c.flag == "withdrawn", f.c.value["set"].as_boolean().is_(True)
+    )
     owned = (
         select(func.array_agg(p.c.encounter_id.distinct()))
-        .where(p.c.encounter_id == func.any(a.c.encounter_ids), p.c.data_owner == owner)
+        .where(p.c.encounter_id == func.any(a.c.encounter_ids), p.c.data_owner == owner, ~withdrawn)
         .scalar_subquery()
     )
     stmt = (
@@ -33,8 +39,10 @@ async def shared_of_owner(session: AsyncSession, *, owner: str, start: dt.date, 
             a.c.sent_at,
             a.c.state,
             a.c.case_id,
+            a.c.subject_id,
             case_view.c.program,
             case_view.c.partner_country,
+            case_view.c.partner_transaction_number,
             a.c.recipient_agency,
             a.c.agreement_id,
             a.c.agreement_version,

@@ -213,7 +213,11 @@ ACCOUNTING_SOURCE = (
     " AND recipient_email IS NOT NULL AND agreement_id IS NOT NULL AND agreement_version IS NOT NULL"
     " AND digest IS NOT NULL AND kind IS NULL)"
     " OR (draft_id IS NULL AND kind = 'redress-owner-notice' AND owner_notice_id IS NOT NULL)"
+    # An owner's report (DOS's, PIA 3.1) is one message about many subjects: one row per subject it itemises.
+    " OR (draft_id IS NULL AND kind = 'owner-report' AND report_id IS NOT NULL AND recipient_id IS NOT NULL"
+    " AND agreement_id IS NOT NULL AND agreement_version IS NOT NULL AND digest IS NOT NULL)"
 )
+OWNER_REPORT = "owner-report"
 
 accounting = Table(
     "accounting",
@@ -251,6 +255,7 @@ accounting = Table(
     Column("kind", Text),
     Column("owner_notice_id", Uuid),
     Column("redress_id", Uuid),
+    Column("report_id", Uuid, index=True),  # the owner's report (owner_report_sends) the row itemises
     Index("uq_accounting_draft_accounted", "draft_id", unique=True, postgresql_where=text("state <> 'failed'")),
     Index("ix_accounting_pending", "id", postgresql_where=text("state = 'pending'")),
     Index(
@@ -270,7 +275,9 @@ correction_notices = Table(
     metadata,
     Column("correction_id", Uuid, primary_key=True),
     Column("accounting_id", Uuid, ForeignKey("accounting.id"), primary_key=True),
-    Column("redress_id", Uuid, nullable=False, index=True),
+    # What made the correction: a redress request, or a recipient's report of a possible inaccuracy.
+    Column("redress_id", Uuid, index=True),
+    Column("report_id", Uuid, index=True),
     Column("encounter_id", Uuid, nullable=False, index=True),
     Column("field", Text, nullable=False),
     Column("recipient_email", Text, nullable=False),
@@ -332,6 +339,76 @@ removal_notices = Table(
     Column("recipient_agency", Text, nullable=False),
     Column("disclosed_at", DateTime(timezone=True), nullable=False),
     Column("listed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+
+# A recipient's report of a possible inaccuracy in what it received (PIA 2.5: "if a recipient notifies OBIM of a
+# possible inaccuracy, OBIM coordinates with the data owner for resolution"). Not a redress request: the recipient is
+# an agreement's, the report is about a disclosure. Resolved by a correction the owner confirmed (applied in cases,
+# listed for every past recipient) or a documented "no change"; answered by a draft sent like any disclosure.
+inaccuracy_reports = Table(
+    "inaccuracy_reports",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("accounting_id", Uuid, ForeignKey("accounting.id"), nullable=False, index=True),
+    Column("case_id", Uuid, nullable=False, index=True),
+    Column("subject_id", Uuid, nullable=False),
+    Column("encounter_id", Uuid, nullable=False, index=True),
+    Column("recipient_id", Uuid, ForeignKey("recipients.id"), nullable=False),
+    Column("agreement_id", Uuid, nullable=False),
+    Column("recipient_agency", Text, nullable=False),
+    Column("field", Text),  # the field they say is wrong, when they name one
+    Column("description", Text, nullable=False),  # what they say is wrong, in their words
+    Column("received_on", Date, nullable=False),
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("resolution", Text),  # correction | no-change
+    Column("resolution_note", Text),
+    Column("resolved_by", Text),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("correction_id", Uuid, unique=True),
+    Column("corrected_field", Text),  # the field name only: the value is in cases
+    Column("data_owner", Text),  # the owner who confirmed the correction in its system of origin
+    Column("correction_applied_at", DateTime(timezone=True)),
+    Column("answer_draft_id", Uuid, ForeignKey("drafts.id"), unique=True),
+    CheckConstraint("resolution IS NULL OR resolution IN ('correction', 'no-change')", name="ck_inaccuracy_resolution"),
+)
+
+# An owner's report sent as a disclosure (PIA 3.1: DOS's report of its encounters subsequently shared): the items
+# are frozen when drafted, reviewed by a second person, sealed, accounted per subject, then sent.
+owner_report_sends = Table(
+    "owner_report_sends",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("owner", Text, nullable=False),
+    Column("recipient_id", Uuid, ForeignKey("recipients.id"), nullable=False),
+    Column("agreement_id", Uuid, nullable=False),
+    Column("agreement_version", Integer, nullable=False),
+    Column("period_from", Date, nullable=False),
+    Column("period_to", Date, nullable=False),
+    Column("items", JSONB, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", Text, nullable=False),  # draft, in-review, approved, sending, sent
+    Column("approvals_required", Integer, nullable=False, server_default="1"),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("sent_by", Text),
+    Column("message_id", Text),
+    Column("message", LargeBinary),  # the sealed bytes while pending: a re-delivery is the very same message
+    Column("failure", Text),
+)
+
+owner_report_reviews = Table(
+    "owner_report_reviews",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("report_id", Uuid, ForeignKey("owner_report_sends.id"), nullable=False, index=True),
+    Column("step", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("comment", Text),
+    Column("body_digest", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 
