@@ -19,6 +19,7 @@ from services.disclosure.db.tables import (
     drafts,
     encounter_flags,
     encounter_projection,
+    inaccuracy_reports,
     owner_notifications,
     referrals,
 )
@@ -124,6 +125,10 @@ async def forget(session: AsyncSession, *, case_ids: list[uuid.UUID], encounter_
         # A draft with any accounting (sent, pending or a failed attempt) stays with its accounting.
         accounted = exists().where(accounting.c.draft_id == drafts.c.id)
         unsent = select(drafts.c.id).where(drafts.c.case_id.in_(case_ids), ~accounted)
+        # A recipient's inaccuracy reports go with the case (their words may quote its values); an answer that left
+        # stays in the accounting. A referral keeps its record, without the unsent draft.
+        await session.execute(delete(inaccuracy_reports).where(inaccuracy_reports.c.case_id.in_(case_ids)))
+        await session.execute(update(referrals).where(referrals.c.draft_id.in_(unsent)).values(draft_id=None))
         await session.execute(delete(draft_reviews).where(draft_reviews.c.draft_id.in_(unsent)))
         await session.execute(delete(drafts).where(drafts.c.case_id.in_(case_ids), ~accounted))
         for table in (case_members, case_view):
