@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from services.cases import attach, corrections, retention, workbench
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events.cases import EncounterCorrected, EncountersAttached, FindingRecorded
+from shared.events.disclosure import InaccuracyCorrected
 from shared.events.envelope import wrap
 from shared.events.intake import EncounterFields, EncountersImported, ImportedRow
 from shared.events.redress import CorrectionAccepted
@@ -228,6 +229,31 @@ async def test_an_accepted_correction_changes_the_field_stales_every_case_and_is
     assert [(a.action, a.outcome) for a in store.audited] == [("redress-correction", "applied")]
     (event,) = uow.events
     assert isinstance(event, EncounterCorrected) and event.stale_cases == [first, second]
+
+
+async def test_the_correction_resolving_a_recipients_inaccuracy_report_applies_as_a_redress_one(store: Store) -> None:
+    case_id = store.case(stale=False)
+    encounter_id = store.encounter(case_id)
+    event = InaccuracyCorrected(
+        report_id=uuid.uuid4(),
+        correction_id=uuid.uuid4(),
+        encounter_id=encounter_id,
+        field="last_name",
+        corrected_value="Li",
+        data_owner="CBP",
+    )
+    uow = FakeUnitOfWork()
+    delivered = Delivered(wrap(event, producer="disclosure", correlation_id="c", actor="analyst"), event)
+    await corrections.apply_inaccuracy_corrections(uow, [delivered])
+    assert store.encounters[encounter_id]["fields"]["last_name"] == "Li" and store.cases[case_id]["stale"]
+    assert [(a.action, a.outcome) for a in store.audited] == [("inaccuracy-correction", "applied")]
+    (published,) = uow.events
+    assert isinstance(published, EncounterCorrected)
+    assert (published.report_id, published.redress_id, published.correction_id) == (
+        event.report_id,
+        None,
+        event.correction_id,
+    )
 
 
 async def test_a_correction_of_an_unknown_encounter_is_refused_and_nothing_is_published(store: Store) -> None:

@@ -183,3 +183,18 @@ def test_a_report_itemises_each_response_carries_the_limits_and_is_accounted_per
     reports.require_unchanged(items, [dict(i) for i in items])
     with pytest.raises(Conflict, match="changed since this report was drafted"):
         reports.require_unchanged(items, items[:2])  # a response withdrawn (or accounted) since the draft
+
+
+def test_a_reports_approvals_count_since_it_was_last_sent_back() -> None:
+    from services.disclosure.report_sends import _approvers
+
+    steps = [
+        {"step": "review-requested", "actor": "analyst"},
+        {"step": "approved", "actor": "supervisor"},
+        {"step": "sent-back", "actor": "supervisor2"},
+        {"step": "review-requested", "actor": "analyst"},
+        {"step": "approved", "actor": "supervisor2"},
+    ]
+    assert _approvers(steps) == ["supervisor2"]
+    assert _approvers(steps[:2]) == ["supervisor"]
+    assert _approvers(steps[:3]) == []
