@@ -123,6 +123,8 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
     await approve(gateway, supervisor, response.json()["id"])
     assert (await _post(gateway, f"/api/v1/disclosures/{response.json()['id']}/send", {})).status_code == 200
 
+    # TSC's own report of its encounters shared today names the one the UK received...
+    assert tsc_encounter in await _reported(gateway, "FBI-TSC")
     # TSC answers: the subject is no longer in its database; remove the encounter.
     replied = await _post(
         gateway,
@@ -150,6 +152,10 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
     listed = await wait_until(removal_listed, what="the removal to be listed for past recipients")
     assert {n["recipient_email"] for n in listed} == {tsc["email"], uk["email"]}
     assert all(n["requested_by"] == "FBI-TSC" for n in listed)
+    # ...and once it is withdrawn, no owner's report names it again (nor may a report sent later).
+    await wait_until(
+        lambda: _absent(gateway, "FBI-TSC", tsc_encounter), what="the withdrawn encounter to leave TSC's report"
+    )
     # Cases keeps the encounter and why it was withdrawn.
     view = (await gateway.get(f"/api/v1/cases/{c['id']}")).json()
     assert any(t["action"] == "encounter-withdrawn" for t in view["timeline"]), view["timeline"]
@@ -243,3 +249,13 @@ async def test_tsc_notice_on_a_kst_match_its_remove_reply_and_a_cbp_referral_wit
 
 async def _settled_count(gw: Gateway, expected: int) -> bool:
     return await _kst_matches(gw) == expected
+
+
+async def _reported(gw: Gateway, owner: str) -> list[str]:
+    """Every encounter of the owner's report of today's sharing."""
+    report = (await gw.get("/api/v1/disclosures/owner-report", owner=owner, **{"from": TODAY, "to": TODAY})).json()
+    return [e for i in report["items"] for e in i["encounter_ids"]]
+
+
+async def _absent(gw: Gateway, owner: str, encounter_id: str) -> bool:
+    return encounter_id not in await _reported(gw, owner)
