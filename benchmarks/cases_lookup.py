@@ -4,7 +4,7 @@ Loads subjects, encounters and cases straight into the cases database with COPY,
 of GET /api/v1/cases?fin=... and ?name=... through the edge (Caddy, tracs/edge.py), one at a time and under
 concurrent load (wrk, a real load generator) through the edge and straight to cases, against the same SQL run
 directly on PostgreSQL, and prints the ratios and the CPU per request of every process. Figures only, never
-pass/fail.
+pass/fail. Meanwhile the audit sequencer's lag (benchmarks/audit_lag.py): every lookup is an audited read.
 
     .venv/bin/python benchmarks/cases_lookup.py [--encounters 1000000] [--queries 300]
 """
@@ -28,6 +28,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import orjson
+from audit_lag import LagProbe
 from workbook import cpu_seconds
 
 from shared import names
@@ -384,7 +385,11 @@ def main() -> None:
             pids["postgres"] = pg.process.pid
         # The public entry, and the service on its own port: what the edge's hop costs, in the same run.
         entries = {"the edge": stack.url("edge"), "cases alone": stack.url("cases")}
-        calls += measure_concurrent(entries, dsn, args.encounters, args.concurrency, args.seconds, pids)
+        # Every lookup is an audited read: how far behind the sequencer falls while wrk drives them.
+        with LagProbe(dsn) as probe:
+            calls += measure_concurrent(entries, dsn, args.encounters, args.concurrency, args.seconds, pids)
+            time.sleep(1.5)  # the last lookups' entries are sequenced and counted too
+        print(f"during the concurrent lookups, {asyncio.run(probe.result()).line()}")
         asyncio.run(audit_after_load(dsn, calls))
         verify = subprocess.run(
             [sys.executable, "-m", "tracs.cli", "audit", "verify", "cases"],
