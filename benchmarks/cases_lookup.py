@@ -372,8 +372,15 @@ def main() -> None:
     try:
         asyncio.run(ensure_topics(TracsSettings(kafka_bootstrap=broker.bootstrap), topics.all_with_dlq()))
         for name in ("cases", "gateway", "edge"):
-            stack.start(name)
-            stack.wait_ready(name, 300)
+            for attempt in (1, 2):  # on a loaded machine a first start may miss the broker
+                stack.start(name)
+                try:
+                    stack.wait_ready(name, 300)
+                    break
+                except RuntimeError as exc:
+                    if attempt == 2:
+                        raise
+                    print(f"{name} did not start ({exc}); once more", flush=True)
         dsn = pg.url.replace("postgresql+asyncpg", "postgresql").rsplit("/", 1)[0] + "/tracs_cases"
         t = time.perf_counter()
         print(f"loading {args.encounters:,} encounters with COPY ...")

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
+import threading
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -358,3 +361,38 @@ class Sequencer:
                 linked = 0
             if linked < self.batch:
                 await asyncio.sleep(self.interval)
+
+
+async def on_own_thread(run: Callable[[], Awaitable[None]], *, name: str) -> None:
+    """Run a background loop on a thread and event loop of its own until this task is cancelled.
+
+    Why the sequencer runs so: on the service's loop, each of a round's awaits waited behind every request in
+    flight (16 lookups at once put the lag's p95 at 4.5 s on the shared machine), and its session waited for
+    the request pool. On its own loop with its own connections a round waits only for the GIL, a few ms a
+    switch. `run` makes everything bound to a loop (engine, sessions) inside the thread.
+    """
+    caller = asyncio.get_running_loop()
+    ready: asyncio.Future[tuple[asyncio.AbstractEventLoop, asyncio.Task[None]]] = caller.create_future()
+    ended = asyncio.Event()
+
+    def main() -> None:
+        loop = asyncio.new_event_loop()
+        task = loop.create_task(run())  # type: ignore[arg-type]
+        caller.call_soon_threadsafe(ready.set_result, (loop, task))
+        try:
+            with contextlib.suppress(asyncio.CancelledError):
+                loop.run_until_complete(task)
+        finally:
+            loop.close()
+            with contextlib.suppress(RuntimeError):  # the service's loop is gone already
+                caller.call_soon_threadsafe(ended.set)
+
+    thread = threading.Thread(target=main, name=name, daemon=True)
+    thread.start()
+    loop, task = await ready
+    try:
+        await ended.wait()
+    finally:
+        with contextlib.suppress(RuntimeError):  # its loop already closed
+            loop.call_soon_threadsafe(task.cancel)
+        await asyncio.to_thread(thread.join, 10)
