@@ -372,15 +372,17 @@ def main() -> None:
     try:
         asyncio.run(ensure_topics(TracsSettings(kafka_bootstrap=broker.bootstrap), topics.all_with_dlq()))
         for name in ("cases", "gateway", "edge"):
-            for attempt in (1, 2):  # on a loaded machine a first start may miss the broker
+            for attempt in (1, 2, 3):  # on a loaded machine a start may miss the broker
                 stack.start(name)
                 try:
                     stack.wait_ready(name, 300)
                     break
                 except RuntimeError as exc:
-                    if attempt == 2:
+                    if attempt == 3:
                         raise
-                    print(f"{name} did not start ({exc}); once more", flush=True)
+                    why = (work / "var" / "log" / f"{name}.log").read_text().strip().splitlines()[-3:]
+                    print(f"{name} did not start ({exc}): {why}; again in 5 s", flush=True)
+                    time.sleep(5)
         dsn = pg.url.replace("postgresql+asyncpg", "postgresql").rsplit("/", 1)[0] + "/tracs_cases"
         t = time.perf_counter()
         print(f"loading {args.encounters:,} encounters with COPY ...")
