@@ -86,7 +86,7 @@ async def sequence(session: AsyncSession, table: Table, *, batch: int = 5000) ->
 
     Each entry is encoded once (its canonical bytes feed both its chain hash and its leaf), and the round
     costs a fixed number of statements whatever its size: one SELECT of the waiting entries, one UPDATE
-    linking them all (unnest), one INSERT of every tree node they complete."""
+    linking them all (unnest), one COPY of every tree node they complete."""
     leader = (
         await session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": audit.SEQUENCER_LOCK_KEY})
     ).scalar()
