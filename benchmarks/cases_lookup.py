@@ -4,7 +4,7 @@ Loads subjects, encounters and cases straight into the cases database with COPY,
 of GET /api/v1/cases?fin=... and ?name=... through the edge (Caddy, tracs/edge.py), one at a time and under
 concurrent load (wrk, a real load generator) through the edge and straight to cases, against the same SQL run
 directly on PostgreSQL, and prints the ratios and the CPU per request of every process. Figures only, never
-pass/fail.
+pass/fail. Meanwhile the audit sequencer's lag (benchmarks/audit_lag.py): every lookup is an audited read.
 
     .venv/bin/python benchmarks/cases_lookup.py [--encounters 1000000] [--queries 300]
 """
@@ -28,6 +28,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import orjson
+from audit_lag import LagProbe
 from workbook import cpu_seconds
 
 from shared import names
@@ -371,8 +372,17 @@ def main() -> None:
     try:
         asyncio.run(ensure_topics(TracsSettings(kafka_bootstrap=broker.bootstrap), topics.all_with_dlq()))
         for name in ("cases", "gateway", "edge"):
-            stack.start(name)
-            stack.wait_ready(name, 300)
+            for attempt in (1, 2, 3):  # on a loaded machine a start may miss the broker
+                stack.start(name)
+                try:
+                    stack.wait_ready(name, 300)
+                    break
+                except RuntimeError as exc:
+                    if attempt == 3:
+                        raise
+                    why = (work / "var" / "log" / f"{name}.log").read_text().strip().splitlines()[-3:]
+                    print(f"{name} did not start ({exc}): {why}; again in 5 s", flush=True)
+                    time.sleep(5)
         dsn = pg.url.replace("postgresql+asyncpg", "postgresql").rsplit("/", 1)[0] + "/tracs_cases"
         t = time.perf_counter()
         print(f"loading {args.encounters:,} encounters with COPY ...")
@@ -384,7 +394,11 @@ def main() -> None:
             pids["postgres"] = pg.process.pid
         # The public entry, and the service on its own port: what the edge's hop costs, in the same run.
         entries = {"the edge": stack.url("edge"), "cases alone": stack.url("cases")}
-        calls += measure_concurrent(entries, dsn, args.encounters, args.concurrency, args.seconds, pids)
+        # Every lookup is an audited read: how far behind the sequencer falls while wrk drives them.
+        with LagProbe(dsn) as probe:
+            calls += measure_concurrent(entries, dsn, args.encounters, args.concurrency, args.seconds, pids)
+            time.sleep(1.5)  # the last lookups' entries are sequenced and counted too
+        print(f"during the concurrent lookups, {asyncio.run(probe.result()).line()}")
         asyncio.run(audit_after_load(dsn, calls))
         verify = subprocess.run(
             [sys.executable, "-m", "tracs.cli", "audit", "verify", "cases"],

@@ -232,10 +232,9 @@ async def trail(
     return [{k: v for k, v in r.items() if k not in ("prev_hash", "id")} for r in rows]
 
 
-# Installed by each service's migration: the app role may only INSERT, and the sequencer may fill in the
-# chain columns of an entry once; the content columns never change.
-APPEND_ONLY_DDL = (
-    """
+# The check until the `audit_link_check` migrations: every column but the chain's compared as JSON, which
+# built two jsonb documents per linked entry and doubled the cost of the sequencer's UPDATE.
+_LINK_ONCE_AS_JSONB = """
     CREATE OR REPLACE FUNCTION tracs_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND OLD.hash IS NULL AND OLD.prev_hash IS NULL
@@ -243,6 +242,30 @@ APPEND_ONLY_DDL = (
            AND (to_jsonb(NEW) - 'seq' - 'prev_hash' - 'hash') = (to_jsonb(OLD) - 'seq' - 'prev_hash' - 'hash')
         THEN
             RETURN NEW;  -- the sequencer linking an entry into the chain, once
+        END IF;
+        RAISE EXCEPTION 'audit_trail is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+    END $$
+    """
+
+# Installed by each service's migration: the app role may only INSERT, and the sequencer may fill in the
+# chain columns of an entry once; the content columns never change. The new row with its chain columns
+# emptied must equal the old one, compared as rows: every column, present and future, without building JSON.
+APPEND_ONLY_DDL = (
+    """
+    CREATE OR REPLACE FUNCTION tracs_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        unlinked audit_trail%ROWTYPE;
+    BEGIN
+        IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND OLD.hash IS NULL AND OLD.prev_hash IS NULL
+           AND NEW.seq IS NOT NULL AND NEW.hash IS NOT NULL AND NEW.prev_hash IS NOT NULL
+        THEN
+            unlinked := NEW;
+            unlinked.seq := NULL;
+            unlinked.prev_hash := NULL;
+            unlinked.hash := NULL;
+            IF unlinked IS NOT DISTINCT FROM OLD THEN
+                RETURN NEW;  -- the sequencer linking an entry into the chain, once
+            END IF;
         END IF;
         RAISE EXCEPTION 'audit_trail is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
     END $$
@@ -299,3 +322,7 @@ SEQUENCER_DOWNGRADE = (
     "ALTER TABLE audit_trail ALTER COLUMN seq SET DEFAULT nextval('audit_trail_seq_seq')",
     "ALTER TABLE audit_trail ALTER COLUMN seq SET NOT NULL",
 )
+
+# Each service's `audit_link_check` migration: the same rule, checked without JSON (see APPEND_ONLY_DDL).
+LINK_CHECK_UPGRADE = (APPEND_ONLY_DDL[0],)
+LINK_CHECK_DOWNGRADE = (_LINK_ONCE_AS_JSONB,)

@@ -54,10 +54,12 @@ async def inclusions(session: AsyncSession, table: Table, *, seqs: list[int], si
         raise NotFound(f"no signed checkpoint of {size} entries in this trail")
     wanted = sorted({s for s in seqs if 1 <= s <= size})
     rows = (await session.execute(select(table).where(table.c.seq.in_(wanted)))).mappings().all() if wanted else []
-    proofs = []
-    for row in sorted(rows, key=lambda r: r["seq"]):
-        path = await audit_tree.inclusion_proof(session, row["seq"] - 1, size)
-        proofs.append({"entry": entry_json(row), "leaf_index": row["seq"] - 1, "proof": [b64(h) for h in path]})
+    rows = sorted(rows, key=lambda r: r["seq"])
+    paths = await audit_tree.inclusion_proofs(session, [row["seq"] - 1 for row in rows], size)
+    proofs = [
+        {"entry": entry_json(row), "leaf_index": row["seq"] - 1, "proof": [b64(h) for h in path]}
+        for row, path in zip(rows, paths, strict=True)
+    ]
     return {"tree_size": size, "checkpoint": kept.note, "proofs": proofs}
 
 

@@ -79,22 +79,25 @@ async def frontier(session: AsyncSession) -> merkle.Frontier:
     return merkle.Frontier(n, [found[node] for node in edge_nodes])
 
 
-_ADD = text(
-    "INSERT INTO audit_tree (level, idx, hash)"
-    " SELECT * FROM unnest(CAST(:levels AS smallint[]), CAST(:idxs AS bigint[]), CAST(:hashes AS bytea[]))"
-)
+async def driver(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session, for the sequencer's bulk statements (SQLAlchemy would check
+    and convert every element of their arrays). Only ever inside the session's transaction, never autocommit."""
+    raw = (await (await session.connection()).get_raw_connection()).driver_connection
+    if not raw.is_in_transaction():  # type: ignore[union-attr]
+        await session.execute(text("SELECT 1"))  # the dialect begins its transaction with the first statement
+    if not raw.is_in_transaction():  # type: ignore[union-attr]
+        raise RuntimeError("the audit tree is written only inside a transaction")
+    return raw
 
 
 async def extend(session: AsyncSession, tree: merkle.Frontier, leaves: Sequence[bytes]) -> None:
-    """Append leaves to the tree in the caller's transaction: every subtree they complete is stored."""
-    levels, idxs, hashes = [], [], []
-    for leaf in leaves:
-        for node, h in tree.append(leaf):
-            levels.append(node.level)
-            idxs.append(node.index)
-            hashes.append(h)
-    if levels:
-        await session.execute(_ADD, {"levels": levels, "idxs": idxs, "hashes": hashes})
+    """Append leaves to the tree in the caller's transaction: every subtree they complete is stored, in one
+    statement whatever their number."""
+    levels, idxs, hashes = tree.extend(leaves)
+    if levels:  # COPY: the rows go binary, none of the per-element checks of array parameters
+        await (await driver(session)).copy_records_to_table(
+            "audit_tree", records=zip(levels, idxs, hashes, strict=True), columns=("level", "idx", "hash")
+        )
 
 
 class NotInTree(LookupError):
@@ -111,6 +114,16 @@ async def _proof(session: AsyncSession, ranges: list[tuple[int, int]], tree_size
 
 async def inclusion_proof(session: AsyncSession, index: int, tree_size: int) -> list[bytes]:
     return await _proof(session, merkle.inclusion_ranges(index, tree_size), tree_size)
+
+
+async def inclusion_proofs(session: AsyncSession, indexes: Sequence[int], tree_size: int) -> list[list[bytes]]:
+    """The proofs of several leaves in one tree: the nodes of all of them in one read, not one per proof."""
+    have = await size(session)
+    if tree_size > have:
+        raise NotInTree(f"the audit tree holds {have} entries, not {tree_size}")
+    ranges = [merkle.inclusion_ranges(i, tree_size) for i in indexes]
+    found = await nodes(session, merkle.nodes_for(r for each in ranges for r in each))
+    return [merkle.proof_from(each, found) for each in ranges]
 
 
 async def consistency_proof(session: AsyncSession, old: int, new: int) -> list[bytes]:

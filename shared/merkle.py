@@ -148,6 +148,29 @@ class Frontier:
         self.size += 1
         return made
 
+    def extend(self, leaves: Iterable[bytes]) -> tuple[list[int], list[int], list[bytes]]:
+        """`append` for a batch, as the columns the sequencer stores (levels, indexes, hashes): the same nodes
+        in the same order, in a tight loop (no Node objects; this runs for every entry of the trail)."""
+        levels: list[int] = []
+        idxs: list[int] = []
+        hashes: list[bytes] = []
+        edge, size, sha = self.edge, self.size, hashlib.sha256
+        for leaf in leaves:
+            levels.append(0)
+            idxs.append(size)
+            hashes.append(leaf)
+            h, level = leaf, 0
+            while size >> level & 1:
+                h = sha(b"\x01" + edge.pop() + h).digest()
+                level += 1
+                levels.append(level)
+                idxs.append(size >> level)
+                hashes.append(h)
+            edge.append(h)
+            size += 1
+        self.size = size
+        return levels, idxs, hashes
+
     def root(self) -> bytes:
         return fold(self.edge) if self.edge else EMPTY_ROOT
 

@@ -24,7 +24,7 @@ from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared import audit, audit_proofs, audit_tree, migrations
-from shared.audit_sequencer import Sequencer, load_signing_key
+from shared.audit_sequencer import Sequencer, load_signing_key, on_own_thread
 from shared.audit_witnessing import WitnessSubmitter
 from shared.db import create_engine, ensure_database, ping, session_factory
 from shared.events.envelope import Event
@@ -179,7 +179,7 @@ class Runtime:
         if self.spec.on_start is not None:
             await self.spec.on_start(self)
         if s.audit_sequencer_enabled:
-            self.spawn(self.sequencer().run_forever(), "audit-sequencer")
+            self.spawn(on_own_thread(self._run_sequencer, name=f"{self.spec.name}-audit-sequencer"), "audit-sequencer")
             if s.audit_witness_url and s.audit_signing_key:
                 submitter = WitnessSubmitter(self.sessions, s.audit_witness_url)
                 self.every(s.audit_witness_interval, submitter.step, name="audit-witness")
@@ -272,10 +272,20 @@ class Runtime:
 
         self.spawn(loop(), name)
 
-    def sequencer(self) -> Sequencer:
+    async def _run_sequencer(self) -> None:
+        """The sequencer with an engine of its own (two connections: the round, the idle check), on the
+        thread `on_own_thread` gives it: no request's pool checkout or event loop turn delays a round."""
+        engine = create_engine(self.settings.service_database_url, pool_size=2)
+        try:
+            await self.sequencer(engine).run_forever()
+        finally:
+            await engine.dispose()
+
+    def sequencer(self, engine: AsyncEngine | None = None) -> Sequencer:
         s = self.settings
+        engine = engine or self.engine
         return Sequencer(
-            self.sessions,
+            session_factory(engine),
             self.audit_trail,
             self.outbox,
             service=self.spec.name,
@@ -283,7 +293,7 @@ class Runtime:
             every_entries=s.audit_checkpoint_entries,
             every_seconds=s.audit_checkpoint_seconds,
             interval=s.audit_sequencer_interval,
-            engine=self.engine,
+            engine=engine,
         )
 
     async def audit(self, entries: list[audit.Entry]) -> None:

@@ -29,18 +29,26 @@ from shared.web import CurrentPrincipal, secured
 
 router = APIRouter()
 
+# Entries proven per merged page: each costs every service holding some an inclusion proof and the gateway a
+# check. The console's page is 200; an auditor wanting more proofs asks page by page or exports a bundle.
+PROOFS_LIMIT = 200
+
 
 @router.get("/api/v1/audit", tags=["audit"], **secured("audit:read"))
 async def audit_trail(
     request: Request,
     rt: RuntimeDep,
     record: Annotated[str | None, Query(description="TYPE:ID (case:..., encounter:...) or just ID")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    limit: Annotated[int, Query(ge=1, le=1000, description=f"at most {PROOFS_LIMIT} with proofs=true")] = 200,
     proofs: Annotated[
         bool, Query(description="add each entry's proof status (checked here against the trusted keys)")
     ] = False,
 ) -> list[dict[str, Any]]:
     """Every service's audit entries about one record (or the latest), merged newest first."""
+    if proofs and limit > PROOFS_LIMIT:
+        raise Invalid(
+            f"limit is at most {PROOFS_LIMIT} with proofs=true (every entry is proven and checked); got {limit}"
+        )
     read, services = as_caller(request), rt.settings.services()
     entries = await oversight.audit_trail(uow=rt.uow(), read=read, services=services, record=record, limit=limit)
     if not proofs:

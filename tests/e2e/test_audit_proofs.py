@@ -157,6 +157,10 @@ async def test_an_entry_is_proven_in_a_witnessed_checkpoint_and_a_bundle_checks_
         # The merged trail with each entry's proof status, checked by the gateway against the witnessed root.
         states = await _proof_states(auditor, bulletin)
         assert all(states[s]["state"] == "proven" and states[s]["cosigned"] for s in seqs), states
+        # Proofs cost every service a proof per entry: a page with proofs is capped, and says so.
+        too_many = await auditor.get("/api/v1/audit", record=bulletin, proofs="true", limit=201)
+        assert too_many.status_code == 422 and "at most 200 with proofs=true" in too_many.text, too_many.text
+        assert (await auditor.get("/api/v1/audit", record=bulletin, limit=1000)).status_code == 200
     finally:
         await auditor.aclose()
     refused = await gateway.get(f"/api/v1/audit/entries/{seqs[-1]}/proof", service="reporting")

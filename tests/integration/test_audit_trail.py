@@ -97,10 +97,17 @@ async def test_concurrent_appends_take_no_lock_and_the_sequencer_links_them_in_o
 
 async def test_the_database_refuses_every_change_but_the_sequencers_one_time_link(sessions) -> None:  # type: ignore[no-untyped-def]
     await _append(sessions, [_entry(1), _entry(2)])
-    # Before sequencing, the content of an entry cannot change, not even with the chain columns.
+    # Before sequencing, the content of an entry cannot change, not even with the chain columns: no column,
+    # a NULL made of a value, an array, the id (the check compares whole rows).
+    link = "seq = id, prev_hash = 'a', hash = 'b'"
     for statement in (
         "UPDATE audit_trail SET outcome = 'allowed'",
-        "UPDATE audit_trail SET actor = 'x', seq = id, prev_hash = 'a', hash = 'b'",
+        f"UPDATE audit_trail SET actor = 'x', {link}",
+        f"UPDATE audit_trail SET client = NULL, {link}",
+        f"UPDATE audit_trail SET detail = 'added', {link}",
+        f"UPDATE audit_trail SET fields = ARRAY['ssn'], {link}",
+        f"UPDATE audit_trail SET at = at + interval '1 second', {link}",
+        f"UPDATE audit_trail SET id = id + 100, {link}",
     ):
         with pytest.raises(DBAPIError, match="append-only"):
             async with sessions() as s, s.begin():

@@ -88,6 +88,19 @@ def test_every_stored_node_is_the_hash_of_its_complete_subtree() -> None:
         assert h == mth(leaves[node.first : node.first + (1 << node.level)])
 
 
+def test_extending_by_batches_stores_the_same_nodes_as_appending_one_by_one() -> None:
+    leaves = [merkle.leaf_hash(bytes([i])) for i in range(100)]
+    one_by_one = [(n.level, n.index, h) for n, h in _tree([bytes([i]) for i in range(100)])[1].items()]
+    batched, at = merkle.Frontier(), 0
+    stored: list[tuple[int, int, bytes]] = []
+    for size in (1, 2, 5, 0, 8, 13, 30, 41):  # batches crossing every power of two
+        levels, idxs, hashes = batched.extend(leaves[at : at + size])
+        stored += zip(levels, idxs, hashes, strict=True)
+        at += size
+        assert batched.size == at and batched.root() == mth([bytes([i]) for i in range(at)])
+    assert sorted(stored) == sorted(one_by_one) and len(stored) == len(one_by_one)
+
+
 def test_a_frontier_rebuilt_from_stored_nodes_continues_the_same_tree() -> None:
     leaves = [bytes([i]) for i in range(45)]
     _, nodes = _tree(leaves[:29])
