@@ -4,8 +4,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.disclosure import agreements, agreements_api, api, consumers, db, delivery, referrals_api
+from services.disclosure import agreements, agreements_api, api, consumers, db, delivery, referrals_api, retention
 from services.disclosure.settings import Settings
+from shared import disposal_api
 from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
 
 
@@ -14,6 +15,7 @@ def _seeder(settings: Settings):  # type: ignore[no-untyped-def]
         if settings.environment == "development" and settings.seed_dev_agreements:
             await agreements.seed_dev_agreements(uow_factory=rt.uow, pki_dir=settings.pki_dir)
         await _resolve_pending(rt, settings)
+        disposal_api.schedule(rt, retention.RETENTION)
 
     return seed
 
@@ -41,8 +43,13 @@ def spec(settings: Settings) -> ServiceSpec:
         description="Agreement-filtered responses to partners by encrypted email, every disclosure accounted for.",
         metadata=db.metadata,
         migrations_dir=Path(__file__).with_name("migrations"),
-        # Referral routes first: /disclosures/referrals must not be read as /disclosures/{draft_id}.
-        routers=[referrals_api.router, agreements_api.router, api.router],
+        # Referral and retention routes first: /disclosures/referrals must not be read as /disclosures/{draft_id}.
+        routers=[
+            referrals_api.router,
+            disposal_api.router("/api/v1/disclosures", retention.RETENTION),
+            agreements_api.router,
+            api.router,
+        ],
         subscriptions=consumers.SUBSCRIPTIONS,
         on_start=_seeder(settings),
         calls=("cases",),

@@ -2,6 +2,8 @@
 It accounts what left DHS by redress's hand: notices to system owners."""
 
 from services.disclosure import notices, projection, redress_notices
+from services.disclosure.db import tables
+from shared.disposal import hold_handlers
 from shared.events import topics
 from shared.events.cases import (
     EncounterCorrected,
@@ -34,5 +36,11 @@ SUBSCRIPTIONS = (
         topics=(topics.REDRESS,),
         handlers={OwnerNoticeSent: redress_notices.owner_notice_sent},
         description="OwnerNoticeSent -> the notice to a system owner in the accounting of disclosures",
+    ),
+    Subscription(
+        name="holds",
+        topics=(topics.RETENTION,),
+        handlers=hold_handlers(tables.metadata),
+        description="LegalHoldPlaced, LegalHoldReleased -> the holds that spare accounting rows, notices and drafts",
     ),
 )
