@@ -117,8 +117,7 @@ async def run(
     run_id = uuid.uuid4()
     counts: list[DisposedCount] = []
     async with uow:
-        lock = func.pg_try_advisory_xact_lock(func.hashtext(f"tracs-retention-{service}"))
-        if not await uow.session.scalar(select(lock)):
+        if not await _lock(uow.session, service):
             raise Conflict("another retention run is in progress; try again when it has finished")
         for d in disposals:
             ids, held = await d.due(uow.session, schedule.cutoff(d.row, now))
@@ -137,6 +136,12 @@ async def run(
         "dry_run": dry_run,
         "counts": [c.model_dump() for c in counts],
     }
+
+
+async def _lock(session: AsyncSession, service: str) -> bool:
+    """One run at a time per service, across its instances (scheduled or asked for)."""
+    lock = func.pg_try_advisory_xact_lock(func.hashtext(f"tracs-retention-{service}"))
+    return bool(await session.scalar(select(lock)))
 
 
 def _entry(actor: str, d: Disposal, record_id: uuid.UUID, rule: str) -> audit.Entry:
