@@ -48,7 +48,10 @@ async def disposed(uow: UnitOfWork, delivered: list[Delivered[RecordsDisposed]])
 async def report(*, uow: UnitOfWork, since: datetime | None) -> dict[str, Any]:
     """What every service disposed of under each rule (counts only), with the total."""
     async with uow:
-        rows = [dict(r) for r in await queries.totals(uow.session, since)]
+        rows = [
+            {**r, "count": int(r["count"]), "held": int(r["held"])}  # a SUM is a numeric: counts are integers
+            for r in await queries.totals(uow.session, since)
+        ]
     return {
         "since": since.isoformat() if since else None,
         "rows": rows,
