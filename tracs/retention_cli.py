@@ -95,3 +95,41 @@ def retention_report(
     for r in found["rows"]:
         typer.echo(f"{r['service']:<11} {r['kind']:<22} {r['count']:>8} disposed {r['held']:>6} held  {r['rule']}")
     typer.echo(f"total: {found['total']} disposed, {found['held']} spared by legal holds")
+
+
+@retention_app.command("owner-deletion")
+def owner_deletion(
+    encounter_id: Annotated[str, typer.Argument(help="the encounter the data owner's notice names")],
+    owner: Annotated[str, typer.Option(help="the data owner that sent the notice (CBP, DOS, ICE...)")],
+    reason: Annotated[str, typer.Option(help="the notice's reference or words (no personal data)")],
+) -> None:
+    """Record a data owner's deletion notice: the encounter's personal data leaves every service (audited), the
+    accounting's minimum stays and its past recipients are listed. Refused for another owner's record or a held
+    one."""
+    import uuid
+
+    from services.cases import owner_deletions
+    from services.cases.db import tables
+    from shared.db import create_engine, session_factory
+    from shared.errors import DomainError
+    from shared.uow import UnitOfWork
+
+    s = settings_of("cases")
+
+    async def run() -> dict[str, Any]:
+        engine = create_engine(s.service_database_url, pool_size=1)
+        try:
+            uow = UnitOfWork(session_factory(engine), tables.outbox, producer="cases", actor="tracs-cli")
+            return await owner_deletions.delete_at_owners_notice(
+                uow=uow, encounter_id=uuid.UUID(encounter_id), data_owner=owner, reason=reason.strip()
+            )
+        finally:
+            await engine.dispose()
+
+    try:
+        done = asyncio.run(run())
+    except (DomainError, ValueError) as exc:
+        typer.echo(f"refused: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"encounter {done['encounter_id']} deleted at {done['data_owner']}'s notice; "
+               f"cases removed with it: {len(done['cases_removed'])}; subject removed: {done['subject_removed']}")  # fmt: skip
