@@ -131,5 +131,5 @@ def owner_deletion(
     except (DomainError, ValueError) as exc:
         typer.echo(f"refused: {exc}", err=True)
         raise typer.Exit(1) from exc
-    typer.echo(f"encounter {done['encounter_id']} deleted at {done['data_owner']}'s notice; "
-               f"cases removed with it: {len(done['cases_removed'])}; subject removed: {done['subject_removed']}")  # fmt: skip
+    removed = f"cases removed with it: {len(done['cases_removed'])}; subject removed: {done['subject_removed']}"
+    typer.echo(f"encounter {done['encounter_id']} deleted at {done['data_owner']}'s notice; {removed}")
