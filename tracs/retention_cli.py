@@ -59,7 +59,8 @@ def retention_run(
     for name in APPLYING if service == "all" else (service,):
         report = asyncio.run(_run_one(name, now, dry_run))
         if name == "cases":
-            typer.echo(f"cases as of {report['as_of']}: {verb} {len(report['cases'])} cases, "
+            purge = "would purge" if dry_run else "purged"
+            typer.echo(f"as of {report['as_of']}: {purge} {len(report['cases'])} cases, "
                        f"{len(report['encounters'])} encounters")  # fmt: skip
             for case_id in report["cases"]:
                 typer.echo(f"  case {case_id}")
