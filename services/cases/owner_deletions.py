@@ -12,6 +12,7 @@ from typing import Any
 from services.cases.db import owner_deletions as queries
 from services.cases.db import records
 from services.cases.db import retention as retention_queries
+from shared import policy
 from shared.audit import Entry
 from shared.errors import Conflict, NotFound
 from shared.events.cases import EncounterDeleted
@@ -27,6 +28,8 @@ async def delete_at_owners_notice(
         row = await records.get_encounter(uow.session, encounter_id)
         if row is None:
             raise NotFound(f"no encounter {encounter_id}")
+        # Acting on a record by its id follows program scoping: outside the program it does not exist (404).
+        policy.require_visible(row["program"], f"no encounter {encounter_id}")
         if (row["data_owner"] or "").casefold() != data_owner.strip().casefold():
             raise Conflict(
                 f"{data_owner} is not the data owner of encounter {encounter_id} ({row['data_owner'] or 'none named'}):"

@@ -25,7 +25,8 @@ async def owner_deletion(
     encounter_id: uuid.UUID, body: OwnerDeletionIn, rt: RuntimeDep, principal: CurrentPrincipal
 ) -> dict[str, Any]:
     """Delete an encounter at its data owner's notice: its personal data leaves every service, the accounting's
-    minimum stays and its past recipients are listed (`GET /api/v1/disclosures/removals?encounter=`)."""
+    minimum stays and its past recipients are listed (`GET /api/v1/disclosures/removals?encounter=`). Admins and
+    privacy officers of the encounter's program only: outside it the encounter does not exist (404)."""
     return await owner_deletions.delete_at_owners_notice(
         uow=rt.uow(actor=principal.username), encounter_id=encounter_id, data_owner=body.data_owner,
         reason=body.reason.strip(),

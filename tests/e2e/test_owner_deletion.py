@@ -70,6 +70,13 @@ async def test_an_owners_deletion_leaves_no_personal_data_anywhere_keeps_the_acc
     tag = uuid.uuid4().hex[:6]
     admin = Gateway(stack.url("edge"))
     await admin.login("admin")
+    # Who records an owner's notice acts on a record by its id: a privacy officer of its program (PCSC).
+    officer_name = f"po-pcsc-{tag}"
+    body = {"username": officer_name, "password": "owner-notice-pw-1", "roles": ["privacy-officer"],
+            "programs": ["PCSC"]}  # fmt: skip
+    assert (await admin.client.post("/api/v1/users", json=body, headers=admin.headers())).status_code == 201
+    officer = Gateway(stack.url("edge"))
+    await officer.login(officer_name, "owner-notice-pw-1")
     first, second = _needles(tag, 1), _needles(tag, 2)
     case = await _encounter(gateway, first, tag)
     other = await _encounter(gateway, second, tag)
@@ -78,10 +85,13 @@ async def test_an_owners_deletion_leaves_no_personal_data_anywhere_keeps_the_acc
     # Before: the scan sees the sent draft's values in disclosure (it is not blind).
     assert ("disclosure", "drafts") in await _hits(stack, first)
 
-    async def delete(encounter_id: str, owner: str) -> Any:
+    async def delete(encounter_id: str, owner: str, by: Gateway = officer) -> Any:
         body = {"data_owner": owner, "reason": f"CBP notice {tag}: record expunged at source"}
         path = f"/api/v1/encounters/{encounter_id}/owner-deletion"
-        return await admin.client.post(path, json=body, headers=admin.headers())
+        return await by.client.post(path, json=body, headers=by.headers())
+
+    # An admin outside PCSC does not see the encounter (404, as for an unknown id).
+    assert (await delete(encounter, "CBP", by=admin)).status_code == 404
 
     refused = await delete(encounter, "DOS")
     assert refused.status_code == 409 and "not the data owner" in refused.json()["detail"]
@@ -148,3 +158,4 @@ async def test_an_owners_deletion_leaves_no_personal_data_anywhere_keeps_the_acc
     )  # fmt: skip
     assert audited == 2
     await admin.aclose()
+    await officer.aclose()
