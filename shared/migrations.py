@@ -85,3 +85,25 @@ def run_env(target_metadata: MetaData) -> None:
             await engine.dispose()
 
     asyncio.run(run())
+
+
+def create_hold_table() -> None:
+    """Cases' legal holds as another service keeps them (`shared.disposal.hold_table`); called by each service's
+    retention migration."""
+    import sqlalchemy as sa
+    from alembic import op
+    from sqlalchemy.dialects import postgresql
+
+    op.create_table(
+        "legal_holds",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("subject_id", sa.Uuid(), nullable=True),
+        sa.Column("case_ids", postgresql.ARRAY(sa.Uuid()), nullable=False),
+        sa.Column("encounter_ids", postgresql.ARRAY(sa.Uuid()), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("placed_by", sa.Text(), nullable=False),
+        sa.Column("placed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("released_by", sa.Text(), nullable=True),
+        sa.Column("released_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )

@@ -64,7 +64,9 @@ POLICY: dict[str, Rule] = {
     "subject:export": Rule(frozenset({"auditor"}), description="subject access export (PIA 7.1)"),
     "user:manage": Rule(frozenset({"admin"}), description="manage users"),
     "session:refresh": Rule(ROLES, description="renew one's own token (refused once training has lapsed)"),
-    "retention:manage": Rule(frozenset({"admin"}), description="retention runs and legal holds"),
+    "retention:manage": Rule(
+        frozenset({"admin", "privacy-officer"}), description="retention runs, legal holds and the disposal report"
+    ),
     # Internal API of cases (/internal/v1), for services only: not program-scoped (the calling service applies
     # its own caller's visibility first: disclosure checks the case's program, redress needs REDRESS).
     "case:disclose": Rule(SERVICES, description="disclosure: a case's current values, flags and findings for a draft"),

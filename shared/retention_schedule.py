@@ -46,18 +46,28 @@ SCHEDULE: tuple[Kind, ...] = (
     Kind("cases", "analysis", 15, Clock.LAST_USE, _ANALYSIS + " (searches, findings, notes, timeline of a case)",
          "tracs retention run: with its case, which keeps it while the longer rule runs"),
     Kind("disclosure", "accounting", 75, Clock.SENT, _ACCOUNTING + "; the disclosed record lives 75 years",
-         "not yet applied: kept"),
-    Kind("disclosure", "owner-notice", 75, Clock.SENT, _ACCOUNTING + " (a referral to a data owner is a disclosure)",
-         "not yet applied: kept"),
-    Kind("redress", "redress-request", 15, Clock.CLOSED, _ANALYSIS + " (last use of a request is its resolution)",
-         "not yet applied: kept"),
-    Kind("reporting", "bulletin", 15, Clock.SENT, _ANALYSIS + " (a bulletin is analysis written from records)",
-         "not yet applied: kept"),
+         "tracs retention run --service disclosure: the row with the draft it sent, its review, referral and notices"),
+    Kind("disclosure", "owner-notice", 75, Clock.SENT, _ACCOUNTING + " (a notice to a data owner is a disclosure)",
+         "tracs retention run --service disclosure"),
+    Kind("disclosure", "draft", 15, Clock.LAST_USE, _ANALYSIS + " (a response never sent is analysis; last edit)",
+         "tracs retention run --service disclosure (and with its case when cases purges it)"),
+    Kind("redress", "redress-request", 15, Clock.CLOSED, _ANALYSIS + " (last use of a request is its closing)",
+         "tracs retention run --service redress: with its timeline, links, findings, corrections, notices"),
+    Kind("redress", "privacy-act-access", 6, Clock.CLOSED,
+         "NARA GRS 4.2 item 020: access request files, 6 years after final agency action",
+         "tracs retention run --service redress"),
+    Kind("redress", "privacy-act-amendment", 75, Clock.CLOSED,
+         "NARA GRS 4.2 item 090: amendment request files go with the record they amend (75 years), or 4 years "
+         "after the case is closed, whichever is later", "tracs retention run --service redress"),
+    Kind("reporting", "bulletin", 15, Clock.SENT, _ANALYSIS + " (a bulletin is analysis; a draft's clock is its "
+         "last edit)", "tracs retention run --service reporting: with its iterations"),
     Kind("reporting", "stored-report", 15, Clock.GATHERED, _ANALYSIS + " (aggregates only, kept as generated)",
-         "not yet applied: reports are not stored yet"),
+         "tracs retention run --service reporting (the only DELETE the immutability trigger lets through)"),
     Kind("every service", "audit-entry", 75, Clock.GATHERED,
-         "PIA 8.3 auditing: the trail lives as long as the longest record it can account for",
-         "never deleted: the trail is append-only (a trigger refuses DELETE)"),
+         "PIA 8.3 auditing: the trail lives as long as the longest record it can account for (the accounting's "
+         "75 years); each entry is a leaf of the Merkle tree every later proof needs",
+         "never deleted: kept for the life of the records it covers and beyond (append-only; a trigger refuses "
+         "DELETE, and deleting a leaf would break every later inclusion and consistency proof)"),
 )  # fmt: skip
 
 KINDS: dict[tuple[str, str], Kind] = {(k.service, k.kind): k for k in SCHEDULE}

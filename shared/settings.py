@@ -209,3 +209,11 @@ class ServiceSettings(TracsSettings):
     @property
     def consumer_group(self) -> str:
         return f"{self.topic_prefix}tracs-{self.service_name}"
+
+
+class RetentionSettings(ServiceSettings):
+    """A service that applies its rows of the retention schedule (`shared/disposal.py`): periods a deployment
+    changed per record kind (`TRACS_<SERVICE>_RETENTION_YEARS='{"draft": 20}'`), and how often it runs by itself."""
+
+    retention_years: dict[str, int] = Field(default_factory=dict)
+    retention_interval_seconds: float = Field(86400.0, ge=0)  # 0: only when asked

@@ -22,6 +22,7 @@ from tracs.cli_common import ALL_PROCESSES
 from tracs.cli_common import check_service as _check_service
 from tracs.cli_common import settings_of as _settings
 from tracs.dlq_cli import dlq_app
+from tracs.retention_cli import retention_app
 from tracs.stack import DEFAULT_PORTS, Stack, development_env
 
 app = typer.Typer(help="TRACS operations: run the stack, manage topics, migrate, replay.", no_args_is_help=True)
@@ -30,7 +31,6 @@ app.add_typer(topics_app, name="topics")
 users_app = typer.Typer(help="Logins kept by the gateway (development store; OIDC comes later).")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
-retention_app = typer.Typer(help="Retention rules, legal holds and purges.")
 app.add_typer(retention_app, name="retention")
 app.add_typer(dlq_app, name="dlq")
 
@@ -333,45 +333,6 @@ def replay(
             await engine.dispose()
 
     typer.echo(f"{name}: re-published {asyncio.run(run())} events created since {since.isoformat()}")
-
-
-@retention_app.command("run")
-def retention_run(
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="list what would go; change nothing")] = False,
-    as_of: Annotated[datetime | None, typer.Option(help="judge as of this instant (dry runs only)")] = None,
-) -> None:
-    """Purge what is due under the retention rules (held records spared); the purge reaches every service
-    through events and is audited. Prints the cases and encounters concerned."""
-    from datetime import UTC
-
-    from services.cases import retention, retention_rules
-    from services.cases.db import tables
-    from services.cases.settings import Settings as CasesSettings
-    from shared.db import create_engine, session_factory
-    from shared.uow import UnitOfWork
-
-    if as_of is not None and not dry_run:
-        raise typer.BadParameter("--as-of only goes with --dry-run: a real purge is judged as of now")
-    s = CasesSettings()
-    now = (as_of if as_of and as_of.tzinfo else (as_of or datetime.now(UTC)).replace(tzinfo=UTC)).astimezone(UTC)
-
-    async def run() -> dict:
-        engine = create_engine(s.service_database_url, pool_size=1)
-        try:
-            uow = UnitOfWork(session_factory(engine), tables.outbox, producer="cases", actor="tracs-cli")
-            return await retention.run(
-                uow=uow, now=now, dry_run=dry_run, rules=retention_rules.rules(s.retention_years)
-            )
-        finally:
-            await engine.dispose()
-
-    report = asyncio.run(run())
-    verb = "would purge" if dry_run else "purged"
-    typer.echo(f"as of {report['as_of']}: {verb} {len(report['cases'])} cases, {len(report['encounters'])} encounters")
-    for case_id in report["cases"]:
-        typer.echo(f"  case {case_id}")
-    for encounter_id in report["encounters"]:
-        typer.echo(f"  encounter {encounter_id}")
 
 
 @app.command("import")

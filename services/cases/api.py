@@ -286,6 +286,7 @@ async def get_subject(subject_id: uuid.UUID, rt: RuntimeDep, principal: CurrentP
 class HoldIn(BaseModel):
     subject_id: uuid.UUID | None = None
     case_id: uuid.UUID | None = None
+    encounter_id: uuid.UUID | None = None
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -293,6 +294,7 @@ class HoldOut(BaseModel):
     id: uuid.UUID
     subject_id: uuid.UUID | None
     case_id: uuid.UUID | None
+    encounter_id: uuid.UUID | None = None
     reason: str
     placed_by: str
     placed_at: datetime
@@ -304,9 +306,12 @@ class HoldOut(BaseModel):
 
 @router.post("/holds", status_code=201, response_model=HoldOut, tags=["retention"], **secured("retention:manage"))
 async def place_hold(body: HoldIn, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
-    """A legal hold stops any purge of one subject (all their records) or one case until released."""
+    """A legal hold stops any purge of one subject (all their records), one case or one encounter, in every service
+    that keeps records about it, until released."""
     uow = rt.uow(actor=principal.username)
-    hold_id = await retention.place_hold(uow=uow, subject_id=body.subject_id, case_id=body.case_id, reason=body.reason)
+    hold_id = await retention.place_hold(
+        uow=uow, subject_id=body.subject_id, case_id=body.case_id, encounter_id=body.encounter_id, reason=body.reason
+    )
     return await retention.get_hold(uow=uow, hold_id=hold_id)
 
 

@@ -6,7 +6,16 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.cases import api, consumers, db, internal_api, retention, retention_rules, search_api
+from services.cases import (
+    api,
+    consumers,
+    db,
+    internal_api,
+    owner_deletions_api,
+    retention,
+    retention_rules,
+    search_api,
+)
 from services.cases.settings import Settings
 from shared import name_spellings
 from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
@@ -52,7 +61,7 @@ def spec(settings: Settings) -> ServiceSpec:
         description="Subjects, encounters and the analyst workbench for each match.",
         metadata=db.metadata,
         migrations_dir=Path(__file__).with_name("migrations"),
-        routers=[search_api.router, api.router, internal_api.router],
+        routers=[search_api.router, owner_deletions_api.router, api.router, internal_api.router],
         subscriptions=consumers.subscriptions(settings),
         on_start=_on_start,
     )

@@ -15,8 +15,10 @@ from services.cases import retention_rules
 from services.cases.db import records
 from services.cases.db import retention as queries
 from shared import audit
+from shared.disposal import rule_words
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events.cases import RecordsPurged
+from shared.events.retention import DisposedCount, LegalHoldPlaced, LegalHoldReleased, RecordsDisposed
 from shared.logging import current_correlation_id, get_logger
 from shared.uow import UnitOfWork
 
@@ -62,6 +64,9 @@ async def run(
                 if removed:
                     entries.append(_entry(uow.actor, "subject", subject_id))
             await records.audit(uow.session, entries)
+            counts = _counts(due, case, analysis, partner)
+            if any(c.count for c in counts):
+                uow.emit(RecordsDisposed(service="cases", run_id=uuid.uuid4(), as_of=now, counts=counts))
     report = {
         "as_of": now.isoformat(),
         "dry_run": dry_run,
@@ -85,6 +90,22 @@ async def run_on_request(
     return await run(uow=uow, now=now or datetime.now(UTC), dry_run=dry_run, rules=rules)
 
 
+def _counts(
+    due: dict[uuid.UUID, dict[str, list[uuid.UUID]]],
+    case: retention_rules.Rule,
+    analysis: retention_rules.Rule,
+    partner: retention_rules.Rule,
+) -> list[DisposedCount]:
+    """The run for the disposal report: counts per kind and rule, no id (a case goes when both its rules ran)."""
+    cases = sum(len(found["cases"]) for found in due.values())
+    encounters = sum(len(found["encounters"]) for found in due.values())
+    both = f"{rule_words(case.row)} and {rule_words(analysis.row)}"
+    return [
+        DisposedCount(kind="case", count=cases, rule=both),
+        DisposedCount(kind="encounter", count=encounters, rule=rule_words(partner.row)),
+    ]
+
+
 def _entry(actor: str, record_type: str, record_id: uuid.UUID, *rules: retention_rules.Rule) -> audit.Entry:
     """One purged record, naming every rule that had to run out before it could go."""
     return audit.Entry(
@@ -99,11 +120,17 @@ def _entry(actor: str, record_type: str, record_id: uuid.UUID, *rules: retention
 
 
 async def place_hold(
-    *, uow: UnitOfWork, subject_id: uuid.UUID | None, case_id: uuid.UUID | None, reason: str
+    *,
+    uow: UnitOfWork,
+    subject_id: uuid.UUID | None,
+    case_id: uuid.UUID | None,
+    reason: str,
+    encounter_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
-    """A hold names one subject (all their records) or one case; it must point at something that exists."""
-    if (subject_id is None) == (case_id is None):
-        raise Invalid("a legal hold names either subject_id or case_id")
+    """A hold names one subject (all their records), one case or one encounter; it must point at something that
+    exists. What it covers is published (`LegalHoldPlaced`) so every service spares its records about it."""
+    if sum(x is not None for x in (subject_id, case_id, encounter_id)) != 1:
+        raise Invalid("a legal hold names exactly one of subject_id, case_id or encounter_id")
     if not reason.strip():
         raise Invalid("a legal hold needs a reason")
     hold_id = uuid.uuid4()
@@ -112,16 +139,24 @@ async def place_hold(
             raise NotFound(f"no subject {subject_id}")
         if case_id is not None and await records.get_case(uow.session, case_id) is None:
             raise NotFound(f"no case {case_id}")
+        if encounter_id is not None and await records.get_encounter(uow.session, encounter_id) is None:
+            raise NotFound(f"no encounter {encounter_id}")
+        row = {"id": hold_id, "subject_id": subject_id, "case_id": case_id, "encounter_id": encounter_id}
         await queries.add_hold(
-            uow.session,
-            {
-                "id": hold_id,
-                "subject_id": subject_id,
-                "case_id": case_id,
-                "reason": reason.strip(),
-                "placed_by": uow.actor,
-                "updated_by": uow.actor,
-            },
+            uow.session, {**row, "reason": reason.strip(), "placed_by": uow.actor, "updated_by": uow.actor}
+        )
+        case_ids, encounter_ids = await queries.hold_scope(
+            uow.session, subject_id=subject_id, case_id=case_id, encounter_id=encounter_id
+        )
+        uow.emit(
+            LegalHoldPlaced(
+                hold_id=hold_id,
+                subject_id=subject_id,
+                case_ids=case_ids,
+                encounter_ids=encounter_ids,
+                reason=reason.strip(),
+                placed_by=uow.actor,
+            )
         )
     return hold_id
 
@@ -135,6 +170,7 @@ async def release_hold(*, uow: UnitOfWork, hold_id: uuid.UUID) -> None:
         if hold["released_at"] is not None:
             raise Conflict(f"legal hold {hold_id} was already released")
         await queries.release_hold(uow.session, hold_id, uow.actor)
+        uow.emit(LegalHoldReleased(hold_id=hold_id, released_by=uow.actor))
 
 
 async def holds(*, uow: UnitOfWork, active_only: bool) -> list[dict[str, Any]]:

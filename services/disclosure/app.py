@@ -15,8 +15,10 @@ from services.disclosure import (
     referrals_api,
     report_sends,
     report_sends_api,
+    retention,
 )
 from services.disclosure.settings import Settings
+from shared import disposal_api
 from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
 
 
@@ -25,6 +27,7 @@ def _seeder(settings: Settings):  # type: ignore[no-untyped-def]
         if settings.environment == "development" and settings.seed_dev_agreements:
             await agreements.seed_dev_agreements(uow_factory=rt.uow, pki_dir=settings.pki_dir)
         await _resolve_pending(rt, settings)
+        disposal_api.schedule(rt, retention.RETENTION)
 
     return seed
 
@@ -54,11 +57,12 @@ def spec(settings: Settings) -> ServiceSpec:
         description="Agreement-filtered responses to partners by encrypted email, every disclosure accounted for.",
         metadata=db.metadata,
         migrations_dir=Path(__file__).with_name("migrations"),
-        # Referral, inaccuracy and report routes first: /disclosures/referrals is not /disclosures/{draft_id}.
+        # Referral, inaccuracy, report and retention routes first: /disclosures/referrals is not /disclosures/{draft_id}.
         routers=[
             referrals_api.router,
             inaccuracies_api.router,
             report_sends_api.router,
+            disposal_api.router("/api/v1/disclosures", retention.RETENTION),
             agreements_api.router,
             api.router,
         ],

@@ -1,8 +1,8 @@
 """Intake is where encounters enter the system; it listens for cases' answers per chunk and for agreements."""
 
-from services.intake import coverage, progress
+from services.intake import coverage, progress, staging
 from shared.events import topics
-from shared.events.cases import EncountersAttached
+from shared.events.cases import EncounterDeleted, EncountersAttached
 from shared.events.disclosure import AgreementChanged
 from shared.runtime import Subscription
 
@@ -16,7 +16,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(
         name="attached",
         topics=(topics.CASES,),
-        handlers={EncountersAttached: progress.record_attached},
-        description="EncountersAttached -> a batch's rows attached and failed (progress an analyst sees)",
+        handlers={EncountersAttached: progress.record_attached, EncounterDeleted: staging.forget_deleted},
+        description="EncountersAttached -> a batch's rows attached and failed (progress an analyst sees); "
+        "EncounterDeleted (an owner's notice) -> its staged copy deleted",
     ),
 )

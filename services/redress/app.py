@@ -6,13 +6,14 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.redress import api, consumers, db, privacy_act_api
+from services.redress import api, consumers, db, privacy_act_api, retention
 from services.redress.db import privacy_act as privacy_act_queries
 from services.redress.db import requests as request_queries
 from services.redress.settings import Settings
+from shared import disposal_api
 from shared.gauges import set_labelled
 from shared.metrics import REDRESS_OVERDUE
-from shared.runtime import ServiceSpec, create_service_app, serve
+from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
 
 SOURCES = ("TRIP", "non-TRIP", "privacy-act-access", "privacy-act-amendment")
 
@@ -27,16 +28,22 @@ async def sample_overdue(session: AsyncSession) -> None:
     set_labelled(REDRESS_OVERDUE, "source", overdue, SOURCES)
 
 
+async def _on_start(rt: Runtime) -> None:
+    disposal_api.schedule(rt, retention.RETENTION)
+
+
 def spec() -> ServiceSpec:
     return ServiceSpec(
         name="redress",
         description="Traveler redress requests (DHS TRIP and others) from intake to resolution.",
         metadata=db.metadata,
         migrations_dir=Path(__file__).with_name("migrations"),
-        routers=[privacy_act_api.router, api.router],  # privacy-act first: /{redress_id} would take it
+        # privacy-act and retention first: /{redress_id} would take them
+        routers=[privacy_act_api.router, disposal_api.router("/api/v1/redress", retention.RETENTION), api.router],
         subscriptions=consumers.SUBSCRIPTIONS,
         samplers=[sample_overdue],
         calls=("cases",),
+        on_start=_on_start,
     )
 
 

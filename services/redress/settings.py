@@ -5,10 +5,10 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from shared.settings import ServiceSettings
+from shared.settings import RetentionSettings
 
 
-class Settings(ServiceSettings):
+class Settings(RetentionSettings):
     service_name: ClassVar[str] = "redress"
     default_port: ClassVar[int] = 8104
 

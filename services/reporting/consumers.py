@@ -1,11 +1,12 @@
 """Reporting consumes every service's events and keeps only counts."""
 
-from services.reporting import counting
+from services.reporting import counting, retention
 from shared.events import topics
 from shared.events.cases import EncountersAttached, EncounterWithdrawn, RecordsPurged
 from shared.events.disclosure import DisclosureSent
 from shared.events.intake import BatchImported
 from shared.events.redress import RedressStatusChanged
+from shared.events.retention import RecordsDisposed
 from shared.runtime import Subscription
 
 
@@ -23,5 +24,11 @@ def subscriptions(digest_key: bytes) -> tuple[Subscription, ...]:
                 EncounterWithdrawn: counting.uncount_withdrawn,
             },
             description="Imports, attachments, disclosures, redress steps -> counters, processing facts; purges seen",
+        ),
+        Subscription(
+            name="disposals",
+            topics=(topics.RETENTION,),
+            handlers={RecordsDisposed: retention.disposed},
+            description="RecordsDisposed (every service's retention runs, counts only) -> the disposal report",
         ),
     )

@@ -4,12 +4,12 @@ from typing import ClassVar
 
 from pydantic import Field, model_validator
 
-from shared.settings import ServiceSettings
+from shared.settings import RetentionSettings
 
 DEV_DIGEST_KEY = "dev-reporting-digest-key-change-me"
 
 
-class Settings(ServiceSettings):
+class Settings(RetentionSettings):
     service_name: ClassVar[str] = "reporting"
     default_port: ClassVar[int] = 8105
 

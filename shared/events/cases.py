@@ -267,3 +267,29 @@ class EncounterWithdrawn(Event):
 
     def partition_key(self) -> str:
         return str(self.subject_id)
+
+
+@contract
+class EncounterDeleted(Event):
+    """A data owner's deletion notice (PIA 5.2) removed an encounter from cases: every service drops what it holds
+    of the encounter's personal data (intake its staged row and chunk copies, disclosure its drafts' values and
+    sealed messages), keeps the accounting's minimum (date, recipient, purpose, ids) and lists past recipients.
+
+    Ids and the notice's facts only: the deleted values never travel."""
+
+    event_type = "EncounterDeleted"
+    schema_version = 1
+    topic = topics.CASES
+
+    encounter_id: uuid.UUID
+    subject_id: uuid.UUID
+    batch_id: uuid.UUID
+    row_number: int
+    case_ids: list[uuid.UUID] = []  # the cases it was in
+    cases_removed: list[uuid.UUID] = []  # those it was the only encounter of: gone with it
+    subject_removed: bool = False
+    data_owner: str
+    reason: str
+
+    def partition_key(self) -> str:
+        return str(self.subject_id)

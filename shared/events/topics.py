@@ -9,8 +9,11 @@ REDRESS = "tracs.redress.v1"
 GATEWAY_STAFF = "tracs.gateway.staff.v1"
 # Every service signs the head of its audit trail here; the gateway keeps them (docs/architecture.md).
 AUDIT_CHECKPOINT = "tracs.audit.checkpoint.v1"
+# Retention across services: legal holds placed in cases reach every service that keeps records about their
+# subject; every service reports what it disposed of (counts only), which reporting totals.
+RETENTION = "tracs.retention.v1"
 
-ALL = (INTAKE_BATCH, INTAKE_CHUNKS, CASES, DISCLOSURE, REDRESS, AUDIT_CHECKPOINT, GATEWAY_STAFF)
+ALL = (INTAKE_BATCH, INTAKE_CHUNKS, CASES, DISCLOSURE, REDRESS, AUDIT_CHECKPOINT, GATEWAY_STAFF, RETENTION)
 
 
 def dlq(topic: str) -> str:

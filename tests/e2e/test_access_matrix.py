@@ -30,6 +30,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("post", "/api/v1/cases/{case_id}/status"): {"status": "in-review"},
     ("post", "/api/v1/cases/{case_id}/assign"): {"assignee": "analyst"},
     ("patch", "/api/v1/encounters/{encounter_id}/flags"): {},
+    # Not the encounter's owner: a profile that may act and sees PCSC would get 409, never a deletion.
+    ("post", "/api/v1/encounters/{encounter_id}/owner-deletion"): {"data_owner": "NOT-ITS-OWNER", "reason": "matrix"},
     ("post", "/api/v1/disclosures/referrals/{referral_id}/draft"): {"recipient_id": str(uuid.uuid4())},
     ("post", "/api/v1/disclosures/{draft_id}/send-back"): {"comment": "matrix"},
     ("post", "/api/v1/disclosures/referrals/{referral_id}/reply"): {

@@ -42,6 +42,7 @@ async def due_records(
     cases are left out."""
     held_subjects = select(legal_holds.c.subject_id).where(_active_holds(), legal_holds.c.subject_id.is_not(None))
     held_cases = select(legal_holds.c.case_id).where(_active_holds(), legal_holds.c.case_id.is_not(None))
+    held_encounters = select(legal_holds.c.encounter_id).where(_active_holds(), legal_holds.c.encounter_id.is_not(None))
     due_cases = select(cases.c.id).where(
         cases.c.updated_at < analysis_cutoff,
         cases.c.opened_at < case_cutoff,
@@ -55,6 +56,7 @@ async def due_records(
             select(encounters.c.id, encounters.c.subject_id).where(
                 encounters.c.imported_at < partner_cutoff,
                 encounters.c.subject_id.not_in(held_subjects),
+                encounters.c.id.not_in(held_encounters),
                 encounters.c.id.not_in(surviving),
             )
         )
@@ -125,3 +127,20 @@ async def release_hold(session: AsyncSession, hold_id: uuid.UUID, actor: str) ->
         .where(legal_holds.c.id == hold_id)
         .values(released_at=func.now(), released_by=actor, updated_at=func.now(), updated_by=actor)
     )
+
+
+async def hold_scope(
+    session: AsyncSession, *, subject_id: uuid.UUID | None, case_id: uuid.UUID | None, encounter_id: uuid.UUID | None
+) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """The cases and encounters a hold covers as it is placed: all of a subject's, a case's own encounters, or the
+    one encounter (with the cases it is in, so their disclosures are held elsewhere too)."""
+    if subject_id is not None:
+        case_ids = select(cases.c.id).where(cases.c.subject_id == subject_id)
+        encounter_ids = select(encounters.c.id).where(encounters.c.subject_id == subject_id)
+    elif case_id is not None:
+        case_ids = select(cases.c.id).where(cases.c.id == case_id)
+        encounter_ids = select(case_encounters.c.encounter_id).where(case_encounters.c.case_id == case_id)
+    else:
+        case_ids = select(case_encounters.c.case_id).where(case_encounters.c.encounter_id == encounter_id)
+        encounter_ids = select(encounters.c.id).where(encounters.c.id == encounter_id)
+    return list((await session.scalars(case_ids)).all()), list((await session.scalars(encounter_ids)).all())

@@ -141,13 +141,14 @@ timeline = Table(
 
 audit_trail = metadata.tables["audit_trail"]
 
-# A legal hold stops any purge of the subject (all their records) or of one case, until released.
+# A legal hold stops any purge of the subject (all their records), of one case or of one encounter, until released.
 legal_holds = Table(
     "legal_holds",
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("subject_id", Uuid, index=True),
     Column("case_id", Uuid, index=True),
+    Column("encounter_id", Uuid, index=True),
     Column("reason", Text, nullable=False),
     Column("placed_by", Text, nullable=False),
     Column("placed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

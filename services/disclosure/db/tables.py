@@ -27,9 +27,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from shared import policy
+from shared.disposal import hold_table
 from shared.runtime import service_metadata
 
 metadata, outbox, inbox = service_metadata()
+# Cases' legal holds with what each covers (ids only): a held accounting row, draft or notice is never disposed of.
+legal_holds = hold_table(metadata)
 
 encounter_projection = Table(
     "encounter_projection",

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from services.gateway.console import (
+    access,
     admin,
     agreements,
     auth,
@@ -41,6 +42,7 @@ _PAGES = (
     redress,
     reports,
     bulletins,
+    access,
     admin,
     agreements,
 )

@@ -77,8 +77,14 @@ async def create(request: Request, session: SessionDep) -> Response:
 
 @router.get("/bulletins/{bulletin_id}")
 async def detail(bulletin_id: uuid.UUID, request: Request, session: SessionDep) -> HTMLResponse:
-    bulletin = await Api(request, session).get(f"/api/v1/bulletins/{bulletin_id}")
-    return render(request, "bulletin.html", title=bulletin["title"], bulletin=bulletin)
+    """The bulletin as it stands and, below, every iteration as written (PIA 3: bulletins "record iterations")."""
+    api = Api(request, session)
+    bulletin = await api.get(f"/api/v1/bulletins/{bulletin_id}")
+    try:
+        iterations: list[dict[str, Any]] | ApiError = await api.get(f"/api/v1/bulletins/{bulletin_id}/iterations")
+    except ApiError as exc:  # the page still shows the bulletin, and says why its history is missing
+        iterations = exc
+    return render(request, "bulletin.html", title=bulletin["title"], bulletin=bulletin, iterations=iterations)
 
 
 @router.get("/bulletins/{bulletin_id}/edit")

@@ -52,3 +52,19 @@ async def purge_decided_staging(session: AsyncSession, decided_before: Any, limi
             )
         await session.execute(update(batches).where(b.id == any_array(ids, Uuid)).values(staging_purged_at=func.now()))
     return ids
+
+
+async def forget_encounter(session: AsyncSession, encounter_id: uuid.UUID, batch_id: uuid.UUID) -> int:
+    """A deleted encounter's staged row, and the published chunks of its batch (which carried its cells): the chunks
+    cannot be edited without rewriting what was published, so they go as the staging purge takes them. Returns the
+    staged rows deleted (0 when the purge took them already)."""
+    deleted = await session.execute(staged_rows.delete().where(staged_rows.c.encounter_id == encounter_id))
+    o = outbox.c
+    await session.execute(
+        outbox.delete().where(
+            o.event_type == "EncountersImported",
+            o.key.startswith(f"{batch_id}/"),
+            o.id.not_in(select(pending_of(outbox).c.id)),
+        )
+    )
+    return int(deleted.rowcount or 0)  # type: ignore[attr-defined]

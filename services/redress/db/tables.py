@@ -6,9 +6,12 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, Table, Text, Uuid, func, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
+from shared.disposal import hold_table
 from shared.runtime import service_metadata
 
 metadata, outbox, inbox = service_metadata()
+# Cases' legal holds with what each covers (ids only): a request whose records a hold covers is never disposed of.
+legal_holds = hold_table(metadata)
 
 requests = Table(
     "redress_requests",

@@ -156,3 +156,21 @@ stored_reports = Table(
     Column("pdf", LargeBinary, nullable=False),
     Index("ux_stored_reports_period", "kind", "period_start", "period_end", unique=True),
 )
+
+
+# The disposal report (counts only): what each service's retention run disposed of, per record kind and rule, as
+# each reported it (`RecordsDisposed`); a run's kind is recorded once however often the event arrives.
+disposals = Table(
+    "disposals",
+    metadata,
+    Column("run_id", Uuid, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("service", Text, nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Column("held", BigInteger, nullable=False),
+    Column("as_of", DateTime(timezone=True), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("reported_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("run_id", "kind"),
+)

@@ -19,6 +19,7 @@ from shared.events.disclosure import InaccuracyCorrected
 from shared.events.envelope import wrap
 from shared.events.intake import EncounterFields, EncountersImported, ImportedRow
 from shared.events.redress import CorrectionAccepted
+from shared.events.retention import LegalHoldPlaced, LegalHoldReleased
 from shared.inbox import Delivered
 from tests.unit.fakes import FakeUnitOfWork
 
@@ -110,6 +111,13 @@ class Store:
 
     async def release_hold(self, session: Any, hold_id: uuid.UUID, actor: str) -> None:
         self.holds[hold_id].update(released_at=datetime.now(UTC), released_by=actor)
+
+    async def hold_scope(
+        self, session: Any, *, subject_id: Any, case_id: Any, encounter_id: Any
+    ) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+        if case_id is not None:
+            return [case_id], [e for c, e in self.links if c == case_id]
+        return [c for c, e in self.links if e == encounter_id], [encounter_id]
 
     # db.attach
     async def upsert_subjects(self, session: Any, rows: list[dict[str, Any]]) -> dict[str, uuid.UUID]:
@@ -315,10 +323,25 @@ async def test_a_legal_hold_names_one_existing_subject_or_case_and_is_released_o
         await retention.place_hold(uow=FakeUnitOfWork(), subject_id=None, case_id=None, reason="litigation")
     with pytest.raises(NotFound):
         await retention.place_hold(uow=FakeUnitOfWork(), subject_id=None, case_id=uuid.uuid4(), reason="litigation")
-    hold_id = await retention.place_hold(
-        uow=FakeUnitOfWork(actor="counsel"), subject_id=None, case_id=store.case(), reason=" litigation "
-    )
+    with pytest.raises(Invalid, match="exactly one"):
+        await retention.place_hold(
+            uow=FakeUnitOfWork(), subject_id=None, case_id=uuid.uuid4(), encounter_id=uuid.uuid4(), reason="x"
+        )
+    case_id = store.case()
+    encounter_id = store.encounter(case_id)
+    placing = FakeUnitOfWork(actor="counsel")
+    hold_id = await retention.place_hold(uow=placing, subject_id=None, case_id=case_id, reason=" litigation ")
     assert (store.holds[hold_id]["reason"], store.holds[hold_id]["placed_by"]) == ("litigation", "counsel")
-    await retention.release_hold(uow=FakeUnitOfWork(), hold_id=hold_id)
+    # What the hold covers reaches every other service with it: the case and its encounters, by id.
+    [placed] = placing.events
+    assert isinstance(placed, LegalHoldPlaced)
+    assert (placed.hold_id, placed.case_ids, placed.encounter_ids) == (hold_id, [case_id], [encounter_id])
+    assert placed.reason == "litigation" and placed.placed_by == "counsel"
+    on_encounter = FakeUnitOfWork()
+    await retention.place_hold(uow=on_encounter, subject_id=None, case_id=None, encounter_id=encounter_id, reason="r")
+    assert on_encounter.events[0].case_ids == [case_id]  # type: ignore[attr-defined]
+    releasing = FakeUnitOfWork()
+    await retention.release_hold(uow=releasing, hold_id=hold_id)
+    assert releasing.events == [LegalHoldReleased(hold_id=hold_id, released_by="analyst")]
     with pytest.raises(Conflict, match="already released"):
         await retention.release_hold(uow=FakeUnitOfWork(), hold_id=hold_id)

@@ -1,0 +1,34 @@
+"""Queries of an owner's deletion: what disclosure kept of the encounter's values is stripped to the accounting's
+minimum (when, to whom, why, under which agreement, which ids and field names)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.disclosure.db.tables import accounting, drafts
+
+
+async def strip_values(session: AsyncSession, encounter_id: uuid.UUID, notice: dict[str, Any]) -> tuple[int, int]:
+    """Every draft that released the encounter keeps no value and no body (a draft's values come from cases when
+    made, and the send compares them again: an unsent one can no longer be sent as it was); every accounting row
+    that carried it drops its sealed message. Returns (drafts, accounting rows) stripped."""
+    carried = drafts.c.released["encounters"].has_key(str(encounter_id))
+    stripped = await session.execute(
+        update(drafts)
+        .where(carried)
+        .values(released={"removed": notice}, body=f"[removed at {notice['data_owner']}'s deletion notice]")
+        .returning(drafts.c.id)
+    )
+    draft_ids = list(stripped.scalars().all())
+    a = accounting.c
+    sealed = await session.execute(
+        update(accounting)
+        .where(a.encounter_ids.any(encounter_id), a.state != "pending", a.message.is_not(None))
+        .values(message=None)
+        .returning(a.id)
+    )
+    return len(draft_ids), len(sealed.scalars().all())

@@ -1,0 +1,25 @@
+"""retention applied in disclosure: cases' legal holds as they reach it
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-04 23:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+from shared.migrations import create_hold_table
+
+revision: str = "0014"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    create_hold_table()
+
+
+def downgrade() -> None:
+    from alembic import op
+
+    op.drop_table("legal_holds")
