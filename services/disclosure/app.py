@@ -57,7 +57,7 @@ def spec(settings: Settings) -> ServiceSpec:
         description="Agreement-filtered responses to partners by encrypted email, every disclosure accounted for.",
         metadata=db.metadata,
         migrations_dir=Path(__file__).with_name("migrations"),
-        # Referral, inaccuracy, report and retention routes first: /disclosures/referrals is not /disclosures/{draft_id}.
+        # Referral, inaccuracy, report and retention routes first: /disclosures/referrals is not a {draft_id}.
         routers=[
             referrals_api.router,
             inaccuracies_api.router,

@@ -6,16 +6,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import case, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.disclosure.db.tables import accounting, drafts
+from services.disclosure.db.tables import accounting, drafts, inaccuracy_reports
 
 
 async def strip_values(session: AsyncSession, encounter_id: uuid.UUID, notice: dict[str, Any]) -> tuple[int, int]:
     """Every draft that released the encounter keeps no value and no body (a draft's values come from cases when
     made, and the send compares them again: an unsent one can no longer be sent as it was); every accounting row
-    that carried it drops its sealed message. Returns (drafts, accounting rows) stripped."""
+    that carried it drops its sealed message, and a recipient's report of an inaccuracy in it keeps its dates and
+    outcome but not the recipient's words nor the reason given (both may quote the values). Returns (drafts,
+    accounting rows) stripped."""
     carried = drafts.c.released["encounters"].has_key(str(encounter_id))
     stripped = await session.execute(
         update(drafts)
@@ -30,5 +32,12 @@ async def strip_values(session: AsyncSession, encounter_id: uuid.UUID, notice: d
         .where(a.encounter_ids.any(encounter_id), a.state != "pending", a.message.is_not(None))
         .values(message=None)
         .returning(a.id)
+    )
+    removed = f"[removed at {notice['data_owner']}'s deletion notice]"
+    r = inaccuracy_reports.c
+    await session.execute(
+        update(inaccuracy_reports)
+        .where(r.encounter_id == encounter_id)
+        .values(description=removed, resolution_note=case((r.resolution_note.is_(None), None), else_=removed))
     )
     return len(draft_ids), len(sealed.scalars().all())
