@@ -28,9 +28,11 @@ async def _on_start(rt: Runtime) -> None:
 
 def _warm_name_tables(rt: Runtime) -> None:
     """rigour loads its name tables on first use (~7 s of CPU): load them in a thread as the service starts, so
-    the first import or person search does not pay it while an analyst waits. Readiness does not wait for it."""
+    the first import or person search does not pay it while an analyst waits. Readiness does not wait for it; it
+    waits for the broker clients to be up (on a loaded machine the thread's CPU delayed their start past timeouts)."""
 
     async def warm() -> None:
+        await rt.started.wait()
         await asyncio.to_thread(name_spellings.symbols, "Warm Up")
 
     rt.spawn(warm(), "name-tables")
