@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from services.gateway.console import (
     admin,
     agreements,
+    audit_trail,
     auth,
     bulletins,
     cases,
@@ -40,6 +41,7 @@ _PAGES = (
     reports,
     bulletins,
     admin,
+    audit_trail,
     agreements,
 )
 for _module in _PAGES:
