@@ -24,6 +24,7 @@ from services.gateway.console import (
     redress,
     referrals,
     reports,
+    shortcuts,
 )
 from services.gateway.console.web import HERE, ApiError, CsrfRefused, SignedOut, q, redirect, render
 
@@ -43,6 +44,7 @@ _PAGES = (
     admin,
     audit_trail,
     agreements,
+    shortcuts,
 )
 for _module in _PAGES:
     router.include_router(_module.router)
