@@ -47,6 +47,8 @@ def audit_table(metadata: MetaData) -> Table:
         Column("prev_hash", Text),
         Column("hash", Text),
         Index("ix_audit_trail_record", "record_type", "record_id"),
+        # The calls behind one user action share a correlation id (services/gateway/audit_actions.py).
+        Index("ix_audit_trail_correlation", "correlation_id"),
         Index("ux_audit_trail_seq", "seq", unique=True),
         Index("ix_audit_trail_unsequenced", "id", postgresql_where=text("seq IS NULL")),
     )
@@ -230,6 +232,7 @@ class TrailQuery:
     actor: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    correlation_ids: Sequence[str] = ()
     limit: int = 200
     offset: int = 0
 
@@ -252,6 +255,8 @@ async def trail(
         stmt = stmt.where(or_(*(table.c.record_id.startswith(i, autoescape=True) for i in ids)))
     if q.actor:
         stmt = stmt.where(table.c.actor == q.actor)
+    if q.correlation_ids:
+        stmt = stmt.where(table.c.correlation_id.in_(list(q.correlation_ids)))
     if q.since:
         stmt = stmt.where(table.c.at >= q.since)
     if q.until:

@@ -369,6 +369,7 @@ async def audit_trail(
     actor: str | None = None,
     since: Annotated[datetime | None, Query(description="entries at or after this instant")] = None,
     until: Annotated[datetime | None, Query(description="entries before this instant")] = None,
+    correlation_id: Annotated[list[str] | None, Query(max_length=500, description="the calls of these actions")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[dict[str, Any]]:
@@ -379,6 +380,7 @@ async def audit_trail(
         actor=actor,
         since=since,
         until=until,
+        correlation_ids=[c[:64] for c in correlation_id or []],
         limit=limit,
         offset=offset,
     )

@@ -69,10 +69,13 @@ async def action_trail(
     )
     entries, capped = await _entries(uow=uow, read=read, services=services, query=query)
     wanted = audit_actions.ActionFilter(action=ask.action)
-    actions = [a for a in (g.as_json() for g in audit_actions.group(entries)) if wanted.keeps(a)]
+    actions = [g for g in audit_actions.group(entries) if wanted.keeps(g.as_json())]
     start = (ask.page - 1) * ask.size
+    page = actions[start : start + ask.size]
+    if ids or ask.actor or ask.since or ask.until:
+        page = await _with_every_call(uow=uow, read=read, services=services, page=page)
     return {
-        "items": actions[start : start + ask.size],
+        "items": [a.as_json() for a in page],
         "total": len(actions),
         "page": ask.page,
         "size": ask.size,
@@ -80,6 +83,21 @@ async def action_trail(
         "capped": capped,  # a service had more entries than were searched: narrow the dates to see older ones
         "record_ids": ids,
     }
+
+
+async def _with_every_call(
+    *, uow: UnitOfWork, read: ServiceReader, services: dict[str, str], page: list[audit_actions.Action]
+) -> list[audit_actions.Action]:
+    """A narrowed trail found only the calls that matched; each action on the page gets every call behind it (the
+    case page's reads of its disclosures and referrals beside the case's own), by its correlation id."""
+    cids = sorted({e["correlation_id"] for a in page for e in a.entries if e.get("correlation_id")})
+    if not cids:
+        return page
+    every, _ = await _entries(
+        uow=uow, read=read, services=services, query=TrailQuery(correlation_ids=cids, limit=SEARCHED)
+    )
+    whole = {a.key: a for a in audit_actions.group(every)}
+    return [whole.get(a.key, a) for a in page]
 
 
 async def _entries(
@@ -91,6 +109,7 @@ async def _entries(
         "actor": query.actor,
         "since": query.since.isoformat() if query.since else None,
         "until": query.until.isoformat() if query.until else None,
+        "correlation_id": list(query.correlation_ids) or None,
         "limit": query.limit,
     }
     params = {k: v for k, v in params.items() if v}

@@ -168,12 +168,12 @@ def is_named(action: str) -> bool:
     )
 
 
-def _weight(entry: dict[str, Any]) -> tuple[int, int, int, int]:
-    """How telling an entry is of what the user did: a write, then an allowed call, then one naming a record,
-    then the shortest route (the case itself over its list of assignees)."""
+def _rank(entry: dict[str, Any]) -> tuple[int, int, int, str]:
+    """How telling an entry is of what the user did (lowest first): a write, then an allowed call, then one naming
+    a record, then the earliest (a page asks for its own record before the sections around it)."""
     call = Call.parse(entry.get("action") or "")
-    named = int(bool(entry.get("record_id")))
-    return (int(call.writes), int(entry.get("outcome") == "allowed"), named, -len(call.route or ""))
+    named = bool(entry.get("record_id"))
+    return (-int(call.writes), -int(entry.get("outcome") == "allowed"), -int(named), str(entry["at"]))
 
 
 @dataclass
@@ -185,7 +185,7 @@ class Action:
 
     @property
     def lead(self) -> dict[str, Any]:
-        return max(self.entries, key=_weight)
+        return min(self.entries, key=_rank)
 
     def as_json(self) -> dict[str, Any]:
         lead = self.lead

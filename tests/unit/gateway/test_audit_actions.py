@@ -4,6 +4,7 @@ never starts a formula."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import pkgutil
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
+from services.gateway import action_trail
 from services.gateway import api as gateway_api
 from services.gateway.action_trail import parse_record
 from services.gateway.audit_actions import Call, concrete_path, csv_cell, group, is_named, name_of
@@ -124,3 +126,49 @@ def test_plain_cells_are_exported_as_they_are() -> None:
 def test_the_concrete_path_puts_the_record_back_into_its_route() -> None:
     assert concrete_path("/api/v1/cases/{case_id}/findings", "case", "abc") == "/api/v1/cases/abc/findings"
     assert concrete_path("/api/v1/cases", "case", None) == "/api/v1/cases"
+
+
+class _NoTrail:
+    """The gateway's own trail, empty: a unit of work whose session is never used (the query is replaced)."""
+
+    session = None
+
+    async def __aenter__(self) -> _NoTrail:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+def test_a_case_trail_asks_for_its_records_and_then_every_call_behind_each_action(monkeypatch: Any) -> None:
+    case, draft, encounter = "2edfbe11-1111-4111-8111-111111111111", "d" * 8 + "-0000-4000-8000-000000000000", "e1"
+    view = [_entry("case:read GET /api/v1/cases/{case_id}", "p1", "2026-12-04T10:00:00", rid=case)]
+    sections = [_entry("disclosure:read GET /api/v1/disclosures", "p1", "2026-12-04T10:00:01", rid=None)]
+    asked: list[tuple[str, dict[str, Any]]] = []
+
+    async def read(url: str, params: dict[str, Any] | None = None) -> tuple[int, Any]:
+        asked.append((url, params or {}))
+        if url == "http://cases/audit" and params and params.get("record_type") == "case":
+            return 200, view  # resolving the short id
+        if url == "http://cases/api/v1/cases/" + case:
+            return 200, {"encounters": [{"id": encounter}]}
+        if url == "http://disclosure/api/v1/disclosures":
+            return 200, [{"id": draft}]
+        if url == "http://disclosure/api/v1/disclosures/referrals":
+            return 403, {"detail": "no"}  # what the caller may not see stays out
+        if url.endswith("/audit") and params and params.get("correlation_id"):
+            return 200, (view if "cases" in url else sections if "disclosure" in url else [])
+        return 200, view if "cases" in url else []
+
+    async def no_own(session: Any, query: Any) -> list[Any]:
+        return []
+
+    monkeypatch.setattr(action_trail.queries, "trail_query", no_own)
+    services = {"cases": "http://cases", "disclosure": "http://disclosure"}
+    ask = action_trail.TrailAsk(record="case:2edfbe11", actor="analyst")
+    found = asyncio.run(action_trail.action_trail(uow=_NoTrail(), read=read, services=services, ask=ask))  # type: ignore[arg-type]
+    searched = next(p for u, p in asked if u == "http://disclosure/audit" and "record_id" in p)
+    assert searched["record_id"] == [case, encounter, draft] and "record_type" not in searched
+    assert searched["actor"] == "analyst"
+    assert [a["action"] for a in found["items"]] == ["viewed case"] and found["total"] == 1
+    assert [c["route"] for c in found["items"][0]["calls"]] == ["/api/v1/cases/{case_id}", "/api/v1/disclosures"]

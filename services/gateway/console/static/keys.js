@@ -51,11 +51,15 @@
     return true;
   }
 
+  /* The page's main search field: one marked data-key="/", else a name or record field, else the first text field. */
   function searchField() {
-    return document.querySelector(
-      'form[role="search"] [data-key="/"], form[role="search"] input[name="name"], form[role="search"] input[name="record"],' +
-      ' form[role="search"] input:not([type="hidden"]):not([type="checkbox"]):not([type="date"])'
-    );
+    var wanted = ['[data-key="/"]', 'input[name="name"]', 'input[name="record"]',
+                  'input:not([type="hidden"]):not([type="checkbox"]):not([type="date"])'];
+    for (var i = 0; i < wanted.length; i++) {
+      var found = document.querySelector('form[role="search"] ' + wanted[i]);
+      if (found) return found;
+    }
+    return null;
   }
 
   function act(el) {
