@@ -59,6 +59,16 @@ def test_every_menu_page_of_every_development_login_has_no_serious_accessibility
     assert found == {}, found
 
 
+def test_the_accessibility_check_finds_a_violation_when_there_is_one(page: Page) -> None:
+    """The check above can fail: a button without a name and an image without a text are found as critical."""
+    sign_in(page, "analyst")
+    page.goto("/help/keys")
+    assert serious_violations(page) == []
+    page.evaluate("""() => document.querySelector('main').insertAdjacentHTML('beforeend',
+        '<button type="button"></button><img src="/static/none.png">')""")
+    assert {"button-name", "image-alt"} <= {v["id"] for v in serious_violations(page)}
+
+
 def _case_with_name(console_url: str, surname: str) -> dict[str, str]:
     """An M5 case of a person whose surname the test chooses (imported as a partner tool would)."""
     fin, tag = new_fin(), uuid.uuid4().hex[:6]
