@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -137,10 +136,6 @@ class Call:
         return cls(action, None, None)
 
     @property
-    def path(self) -> str | None:
-        return self.route
-
-    @property
     def writes(self) -> bool:
         return self.method in WRITE_METHODS
 
@@ -233,11 +228,9 @@ def group(entries: list[dict[str, Any]]) -> list[Action]:
 
 @dataclass(frozen=True)
 class ActionFilter:
-    """What an auditor narrows the trail to; each part optional."""
+    """The actions an auditor asked for by name (record, user and days are asked of the services)."""
 
     action: str | None = None  # a business name, or a part of one ("finding")
-    since: datetime | None = None
-    until: datetime | None = None
 
     def keeps(self, action: dict[str, Any]) -> bool:
         return not self.action or self.action.strip().lower() in action["action"].lower()
