@@ -124,7 +124,9 @@ async def _entries(
     async with uow:
         own = await queries.trail_query(uow.session, query)
     capped = capped or len(own) >= query.limit
-    merged += [{**entry, "service": "gateway"} for entry in own]
+    # The services answer JSON (ISO 8601 text); the gateway's own rows hold datetimes: one form, so times sort.
+    merged += [{**e, "at": e["at"].isoformat() if isinstance(e["at"], datetime) else e["at"], "service": "gateway"}
+               for e in own]  # fmt: skip
     merged.sort(key=lambda e: str(e["at"]), reverse=True)
     return merged, capped
 
