@@ -62,6 +62,9 @@ def test_an_auditor_narrows_the_trail_to_a_users_actions_on_a_case_by_short_id_a
     expect(viewed.locator("ul.calls li").first).to_be_visible()
     assert viewed.locator("ul.calls li").count() >= 2  # the case and the sections of its page, folded
     expect(viewed.locator("ul.calls")).to_contain_text("GET /api/v1/disclosures")
+    # The picture: the user's actions (a generated name, seeded under `make screenshots`), the finding opened.
+    page.goto(f"/audit-trail?actor={user}")
+    page.locator("tr", has=page.locator("td.action-name", has_text="recorded finding")).locator("summary").click()
     shot(page, "audit-trail-actions")
 
     # The same record named by a page's address; the action and days narrow it further.
