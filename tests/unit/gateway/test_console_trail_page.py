@@ -68,7 +68,7 @@ def test_the_export_writes_one_row_per_action_and_no_cell_starts_a_formula() -> 
     assert [r["actor"] for r in rows] == ['\'=HYPERLINK("http://evil")', "analyst"]
     assert rows[1]["action"] == "'-recorded finding"
     assert rows[0]["calls"] == "cases GET /api/v1/cases/2edfbe11-0000-4000-8000-000000000000 allowed"
-    assert fake.params("GET", "/api/v1/audit/actions")[0]["size"] == "500"
+    assert fake.params("GET", "/api/v1/audit/actions")[0]["size"] == "100"
 
 
 def test_user_text_is_isolated_and_escaped_and_dates_do_not_break() -> None:
