@@ -163,12 +163,14 @@ def is_named(action: str) -> bool:
     )
 
 
-def _rank(entry: dict[str, Any]) -> tuple[int, int, int, str]:
-    """How telling an entry is of what the user did (lowest first): a write, then an allowed call, then one naming
-    a record, then the earliest (a page asks for its own record before the sections around it)."""
+def _rank(entry: dict[str, Any]) -> tuple[int, int, int, int, str]:
+    """How telling an entry is of what the user did (lowest first): a write; then a route of the gateway's own (the
+    merged trail, the subject export: it makes the services' calls beside it); an allowed call; one naming a
+    record; the earliest (a page asks for its own record before the sections around it)."""
     call = Call.parse(entry.get("action") or "")
-    named = bool(entry.get("record_id"))
-    return (-int(call.writes), -int(entry.get("outcome") == "allowed"), -int(named), str(entry["at"]))
+    own = entry.get("service") == "gateway" and call.method is not None
+    allowed, named = entry.get("outcome") == "allowed", bool(entry.get("record_id"))
+    return (-int(call.writes), -int(own), -int(allowed), -int(named), str(entry["at"]))
 
 
 @dataclass

@@ -90,12 +90,19 @@ def _when(value: Any) -> str:
     return Markup('<time class="nowrap" datetime="{}">{}</time>').format(text, shown)
 
 
+LONG_WORD = 40  # characters without a space: past this a word may break anywhere (a name of 30 never does)
+
+
 def _bdi(value: Any) -> str:
     """User-written text (names, reasons, notes) isolated from what surrounds it: a right-to-left override in a
-    name stays inside the name. The stylesheet lets it wrap anywhere, so one long word cannot widen the page."""
+    name stays inside the name. Text holding a very long word is marked so the stylesheet lets it break anywhere
+    (one 3,000-character word cannot widen the page); other text wraps between words only."""
     if value is None or value == "":
         return ""
-    return Markup("<bdi>") + escape(str(value)) + Markup("</bdi>")
+    text = str(value)
+    long = any(len(word) > LONG_WORD for word in text.split())
+    opening = Markup('<bdi class="long">') if long else Markup("<bdi>")
+    return opening + escape(text) + Markup("</bdi>")
 
 
 templates.env.filters["short"] = _short

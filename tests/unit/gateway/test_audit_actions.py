@@ -90,6 +90,14 @@ def test_the_calls_of_one_page_view_are_one_action_named_by_its_most_telling_cal
     assert actions[0]["outcome"] == "allowed"  # the write's outcome, not the refused read beside it
 
 
+def test_reading_the_trail_is_named_by_the_gateway_route_not_the_case_it_looked_up() -> None:
+    entries = [
+        _entry("case:read GET /api/v1/cases/{case_id}", "p1", "2026-12-04T10:00:00"),
+        {**_entry("audit:read GET /api/v1/audit/actions", "p1", "2026-12-04T10:00:01", rid=None), "service": "gateway"},
+    ]
+    assert group(entries)[0].as_json()["action"] == "viewed audit trail"
+
+
 def test_entries_without_a_correlation_id_stay_actions_of_their_own() -> None:
     entries = [_entry("case:read GET /api/v1/cases/{case_id}", None, f"2026-12-04T10:00:0{i}") for i in range(3)]
     assert len(group(entries)) == 3
