@@ -93,7 +93,8 @@ VOLATILE = ", ".join(
     f"{selector}:not(details:not([open]) *)"
     for selector in (
         "time", "span.nowrap", "main code", ".checkpoint", ".proof", "a[href^='/cases/']", "a[href^='/disclosures/']",
-        "a[href^='/imports/']", "a[href^='/redress/']", "a[href^='/referrals/']", ".signout strong", "[data-volatile]",
+        "a[href^='/imports/']", "a[href^='/redress/']", "a[href^='/referrals/']", ".signout strong",
+        "input[name='record']", "[data-volatile]",
     )
 )  # fmt: skip
 
