@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parents[3]
 # Where the screenshots go: `make screenshots` sets docs/console (the pictures in docs/console.md); any other
 # run keeps them under var/, so a test run never leaves the docs changed by ids and times alone.
 SHOTS = ROOT / os.environ.get("TRACS_CONSOLE_SCREENSHOTS", "var/console-screenshots")
+# The tests' own random choices (FINs, user names): under `make screenshots` the same from run to run. A generator of
+# their own, so nothing else in the process has its randomness fixed.
+CHOICES = random.Random(31 if "TRACS_CONSOLE_SCREENSHOTS" in os.environ else None)
 TEST_PASSWORD = "console-test-password"
 
 
@@ -99,13 +102,6 @@ VOLATILE = ", ".join(
 )  # fmt: skip
 
 
-@pytest.fixture(scope="session", autouse=True)
-def seeded_choices() -> None:
-    """Under `make screenshots` the FINs and other random choices of the tests repeat from run to run."""
-    if "TRACS_CONSOLE_SCREENSHOTS" in os.environ:
-        random.seed(31)
-
-
 def shot(page: Page, name: str) -> None:
     """A screenshot (for docs/console.md under `make screenshots`), taken by the test that shows the page working
     and checked first; volatile regions masked, animations stopped, the caret hidden."""
@@ -129,7 +125,7 @@ def api_token(console_url: str, username: str, password: str = "tracs-dev") -> s
 
 def create_user(console_url: str, roles: list[str], programs: list[str]) -> str:
     """A login of its own for a test (through the admin API), so tests never share a lockout or a name."""
-    username = f"{roles[0]}-{random.getrandbits(24):06x}"  # seeded under `make screenshots`: the same names
+    username = f"{roles[0]}-{CHOICES.getrandbits(24):06x}"
     r = httpx.post(
         f"{console_url}/api/v1/users",
         json={"username": username, "password": TEST_PASSWORD, "roles": roles, "programs": programs},
@@ -141,7 +137,7 @@ def create_user(console_url: str, roles: list[str], programs: list[str]) -> str:
 
 
 def new_fin() -> str:
-    return str(random.randint(10_000_000, 99_999_999))
+    return str(CHOICES.randint(10_000_000, 99_999_999))
 
 
 def api_client(console_url: str, username: str = "analyst", password: str = "tracs-dev") -> httpx.Client:
