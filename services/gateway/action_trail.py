@@ -37,6 +37,7 @@ class TrailAsk:
     until: datetime | None = None
     page: int = 1
     size: int = 50
+    reading: str | None = None  # the correlation id of this very read: its calls are left out (still under way)
 
 
 def parse_record(record: str | None) -> tuple[str | None, str | None]:
@@ -68,6 +69,7 @@ async def action_trail(
         record_type=record_type, record_ids=ids, actor=ask.actor, since=ask.since, until=ask.until, limit=searched
     )
     entries, capped = await _entries(uow=uow, read=read, services=services, query=query)
+    entries = [e for e in entries if not ask.reading or e.get("correlation_id") != ask.reading]
     wanted = audit_actions.ActionFilter(action=ask.action)
     actions = [g for g in audit_actions.group(entries) if wanted.keeps(g.as_json())]
     start = (ask.page - 1) * ask.size

@@ -24,6 +24,7 @@ from services.gateway.upstreams import as_caller, client_for
 from shared.auth import issue_token
 from shared.errors import Forbidden, Invalid, Unavailable
 from shared.events.asyncapi import contracts_asyncapi
+from shared.logging import current_correlation_id
 from shared.runtime import RuntimeDep
 from shared.web import CurrentPrincipal, secured
 
@@ -81,6 +82,7 @@ async def audit_actions(
         until=until,
         page=page,
         size=size,
+        reading=current_correlation_id(),  # the page asking is not yet an action of the trail it reads
     )
     found = await action_trail.action_trail(uow=rt.uow(), read=read, services=services, ask=ask)
     if proofs:

@@ -150,7 +150,10 @@ class _NoTrail:
 
 def test_a_case_trail_asks_for_its_records_and_then_every_call_behind_each_action(monkeypatch: Any) -> None:
     case, draft, encounter = "2edfbe11-1111-4111-8111-111111111111", "d" * 8 + "-0000-4000-8000-000000000000", "e1"
-    view = [_entry("case:read GET /api/v1/cases/{case_id}", "p1", "2026-12-04T10:00:00", rid=case)]
+    view = [
+        _entry("case:read GET /api/v1/cases/{case_id}", "p1", "2026-12-04T10:00:00", rid=case),
+        _entry("case:read GET /api/v1/cases/{case_id}", "now", "2026-12-04T10:05:00", rid=case),  # this read's own
+    ]
     sections = [_entry("disclosure:read GET /api/v1/disclosures", "p1", "2026-12-04T10:00:01", rid=None)]
     asked: list[tuple[str, dict[str, Any]]] = []
 
@@ -173,7 +176,7 @@ def test_a_case_trail_asks_for_its_records_and_then_every_call_behind_each_actio
 
     monkeypatch.setattr(action_trail.queries, "trail_query", no_own)
     services = {"cases": "http://cases", "disclosure": "http://disclosure"}
-    ask = action_trail.TrailAsk(record="case:2edfbe11", actor="analyst")
+    ask = action_trail.TrailAsk(record="case:2edfbe11", actor="analyst", reading="now")
     found = asyncio.run(action_trail.action_trail(uow=_NoTrail(), read=read, services=services, ask=ask))  # type: ignore[arg-type]
     searched = next(p for u, p in asked if u == "http://disclosure/audit" and "record_id" in p)
     assert searched["record_id"] == [case, encounter, draft] and "record_type" not in searched
