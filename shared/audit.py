@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ARRAY, BigInteger, Column, DateTime, Index, MetaData, Table, Text, select, text
+from sqlalchemy import ARRAY, BigInteger, Column, DateTime, Index, MetaData, Table, Text, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 GENESIS = "0" * 64
@@ -47,6 +47,8 @@ def audit_table(metadata: MetaData) -> Table:
         Column("prev_hash", Text),
         Column("hash", Text),
         Index("ix_audit_trail_record", "record_type", "record_id"),
+        # The calls behind one user action share a correlation id (services/gateway/audit_actions.py).
+        Index("ix_audit_trail_correlation", "correlation_id"),
         Index("ux_audit_trail_seq", "seq", unique=True),
         Index("ix_audit_trail_unsequenced", "id", postgresql_where=text("seq IS NULL")),
     )
@@ -220,14 +222,45 @@ async def verify(
                 last_good = row["seq"]
 
 
+@dataclass(frozen=True)
+class TrailQuery:
+    """What an auditor narrows a trail to; every part optional. Record ids match by prefix, so the short ids
+    the console shows (the first 8 characters) find their record; several ids find every one of them."""
+
+    record_type: str | None = None
+    record_ids: Sequence[str] = ()
+    actor: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    correlation_ids: Sequence[str] = ()
+    limit: int = 200
+    offset: int = 0
+
+
 async def trail(
-    session: AsyncSession, table: Table, *, record_type: str | None, record_id: str | None, limit: int
+    session: AsyncSession,
+    table: Table,
+    *,
+    record_type: str | None = None,
+    record_id: str | None = None,
+    limit: int = 200,
+    query: TrailQuery | None = None,
 ) -> list[dict[str, Any]]:
-    stmt = select(table).order_by(table.c.id.desc()).limit(limit)
-    if record_type:
-        stmt = stmt.where(table.c.record_type == record_type)
-    if record_id:
-        stmt = stmt.where(table.c.record_id == record_id)
+    q = query or TrailQuery(record_type=record_type, record_ids=[record_id] if record_id else [], limit=limit)
+    stmt = select(table).order_by(table.c.id.desc()).limit(q.limit).offset(q.offset)
+    if q.record_type:
+        stmt = stmt.where(table.c.record_type == q.record_type)
+    ids = [i for i in q.record_ids if i]
+    if ids:
+        stmt = stmt.where(or_(*(table.c.record_id.startswith(i, autoescape=True) for i in ids)))
+    if q.actor:
+        stmt = stmt.where(table.c.actor == q.actor)
+    if q.correlation_ids:
+        stmt = stmt.where(table.c.correlation_id.in_(list(q.correlation_ids)))
+    if q.since:
+        stmt = stmt.where(table.c.at >= q.since)
+    if q.until:
+        stmt = stmt.where(table.c.at < q.until)
     rows = (await session.execute(stmt)).mappings().all()
     return [{k: v for k, v in r.items() if k not in ("prev_hash", "id")} for r in rows]
 

@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,7 +38,7 @@ from shared.messaging_tables import messaging_tables
 from shared.outbox import OutboxRelay
 from shared.settings import ServiceSettings
 from shared.uow import UnitOfWork
-from shared.web import install_common, secured, unsecured_routes
+from shared.web import MAX_OFFSET, install_common, secured, unsecured_routes
 
 log = get_logger(__name__)
 
@@ -377,12 +378,29 @@ audit_router = APIRouter(tags=["audit"])
 async def audit_trail(
     rt: RuntimeDep,
     record_type: str | None = None,
-    record_id: str | None = None,
+    record_id: Annotated[
+        list[str] | None, Query(max_length=200, description="an id or its first characters; repeat for several")
+    ] = None,
+    actor: str | None = None,
+    since: Annotated[datetime | None, Query(description="entries at or after this instant")] = None,
+    until: Annotated[datetime | None, Query(description="entries before this instant")] = None,
+    correlation_id: Annotated[list[str] | None, Query(max_length=500, description="the calls of these actions")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[dict[str, Any]]:
     """This service's audit entries for auditors, newest first (the gateway merges every service's)."""
+    query = audit.TrailQuery(
+        record_type=record_type,
+        record_ids=[i[:100] for i in record_id or []],
+        actor=actor,
+        since=since,
+        until=until,
+        correlation_ids=[c[:64] for c in correlation_id or []],
+        limit=limit,
+        offset=offset,
+    )
     async with rt.sessions() as session:
-        return await audit.trail(session, rt.audit_trail, record_type=record_type, record_id=record_id, limit=limit)
+        return await audit.trail(session, rt.audit_trail, query=query)
 
 
 @audit_router.get("/audit/entries/{seq}/proof", **secured("audit:read"))

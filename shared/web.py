@@ -237,6 +237,12 @@ def secured(action: str) -> dict[str, Any]:
     return {"dependencies": [Depends(authorize)], "openapi_extra": {ACTION_KEY: action}}
 
 
+def audit_record(request: Request, record_type: str, record_id: object) -> None:
+    """Name the record a call acts on when its path has no id of it (creating a case's draft names the case),
+    so the record's trail finds the call. Set before the unit of work commits: the entry is built then."""
+    request.state.audit_record = (record_type, str(record_id)[:100])
+
+
 def _record(request: Request, action: str) -> tuple[str, str | None]:
     """The record a route acts on: its last `<type>_id` path parameter, else the action's area."""
     ids = [(k, v) for k, v in request.path_params.items() if k.endswith("_id")]

@@ -7,13 +7,13 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from services.disclosure import disclosures, mail, notices, projection, review
 from shared import policy
 from shared.runtime import RuntimeDep
-from shared.web import CurrentPrincipal, secured
+from shared.web import CurrentPrincipal, audit_record, secured
 
 router = APIRouter(prefix="/api/v1", tags=["disclosure"])
 
@@ -146,8 +146,9 @@ class AccountingOut(BaseModel):
 @router.post(
     "/disclosures", status_code=201, response_model=DraftOut, tags=["disclosures"], **secured("disclosure:send")
 )
-async def draft(body: DraftIn, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def draft(body: DraftIn, request: Request, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     """Draft a response to a partner: what will leave, and every withheld item with the rule that withheld it."""
+    audit_record(request, "case", body.case_id)  # the case's trail shows its drafts from the first
     uow = rt.uow(actor=principal.username)
     draft_id = await disclosures.create_draft(
         uow=uow,

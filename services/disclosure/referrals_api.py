@@ -6,12 +6,12 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from services.disclosure import mail, notices, owner_reports, referrals
 from shared.runtime import RuntimeDep
-from shared.web import CurrentPrincipal, secured
+from shared.web import CurrentPrincipal, audit_record, secured
 
 router = APIRouter(prefix="/api/v1/disclosures", tags=["referrals"])
 
@@ -85,8 +85,9 @@ def _now() -> datetime:
 
 
 @router.post("/referrals", status_code=201, response_model=ReferralOut, **secured("disclosure:send"))
-async def refer(body: ReferralIn, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
+async def refer(body: ReferralIn, request: Request, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
     """Refer a case to a data owner, TSC, DOS or a USG agency: drafted under the recipient's agreement."""
+    audit_record(request, "case", body.case_id)  # the case's trail shows its referrals from the first
     uow = rt.uow(actor=principal.username)
     referral_id = await referrals.refer(
         uow=uow,

@@ -18,12 +18,13 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from services.gateway import accounts, domain, oversight, sign_in
+from services.gateway import accounts, action_trail, domain, oversight, sign_in
 from services.gateway.proof_status import TrustedKeys
 from services.gateway.upstreams import as_caller, client_for
 from shared.auth import issue_token
 from shared.errors import Forbidden, Invalid, Unavailable
 from shared.events.asyncapi import contracts_asyncapi
+from shared.logging import current_correlation_id
 from shared.runtime import RuntimeDep
 from shared.web import CurrentPrincipal, secured
 
@@ -62,6 +63,50 @@ async def audit_trail(
         witness=_witness_reader(request, rt.settings.audit_witness_url),
     )
     return await oversight.with_proof_status(entries, sources)
+
+
+@router.get("/api/v1/audit/actions", tags=["audit"], **secured("audit:read"))
+async def audit_actions(
+    request: Request,
+    rt: RuntimeDep,
+    record: Annotated[str | None, Query(description="TYPE:ID, an ID or a page's address; short ids match")] = None,
+    actor: Annotated[str | None, Query(max_length=100, description="the user who acted")] = None,
+    action: Annotated[str | None, Query(max_length=100, description="a business action, or part of its name")] = None,
+    since: Annotated[datetime | None, Query(description="actions at or after this instant")] = None,
+    until: Annotated[datetime | None, Query(description="actions before this instant")] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=500)] = 50,
+    proofs: Annotated[bool, Query(description="add each call's proof status")] = False,
+) -> dict[str, Any]:
+    """The merged trail as business actions ("viewed case", "recorded finding"), each with its HTTP calls."""
+    if since and until and until <= since:
+        raise Invalid("until must come after since")
+    read, services = as_caller(request), rt.settings.services()
+    ask = action_trail.TrailAsk(
+        record=record,
+        actor=(actor or "").strip() or None,
+        action=action,
+        since=since,
+        until=until,
+        page=page,
+        size=size,
+        reading=current_correlation_id(),  # the page asking is not yet an action of the trail it reads
+    )
+    found = await action_trail.action_trail(uow=rt.uow(), read=read, services=services, ask=ask)
+    if proofs:
+        calls = [c for a in found["items"] for c in a["calls"]]
+        sources = oversight.ProofSources(
+            read=read,
+            services=services,
+            sessions=rt.sessions,
+            table=rt.audit_trail,
+            keys=TrustedKeys.of(rt.settings),
+            witness=_witness_reader(request, rt.settings.audit_witness_url),
+        )
+        proven = iter(await oversight.with_proof_status(calls, sources))
+        for a in found["items"]:
+            a["calls"] = [next(proven) for _ in a["calls"]]
+    return found
 
 
 def _witness_reader(request: Request, url: str) -> oversight.WitnessReader | None:

@@ -13,6 +13,7 @@ from services.gateway.console import (
     access,
     admin,
     agreements,
+    audit_trail,
     auth,
     bulletins,
     cases,
@@ -25,6 +26,7 @@ from services.gateway.console import (
     redress,
     referrals,
     reports,
+    shortcuts,
 )
 from services.gateway.console.web import HERE, ApiError, CsrfRefused, SignedOut, q, redirect, render
 
@@ -44,7 +46,9 @@ _PAGES = (
     bulletins,
     access,
     admin,
+    audit_trail,
     agreements,
+    shortcuts,
 )
 for _module in _PAGES:
     router.include_router(_module.router)

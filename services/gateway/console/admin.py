@@ -1,4 +1,4 @@
-"""Auditors: a record's audit trail. Admins: users, agreements (their pages: agreements.py), legal holds."""
+"""Admins: users, agreements (their pages: agreements.py), legal holds."""
 
 from __future__ import annotations
 
@@ -12,25 +12,6 @@ from services.gateway.console.web import Api, ApiError, SessionDep, form_with_cs
 from shared.auth import PROGRAMS, ROLES
 
 router = APIRouter()
-
-
-# `/audit` itself is every service's own audit API (the gateway's too), so the page lives beside it.
-@router.get("/audit-trail")
-async def audit_page(request: Request, session: SessionDep, record: str = "") -> HTMLResponse:
-    """Each entry with its proof status, checked by the gateway; the checkpoints they are proven in below."""
-    api = Api(request, session)
-    entries = await api.get("/api/v1/audit", record=record.strip() or None, limit=200, proofs=True)
-    checkpoints = {e["service"]: e["proof"]["checkpoint"] for e in entries if e["proof"]["state"] == "proven"}
-    failed = [e for e in entries if e["proof"]["state"] == "failed"]
-    return render(
-        request,
-        "audit.html",
-        title="Audit trail",
-        record=record,
-        entries=entries,
-        checkpoints=dict(sorted(checkpoints.items())),
-        failed=failed,
-    )
 
 
 @router.get("/admin")

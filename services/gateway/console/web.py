@@ -26,6 +26,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
+from markupsafe import Markup, escape
 
 from services.gateway.upstreams import client_for
 from shared import policy
@@ -76,22 +77,38 @@ def _timeline_detail(detail: Any) -> str:
 
 
 def _when(value: Any) -> str:
-    """Times as the API gives them (ISO 8601), shown to the minute in UTC; dates as they are."""
+    """Times as the API gives them (ISO 8601), shown to the minute in UTC; dates as they are. Never wrapped inside
+    (a narrow column broke "1987-02-03" after its first hyphen)."""
     if not value:
         return ""
     text = str(value)
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        return text
-    if len(text) <= 10:
-        return parsed.date().isoformat()
-    return parsed.strftime("%Y-%m-%d %H:%M UTC")
+        return Markup('<span class="nowrap">') + escape(text) + Markup("</span>")
+    shown = parsed.date().isoformat() if len(text) <= 10 else parsed.strftime("%Y-%m-%d %H:%M UTC")
+    return Markup('<time class="nowrap" datetime="{}">{}</time>').format(text, shown)
+
+
+LONG_WORD = 40  # characters without a space: past this a word may break anywhere (a name of 30 never does)
+
+
+def _bdi(value: Any) -> str:
+    """User-written text (names, reasons, notes) isolated from what surrounds it: a right-to-left override in a
+    name stays inside the name. Text holding a very long word is marked so the stylesheet lets it break anywhere
+    (one 3,000-character word cannot widen the page); other text wraps between words only."""
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    long = any(len(word) > LONG_WORD for word in text.split())
+    opening = Markup('<bdi class="long">') if long else Markup("<bdi>")
+    return opening + escape(text) + Markup("</bdi>")
 
 
 templates.env.filters["short"] = _short
 templates.env.filters["detail"] = _timeline_detail
 templates.env.filters["when"] = _when
+templates.env.filters["bdi"] = _bdi
 templates.env.globals["urlencode"] = lambda d: urlencode({k: v for k, v in d.items() if v not in (None, "")})
 # "?a=1&b=2" for the non-empty values, or nothing at all: a link to a list's first page stays its plain address.
 templates.env.globals["query"] = lambda d: f"?{q}" if (q := templates.env.globals["urlencode"](d)) else ""

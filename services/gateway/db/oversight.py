@@ -12,3 +12,7 @@ from shared import audit
 
 async def trail(session: AsyncSession, *, record_type: str | None, record_id: str | None, limit: int) -> list[Any]:
     return await audit.trail(session, audit_trail, record_type=record_type, record_id=record_id, limit=limit)
+
+
+async def trail_query(session: AsyncSession, query: audit.TrailQuery) -> list[Any]:
+    return await audit.trail(session, audit_trail, query=query)

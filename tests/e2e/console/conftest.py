@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parents[3]
 # Where the screenshots go: `make screenshots` sets docs/console (the pictures in docs/console.md); any other
 # run keeps them under var/, so a test run never leaves the docs changed by ids and times alone.
 SHOTS = ROOT / os.environ.get("TRACS_CONSOLE_SCREENSHOTS", "var/console-screenshots")
+# The tests' own random choices (FINs, user names): under `make screenshots` the same from run to run. A generator of
+# their own, so nothing else in the process has its randomness fixed.
+CHOICES = random.Random(31 if "TRACS_CONSOLE_SCREENSHOTS" in os.environ else None)
 TEST_PASSWORD = "console-test-password"
 
 
@@ -86,12 +89,32 @@ def check_accessible(page: Page) -> None:
     assert page.locator("main#main").count() == 1
 
 
+# What differs from run to run by nature (record ids, times, hashes and signatures, generated user names) is
+# painted over in the pictures, so `make screenshots` retakes the same pictures from the same steps.
+# Inside a closed <details> nothing is drawn, yet chromium still lays it out: those are left alone.
+VOLATILE = ", ".join(
+    f"{selector}:not(details:not([open]) *)"
+    for selector in (
+        "time", "span.nowrap", "main code", ".checkpoint", ".proof", "a[href^='/cases/']", "a[href^='/disclosures/']",
+        "a[href^='/imports/']", "a[href^='/redress/']", "a[href^='/referrals/']", ".signout strong",
+        "input[name='record']", "[data-volatile]",
+    )
+)  # fmt: skip
+
+
 def shot(page: Page, name: str) -> None:
     """A screenshot (for docs/console.md under `make screenshots`), taken by the test that shows the page working
-    and checked first."""
+    and checked first; volatile regions masked, animations stopped, the caret hidden."""
     check_accessible(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(
+        path=str(SHOTS / f"{name}.png"),
+        full_page=True,
+        mask=[page.locator(VOLATILE)],
+        mask_color="#8a8f98",
+        animations="disabled",
+        caret="hide",
+    )
 
 
 def api_token(console_url: str, username: str, password: str = "tracs-dev") -> str:
@@ -102,7 +125,7 @@ def api_token(console_url: str, username: str, password: str = "tracs-dev") -> s
 
 def create_user(console_url: str, roles: list[str], programs: list[str]) -> str:
     """A login of its own for a test (through the admin API), so tests never share a lockout or a name."""
-    username = f"{roles[0]}-{uuid.uuid4().hex[:6]}"
+    username = f"{roles[0]}-{CHOICES.getrandbits(24):06x}"
     r = httpx.post(
         f"{console_url}/api/v1/users",
         json={"username": username, "password": TEST_PASSWORD, "roles": roles, "programs": programs},
@@ -114,7 +137,7 @@ def create_user(console_url: str, roles: list[str], programs: list[str]) -> str:
 
 
 def new_fin() -> str:
-    return str(random.randint(10_000_000, 99_999_999))
+    return str(CHOICES.randint(10_000_000, 99_999_999))
 
 
 def api_client(console_url: str, username: str = "analyst", password: str = "tracs-dev") -> httpx.Client:

@@ -3,6 +3,7 @@ answers what a test tells it to and records what it was sent."""
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,3 +66,8 @@ def csrf_of(client: TestClient, page: str) -> str:
 def forms_on(html: str) -> list[str]:
     """The actions of the page's POST forms (sign-out excluded)."""
     return [a for a in re.findall(r'<form method="post" action="([^"]+)"', html) if a != "/logout"]
+
+
+def text_of(page: str) -> str:
+    """A page's words without its markup (user text sits in <bdi>, times in <time>), as a reader sees them."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page))

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.unit.gateway.console_fake import FakeApi, console_client, csrf_of, forms_on
+from tests.unit.gateway.console_fake import FakeApi, console_client, csrf_of, forms_on, text_of
 
 AID = str(uuid.uuid4())
 CERT = "-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----"
@@ -187,7 +187,7 @@ def test_an_active_recipient_is_retired_with_a_reason_and_a_retired_one_offers_n
     forms = forms_on(page)
     assert f"/admin/agreements/{AID}/recipients/{active}/retire" in forms
     assert f"/admin/agreements/{AID}/recipients/{gone}/retire" not in forms
-    assert "Retired 2026-02-01 09:00 UTC by admin: left the agency" in page
+    assert "Retired 2026-02-01 09:00 UTC by admin: left the agency" in text_of(page)
 
     path = f"/api/v1/agreements/{AID}/recipients/{active}/retire"
     fake.on("POST", path, {"id": active}, status=200)

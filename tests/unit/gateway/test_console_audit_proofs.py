@@ -31,8 +31,11 @@ FAILED = ProofStatus(
 
 
 def _page(entries: list[dict[str, Any]]) -> tuple[FakeApi, str]:
+    """The entries as the calls of one action each, as `/api/v1/audit/actions` answers."""
     fake = FakeApi()
-    fake.on("GET", "/api/v1/audit", entries)
+    items = [{**e, "action": "viewed case", "calls": [{**e, "method": "GET", "path": "/api/v1/cases/case-7"}]}
+             for e in entries]  # fmt: skip
+    fake.on("GET", "/api/v1/audit/actions", {"items": items, "total": len(items), "page": 1, "pages": 1, "size": 50})
     page = console_client(fake, "auditor", {"auditor"}, set()).get("/audit-trail", params={"record": "case:case-7"})
     assert page.status_code == 200
     return fake, html.unescape(page.text)
@@ -47,9 +50,10 @@ def test_each_entry_shows_its_proof_status_and_a_proven_one_its_leaf_and_checkpo
             _entry(2, "redress", unknown("the redress service did not return its proofs (503)")),
         ]
     )
-    assert fake.params("GET", "/api/v1/audit") == [{"record": "case:case-7", "limit": "200", "proofs": "true"}]
-    assert "<summary>proven in checkpoint of size 12, cosigned by the witness</summary>" in text
-    assert "entry 5 of the cases trail, leaf index 4 of 12" in text
+    asked = [{"record": "case:case-7", "page": "1", "size": "50", "proofs": "true"}]
+    assert fake.params("GET", "/api/v1/audit/actions") == asked
+    proven = "proven in checkpoint of size 12, cosigned by the witness: entry 5 of the cases trail, leaf index 4 of 12"
+    assert proven in text
     assert '<a href="#cp-cases">the checkpoint</a>' in text
     assert '<h3 id="cp-cases">cases</h3>' in text and NOTE in text
     assert "sequenced as entry 13, not yet under a checkpoint the witness cosigned" in text
@@ -69,6 +73,6 @@ def test_a_failed_verification_is_an_alert_naming_the_entry() -> None:
 
 def test_the_entries_table_scrolls_in_its_own_labelled_region_and_the_checkpoint_is_reachable_by_keyboard() -> None:
     _, text = _page([_entry(5, "cases", PROVEN)])
-    assert '<div class="scroll" tabindex="0" role="region" aria-label="Audit entries">' in text
-    assert '<th scope="col">Proof</th>' in text
+    assert '<div class="scroll" tabindex="0" role="region" aria-label="Audit actions">' in text
+    assert '<th scope="col">Calls behind it</th>' in text
     assert 'tabindex="0" role="region" aria-label="Checkpoint of the cases trail">' in text

@@ -6,7 +6,7 @@ import re
 import uuid
 from typing import Any
 
-from tests.unit.gateway.console_fake import FakeApi, console_client
+from tests.unit.gateway.console_fake import FakeApi, console_client, text_of
 
 BID = str(uuid.uuid4())
 
@@ -51,4 +51,4 @@ def test_a_few_problems_need_no_paging_and_purged_rows_are_said_to_be_purged() -
     fake.on("GET", f"/api/v1/intake/batches/{BID}/problems", [])
     assert "Pages of row problems" not in _page(fake)
     fake.on("GET", f"/api/v1/intake/batches/{BID}", _batch(rows_invalid=3, staging_purged_at="2026-12-26T00:00:00Z"))
-    assert "were purged 2026-12-26 00:00 UTC under the retention rule" in _page(fake)
+    assert "were purged 2026-12-26 00:00 UTC under the retention rule" in text_of(_page(fake))

@@ -14,7 +14,7 @@ import pytest
 from services.gateway.console import queue
 from services.gateway.console.queue import QueueRefused, age_days, aria_sort, next_sort, page_numbers, page_offset
 from shared.web import MAX_OFFSET
-from tests.unit.gateway.console_fake import FakeApi, console_client
+from tests.unit.gateway.console_fake import FakeApi, console_client, text_of
 
 CASE = "3f2a9c1e-0b7d-4e58-9a61-2c4d8e0f1b23"
 
@@ -44,7 +44,7 @@ def test_the_queue_shows_what_an_analyst_scans_and_asks_newest_first_by_default(
     assert page.status_code == 200
     row = page.text[page.text.index("<tbody>") :]
     for shown in ("3f2a9c1e", "Иванова, Анна", "48213377", "M5", "AUS", "AU-77", "TX-77", "in-review", "a.diaz"):
-        assert shown in row, shown
+        assert shown in text_of(row), shown
     assert re.search(r'<time datetime="[^"]+">3</time>', row)
     assert '<span class="badge" data-badge="derogatory">derogatory</span>' in row and ">protected</span>" in row
     assert fake.params("GET", "/api/v1/cases") == [{"sort": "-opened", "limit": "50"}]
