@@ -17,6 +17,7 @@ from services.gateway import action_trail
 from services.gateway import api as gateway_api
 from services.gateway.action_trail import parse_record
 from services.gateway.audit_actions import Call, concrete_path, csv_cell, group, is_named, name_of
+from shared import disposal_api
 from shared.errors import Invalid
 from shared.runtime import audit_router
 from shared.web import ACTION_KEY
@@ -33,6 +34,10 @@ def _routers() -> list[Any]:
             found = getattr(importlib.import_module(f"services.{service}.{module.name}"), "router", None)
             if isinstance(found, APIRouter) and found not in routers:
                 routers.append(found)
+    # Routers a service builds from shared code (retention's runs) are not module attributes.
+    for service, prefix in (("disclosure", "disclosures"), ("redress", "redress"), ("reporting", "reports")):
+        rules = importlib.import_module(f"services.{service}.retention").RETENTION
+        routers.append(disposal_api.router(f"/api/v1/{prefix}", rules))
     return routers
 
 

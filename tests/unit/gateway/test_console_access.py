@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.unit.gateway.console_fake import FakeApi, console_client, csrf_of, forms_on
+from tests.unit.gateway.console_fake import FakeApi, console_client, csrf_of, forms_on, text_of
 
 USER = {"username": "j.osei", "roles": ["analyst"], "programs": ["M5"], "failed_attempts": 0, "locked_until": None,
         "last_login_at": None, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
@@ -66,6 +66,6 @@ def test_a_bulletin_shows_every_iteration_with_who_wrote_it() -> None:
         {**text, "title": "Bus accident, identified", "bulletin_id": bid, "iteration": 2, "written_by": "c.diaz",
          "written_at": at},
     ])  # fmt: skip
-    page = console_client(fake, "ana", {"analyst"}, {"REPORTING"}).get(f"/bulletins/{bid}").text
+    page = text_of(console_client(fake, "ana", {"analyst"}, {"REPORTING"}).get(f"/bulletins/{bid}").text)
     assert "Iterations" in page and "Show iteration 2" in page and "Bus accident, identified" in page
     assert "c.diaz" in page and "by b.lind" in page
