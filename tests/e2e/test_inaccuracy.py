@@ -44,9 +44,13 @@ async def _shared_case(gw: Gateway, supervisor: Gateway, uk: dict[str, Any], fir
 
     c = await wait_until(case, what="the M5 case")
     await make_ready(gw, c["id"])
-    drafted = await _post(
-        gw, "/api/v1/disclosures", {"case_id": c["id"], "recipient_id": uk["id"], "purpose": "immigration"}
-    )
+    body = {"case_id": c["id"], "recipient_id": uk["id"], "purpose": "immigration"}
+
+    async def draft() -> Any:
+        r = await _post(gw, "/api/v1/disclosures", body)
+        return None if r.status_code == 404 else r  # disclosure has not heard of the case yet
+
+    drafted = await wait_until(draft, what="disclosure to know the case")
     assert drafted.status_code == 201, drafted.text
     await approve(gw, supervisor, drafted.json()["id"])
     assert (await _post(gw, f"/api/v1/disclosures/{drafted.json()['id']}/send")).status_code == 200
