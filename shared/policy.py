@@ -64,6 +64,7 @@ POLICY: dict[str, Rule] = {
     "subject:export": Rule(frozenset({"auditor"}), description="subject access export (PIA 7.1)"),
     "user:manage": Rule(frozenset({"admin"}), description="manage users"),
     "session:refresh": Rule(ROLES, description="renew one's own token (refused once training has lapsed)"),
+    "notification:read": Rule(ROLES, description="one's own notifications and how they arrive (in-app, mail)"),
     "retention:manage": Rule(frozenset({"admin"}), description="retention runs and legal holds"),
     # Internal API of cases (/internal/v1), for services only: not program-scoped (the calling service applies
     # its own caller's visibility first: disclosure checks the case's program, redress needs REDRESS).

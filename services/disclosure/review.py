@@ -44,7 +44,12 @@ async def request_review(*, uow: UnitOfWork, draft_id: uuid.UUID) -> None:
             body_digest=domain.digest(row["body"]),
         )
         await queries.set_status(uow.session, draft_id, gate.IN_REVIEW, actor=uow.actor)
-        uow.emit(DisclosureReviewRequested(draft_id=draft_id, case_id=row["case_id"], matched=row["matched"]))
+        program = await drafts_db.case_program(uow.session, row["case_id"])
+        uow.emit(
+            DisclosureReviewRequested(
+                draft_id=draft_id, case_id=row["case_id"], matched=row["matched"], program=program
+            )
+        )
 
 
 async def approve(*, uow: UnitOfWork, draft_id: uuid.UUID, may_approve: bool) -> None:

@@ -6,13 +6,13 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.redress import api, consumers, db, privacy_act_api
+from services.redress import api, consumers, db, privacy_act_api, sla
 from services.redress.db import privacy_act as privacy_act_queries
 from services.redress.db import requests as request_queries
 from services.redress.settings import Settings
 from shared.gauges import set_labelled
 from shared.metrics import REDRESS_OVERDUE
-from shared.runtime import ServiceSpec, create_service_app, serve
+from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
 
 SOURCES = ("TRIP", "non-TRIP", "privacy-act-access", "privacy-act-amendment")
 
@@ -27,6 +27,18 @@ async def sample_overdue(session: AsyncSession) -> None:
     set_labelled(REDRESS_OVERDUE, "source", overdue, SOURCES)
 
 
+async def _watch_sla(rt: Runtime) -> None:
+    """Requests about to breach their SLA are announced once, from start and then every few minutes."""
+    settings: Settings = rt.settings  # type: ignore[assignment]
+
+    async def watch() -> None:
+        await sla.announce_nearing(
+            uow=rt.uow(actor="sla-watch"), today=datetime.now(UTC).date(), warning_days=settings.sla_warning_days
+        )
+
+    rt.every(settings.sla_watch_interval_seconds, watch, name="redress-sla-watch", first_after=2.0)
+
+
 def spec() -> ServiceSpec:
     return ServiceSpec(
         name="redress",
@@ -37,6 +49,7 @@ def spec() -> ServiceSpec:
         subscriptions=consumers.SUBSCRIPTIONS,
         samplers=[sample_overdue],
         calls=("cases",),
+        on_start=_watch_sla,
     )
 
 
