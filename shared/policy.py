@@ -36,6 +36,9 @@ POLICY: dict[str, Rule] = {
     "case:reopen": Rule(frozenset({"supervisor"}), description="reopen a closed case"),
     "intake:read": Rule(READERS, description="see upload batches and their problems"),
     "intake:import": Rule(WORKERS, description="upload, confirm or reject a batch"),
+    "intake:oversee": Rule(
+        frozenset({"supervisor", "auditor"}), description="list everyone's imports, not only one's own"
+    ),
     "agreement:read": Rule(READERS | {"admin", "privacy-officer"}, description="read sharing agreements"),
     "agreement:manage": Rule(frozenset({"admin"}), description="create and revise agreements and recipients"),
     "agreement:approve": Rule(

@@ -102,9 +102,13 @@ async def create_draft(
         repeat = gate.repeat_reason(earlier, repeat_reason)
         draft = domain.prepare(summary, agreement, purpose=purpose, on=today, matched=matched)
         body = domain.render(draft, case_reference=domain.case_reference(case), note=note, purpose=purpose)
-        leaked = domain.leaks(note, summary, draft)
-        if leaked:
-            raise Conflict("the covering note quotes withheld information", withheld=leaked)
+        quotes = domain.quoted(note, summary, draft)
+        if quotes:
+            raise Conflict(
+                domain.leak_message(quotes),
+                withheld=sorted({item for item, _ in quotes}),
+                words=sorted({w for _, w in quotes}),
+            )
         await queries.insert_draft(
             uow.session,
             {

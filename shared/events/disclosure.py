@@ -71,6 +71,13 @@ class DisclosureSentBack(DisclosureStep):
 
 
 @contract
+class DisclosureDiscarded(DisclosureStep):
+    """Its drafter or a supervisor discarded a draft never sent for review (it stays in disclosure, unsendable)."""
+
+    event_type = "DisclosureDiscarded"
+
+
+@contract
 class DisclosureApproved(DisclosureStep):
     """A second person (supervisor, never the drafter) approved exactly what will leave."""
 
