@@ -164,7 +164,11 @@ async def listing(*, uow: UnitOfWork, username: str, unread: bool, limit: int, o
     async with uow:
         items = await queries.listed(uow.session, username, unread=unread, limit=limit, offset=offset)
         count = await queries.unread_count(uow.session, username)
-    return {"items": [dict(i) for i in items], "unread": count}
+        user = await queries.recipients(uow.session, [username])
+    preference = (
+        {"notify_by_mail": user[username]["notify_by_mail"], "email": user[username]["email"]} if user else None
+    )
+    return {"items": [dict(i) for i in items], "unread": count, "preference": preference}
 
 
 async def unread(*, uow: UnitOfWork, username: str) -> int:

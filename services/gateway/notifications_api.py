@@ -28,21 +28,22 @@ class NotificationOut(BaseModel):
     mail_state: str = Field(description="none (in-app only), due, sent or failed")
 
 
-class NotificationPage(BaseModel):
-    items: list[NotificationOut]
-    unread: int
-
-
-class MarkRead(BaseModel):
-    ids: list[uuid.UUID] | None = Field(None, max_length=500, description="none: every unread one")
-
-
 class Preference(BaseModel):
     notify_by_mail: bool = Field(description="false: in the console only; true: also by mail")
 
 
 class PreferenceOut(Preference):
     email: str | None = Field(description="the address an admin recorded (no mail is sent without one)")
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationOut]
+    unread: int
+    preference: PreferenceOut | None = Field(None, description="how they arrive (none for a provider's sign-in)")
+
+
+class MarkRead(BaseModel):
+    ids: list[uuid.UUID] | None = Field(None, max_length=500, description="none: every unread one")
 
 
 @router.get("", response_model=NotificationPage, **secured("notification:read"))

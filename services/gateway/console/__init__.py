@@ -17,12 +17,15 @@ from services.gateway.console import (
     cases,
     disclosures,
     imports,
+    notifications,
     oidc,
     privacy_act,
     queue,
     redress,
     referrals,
     reports,
+    users,
+    worklists,
 )
 from services.gateway.console.web import HERE, ApiError, CsrfRefused, SignedOut, q, redirect, render
 
@@ -32,6 +35,7 @@ _PAGES = (
     oidc,
     queue,
     cases,
+    worklists,  # before imports: /imports/list is not a batch id
     imports,
     disclosures,
     referrals,
@@ -40,6 +44,8 @@ _PAGES = (
     reports,
     bulletins,
     admin,
+    users,
+    notifications,
     agreements,
 )
 for _module in _PAGES:
