@@ -40,7 +40,7 @@ async def listing(request: Request, session: SessionDep, status: str = "", overd
 
 @router.get("/redress/new")
 async def new_form(request: Request, session: SessionDep) -> HTMLResponse:
-    return render(request, "redress_new.html", title="Open a redress request")
+    return render(request, "redress_new.html", title="Open a redress request", typed={})
 
 
 @router.post("/redress")
@@ -64,14 +64,21 @@ async def create(request: Request, session: SessionDep) -> Response:
         "reason": text.get("reason"),
         "requester": requester,
     }
-    return await submit(
-        request,
-        "/api/v1/redress",
-        body,
-        back_to="/redress/new",
-        done="Request opened.",
-        go_to=lambda created: f"/redress/{created['id']}",
-    )
+    try:
+        created = await Api(request, session).post("/api/v1/redress", body)
+    except ApiError as exc:
+        if exc.status not in REFUSALS:
+            raise
+        # The refusal comes back on the form with everything typed, so nothing has to be typed twice.
+        return render(
+            request,
+            "redress_new.html",
+            status_code=exc.status,
+            title="Open a redress request",
+            typed=text,
+            error=exc.detail,
+        )
+    return redirect(request, f"/redress/{created['id']}", "Request opened.")
 
 
 @router.get("/redress/{redress_id}")
