@@ -165,7 +165,7 @@ async def set_enabled(
     now = datetime.now(UTC)
     async with uow:
         before = await _existing(uow, username)
-        if enabled == (before["disabled_at"] is None):
+        if enabled == (before.get("disabled_at") is None):
             raise Conflict(f"user {username!r} is already {'enabled' if enabled else 'disabled'}")
         values: dict[str, Any] = {"disabled_at": None, "disabled_by": None}
         if not enabled:
@@ -184,7 +184,7 @@ async def unlock(*, uow: UnitOfWork, username: str, client: str | None = None) -
     """Lift a lockout after failed sign-ins before it runs out (the count of failures starts again)."""
     async with uow:
         before = await _existing(uow, username)
-        if not before["failed_attempts"] and before["locked_until"] is None:
+        if not before.get("failed_attempts") and before.get("locked_until") is None:
             raise Conflict(f"user {username!r} is not locked and has no failed sign-in to clear")
         await queries.update_user(uow.session, username, updated_by=uow.actor, failed_attempts=0, locked_until=None)
         detail = f"failed attempts {before['failed_attempts']}; locked until {before['locked_until'] or '-'}"
