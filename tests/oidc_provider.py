@@ -160,7 +160,7 @@ def running_provider(var: Path, user: dict | None = None) -> Iterator[RunningPro
     port, secret, user = free_port(), secrets.token_urlsafe(16), user or TEST_USER
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.oidc_provider", "--port", str(port), "--key", str(key_file),
-         "--client-id", "tracs-console", "--client-secret", secret, "--user", json.dumps(user)],
+         "--client-id", "tracs-console", f"--client-secret={secret}", "--user", json.dumps(user)],
         cwd=Path(__file__).resolve().parents[1],
     )  # fmt: skip
     try:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, redirect, render, submit
+from services.gateway.console.worklists import PAGE, page_of, pager
 
 router = APIRouter()
 
@@ -26,15 +27,25 @@ REFUSALS = (400, 409, 413, 415, 422)
 
 @router.get("/redress")
 async def listing(request: Request, session: SessionDep, status: str = "", overdue: bool = False) -> HTMLResponse:
-    items = await Api(request, session).get("/api/v1/redress", status=status or None, overdue=overdue or None)
+    """Requests by state (due soonest first), a page at a time; the state, "overdue" and the page in the address."""
+    number = page_of(request.query_params.get("page"))
+    items = await Api(request, session).get(
+        "/api/v1/redress",
+        status=status or None,
+        overdue=overdue or None,
+        limit=PAGE + 1,
+        offset=(number - 1) * PAGE,
+    )
+    filters = {k: v for k, v in (("status", status), ("overdue", "true" if overdue else "")) if v}
     return render(
         request,
         "redress_list.html",
         title="Overdue redress" if overdue else "Redress",
-        items=items,
+        items=items[:PAGE],
         chosen=status,
         overdue=overdue,
         statuses=STATUSES,
+        pager=pager("/redress", filters, number, has_next=len(items) > PAGE),
     )
 
 
