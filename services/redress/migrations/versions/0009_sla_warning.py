@@ -17,8 +17,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column("requests", sa.Column("sla_warned_for", sa.Date()))
+    op.add_column("redress_requests", sa.Column("sla_warned_for", sa.Date()))
 
 
 def downgrade() -> None:
-    op.drop_column("requests", "sla_warned_for")
+    op.drop_column("redress_requests", "sla_warned_for")
