@@ -117,6 +117,9 @@ class Runtime:
         self.relay: OutboxRelay | None = None
         self._consumers: list[InboxConsumer] = []
         self._tasks: list[asyncio.Task] = []
+        # Set once the broker connections are up: CPU-heavy warm-ups wait for it, so a busy machine's start never
+        # starves the producer's handshake (a thread in C code holding the GIL freezes the event loop).
+        self.started = asyncio.Event()
         self.internal: dict[str, InternalClient] = {}
         for sub in spec.subscriptions:
             self._subscribe(sub)
@@ -185,6 +188,7 @@ class Runtime:
                 self.every(s.audit_witness_interval, submitter.step, name="audit-witness")
         self.spawn(run_samplers(self.sessions, self._samplers(), interval=s.metrics_interval), "metrics")
         if not self.spec.uses_broker:
+            self.started.set()
             log.info("service started", port=s.port)
             return
         self.producer = make_producer(s, client_id=f"tracs-{self.spec.name}")
@@ -204,6 +208,7 @@ class Runtime:
             self._tasks.append(asyncio.create_task(self.relay.run_forever(), name=f"{self.spec.name}-relay"))
         if s.consumers_enabled and self.spec.subscriptions:
             await self.broker.start()
+        self.started.set()
         log.info("service started", port=s.port, relay=s.relay_enabled, consumers=s.consumers_enabled)
 
     async def stop(self) -> None:

@@ -22,6 +22,9 @@ def _warm_name_tables(rt: Runtime) -> None:
     the first import or person search does not pay it while an analyst waits. Readiness does not wait for it."""
 
     async def warm() -> None:
+        # ICU holds the GIL while it builds its tables: only once the broker connections are up (rt.started), or a
+        # loaded machine's start times out the producer's handshake.
+        await rt.started.wait()
         await asyncio.to_thread(name_spellings.symbols, "Warm Up")
 
     rt.spawn(warm(), "name-tables")

@@ -23,15 +23,26 @@ def subscriptions(settings: Settings) -> tuple[Subscription, ...]:
             handlers={AuditCheckpointSigned: audit_archive.checkpoint_keeper(Path(settings.audit_checkpoint_file))},
             description="Every service's signed audit checkpoints -> the gateway's table and archive file",
         ),
+        # Notifications, one subscription (consumer group) per topic, as every service subscribes.
         Subscription(
-            name="notifications",
-            topics=(topics.CASES, topics.DISCLOSURE, topics.REDRESS),
+            name="notify-cases",
+            topics=(topics.CASES,),
+            handlers={CaseAssigned: notifications.on_case_assigned},
+            description="A case assigned to someone by someone else -> a notification for the assignee",
+        ),
+        Subscription(
+            name="notify-disclosure",
+            topics=(topics.DISCLOSURE,),
             handlers={
-                CaseAssigned: notifications.on_case_assigned,
                 DisclosureReviewRequested: notifications.on_review_requested,
                 ReferralReplied: notifications.on_referral_replied,
-                RedressSlaNearing: notifications.on_redress_sla,
             },
-            description="A case assigned, a draft to review, an owner's reply, a redress SLA near -> notifications",
+            description="A draft to review, an owner's reply to a referral -> notifications",
+        ),
+        Subscription(
+            name="notify-redress",
+            topics=(topics.REDRESS,),
+            handlers={RedressSlaNearing: notifications.on_redress_sla},
+            description="A redress request near its SLA -> notifications for its reviewers",
         ),
     )
