@@ -25,6 +25,7 @@ def _warm_name_tables(rt: Runtime) -> None:
         # ICU holds the GIL while it builds its tables: only once the broker connections are up (rt.started), or a
         # loaded machine's start times out the producer's handshake.
         await rt.started.wait()
+        await asyncio.sleep(3.0)  # and once uvicorn has bound its socket, which it does right after the start
         await asyncio.to_thread(name_spellings.symbols, "Warm Up")
 
     rt.spawn(warm(), "name-tables")
