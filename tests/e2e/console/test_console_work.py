@@ -37,6 +37,7 @@ def batch(console_url: str) -> dict[str, str]:
         for i, fin in enumerate(fins)
     ]
     with api_client(console_url) as api:
+        api.timeout = httpx.Timeout(120)  # the first calls after the stack starts may meet cases warming up
         r = api.post(
             "/api/v1/intake/batches",
             files={"file": (f"worklist-{tag}.csv", csv_bytes(HEADER, rows), "text/csv")},
@@ -56,6 +57,7 @@ def _draft(console_url: str, case_id: str) -> str:
     """A response drafted through the API by the seeded analyst (the case made ready first)."""
     make_ready(console_url, case_id)
     with api_client(console_url) as api:
+        api.timeout = httpx.Timeout(120)
         agreement = next(a for a in api.get("/api/v1/agreements").json() if a["name"] == "M5 Australia HVP")
         recipient = api.get(f"/api/v1/agreements/{agreement['id']}").json()["recipients"][0]
         body = {"case_id": case_id, "recipient_id": recipient["id"], "purpose": "immigration"}
@@ -126,7 +128,7 @@ def test_refusals_keep_the_form_redress_import_and_a_new_user(page: Page, consol
     page.goto("/imports")
     page.get_by_label("Program").select_option("PCSC")
     page.get_by_label("Partner country of the whole file (ISO alpha-3, optional)").fill("GRC")
-    page.get_by_label("File").set_input_files({"name": "empty.csv", "mimeType": "text/csv", "buffer": b""})
+    page.get_by_label("File", exact=True).set_input_files({"name": "empty.csv", "mimeType": "text/csv", "buffer": b""})
     page.get_by_role("button", name="Upload and preview").click()
     expect(page.locator("#import-error")).to_contain_text("empty")
     expect(page.get_by_label("Program")).to_have_value("PCSC")  # the program no longer resets
