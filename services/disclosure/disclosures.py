@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from services.disclosure import agreement_rules, delivery, domain, gate, mail, review
+from services.disclosure import agreement_rules, delivery, domain, gate, mail, note_check, review
 from services.disclosure.db import disclosures as queries
 from services.disclosure.db import review as review_db
 from shared import policy
@@ -102,10 +102,10 @@ async def create_draft(
         repeat = gate.repeat_reason(earlier, repeat_reason)
         draft = domain.prepare(summary, agreement, purpose=purpose, on=today, matched=matched)
         body = domain.render(draft, case_reference=domain.case_reference(case), note=note, purpose=purpose)
-        quotes = domain.quoted(note, summary, draft)
+        quotes = note_check.quoted(note, summary, draft)
         if quotes:
             raise Conflict(
-                domain.leak_message(quotes),
+                note_check.leak_message(quotes),
                 withheld=sorted({item for item, _ in quotes}),
                 words=sorted({w for _, w in quotes}),
             )

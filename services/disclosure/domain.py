@@ -355,37 +355,6 @@ def digest(body: str) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def leaks(note: str, summary: CaseSummary, draft: Draft) -> list[str]:
-    """Withheld items whose values the analyst's note quotes (the rest of the body is built from released
-    items only). A value that is also released legitimately (the same country code, say) is not a leak."""
-    return sorted({item for item, _ in quoted(note, summary, draft)})
-
-
-def quoted(note: str, summary: CaseSummary, draft: Draft) -> list[tuple[str, str]]:
-    """Each withheld item the note quotes, with the words of the note that quote it (the analyst typed them, so
-    naming them back tells the analyst exactly what to remove and tells nobody else anything)."""
-    released = {v for values in draft.released.values() for v in values.values()}
-    withheld_items = {w.item for w in draft.withheld}
-    found: set[tuple[str, str]] = set()
-    for e in summary.encounters:
-        whole = f"encounter {e.encounter_id}" in withheld_items
-        for name, value in e.values.items():
-            item = f"encounter {e.encounter_id} field {name}"
-            if (whole or item in withheld_items) and len(value) >= 3 and value not in released and value in note:
-                found.add((item if not whole else f"encounter {e.encounter_id}", value))
-    for f in summary.findings:
-        if f"finding {f.finding_id}" in withheld_items and len(f.text) >= 3 and f.text in note:
-            found.add((f"finding {f.finding_id}", f.text))
-    return sorted(found)
-
-
-def leak_message(quotes: list[tuple[str, str]]) -> str:
-    """The refusal in words: which words of the note quote withheld information, and what they quote."""
-    words = sorted({w for _, w in quotes})
-    shown = "; ".join(f'"{w[:80]}{"..." if len(w) > 80 else ""}"' for w in words[:10])
-    return f"the covering note quotes withheld information: remove {shown} from the note"
-
-
 PROGRAMS = frozenset({"UK-VISA", "M5", "PCSC", "KST"})
 
 
