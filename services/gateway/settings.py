@@ -69,8 +69,6 @@ class Settings(ServiceSettings):
     notify_from: str = "tracs-notifications@tracs.invalid"
     console_url: str = "http://127.0.0.1:8000"
     notify_mail_interval_seconds: float = Field(10.0, gt=0)
-    # A redress request is "about to breach" its SLA this many days before it is due.
-    redress_sla_warning_days: int = Field(3, ge=0)
 
     def services(self) -> dict[str, str]:
         """Each service behind the gateway -> its base URL (the merged audit trail asks every one)."""
