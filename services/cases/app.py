@@ -1,6 +1,5 @@
 """Composition root of cases."""
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,22 +12,13 @@ from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
 
 
 async def _on_start(rt: Runtime) -> None:
-    _warm_name_tables(rt)
     await _schedule_retention(rt)
 
 
-def _warm_name_tables(rt: Runtime) -> None:
-    """rigour loads its name tables on first use (~7 s of CPU): load them in a thread as the service starts, so
-    the first import or person search does not pay it while an analyst waits. Readiness does not wait for it."""
-
-    async def warm() -> None:
-        # ICU holds the GIL while it builds its tables: only once the broker connections are up (rt.started), or a
-        # loaded machine's start times out the producer's handshake.
-        await rt.started.wait()
-        await asyncio.sleep(3.0)  # and once uvicorn has bound its socket, which it does right after the start
-        await asyncio.to_thread(name_spellings.symbols, "Warm Up")
-
-    rt.spawn(warm(), "name-tables")
+def _warm_name_tables() -> None:
+    """rigour loads its name tables on first use (~7 s of CPU): load them as the service starts (after its broker
+    connections, before it listens), so the first import or person search does not pay it while an analyst waits."""
+    name_spellings.symbols("Warm Up")
 
 
 async def _schedule_retention(rt: Runtime) -> None:
@@ -59,6 +49,7 @@ def spec(settings: Settings) -> ServiceSpec:
         routers=[search_api.router, api.router, internal_api.router],
         subscriptions=consumers.subscriptions(settings),
         on_start=_on_start,
+        warm_up=_warm_name_tables,
     )
 
 
