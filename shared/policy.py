@@ -36,6 +36,9 @@ POLICY: dict[str, Rule] = {
     "case:reopen": Rule(frozenset({"supervisor"}), description="reopen a closed case"),
     "intake:read": Rule(READERS, description="see upload batches and their problems"),
     "intake:import": Rule(WORKERS, description="upload, confirm or reject a batch"),
+    "intake:oversee": Rule(
+        frozenset({"supervisor", "auditor"}), description="list everyone's imports, not only one's own"
+    ),
     "agreement:read": Rule(READERS | {"admin", "privacy-officer"}, description="read sharing agreements"),
     "agreement:manage": Rule(frozenset({"admin"}), description="create and revise agreements and recipients"),
     "agreement:approve": Rule(
@@ -64,6 +67,7 @@ POLICY: dict[str, Rule] = {
     "subject:export": Rule(frozenset({"auditor"}), description="subject access export (PIA 7.1)"),
     "user:manage": Rule(frozenset({"admin"}), description="manage users"),
     "session:refresh": Rule(ROLES, description="renew one's own token (refused once training has lapsed)"),
+    "notification:read": Rule(ROLES, description="one's own notifications and how they arrive (in-app, mail)"),
     "retention:manage": Rule(
         frozenset({"admin", "privacy-officer"}), description="retention runs, legal holds and the disposal report"
     ),

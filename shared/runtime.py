@@ -74,6 +74,9 @@ class ServiceSpec:
     description: str = ""
     uses_broker: bool = True  # the gateway speaks HTTP only
     on_start: Callable[[Runtime], Awaitable[None]] | None = None
+    # CPU-heavy loading (in a thread) once the broker connections are up and before the service listens: a thread
+    # in C code holding the GIL would otherwise starve the producer's handshake on a loaded machine.
+    warm_up: Callable[[], object] | None = None
     # Service-specific gauges read from its database on the shared timer (redress: overdue requests).
     samplers: Sequence[Sampler] = ()
     # Services whose internal API this one calls (each needs a `<target>_url` setting): one pooled client each,
@@ -119,9 +122,6 @@ class Runtime:
         self._consumers: list[InboxConsumer] = []
         self._tasks: list[asyncio.Task] = []
         self.internal: dict[str, InternalClient] = {}
-        # Set once the producer and consumers are up: CPU-heavy warm-ups wait for it, so they cannot starve the
-        # broker's handshake of the interpreter on a loaded machine.
-        self.started = asyncio.Event()
         for sub in spec.subscriptions:
             self._subscribe(sub)
 
@@ -189,7 +189,6 @@ class Runtime:
                 self.every(s.audit_witness_interval, submitter.step, name="audit-witness")
         self.spawn(run_samplers(self.sessions, self._samplers(), interval=s.metrics_interval), "metrics")
         if not self.spec.uses_broker:
-            self.started.set()
             log.info("service started", port=s.port)
             return
         self.producer = make_producer(s, client_id=f"tracs-{self.spec.name}")
@@ -209,7 +208,8 @@ class Runtime:
             self._tasks.append(asyncio.create_task(self.relay.run_forever(), name=f"{self.spec.name}-relay"))
         if s.consumers_enabled and self.spec.subscriptions:
             await self.broker.start()
-        self.started.set()
+        if self.spec.warm_up is not None:
+            await asyncio.to_thread(self.spec.warm_up)
         log.info("service started", port=s.port, relay=s.relay_enabled, consumers=s.consumers_enabled)
 
     async def stop(self) -> None:

@@ -1,6 +1,5 @@
 """Composition root of cases."""
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,20 +21,13 @@ from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
 
 
 async def _on_start(rt: Runtime) -> None:
-    _warm_name_tables(rt)
     await _schedule_retention(rt)
 
 
-def _warm_name_tables(rt: Runtime) -> None:
-    """rigour loads its name tables on first use (~7 s of CPU): load them in a thread as the service starts, so
-    the first import or person search does not pay it while an analyst waits. Readiness does not wait for it; it
-    waits for the broker clients to be up (on a loaded machine the thread's CPU delayed their start past timeouts)."""
-
-    async def warm() -> None:
-        await rt.started.wait()
-        await asyncio.to_thread(name_spellings.symbols, "Warm Up")
-
-    rt.spawn(warm(), "name-tables")
+def _warm_name_tables() -> None:
+    """rigour loads its name tables on first use (~7 s of CPU): load them as the service starts (after its broker
+    connections, before it listens), so the first import or person search does not pay it while an analyst waits."""
+    name_spellings.symbols("Warm Up")
 
 
 async def _schedule_retention(rt: Runtime) -> None:
@@ -66,6 +58,7 @@ def spec(settings: Settings) -> ServiceSpec:
         routers=[search_api.router, owner_deletions_api.router, api.router, internal_api.router],
         subscriptions=consumers.subscriptions(settings),
         on_start=_on_start,
+        warm_up=_warm_name_tables,
     )
 
 

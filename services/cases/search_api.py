@@ -74,6 +74,7 @@ def case_filters(
     case: Annotated[
         str | None, Query(description="a case id, whole or its first 8 characters (the short id the console shows)")
     ] = None,
+    batch: Annotated[uuid.UUID | None, Query(description="cases with an encounter imported by this batch")] = None,
 ) -> dict[str, Any]:
     """The queue's filters, shared by its pages and its count so the two can never disagree."""
     return {
@@ -88,6 +89,7 @@ def case_filters(
         "dob": dob,
         "subject_id": subject,
         "case": case,
+        "batch_id": batch,
     }
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from services.disclosure import disclosures, mail, notices, projection, review
 from shared import policy
 from shared.runtime import RuntimeDep
-from shared.web import CurrentPrincipal, audit_record, secured
+from shared.web import MAX_OFFSET, CurrentPrincipal, audit_record, secured
 
 router = APIRouter(prefix="/api/v1", tags=["disclosure"])
 
@@ -45,7 +45,7 @@ class DraftIn(BaseModel):
 
 
 class ReviewStep(BaseModel):
-    step: Literal["review-requested", "approved", "sent-back"]
+    step: Literal["review-requested", "approved", "sent-back", "discarded"]
     actor: str
     comment: str | None
     body_digest: str = Field(description="SHA-256 of the message body the step saw")
@@ -95,6 +95,7 @@ class CaseDisclosure(BaseModel):
     accounting_id: uuid.UUID | None
     accounting_state: str | None
     reviews: list[ReviewStep]
+    program: str | None = Field(None, description="the case's program (lists across cases)")
 
 
 class SendBack(BaseModel):
@@ -167,9 +168,32 @@ async def draft(body: DraftIn, request: Request, rt: RuntimeDep, principal: Curr
 
 
 @router.get("/disclosures", response_model=list[CaseDisclosure], tags=["disclosures"], **secured("disclosure:read"))
-async def case_disclosures(case: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> list[dict[str, Any]]:
-    """Every draft of a case, newest first, with its review steps and whether (and how) it left."""
-    return await review.case_disclosures(uow=rt.uow(actor=principal.username), case_id=case)
+async def case_disclosures(
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    case: uuid.UUID | None = None,
+    mine: Annotated[bool, Query(description="only drafts one made")] = False,
+    status: Annotated[list[str] | None, Query(description="draft, in-review, approved, sent, discarded, ...")] = None,
+    awaiting_review: Annotated[
+        bool, Query(description="drafts in review one may approve: not one's own, not approved by one already")
+    ] = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> list[dict[str, Any]]:
+    """Every draft of a case (`case`), or, without one, the drafts of one's programs newest first: one's own,
+    by state, or awaiting one's review; each with its review steps and whether (and how) it left."""
+    uow = rt.uow(actor=principal.username)
+    if case is not None:
+        return await review.case_disclosures(uow=uow, case_id=case)
+    return await review.worklist(
+        uow=uow,
+        mine=mine,
+        statuses=status,
+        awaiting_review=awaiting_review,
+        may_approve=policy.allows(principal, "disclosure:approve"),
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get(
@@ -267,6 +291,16 @@ async def send_back(draft_id: uuid.UUID, body: SendBack, rt: RuntimeDep, princip
     await review.send_back(
         uow=uow, draft_id=draft_id, comment=body.comment, may_approve=policy.allows(principal, "disclosure:approve")
     )
+    return await disclosures.get_draft(uow=uow, draft_id=draft_id)
+
+
+@router.post(
+    "/disclosures/{draft_id}/discard", response_model=DraftOut, tags=["disclosures"], **secured("disclosure:send")
+)
+async def discard(draft_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    """Discard a draft never sent for review: its drafter or a supervisor; it stays, marked, never sendable."""
+    uow = rt.uow(actor=principal.username)
+    await review.discard(uow=uow, draft_id=draft_id, is_supervisor=policy.allows(principal, "disclosure:approve"))
     return await disclosures.get_draft(uow=uow, draft_id=draft_id)
 
 

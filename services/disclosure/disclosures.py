@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from services.disclosure import agreement_rules, delivery, domain, gate, mail, review
+from services.disclosure import agreement_rules, delivery, domain, gate, mail, note_check, review
 from services.disclosure.db import disclosures as queries
 from services.disclosure.db import review as review_db
 from shared import policy
@@ -114,9 +114,13 @@ async def create_draft(
         draft = domain.prepare(summary, agreement, purpose=purpose, on=today, matched=matched)
         reference = domain.case_reference(case)
         body = domain.render(draft, case_reference=reference, note=note, purpose=purpose, heading=heading)
-        leaked = domain.leaks(note, summary, draft)
-        if leaked:
-            raise Conflict("the covering note quotes withheld information", withheld=leaked)
+        quotes = note_check.quoted(note, summary, draft)
+        if quotes:
+            raise Conflict(
+                note_check.leak_message(quotes),
+                withheld=sorted({item for item, _ in quotes}),
+                words=sorted({w for _, w in quotes}),
+            )
         await queries.insert_draft(
             uow.session,
             {

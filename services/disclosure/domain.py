@@ -295,6 +295,8 @@ def require_unsent(status: str, sent_at: datetime | None) -> None:
         raise Conflict(f"this draft was already sent at {sent_at:%Y-%m-%d %H:%M} UTC")
     if status == "sending":
         raise Conflict("this draft is being sent; its accounting is pending until the relay takes it")
+    if status == "discarded":
+        raise Conflict("this draft was discarded: draft the response again")
 
 
 def require_sendable(draft: Draft, *, drafted: dict[str, Any]) -> None:
@@ -351,25 +353,6 @@ def render(draft: Draft, *, case_reference: str, note: str = "", purpose: str = 
 def digest(body: str) -> str:
     """What the accounting of disclosures keeps of the content: its SHA-256, not the content."""
     return hashlib.sha256(body.encode()).hexdigest()
-
-
-def leaks(note: str, summary: CaseSummary, draft: Draft) -> list[str]:
-    """Withheld items whose values the analyst's note quotes (the rest of the body is built from released
-    items only). A value that is also released legitimately (the same country code, say) is not a leak."""
-    body = note
-    released = {v for values in draft.released.values() for v in values.values()}
-    withheld_items = {w.item for w in draft.withheld}
-    found: set[str] = set()
-    for e in summary.encounters:
-        whole = f"encounter {e.encounter_id}" in withheld_items
-        for name, value in e.values.items():
-            item = f"encounter {e.encounter_id} field {name}"
-            if (whole or item in withheld_items) and len(value) >= 3 and value not in released and value in body:
-                found.add(item if not whole else f"encounter {e.encounter_id}")
-    for f in summary.findings:
-        if f"finding {f.finding_id}" in withheld_items and len(f.text) >= 3 and f.text in body:
-            found.add(f"finding {f.finding_id}")
-    return sorted(found)
 
 
 PROGRAMS = frozenset({"UK-VISA", "M5", "PCSC", "KST"})

@@ -18,15 +18,18 @@ from shared.errors import Conflict, Forbidden, Invalid
 NO_DI = "no-derogatory-information"  # the explicit "no derogatory information found" finding kind
 MAX_REASON = 2000
 
-# A draft's way out: drafted -> in review -> approved -> sending -> sent; a reviewer may send it back.
-DRAFT, IN_REVIEW, APPROVED, SENDING, SENT, NOT_SENDABLE = (
+# A draft's way out: drafted -> in review -> approved -> sending -> sent; a reviewer may send it back; a draft
+# never sent for review may be discarded (kept, marked, never sendable again).
+DRAFT, IN_REVIEW, APPROVED, SENDING, SENT, NOT_SENDABLE, DISCARDED = (
     "draft",
     "in-review",
     "approved",
     "sending",
     "sent",
     "not-sendable",
+    "discarded",
 )
+STATUSES = (DRAFT, IN_REVIEW, APPROVED, SENDING, SENT, NOT_SENDABLE, DISCARDED)
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,14 @@ def require_reviewer(*, drafter: str, reviewer: str, earlier_approvers: Iterable
         raise Forbidden("the drafter cannot review their own draft: a second person must", action="disclosure:approve")
     if reviewer in set(earlier_approvers):
         raise Conflict("you approved this draft already: another supervisor must add the next approval")
+
+
+def require_discarder(*, drafter: str, actor: str, is_supervisor: bool) -> None:
+    """Only the drafter, or a supervisor, discards a draft (another analyst's work is not theirs to throw away)."""
+    if actor != drafter and not is_supervisor:
+        raise Forbidden(
+            f"only its drafter ({drafter}) or a supervisor may discard this draft", action="disclosure:send"
+        )
 
 
 def require_comment(comment: str | None) -> str:

@@ -11,13 +11,13 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiosmtplib
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
 
-from shared.errors import Conflict, Unavailable
+from shared.errors import Conflict
+from shared.smtp import DeliveryUncertain, deliver  # noqa: F401 - the one SMTP path, shared with the gateway
 
 
 @dataclass(frozen=True)
@@ -137,32 +137,3 @@ def seal_to(
         message_id=message_id,
     )
     return Sealed(message_id, message)
-
-
-class DeliveryUncertain(Unavailable):
-    """The relay stopped answering mid-conversation: the message may or may not have been accepted."""
-
-
-# The relay could not be reached, or answered with a refusal: it certainly did not take the message.
-_REFUSED = (
-    aiosmtplib.SMTPConnectError,
-    aiosmtplib.SMTPResponseException,
-    aiosmtplib.SMTPRecipientsRefused,
-    aiosmtplib.SMTPNotSupported,
-    ConnectionRefusedError,
-)
-
-
-async def deliver(message: bytes, *, sender: str, recipient: str, host: str, port: int) -> None:
-    """Hand the sealed message to the relay: `Unavailable` if it refused it, `DeliveryUncertain` if we cannot tell."""
-    try:
-        await aiosmtplib.send(message, sender=sender, recipients=[recipient], hostname=host, port=port, timeout=30)
-    except _REFUSED as exc:
-        raise Unavailable(
-            f"the mail relay {host}:{port} did not accept the message ({type(exc).__name__}); nothing was sent"
-        ) from exc
-    except (aiosmtplib.SMTPException, OSError) as exc:
-        raise DeliveryUncertain(
-            f"the mail relay {host}:{port} stopped answering ({type(exc).__name__}); the message may have left "
-            "and is accounted as pending until the service delivers it again with the same Message-ID"
-        ) from exc

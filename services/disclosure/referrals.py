@@ -18,7 +18,7 @@ from services.disclosure.db.disclosures import case as case_row
 from shared import policy
 from shared.errors import Conflict, NotFound
 from shared.events.cases import AttachedRow
-from shared.events.disclosure import EncounterRemovalRequested
+from shared.events.disclosure import EncounterRemovalRequested, ReferralReplied
 from shared.internal import InternalClient
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
@@ -215,6 +215,16 @@ async def record_reply(
             reply_note=note,
             replied_on=replied_on,
             reply_recorded_by=uow.actor,
+        )
+        uow.emit(
+            ReferralReplied(
+                referral_id=referral_id,
+                case_id=row["case_id"],
+                kind=row["kind"],
+                decision=decision,
+                recipient_org=row["recipient_org"],
+                referred_by=row["created_by"],
+            )
         )
         if decision == rules.REMOVE:
             uow.emit(

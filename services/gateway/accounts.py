@@ -82,6 +82,9 @@ async def update_user(
     """
     today = datetime.now(UTC).date()
     domain.check_access_dates(changes.get("training_completed_on"), changes.get("clearance_granted_on"), today=today)
+    domain.check_contact(changes.get("full_name"), changes.get("email"))
+    if "email" in changes:
+        changes = {**changes, "email": changes["email"] or None}
     roles = set(changes["roles"]) if changes.get("roles") is not None else None
     programs = set(changes["programs"]) if changes.get("programs") is not None else None
     async with uow:
@@ -104,8 +107,15 @@ async def update_user(
         if programs is not None:
             values["programs"] = sorted(programs)
         await queries.update_user(uow.session, username, updated_by=uow.actor, **values)
+        # A colleague's name and address are named as changed, not copied into the trail.
         entry_detail = "; ".join(
-            [*(f"{k} {v}" for k, v in sorted(changes.items()) if k not in ("roles", "programs"))]
+            [
+                *(
+                    f"{k} {v}" if k not in CONTACT else f"{k} changed"
+                    for k, v in sorted(changes.items())
+                    if k not in ("roles", "programs")
+                )
+            ]
             + ([f"{detail}; approved by {approved_by}"] if detail else [])
         )
         await queries.record(
@@ -131,6 +141,101 @@ async def update_user(
             uow.emit(_staff(username, set(updated["roles"]), set(updated["programs"]), active))
     log.info("user changed", user=username, fields=sorted(changes))
     return updated
+
+
+CONTACT = frozenset({"full_name", "email"})
+
+
+async def set_enabled(
+    *,
+    uow: UnitOfWork,
+    username: str,
+    enabled: bool,
+    reason: str = "",
+    client: str | None = None,
+    training_valid_days: int = 365,
+) -> dict[str, Any]:
+    """Disable a login (it can no longer sign in or refresh, and cases stops offering it work) or enable it
+    again; an admin never disables their own login (nobody would be left to undo it)."""
+    if not enabled and username == uow.actor:
+        raise Invalid("you cannot disable your own login: another admin must")
+    reason = reason.strip()
+    if len(reason) > 500:
+        raise Invalid("reason: at most 500 characters")
+    now = datetime.now(UTC)
+    async with uow:
+        before = await _existing(uow, username)
+        if enabled == (before.get("disabled_at") is None):
+            raise Conflict(f"user {username!r} is already {'enabled' if enabled else 'disabled'}")
+        values: dict[str, Any] = {"disabled_at": None, "disabled_by": None}
+        if not enabled:
+            values = {"disabled_at": now, "disabled_by": uow.actor}
+        await queries.update_user(uow.session, username, updated_by=uow.actor, **values)
+        action = "user:enable" if enabled else "user:disable"
+        await queries.record(uow.session, [_entry(uow, action, username, reason or None, client)])
+        updated = dict(await queries.user(uow.session, username))
+        active = _may_work(updated, today=now.date(), valid_days=training_valid_days)
+        uow.emit(_staff(username, set(updated["roles"]), set(updated["programs"]), active))
+    log.info("user enabled" if enabled else "user disabled", user=username)
+    return updated
+
+
+async def unlock(*, uow: UnitOfWork, username: str, client: str | None = None) -> dict[str, Any]:
+    """Lift a lockout after failed sign-ins before it runs out (the count of failures starts again)."""
+    async with uow:
+        before = await _existing(uow, username)
+        if not before.get("failed_attempts") and before.get("locked_until") is None:
+            raise Conflict(f"user {username!r} is not locked and has no failed sign-in to clear")
+        await queries.update_user(uow.session, username, updated_by=uow.actor, failed_attempts=0, locked_until=None)
+        detail = f"failed attempts {before['failed_attempts']}; locked until {before['locked_until'] or '-'}"
+        await queries.record(uow.session, [_entry(uow, "user:unlock", username, detail, client)])
+        updated = dict(await queries.user(uow.session, username))
+    log.info("user unlocked", user=username)
+    return updated
+
+
+async def reset_password(
+    *, uow: UnitOfWork, username: str, temporary_password: str, client: str | None = None
+) -> dict[str, Any]:
+    """An admin sets a temporary password: the user must choose their own at the next sign-in (before any token
+    is issued). Only the hash is stored; a lockout is lifted with it."""
+    domain.check_password(temporary_password, field="temporary_password")
+    async with uow:
+        await _existing(uow, username)
+        await queries.update_user(
+            uow.session,
+            username,
+            updated_by=uow.actor,
+            password_hash=domain.hash_password(temporary_password),
+            must_change_password=True,
+            failed_attempts=0,
+            locked_until=None,
+        )
+        detail = "temporary password set; to be changed at next sign-in"
+        await queries.record(uow.session, [_entry(uow, "user:reset-password", username, detail, client)])
+        updated = dict(await queries.user(uow.session, username))
+    log.info("user password reset", user=username)
+    return updated
+
+
+async def _existing(uow: UnitOfWork, username: str) -> Any:
+    row = await queries.user(uow.session, username)
+    if row is None:
+        raise NotFound(f"no user {username!r}")
+    return row
+
+
+def _entry(uow: UnitOfWork, action: str, username: str, detail: str | None, client: str | None) -> audit.Entry:
+    return audit.Entry(
+        actor=uow.actor,
+        action=action,
+        record_type="user",
+        record_id=username,
+        outcome="allowed",
+        correlation_id=current_correlation_id(),
+        client=client,
+        detail=detail,
+    )
 
 
 async def list_users(*, uow: UnitOfWork) -> list[dict[str, Any]]:
@@ -161,6 +266,7 @@ def _may_work(row: Any, *, today: date, valid_days: int) -> bool:
         locked_until=None,
         training_completed_on=row.get("training_completed_on"),
         clearance_expires_on=row.get("clearance_expires_on"),
+        disabled=row.get("disabled_at") is not None,
     )
     return domain.access_refusal(account, today=today, valid_days=valid_days) is None
 

@@ -203,6 +203,9 @@ class UserChange(BaseModel):
     training_completed_on: date | None = None
     clearance_granted_on: date | None = None
     clearance_expires_on: date | None = None
+    full_name: str | None = Field(None, max_length=200)
+    email: str | None = Field(None, max_length=320, description="where notifications are mailed; '' removes it")
+    notify_by_mail: bool | None = None
     approved_by: str | None = Field(None, min_length=2, max_length=64)
 
 
@@ -219,6 +222,12 @@ class UserOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     updated_by: str
+    full_name: str | None = None
+    email: str | None = None
+    disabled_at: datetime | None = None
+    disabled_by: str | None = None
+    must_change_password: bool = False
+    notify_by_mail: bool = False
 
 
 class LapsingUser(UserOut):
@@ -264,7 +273,7 @@ async def change_user(
     """Record training or clearance dates, or change roles and programs (audited with who approved it)."""
     changes = body.model_dump(exclude_unset=True, exclude={"approved_by"})
     if not changes:
-        raise Invalid("nothing to change: give roles, programs, training or clearance dates")
+        raise Invalid("nothing to change: give roles, programs, training or clearance dates, name, email")
     return await accounts.update_user(
         uow=rt.uow(actor=principal.username),
         username=username,
@@ -303,6 +312,22 @@ class Token(BaseModel):
 )
 async def token(request: Request, rt: RuntimeDep) -> Token:
     """OAuth2 password flow: form or JSON `username` / `password`."""
+    creds = await _credentials(request, rt, Credentials)
+    s = rt.settings
+    account = await sign_in.authenticate(
+        uow=rt.uow(actor=creds.username[:64]),
+        username=creds.username,
+        password=creds.password,
+        threshold=s.lockout_threshold,
+        lock_minutes=s.lockout_minutes,
+        training_valid_days=s.training_valid_days,
+        client=request.client.host if request.client else None,
+    )
+    return _token_for(account, rt)
+
+
+async def _credentials(request: Request, rt: Any, model: type[Credentials]) -> Any:
+    """The posted form or JSON body of a local sign-in (refused where only the identity provider signs in)."""
     if not rt.settings.local_logins:
         raise Forbidden("local logins are switched off here; sign in through the identity provider")
     if request.headers.get("content-type", "").startswith("application/json"):
@@ -313,14 +338,41 @@ async def token(request: Request, rt: RuntimeDep) -> Token:
     else:
         body = dict(await request.form())
     try:
-        creds = Credentials.model_validate(body)
+        return model.model_validate(body)
     except ValidationError as exc:
-        raise Invalid("username and password are required", errors=exc.errors(include_url=False)) from exc
+        names = ", ".join(model.model_fields)
+        raise Invalid(f"{names} are required", errors=exc.errors(include_url=False)) from exc
+
+
+class NewPassword(Credentials):
+    new_password: str = Field(max_length=200)
+
+
+@router.post(
+    "/api/v1/auth/password",
+    response_model=Token,
+    tags=["auth"],
+    openapi_extra={
+        "x-tracs-action": "public",
+        "requestBody": {
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": NewPassword.model_json_schema()},
+                "application/json": {"schema": NewPassword.model_json_schema()},
+            },
+            "required": True,
+        },
+    },
+)
+async def change_password(request: Request, rt: RuntimeDep) -> Token:
+    """Replace one's password (a temporary one an admin set must be): the current password is checked as a
+    sign-in is (wrong ones count toward the lockout), then the new one is stored (hashed) and a token issued."""
+    creds = await _credentials(request, rt, NewPassword)
     s = rt.settings
     account = await sign_in.authenticate(
         uow=rt.uow(actor=creds.username[:64]),
         username=creds.username,
         password=creds.password,
+        new_password=creds.new_password,
         threshold=s.lockout_threshold,
         lock_minutes=s.lockout_minutes,
         training_valid_days=s.training_valid_days,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.gateway import accounts, api, console, consumers, db
+from services.gateway import accounts, api, console, consumers, db, notifications, notifications_api, users_api
 from services.gateway.settings import Settings
 from services.gateway.upstreams import Upstreams
 from shared.runtime import Runtime, ServiceSpec, create_service_app, serve
@@ -29,6 +29,16 @@ async def _seed(rt: Runtime) -> None:
     # Training lapses with the calendar: cases learns who may be given work at start and then every few hours.
     rt.every(settings.staff_announce_interval_seconds, announce, name="staff-activity", first_after=5.0)
 
+    async def mail() -> None:
+        await notifications.mail_due(
+            uow=rt.uow(actor="notification-mail"),
+            smtp=(settings.smtp_host, settings.smtp_port),
+            sender=settings.notify_from,
+            console_url=settings.console_url,
+        )
+
+    rt.every(settings.notify_mail_interval_seconds, mail, name="notification-mail", first_after=3.0)
+
 
 def spec(settings: Settings) -> ServiceSpec:
     return ServiceSpec(
@@ -36,7 +46,7 @@ def spec(settings: Settings) -> ServiceSpec:
         description="Sign-in, users, the console, the merged audit trail and OpenAPI (the edge routes the rest).",
         metadata=db.metadata,
         migrations_dir=Path(__file__).with_name("migrations"),
-        routers=[console.router, api.router],
+        routers=[console.router, users_api.router, notifications_api.router, api.router],
         subscriptions=consumers.subscriptions(settings),
         on_start=_seed,
     )

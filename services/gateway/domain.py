@@ -33,6 +33,8 @@ class Account:
     locked_until: datetime | None
     training_completed_on: date | None = None
     clearance_expires_on: date | None = None
+    disabled: bool = False
+    must_change_password: bool = False
 
     def is_locked(self, now: datetime) -> bool:
         return self.locked_until is not None and self.locked_until > now
@@ -50,6 +52,7 @@ def after_failure(account: Account, *, now: datetime, threshold: int, lock_minut
 
 
 MIN_PASSWORD_LENGTH = 12
+MUST_CHANGE = "a new password must be set before signing in: the current one is temporary"
 _hasher = PasswordHasher()
 
 
@@ -71,8 +74,39 @@ def check_new_user(username: str, roles: set[str], programs: set[str], password:
     if not re.fullmatch(r"[a-z][a-z0-9._-]{1,63}", username):
         raise Invalid("a username is 2-64 lowercase letters, digits, dots, dashes or underscores")
     check_grant(roles, programs)
+    check_password(password)
+
+
+def check_password(password: str, *, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise Invalid(f"{field}: a password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def check_new_password(old: str, new: str) -> None:
+    """A new password replaces a temporary or old one: long enough, and not the same."""
+    check_password(new, field="new_password")
+    if new == old:
+        raise Invalid("new_password: choose a password other than the current one")
+
+
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,253}\.[^@\s.]{2,63}")
+
+
+def check_contact(full_name: str | None, email: str | None) -> None:
+    """A colleague's name and work address (where notifications are mailed): short, one line, an address."""
+    if full_name is not None and (len(full_name) > 200 or any(c in full_name for c in "\r\n")):
+        raise Invalid("full_name: one line of at most 200 characters")
+    if email is not None and email != "" and not _EMAIL.fullmatch(email):
+        raise Invalid(f"email: {email[:100]!r} is not an e-mail address")
+
+
+def lock_state(account: Account, now: datetime) -> str:
+    """What the admin page says of a login: disabled, locked (until a time), or active."""
+    if account.disabled:
+        return "disabled"
+    if account.is_locked(now):
+        return "locked"
+    return "active"
 
 
 def check_grant(roles: set[str], programs: set[str]) -> None:
@@ -94,6 +128,8 @@ def access_refusal(account: Account, *, today: date, valid_days: int) -> str | N
     PIA 8.2: "All system users must complete annual refresher training to retain system access"; 8.3:
     users "must hold a security clearance" (enforced when its expiry is recorded).
     """
+    if account.disabled:
+        return "this account is disabled by an administrator: ask an administrator to enable it"
     lapses = training_lapses_on(account.training_completed_on, valid_days=valid_days)
     if lapses is None:
         return "no privacy training is recorded for this account: complete the annual privacy training first"

@@ -30,6 +30,8 @@ GATEWAY_API_PATHS = (
     "/api/v1/users/*",
     "/api/v1/audit",
     "/api/v1/audit/*",
+    "/api/v1/notifications",
+    "/api/v1/notifications/*",
     "/api/v1/subjects/*/export",
 )
 
@@ -60,6 +62,13 @@ class Settings(ServiceSettings):
     # How often every login's active state (training, clearance) is announced to cases' staff projection.
     staff_announce_interval_seconds: float = Field(6 * 3600.0, gt=0)
     training_warning_days: int = Field(30, ge=0)  # the console warns this long before, and admins list them
+    # Notifications mailed to staff who asked for mail, through the relay disclosure uses (plain text: ids and a
+    # label, no personal data). The console's address makes the link in the mail.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(8025, ge=1, le=65535)
+    notify_from: str = "tracs-notifications@tracs.invalid"
+    console_url: str = "http://127.0.0.1:8000"
+    notify_mail_interval_seconds: float = Field(10.0, gt=0)
 
     def services(self) -> dict[str, str]:
         """Each service behind the gateway -> its base URL (the merged audit trail asks every one)."""

@@ -28,15 +28,19 @@ async def authenticate(
     training_valid_days: int = 365,
     client: str | None = None,
     now: datetime | None = None,
+    new_password: str | None = None,
 ) -> domain.Account:
     """Check a password; wrong ones count toward a lockout, and the caller learns nothing more.
 
-    A right password of a user whose privacy training has lapsed is refused naming training (only someone
-    who knows the password learns it). Every attempt is audited in the same transaction as the counter.
+    A right password of a user whose privacy training has lapsed, whose account is disabled or whose password
+    is a temporary one an admin set is refused naming why (only someone who knows the password learns it).
+    With `new_password` the right password is replaced (a temporary one must be). Every attempt is audited in
+    the same transaction as the counter.
     """
     now = now or datetime.now(UTC)
     reason: str | None = None
     lapsed: str | None = None
+    changed = False
     account: domain.Account | None = None
     async with uow:
         row = await queries.account(uow.session, username)
@@ -59,17 +63,38 @@ async def authenticate(
                 await queries.update_account(
                     uow.session, username, failed_attempts=0, locked_until=None, updated_by="login"
                 )
-                reason = "training lapsed" if "training" in lapsed else "clearance expired"
+                reason = _refusal_kind(lapsed)
+            elif account.must_change_password and new_password is None:
+                await queries.update_account(
+                    uow.session, username, failed_attempts=0, locked_until=None, updated_by="login"
+                )
+                lapsed, reason = domain.MUST_CHANGE, "temporary password"
+            elif new_password is not None:
+                domain.check_new_password(password, new_password)
+                await queries.update_account(
+                    uow.session,
+                    username,
+                    failed_attempts=0,
+                    locked_until=None,
+                    last_login_at=now,
+                    password_hash=domain.hash_password(new_password),
+                    must_change_password=False,
+                    updated_by=username,
+                )
+                changed = True
             else:
                 await queries.update_account(
                     uow.session, username, failed_attempts=0, locked_until=None, last_login_at=now, updated_by="login"
                 )
         known = username if row is not None else None
+        detail = reason or ("password changed" if changed else None)
         await queries.record(
-            uow.session, [_login_entry(username=known, denied=bool(reason), client=client, detail=reason)]
+            uow.session, [_login_entry(username=known, denied=bool(reason), client=client, detail=detail)]
         )
     if lapsed is not None:
         log.info("login refused", reason=reason)
+        if lapsed == domain.MUST_CHANGE:
+            raise Forbidden(lapsed, must_change_password=True)
         raise Forbidden(lapsed)
     if reason is not None or account is None:
         log.info("login refused", reason=reason)
@@ -93,6 +118,8 @@ async def refresh(
     account = account_of(row)
     if account.is_locked(now):
         raise Forbidden("the account is locked")
+    if account.must_change_password:
+        raise Forbidden(domain.MUST_CHANGE)
     if refusal := domain.access_refusal(account, today=now.date(), valid_days=training_valid_days):
         log.info("refresh refused", reason="training or clearance")
         raise Forbidden(refusal)
@@ -108,7 +135,16 @@ def account_of(row: Any) -> domain.Account:
         locked_until=row["locked_until"],
         training_completed_on=row.get("training_completed_on"),
         clearance_expires_on=row.get("clearance_expires_on"),
+        disabled=row.get("disabled_at") is not None,
+        must_change_password=bool(row.get("must_change_password")),
     )
+
+
+def _refusal_kind(refusal: str) -> str:
+    """The trail's word for why a right password was refused (the user is told the whole sentence)."""
+    if "disabled" in refusal:
+        return "disabled"
+    return "training lapsed" if "training" in refusal else "clearance expired"
 
 
 PROVIDER_REFUSALS = frozenset(

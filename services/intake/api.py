@@ -12,7 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from pydantic import BaseModel, Field
 
-from services.intake import batches, entry
+from services.intake import batches, entry, imports
+from shared import policy
 from shared.errors import Invalid, TooLarge
 from shared.runtime import RuntimeDep
 from shared.web import MAX_OFFSET, CurrentPrincipal, secured
@@ -131,6 +132,52 @@ async def enter_record(body: EntryIn, rt: RuntimeDep, principal: CurrentPrincipa
         )
     return await batches.batch_view(
         uow=rt.uow(actor=principal.username), batch_id=batch_id, preview_rows=s.preview_rows
+    )
+
+
+class BatchListed(BaseModel):
+    id: uuid.UUID
+    file_name: str
+    program: str
+    upload_kind: str
+    status: str
+    partner_country: str | None
+    rows_total: int
+    rows_valid: int
+    rows_invalid: int
+    rows_no_match: int
+    rows_imported: int
+    rows_attached: int
+    rows_failed: int
+    progress: str
+    created_by: str
+    created_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+class BatchPage(BaseModel):
+    items: list[BatchListed]
+    total: int = Field(description="every batch the filters find, across all pages")
+
+
+@router.get("/batches", response_model=BatchPage, **secured("intake:read"))
+async def list_batches(
+    rt: RuntimeDep,
+    principal: CurrentPrincipal,
+    mine: Annotated[bool, Query(description="only one's own (always so without intake:oversee)")] = False,
+    status: Annotated[str | None, Query(description="staged, confirmed or rejected")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> dict[str, Any]:
+    """Imports newest first: one's own, or everyone's (of one's programs) for a supervisor or auditor."""
+    return await imports.listing(
+        uow=rt.uow(actor=principal.username),
+        mine=mine,
+        sees_all=policy.allows(principal, "intake:oversee"),
+        status=status,
+        limit=limit,
+        offset=offset,
     )
 
 

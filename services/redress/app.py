@@ -6,7 +6,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.redress import api, consumers, db, privacy_act_api, retention
+from services.redress import api, consumers, db, privacy_act_api, retention, sla
 from services.redress.db import privacy_act as privacy_act_queries
 from services.redress.db import requests as request_queries
 from services.redress.settings import Settings
@@ -28,8 +28,21 @@ async def sample_overdue(session: AsyncSession) -> None:
     set_labelled(REDRESS_OVERDUE, "source", overdue, SOURCES)
 
 
+async def _watch_sla(rt: Runtime) -> None:
+    """Requests about to breach their SLA are announced once, from start and then every few minutes."""
+    settings: Settings = rt.settings  # type: ignore[assignment]
+
+    async def watch() -> None:
+        await sla.announce_nearing(
+            uow=rt.uow(actor="sla-watch"), today=datetime.now(UTC).date(), warning_days=settings.sla_warning_days
+        )
+
+    rt.every(settings.sla_watch_interval_seconds, watch, name="redress-sla-watch", first_after=2.0)
+
+
 async def _on_start(rt: Runtime) -> None:
     disposal_api.schedule(rt, retention.RETENTION)
+    await _watch_sla(rt)
 
 
 def spec() -> ServiceSpec:

@@ -15,6 +15,9 @@ class Settings(RetentionSettings):
     # Days from receipt to the due date, per source (the EPR measures the share within them).
     sla_days_trip: int = Field(30, ge=1)
     sla_days_other: int = Field(45, ge=1)
+    # A request due within this many days is announced as about to breach (RedressSlaNearing), checked this often.
+    sla_warning_days: int = Field(3, ge=0)
+    sla_watch_interval_seconds: float = Field(300.0, gt=0)
 
     # The source systems an officer searches for a request (PIA Appendix A, as cases' catalogue), and the ones
     # the redress program requires before a request may be resolved.

@@ -57,7 +57,10 @@ class DisclosureDrafted(DisclosureStep):
 
 @contract
 class DisclosureReviewRequested(DisclosureStep):
+    """The drafter (the envelope's actor) asks a supervisor of the case's program to review the draft."""
+
     event_type = "DisclosureReviewRequested"
+    program: str | None = None  # added compatibly: whose supervisors may review it (the gateway notifies them)
 
 
 @contract
@@ -65,6 +68,13 @@ class DisclosureSentBack(DisclosureStep):
     """The reviewer sent the draft back to its drafter (the comment is on the draft in disclosure)."""
 
     event_type = "DisclosureSentBack"
+
+
+@contract
+class DisclosureDiscarded(DisclosureStep):
+    """Its drafter or a supervisor discarded a draft never sent for review (it stays in disclosure, unsendable)."""
+
+    event_type = "DisclosureDiscarded"
 
 
 @contract
@@ -97,6 +107,26 @@ class AgreementChanged(Event):
 
     def partition_key(self) -> str:
         return str(self.agreement_id)
+
+
+@contract
+class ReferralReplied(Event):
+    """A data owner's (or TSC's) reply to a referral or notice was recorded: ids, kinds and the decision only
+    (the reply's note stays in disclosure). The gateway tells the analyst who made the referral."""
+
+    event_type = "ReferralReplied"
+    schema_version = 1
+    topic = topics.DISCLOSURE
+
+    referral_id: uuid.UUID
+    case_id: uuid.UUID
+    kind: str
+    decision: str
+    recipient_org: str
+    referred_by: str
+
+    def partition_key(self) -> str:
+        return str(self.case_id)
 
 
 @contract

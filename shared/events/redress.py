@@ -51,6 +51,24 @@ class RedressStatusChanged(Event):
 
 
 @contract
+class RedressSlaNearing(Event):
+    """An open redress request is due within the warning period (announced once per due date): ids, the day and
+    who works it, so the gateway can tell them. Nothing about the requester."""
+
+    event_type = "RedressSlaNearing"
+    schema_version = 1
+    topic = topics.REDRESS
+
+    redress_id: uuid.UUID
+    due_on: date
+    reviewers: list[str] = []
+    opened_by: str
+
+    def partition_key(self) -> str:
+        return str(self.redress_id)
+
+
+@contract
 class RelinkAccepted(Event):
     """Redress found encounters linked to the wrong person: cases moves them to `to_subject_id` (a subject
     redress names; `new_subject` asks cases to create it with that id). Undoing is another re-link."""

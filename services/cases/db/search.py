@@ -28,6 +28,8 @@ def _filtered_cases(filters: dict[str, Any], programs: frozenset[str] | None) ->
             stmt = stmt.where(c[column] == filters[column])
     if filters.get("flag"):
         stmt = stmt.where(_flagged(filters["flag"]))
+    if filters.get("batch_id") is not None:
+        stmt = stmt.where(_from_batch(filters["batch_id"]))
     if filters.get("case_ids"):
         stmt = stmt.where(c.id.between(*filters["case_ids"]))
     return stmt
@@ -46,6 +48,13 @@ def _flagged(flag: str) -> Any:
     return exists(select(literal(1)).select_from(flags.join(case_encounters, ce.encounter_id == f.encounter_id))).where(
         ce.case_id == cases.c.id, f.flag == flag, _flag_on()
     )
+
+
+def _from_batch(batch_id: Any) -> Any:
+    """The case has an encounter that batch imported ("open its cases" after an import)."""
+    e, ce = encounters.c, case_encounters.c
+    joined = case_encounters.join(encounters, e.id == ce.encounter_id)
+    return exists(select(literal(1)).select_from(joined)).where(ce.case_id == cases.c.id, e.batch_id == batch_id)
 
 
 def _sort_key(key: str) -> Any | None:

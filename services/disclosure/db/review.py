@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.disclosure.db.tables import ACCOUNTED, accounting, draft_reviews, drafts, recipients
+from services.disclosure.db.tables import ACCOUNTED, accounting, case_view, draft_reviews, drafts, recipients, referrals
 
 
 async def add_step(
@@ -61,10 +61,45 @@ async def earlier_disclosures(
     return [dict(x) for x in (await session.execute(stmt)).mappings().all()]
 
 
+async def referral_of(session: AsyncSession, draft_id: uuid.UUID) -> uuid.UUID | None:
+    return await session.scalar(select(referrals.c.id).where(referrals.c.draft_id == draft_id))
+
+
 async def drafts_of_case(session: AsyncSession, case_id: uuid.UUID) -> list[dict[str, Any]]:
     """Every draft of a case, newest first, with its recipient and its accounting (if it left)."""
+    stmt = _listed().where(drafts.c.case_id == case_id).order_by(drafts.c.created_at.desc(), drafts.c.id)
+    return [dict(x) for x in (await session.execute(stmt)).mappings().all()]
+
+
+async def drafts_listed(
+    session: AsyncSession,
+    *,
+    programs: frozenset[str] | None,
+    created_by: str | None,
+    not_created_by: str | None,
+    statuses: list[str] | None,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    """Drafts of the programs one may see, newest first, filtered by drafter and state (the worklists)."""
+    d = drafts.c
+    stmt = _listed().join(case_view, case_view.c.case_id == d.case_id).add_columns(case_view.c.program)
+    if programs is not None:
+        stmt = stmt.where(case_view.c.program.in_(sorted(programs)))
+    if created_by is not None:
+        stmt = stmt.where(d.created_by == created_by)
+    if not_created_by is not None:
+        stmt = stmt.where(d.created_by != not_created_by)
+    if statuses:
+        stmt = stmt.where(d.status.in_(statuses))
+    stmt = stmt.order_by(d.created_at.desc(), d.id).limit(limit).offset(offset)
+    return [dict(x) for x in (await session.execute(stmt)).mappings().all()]
+
+
+def _listed() -> Any:
+    """A draft as lists show it: its state, recipient and accounting (if it left)."""
     d, r, a = drafts, recipients, accounting
-    stmt = (
+    return (
         select(
             d.c.id,
             d.c.case_id,
@@ -86,7 +121,4 @@ async def drafts_of_case(session: AsyncSession, case_id: uuid.UUID) -> list[dict
         )
         .join(r, r.c.id == d.c.recipient_id)
         .outerjoin(a, (a.c.draft_id == d.c.id) & a.c.state.in_(ACCOUNTED))
-        .where(d.c.case_id == case_id)
-        .order_by(d.c.created_at.desc(), d.c.id)
     )
-    return [dict(x) for x in (await session.execute(stmt)).mappings().all()]

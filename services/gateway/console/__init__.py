@@ -20,6 +20,7 @@ from services.gateway.console import (
     disclosures,
     imports,
     inaccuracies,
+    notifications,
     oidc,
     privacy_act,
     queue,
@@ -27,6 +28,8 @@ from services.gateway.console import (
     referrals,
     reports,
     shortcuts,
+    users,
+    worklists,
 )
 from services.gateway.console.web import HERE, ApiError, CsrfRefused, SignedOut, q, redirect, render
 
@@ -36,6 +39,7 @@ _PAGES = (
     oidc,
     queue,
     cases,
+    worklists,  # before imports: /imports/list is not a batch id
     imports,
     disclosures,
     referrals,
@@ -47,6 +51,8 @@ _PAGES = (
     access,
     admin,
     audit_trail,
+    users,
+    notifications,
     agreements,
     shortcuts,
 )

@@ -16,7 +16,19 @@ router = APIRouter()
 
 @router.get("/admin")
 async def admin_page(request: Request, session: SessionDep) -> HTMLResponse:
-    """Each section is a separate API call; a section the user may not see says so instead of failing the page."""
+    return await _admin(request, session)
+
+
+async def _admin(
+    request: Request,
+    session: SessionDep,
+    *,
+    typed: dict[str, Any] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Each section is a separate API call; a section the user may not see says so instead of failing the page.
+    A refused new user comes back with the error and everything typed but the password."""
     api = Api(request, session)
     sections: dict[str, Any] = {}
     for name, path, action in (
@@ -32,7 +44,15 @@ async def admin_page(request: Request, session: SessionDep) -> HTMLResponse:
         except ApiError as exc:
             sections[name] = exc
     return render(
-        request, "admin.html", title="Administration", sections=sections, roles=sorted(ROLES), programs=sorted(PROGRAMS)
+        request,
+        "admin.html",
+        status_code=status_code,
+        title="Administration",
+        sections=sections,
+        roles=sorted(ROLES),
+        programs=sorted(PROGRAMS),
+        typed=typed or {},
+        error=error,
     )
 
 
@@ -44,12 +64,19 @@ async def _act(request: Request, path: str, body: dict[str, Any], done: str) -> 
 async def create_user(request: Request, session: SessionDep) -> Response:
     form = await form_with_csrf(request)
     body = {
-        "username": str(form.get("username") or ""),
+        "username": str(form.get("username") or "").strip(),
         "password": str(form.get("password") or ""),
         "roles": form.getlist("roles"),
         "programs": form.getlist("programs"),
     }
-    return await _act(request, "/api/v1/users", body, "User created.")
+    try:
+        await Api(request, session).post("/api/v1/users", body)
+    except ApiError as exc:
+        if exc.status not in (400, 409, 422):
+            raise
+        typed = {k: v for k, v in body.items() if k != "password"}
+        return await _admin(request, session, typed=typed, error=exc.detail, status_code=exc.status)
+    return redirect(request, "/admin", "User created.")
 
 
 @router.post("/admin/users/training")

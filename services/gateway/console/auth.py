@@ -100,9 +100,13 @@ async def login(request: Request) -> Response:
     )
     if r.status_code != 200:
         try:
-            detail = str(r.json().get("detail"))
+            body = r.json()
+            detail = str(body.get("detail"))
         except ValueError:
-            detail = "sign-in failed"
+            body, detail = {}, "sign-in failed"
+        if r.status_code == 403 and body.get("must_change_password"):
+            target = "/login/password?" + urlencode({"username": username, "next": str(form.get("next") or "")})
+            return redirect(request, target, detail, "warning")
         return login_page(request, status=r.status_code, error=detail, username=username)
     body = r.json()
     return _signed_in(request, body["access_token"], int(body["expires_in"]), str(form.get("next") or ""))

@@ -132,6 +132,7 @@ async def send(draft_id: uuid.UUID, request: Request, session: SessionDep) -> Re
 STEPS = {
     "review": "Sent for review: a supervisor other than you approves it before it can be sent.",
     "approve": "Approved: what you reviewed may now be sent.",
+    "discard": "Draft discarded: it stays on the case, marked, and can never be sent.",
 }
 
 
@@ -144,5 +145,5 @@ async def review_step(draft_id: uuid.UUID, step: str, request: Request, session:
         body = {"comment": str(form.get("comment") or "")}
         return await submit(request, f"/api/v1{url}/send-back", body, back_to=url, done="Sent back to the drafter.")
     if step not in STEPS:
-        raise ApiError(404, f"no step {step!r}; one of review, approve, send-back")
+        raise ApiError(404, f"no step {step!r}; one of review, approve, send-back, discard")
     return await submit(request, f"/api/v1{url}/{step}", back_to=url, done=STEPS[step])

@@ -19,7 +19,24 @@ PROBLEMS_SHOWN = 1000  # invalid rows a page shows; the API pages them, and so d
 
 @router.get("/imports")
 async def upload_form(request: Request, session: SessionDep) -> HTMLResponse:
-    return render(request, "imports.html", title="Import a file", programs=session.case_programs, kinds=KINDS)
+    return _upload_page(request, session, {})
+
+
+def _upload_page(
+    request: Request, session: Any, typed: dict[str, str], error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    """The upload form; after a refusal, its words and the program, kind and partner as chosen (a browser never
+    lets a page choose a file, so only the file is chosen again)."""
+    return render(
+        request,
+        "imports.html",
+        status_code=status,
+        title="Import a file",
+        programs=session.case_programs,
+        kinds=KINDS,
+        typed=typed,
+        error=error,
+    )
 
 
 @router.post("/imports")
@@ -27,19 +44,19 @@ async def upload(request: Request, session: SessionDep) -> Response:
     """The file goes to intake as it came; intake stages it and answers the preview."""
     form = await form_with_csrf(request)
     file = form.get("file")
+    typed = {k: str(form.get(k) or "").strip() for k in ("program", "kind", "partner_country")}
     if not isinstance(file, UploadFile) or not file.filename:
-        return redirect(request, "/imports", "Choose a file to import.", "error")
-    data = {k: str(form.get(k) or "") for k in ("program", "kind", "partner_country") if form.get(k)}
+        return _upload_page(request, session, typed, "Choose a file to import.", 422)
+    data = {k: v for k, v in typed.items() if v}
     files = {"file": (file.filename, file.file, file.content_type or "application/octet-stream")}
-    return await submit(
-        request,
-        "/api/v1/intake/batches",
-        data=data,
-        files=files,
-        back_to="/imports",
-        done="The file is staged: check the preview, then confirm.",
-        go_to=lambda batch: f"/imports/{batch['id']}",
-    )
+    try:
+        batch = await Api(request, session).call("POST", "/api/v1/intake/batches", data=data, files=files)
+    except ApiError as exc:
+        if exc.status in (403, 404) or exc.status >= 500:
+            raise
+        error = f"{exc.detail} (choose the file again: a browser never keeps it)"
+        return _upload_page(request, session, typed, error, exc.status)
+    return redirect(request, f"/imports/{batch['id']}", "The file is staged: check the preview, then confirm.")
 
 
 # The fields of manual entry, in the order a partner's record gives them (TRACS field names, PIA 2.1).

@@ -17,7 +17,7 @@ from shared.web import MAX_OFFSET
 router = APIRouter()
 
 STATUSES = ["new", "in-review", "findings-ready", "response-sent", "closed"]
-FILTERS = ("status", "assignee", "program", "partner", "fin", "name", "dob", "transaction", "flag")
+FILTERS = ("status", "assignee", "program", "partner", "fin", "name", "dob", "transaction", "flag", "batch")
 # Short badges for the flags a row carries (the case page says what each means).
 BADGES = {
     "fast-matcher": "fast matcher",

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.gateway.console.web import Api, ApiError, SessionDep, form_with_csrf, redirect, render, submit
+from services.gateway.console.worklists import PAGE, page_of, pager
 
 router = APIRouter()
 
@@ -26,21 +27,31 @@ REFUSALS = (400, 409, 413, 415, 422)
 
 @router.get("/redress")
 async def listing(request: Request, session: SessionDep, status: str = "", overdue: bool = False) -> HTMLResponse:
-    items = await Api(request, session).get("/api/v1/redress", status=status or None, overdue=overdue or None)
+    """Requests by state (due soonest first), a page at a time; the state, "overdue" and the page in the address."""
+    number = page_of(request.query_params.get("page"))
+    items = await Api(request, session).get(
+        "/api/v1/redress",
+        status=status or None,
+        overdue=overdue or None,
+        limit=PAGE + 1,
+        offset=(number - 1) * PAGE,
+    )
+    filters = {k: v for k, v in (("status", status), ("overdue", "true" if overdue else "")) if v}
     return render(
         request,
         "redress_list.html",
         title="Overdue redress" if overdue else "Redress",
-        items=items,
+        items=items[:PAGE],
         chosen=status,
         overdue=overdue,
         statuses=STATUSES,
+        pager=pager("/redress", filters, number, has_next=len(items) > PAGE),
     )
 
 
 @router.get("/redress/new")
 async def new_form(request: Request, session: SessionDep) -> HTMLResponse:
-    return render(request, "redress_new.html", title="Open a redress request")
+    return render(request, "redress_new.html", title="Open a redress request", typed={})
 
 
 @router.post("/redress")
@@ -64,14 +75,21 @@ async def create(request: Request, session: SessionDep) -> Response:
         "reason": text.get("reason"),
         "requester": requester,
     }
-    return await submit(
-        request,
-        "/api/v1/redress",
-        body,
-        back_to="/redress/new",
-        done="Request opened.",
-        go_to=lambda created: f"/redress/{created['id']}",
-    )
+    try:
+        created = await Api(request, session).post("/api/v1/redress", body)
+    except ApiError as exc:
+        if exc.status not in REFUSALS:
+            raise
+        # The refusal comes back on the form with everything typed, so nothing has to be typed twice.
+        return render(
+            request,
+            "redress_new.html",
+            status_code=exc.status,
+            title="Open a redress request",
+            typed=text,
+            error=exc.detail,
+        )
+    return redirect(request, f"/redress/{created['id']}", "Request opened.")
 
 
 @router.get("/redress/{redress_id}")

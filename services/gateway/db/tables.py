@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ARRAY, BigInteger, Column, Date, DateTime, Integer, Table, Text, func
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+    text,
+)
 
 from shared.runtime import service_metadata
 
@@ -26,6 +41,34 @@ users = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_by", Text, nullable=False, server_default="system"),
+    # Staff contact: the name shown to colleagues and the address notifications are mailed to (never a subject's).
+    Column("full_name", Text),
+    Column("email", Text),
+    Column("disabled_at", DateTime(timezone=True)),  # a disabled login cannot sign in or refresh
+    Column("disabled_by", Text),
+    Column("must_change_password", Boolean, nullable=False, server_default="false"),  # an admin's temporary one
+    Column("notify_by_mail", Boolean, nullable=False, server_default="false"),
+)
+
+# What a member of staff is told (assigned a case, a draft to review, a redress SLA near, a reply arrived): ids and
+# a short label, never a subject's personal data. `mail_state`: none (in-app only), due, sent, failed.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("username", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("record_type", Text, nullable=False),
+    Column("record_id", Text, nullable=False),
+    Column("label", Text, nullable=False),
+    Column("link", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("read_at", DateTime(timezone=True)),
+    Column("mail_state", Text, nullable=False, server_default="none"),
+    Column("mailed_at", DateTime(timezone=True)),
+    UniqueConstraint("username", "kind", "record_id", "label", name="uq_notifications_once"),
+    Index("ix_notifications_user", "username", "created_at"),
+    Index("ix_notifications_mail_due", "created_at", postgresql_where=text("mail_state = 'due'")),
 )
 
 # Kept outside each service's database: a rewrite of a service's trail disagrees with these (signed) heads.

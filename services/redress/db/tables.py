@@ -40,6 +40,7 @@ requests = Table(
     Column("created_by", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_by", Text, nullable=False),
+    Column("sla_warned_for", Date),  # the due date whose nearing was announced (RedressSlaNearing), once per date
     # A TRIP number names one redress case; a concurrent duplicate loses at the database too.
     Index("uq_redress_trip_number", "trip_number", unique=True, postgresql_where=text("trip_number IS NOT NULL")),
 )

@@ -91,7 +91,7 @@ def test_an_analyst_imports_a_workbook_works_the_case_and_sends_an_accounted_dis
     shot(page, "import-progress")
 
     # The queue: find the case by a name typed in Latin letters (the record is in Cyrillic).
-    page.get_by_role("link", name="Cases").click()
+    page.get_by_role("link", name="Cases", exact=True).click()  # not "Open its cases"
     page.get_by_label("Name (any script)").fill("zelenskaya olena")
     page.get_by_role("button", name="Find").click()
     row = page.get_by_role("row").filter(has_text=ref)

@@ -297,6 +297,9 @@ async def test_a_covering_note_quoting_a_withheld_value_is_refused(queries: Fake
     with pytest.raises(Conflict, match="quotes withheld information") as refused:
         await _draft(note="Also Konstantinou.")
     assert refused.value.details["withheld"] == [f"encounter {WITHHELD}"]
+    # The refusal names the words the analyst typed that quote it, so they know exactly what to take out.
+    assert refused.value.details["words"] == ["Konstantinou"]
+    assert 'remove "Konstantinou" from the note' in refused.value.message
     assert queries.drafts == {}
 
 

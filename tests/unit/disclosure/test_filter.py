@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.disclosure import domain
+from services.disclosure import domain, note_check
 from services.disclosure.domain import Agreement, CaseSummary, EncounterView, FindingView
 
 TODAY = date(2026, 11, 24)
@@ -134,8 +134,8 @@ def test_findings_about_withheld_encounters_stay_and_notes_cannot_smuggle_withhe
     draft = domain.prepare(case, _agreement(), purpose="serious-crime", on=TODAY)
     assert draft.findings == [general]
     assert _rules(draft)[f"finding {about_flagged.finding_id}"] == "refers to a withheld encounter"
-    assert domain.leaks("Please also note Hiddenopoulos.", case, draft) == [f"encounter {flagged.encounter_id}"]
-    assert domain.leaks("Regards, OBIM", case, draft) == []
+    assert note_check.leaks("Please also note Hiddenopoulos.", case, draft) == [f"encounter {flagged.encounter_id}"]
+    assert note_check.leaks("Regards, OBIM", case, draft) == []
 
 
 words = st.text(alphabet="abcdefghijklmnopqrstuvwxyzÄÖ李0123456789", min_size=3, max_size=10)
@@ -216,7 +216,7 @@ def test_no_withheld_value_reaches_an_email_that_passes_the_leak_check(
     draft = domain.prepare(case, agreement, purpose="serious-crime", on=TODAY)
     every_value = [v for e in encs for v in e.values.values()] or ["nothing"]
     note = " ".join(data.draw(st.lists(st.sampled_from(every_value), max_size=3)))
-    if domain.leaks(note, case, draft):
+    if note_check.leaks(note, case, draft):
         return  # the draft is refused
     body = domain.render(draft, case_reference="PCSC-7", note=note)
     template = domain.render(draft, case_reference="PCSC-7")

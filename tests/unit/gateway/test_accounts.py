@@ -180,3 +180,64 @@ async def test_cases_hears_who_may_be_given_work_as_training_lapses_and_is_renew
         training_completed_on=today - timedelta(days=500),
     )  # fmt: skip
     assert [(e.username, e.active) for e in backdated.events] == [("old.hand", False)]
+
+
+async def test_disabling_a_login_is_audited_announced_inactive_and_refused_twice(store: FakeAccountQueries) -> None:
+    await _create(FakeUnitOfWork(actor="admin"))
+    uow = FakeUnitOfWork(actor="admin")
+    row = await accounts.set_enabled(uow=uow, username="maria.k", enabled=False, reason="left the unit")
+    assert row["disabled_by"] == "admin" and row["disabled_at"] is not None
+    [staff] = uow.events
+    assert (staff.username, staff.active) == ("maria.k", False)  # cases takes her out of the assignee picker
+    assert [(e.action, e.record_id, e.detail) for e in store.trail[-1:]] == [
+        ("user:disable", "maria.k", "left the unit")
+    ]
+    with pytest.raises(Conflict, match="already disabled"):
+        await accounts.set_enabled(uow=FakeUnitOfWork(actor="admin"), username="maria.k", enabled=False)
+    uow = FakeUnitOfWork(actor="admin")
+    row = await accounts.set_enabled(uow=uow, username="maria.k", enabled=True)
+    assert row["disabled_at"] is None and [e.active for e in uow.events] == [True]
+
+
+async def test_an_admin_never_disables_their_own_login(store: FakeAccountQueries) -> None:
+    await _create(FakeUnitOfWork(actor="admin"), username="admin")
+    with pytest.raises(Invalid, match="your own login"):
+        await accounts.set_enabled(uow=FakeUnitOfWork(actor="admin"), username="admin", enabled=False)
+
+
+async def test_unlock_lifts_a_lockout_and_is_refused_when_there_is_none(store: FakeAccountQueries) -> None:
+    await _create(FakeUnitOfWork(actor="admin"))
+    with pytest.raises(Conflict, match="not locked"):
+        await accounts.unlock(uow=FakeUnitOfWork(actor="admin"), username="maria.k")
+    store.users["maria.k"].update(failed_attempts=0, locked_until=datetime.now(UTC) + timedelta(minutes=10))
+    row = await accounts.unlock(uow=FakeUnitOfWork(actor="admin"), username="maria.k")
+    assert row["locked_until"] is None and row["failed_attempts"] == 0
+    assert store.trail[-1].action == "user:unlock"
+
+
+async def test_a_reset_sets_a_hashed_temporary_password_the_user_must_change(store: FakeAccountQueries) -> None:
+    await _create(FakeUnitOfWork(actor="admin"))
+    with pytest.raises(Invalid, match="temporary_password: a password needs at least 12"):
+        await accounts.reset_password(uow=FakeUnitOfWork(actor="admin"), username="maria.k", temporary_password="short")
+    await accounts.reset_password(
+        uow=FakeUnitOfWork(actor="admin"), username="maria.k", temporary_password="temporary-123456"
+    )
+    row = store.users["maria.k"]
+    assert row["must_change_password"] is True and domain.password_matches(row["password_hash"], "temporary-123456")
+    entry = store.trail[-1]
+    assert entry.action == "user:reset-password" and "temporary-123456" not in (entry.detail or "")
+    with pytest.raises(NotFound):
+        await accounts.reset_password(uow=FakeUnitOfWork(actor="admin"), username="nobody", temporary_password="x" * 12)
+
+
+async def test_a_name_and_email_are_checked_and_named_in_the_trail_without_their_values(
+    store: FakeAccountQueries,
+) -> None:
+    await _create(FakeUnitOfWork(actor="admin"))
+    with pytest.raises(Invalid, match="not an e-mail address"):
+        await accounts.update_user(uow=FakeUnitOfWork(actor="admin"), username="maria.k", changes={"email": "maria"})
+    changes = {"full_name": "Maria Kowalska", "email": "maria.k@tracs.example"}
+    row = await accounts.update_user(uow=FakeUnitOfWork(actor="admin"), username="maria.k", changes=changes)
+    assert row["email"] == "maria.k@tracs.example"
+    detail = store.trail[-1].detail or ""
+    assert "email changed" in detail and "Kowalska" not in detail and "tracs.example" not in detail

@@ -10,7 +10,7 @@ import pytest
 from services.gateway import domain, sign_in
 from shared import audit
 from shared.auth import Principal
-from shared.errors import Forbidden, Unauthorized
+from shared.errors import Forbidden, Invalid, Unauthorized
 from tests.unit.fakes import FakeUnitOfWork
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -147,3 +147,58 @@ async def test_refresh_takes_the_stored_roles_and_is_refused_once_training_lapse
         await sign_in.refresh(uow=FakeUnitOfWork(), principal=token_holder, training_valid_days=365, now=later)
     with pytest.raises(Forbidden, match="not a local login"):
         await sign_in.refresh(uow=FakeUnitOfWork(), principal=Principal("idp.user"), training_valid_days=365, now=NOW)
+
+
+async def test_a_right_password_of_a_disabled_login_is_refused_naming_why_and_audited(
+    store: FakeSignInQueries,
+) -> None:
+    store.users["maria.k"]["disabled_at"] = NOW - timedelta(days=1)
+    uow = FakeUnitOfWork()
+    with pytest.raises(Forbidden, match="disabled by an administrator"):
+        await _sign_in(uow, "maria.k", PASSWORD)
+    assert [(e.outcome, e.detail) for e in store.trail] == [("denied", "disabled")]
+    with pytest.raises(Unauthorized):  # a wrong password learns nothing about the account's state
+        await _sign_in(FakeUnitOfWork(), "maria.k", "not the password")
+
+
+async def test_a_disabled_login_cannot_refresh(store: FakeSignInQueries) -> None:
+    store.users["maria.k"]["disabled_at"] = NOW
+    with pytest.raises(Forbidden, match="disabled"):
+        await sign_in.refresh(
+            uow=FakeUnitOfWork(),
+            principal=Principal("maria.k", frozenset({"analyst"})),
+            training_valid_days=365,
+            now=NOW,
+        )
+
+
+async def test_a_temporary_password_signs_in_only_after_it_is_replaced(store: FakeSignInQueries) -> None:
+    store.users["maria.k"]["must_change_password"] = True
+    with pytest.raises(Forbidden, match="temporary") as refused:
+        await _sign_in(FakeUnitOfWork(), "maria.k", PASSWORD)
+    assert refused.value.details == {"must_change_password": True}
+    with pytest.raises(Invalid, match="other than the current one"):
+        await sign_in.authenticate(
+            uow=FakeUnitOfWork(), username="maria.k", password=PASSWORD, new_password=PASSWORD,
+            threshold=3, lock_minutes=15, now=NOW,
+        )  # fmt: skip
+    new = "my own password at last"
+    account = await sign_in.authenticate(
+        uow=FakeUnitOfWork(), username="maria.k", password=PASSWORD, new_password=new,
+        threshold=3, lock_minutes=15, now=NOW,
+    )  # fmt: skip
+    row = store.users["maria.k"]
+    assert account.username == "maria.k" and row["must_change_password"] is False
+    assert domain.password_matches(row["password_hash"], new) and not domain.password_matches(
+        row["password_hash"], PASSWORD
+    )
+    assert [e.detail for e in store.trail] == ["temporary password", "password changed"]
+
+
+async def test_a_wrong_current_password_on_a_change_counts_toward_the_lockout(store: FakeSignInQueries) -> None:
+    with pytest.raises(Unauthorized):
+        await sign_in.authenticate(
+            uow=FakeUnitOfWork(), username="maria.k", password="wrong", new_password="a brand new password",
+            threshold=3, lock_minutes=15, now=NOW,
+        )  # fmt: skip
+    assert store.users["maria.k"]["failed_attempts"] == 1
