@@ -1,7 +1,7 @@
 """audit trail: the sequencer's one-time linking checked row by row instead of as JSON (same rule, cheaper)
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-04 23:00:00.000000
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 from shared.audit import LINK_CHECK_DOWNGRADE, LINK_CHECK_UPGRADE
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """audit trail: the sequencer's one-time linking checked row by row instead of as JSON (same rule, cheaper)
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-04 23:00:00.000000
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 from shared.audit import LINK_CHECK_DOWNGRADE, LINK_CHECK_UPGRADE
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
