@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, Table, case, exists, false, func, literal, or_, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.cases.db import person_match
+from services.cases.db import name_weights, person_match
 from services.cases.db.tables import case_encounters, cases, encounters, flags, subjects
 from services.cases.search_rules import DEFAULT_ORDER, STATUS_ORDER, Sort
 from shared.names import NameQuery
@@ -278,11 +278,13 @@ async def search_people(
     limit: int,
 ) -> list[Any]:
     """Encounters of every program matching every criterion given; by name and DOB ranked as the case list
-    ranks them (best first), then in import order."""
+    ranks them (best first), within a rank by token weight (`person_match.weighted`), then in import order."""
     e = encounters.c
-    match = _match(encounters, name, dob)
+    weights = await name_weights.term_weights(session, name.latin) if name is not None else None
+    match = person_match.person_match(person_match.NameColumns.of(encounters), e.dob, name, dob, weights)
     conditions = [match.where] if match is not None else []
     rank = match.rank if match is not None else literal(0)
+    order = [rank] if match is None or match.weak_weight is None else [rank, match.weak_weight]
     if document:
         conditions.append(or_(*(e.fields[f].astext == document for f in DOCUMENT_FIELDS)))
     conditions += _same_fin(encounters, fin)
@@ -302,7 +304,7 @@ async def search_people(
         )
         .join(subjects, subjects.c.id == e.subject_id)
         .where(*conditions)
-        .order_by(rank, e.imported_at, e.id)
+        .order_by(*order, e.imported_at, e.id)
         .limit(limit)
     )
     return list((await session.execute(stmt)).mappings().all())
