@@ -59,6 +59,8 @@ _ARTICLES = frozenset(
     {"al", "el", "ul", "ad", "ar", "as", "at", "az", "an", "ash", "ath", "adh", "ed", "en", "er", "es", "et", "ez"}
 )
 _JOINED_ARTICLE = re.compile(r"^(?:[aeu]l|[ae]([dnrstz])\1|[ae]sh)(?=[a-z]{3})")
+# "Son of" and "daughter of" as Arabic and Hebrew names are written in Latin: any spelling matches the others.
+_SON_OF, _DAUGHTER_OF = frozenset({"ibn", "bin", "ben", "bn"}), frozenset({"bint", "binti", "bent", "bat"})
 # Abd al-, Abdul, Abdel, Abdoul: "servant of the", written as one word in Latin, two in Arabic.
 _ABD = re.compile(r"^abd[aeiou]*l$")
 
@@ -111,12 +113,13 @@ def latin(text: str | None) -> str:
 
 def skeleton(word: str) -> str:
     """Consonants of a Latin word: vowels (and the half-vowels w, y) dropped, c/q as k, kh as k, ph as f, the h
-    ending a word after a consonant dropped (not the h of sh, th, dh, gh), letters one abjad letter is written
+    ending a word after two consonants dropped (not the h of sh, th, dh, gh), letters one abjad letter is written
     as taken as one (`_CONSONANT_CLASSES`: f/p, v/b, s/z/ts/tz), doubles collapsed: "hassan" -> "hsn", "ahmed"
     -> "hmd", "fatimah" -> "ptm", "aisha" -> "sh", "peretz" -> "prs"."""
     w = word.replace("ph", "f").replace("c", "k").replace("q", "k").replace("kh", "k")
-    s = _VOWELS.sub("", w)
-    if len(s) > 1 and word.endswith("h") and (s.endswith("hh") or s[-2] not in "stdgz"):
+    s = _DOUBLES.sub(r"\1", _VOWELS.sub("", w))
+    # Not down to one consonant: "allah" stays "lh", apart from "ali".
+    if len(s) > 2 and word.endswith("h") and s[-2] not in "stdgz":
         s = s[:-1]
     for a, b in _CONSONANT_CLASSES:
         s = s.replace(a, b)
@@ -284,7 +287,7 @@ def _alternatives(
     word: str, symbols: frozenset[str], spellings: frozenset[str], abjad: bool, hebrew: set[str] | None = None
 ) -> dict[int, tuple[str, ...]]:
     skeletons = sorted(hebrew) if hebrew else _skeletons(word)
-    articles = _ARTICLES if word in _ARTICLES else frozenset()  # al-, el-, ash-: one article
+    articles = next((s for s in (_ARTICLES, _SON_OF, _DAUGHTER_OF) if word in s), frozenset())  # al-, el-, ash-
     return {
         LATIN: (word, *sorted((spellings | articles) - {word}), SPELLED + spelled.across_conventions(word)),
         CONSONANTS: tuple(SKELETON + s for s in skeletons) + tuple(ROMANISED + s for s in skeletons if abjad),
