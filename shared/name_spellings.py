@@ -273,12 +273,13 @@ def symbols(name: str) -> tuple[tuple[tuple[str, ...], frozenset[str]], ...]:
 
 
 # One sound written the ways other conventions write it, rewritten to one spelling before a word is keyed (in
-# order): German and French Cyrillic (Schtschukin, Tchernov, Kowaltschuk, Iwanow), Greek BGN/PCGN (dh for delta,
-# gh for gamma, y for gamma before e and i: Dhimitriou, Yeoryiou, Karayiannis), Kunrei-shiki kana (zyun, kenzi,
-# sato/satou/satoh) and the ou of French.
+# order): German and French Cyrillic (Schtschukin, Scherbakow for shch, Tchernov, Kowaltschuk, Iwanow), Greek
+# BGN/PCGN (dh for delta, gh for gamma, y for gamma before e and i: Dhimitriou, Yeoryiou, Karayiannis),
+# Kunrei-shiki kana (zyun, kenzi, sato/satou/satoh), the ou of French and the oo/ee of English (Youn, Alkhateeb).
 _ACROSS_CONVENTIONS = (
     ("schtsch", "shch"),
     ("chtch", "shch"),
+    ("shch", "sh"),
     ("tsch", "ch"),
     ("tch", "ch"),
     ("sch", "sh"),
