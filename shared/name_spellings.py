@@ -20,8 +20,8 @@ import re
 import unicodedata
 
 import icu
+from doublemetaphone import doublemetaphone
 from rigour.names import NameTypeTag, analyze_names
-from rigour.text.phonetics import metaphone
 
 MIN_SOUND_LETTERS, MIN_SOUND_KEY = 5, 3
 # Symbols are name items: nicknames (Alex for Alexander) are left out, they join different people too readily.
@@ -234,8 +234,29 @@ def spellings(name: str, latin: str) -> list[str]:
 
 
 def without_article(word: str) -> str | None:
-    """An Arabic word without its article (الرشيد -> رشيد), or None when it has none."""
-    return word[2:] if word.startswith("ال") and len(word) > 3 else None
+    """An Arabic word without its article (الرشيد -> رشيد), or None when it has none (nor for الله, Allah, whose
+    rest is no name)."""
+    return word[2:] if word.startswith("ال") and len(word) > 4 else None
+
+
+# Hebrew letters as the consonant classes of `shared.names.skeleton` (pe p, bet b, tsadi and zayin s, het h, kaf
+# and qof k); alef, ayin and yod are vowels in Latin spellings. Vav is a consonant (David, Levi) or a vowel
+# (Yosef, Moshe), a final he a vowel (Moshe, Sarah) or not: both are kept.
+_HEBREW_CONSONANTS = dict(
+    zip("בגדהזחטכךלמםנןסףפצץקרשתג", "b g d h s h t k k l m m n n s p p s s k r s t g".split(), strict=True)
+)
+
+
+def hebrew_consonants(word: str) -> set[str]:
+    """The consonant skeletons of a Hebrew word ("יוסף" -> {"sp", "bsp"}, "משה" -> {"ms", "msh"})."""
+    forms = {word, word.replace("ו", "")}
+    forms |= {f[:-1] for f in forms if f.endswith("ה") and len(f) > 2}
+    out = set()
+    for form in forms:
+        letters = "".join("b" if c == "ו" else _HEBREW_CONSONANTS.get(c, "") for c in form)
+        if letters:
+            out.add(re.sub(r"(.)\1+", r"\1", letters))
+    return out
 
 
 @functools.lru_cache(maxsize=65536)
@@ -251,14 +272,52 @@ def symbols(name: str) -> tuple[tuple[tuple[str, ...], frozenset[str]], ...]:
     return tuple(out)
 
 
+# One sound written the ways other conventions write it, rewritten to one spelling before a word is keyed (in
+# order): German and French Cyrillic (Schtschukin, Scherbakow for shch, Tchernov, Kowaltschuk, Iwanow), Greek
+# BGN/PCGN (dh for delta, gh for gamma, y for gamma before e and i: Dhimitriou, Yeoryiou, Karayiannis),
+# Kunrei-shiki kana (zyun, kenzi, sato/satou/satoh), the ou of French and the oo/ee of English (Youn, Alkhateeb).
+_ACROSS_CONVENTIONS = (
+    ("schtsch", "shch"),
+    ("chtch", "shch"),
+    ("shch", "sh"),
+    ("tsch", "ch"),
+    ("tch", "ch"),
+    ("sch", "sh"),
+    ("w", "v"),
+    ("dh", "d"),
+    ("gh", "g"),
+    ("yi", "gi"),
+    ("ye", "ge"),
+    ("zy", "j"),
+    ("zi", "ji"),
+    ("ou", "u"),
+    ("oo", "u"),
+    ("ee", "i"),
+    ("oh", "o"),
+    ("uh", "u"),
+    ("tz", "z"),
+    ("ts", "z"),
+)
+
+
+def across_conventions(word: str) -> str:
+    """A Latin word in one spelling of its sounds (the rewrites of `_ACROSS_CONVENTIONS`, doubles collapsed)."""
+    for a, b in _ACROSS_CONVENTIONS:
+        word = word.replace(a, b)
+    return re.sub(r"(.)\1+", r"\1", word)
+
+
 @functools.lru_cache(maxsize=65536)
-def phonetic(word: str) -> str:
-    """The metaphone key of a Latin word of five letters or more ("" otherwise, or when the key is under three
-    letters): metaphone drops vowels, so short words and short keys join different names (Jang and Jung, JNK)."""
+def sounds(word: str) -> tuple[str, ...]:
+    """The double metaphone keys (primary and alternate) of a Latin word as written and in one spelling across
+    conventions (`across_conventions`); none for words under MIN_SOUND_LETTERS letters or keys under
+    MIN_SOUND_KEY: metaphone drops vowels, so short words and short keys join different names (Jang and Jung)."""
     if len(word) < MIN_SOUND_LETTERS or not word.isalpha():
-        return ""
-    key = metaphone(word)
-    return key if len(key) >= MIN_SOUND_KEY else ""
+        return ()
+    one = across_conventions(word)
+    forms = (word, one, one.replace("j", "y"))  # German j for y (Juri, Jelena, Elijahu)
+    keys = {k for w in forms for k in doublemetaphone(w) if len(k) >= MIN_SOUND_KEY}
+    return tuple(sorted(keys))
 
 
 # Latin words read back into these scripts (the CLDR reverse transforms) to be spelled in their other conventions.

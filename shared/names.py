@@ -50,13 +50,17 @@ MIN_PARTIAL = 3
 MAX_QUERY_WORDS = 12
 # Own-script words and skeletons share the terms array with the Latin words: one GIN index answers every
 # whole-word rule, and PostgreSQL's element statistics estimate each rule's rows well enough to plan it.
-OWN, SKELETON, SYMBOL, SOUND, ROMANISED = "=", "~", "#", "%", "^"
+OWN, SKELETON, SYMBOL, SOUND, ROMANISED, SPELLED = "=", "~", "#", "%", "^", "+"
 # The stored skeleton of an Arabic article: written with a vowel, so no word's skeleton can be it.
 ARTICLE = "al"
 # Arabic articles as typed in Latin (al-, el-, and the assimilated forms before sun letters): an article word
 # matches a stored article, and a word written with one also matches without it.
-_ARTICLES = frozenset({"al", "el", "ul", "ad", "ar", "as", "at", "az", "an", "ash", "ath", "adh", "ed", "er", "es"})
+_ARTICLES = frozenset(
+    {"al", "el", "ul", "ad", "ar", "as", "at", "az", "an", "ash", "ath", "adh", "ed", "en", "er", "es", "et", "ez"}
+)
 _JOINED_ARTICLE = re.compile(r"^(?:[aeu]l|[ae]([dnrstz])\1|[ae]sh)(?=[a-z]{3})")
+# "Son of" and "daughter of" as Arabic and Hebrew names are written in Latin: any spelling matches the others.
+_SON_OF, _DAUGHTER_OF = frozenset({"ibn", "bin", "ben", "bn"}), frozenset({"bint", "binti", "bent", "bat"})
 # Abd al-, Abdul, Abdel, Abdoul: "servant of the", written as one word in Latin, two in Arabic.
 _ABD = re.compile(r"^abd[aeiou]*l$")
 
@@ -81,6 +85,10 @@ _MARKS = re.compile(
     "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u0591-\u05c7\u064b-\u065f\u0670]"
 )
 _DOUBLES = re.compile(r"(.)\1+")
+# Letters that write one abjad letter in different romanisations, taken as one in consonant skeletons: Hebrew
+# pe is p or f (Kaplan, Yosef), bet b or v (Avraham, Abraham), tsadi ts, tz or z (Peretz, Perez); Arabic has
+# no p or v, so nothing of Arabic is joined that was apart.
+_CONSONANT_CLASSES = (("tz", "s"), ("ts", "s"), ("z", "s"), ("f", "p"), ("v", "b"))
 
 
 def fold(text: str | None) -> str:
@@ -104,13 +112,17 @@ def latin(text: str | None) -> str:
 
 
 def skeleton(word: str) -> str:
-    """Consonants of a Latin word: vowels (and the half-vowels w, y) dropped, c/q as k, kh as k, ph as f, a final
-    h after a consonant dropped (not the h of sh, th, dh, gh), doubles collapsed: "hassan" -> "hsn", "ahmed" ->
-    "hmd", "fatimah" -> "ftm", "aisha" -> "sh"."""
+    """Consonants of a Latin word: vowels (and the half-vowels w, y) dropped, c/q as k, kh as k, ph as f, the h
+    ending a word after two consonants dropped (not the h of sh, th, dh, gh), letters one abjad letter is written
+    as taken as one (`_CONSONANT_CLASSES`: f/p, v/b, s/z/ts/tz), doubles collapsed: "hassan" -> "hsn", "ahmed"
+    -> "hmd", "fatimah" -> "ptm", "aisha" -> "sh", "peretz" -> "prs"."""
     w = word.replace("ph", "f").replace("c", "k").replace("q", "k").replace("kh", "k")
-    s = _VOWELS.sub("", w)
-    if len(s) > 1 and s.endswith("h") and (s.endswith("hh") or s[-2] not in "stdgz"):
+    s = _DOUBLES.sub(r"\1", _VOWELS.sub("", w))
+    # Not down to one consonant: "allah" stays "lh", apart from "ali".
+    if len(s) > 2 and word.endswith("h") and s[-2] not in "stdgz":
         s = s[:-1]
+    for a, b in _CONSONANT_CLASSES:
+        s = s.replace(a, b)
     return _DOUBLES.sub(r"\1", s)
 
 
@@ -161,13 +173,17 @@ def _runs(parts: list[str]) -> list[str]:
 
 
 def _abjad_words(name: str) -> set[str]:
-    """Latin words and runs of an abjad name, also without its articles (الرشيد: "lrshyd" and "rshyd"), and
-    for Hebrew also with vav as a vowel (יוסף: "yvsf" and "ysf")."""
+    """Latin words and runs of an abjad name, also without its articles (الرشيد: "lrshyd" and "rshyd")."""
     forms = {name, " ".join(spelled.without_article(w) or w for w in name.split())}
-    out = {w for form in forms for w in words(form)}
+    return {w for form in forms for w in words(form)}
+
+
+def _abjad_skeletons(name: str) -> set[str]:
+    """Consonant skeletons of an abjad name: Hebrew's read from its letters (`name_spellings.hebrew_consonants`:
+    vav and a final he as consonants or as vowels), others from their Latin words."""
     if spelled.script_of(name) == "hebrew":
-        out |= {w.replace("v", "") for w in out}
-    return out
+        return {s for w in fold(name).split() for s in spelled.hebrew_consonants(w)}
+    return {s for s in map(skeleton, _abjad_words(name)) if s}
 
 
 @functools.lru_cache(maxsize=65536)
@@ -180,12 +196,18 @@ def _name_keys(name: str) -> tuple[str, str, frozenset[str]]:
     terms = {OWN + w for w in own.split()} | latin_words
     if is_abjad(name):
         abjad = _abjad_words(name)
-        terms |= abjad | {SKELETON + s for s in map(skeleton, abjad) if s}
+        terms |= abjad | {SKELETON + s for s in _abjad_skeletons(name)}
         if any(spelled.without_article(w) for w in name.split()):
             terms.add(SKELETON + ARTICLE)  # the article itself, as "al" or "el" is typed
     else:  # for a query typed in an abjad: a name stored romanised is compared by its consonants too
-        terms |= {ROMANISED + s for s in map(skeleton, latin_words) if s}
-    terms |= {SOUND + k for k in map(spelled.phonetic, latin_words) if k}
+        terms |= {ROMANISED + s for w in latin_words for s in _skeletons(w)}
+        # An article written joined (Alkhateeb, Elrachid) is also the article and the name after it.
+        for w in key.split():
+            if (m := _JOINED_ARTICLE.match(w)) and m.group(0) in ("al", "el"):
+                latin_words |= {ARTICLE, w[m.end() :]}
+                terms |= {ARTICLE, w[m.end() :]}
+    terms |= {SOUND + k for w in latin_words for k in spelled.sounds(w)}
+    terms |= {SPELLED + spelled.across_conventions(w) for w in latin_words}
     terms |= {SYMBOL + i for _, ids in spelled.symbols(name) for i in ids}
     return own, key, frozenset(terms)
 
@@ -221,12 +243,16 @@ class NameQuery:
             raise Invalid(f"a name to search for has at most {MAX_QUERY_WORDS} words")
         symbols = _query_symbols(text or "", latin_words)
         spellings = _query_spellings(text or "")
+        own_words = fold(text).split()
+        hebrew = {latin(w): spelled.hebrew_consonants(w) for w in own_words if spelled.script_of(w) == "hebrew"}
         return cls(
             text=text or "",
             own=tuple(dict.fromkeys(fold(text).split())),
             latin=latin_words,
             alternatives=tuple(
-                _alternatives(w, symbols.get(w, frozenset()), spellings.get(w, frozenset()), is_abjad(text or ""))
+                _alternatives(
+                    w, symbols.get(w, frozenset()), spellings.get(w, frozenset()), is_abjad(text or ""), hebrew.get(w)
+                )
                 for w in latin_words
             ),
         )
@@ -258,16 +284,15 @@ def _skeletons(word: str) -> list[str]:
 
 
 def _alternatives(
-    word: str, symbols: frozenset[str], spellings: frozenset[str], abjad: bool
+    word: str, symbols: frozenset[str], spellings: frozenset[str], abjad: bool, hebrew: set[str] | None = None
 ) -> dict[int, tuple[str, ...]]:
-    sound = spelled.phonetic(word)
-    skeletons = _skeletons(word)
-    articles = _ARTICLES if word in _ARTICLES else frozenset()  # al-, el-, ash-: one article
+    skeletons = sorted(hebrew) if hebrew else _skeletons(word)
+    articles = next((s for s in (_ARTICLES, _SON_OF, _DAUGHTER_OF) if word in s), frozenset())  # al-, el-, ash-
     return {
-        LATIN: (word, *sorted((spellings | articles) - {word})),
+        LATIN: (word, *sorted((spellings | articles) - {word}), SPELLED + spelled.across_conventions(word)),
         CONSONANTS: tuple(SKELETON + s for s in skeletons) + tuple(ROMANISED + s for s in skeletons if abjad),
         SAME_NAME: tuple(SYMBOL + i for i in sorted(symbols)),
-        PHONETIC: (SOUND + sound,) if sound else (),
+        PHONETIC: tuple(SOUND + k for k in spelled.sounds(word)),
     }
 
 

@@ -240,7 +240,7 @@ EIGHT_SCRIPTS: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
         "小龙",
         [
             ("li hsiao-lung", "transliterated", "latin words"),  # Wade-Giles
-            ("lee xiaolong", "equivalent", "same name"),  # the surname as Hong Kong and Taiwan write it
+            ("lee xiaolong", "transliterated", "latin words"),  # Lee as Hong Kong and Taiwan write Li (ee for i)
         ],
     ),
     "hangul": (
@@ -248,7 +248,7 @@ EIGHT_SCRIPTS: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
         "민수",
         [
             ("kim min su", "transliterated", "latin words"),  # McCune-Reischauer
-            ("kim minsoo", "phonetic", "sounds alike"),  # the passport's "soo"
+            ("kim minsoo", "transliterated", "latin words"),  # the passport's "soo" (oo for u)
         ],
     ),
     "kana": (

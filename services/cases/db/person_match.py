@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, Text, and_, bindparam, case, false, not_, or_
+from sqlalchemy import ColumnElement, Float, Table, Text, and_, bindparam, case, false, literal, not_, or_
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from shared import dob as dobs
@@ -53,9 +53,23 @@ class Match:
     where: ColumnElement[bool]
     rank: ColumnElement[int]
     tiers: tuple[tuple[int, ColumnElement[bool]], ...]
+    # Within one rank, lower first: how much of the query's weight matched only by weaker rules (`weighted`).
+    weak_weight: Any = None
 
 
-def name_match(cols: NameColumns, query: names.NameQuery) -> Match:
+def weighted(cols: NameColumns, query: names.NameQuery, weights: Sequence[float]) -> ColumnElement[float]:
+    """Token weighting: the sum over query words of the word's weight times how far its best rule is from a
+    whole Latin word (0 for "latin words", up to 4 for "part of a word"). Two records of the same rank then
+    order by which words they matched well: the one matching the rare surname exactly and the common given
+    name phonetically comes before the one matching the given name exactly and the surname phonetically."""
+    total: Any = literal(0.0, Float)
+    for i, weight in enumerate(weights):
+        steps = [(_any(cols.terms, query.terms(i, rule)), rule - names.LATIN) for rule in names.WHOLE_WORD_RULES]
+        total = total + weight * case(*steps, else_=names.PARTIAL - names.LATIN)
+    return total
+
+
+def name_match(cols: NameColumns, query: names.NameQuery, weights: Sequence[float] | None = None) -> Match:
     """Rows whose names match every word of the query by some rule; the rank is the weakest rule a word needed
     (names.RULES: 0 exact, 1 Latin words, 2 consonants, 3 same name, 4 sounds alike, 5 part of a word)."""
     words = range(len(query.latin))
@@ -78,7 +92,7 @@ def name_match(cols: NameColumns, query: names.NameQuery) -> Match:
         *((rule, and_(up_to[rule], not_(up_to[weaker]))) for weaker, rule in itertools.pairwise(rules)),
         (names.PARTIAL, and_(*by_word, not_(up_to[rules[-1]]))),
     )
-    return Match(and_(*by_word), rank, tiers)
+    return Match(and_(*by_word), rank, tiers, weighted(cols, query, weights) if weights else None)
 
 
 def dob_match(column: Any, query: str) -> Match:
@@ -95,10 +109,15 @@ def dob_match(column: Any, query: str) -> Match:
 
 
 def person_match(
-    name_cols: NameColumns, dob_column: Any, name: names.NameQuery | None, dob: str | None
+    name_cols: NameColumns,
+    dob_column: Any,
+    name: names.NameQuery | None,
+    dob: str | None,
+    weights: Sequence[float] | None = None,
 ) -> Match | None:
-    """Name and DOB together: ranked by the name first, the DOB next; None when neither is searched."""
-    by_name = name_match(name_cols, name) if name is not None else None
+    """Name and DOB together: ranked by the name first, the DOB next; None when neither is searched. With the
+    query words' `weights`, `weak_weight` orders the rows of one rank."""
+    by_name = name_match(name_cols, name, weights) if name is not None else None
     by_dob = dob_match(dob_column, dob) if dob else None
     if by_name is None and by_dob is None:
         return None
@@ -106,9 +125,10 @@ def person_match(
         only = by_name or by_dob
         assert only is not None
         scale = 10 if by_name is not None else 1
-        return Match(only.where, only.rank * scale, tuple((r * scale, c) for r, c in only.tiers))
+        return Match(only.where, only.rank * scale, tuple((r * scale, c) for r, c in only.tiers), only.weak_weight)
     return Match(
         and_(by_name.where, by_dob.where),
         by_name.rank * 10 + by_dob.rank,
         tuple((n * 10 + d, and_(nc, dc)) for n, nc in by_name.tiers for d, dc in by_dob.tiers),
+        by_name.weak_weight,
     )

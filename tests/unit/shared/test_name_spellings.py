@@ -59,14 +59,16 @@ SOUNDS = ("phonetic", "sounds alike")
         # Hebrew: vav as a vowel, German j and sch.
         ("hebrew", "yosef cohen", CONSONANTS),
         ("hebrew", "yossef kohn", CONSONANTS),
-        # Han: Hanyu Pinyin, and Wade-Giles with the Hong Kong and Taiwan surname Lee (an equivalent name).
+        # Han: Hanyu Pinyin, and Wade-Giles with the Hong Kong and Taiwan surname Lee (ee for i, as English
+        # writes it: one spelling across conventions).
         ("han", "li xiaolong", LATIN),
         ("han", "li hsiao-lung", LATIN),
-        ("han", "lee hsiao lung", SAME_NAME),
+        ("han", "lee hsiao lung", LATIN),
+        ("han", "lee xiao long", LATIN),
         # Hangul: the Revised Romanization, McCune-Reischauer, the passport's Kim and "soo".
         ("hangul", "gim minsu", LATIN),
         ("hangul", "kim min su", LATIN),  # McCune-Reischauer writes 김 as Kim
-        ("hangul", "kim minsoo", SOUNDS),
+        ("hangul", "kim minsoo", LATIN),  # oo for u, as the passport writes it
         # Kana: Hepburn, Kunrei-shiki, long vowels as passports write them.
         ("kana", "sato shota", LATIN),
         ("kana", "satou syouta", LATIN),

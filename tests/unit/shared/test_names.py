@@ -116,7 +116,7 @@ def test_consonants_are_compared_only_for_names_written_in_an_abjad() -> None:
     for spelling in ("ahmad hasan", "ahmed hussain", "AHMED HASSAN"):
         assert found(spelling)["arabic"][:2] == ("transliterated", "consonants")
     assert names.skeleton("hassan") == names.skeleton("hsn") == "hsn"
-    assert names.skeleton("fatimah") == names.skeleton("ftmh") == "ftm"
+    assert names.skeleton("fatimah") == names.skeleton("ftmh") == "ptm"  # f and p: one class
     arabic, latin = set(names.keys(["محمد"]).terms), set(names.keys(["Mohammed"]).terms)
     assert {"=محمد", "mhmd", "~mhmd"} <= arabic
     assert {"=mohammed", "mohammed"} <= latin and not any(t.startswith(names.SKELETON) for t in latin)
