@@ -1,7 +1,7 @@
 """names: double metaphone keys, spellings across conventions, Hebrew skeletons from the letters (issue 33)
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-04 23:30:00
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 from services.cases.db import name_keys
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
