@@ -57,6 +57,7 @@ def _new_form(
 
 @router.get("/owner-reports/new")
 async def new_report(request: Request, session: SessionDep) -> HTMLResponse:
+    session.require("disclosure:send")  # the form only for those the API lets draft
     return _new_form(request, await _owner_recipients(Api(request, session)), values={})
 
 

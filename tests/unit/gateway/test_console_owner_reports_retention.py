@@ -67,6 +67,7 @@ def test_the_new_form_offers_only_active_recipients_of_an_owners_agreement() -> 
     assert "Gone" not in page
     details = [p for _, p, _, _ in fake.calls if p.startswith("/api/v1/agreements/")]
     assert details == [f"/api/v1/agreements/{AGREEMENT}"]
+    assert console_client(fake, "audit", {"auditor"}, PROGRAMS).get("/owner-reports/new").status_code == 403
 
 
 def test_a_refused_draft_says_why_beside_the_form_and_keeps_what_was_typed() -> None:
