@@ -114,7 +114,7 @@ def test_a_privacy_officer_sees_each_services_rules_a_dry_runs_counts_and_the_di
     rules = page.get_by_role("region", name="Retention rules of disclosure")
     for kind in kinds:
         expect(rules.get_by_role("cell", name=kind, exact=True)).to_be_visible()
-    expect(page.get_by_role("region", name="Disposal report")).to_be_visible()
+    expect(page.get_by_role("region", name="Disposals per service, kind and rule")).to_be_visible()
 
     page.get_by_role("button", name="Dry run (as of today) of disclosure").click()
     run = page.locator("#run-disclosure")

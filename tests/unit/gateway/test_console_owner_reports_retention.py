@@ -193,7 +193,7 @@ def test_the_retention_page_shows_every_services_rules_and_the_disposal_report()
         assert shown in text, shown
     assert forms_on(page.text) == [f"/retention/{s}/{a}" for s in ("cases", "disclosure", "redress", "reporting")
                                    for a in ("dry-run", "run")]  # fmt: skip
-    assert '<div class="scroll" tabindex="0" role="region" aria-label="Disposal report">' in page.text
+    assert 'role="region" aria-label="Disposals per service, kind and rule">' in page.text
     page = console_client(fake, "privacy", {"privacy-officer"}, set()).get("/retention?since=2026-11-01")
     assert fake.params("GET", "/api/v1/reports/disposals")[-1] == {"since": "2026-11-01"}
 
