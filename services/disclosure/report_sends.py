@@ -26,10 +26,14 @@ from shared.uow import UnitOfWork
 log = get_logger(__name__)
 
 
-def _require_every_program() -> None:
-    """A report covers every program's responses: drafting or sending it needs them all in view."""
+def _sees_every_program() -> bool:
     scope = policy.visible_programs()
-    if scope is not None and not policy.CASE_PROGRAMS <= scope:
+    return scope is None or policy.CASE_PROGRAMS <= scope
+
+
+def _require_every_program() -> None:
+    """A report covers every program's responses: drafting it needs them all in view."""
+    if not _sees_every_program():
         raise Forbidden("an owner's report covers every program: it needs membership of all of them")
 
 
@@ -77,7 +81,8 @@ async def draft(*, uow: UnitOfWork, recipient_id: uuid.UUID, start: dt.date, end
 
 
 async def _report(uow: UnitOfWork, report_id: uuid.UUID, *, lock: bool = False) -> Any:
-    row = await queries.report(uow.session, report_id, lock=lock)
+    """A report is hidden, like another program's case, from whoever cannot see every program it covers."""
+    row = await queries.report(uow.session, report_id, lock=lock) if _sees_every_program() else None
     if row is None:
         raise NotFound(f"no owner report {report_id}")
     return row
@@ -140,7 +145,6 @@ async def send(
 ) -> None:
     """Re-check (approved, agreement in force, the period's accounting unchanged), seal, account each subject as
     pending, deliver, account as sent; a relay refusal accounts the attempt failed and the report may go again."""
-    _require_every_program()
     async with uow:
         row = await _report(uow, report_id, lock=True)
         domain.require_unsent(row["status"], row["sent_at"])
@@ -241,7 +245,6 @@ async def resolve_pending(*, uow_factory: Callable[..., UnitOfWork], sender: str
 
 
 async def get(*, uow: UnitOfWork, report_id: uuid.UUID) -> dict[str, Any]:
-    _require_every_program()
     async with uow:
         row = await _report(uow, report_id)
         steps = await queries.steps(uow.session, report_id)
@@ -249,6 +252,7 @@ async def get(*, uow: UnitOfWork, report_id: uuid.UUID) -> dict[str, Any]:
 
 
 async def listed(*, uow: UnitOfWork, owner: str | None) -> list[dict[str, Any]]:
-    _require_every_program()
+    if not _sees_every_program():
+        return []
     async with uow:
         return await queries.listed(uow.session, owner)

@@ -295,9 +295,16 @@ async def test_two_cases_instances_share_the_stream_and_the_survivor_takes_over_
 CONSUMERS = {
     topics.INTAKE_CHUNKS: {"cases.chunks"},
     topics.INTAKE_BATCH: {"reporting.counts"},
-    topics.CASES: {"intake.attached", "disclosure.cases", "reporting.counts"},
-    topics.REDRESS: {"cases.corrections", "reporting.counts", "disclosure.redress"},
-    topics.DISCLOSURE: {"intake.agreements", "reporting.counts", "cases.removals", "cases.disclosures"},
+    topics.CASES: {"intake.attached", "disclosure.cases", "reporting.counts", "gateway.notify-cases"},
+    topics.REDRESS: {"cases.corrections", "reporting.counts", "disclosure.redress", "gateway.notify-redress"},
+    topics.DISCLOSURE: {
+        "intake.agreements",
+        "reporting.counts",
+        "cases.removals",
+        "cases.disclosures",
+        "gateway.notify-disclosure",
+    },
+    topics.RETENTION: {"disclosure.holds", "redress.holds", "reporting.disposals"},
     topics.GATEWAY_STAFF: {"cases.staff"},
     topics.AUDIT_CHECKPOINT: {"gateway.audit-checkpoints"},
 }

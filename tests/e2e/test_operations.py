@@ -194,22 +194,29 @@ async def test_dlq_drop_hides_a_dead_letter_and_keeps_it_unapplied(stack: Stack,
 
     async def every() -> list[dict[str, Any]]:
         found = await ours()
-        return found if len(found) == 3 else []
+        return found if len(found) == 4 else []
 
     # Every consumer of the topic dead-letters it, each on its own.
     letters = await wait_until(every, timeout=90, interval=1, what="every consumer's dead letter")
-    assert {r["consumer"] for r in letters} == {"cases.corrections", "disclosure.redress", "reporting.counts"}
+    assert {r["consumer"] for r in letters} == {
+        "cases.corrections",
+        "disclosure.redress",
+        "gateway.notify-redress",
+        "reporting.counts",
+    }
     letter = next(r for r in letters if r["consumer"] == "cases.corrections")
     await tracs_cli("dlq", "replay", f"{topics.REDRESS}.dlq:0:99999999", expect=2)  # no such message
     await tracs_cli("dlq", "drop", "tracs.nowhere.v1.dlq:0:0", "--reason", "x", expect=2)  # no such topic
     dropped = await tracs_cli("dlq", "drop", letter["id"], "--reason", "test data, never valid")
     assert f"{letter['id']}: dropped" in dropped
     assert "already dropped by ops.oncall" in await tracs_cli("dlq", "replay", letter["id"])
-    assert sorted(r["consumer"] for r in await ours()) == ["disclosure.redress", "reporting.counts"]  # theirs stay
+    theirs = ["disclosure.redress", "gateway.notify-redress", "reporting.counts"]
+    assert sorted(r["consumer"] for r in await ours()) == theirs  # theirs stay
     states = {r["consumer"]: r["state"].split(" at ")[0] for r in await ours("--all")}
     assert states == {
         "cases.corrections": "dropped by ops.oncall",
         "disclosure.redress": "pending",
+        "gateway.notify-redress": "pending",
         "reporting.counts": "pending",
     }
     trail = await db_fetchval(

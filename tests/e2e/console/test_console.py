@@ -251,7 +251,7 @@ def test_a_supervisor_sees_the_reports_as_tables_and_charts_with_downloads(
     with api_client(console_url, "supervisor") as api:  # reporting counts the import through events: wait for it
         wait_for(lambda: api.get("/api/v1/reports/dosr", params={"from": today, "to": today}).json()["daily"], "DOSR")
     sign_in(page, "supervisor")
-    page.get_by_role("link", name="Reports").click()
+    page.get_by_role("link", name="Reports", exact=True).click()
     expect(page.get_by_role("heading", name="Director's Operations Status Report")).to_be_visible()
     expect(page.get_by_role("heading", name="Daily")).to_be_visible()
     expect(page.locator("svg.chart").first).to_be_visible()

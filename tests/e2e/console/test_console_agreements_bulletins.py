@@ -146,7 +146,11 @@ def test_an_analyst_writes_a_bulletin_that_a_supervisor_reads(page: Page, consol
     page.get_by_label("Status").select_option("sent")
     page.get_by_role("button", name="Show").click()
     page.get_by_role("link", name=title).click()
-    expect(page.get_by_text("matched an earlier encounter within the hour")).to_be_visible()
+    expect(
+        page.get_by_role("region", name="Summary of the case").get_by_text(
+            "matched an earlier encounter within the hour"
+        )
+    ).to_be_visible()
 
 
 def test_a_redress_request_shows_its_linked_record_with_the_case_summary(
