@@ -289,6 +289,21 @@ class Credentials(BaseModel):
     password: str
 
 
+def _public_form_body(model: type[BaseModel]) -> dict[str, Any]:
+    """A public sign-in route's documented body: the same fields as a form or as JSON (read by `_credentials`)."""
+    schema = model.model_json_schema()
+    return {
+        "x-tracs-action": "public",
+        "requestBody": {
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": schema},
+                "application/json": {"schema": schema},
+            },
+            "required": True,
+        },
+    }
+
+
 class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
@@ -299,16 +314,7 @@ class Token(BaseModel):
     "/api/v1/auth/token",
     response_model=Token,
     tags=["auth"],
-    openapi_extra={
-        "x-tracs-action": "public",
-        "requestBody": {
-            "content": {
-                "application/x-www-form-urlencoded": {"schema": Credentials.model_json_schema()},
-                "application/json": {"schema": Credentials.model_json_schema()},
-            },
-            "required": True,
-        },
-    },
+    openapi_extra=_public_form_body(Credentials),
 )
 async def token(request: Request, rt: RuntimeDep) -> Token:
     """OAuth2 password flow: form or JSON `username` / `password`."""
@@ -352,16 +358,7 @@ class NewPassword(Credentials):
     "/api/v1/auth/password",
     response_model=Token,
     tags=["auth"],
-    openapi_extra={
-        "x-tracs-action": "public",
-        "requestBody": {
-            "content": {
-                "application/x-www-form-urlencoded": {"schema": NewPassword.model_json_schema()},
-                "application/json": {"schema": NewPassword.model_json_schema()},
-            },
-            "required": True,
-        },
-    },
+    openapi_extra=_public_form_body(NewPassword),
 )
 async def change_password(request: Request, rt: RuntimeDep) -> Token:
     """Replace one's password (a temporary one an admin set must be): the current password is checked as a
