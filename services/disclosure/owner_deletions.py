@@ -45,9 +45,12 @@ async def deleted(uow: UnitOfWork, delivered: list[Delivered[EncounterDeleted]])
             reports = await queries.reports_naming(uow.session, e.encounter_id)
             for r in reports:
                 items, body = owner_report_rules.without_encounter(
-                    r.items, r.body, str(e.encounter_id), f"[identifiers removed at {e.data_owner}'s deletion notice]"
+                    r["items"],
+                    r["body"],
+                    str(e.encounter_id),
+                    f"[identifiers removed at {e.data_owner}'s deletion notice]",
                 )
-                await queries.rewrite_report(uow.session, r.id, items=items, body=body)
+                await queries.rewrite_report(uow.session, r["id"], items=items, body=body)
             # The case's own row (ids, program, partner) stays even when cases removed the case: the accounting
             # that names it stays listed on it for the programs that may see it.
             await projection_queries.forget(uow.session, case_ids=[], encounter_ids=[e.encounter_id])

@@ -43,11 +43,12 @@ async def strip_values(session: AsyncSession, encounter_id: uuid.UUID, notice: d
     return len(draft_ids), len(sealed.scalars().all())
 
 
-async def reports_naming(session: AsyncSession, encounter_id: uuid.UUID) -> list[Any]:
+async def reports_naming(session: AsyncSession, encounter_id: uuid.UUID) -> list[dict[str, Any]]:
     """Owners' reports (drafted or sent) whose items name the encounter, locked: their identifiers are stripped."""
     r = owner_report_sends
-    stmt = select(r.c.id, r.c.items, r.c.body).where(r.c.items.contains([{"encounter_ids": [str(encounter_id)]}]))
-    return list((await session.execute(stmt.with_for_update())).all())
+    items = r.c["items"]  # not `r.c.items`: that is the column collection's own method
+    stmt = select(r.c.id, items, r.c.body).where(items.contains([{"encounter_ids": [str(encounter_id)]}]))
+    return [dict(x) for x in (await session.execute(stmt.with_for_update())).mappings().all()]
 
 
 async def rewrite_report(session: AsyncSession, report_id: uuid.UUID, *, items: Any, body: str) -> None:
