@@ -190,6 +190,7 @@ ALL_FIELDS = [
     "reason_fingerprinted",
     "findings",
 ]
+OWNER_FIELDS = [*ALL_FIELDS, "eid"]  # its own EID goes back to an owner: its report names encounters by it
 CAVEAT = (
     "This information concerns a person protected by 8 U.S.C. 1367 or similar confidentiality provisions; "
     "do not disclose it further."
@@ -381,6 +382,7 @@ DEV_AGREEMENTS: list[tuple[str, str, dict[str, Any]]] = [
             "Department of State (CA/VO)",
             "*",
             ["DOS"],
+            fields=OWNER_FIELDS,
             purposes=[OWNER_PURPOSE],
             since=2012,
             kind="dos",
@@ -396,6 +398,7 @@ DEV_AGREEMENTS: list[tuple[str, str, dict[str, Any]]] = [
                 name,
                 "*",
                 [owner],
+                fields=OWNER_FIELDS,
                 purposes=[OWNER_PURPOSE, FAST_MATCHER_PURPOSE],
                 since=2008,
                 kind="dhs-component",

@@ -10,10 +10,9 @@ from services.disclosure import (
     api,
     consumers,
     db,
-    delivery,
     inaccuracies_api,
+    pending,
     referrals_api,
-    report_sends,
     report_sends_api,
     retention,
 )
@@ -33,15 +32,14 @@ def _seeder(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 async def _resolve_pending(rt: Runtime, settings: Settings) -> None:
-    """Before serving: every disclosure a crash left pending is delivered again (same message, same
-    Message-ID) and accounted sent; what the relay cannot take now is retried in the background."""
+    """Before serving: every disclosure a crash left pending, and every owner's report it left being sent, is
+    delivered again (same message, same Message-ID) and accounted sent; what the relay cannot take now is retried
+    in the background until none is left (`pending.keep_resolving`)."""
     smtp = (settings.smtp_host, settings.smtp_port)
-    left = await delivery.resolve_pending(uow_factory=rt.uow, sender=settings.office_email, smtp=smtp)
-    # An owner's report a crash left being sent goes again too (what the relay cannot take stays pending).
-    await report_sends.resolve_pending(uow_factory=rt.uow, sender=settings.office_email, smtp=smtp)
+    left = await pending.resolve_all(uow_factory=rt.uow, sender=settings.office_email, smtp=smtp)
     if left:
         rt.spawn(
-            delivery.keep_resolving(
+            pending.keep_resolving(
                 uow_factory=rt.uow,
                 sender=settings.office_email,
                 smtp=smtp,

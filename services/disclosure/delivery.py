@@ -8,7 +8,6 @@ recipient can tell a duplicate, and a message never leaves without its accountin
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import os
 import uuid
@@ -118,16 +117,3 @@ async def resolve_pending(*, uow_factory: Callable[..., UnitOfWork], sender: str
         uow = uow_factory(actor=p.analyst, correlation_id=f"resolve-pending-{p.id}")
         await mark_sent(uow=uow, accounting_id=p.id, delivered_at=dt.datetime.now(dt.UTC))
     return left
-
-
-async def keep_resolving(
-    *, uow_factory: Callable[..., UnitOfWork], sender: str, smtp: tuple[str, int], interval: float
-) -> None:
-    """While some disclosure stays pending (relay down), try again every `interval` seconds."""
-    left = True
-    while left:
-        await asyncio.sleep(interval)
-        try:
-            left = bool(await resolve_pending(uow_factory=uow_factory, sender=sender, smtp=smtp))
-        except Exception:  # the database may be away too: keep trying, the rows are safe as pending
-            log.exception("resolving pending disclosures failed; trying again")

@@ -40,7 +40,8 @@ async def _view(cases: InternalClient, case_id: uuid.UUID, actor: str) -> dict[s
     return dict(response.json())
 
 
-async def _summary(cases: InternalClient, case_id: uuid.UUID, actor: str) -> domain.CaseSummary:
+async def case_summary(cases: InternalClient, case_id: uuid.UUID, actor: str) -> domain.CaseSummary:
+    """The case as cases holds it now, as a rendering is prepared from (a response's, an owner's report's)."""
     return domain.summary_from_view(await _view(cases, case_id, actor))
 
 
@@ -213,7 +214,7 @@ async def _seal_and_account(
     is built from changed since the draft, the send is refused."""
     async with uow:
         first = await _sendable_draft(uow, draft_id, lock=False)
-    summary = await _summary(cases, first["case_id"], uow.actor)
+    summary = await case_summary(cases, first["case_id"], uow.actor)
     async with uow:
         row = await _sendable_draft(uow, draft_id, lock=True)
         if row["case_id"] != summary.case_id:

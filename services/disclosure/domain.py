@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
@@ -220,6 +220,14 @@ def _field_refusal(e: EncounterView, name: str, agreement: Agreement) -> str | N
         if e.di_shared is not True or category not in agreement.di_categories:
             return "derogatory information not sharable"
     return None
+
+
+def released_values(e: EncounterView, names: Sequence[str], agreement: Agreement) -> dict[str, str]:
+    """The named fields of an encounter that a release under the agreement may carry, by a response's rules: none
+    of a withdrawn, not-sharable or protected encounter's, nor of another owner's; only fields the agreement names."""
+    if _encounter_refusal(e, agreement) is not None:
+        return {}
+    return {n: e.values[n] for n in names if n in e.values and _field_refusal(e, n, agreement) is None}
 
 
 NO_MATCH = "no-match response"

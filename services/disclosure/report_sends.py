@@ -3,7 +3,9 @@ sealed, accounted per subject as pending, handed to the relay, accounted as sent
 
 The report is one message about many people, so it does not fit a draft (one case); it keeps the draft's rules
 (`gate`: the two-person approval, exactly the approved body leaves) and the send's order (pending accounting before
-the relay; a crash in between is delivered again at start, the same bytes and Message-ID).
+the relay; a crash in between is delivered again, at start and by the background loop (`pending`), the same bytes
+and Message-ID). Each itemised encounter is named by its identifiers as cases holds them (fetched through the route
+a draft's rendering uses, when drafted and again when sent: what leaves is what was approved and is still true).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from services.disclosure.db import report_sends as queries
 from services.disclosure.db.tables import OWNER_REPORT
 from shared import policy
 from shared.errors import Conflict, Forbidden, NotFound, Unavailable
+from shared.internal import InternalClient
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
 
@@ -41,8 +44,33 @@ async def _items(uow: UnitOfWork, owner: str, start: dt.date, end: dt.date) -> l
     return rules.frozen_items(await items_db.shared_of_owner(uow.session, owner=owner, start=start, end=end))
 
 
-async def draft(*, uow: UnitOfWork, recipient_id: uuid.UUID, start: dt.date, end: dt.date, today: dt.date) -> uuid.UUID:
-    """Freeze the period's items for the owner of the recipient's agreement and render what will leave."""
+async def _identifiers(
+    cases: InternalClient, items: list[dict[str, Any]], agreement: domain.Agreement, actor: str
+) -> dict[str, dict[str, str]]:
+    """Every itemised encounter's identifiers the owner's agreement releases, as cases holds them now: one call per
+    case (the route a draft's rendering uses); a case cases no longer holds (purged, deleted at its owner's notice)
+    names none. Cases unreachable is a 503 naming it, as for a draft."""
+    found: dict[str, dict[str, str]] = {}
+    for case_id in sorted({i["case_id"] for i in items}):
+        try:
+            summary = await disclosures.case_summary(cases, uuid.UUID(case_id), actor)
+        except NotFound:
+            continue
+        found |= rules.identifiers(summary, agreement)
+    return found
+
+
+async def draft(
+    *,
+    uow: UnitOfWork,
+    cases: InternalClient,
+    recipient_id: uuid.UUID,
+    start: dt.date,
+    end: dt.date,
+    today: dt.date,
+) -> uuid.UUID:
+    """Freeze the period's items, with each encounter's identifiers from cases, for the owner of the recipient's
+    agreement and render what will leave."""
     rules.check_period(start, end, today=today)
     _require_every_program()
     report_id = uuid.uuid4()
@@ -56,9 +84,12 @@ async def draft(*, uow: UnitOfWork, recipient_id: uuid.UUID, start: dt.date, end
             raise Conflict(f"{agreement.partner_agency}'s agreement is not in force")
         items = await _items(uow, owner, start, end)
         rules.require_items(items, owner)
-        body = rules.render(
-            owner=owner, agency=agreement.partner_agency, start=start, end=end, items=items, limits=agreement.use_limits
-        )
+    # No transaction is held across the calls to cases.
+    items = rules.with_identifiers(items, await _identifiers(cases, items, agreement, uow.actor))
+    body = rules.render(
+        owner=owner, agency=agreement.partner_agency, start=start, end=end, items=items, limits=agreement.use_limits
+    )
+    async with uow:
         await queries.insert(
             uow.session,
             {
@@ -141,10 +172,22 @@ async def send_back(*, uow: UnitOfWork, report_id: uuid.UUID, comment: str, may_
 
 
 async def send(
-    *, uow: UnitOfWork, report_id: uuid.UUID, office: mail.OfficeIdentity, smtp: tuple[str, int], now: dt.datetime
+    *,
+    uow: UnitOfWork,
+    cases: InternalClient,
+    report_id: uuid.UUID,
+    office: mail.OfficeIdentity,
+    smtp: tuple[str, int],
+    now: dt.datetime,
 ) -> None:
-    """Re-check (approved, agreement in force, the period's accounting unchanged), seal, account each subject as
-    pending, deliver, account as sent; a relay refusal accounts the attempt failed and the report may go again."""
+    """Re-check (approved, agreement in force, the period's accounting and the encounters' identifiers unchanged),
+    seal, account each subject as pending, deliver, account as sent; a relay refusal accounts the attempt failed
+    and the report may go again."""
+    async with uow:
+        drafted = await _report(uow, report_id)
+        domain.require_unsent(drafted["status"], drafted["sent_at"])
+        agreement = await disclosures.governing_agreement(uow, drafted["agreement_id"], drafted["agreement_version"])
+    found = await _identifiers(cases, drafted["items"], agreement, uow.actor)  # no row lock across the calls
     async with uow:
         row = await _report(uow, report_id, lock=True)
         domain.require_unsent(row["status"], row["sent_at"])
@@ -154,7 +197,9 @@ async def send(
         if not agreement.in_force(now.date()):
             raise Conflict(f"{agreement.partner_agency}'s agreement is not in force")
         recipient = await disclosures.active_recipient(uow, row["recipient_id"])
-        rules.require_unchanged(row["items"], await _items(uow, row["owner"], row["period_from"], row["period_to"]))
+        now_items = await _items(uow, row["owner"], row["period_from"], row["period_to"])
+        rules.require_unchanged(row["items"], rules.with_identifiers(now_items, found))
+        fields = rules.identifier_fields(row["items"])
         sealed = mail.seal_to(
             body=row["body"],
             subject=f"DHS/OBIM report: {row['owner']} encounters shared, {row['period_from']} to {row['period_to']}",
@@ -183,7 +228,8 @@ async def send(
                 "matched": True,
                 "digest": domain.digest(row["body"]),
                 "encounter_ids": encounter_ids,
-                "fields": [],  # no field's value: that these encounters of the owner's were shared, when, with whom
+                # The identifiers it named (no other value): a correction of one of them reaches this recipient.
+                "fields": fields.get(subject_id, []),
                 "state": "pending",
                 "approved_by": approvers,
                 "message_id": sealed.message_id,
@@ -227,15 +273,18 @@ async def _mark_sent(uow: UnitOfWork, report_id: uuid.UUID, *, at: dt.datetime) 
 
 
 async def resolve_pending(*, uow_factory: Callable[..., UnitOfWork], sender: str, smtp: tuple[str, int]) -> int:
-    """At start: every report a crash left being sent goes again (same bytes, same Message-ID); the number left."""
+    """Every report a crash (or an uncertain relay) left being sent goes again, the same bytes and Message-ID; the
+    number the relay could not take (still being sent: it may have left). At start and in the background loop."""
     async with uow_factory() as uow:
         left_sending = await queries.sending(uow.session)
         emails = {r.id: await queries.recipient_email_of(uow.session, r.id) for r in left_sending}
     left = 0
     for r in left_sending:
+        log.warning("re-delivering an owner report being sent", report_id=str(r.id))
         try:
             await mail.deliver(r.message, sender=sender, recipient=str(emails[r.id]), host=smtp[0], port=smtp[1])
-        except Unavailable:
+        except Unavailable as exc:
+            log.warning("owner report still undelivered", report_id=str(r.id), reason=exc.message)
             left += 1
             continue
         await _mark_sent(

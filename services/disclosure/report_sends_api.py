@@ -39,6 +39,12 @@ class ReportItem(BaseModel):
     partner_transaction_number: str | None
     recipient_agency: str
     encounter_ids: list[uuid.UUID] = Field(description="the owner's encounters in that response, none withdrawn")
+    identifiers: dict[uuid.UUID, dict[str, str]] = Field(
+        default_factory=dict,
+        description="each encounter's EID, FIN and encounter date as cases held them when drafted, those the "
+        "owner's agreement releases (none of a protected or not-sharable encounter); empty in a report drafted "
+        "before identifiers were named",
+    )
 
 
 class ReportStep(BaseModel):
@@ -79,7 +85,12 @@ async def draft(body: ReportDraftIn, rt: RuntimeDep, principal: CurrentPrincipal
     """Draft the report of the owner's encounters shared in a period, from the accounting (frozen until sent)."""
     uow = rt.uow(actor=principal.username)
     report_id = await report_sends.draft(
-        uow=uow, recipient_id=body.recipient_id, start=body.start, end=body.end, today=_now().date()
+        uow=uow,
+        cases=rt.internal["cases"],
+        recipient_id=body.recipient_id,
+        start=body.start,
+        end=body.end,
+        today=_now().date(),
     )
     return await report_sends.get(uow=uow, report_id=report_id)
 
@@ -127,6 +138,7 @@ async def send(report_id: uuid.UUID, rt: RuntimeDep, principal: CurrentPrincipal
     uow = rt.uow(actor=principal.username)
     await report_sends.send(
         uow=uow,
+        cases=rt.internal["cases"],
         report_id=report_id,
         office=mail.office_from_files(*s.office_files(), s.office_email),
         smtp=(s.smtp_host, s.smtp_port),

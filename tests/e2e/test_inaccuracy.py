@@ -58,6 +58,7 @@ async def _shared_case(gw: Gateway, supervisor: Gateway, uk: dict[str, Any], fir
     accounting = (await gw.get("/api/v1/disclosures/accounting", subject=c["subject_id"])).json()
     return {
         "case": c,
+        "fin": fin,
         "cbp": next(e["id"] for e in view["encounters"] if e["fields"]["data_owner"] == "CBP"),
         "dos": next(e["id"] for e in view["encounters"] if e["fields"]["data_owner"] == "DOS"),
         "response": next(a for a in accounting if a["referral_kind"] is None),
@@ -242,6 +243,8 @@ async def test_the_dos_report_lists_exactly_the_encounters_shared_in_its_period_
         dos["email"],
         "sent",
     )
-    assert row["approved_by"] == ["supervisor"] and row["fields"] == []
+    # The one identifier of DOS's encounter this file holds (no EID, no encounter date): its FIN.
+    assert row["approved_by"] == ["supervisor"] and row["fields"] == ["fin"]
+    assert mine[0]["identifiers"] == {shared["dos"]: {"fin": shared["fin"]}}
     for gw in (admin, supervisor):
         await gw.aclose()

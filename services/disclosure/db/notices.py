@@ -15,6 +15,7 @@ from services.disclosure.db.tables import (
     correction_notices,
     owner_notifications,
     removal_notices,
+    told_of_records,
     visible_cases,
 )
 
@@ -51,10 +52,10 @@ async def owner_notifications_of(session: AsyncSession, owner: str) -> list[dict
 
 
 async def disclosures_of_encounter(session: AsyncSession, encounter_id: uuid.UUID) -> list[Any]:
-    """Disclosures (pending or sent: a pending one may have left) that carried an encounter; a redress notice to
-    the record's own system owner (no draft) is not told of the owner's own removal."""
+    """Disclosures (pending or sent: a pending one may have left) that carried an encounter, an owner's report that
+    itemised it included; a redress notice to the record's own system owner is not told of the owner's removal."""
     a = accounting
-    stmt = select(a).where(a.c.encounter_ids.any(encounter_id), a.c.state.in_(ACCOUNTED), a.c.draft_id.is_not(None))
+    stmt = select(a).where(a.c.encounter_ids.any(encounter_id), a.c.state.in_(ACCOUNTED), told_of_records())
     return list((await session.execute(stmt)).all())
 
 

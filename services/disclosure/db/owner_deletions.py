@@ -6,10 +6,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import case, update
+from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.disclosure.db.tables import accounting, drafts, inaccuracy_reports
+from services.disclosure.db.tables import accounting, drafts, inaccuracy_reports, owner_report_sends
 
 
 async def strip_values(session: AsyncSession, encounter_id: uuid.UUID, notice: dict[str, Any]) -> tuple[int, int]:
@@ -41,3 +41,17 @@ async def strip_values(session: AsyncSession, encounter_id: uuid.UUID, notice: d
         .values(description=removed, resolution_note=case((r.resolution_note.is_(None), None), else_=removed))
     )
     return len(draft_ids), len(sealed.scalars().all())
+
+
+async def reports_naming(session: AsyncSession, encounter_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Owners' reports (drafted or sent) whose items name the encounter, locked: their identifiers are stripped."""
+    r = owner_report_sends
+    items = r.c["items"]  # not `r.c.items`: that is the column collection's own method
+    stmt = select(r.c.id, items, r.c.body).where(items.contains([{"encounter_ids": [str(encounter_id)]}]))
+    return [dict(x) for x in (await session.execute(stmt.with_for_update())).mappings().all()]
+
+
+async def rewrite_report(session: AsyncSession, report_id: uuid.UUID, *, items: Any, body: str) -> None:
+    await session.execute(
+        update(owner_report_sends).where(owner_report_sends.c.id == report_id).values(items=items, body=body)
+    )

@@ -22,6 +22,7 @@ from services.disclosure.db.tables import (
     inaccuracy_reports,
     owner_notifications,
     referrals,
+    told_of_records,
 )
 from shared.db import copy_upsert
 
@@ -80,19 +81,20 @@ async def set_flags(session: AsyncSession, flags: list[dict[str, Any]]) -> None:
 
 
 async def disclosures_with(session: AsyncSession, *, encounter_id: uuid.UUID, field: str) -> list[Any]:
-    """Disclosures (pending or sent: a pending one may have left) that carried a field of an encounter."""
+    """Disclosures (pending or sent: a pending one may have left) that carried a field of an encounter: a draft's
+    released values, or an owner's report's identifiers of the encounter (its accounting lists them)."""
     a = accounting
     stmt = select(a).where(
-        a.c.encounter_ids.any(encounter_id), a.c.fields.any(field), a.c.state.in_(ACCOUNTED), a.c.draft_id.is_not(None)
+        a.c.encounter_ids.any(encounter_id), a.c.fields.any(field), a.c.state.in_(ACCOUNTED), told_of_records()
     )
     return list((await session.execute(stmt)).all())
 
 
 async def disclosures_of(session: AsyncSession, encounter_id: uuid.UUID) -> list[Any]:
-    """Every disclosure (pending or sent) that carried anything of an encounter, whichever fields; not a notice
-    to the record's own system owner (no draft: it carried no values)."""
+    """Every disclosure (pending or sent) that carried anything of an encounter, whichever fields, an owner's
+    report that itemised it included; not redress's notice to the record's own system owner (no value left)."""
     a = accounting
-    stmt = select(a).where(a.c.encounter_ids.any(encounter_id), a.c.state.in_(ACCOUNTED), a.c.draft_id.is_not(None))
+    stmt = select(a).where(a.c.encounter_ids.any(encounter_id), a.c.state.in_(ACCOUNTED), told_of_records())
     return list((await session.execute(stmt)).all())
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     Uuid,
     func,
+    or_,
     select,
     text,
 )
@@ -420,3 +421,10 @@ def visible_cases() -> Any:
     if (programs := policy.visible_programs()) is None:
         return None
     return select(case_view.c.case_id).where(case_view.c.program.in_(sorted(programs)))
+
+
+def told_of_records() -> Any:
+    """Accounting rows whose recipient received something of the records they name, so is told when one is
+    corrected, removed or deleted: a draft's (response, referral, notice, answer) and an owner's report (which
+    itemised the encounters with their identifiers); not redress's notice to the records' own system owner."""
+    return or_(accounting.c.draft_id.is_not(None), accounting.c.kind == OWNER_REPORT)
