@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from services.cases import domain
 from services.cases.db import attach as queries
 from services.cases.db import records
-from shared.events.cases import AttachedRow, EncountersAttached, FailedRow
+from shared.events.cases import AttachedRow, EncountersAttached, FailedRow, tally_of
 from shared.events.envelope import Envelope
 from shared.events.intake import EncountersImported, ImportedRow, chunk_key
 from shared.inbox import BatchHandler, Delivered, is_transient
@@ -76,13 +76,15 @@ def chunk_answer(*, event: EncountersImported, attached: list[AttachedRow], fail
     """The `EncountersAttached` payload as JSON, rows in row order: pinned to the contract by tests, and sent
     without building the event model around a chunk's 1,000 answers."""
     by_row = attrgetter("row_number")
+    attached = sorted(attached, key=by_row)
     return {
         "batch_id": str(event.batch_id),
         "chunk": event.chunk,
         "program": event.program,
         "upload_kind": event.upload_kind,
-        "rows": [r.model_dump(mode="json") for r in sorted(attached, key=by_row)],
+        "rows": [r.model_dump(mode="json") for r in attached],
         "failed": [f.model_dump(mode="json") for f in sorted(failed, key=by_row)],
+        "tally": tally_of(attached).model_dump(mode="json"),  # counters read this, not the rows
     }
 
 
