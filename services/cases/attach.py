@@ -102,8 +102,8 @@ async def _apply_bisecting(
         async with uow.session.begin_nested():
             return await _apply(uow, chunk, rows, caveat), []
     except DBAPIError as exc:
-        if is_transient(exc):
-            raise
+        if is_transient(exc) or getattr(exc.orig, "constraint_name", None) == domain.DUPLICATE_ENCOUNTER:
+            raise  # not the row's fault: the batch is retried (a race with the same chunk applied elsewhere)
         if len(rows) == 1:
             reason = domain.refusal_reason(_sqlstate(exc), getattr(exc.orig, "constraint_name", None))
             log.warning("row refused by the database", batch_id=str(chunk.event.batch_id), row=rows[0].row_number)
