@@ -74,6 +74,13 @@ def main() -> None:
     )
     parser.add_argument("--pg-stats", action="store_true", help="print the statements PostgreSQL spent most time on")
     parser.add_argument("--timeline", action="store_true", help="print when each chunk was cut and when cases answered")
+    parser.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=10.0,
+        help="measure each process's CPU while nothing is imported first, to tell the import's own CPU from "
+        "background loops (polls, relay, sequencer)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tracs-bench-"))
     book = work / "matches.xlsx"
@@ -121,6 +128,12 @@ def main() -> None:
         auth = {"Authorization": f"Bearer {token['access_token']}"}
         watched = {name: proc.pid for name, proc in stack.processes.items()}
         watched |= {"postgres": pg.process.pid, "tansu": broker.process.pid}  # type: ignore[union-attr]
+        idle_rate: dict[str, float] = {}
+        if args.idle_seconds > 0:
+            idle_before, t_idle = {name: cpu_seconds(pid) for name, pid in watched.items()}, time.perf_counter()
+            time.sleep(args.idle_seconds)
+            span = time.perf_counter() - t_idle
+            idle_rate = {name: (cpu_seconds(pid) - idle_before[name]) / span for name, pid in watched.items()}
         cpu_before = {name: cpu_seconds(pid) for name, pid in watched.items()}
         t0 = time.perf_counter()
         with book.open("rb") as fh:
@@ -155,6 +168,14 @@ def main() -> None:
         if args.timeline:
             asyncio.run(print_timeline(pg.url, batch["id"]))
         print("CPU seconds during the import: " + ", ".join(f"{n} {s:.1f}" for n, s in sorted(cpu.items())))
+        if idle_rate:
+            print(
+                "of which background (idle rate x elapsed): "
+                + ", ".join(f"{n} {idle_rate[n] * elapsed:.1f}" for n in sorted(cpu))
+            )
+            own = {n: cpu[n] - idle_rate[n] * elapsed for n in cpu}
+            print("CPU seconds the import itself cost: " + ", ".join(f"{n} {s:.1f}" for n, s in sorted(own.items())))
+            print(f"all processes: {sum(cpu.values()):.1f} s, of which the import's own {sum(own.values()):.1f} s")
         for name, pid in watched.items():
             print(
                 f"peak RSS {name:>10}: {peak_rss_mib(pid):7.1f} MiB"

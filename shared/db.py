@@ -170,18 +170,9 @@ async def copy_upsert(
         return []
     if update and not conflict:
         raise ValueError("overwriting columns needs the conflict target that says which row is the same")
-    unknown = set(rows[0]) - set(table.columns.keys())
-    if unknown:
-        raise ValueError(f"{table.name} has no column {', '.join(sorted(unknown))}")
-    columns = [c for c in table.columns if c.name in rows[0]]
-    names = [c.name for c in columns]
-    if not all(_IDENTIFIER.fullmatch(n) for n in (table.name, *names, *(conflict or ()), *update, returning or "x")):
+    names, records = _records(table, rows)
+    if not all(_IDENTIFIER.fullmatch(n) for n in (*(conflict or ()), *update, returning or "x")):
         raise ValueError("table and column names must be plain identifiers")
-    get = itemgetter(*names)
-    records = [(get(row),) for row in rows] if len(names) == 1 else [get(row) for row in rows]
-    json_at = [i for i, c in enumerate(columns) if isinstance(c.type, JSON)]
-    if json_at:
-        records = [_with_json(r, json_at) for r in records]
     stage = f"_stage_{table.name}"
     cols = ", ".join(f'"{n}"' for n in names)
     await session.execute(
@@ -204,3 +195,30 @@ async def copy_upsert(
     # A second call in the same transaction starts clean.
     await session.execute(text(f'DELETE FROM "{stage}"'))  # noqa: S608 - checked identifier
     return written
+
+
+async def copy_into(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """COPY rows straight into a table (no staging table, no INSERT ... SELECT): for rows known to be absent.
+
+    A row already there fails the whole COPY on its key; callers check first and treat that as a race.
+    """
+    if rows:
+        names, records = _records(table, rows)
+        await copy_records(session, table.name, names, records)
+
+
+def _records(table: Table, rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[tuple]]:
+    """The column names of rows (checked against the table) and their values as tuples, JSON columns encoded."""
+    unknown = set(rows[0]) - set(table.columns.keys())
+    if unknown:
+        raise ValueError(f"{table.name} has no column {', '.join(sorted(unknown))}")
+    columns = [c for c in table.columns if c.name in rows[0]]
+    names = [c.name for c in columns]
+    if not all(_IDENTIFIER.fullmatch(n) for n in (table.name, *names)):
+        raise ValueError("table and column names must be plain identifiers")
+    get = itemgetter(*names)
+    records = [(get(row),) for row in rows] if len(names) == 1 else [get(row) for row in rows]
+    json_at = [i for i, c in enumerate(columns) if isinstance(c.type, JSON)]
+    if json_at:
+        records = [_with_json(r, json_at) for r in records]
+    return names, records

@@ -99,6 +99,7 @@ class InboxConsumer:
         max_attempts: int = 3,
         retry_delay: float = 0.2,
         accepts: frozenset[str] = frozenset(),
+        views: Mapping[str, type[Event]] | None = None,
     ) -> None:
         self.name = name
         self._handler = handler
@@ -108,6 +109,7 @@ class InboxConsumer:
         self._max_attempts = max_attempts
         self._retry_delay = retry_delay
         self._accepts = accepts
+        self._views = views
 
     async def process(self, records: Sequence[ConsumerRecord], consumer: Any = None) -> None:
         started = time.perf_counter()
@@ -119,7 +121,7 @@ class InboxConsumer:
                 EVENTS_CONSUMED.labels(self.name, "ignored").inc()
                 continue
             try:
-                envelope, event = decode(record.value)
+                envelope, event = decode(record.value, self._views)
             except UndecodableEvent as exc:
                 await self._dead_letter(record, exc)
                 continue

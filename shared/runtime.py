@@ -152,6 +152,7 @@ class Runtime:
             dlq_producer=None,
             max_attempts=self.settings.consumer_max_attempts,
             accepts=sub.accepts,
+            views={t.event_type: t for t in sub.handlers if t.view_of is not None},
         )
 
         async def handle(body: Any, message: KafkaMessage) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from services.cases import domain
 from services.cases.db import attach as queries
 from services.cases.db import records
-from shared.events.cases import AttachedRow, EncountersAttached, FailedRow
+from shared.events.cases import AttachedRow, EncountersAttached, FailedRow, tally_of
 from shared.events.envelope import Envelope
 from shared.events.intake import EncountersImported, ImportedRow, chunk_key
 from shared.inbox import BatchHandler, Delivered, is_transient
@@ -76,13 +76,15 @@ def chunk_answer(*, event: EncountersImported, attached: list[AttachedRow], fail
     """The `EncountersAttached` payload as JSON, rows in row order: pinned to the contract by tests, and sent
     without building the event model around a chunk's 1,000 answers."""
     by_row = attrgetter("row_number")
+    attached = sorted(attached, key=by_row)
     return {
         "batch_id": str(event.batch_id),
         "chunk": event.chunk,
         "program": event.program,
         "upload_kind": event.upload_kind,
-        "rows": [r.model_dump(mode="json") for r in sorted(attached, key=by_row)],
+        "rows": [r.model_dump(mode="json") for r in attached],
         "failed": [f.model_dump(mode="json") for f in sorted(failed, key=by_row)],
+        "tally": tally_of(attached).model_dump(mode="json"),  # counters read this, not the rows
     }
 
 
@@ -100,8 +102,8 @@ async def _apply_bisecting(
         async with uow.session.begin_nested():
             return await _apply(uow, chunk, rows, caveat), []
     except DBAPIError as exc:
-        if is_transient(exc):
-            raise
+        if is_transient(exc) or getattr(exc.orig, "constraint_name", None) == domain.DUPLICATE_ENCOUNTER:
+            raise  # not the row's fault: the batch is retried (a race with the same chunk applied elsewhere)
         if len(rows) == 1:
             reason = domain.refusal_reason(_sqlstate(exc), getattr(exc.orig, "constraint_name", None))
             log.warning("row refused by the database", batch_id=str(chunk.event.batch_id), row=rows[0].row_number)

@@ -6,6 +6,7 @@ Plain Python: no framework imports.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -61,7 +62,17 @@ def name_fields(fields: EncounterFields) -> dict[str, object]:
 
 def name_keys(fields: EncounterFields) -> dict[str, object]:
     """Search keys of every name and alias of an encounter, as stored columns (shared.names.keys)."""
-    return names.keys(name_fields(fields)).columns()
+    return dict(_name_columns(fields.last_name, fields.first_name, fields.middle_name, fields.aliases))
+
+
+@functools.lru_cache(maxsize=16384)
+def _name_columns(
+    last: str | None, first: str | None, middle: str | None, aliases: tuple[str, ...]
+) -> tuple[tuple[str, object], ...]:
+    """Keyed once per distinct set of names: an import repeats them (families, common first names), and joining
+    and sorting a record's terms cost more than looking them up (issue 32)."""
+    record = {"last_name": last, "first_name": first, "middle_name": middle, "aliases": list(aliases)}
+    return tuple(names.keys(record).columns().items())
 
 
 # Longest text cases stores in an indexed column: PostgreSQL refuses a btree key over ~2.7 KB, and no real
@@ -99,6 +110,11 @@ _REFUSALS = {
     "22": "a value the database cannot store",
     "23": "it breaks an integrity rule",
 }
+
+
+# An encounter's key already taken while its chunk is applied: the same chunk applied at once elsewhere (a
+# rebalance), never the row's fault; the chunk is retried and its inbox finds it applied.
+DUPLICATE_ENCOUNTER = "encounters_pkey"
 
 
 def refusal_reason(sqlstate: str | None, constraint: str | None) -> str:

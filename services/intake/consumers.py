@@ -2,7 +2,7 @@
 
 from services.intake import coverage, progress, staging
 from shared.events import topics
-from shared.events.cases import EncounterDeleted, EncountersAttached
+from shared.events.cases import EncounterDeleted, EncountersAttachedCounts
 from shared.events.disclosure import AgreementChanged
 from shared.runtime import Subscription
 
@@ -16,7 +16,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(
         name="attached",
         topics=(topics.CASES,),
-        handlers={EncountersAttached: progress.record_attached, EncounterDeleted: staging.forget_deleted},
+        handlers={EncountersAttachedCounts: progress.record_attached, EncounterDeleted: staging.forget_deleted},
         description="EncountersAttached -> a batch's rows attached and failed (progress an analyst sees); "
         "EncounterDeleted (an owner's notice) -> its staged copy deleted",
     ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from services.intake.db import progress as queries
-from shared.events.cases import EncountersAttached
+from shared.events.cases import EncountersAttachedCounts, tally_in
 from shared.inbox import Delivered
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
@@ -13,9 +13,13 @@ from shared.uow import UnitOfWork
 log = get_logger(__name__)
 
 
-async def record_attached(uow: UnitOfWork, delivered: list[Delivered[EncountersAttached]]) -> None:
-    """Cases' answer per chunk -> the batch's progress and its failed rows; a repeated answer counts once."""
+async def record_attached(uow: UnitOfWork, delivered: list[Delivered[EncountersAttachedCounts]]) -> None:
+    """Cases' answer per chunk -> the batch's progress and its failed rows; a repeated answer counts once.
+
+    Answers arrive without their rows (the subscription decodes EncountersAttachedCounts): the tally says how many.
+    """
     answers = [d.event for d in delivered]
+    attached = {(d.event.batch_id, d.event.chunk): tally_in(d.event, d.envelope.payload).rows for d in delivered}
     if not answers:
         return
     async with uow:
@@ -32,7 +36,7 @@ async def record_attached(uow: UnitOfWork, delivered: list[Delivered[EncountersA
                     {
                         "batch_id": a.batch_id,
                         "chunk": a.chunk,
-                        "rows_attached": len(a.rows),
+                        "rows_attached": attached[(a.batch_id, a.chunk)],
                         "rows_failed": len(a.failed),
                     }
                     for a in {(a.batch_id, a.chunk): a for a in answers}.values()
@@ -46,7 +50,7 @@ async def record_attached(uow: UnitOfWork, delivered: list[Delivered[EncountersA
                 continue
             fresh.discard((a.batch_id, a.chunk))
             counts = progress.setdefault(a.batch_id, [0, 0])
-            counts[0] += len(a.rows)
+            counts[0] += attached[(a.batch_id, a.chunk)]
             counts[1] += len(a.failed)
             failed += [
                 {"batch_id": a.batch_id, "row_number": f.row_number, "encounter_id": f.encounter_id, "reason": f.reason}

@@ -2,7 +2,7 @@
 
 from services.reporting import counting, retention
 from shared.events import topics
-from shared.events.cases import EncountersAttached, EncounterWithdrawn, RecordsPurged
+from shared.events.cases import EncountersAttachedCounts, EncounterWithdrawn, RecordsPurged
 from shared.events.disclosure import DisclosureSent
 from shared.events.intake import BatchImported
 from shared.events.redress import RedressStatusChanged
@@ -17,7 +17,7 @@ def subscriptions(digest_key: bytes) -> tuple[Subscription, ...]:
             topics=(topics.INTAKE_BATCH, topics.CASES, topics.REDRESS, topics.DISCLOSURE),
             handlers={
                 BatchImported: counting.count_batches,
-                EncountersAttached: counting.attachment_counter(digest_key),
+                EncountersAttachedCounts: counting.attachment_counter(digest_key),  # the tally, not the rows
                 DisclosureSent: counting.count_disclosures,
                 RedressStatusChanged: counting.track_redress,
                 RecordsPurged: counting.acknowledge_purge,

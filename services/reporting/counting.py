@@ -10,7 +10,7 @@ from datetime import date
 
 from services.reporting import domain
 from services.reporting.db import counting as queries
-from shared.events.cases import EncountersAttached, EncounterWithdrawn, RecordsPurged
+from shared.events.cases import EncountersAttachedCounts, EncounterWithdrawn, RecordsPurged, tally_in
 from shared.events.disclosure import DisclosureSent
 from shared.events.intake import BatchImported
 from shared.events.redress import RedressStatusChanged
@@ -47,9 +47,16 @@ async def count_batches(uow: UnitOfWork, delivered: list[Delivered[BatchImported
 def attachment_counter(digest_key: bytes) -> BatchHandler:
     """The handler of cases' chunk answers, closed over the subject digest key from settings."""
 
-    async def count_attachments(uow: UnitOfWork, delivered: list[Delivered[EncountersAttached]]) -> None:
-        """Matches per partner, distinct subjects (as digests) and matches per data owner."""
-        await _add(uow, [domain.attachment_facts(_day(d), d.event, digest_key=digest_key) for d in delivered])
+    async def count_attachments(uow: UnitOfWork, delivered: list[Delivered[EncountersAttachedCounts]]) -> None:
+        """Matches per partner, distinct subjects (as digests) and matches per data owner, from each answer's
+        tally: the subscription decodes answers without their rows (EncountersAttachedCounts)."""
+        await _add(
+            uow,
+            [
+                domain.attachment_facts(_day(d), d.event, tally_in(d.event, d.envelope.payload), digest_key=digest_key)
+                for d in delivered
+            ],
+        )
 
     return count_attachments
 

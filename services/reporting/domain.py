@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared.errors import Conflict, Invalid
-from shared.events.cases import EncountersAttached, EncounterWithdrawn
+from shared.events.cases import AttachmentTally, EncountersAttached, EncountersAttachedCounts, EncounterWithdrawn
 from shared.events.disclosure import DisclosureSent
 from shared.events.intake import BatchImported
 from shared.events.redress import RedressStatusChanged
@@ -75,19 +75,20 @@ def batch_facts(day: date, event: BatchImported) -> Facts:
     )
 
 
-def attachment_facts(day: date, event: EncountersAttached, *, digest_key: bytes) -> Facts:
-    """One chunk answer from cases: each attached, matched row counts (failed rows were never imported)."""
+def attachment_facts(
+    day: date, event: EncountersAttached | EncountersAttachedCounts, tally: AttachmentTally, *, digest_key: bytes
+) -> Facts:
+    """One chunk answer from cases, by its tally: matched rows count per partner, distinct subjects as digests,
+    matches per data owner for a partner query (failed rows were never imported)."""
     out = Facts()
-    for row in event.rows:
-        if not row.matched:
-            continue
-        partner = row.partner_country or NO_PARTNER
-        out.counters.append(Increment(day, event.program, partner, "matches", 1))
-        if row.kst:  # read by cases from the row's fast-matcher flag, in every program
-            out.counters.append(Increment(day, event.program, partner, "kst_matches", 1))
-        out.subjects.append(SubjectSeen(day, event.program, partner, subject_digest(row.subject_id, digest_key)))
-        if event.upload_kind == "partner-query":
-            out.owners.append(OwnerIncrement(day, row.data_owner or "UNKNOWN", "matched", 1))
+    for p in tally.partners:
+        partner = p.partner_country or NO_PARTNER
+        out.counters.append(Increment(day, event.program, partner, "matches", p.matches))
+        if p.kst_matches:  # read by cases from the row's fast-matcher flag, in every program
+            out.counters.append(Increment(day, event.program, partner, "kst_matches", p.kst_matches))
+        out.subjects += [SubjectSeen(day, event.program, partner, subject_digest(s, digest_key)) for s in p.subject_ids]
+    if event.upload_kind == "partner-query":
+        out.owners += [OwnerIncrement(day, o.data_owner or "UNKNOWN", "matched", o.matched) for o in tally.owners]
     return out
 
 

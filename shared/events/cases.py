@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -50,6 +51,58 @@ class FailedRow(BaseModel):
     reason: str
 
 
+class PartnerTally(BaseModel):
+    """A chunk's matched rows for one partner country: counts, and the distinct subjects they were about."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    partner_country: str | None = None
+    matches: int = 0
+    kst_matches: int = 0
+    subject_ids: list[uuid.UUID] = []
+
+
+class OwnerTally(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    data_owner: str | None = None
+    matched: int = 0
+
+
+class AttachmentTally(BaseModel):
+    """What a consumer that only counts needs of a chunk answer (intake's progress, reporting's counters): a few
+    numbers and ids per partner and owner, so it never reads the chunk's rows (issue 32)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    rows: int  # rows attached, as len(EncountersAttached.rows)
+    partners: list[PartnerTally] = []  # matched rows, by partner country (None: no partner)
+    owners: list[OwnerTally] = []  # matched rows, by data owner (None: no owner named)
+
+
+def tally_of(rows: list[AttachedRow]) -> AttachmentTally:
+    """The tally of attached rows: cases sends it with each answer, and a counter computes it from the rows of an
+    answer sent before the tally existed."""
+    partners: dict[str | None, tuple[list[int], dict[uuid.UUID, None]]] = {}
+    owners: dict[str | None, int] = {}
+    for row in rows:
+        if not row.matched:
+            continue
+        counts, subjects = partners.setdefault(row.partner_country, ([0, 0], {}))
+        counts[0] += 1
+        counts[1] += row.kst
+        subjects[row.subject_id] = None
+        owners[row.data_owner] = owners.get(row.data_owner, 0) + 1
+    return AttachmentTally(
+        rows=len(rows),
+        partners=[
+            PartnerTally(partner_country=p, matches=m, kst_matches=k, subject_ids=list(s))
+            for p, ([m, k], s) in partners.items()
+        ],
+        owners=[OwnerTally(data_owner=o, matched=n) for o, n in owners.items()],
+    )
+
+
 @contract
 class EncountersAttached(Event):
     """Cases' answer to one chunk of imported rows (the per-row CaseOpened and EncounterAttached are gone).
@@ -68,9 +121,35 @@ class EncountersAttached(Event):
     upload_kind: str
     rows: list[AttachedRow] = []
     failed: list[FailedRow] = []
+    tally: AttachmentTally | None = None  # added compatibly (issue 32); absent from answers sent before it
 
     def partition_key(self) -> str:
         return f"{self.batch_id}/{self.chunk}"  # as intake's chunk_key
+
+
+class EncountersAttachedCounts(Event):
+    """A view of EncountersAttached for consumers that only count: the same event, decoded without its rows.
+
+    Not a contract of its own (nothing publishes it): a subscription that names it as its handler's type gets
+    each EncountersAttached validated against these fields only (`shared.events.envelope.decode`), so a chunk
+    of a thousand rows costs a counter a few ids instead of a thousand models (`tally_in` reads the rows only
+    for an answer sent before cases added the tally).
+    """
+
+    event_type = EncountersAttached.event_type
+    schema_version = EncountersAttached.schema_version
+    topic = EncountersAttached.topic
+    view_of = EncountersAttached
+
+    batch_id: uuid.UUID
+    chunk: int
+    program: str
+    upload_kind: str
+    failed: list[FailedRow] = []
+    tally: AttachmentTally | None = None
+
+    def partition_key(self) -> str:
+        return f"{self.batch_id}/{self.chunk}"
 
 
 @contract
@@ -293,3 +372,11 @@ class EncounterDeleted(Event):
 
     def partition_key(self) -> str:
         return str(self.subject_id)
+
+
+def tally_in(event: EncountersAttached | EncountersAttachedCounts, payload: dict[str, Any]) -> AttachmentTally:
+    """A chunk answer's tally: as cases sent it, or from its rows (`payload`) when an older cases sent none."""
+    if event.tally is not None:
+        return event.tally
+    rows = event.rows if isinstance(event, EncountersAttached) else EncountersAttached.model_validate(payload).rows
+    return tally_of(rows)

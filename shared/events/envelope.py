@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -18,6 +19,8 @@ class Event(BaseModel):
     event_type: ClassVar[str]
     schema_version: ClassVar[int]
     topic: ClassVar[str]
+    # A view (not a contract): a subset of another contract's fields that a consumer decodes instead of it.
+    view_of: ClassVar[type[Event] | None] = None
 
     def partition_key(self) -> str:
         """The Kafka key that orders this event (subject, case or redress id); every contract defines it."""
@@ -139,8 +142,12 @@ def wrap_payload(
     )
 
 
-def decode(raw: bytes | None) -> tuple[Envelope, Event | None]:
-    """Parse wire bytes; the payload is None for an event type this code has never heard of."""
+def decode(raw: bytes | None, views: Mapping[str, type[Event]] | None = None) -> tuple[Envelope, Event | None]:
+    """Parse wire bytes; the payload is None for an event type this code has never heard of.
+
+    `views` (event type -> a view of its contract) lets a consumer validate only the fields it reads, for the
+    version the view was written against; another version is decoded (and refused) as usual.
+    """
     if not raw:
         raise UndecodableEvent("empty message")
     try:
@@ -148,6 +155,9 @@ def decode(raw: bytes | None) -> tuple[Envelope, Event | None]:
     except (orjson.JSONDecodeError, ValidationError) as exc:
         raise UndecodableEvent(f"not a TRACS envelope: {exc}") from exc
     model = _REGISTRY.get((envelope.event_type, envelope.schema_version))
+    view = views.get(envelope.event_type) if views else None
+    if view is not None and model is view.view_of:
+        model = view
     if model is None:
         if envelope.event_type in known_event_types():
             raise UnsupportedVersion(

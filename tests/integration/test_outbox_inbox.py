@@ -10,9 +10,9 @@ import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from sqlalchemy import ARRAY, Column, Table, Text, Uuid, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
-from shared.db import any_array, copy_upsert, create_engine, drop_database, ensure_database, session_factory
+from shared.db import any_array, copy_into, copy_upsert, create_engine, drop_database, ensure_database, session_factory
 from shared.events import topics, wrap
 from shared.events.cases import FlagSet, RecordsPurged
 from shared.inbox import Delivered, InboxConsumer
@@ -232,6 +232,20 @@ async def test_copy_upsert_inserts_only_what_is_absent_overwrites_on_request_and
         with pytest.raises(ValueError, match="documents has no column colour"):
             await copy_upsert(s, documents, [{"id": uuid.uuid4(), "body": {}, "tags": [], "colour": "red"}])
     assert await env.count(documents) == 3
+
+
+async def test_copy_into_writes_rows_straight_in_and_a_key_already_there_fails_the_whole_copy(env: Env) -> None:
+    a, b = uuid.uuid4(), uuid.uuid4()
+    async with env.sessions() as s, s.begin():
+        await copy_into(s, documents, [{"id": a, "body": {"name": "Øster"}, "tags": ["x", "y"]}])
+        await copy_into(s, documents, [])  # nothing to write: no statement
+    with pytest.raises(DBAPIError) as refused:
+        async with env.sessions() as s, s.begin():
+            await copy_into(s, documents, [{"id": b, "body": {}, "tags": []}, {"id": a, "body": {}, "tags": []}])
+    assert getattr(refused.value.orig, "constraint_name", None) == "documents_pkey"  # what cases tells a race by
+    async with env.sessions() as s:
+        rows = (await s.execute(select(documents))).all()
+    assert [(r.id, r.body, r.tags) for r in rows] == [(a, {"name": "Øster"}, ["x", "y"])]  # b went with the COPY
 
 
 async def test_a_consumer_skips_event_types_it_does_not_handle_unread_and_without_an_inbox_row(env: Env) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cases.db.tables import case_encounters, case_links, cases, encounters, subjects
-from shared.db import all_array, any_array, copy_upsert
+from shared.db import all_array, any_array, copy_into, copy_upsert
 
 
 async def upsert_subjects(session: AsyncSession, rows: list[dict[str, Any]]) -> dict[str, uuid.UUID]:
@@ -26,8 +26,21 @@ async def upsert_subjects(session: AsyncSession, rows: list[dict[str, Any]]) -> 
 
 
 async def insert_encounters(session: AsyncSession, rows: list[dict[str, Any]]) -> list[uuid.UUID]:
-    """Insert encounters not yet present (COPY + one INSERT ... SELECT); returns the ids that are new."""
-    return await copy_upsert(session, encounters, rows, returning="id")
+    """Store the encounters not yet present; returns the ids that are new.
+
+    An import's rows are new but for a chunk delivered again: one lookup of the ids already stored, then COPY
+    straight into the table (a staging table and INSERT ... SELECT wrote and read every row twice, the largest
+    share of PostgreSQL's work on an import). The same chunk applied at once by two transactions (a rebalance)
+    fails the second COPY on the key (`domain.DUPLICATE_ENCOUNTER`): its batch is retried, its inbox finds it applied.
+    """
+    if not rows:
+        return []
+    ids = [r["id"] for r in rows]
+    stored = await session.execute(select(encounters.c.id).where(encounters.c.id == any_array(ids, Uuid)))
+    present = set(stored.scalars().all())
+    new = [r for r in rows if r["id"] not in present]
+    await copy_into(session, encounters, new)
+    return [r["id"] for r in new]
 
 
 async def upsert_cases(session: AsyncSession, rows: list[dict[str, Any]]) -> dict[str, tuple[uuid.UUID, bool]]:
@@ -53,8 +66,8 @@ async def attachments(
 
 
 async def link_case_encounters(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await copy_upsert(session, case_encounters, rows)
+    """Links of encounters stored in this transaction: new as their encounters are, so COPY them straight in."""
+    await copy_into(session, case_encounters, rows)
 
 
 async def outdate_findings_of_subjects(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,8 +16,8 @@ from services.reporting.db.tables import (
     program_days,
     redress_days,
     redress_facts,
-    subject_days,
 )
+from shared.db import copy_records
 
 SUBJECTS_METRIC = "distinct_subjects"
 
@@ -60,17 +60,28 @@ async def add_owner_counts(session: AsyncSession, totals: dict[tuple[date, str, 
 
 async def add_subjects(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Record subject digests; each digest new for its day/program/partner also bumps a counter, so reports
-    read a few counters instead of scanning every digest."""
+    read a few counters instead of scanning every digest. An import brings a digest per subject: COPY, then one
+    INSERT ... SELECT that counts what was new per day/program/partner (no row per digest comes back)."""
     if not rows:
         return
-    unique = list({(r["day"], r["program"], r["partner"], r["digest"]): r for r in rows}.values())
-    c = subject_days.c
-    stmt = insert(subject_days).on_conflict_do_nothing().returning(c.day, c.program, c.partner)
-    new: dict[tuple[Any, str, str, str], int] = {}
-    for day, program, partner in (await session.execute(stmt, unique)).all():
-        key = (day, program, partner, SUBJECTS_METRIC)
-        new[key] = new.get(key, 0) + 1
+    unique = list({(r["day"], r["program"], r["partner"], r["digest"]) for r in rows})
+    await session.execute(
+        text(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (LIKE subject_days INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+    )
+    await copy_records(session, _STAGE, ["day", "program", "partner", "digest"], unique)
+    added = await session.execute(
+        text(
+            f"WITH new AS (INSERT INTO subject_days (day, program, partner, digest) "  # noqa: S608 - constant names
+            f"SELECT day, program, partner, digest FROM {_STAGE} ON CONFLICT DO NOTHING "
+            f"RETURNING day, program, partner) SELECT day, program, partner, count(*) FROM new GROUP BY 1, 2, 3"
+        )
+    )
+    new = {(day, program, partner, SUBJECTS_METRIC): n for day, program, partner, n in added.all()}
+    await session.execute(text(f"DELETE FROM {_STAGE}"))  # noqa: S608 - constant name
     await add_counts(session, new)
+
+
+_STAGE = "_stage_subject_days"
 
 
 async def current_redress(session: AsyncSession, redress_ids: list[Any]) -> dict[Any, Mapping[str, Any]]:

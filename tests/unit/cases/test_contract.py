@@ -95,5 +95,14 @@ def test_the_answer_is_the_json_the_hand_built_answer_was_rows_in_row_order() ->
         "failed": [
             {"encounter_id": str(refused.encounter_id), "row_number": 3, "reason": "it breaks an integrity rule"}
         ],
+        # Counters read this instead of the rows: matched rows per partner (one subject seen twice) and owner.
+        "tally": {
+            "rows": 2,
+            "partners": [
+                {"partner_country": "GBR", "matches": 1, "kst_matches": 0, "subject_ids": [str(subject)]},
+                {"partner_country": None, "matches": 1, "kst_matches": 0, "subject_ids": [str(subject)]},
+            ],
+            "owners": [{"data_owner": None, "matched": 1}, {"data_owner": "FBI-TSC", "matched": 1}],
+        },
     }
     assert orjson.dumps(payload) == orjson.dumps(hand_built)

@@ -39,6 +39,7 @@ class Store:
         self.audited: list[Any] = []
         self.holds: dict[uuid.UUID, dict[str, Any]] = {}
         self.refuse_encounter: uuid.UUID | None = None  # insert_encounters fails as PostgreSQL would
+        self.taken_encounter: uuid.UUID | None = None
 
     def case(self, **values: Any) -> uuid.UUID:
         case_id = uuid.uuid4()
@@ -126,6 +127,8 @@ class Store:
     async def insert_encounters(self, session: Any, rows: list[dict[str, Any]]) -> list[uuid.UUID]:
         if any(r["id"] == self.refuse_encounter for r in rows):
             raise DBAPIError("INSERT", {}, _Refusal("23514"))
+        if any(r["id"] == self.taken_encounter for r in rows):  # the same chunk stored at once by another instance
+            raise DBAPIError("COPY encounters", {}, _Refusal("23505", "encounters_pkey"))
         self.encounters.update({r["id"]: r for r in rows})
         return [r["id"] for r in rows]
 
@@ -148,9 +151,10 @@ class Store:
 
 
 class _Refusal(Exception):
-    def __init__(self, sqlstate: str) -> None:
+    def __init__(self, sqlstate: str, constraint_name: str | None = None) -> None:
         super().__init__("refused")
         self.sqlstate = sqlstate
+        self.constraint_name = constraint_name
 
 
 class _Session:
@@ -210,6 +214,13 @@ async def test_a_row_the_database_refuses_is_found_alone_and_named(store: Store)
     answer = await _attach(*rows)
     assert [r.row_number for r in answer.rows] == [2, 3, 4, 6]
     assert [(f.row_number, "SQLSTATE 23514" in f.reason) for f in answer.failed] == [(5, True)]
+
+
+async def test_an_encounter_key_taken_meanwhile_is_a_race_to_retry_not_a_row_to_blame(store: Store) -> None:
+    rows = [_row(n, "1") for n in range(2, 5)]
+    store.taken_encounter = rows[1].encounter_id
+    with pytest.raises(DBAPIError):  # the inbox retries the chunk, then finds it applied by the other instance
+        await _attach(*rows)
 
 
 def _correction(encounter_id: uuid.UUID) -> Delivered[CorrectionAccepted]:

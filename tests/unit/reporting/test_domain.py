@@ -9,7 +9,7 @@ import pytest
 
 from services.reporting import domain, suppression, tabulation
 from shared.errors import Conflict
-from shared.events.cases import AttachedRow, EncountersAttached, EncounterWithdrawn
+from shared.events.cases import AttachedRow, EncountersAttached, EncounterWithdrawn, tally_of
 from shared.events.intake import BatchImported
 
 KEY = b"k" * 32
@@ -38,6 +38,11 @@ def _attached(
     return EncountersAttached(batch_id=uuid.uuid4(), chunk=0, program=program, upload_kind="partner-query", rows=[row])
 
 
+def _facts(event: EncountersAttached) -> domain.Facts:
+    """Reporting counts a chunk answer by its tally (cases computes it from the same rows)."""
+    return domain.attachment_facts(WHEN.date(), event, tally_of(event.rows), digest_key=KEY)
+
+
 def test_events_become_counters_keyed_by_codes_only() -> None:
     batch = BatchImported(
         batch_id=uuid.uuid4(),
@@ -53,11 +58,11 @@ def test_events_become_counters_keyed_by_codes_only() -> None:
     subject = uuid.uuid4()
     facts = [
         domain.batch_facts(WHEN.date(), batch),
-        domain.attachment_facts(WHEN.date(), _attached(subject=subject), digest_key=KEY),
-        domain.attachment_facts(WHEN.date(), _attached(subject=subject), digest_key=KEY),
-        domain.attachment_facts(WHEN.date(), _attached("KST", "GBR", owner=None, kst=True), digest_key=KEY),
+        _facts(_attached(subject=subject)),
+        _facts(_attached(subject=subject)),
+        _facts(_attached("KST", "GBR", owner=None, kst=True)),
         # A KST match is read from the row's fast-matcher flag, in any program, not from the program's name.
-        domain.attachment_facts(WHEN.date(), _attached("M5", "AUS", kst=True), digest_key=KEY),
+        _facts(_attached("M5", "AUS", kst=True)),
     ]
     counters = domain.merge([c for f in facts for c in f.counters])
     assert counters[(DAY, "PCSC", "-", "transactions")] == 10
@@ -72,7 +77,7 @@ def test_events_become_counters_keyed_by_codes_only() -> None:
 
 
 def test_an_encounter_withdrawn_at_its_owners_request_leaves_the_counts_of_the_day_it_was_attached() -> None:
-    attached = domain.attachment_facts(WHEN.date(), _attached("KST", "GBR", owner="FBI-TSC", kst=True), digest_key=KEY)
+    attached = _facts(_attached("KST", "GBR", owner="FBI-TSC", kst=True))
     row = _attached("KST", "GBR", owner="FBI-TSC", kst=True).rows[0]
     withdrawn = EncounterWithdrawn(
         encounter_id=row.encounter_id,

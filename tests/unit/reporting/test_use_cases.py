@@ -13,13 +13,14 @@ import pytest
 from services.reporting import bulletins, counting, reports
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events import wrap
-from shared.events.cases import AttachedRow, EncountersAttached
-from shared.events.envelope import Event
+from shared.events.cases import AttachedRow, EncountersAttached, EncountersAttachedCounts, tally_of
+from shared.events.envelope import Event, decode
 from shared.events.redress import RedressStatusChanged
 from shared.inbox import Delivered
 from tests.unit.fakes import FakeUnitOfWork
 
 KEY = b"k" * 32
+VIEWS = {EncountersAttachedCounts.event_type: EncountersAttachedCounts}
 WHEN = datetime(2026, 3, 2, 10, tzinfo=UTC)
 
 
@@ -66,6 +67,13 @@ def _delivered(event: Event, at: datetime = WHEN) -> Delivered[Any]:
     return Delivered(wrap(event, producer="t", correlation_id="c", occurred_at=at), event)
 
 
+def _as_counted(event: EncountersAttached) -> Delivered[Any]:
+    sent = event.model_copy(update={"tally": tally_of(event.rows)})
+    envelope, view = decode(wrap(sent, producer="cases", correlation_id="c", occurred_at=WHEN).to_bytes(), VIEWS)
+    assert isinstance(view, EncountersAttachedCounts)
+    return Delivered(envelope, view)
+
+
 def _attached(subject: uuid.UUID, *, matched: bool = True) -> EncountersAttached:
     row = AttachedRow(
         encounter_id=uuid.uuid4(),
@@ -84,7 +92,8 @@ async def test_attachments_count_matches_and_subjects_by_digest_only(counters: F
     uow = FakeUnitOfWork()
     count = counting.attachment_counter(KEY)
     chunks = [_attached(subject), _attached(subject), _attached(uuid.uuid4(), matched=False)]
-    await count(uow, [_delivered(c) for c in chunks])
+    # As the subscription receives them: cases' answers (with their tally) decoded through the counting view.
+    await count(uow, [_as_counted(c) for c in chunks])
 
     day = WHEN.date()
     assert counters.counts == {(day, "KST", "GBR", "matches"): 2, (day, "KST", "GBR", "kst_matches"): 2}
