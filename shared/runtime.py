@@ -109,6 +109,8 @@ class Runtime:
         self.audit_trail: Table = spec.metadata.tables["audit_trail"]
         self.engine: AsyncEngine = create_engine(settings.service_database_url, pool_size=settings.db_pool_size)
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
+        # Same pool, autocommit: a read-only unit of work's statements need no BEGIN/COMMIT round trips.
+        self.read_sessions = session_factory(self.engine.execution_options(isolation_level="AUTOCOMMIT"))
         # FastStream logs two INFO lines per message; at DEBUG they drop out below our INFO level.
         self.broker = KafkaBroker(
             settings.kafka_bootstrap,
@@ -132,15 +134,17 @@ class Runtime:
         correlation_id: str | None = None,
         causation_id: str | None = None,
         records_request: bool = True,
+        read_only: bool = False,
     ) -> UnitOfWork:
         return UnitOfWork(
-            self.sessions,
+            self.read_sessions if read_only else self.sessions,
             self.outbox,
             producer=self.spec.name,
             actor=actor,
             correlation_id=correlation_id,
             causation_id=causation_id,
             records_request=records_request,
+            read_only=read_only,
         )
 
     def _subscribe(self, sub: Subscription) -> None:
