@@ -109,7 +109,6 @@ class Runtime:
         self.audit_trail: Table = spec.metadata.tables["audit_trail"]
         self.engine: AsyncEngine = create_engine(settings.service_database_url, pool_size=settings.db_pool_size)
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
-        # Same pool, autocommit: a read-only unit of work's statements need no BEGIN/COMMIT round trips.
         self.read_sessions = session_factory(self.engine.execution_options(isolation_level="AUTOCOMMIT"))
         # FastStream logs two INFO lines per message; at DEBUG they drop out below our INFO level.
         self.broker = KafkaBroker(
