@@ -20,7 +20,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ARRAY, BigInteger, Column, DateTime, Index, MetaData, Table, Text, or_, select, text
+from sqlalchemy import (
+    ARRAY,
+    CTE,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    MetaData,
+    Table,
+    Text,
+    bindparam,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 GENESIS = "0" * 64
@@ -146,9 +160,31 @@ class RequestAudit:
 
     build: Callable[[int], Entry | None]
     written: bool = False
+    # Written by the read itself, as answered (status 200): an answer that then fails gets a second entry.
+    written_by_read: bool = False
 
 
 CURRENT_REQUEST: ContextVar[RequestAudit | None] = ContextVar("tracs_request_audit", default=None)
+
+
+def entry_cte(table: Table) -> CTE:
+    """The current call's entry as a data-modifying WITH of a read (`Select.add_cte`): PostgreSQL runs it with
+    the SELECT, in its one round trip, and commits both or neither. Its values are parameters (`read_entry`),
+    so the read's statement, built once, serves every call."""
+    values = {name: bindparam(f"audit_{name}", type_=table.c[name].type, required=True) for name in HASHED}
+    return table.insert().values(values).cte("audit_entry")
+
+
+def read_entry() -> tuple[RequestAudit, dict[str, Any]] | None:
+    """The current call's entry as `entry_cte`'s parameters, for a read that writes it; None outside an audited
+    call or once its entry is written. The caller marks it written (`written_by_read`) when the read succeeded."""
+    pending = CURRENT_REQUEST.get()
+    if pending is None or pending.written:
+        return None
+    entry = pending.build(200)
+    if entry is None:
+        return None
+    return pending, {f"audit_{k}": v for k, v in row_of(entry).items()}
 
 
 async def record_request_if_written(session: AsyncSession) -> RequestAudit | None:

@@ -74,8 +74,7 @@ class ServiceSpec:
     description: str = ""
     uses_broker: bool = True  # the gateway speaks HTTP only
     on_start: Callable[[Runtime], Awaitable[None]] | None = None
-    # CPU-heavy loading (in a thread) once the broker connections are up and before the service listens: a thread
-    # in C code holding the GIL would otherwise starve the producer's handshake on a loaded machine.
+    # CPU-heavy loading, in a thread once the broker is connected and before listening (GIL vs producer handshake).
     warm_up: Callable[[], object] | None = None
     # Service-specific gauges read from its database on the shared timer (redress: overdue requests).
     samplers: Sequence[Sampler] = ()
@@ -109,6 +108,7 @@ class Runtime:
         self.audit_trail: Table = spec.metadata.tables["audit_trail"]
         self.engine: AsyncEngine = create_engine(settings.service_database_url, pool_size=settings.db_pool_size)
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
+        self.read_sessions = session_factory(self.engine.execution_options(isolation_level="AUTOCOMMIT"))
         # FastStream logs two INFO lines per message; at DEBUG they drop out below our INFO level.
         self.broker = KafkaBroker(
             settings.kafka_bootstrap,
@@ -132,15 +132,17 @@ class Runtime:
         correlation_id: str | None = None,
         causation_id: str | None = None,
         records_request: bool = True,
+        read_only: bool = False,
     ) -> UnitOfWork:
         return UnitOfWork(
-            self.sessions,
+            self.read_sessions if read_only else self.sessions,
             self.outbox,
             producer=self.spec.name,
             actor=actor,
             correlation_id=correlation_id,
             causation_id=causation_id,
             records_request=records_request,
+            read_only=read_only,
         )
 
     def _subscribe(self, sub: Subscription) -> None:

@@ -121,7 +121,9 @@ class AuditedRequests:
             CURRENT_REQUEST.reset(token)
 
     async def _record(self, pending: RequestAudit, status: int) -> bool:
-        entry = None if pending.written or self.audit is None else pending.build(status)
+        # A read that wrote the call's entry wrote it as answered; one whose answer then failed says so too.
+        again = pending.written_by_read and status >= 400
+        entry = None if (pending.written and not again) or self.audit is None else pending.build(status)
         if entry is None:
             return True
         try:

@@ -123,6 +123,8 @@ async def list_cases(
             programs=policy.visible_programs(),
             sort=order,
             offset=offset,
+            # An unranked page is one statement: it writes the call's audit entry too, in the same round trip.
+            audit_entry=None if ranked or not uow.read_only else uow.audited_read(),
         )
     items = [_item(r, ranked, name, dob) for r in rows[:limit]]
     return {"items": items, "next_cursor": encode_cursor(rows[limit - 1], order) if len(rows) > limit else None}
@@ -134,7 +136,12 @@ async def count_cases(*, uow: UnitOfWork, filters: dict[str, Any]) -> int:
     scoped = _scoped(filters)
     async with uow:
         return await queries.count_cases(
-            uow.session, filters=scoped, name=name, dob=dob, programs=policy.visible_programs()
+            uow.session,
+            filters=scoped,
+            name=name,
+            dob=dob,
+            programs=policy.visible_programs(),
+            audit_entry=uow.audited_read() if uow.read_only else None,
         )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from services.cases import search
@@ -48,52 +48,62 @@ class CasePage(BaseModel):
     next_cursor: str | None = Field(description="pass as ?cursor= (same sort) for the next page; null at the end")
 
 
-def case_filters(
-    status: str | None = None,
-    program: str | None = None,
-    partner: Annotated[str | None, Query(description="partner country, ISO alpha-3")] = None,
-    assignee: str | None = None,
-    fin: str | None = None,
-    transaction: Annotated[str | None, Query(description="partner transaction number")] = None,
-    name: Annotated[
-        str | None,
-        Query(
-            description="any name or alias, in any script or in Latin letters, words in any order; case, accents "
-            "and punctuation ignored; results ranked exact, transliterated, fuzzy, each with its match"
-        ),
-    ] = None,
-    dob: Annotated[
-        str | None,
-        Query(description="YYYY, YYYY-MM or YYYY-MM-DD; also finds DOBs known less or more precisely, ranked after"),
-    ] = None,
-    subject: Annotated[uuid.UUID | None, Query(description="cases of one subject")] = None,
-    flag: Annotated[
-        str | None,
-        Query(description="cases with an encounter flagged: not-sharable, protected-class, fast-matcher, derogatory"),
-    ] = None,
-    case: Annotated[
-        str | None, Query(description="a case id, whole or its first 8 characters (the short id the console shows)")
-    ] = None,
-    batch: Annotated[uuid.UUID | None, Query(description="cases with an encounter imported by this batch")] = None,
-) -> dict[str, Any]:
-    """The queue's filters, shared by its pages and its count so the two can never disagree."""
-    return {
-        "flag": flag,
-        "status": status,
-        "program": program,
-        "partner_country": partner,
-        "assignee": assignee,
-        "fin": fin,
-        "partner_transaction_number": transaction,
-        "name": name,
-        "dob": dob,
-        "subject_id": subject,
-        "case": case,
-        "batch_id": batch,
-    }
+class CaseFilter(BaseModel):
+    """The queue's filters, shared by its pages and its count so the two can never disagree. One model validated
+    in one pass: a plain-function dependency of a dozen parameters cost a worker-thread hop on every lookup."""
+
+    status: str | None = None
+    program: str | None = None
+    partner: str | None = Field(None, description="partner country, ISO alpha-3")
+    assignee: str | None = None
+    fin: str | None = None
+    transaction: str | None = Field(None, description="partner transaction number")
+    name: str | None = Field(
+        None,
+        description="any name or alias, in any script or in Latin letters, words in any order; case, accents "
+        "and punctuation ignored; results ranked exact, transliterated, fuzzy, each with its match",
+    )
+    dob: str | None = Field(
+        None, description="YYYY, YYYY-MM or YYYY-MM-DD; also finds DOBs known less or more precisely, ranked after"
+    )
+    subject: uuid.UUID | None = Field(None, description="cases of one subject")
+    flag: str | None = Field(
+        None, description="cases with an encounter flagged: not-sharable, protected-class, fast-matcher, derogatory"
+    )
+    case: str | None = Field(
+        None, description="a case id, whole or its first 8 characters (the short id the console shows)"
+    )
+    batch: uuid.UUID | None = Field(None, description="cases with an encounter imported by this batch")
+
+    def as_filters(self) -> dict[str, Any]:
+        """The filters by the names of what they compare (cases' columns, the subject, the batch)."""
+        return {
+            "flag": self.flag,
+            "status": self.status,
+            "program": self.program,
+            "partner_country": self.partner,
+            "assignee": self.assignee,
+            "fin": self.fin,
+            "partner_transaction_number": self.transaction,
+            "name": self.name,
+            "dob": self.dob,
+            "subject_id": self.subject,
+            "case": self.case,
+            "batch_id": self.batch,
+        }
 
 
-CaseFilters = Annotated[dict[str, Any], Depends(case_filters)]
+class CaseListQuery(CaseFilter):
+    """A page of the queue: its filters, where it starts and how it is ordered."""
+
+    cursor: str | None = None
+    limit: int = Field(50, ge=1, le=500)
+    sort: str | None = Field(
+        None,
+        description=f"one of {', '.join(SORTS)} ('-': descending; ties by opening time, then id, the same "
+        "way); default opened (oldest first); not with name or dob, which list the best match first",
+    )
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="skip this many cases (page numbers); not with a cursor")
 
 
 class CaseCount(BaseModel):
@@ -102,28 +112,25 @@ class CaseCount(BaseModel):
 
 @router.get("/cases", response_model=CasePage, **secured("case:read"))
 async def list_cases(
-    rt: RuntimeDep,
-    principal: CurrentPrincipal,
-    filters: CaseFilters,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    sort: Annotated[
-        str | None,
-        Query(
-            description=f"one of {', '.join(SORTS)} ('-': descending; ties by opening time, then id, the same "
-            "way); default opened (oldest first); not with name or dob, which list the best match first"
-        ),
-    ] = None,
-    offset: Annotated[
-        int, Query(ge=0, le=MAX_OFFSET, description="skip this many cases (page numbers); not with a cursor")
-    ] = 0,
+    rt: RuntimeDep, principal: CurrentPrincipal, query: Annotated[CaseListQuery, Query()]
 ) -> dict[str, Any]:
     return await search.list_cases(
-        uow=rt.uow(actor=principal.username), filters=filters, cursor=cursor, limit=limit, sort=sort, offset=offset
+        uow=rt.uow(actor=principal.username, read_only=True),
+        filters=query.as_filters(),
+        cursor=query.cursor,
+        limit=query.limit,
+        sort=query.sort,
+        offset=query.offset,
     )
 
 
 @router.get("/cases/count", response_model=CaseCount, **secured("case:read"))
-async def count_cases(rt: RuntimeDep, principal: CurrentPrincipal, filters: CaseFilters) -> dict[str, Any]:
+async def count_cases(
+    rt: RuntimeDep, principal: CurrentPrincipal, filters: Annotated[CaseFilter, Query()]
+) -> dict[str, Any]:
     """The exact size of a queue; a count and no case, so a tool can show it beside the pages."""
-    return {"total": await search.count_cases(uow=rt.uow(actor=principal.username), filters=filters)}
+    return {
+        "total": await search.count_cases(
+            uow=rt.uow(actor=principal.username, read_only=True), filters=filters.as_filters()
+        )
+    }

@@ -21,6 +21,7 @@ class FakeUnitOfWork:
         self.correlation_id = correlation_id
         self.causation_id: str | None = None
         self.records_request = True
+        self.read_only = False  # the fake queries write no audit entry: the real read-only unit is tested apart
         self.session: Any = object()  # handed to the fake queries, which ignore it
         self.committed = 0
         self.rolled_back = 0

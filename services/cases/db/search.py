@@ -3,36 +3,91 @@ search of the internal API, both ranked by the rules of `person_match`."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import Select, Table, Uuid, case, exists, false, func, literal, or_, select, true, tuple_
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    Select,
+    Table,
+    Uuid,
+    any_,
+    bindparam,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cases.db import name_weights, person_match
-from services.cases.db.tables import case_encounters, cases, encounters, flags, subjects
+from services.cases.db.tables import case_encounters, cases, encounters, flags, metadata, subjects
 from services.cases.search_rules import DEFAULT_ORDER, STATUS_ORDER, Sort
+from shared.audit import entry_cte
 from shared.db import any_array
 from shared.names import NameQuery
 
 # A name or DOB search ranks every matching encounter at once when there are at most this many; a broader one
 # (a common name, a year) pages tier by tier, each tier walked in opening order and stopped at the page.
 RANK_ALL_UP_TO = 1000
+audit_trail = metadata.tables["audit_trail"]
 
 
-def _filtered_cases(filters: dict[str, Any], programs: frozenset[str] | None) -> Any:
+# The case columns the queue filters on by equality; the flag, the batch and a case id range are filters too.
+_COLUMNS = ("status", "program", "partner_country", "assignee", "partner_transaction_number", "subject_id")
+
+
+def _given(filters: dict[str, Any]) -> tuple[str, ...]:
+    """Which filters a call uses: with the visibility rule, the sort and the page's position this decides the
+    statement's shape; their values are its parameters."""
+    keys = [k for k in _COLUMNS if filters.get(k) is not None]
+    if filters.get("flag"):
+        keys.append("flag")
+    if filters.get("batch_id") is not None:
+        keys.append("batch_id")
+    if filters.get("case_ids"):
+        keys.append("case_ids")
+    return tuple(keys)
+
+
+def _filter_params(filters: dict[str, Any], programs: frozenset[str] | None) -> dict[str, Any]:
+    """The values of `_filtered_cases`'s parameters for these filters, by parameter name."""
+    params = {f"q_{k}": filters[k] for k in _given(filters) if k != "case_ids"}
+    if filters.get("case_ids"):
+        params["q_case_low"], params["q_case_high"] = filters["case_ids"]
+    if programs is not None:
+        params["q_programs"] = sorted(programs)
+    return params
+
+
+def _param(name: str, type_: Any) -> Any:
+    """A named parameter without a value: a statement built with it can be kept and run with each call's values,
+    and one run without a value for it fails instead of reusing another call's."""
+    return bindparam(f"q_{name}", type_=type_, required=True)
+
+
+def _filtered_cases(given: tuple[str, ...], programs: bool) -> Any:
+    """Cases matching the filters `given` (their values are bound at execution: `_filter_params`); with
+    `programs`, only cases of the programs the caller may see."""
     c = cases.c
     stmt = select(cases)
-    if programs is not None:
-        stmt = stmt.where(c.program.in_(sorted(programs)))
-    for column in ("status", "program", "partner_country", "assignee", "partner_transaction_number", "subject_id"):
-        if filters.get(column) is not None:
-            stmt = stmt.where(c[column] == filters[column])
-    if filters.get("flag"):
-        stmt = stmt.where(_flagged(filters["flag"]))
-    if filters.get("batch_id") is not None:
-        stmt = stmt.where(_from_batch(filters["batch_id"]))
-    if filters.get("case_ids"):
-        stmt = stmt.where(c.id.between(*filters["case_ids"]))
+    if programs:
+        stmt = stmt.where(c.program == any_(_param("programs", ARRAY(c.program.type))))
+    for column in _COLUMNS:
+        if column in given:
+            stmt = stmt.where(c[column] == _param(column, c[column].type))
+    if "flag" in given:
+        stmt = stmt.where(_flagged(_param("flag", flags.c.flag.type)))
+    if "batch_id" in given:
+        stmt = stmt.where(_from_batch(_param("batch_id", encounters.c.batch_id.type)))
+    if "case_ids" in given:
+        stmt = stmt.where(c.id.between(_param("case_low", c.id.type), _param("case_high", c.id.type)))
     return stmt
 
 
@@ -43,7 +98,7 @@ def _flag_on() -> Any:
     return f.value["set"].as_boolean().is_distinct_from(false()) & named
 
 
-def _flagged(flag: str) -> Any:
+def _flagged(flag: Any) -> Any:
     """The case has an encounter with the flag on."""
     f, ce = flags.c, case_encounters.c
     return exists(select(literal(1)).select_from(flags.join(case_encounters, ce.encounter_id == f.encounter_id))).where(
@@ -72,6 +127,10 @@ def _sort_key(key: str) -> Any | None:
 
 
 async def _listed(session: AsyncSession, page: Select[Any], order: list[str], descending: bool = False) -> list[Any]:
+    return list((await session.execute(_listing(page, order, descending))).mappings().all())
+
+
+def _listing(page: Select[Any], order: list[str], descending: bool = False) -> Select[Any]:
     """A page of cases (already ordered and limited) with what the queue shows beside each case's own fields:
     its subject's FIN, the name on its first encounter and the flags on any of its encounters. One statement,
     and the joins run for the page's rows only, never for every case the filters find."""
@@ -92,7 +151,7 @@ async def _listed(session: AsyncSession, page: Select[Any], order: list[str], de
         .where(ce.case_id == p.id, _flag_on())
         .scalar_subquery()
     )
-    stmt = (
+    return (
         select(
             *p,
             func.coalesce(subject_fin, first.c.fin).label("fin"),
@@ -103,7 +162,6 @@ async def _listed(session: AsyncSession, page: Select[Any], order: list[str], de
         .outerjoin(first, true())
         .order_by(*(p[name].desc() if descending else p[name] for name in order))
     )
-    return list((await session.execute(stmt)).mappings().all())
 
 
 def _match(table: Table, name: NameQuery | None, dob: str | None) -> person_match.Match | None:
@@ -137,37 +195,64 @@ async def list_cases(
     programs: frozenset[str] | None = None,
     sort: Sort = DEFAULT_ORDER,
     offset: int = 0,
+    audit_entry: dict[str, Any] | None = None,
 ) -> list[Any]:
     """Keyset pages ordered by (sort key, opened_at, id), all ascending or all descending: inserts while paging
     never shift or repeat a row (`offset` serves page numbers). A name or DOB search orders by (rank,
-    opened_at, id), each case with its best-matching encounter's names and DOB."""
-    c = cases.c
-    stmt = _filtered_cases(filters, programs)
+    opened_at, id), each case with its best-matching encounter's names and DOB. An unranked page writes
+    `audit_entry` (`shared.audit.entry_cte`'s parameters) in its own statement."""
     fin = filters.get("fin")
-    person = _same_fin(encounters, fin)
     match = _match(encounters, name, dob)
     if match is not None:
-        rows = await _rank_all(session, stmt, match, person, after, limit)
+        if audit_entry is not None:
+            raise ValueError("a ranked search runs several statements: its entry is the caller's to write")
+        stmt = _filtered_cases(_given(filters), programs is not None).params(_filter_params(filters, programs))
+        rows = await _rank_all(session, stmt, match, _same_fin(encounters, fin), after, limit)
         if rows is None:
             rows = await _tier_by_tier(session, stmt, match, fin, after, limit, name, dob)
         return rows
-    if person:
+    shape = (_given(filters), programs is not None, fin is not None, sort, after is not None, bool(offset))
+    page = _page(*shape, audited=audit_entry is not None)
+    params = {**_filter_params(filters, programs), **(audit_entry or {}), "q_limit": limit}
+    if fin is not None:
+        params["q_fin"] = fin
+    if after is not None:
+        params.update({f"q_after_{i}": value for i, value in enumerate(after)})
+    if offset:
+        params["q_offset"] = offset
+    return list((await session.execute(page, params)).mappings().all())
+
+
+@functools.lru_cache(maxsize=1024)
+def _page(
+    given: tuple[str, ...], programs: bool, fin: bool, sort: Sort, after: bool, offset: bool, *, audited: bool
+) -> Select[Any]:
+    """The statement of an unranked page, built once per shape and kept: building it (subqueries, a lateral join,
+    their column collections) cost more CPU than PostgreSQL spends answering it. Every value is a parameter;
+    `audited`, it also writes the call's audit entry."""
+    c = cases.c
+    stmt = _filtered_cases(given, programs)
+    if fin:
         matching = (
             select(case_encounters.c.case_id)
             .join(encounters, encounters.c.id == case_encounters.c.encounter_id)
-            .where(*person)
+            .where(encounters.c.fin == _param("fin", encounters.c.fin.type))
         )
         stmt = stmt.where(c.id.in_(matching))
     key = _sort_key(sort.key)
     order = [c.opened_at, c.id] if key is None else [key, c.opened_at, c.id]
     if key is not None:
         stmt = stmt.add_columns(key.label("sort_key"))
-    if after is not None:
+    if after:
+        bound = [_param(f"after_{i}", o.type) for i, o in enumerate(order)]
         position = tuple_(*order)
-        stmt = stmt.where(position < tuple_(*after) if sort.descending else position > tuple_(*after))
-    stmt = stmt.order_by(*(o.desc() if sort.descending else o for o in order)).offset(offset or None).limit(limit)
+        stmt = stmt.where(position < tuple_(*bound) if sort.descending else position > tuple_(*bound))
+    stmt = stmt.order_by(*(o.desc() if sort.descending else o for o in order)).limit(_param("limit", Integer()))
+    if offset:
+        stmt = stmt.offset(_param("offset", Integer()))
     names = ["opened_at", "id"] if key is None else ["sort_key", "opened_at", "id"]
-    return await _listed(session, stmt, names, sort.descending)
+    listing = _listing(stmt, names, sort.descending)
+    return listing.add_cte(entry_cte(audit_trail)) if audited else listing
 
 
 async def count_cases(
@@ -177,17 +262,23 @@ async def count_cases(
     name: NameQuery | None = None,
     dob: str | None = None,
     programs: frozenset[str] | None = None,
+    audit_entry: dict[str, Any] | None = None,
 ) -> int:
-    """How many cases `list_cases` pages through for the same filters (every rank of a search counted)."""
+    """How many cases `list_cases` pages through for the same filters (every rank of a search counted), in one
+    statement that also writes `audit_entry` when given."""
     c, ce = cases.c, case_encounters.c
-    stmt = _filtered_cases(filters, programs)
+    stmt = _filtered_cases(_given(filters), programs is not None)
     person = _same_fin(encounters, filters.get("fin"))
     match = _match(encounters, name, dob)
     conditions = person + ([match.where] if match is not None else [])
     if conditions:
         matching = select(ce.case_id).join(encounters, encounters.c.id == ce.encounter_id).where(*conditions)
         stmt = stmt.where(c.id.in_(matching))
-    return int(await session.scalar(select(func.count()).select_from(stmt.with_only_columns(c.id).subquery())) or 0)
+    counted = select(func.count()).select_from(stmt.with_only_columns(c.id).subquery())
+    if audit_entry is not None:
+        counted = counted.add_cte(entry_cte(audit_trail))
+    params = {**_filter_params(filters, programs), **(audit_entry or {})}
+    return int(await session.scalar(counted, params) or 0)
 
 
 async def _rank_all(
