@@ -97,8 +97,18 @@ def test_an_auditor_narrows_the_trail_to_a_users_actions_on_a_case_by_short_id_a
     assert any(f"POST /api/v1/cases/{case_id}/findings" in r["calls"] for r in rows)
 
 
-def test_a_refused_record_is_said_on_the_page_and_an_unknown_short_id_finds_nothing(page: Page) -> None:
+def test_a_refused_record_is_said_on_the_page_and_an_unknown_short_id_finds_nothing(
+    page: Page, console_url: str
+) -> None:
     sign_in(page, "auditor")
+    # A case id with no hex digit is named as wrong, not answered "0 actions matching" (page and API alike).
+    response = page.goto("/audit-trail?record=case:zz")
+    assert response is not None and response.status == 422
+    expect(page.get_by_role("alert")).to_contain_text("case:zz is not a case id or id prefix: use hex digits")
+    expect(page.get_by_role("heading", name=re.compile("actions matching"))).to_have_count(0)
+    with api_client(console_url, "auditor") as api:
+        r = api.get("/api/v1/audit/actions", params={"record": "/redress/not-hex"})
+        assert r.status_code == 422 and "redress:not-hex is not a redress id" in r.text, r.text
     response = page.goto("/audit-trail?record=case:%27%20OR%201%3D1")
     assert response is not None and response.status == 422
     expect(page.get_by_role("alert")).to_contain_text("is not an id")
