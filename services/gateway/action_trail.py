@@ -61,9 +61,8 @@ def parse_record(record: str | None) -> tuple[str | None, str | None]:
     if not _ID.match(record_id):
         raise Invalid(f"record {text[:60]!r} is not an id, TYPE:ID or a page's address (e.g. case:2edfbe11)")
     if record_type in _UUID_TYPES and not _HEX.match(record_id):
-        raise Invalid(
-            f"{record_type}:{record_id[:60]} is not a {record_type} id or id prefix: use hex digits (e.g. case:2edfbe11)"
-        )
+        named = f"{record_type}:{record_id[:60]}"
+        raise Invalid(f"{named} is not a {record_type} id or id prefix: use hex digits (e.g. case:2edfbe11)")
     return record_type, record_id
 
 

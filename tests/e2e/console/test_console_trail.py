@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import uuid
 from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import Page, expect
@@ -17,6 +16,7 @@ from tests.e2e.console.conftest import (
     api_client,
     create_user,
     make_ready,
+    new_tag,
     shot,
     sign_in,
     wait_for,
@@ -131,7 +131,7 @@ def test_a_case_trail_holds_its_disclosures_and_the_trail_pages(
     sign_in(page, user, TEST_PASSWORD)
     page.goto(f"/disclosures/new?case_id={case_id}")
     page.get_by_label("Result", exact=True).select_option("no-match")
-    page.get_by_label(re.compile("^Covering note")).fill(f"Trail {uuid.uuid4().hex[:6]}")
+    page.get_by_label(re.compile("^Covering note")).fill(f"Trail {new_tag()}")
     page.get_by_role("button", name="Build the draft").click()
     expect(page.locator("pre.message")).to_be_visible()
     draft_id = page.url.rstrip("/").rsplit("/", 1)[-1]
