@@ -119,8 +119,10 @@ VOLATILE = ", ".join(
 
 
 # The unread count the menu loads after first paint: how many notifications the shared logins have depends on
-# the tests before, and it may land before or after the picture. Hidden in pictures (it is tested on its own).
-PICTURE_STYLE = "#unread-count { display: none !important; }"
+# the tests before, and it may land before or after the picture. A picture waits for it, then leaves it out
+# (it is tested on its own). Taken out of the page rather than styled away: the pages' CSP refuses inline styles.
+BADGE_PENDING = '[hx-get="/notifications/count"]'
+DROP_BADGE = "() => document.querySelectorAll('#unread-count').forEach(e => e.remove())"
 # Rows of a shared table that other tests add to (users, agreements): a picture keeps only the rows named.
 KEEP_ROWS = """([region, names]) => {
   const table = document.querySelector(`[role=region][aria-label="${region}"] tbody`);
@@ -137,6 +139,9 @@ def shot(page: Page, name: str, keep_rows: dict[str, Collection[str]] | None = N
     region label -> the first cells to keep) leaves out rows other tests added, so the picture is the same
     whichever tests ran before (the page itself has already been checked whole)."""
     check_accessible(page)
+    if page.locator(BADGE_PENDING).count():
+        page.wait_for_function(f"() => !document.querySelector('{BADGE_PENDING}')", timeout=15_000)
+    page.evaluate(DROP_BADGE)
     for region, names in (keep_rows or {}).items():
         assert page.evaluate(KEEP_ROWS, [region, list(names)]) >= 0, f"no table {region!r} on {page.url}"
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -147,7 +152,6 @@ def shot(page: Page, name: str, keep_rows: dict[str, Collection[str]] | None = N
         mask_color="#8a8f98",
         animations="disabled",
         caret="hide",
-        style=PICTURE_STYLE,
     )
 
 

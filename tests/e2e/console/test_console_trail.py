@@ -34,6 +34,7 @@ def test_an_auditor_narrows_the_trail_to_a_users_actions_on_a_case_by_short_id_a
     case_id, short = m5_case["id"], m5_case["id"][:8]
     sign_in(page, user, TEST_PASSWORD)
     page.goto(f"/cases/{case_id}")
+    page.get_by_label("Kind of finding", exact=True).select_option("summary")
     page.get_by_label("Finding", exact=True).fill("Trail test finding")
     page.get_by_role("button", name="Record finding").click()
     expect(page.get_by_role("status")).to_be_visible()
