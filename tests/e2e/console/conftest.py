@@ -26,16 +26,16 @@ ROOT = Path(__file__).resolve().parents[3]
 SHOTS = ROOT / os.environ.get("TRACS_CONSOLE_SCREENSHOTS", "var/console-screenshots")
 # The tests' own random choices (FINs, tags, user names): under `make screenshots` the same from run to run, whatever
 # ran before. A generator of their own, so nothing else in the process has its randomness fixed; reseeded from the
-# module's name before its module fixtures and from the test's id before each test, so what a picture shows never
-# depends on which tests ran first (a name in one run is the same name in the next).
+# module and fixture's names in each module fixture (fixed_choices) and from the test's id before each test, so
+# what a picture shows never depends on which tests ran first.
 FIXED = "TRACS_CONSOLE_SCREENSHOTS" in os.environ
 CHOICES = random.Random(None)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _fixed_module_choices(request: pytest.FixtureRequest) -> None:
+def fixed_choices(request: pytest.FixtureRequest) -> None:
+    """First thing in a module fixture that draws choices: its data is the same whichever test asked for it first."""
     if FIXED:
-        CHOICES.seed(f"module {request.module.__name__}")
+        CHOICES.seed(f"fixture {request.module.__name__} {request.fixturename}")
 
 
 @pytest.fixture(autouse=True)
@@ -198,8 +198,9 @@ def wait_for(check: Any, what: str, timeout: float = 60) -> Any:
 
 
 @pytest.fixture(scope="module")
-def m5_case(console_url: str) -> dict[str, str]:
+def m5_case(console_url: str, request: pytest.FixtureRequest) -> dict[str, str]:
     """An M5 case imported through the API (as a partner tool would), for the tests that only look at one."""
+    fixed_choices(request)
     fin, tag = new_fin(), new_tag()
     content = csv_bytes(
         [

@@ -14,6 +14,7 @@ from tests.e2e.console.conftest import (
     TEST_PASSWORD,
     api_client,
     create_user,
+    fixed_choices,
     make_ready,
     new_fin,
     new_tag,
@@ -28,8 +29,9 @@ HEADER = ["FIN", "Surname", "Given Names", "DOB", "Encounter Date", "O/U/S", "Da
 
 
 @pytest.fixture(scope="module")
-def batch(console_url: str) -> dict[str, str]:
+def batch(console_url: str, request: pytest.FixtureRequest) -> dict[str, str]:
     """One M5 import of two cases by the seeded analyst (who drafts a response on the first)."""
+    fixed_choices(request)
     tag = new_tag()
     fins = [new_fin(), new_fin()]
     rows = [
