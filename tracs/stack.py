@@ -115,6 +115,8 @@ class Stack:
         if name == "gateway":
             for svc in SERVICES:
                 env[f"TRACS_GATEWAY_{svc.upper()}_URL"] = self.url(svc)
+            if "edge" in self.ports:  # the console people open: notification mails link to it, whatever its port
+                env["TRACS_GATEWAY_CONSOLE_URL"] = self.url("edge")
         if name == "edge":
             env["TRACS_EDGE_HOME"] = str(self.var / "edge")
             for target in ("gateway", *SERVICES):

@@ -23,8 +23,14 @@ from shared.uow import UnitOfWork
 
 # The newest entries asked of each service per query: dates narrow the trail to reach further back.
 SEARCHED = 1000
-_PATH = re.compile(r"^/?(?P<type>[a-z-]+?)s?/(?P<id>[^/?#]+)/?$")  # "/cases/2edfbe11", as the console's links
+_PATH = re.compile(r"^/?(?P<type>[a-z-]+)/(?P<id>[^/?#]+)/?$")  # "/cases/2edfbe11", as the console's links
 _ID = re.compile(r"^[A-Za-z0-9._@:-]{1,100}$")
+# Records whose ids are UUIDs (a route's `<type>_id`, a console path's /<type>s/ID): a short id is a hex prefix.
+_UUID_TYPES = frozenset(
+    "agreement batch bulletin case correction disclosure draft encounter hold import legal-hold notice recipient"
+    " redress referral relink report request subject".split()
+)
+_HEX = re.compile(r"^[0-9a-fA-F-]{1,36}$")
 _CASE_PARTS = 20  # the most case ids a short id may stand for before the auditor is asked for more of it
 
 
@@ -46,13 +52,17 @@ def parse_record(record: str | None) -> tuple[str | None, str | None]:
     if not text:
         return None, None
     if m := _PATH.match(text):
-        record_type, record_id = m["type"], m["id"]
+        plural = m["type"]  # "/cases/…" is a case, "/redress/…" a redress request (once taken for a "redres")
+        record_type, record_id = plural if plural.endswith("ss") else plural.removesuffix("s"), m["id"]
     else:
         record_type, _, record_id = text.rpartition(":")
     record_type = (record_type or "").strip().lower() or None
     record_id = record_id.strip()
     if not _ID.match(record_id):
         raise Invalid(f"record {text[:60]!r} is not an id, TYPE:ID or a page's address (e.g. case:2edfbe11)")
+    if record_type in _UUID_TYPES and not _HEX.match(record_id):
+        named = f"{record_type}:{record_id[:60]}"
+        raise Invalid(f"{named} is not a {record_type} id or id prefix: use hex digits (e.g. case:2edfbe11)")
     return record_type, record_id
 
 

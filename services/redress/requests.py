@@ -94,12 +94,18 @@ async def add_to_timeline(uow: UnitOfWork, redress_id: uuid.UUID, action: str, d
 
 
 async def assign_reviewer(*, uow: UnitOfWork, redress_id: uuid.UUID, reviewer: str) -> None:
-    """OBIM personnel who review the request (PIA: their names are kept)."""
+    """OBIM personnel who review the request (PIA: their names are kept). A new reviewer of a request whose SLA
+    nearing was already announced is told too: the announcement is made again (the gateway keeps one notice per
+    person and due date, so the others are not told twice)."""
     async with uow:
         row = await open_request(uow, redress_id)
         if reviewer not in row["reviewers"]:
             await queries.update_request(
-                uow.session, redress_id, reviewers=[*row["reviewers"], reviewer], updated_by=uow.actor
+                uow.session,
+                redress_id,
+                reviewers=[*row["reviewers"], reviewer],
+                sla_warned_for=None,
+                updated_by=uow.actor,
             )
             await add_to_timeline(uow, redress_id, "reviewer-assigned", {"reviewer": reviewer})
 

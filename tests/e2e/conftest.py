@@ -44,6 +44,9 @@ def running_stack(infra: Infra, var: Path, env: dict[str, str] | None = None) ->
             "TRACS_RELAY_POLL_INTERVAL": "0.05",
             # Audit checkpoints every second of activity, so the tests see them soon.
             "TRACS_AUDIT_CHECKPOINT_SECONDS": "1",
+            # Redress looks for requests near their SLA every two seconds (not five minutes), so a notification
+            # test sees RedressSlaNearing without waiting.
+            "TRACS_REDRESS_SLA_WATCH_INTERVAL_SECONDS": "2",
             # Gauges read from the databases (outbox age, pending dead letters) follow within a second.
             "TRACS_METRICS_INTERVAL": "0.5",
             "TRACS_TOPIC_PARTITIONS": str(TEST_PARTITIONS),

@@ -73,3 +73,10 @@ def test_production_settings_and_topic_creation() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     for folder in ("shared", "services", "tracs"):
         assert f"COPY {folder} ./{folder}" in dockerfile
+
+
+def test_notification_mail_links_to_the_console_at_the_edges_published_address() -> None:
+    """The gateway's default (http://127.0.0.1:8000) is `tracs up`'s; a container must be told its public one."""
+    env = COMPOSE["gateway"]["environment"]
+    assert env["TRACS_GATEWAY_CONSOLE_URL"] == "${TRACS_GATEWAY_CONSOLE_URL:-http://localhost:${TRACS_EDGE_PORT:-8000}}"
+    assert "${TRACS_EDGE_PORT:-8000}:8000" in COMPOSE["edge"]["ports"]

@@ -297,3 +297,16 @@ def test_the_witness_runs_apart_with_its_own_key_and_volume_and_services_know_wh
     assert not any(e["name"] in ("TRACS_DATABASE_URL", "TRACS_AUDIT_SIGNING_KEY") for e in container["env"])
     data = _of(docs, "ConfigMap")["tracs-config"]["data"]
     assert data["TRACS_AUDIT_WITNESS_URL"] == f"http://witness:{PORTS['witness']}"
+
+
+def test_notification_mail_links_to_the_ingress_host_and_leaves_through_the_relay() -> None:
+    """The console's public address is the production ingress's TLS host; mail goes by disclosure's relay."""
+    (config,) = _load(OVERLAY / "config.yaml")
+    (ingress,) = _load(OVERLAY / "ingress.yaml")
+    (host,) = ingress["spec"]["tls"][0]["hosts"]
+    data = config["data"]
+    assert data["TRACS_GATEWAY_CONSOLE_URL"] == f"https://{host}"
+    assert data["TRACS_GATEWAY_SMTP_HOST"] == data["TRACS_DISCLOSURE_SMTP_HOST"]
+    assert data["TRACS_GATEWAY_SMTP_PORT"] == data["TRACS_DISCLOSURE_SMTP_PORT"]
+    for name in ("console_url", "smtp_host", "smtp_port"):
+        assert name in GatewaySettings.model_fields

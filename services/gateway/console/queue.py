@@ -130,6 +130,8 @@ async def queue(request: Request, session: SessionDep, cursor: str | None = None
     searching = _searching(state)
     error, number, page = None, 1, {"items": [], "next_cursor": None}
     try:
+        if (status := state.get("status")) and status not in STATUSES:  # a typo in a shared address: say so
+            raise QueueRefused(f"“{status[:40]}” is not a case status: one of {', '.join(STATUSES)}.")
         number, offset = (1, 0) if searching else page_offset(request.query_params.get("page"))
         paging = {"cursor": cursor} if searching else {"sort": sort, "offset": offset or None}
         page = await Api(request, session).get(

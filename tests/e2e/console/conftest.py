@@ -10,8 +10,7 @@ from __future__ import annotations
 import os
 import random
 import time
-import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +24,26 @@ ROOT = Path(__file__).resolve().parents[3]
 # Where the screenshots go: `make screenshots` sets docs/console (the pictures in docs/console.md); any other
 # run keeps them under var/, so a test run never leaves the docs changed by ids and times alone.
 SHOTS = ROOT / os.environ.get("TRACS_CONSOLE_SCREENSHOTS", "var/console-screenshots")
-# The tests' own random choices (FINs, user names): under `make screenshots` the same from run to run. A generator of
-# their own, so nothing else in the process has its randomness fixed.
-CHOICES = random.Random(31 if "TRACS_CONSOLE_SCREENSHOTS" in os.environ else None)
+# The tests' own random choices (FINs, tags, user names): under `make screenshots` the same from run to run, whatever
+# ran before. A generator of their own, so nothing else in the process has its randomness fixed; reseeded from the
+# module and fixture's names in each module fixture (fixed_choices) and from the test's id before each test, so
+# what a picture shows never depends on which tests ran first.
+FIXED = "TRACS_CONSOLE_SCREENSHOTS" in os.environ
+CHOICES = random.Random(None)
+
+
+def fixed_choices(request: pytest.FixtureRequest) -> None:
+    """First thing in a module fixture that draws choices: its data is the same whichever test asked for it first."""
+    if FIXED:
+        CHOICES.seed(f"fixture {request.module.__name__} {request.fixturename}")
+
+
+@pytest.fixture(autouse=True)
+def _fixed_test_choices(request: pytest.FixtureRequest) -> None:
+    if FIXED:
+        CHOICES.seed(f"test {request.node.nodeid}")
+
+
 TEST_PASSWORD = "console-test-password"
 
 
@@ -102,10 +118,32 @@ VOLATILE = ", ".join(
 )  # fmt: skip
 
 
-def shot(page: Page, name: str) -> None:
+# The unread count the menu loads after first paint: how many notifications the shared logins have depends on
+# the tests before, and it may land before or after the picture. A picture waits for it, then leaves it out
+# (it is tested on its own). Taken out of the page rather than styled away: the pages' CSP refuses inline styles.
+BADGE_PENDING = '[hx-get="/notifications/count"]'
+DROP_BADGE = "() => document.querySelectorAll('#unread-count').forEach(e => e.remove())"
+# Rows of a shared table that other tests add to (users, agreements): a picture keeps only the rows named.
+KEEP_ROWS = """([region, names]) => {
+  const table = document.querySelector(`[role=region][aria-label="${region}"] tbody`);
+  if (!table) return -1;
+  const rows = [...table.rows].filter(r => !names.includes(r.cells[0].textContent.trim().split(" · ")[0].trim()));
+  rows.forEach(r => r.remove());
+  return rows.length;
+}"""
+
+
+def shot(page: Page, name: str, keep_rows: dict[str, Collection[str]] | None = None) -> None:
     """A screenshot (for docs/console.md under `make screenshots`), taken by the test that shows the page working
-    and checked first; volatile regions masked, animations stopped, the caret hidden."""
+    and checked first; volatile regions masked, animations stopped, the caret hidden. `keep_rows` (a table's
+    region label -> the first cells to keep) leaves out rows other tests added, so the picture is the same
+    whichever tests ran before (the page itself has already been checked whole)."""
     check_accessible(page)
+    if page.locator(BADGE_PENDING).count():
+        page.wait_for_function(f"() => !document.querySelector('{BADGE_PENDING}')", timeout=15_000)
+    page.evaluate(DROP_BADGE)
+    for region, names in (keep_rows or {}).items():
+        assert page.evaluate(KEEP_ROWS, [region, list(names)]) >= 0, f"no table {region!r} on {page.url}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(
         path=str(SHOTS / f"{name}.png"),
@@ -140,6 +178,11 @@ def new_fin() -> str:
     return str(CHOICES.randint(10_000_000, 99_999_999))
 
 
+def new_tag() -> str:
+    """Six hex digits making a test's names and references its own (fixed under `make screenshots`)."""
+    return f"{CHOICES.getrandbits(24):06x}"
+
+
 def api_client(console_url: str, username: str = "analyst", password: str = "tracs-dev") -> httpx.Client:
     token = api_token(console_url, username, password)
     return httpx.Client(base_url=console_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
@@ -155,9 +198,10 @@ def wait_for(check: Any, what: str, timeout: float = 60) -> Any:
 
 
 @pytest.fixture(scope="module")
-def m5_case(console_url: str) -> dict[str, str]:
+def m5_case(console_url: str, request: pytest.FixtureRequest) -> dict[str, str]:
     """An M5 case imported through the API (as a partner tool would), for the tests that only look at one."""
-    fin, tag = new_fin(), uuid.uuid4().hex[:6]
+    fixed_choices(request)
+    fin, tag = new_fin(), new_tag()
     content = csv_bytes(
         [
             "FIN",

@@ -3,9 +3,7 @@ redress officer, a supervisor, an auditor and an admin can do, and cannot, throu
 
 from __future__ import annotations
 
-import random
 import re
-import uuid
 from datetime import date
 from typing import Any
 
@@ -13,12 +11,16 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from services.disclosure.agreements import DEV_AGREEMENTS
+from services.gateway.domain import DEV_USERS
 from tests.e2e.console.conftest import (
+    CHOICES,
     TEST_PASSWORD,
     api_client,
     check_accessible,
     create_user,
     new_fin,
+    new_tag,
     shot,
     sign_in,
     wait_for,
@@ -55,7 +57,7 @@ def _workbook(fin: str, ref: str, tcn: str) -> bytes:
 def test_an_analyst_imports_a_workbook_works_the_case_and_sends_an_accounted_disclosure(
     page: Page, browser: Browser, console_url: str
 ) -> None:
-    fin, tag = new_fin(), uuid.uuid4().hex[:6].upper()
+    fin, tag = new_fin(), new_tag().upper()
     ref, tcn = f"AU-CONSOLE-{tag}", f"AUS-TX-{tag}"
 
     page.goto("/")
@@ -189,7 +191,7 @@ def test_an_analyst_of_another_program_cannot_see_the_case_in_the_console_either
 
 def test_a_redress_officer_works_a_request_to_a_response(page: Page, console_url: str, m5_case: dict[str, str]) -> None:
     officer = create_user(console_url, ["analyst"], ["REDRESS"])
-    trip = f"TRIP-CONSOLE-{uuid.uuid4().hex[:6].upper()}"
+    trip = f"TRIP-CONSOLE-{new_tag().upper()}"
     sign_in(page, officer, TEST_PASSWORD)
     page.get_by_role("link", name="Redress").click()
     page.get_by_role("link", name="Open a request").click()
@@ -312,7 +314,7 @@ def test_an_auditor_reads_a_case_trail_and_an_admin_sees_users_agreements_and_ho
     page.go_back()
     expect(page.get_by_role("heading", name="Legal holds")).to_be_visible()
     # Admin writes through the same forms: a user, and a legal hold placed on the case and released.
-    newcomer = f"analyst-{uuid.uuid4().hex[:6]}"
+    newcomer = f"analyst-{new_tag()}"
     page.get_by_text("Add a user").click()
     page.get_by_label("User name").fill(newcomer)
     page.get_by_label("Password").fill(TEST_PASSWORD)
@@ -326,7 +328,12 @@ def test_an_auditor_reads_a_case_trail_and_an_admin_sees_users_agreements_and_ho
     page.get_by_role("button", name="Place hold").click()
     hold = page.get_by_role("row").filter(has_text="litigation hold, console test")
     expect(hold).to_contain_text(f"case {m5_case['id'][:8]}")
-    shot(page, "admin")
+    # The picture: the development logins and the seeded agreements, whichever tests added others before.
+    shot(
+        page,
+        "admin",
+        keep_rows={"Users": [*DEV_USERS, newcomer], "Agreements": [name for name, _, _ in DEV_AGREEMENTS]},
+    )
     hold.get_by_role("button", name="Release").click()
     expect(page.get_by_role("status").filter(has_text="Hold released.")).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="litigation hold, console test")).to_have_count(0)
@@ -416,7 +423,7 @@ def test_the_queue_and_a_case_work_by_keyboard_alone_and_reflow_at_200_percent_z
 
 
 def test_the_import_page_polls_until_every_row_of_a_large_file_is_in_a_case(page: Page) -> None:
-    tag, base = uuid.uuid4().hex[:6], random.randint(30_000_000, 89_000_000)
+    tag, base = new_tag(), CHOICES.randint(30_000_000, 89_000_000)
     rows = [
         [str(base + i), f"Progress{tag}", "Test", "1970", "2021-01-01", "CBP/OFO/JFK",
          "CBP", "MATCH", f"AU-PROG-{tag}-{i}"]
@@ -441,7 +448,7 @@ def test_the_import_page_polls_until_every_row_of_a_large_file_is_in_a_case(page
 
 
 def test_a_rejected_import_imports_nothing_and_a_refused_file_is_explained(page: Page) -> None:
-    tag = uuid.uuid4().hex[:6]
+    tag = new_tag()
     header = ["FIN", "Surname", "Given Names", "DOB", "Result", "Partner Ref"]
     content = csv_bytes(header, [[new_fin(), f"Reject{tag}", "Test", "1970", "MATCH", f"AU-REJ-{tag}"]])
     sign_in(page, "analyst")

@@ -4,13 +4,11 @@ information bulletin and a supervisor reads it; a redress request shows its link
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from cryptography.hazmat.primitives import serialization
 from playwright.sync_api import Page, expect
 
-from tests.e2e.console.conftest import TEST_PASSWORD, api_client, create_user, shot, sign_in
+from tests.e2e.console.conftest import TEST_PASSWORD, api_client, create_user, new_tag, shot, sign_in
 from tracs.pki import certificate_authority, issue
 
 pytestmark = pytest.mark.e2e
@@ -25,7 +23,7 @@ def _certificate(email: str) -> str:
 
 
 def test_an_admin_creates_revises_and_staffs_an_agreement_and_a_supervisor_sees_no_form(page: Page) -> None:
-    name = f"M5 New Zealand {uuid.uuid4().hex[:6]}"
+    name = f"M5 New Zealand {new_tag()}"
     sign_in(page, "admin")
     page.get_by_role("link", name="New agreement").click()
     page.get_by_label("Agreement name").fill(name)
@@ -113,7 +111,7 @@ def test_an_admin_creates_revises_and_staffs_an_agreement_and_a_supervisor_sees_
 
 def test_an_analyst_writes_a_bulletin_that_a_supervisor_reads(page: Page, console_url: str) -> None:
     writer = create_user(console_url, ["analyst"], ["REPORTING"])
-    title = f"Unknown deceased identified after a bus accident ({uuid.uuid4().hex[:6]})"
+    title = f"Unknown deceased identified after a bus accident ({new_tag()})"
     sign_in(page, writer, TEST_PASSWORD)
     page.get_by_role("link", name="Bulletins").click()
     page.get_by_role("link", name="Write a bulletin").click()
@@ -160,7 +158,7 @@ def test_a_redress_request_shows_its_linked_record_with_the_case_summary(
         encounter = api.get("/api/v1/encounters", params={"fin": m5_case["fin"]}).json()["items"][0]
         r = api.post(
             "/api/v1/redress",
-            json={"source": "TRIP", "trip_number": f"TRIP-LINK-{uuid.uuid4().hex[:6]}", "sent_on": "2026-04-01",
+            json={"source": "TRIP", "trip_number": f"TRIP-LINK-{new_tag()}", "sent_on": "2026-04-01",
                   "received_on": "2026-04-02", "submitting_agency": "DHS TRIP", "reason": "date of birth wrong",
                   "contested_information": "secondary inspection", "requester": {"last_name": "Marchetti"}},
         )  # fmt: skip

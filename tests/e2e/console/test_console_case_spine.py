@@ -4,12 +4,19 @@ status control with only the allowed moves, and a refused form that keeps what w
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.console.conftest import api_client, check_accessible, new_fin, shot, sign_in, wait_for
+from tests.e2e.console.conftest import (
+    api_client,
+    check_accessible,
+    fixed_choices,
+    new_fin,
+    new_tag,
+    shot,
+    sign_in,
+    wait_for,
+)
 from tests.support import csv_bytes
 
 pytestmark = pytest.mark.e2e
@@ -19,9 +26,10 @@ HEADER += ["Fast Matcher", "DI", "DI Description", "DI Shared", "Partner Referen
 
 
 @pytest.fixture(scope="module")
-def flagged_case(console_url: str) -> dict[str, str]:
+def flagged_case(console_url: str, request: pytest.FixtureRequest) -> dict[str, str]:
     """An M5 case whose one encounter is on the fast matcher as a KST and carries derogatory information."""
-    fin, tag = new_fin(), uuid.uuid4().hex[:6]
+    fixed_choices(request)
+    fin, tag = new_fin(), new_tag()
     row = [fin, f"EID-{tag}", "Okafor", "Chidi", "1983-04-09", f"A{tag}", "2022-08-19", "CBP/OFO/IAD", "CBP"]
     row += ["KST", "CRIMINAL", "Removed 2019 after a conviction", "N", f"AU-{tag}", f"AUS-TX-{tag}"]
     with api_client(console_url) as api:

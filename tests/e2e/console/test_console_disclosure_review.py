@@ -4,11 +4,10 @@ approves it, and the case page lists the disclosure, its review and its send, wi
 from __future__ import annotations
 
 import re
-import uuid
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.console.conftest import api_client, shot, sign_in, wait_for
+from tests.e2e.console.conftest import api_client, new_tag, shot, sign_in, wait_for
 
 
 def _supervisor_page(browser: Browser, console_url: str) -> Page:
@@ -23,7 +22,7 @@ def _supervisor_page(browser: Browser, console_url: str) -> Page:
 def test_a_refused_draft_keeps_the_form_a_supervisor_approves_and_the_case_lists_the_disclosure(
     page: Page, browser: Browser, console_url: str, m5_case: dict[str, str]
 ) -> None:
-    tag = uuid.uuid4().hex[:6]
+    tag = new_tag()
     case_id = m5_case["id"]
     with api_client(console_url) as api:
         subject = api.get(f"/api/v1/cases/{case_id}").json()["subject_id"]

@@ -5,13 +5,21 @@ and answered through the same review as any disclosure."""
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.console.conftest import api_client, make_ready, new_fin, shot, sign_in, supervisor_approves, wait_for
+from tests.e2e.console.conftest import (
+    api_client,
+    make_ready,
+    new_fin,
+    new_tag,
+    shot,
+    sign_in,
+    supervisor_approves,
+    wait_for,
+)
 from tests.support import csv_bytes
 
 pytestmark = pytest.mark.e2e
@@ -19,7 +27,7 @@ pytestmark = pytest.mark.e2e
 
 def _disclosed_case(console_url: str) -> dict[str, str]:
     """An M5 match from the UK, answered to the UK through the API (drafted, approved by a supervisor, sent)."""
-    fin, tag = new_fin(), uuid.uuid4().hex[:6]
+    fin, tag = new_fin(), new_tag()
     header = ["FIN", "Surname", "Given Names", "DOB", "Partner Country", "TCN", "Data Owner", "O/U/S"]
     rows = [[fin, "Adeyemi", "Tolu", "1984-02-09", "GBR", f"M5-{tag}", "CBP", "CBP/OFO/JFK"]]
     with api_client(console_url) as api, api_client(console_url, "supervisor") as sup:

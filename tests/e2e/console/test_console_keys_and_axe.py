@@ -6,14 +6,13 @@ login with no serious or critical violation."""
 from __future__ import annotations
 
 import re
-import uuid
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
 from services.gateway.domain import DEV_USERS
-from tests.e2e.console.conftest import api_client, new_fin, sign_in, wait_for
+from tests.e2e.console.conftest import api_client, new_fin, new_tag, sign_in, wait_for
 from tests.support import csv_bytes
 
 AXE = (Path(__file__).parent / "axe" / "axe.min.js").read_text(encoding="utf-8")
@@ -71,7 +70,7 @@ def test_the_accessibility_check_finds_a_violation_when_there_is_one(page: Page)
 
 def _case_with_name(console_url: str, surname: str) -> dict[str, str]:
     """An M5 case of a person whose surname the test chooses (imported as a partner tool would)."""
-    fin, tag = new_fin(), uuid.uuid4().hex[:6]
+    fin, tag = new_fin(), new_tag()
     header = ["FIN", "Surname", "Given Names", "DOB", "Encounter Date", "O/U/S", "Data Owner", "Result"]
     content = csv_bytes(header, [[fin, surname, "Lina", "1987-02-03", "2020-05-01", "CBP/OFO/MIA", "CBP", "MATCH"]])
     with api_client(console_url) as api:

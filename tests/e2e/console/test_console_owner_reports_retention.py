@@ -5,13 +5,21 @@ rules, a dry run's counts per kind, and the disposal report."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.console.conftest import api_client, make_ready, new_fin, shot, sign_in, supervisor_approves, wait_for
+from tests.e2e.console.conftest import (
+    api_client,
+    make_ready,
+    new_fin,
+    new_tag,
+    shot,
+    sign_in,
+    supervisor_approves,
+    wait_for,
+)
 from tests.support import csv_bytes
 
 pytestmark = pytest.mark.e2e
@@ -23,7 +31,7 @@ DOS_AGREEMENT = "Department of State encounter alerts and reports"
 def _shared_dos_encounter(console_url: str) -> dict[str, str]:
     """An M5 match from the UK with a DOS encounter, answered to the UK (reviewed, approved, sent): its case id
     and the partner's transaction number (the report's reference for it)."""
-    fin, tag = new_fin(), uuid.uuid4().hex[:6]
+    fin, tag = new_fin(), new_tag()
     header = ["FIN", "Last Name", "First Name", "DOB", "Partner Country", "TCN", "Data Owner", "OUS"]
     rows = [[fin, "Okafor", "Chidi", "1985-06-01", "GBR", f"OR-{tag}", "DOS", "DOS/CA"]]
     with api_client(console_url) as api, api_client(console_url, "supervisor") as sup:

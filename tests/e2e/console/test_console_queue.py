@@ -5,12 +5,21 @@ case found by its short id."""
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.console.conftest import TEST_PASSWORD, api_client, create_user, new_fin, shot, sign_in, wait_for
+from tests.e2e.console.conftest import (
+    TEST_PASSWORD,
+    api_client,
+    create_user,
+    fixed_choices,
+    new_fin,
+    new_tag,
+    shot,
+    sign_in,
+    wait_for,
+)
 from tests.support import csv_bytes
 
 pytestmark = pytest.mark.e2e
@@ -21,10 +30,11 @@ ROWS = 55  # more than one page of fifty
 
 
 @pytest.fixture(scope="module")
-def imported(console_url: str) -> dict[str, list[str]]:
+def imported(console_url: str, request: pytest.FixtureRequest) -> dict[str, list[str]]:
     """Fifty-five M5 cases of one import (the first carries derogatory information), and an analyst of their own
     who has taken three of them."""
-    tag = uuid.uuid4().hex[:6]
+    fixed_choices(request)
+    tag = new_tag()
     fins = [new_fin() for _ in range(ROWS)]
     rows = [
         [fin, "Queue", f"Row{i:02d}", "1980", "2021-01-02", "CBP/OFO/JFK", "CBP", "CRIMINAL" if i == 0 else "", "",

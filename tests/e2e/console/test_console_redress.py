@@ -3,13 +3,12 @@ re-link keeps what was typed, and an undo moves it back."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.console.conftest import api_client, new_fin, shot, sign_in, wait_for
+from tests.e2e.console.conftest import api_client, new_fin, new_tag, shot, sign_in, wait_for
 from tests.support import csv_bytes
 
 pytestmark = pytest.mark.e2e
@@ -19,7 +18,7 @@ HEADER = ["FIN", "Surname", "Given Names", "DOB", "O/U/S", "Data Owner", "Result
 
 def _seed(console_url: str) -> dict[str, str]:
     """Two people: Mensah's FIN carries an encounter of Okafor's (her fingerprints linked to his record)."""
-    fin_a, fin_b, tag = new_fin(), new_fin(), uuid.uuid4().hex[:6]
+    fin_a, fin_b, tag = new_fin(), new_fin(), new_tag()
     rows = [
         [fin_a, "Mensah", "Kwame", "1975-02-02", "CBP/OFO/JFK", "CBP", "MATCH", f"RL-{tag}"],
         [fin_a, "Okafor", "Chinwe", "1988-09-09", "CBP/OFO/JFK", "CBP", "MATCH", f"RL-{tag}"],
@@ -119,7 +118,7 @@ def test_an_officer_walks_a_privacy_act_amendment_to_its_appeal_in_the_console(p
     page.get_by_label("Kind", exact=True).select_option("amendment")
     received = date.fromordinal(date.today().toordinal() - 100).isoformat()
     page.get_by_label("Received on", exact=True).fill(received)
-    surname = f"Kowalczyk-{uuid.uuid4().hex[:4]}"
+    surname = f"Kowalczyk-{new_tag()[:4]}"
     page.get_by_label("Last name", exact=True).fill(surname)
     page.get_by_label("Records sought or contested").fill("IDENT encounter at ORD, 2018")
     page.get_by_role("button", name="Enter the request").click()

@@ -4,7 +4,6 @@ keeping what was typed, and waits in the queue of replies awaited."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from tests.e2e.console.conftest import (
     api_client,
     make_ready,
     new_fin,
+    new_tag,
     shot,
     sign_in,
     supervisor_approves,
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.e2e
 
 def _kst_case(console_url: str) -> dict[str, str]:
     """A KST partner query matching a TSC record and a CBP record of one person, through the API."""
-    fin, tag = new_fin(), uuid.uuid4().hex[:6]
+    fin, tag = new_fin(), new_tag()
     header = ["FIN", "Surname", "Given Names", "DOB", "Partner Country", "TCN", "Data Owner", "O/U/S"]
     rows = [
         [fin, "Okafor", "Chidi", "1982-07-14", "GBR", f"KST-{tag}", "FBI-TSC", "FBI/TSC"],

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import uuid
 from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import Page, expect
@@ -17,6 +16,7 @@ from tests.e2e.console.conftest import (
     api_client,
     create_user,
     make_ready,
+    new_tag,
     shot,
     sign_in,
     wait_for,
@@ -34,6 +34,7 @@ def test_an_auditor_narrows_the_trail_to_a_users_actions_on_a_case_by_short_id_a
     case_id, short = m5_case["id"], m5_case["id"][:8]
     sign_in(page, user, TEST_PASSWORD)
     page.goto(f"/cases/{case_id}")
+    page.get_by_label("Kind of finding", exact=True).select_option("summary")
     page.get_by_label("Finding", exact=True).fill("Trail test finding")
     page.get_by_role("button", name="Record finding").click()
     expect(page.get_by_role("status")).to_be_visible()
@@ -97,8 +98,18 @@ def test_an_auditor_narrows_the_trail_to_a_users_actions_on_a_case_by_short_id_a
     assert any(f"POST /api/v1/cases/{case_id}/findings" in r["calls"] for r in rows)
 
 
-def test_a_refused_record_is_said_on_the_page_and_an_unknown_short_id_finds_nothing(page: Page) -> None:
+def test_a_refused_record_is_said_on_the_page_and_an_unknown_short_id_finds_nothing(
+    page: Page, console_url: str
+) -> None:
     sign_in(page, "auditor")
+    # A case id with no hex digit is named as wrong, not answered "0 actions matching" (page and API alike).
+    response = page.goto("/audit-trail?record=case:zz")
+    assert response is not None and response.status == 422
+    expect(page.get_by_role("alert")).to_contain_text("case:zz is not a case id or id prefix: use hex digits")
+    expect(page.get_by_role("heading", name=re.compile("actions matching"))).to_have_count(0)
+    with api_client(console_url, "auditor") as api:
+        r = api.get("/api/v1/audit/actions", params={"record": "/redress/not-hex"})
+        assert r.status_code == 422 and "redress:not-hex is not a redress id" in r.text, r.text
     response = page.goto("/audit-trail?record=case:%27%20OR%201%3D1")
     assert response is not None and response.status == 422
     expect(page.get_by_role("alert")).to_contain_text("is not an id")
@@ -121,7 +132,7 @@ def test_a_case_trail_holds_its_disclosures_and_the_trail_pages(
     sign_in(page, user, TEST_PASSWORD)
     page.goto(f"/disclosures/new?case_id={case_id}")
     page.get_by_label("Result", exact=True).select_option("no-match")
-    page.get_by_label(re.compile("^Covering note")).fill(f"Trail {uuid.uuid4().hex[:6]}")
+    page.get_by_label(re.compile("^Covering note")).fill(f"Trail {new_tag()}")
     page.get_by_role("button", name="Build the draft").click()
     expect(page.locator("pre.message")).to_be_visible()
     draft_id = page.url.rstrip("/").rsplit("/", 1)[-1]

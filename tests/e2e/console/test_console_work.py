@@ -5,7 +5,6 @@ notification reaching the analyst a case was assigned to, and an admin disabling
 from __future__ import annotations
 
 import re
-import uuid
 
 import httpx
 import pytest
@@ -15,8 +14,10 @@ from tests.e2e.console.conftest import (
     TEST_PASSWORD,
     api_client,
     create_user,
+    fixed_choices,
     make_ready,
     new_fin,
+    new_tag,
     sign_in,
     wait_for,
 )
@@ -28,9 +29,10 @@ HEADER = ["FIN", "Surname", "Given Names", "DOB", "Encounter Date", "O/U/S", "Da
 
 
 @pytest.fixture(scope="module")
-def batch(console_url: str) -> dict[str, str]:
+def batch(console_url: str, request: pytest.FixtureRequest) -> dict[str, str]:
     """One M5 import of two cases by the seeded analyst (who drafts a response on the first)."""
-    tag = uuid.uuid4().hex[:6]
+    fixed_choices(request)
+    tag = new_tag()
     fins = [new_fin(), new_fin()]
     rows = [
         [fin, "Worklist", f"Row{i}", "1981", "2021-03-04", "CBP/OFO/JFK", "CBP", f"AU-W{tag}{i}"]
@@ -115,7 +117,7 @@ def test_redress_by_state_pages_with_the_state_in_the_address(page: Page) -> Non
 def test_refusals_keep_the_form_redress_import_and_a_new_user(page: Page, console_url: str) -> None:
     sign_in(page, "analyst")
     page.goto("/redress/new")
-    surname = f"Refused{uuid.uuid4().hex[:4]}"
+    surname = f"Refused{new_tag()[:4]}"
     page.get_by_label("Last name").fill(surname)
     page.get_by_label("Contested information").fill("the date of birth on the 2019 entry")
     page.get_by_label("Reason", exact=True).fill("born in 1972, not 1927")
@@ -136,7 +138,7 @@ def test_refusals_keep_the_form_redress_import_and_a_new_user(page: Page, consol
 
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, "admin")
-    newcomer = f"short-{uuid.uuid4().hex[:6]}"
+    newcomer = f"short-{new_tag()}"
     page.get_by_text("Add a user").click()
     page.get_by_label("User name").fill(newcomer)
     page.get_by_label("Password").fill("short")
@@ -180,6 +182,35 @@ def test_a_case_assigned_to_an_analyst_reaches_them_as_a_notification(
         expect(mine.get_by_role("heading", name="Notifications (0 unread)")).to_be_visible()
         mine.get_by_role("link", name=re.compile("was assigned to you by supervisor")).click()
         expect(mine).to_have_url(re.compile(f"/cases/{batch['other_case']}"))
+    finally:
+        context.close()
+
+
+def test_a_disabled_analyst_leaves_the_assignee_picker_and_an_enabled_one_returns(
+    page: Page, browser: Browser, console_url: str, batch: dict[str, str]
+) -> None:
+    """Disabling is announced to cases (StaffChanged, active false): the case page stops offering the login."""
+    analyst = create_user(console_url, ["analyst"], ["M5"])
+    sign_in(page, "supervisor")
+
+    def offered() -> bool:
+        page.goto(f"/cases/{batch['other_case']}")
+        return analyst in [o.strip() for o in page.locator("#as-who option").all_inner_texts()]
+
+    wait_for(offered, "the new analyst in the assignee picker")
+    context = browser.new_context(base_url=console_url, viewport={"width": 1280, "height": 900})
+    try:
+        admin = context.new_page()
+        sign_in(admin, "admin")
+        admin.goto(f"/admin/users/{analyst}")
+        admin.get_by_label("Why disable (kept in the audit trail)").fill("left the unit")
+        admin.get_by_role("button", name="Disable").click()
+        expect(admin.get_by_role("status").filter(has_text="Disabled")).to_be_visible()
+        wait_for(lambda: not offered(), "the disabled analyst to leave the assignee picker")
+        assert "analyst" in [o.strip() for o in page.locator("#as-who option").all_inner_texts()]  # others stay
+        admin.get_by_role("button", name="Enable").click()
+        expect(admin.get_by_role("status").filter(has_text="Enabled")).to_be_visible()
+        wait_for(offered, "the enabled analyst back in the assignee picker")
     finally:
         context.close()
 

@@ -5,10 +5,8 @@ and the gateway exchanges it with the PKCE verifier for a token the API accepts.
 from __future__ import annotations
 
 import os
-import random
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.console.conftest import api_token
+from tests.e2e.console.conftest import api_token, new_fin, new_tag
 from tests.oidc_provider import RunningProvider
 from tests.support import csv_bytes
 
@@ -47,7 +45,7 @@ def context(browser: Browser, console_url: str, provider: RunningProvider) -> It
 
 def _import_case(console_url: str, program: str) -> str:
     """One case of `program`, imported through the API by the (local, all-programs) analyst; its FIN."""
-    fin, tag = str(random.randint(10_000_000, 99_999_999)), uuid.uuid4().hex[:6]
+    fin, tag = new_fin(), new_tag()
     row = [fin, "Okonkwo", "Chidi", "1981-02-03", "2021-04-05", "CBP/OFO/IAD", "CBP", "MATCH", f"REF-{tag}"]
     headers = {"Authorization": f"Bearer {api_token(console_url, 'analyst')}"}
     with httpx.Client(base_url=console_url, headers=headers, timeout=30) as api:

@@ -114,6 +114,7 @@ def test_entries_without_a_correlation_id_stay_actions_of_their_own() -> None:
         ("case:2edfbe11", ("case", "2edfbe11")),
         ("2edfbe11", (None, "2edfbe11")),
         ("/cases/2edfbe11", ("case", "2edfbe11")),
+        ("/redress/2edfbe11", ("redress", "2edfbe11")),
         ("  CASE:2edfbe11-aaaa ", ("case", "2edfbe11-aaaa")),
         ("", (None, None)),
     ],
@@ -125,6 +126,17 @@ def test_a_record_is_a_type_and_id_a_bare_id_or_a_page_address(record: str, pars
 def test_a_record_that_is_no_id_is_refused_with_words_not_a_500() -> None:
     with pytest.raises(Invalid, match="is not an id"):
         parse_record("case:' OR 1=1 --")
+
+
+@pytest.mark.parametrize(
+    ("record", "named"),
+    [("case:zz", "case:zz is not a case id or id prefix"), ("/redress/xyz", "redress:xyz is not a redress id")],
+)
+def test_a_uuid_record_with_no_hex_id_names_the_value_instead_of_finding_nothing(record: str, named: str) -> None:
+    """`case:zz` once answered "0 actions matching": a case id is hex, so the value itself is named as wrong."""
+    with pytest.raises(Invalid, match=f"{named}.*use hex digits"):
+        parse_record(record)
+    assert parse_record("user:analyst") == ("user", "analyst")  # user names are no hex ids: left alone
 
 
 @pytest.mark.parametrize("cell", ["=SUM(A1)", "+1", "-2+3", "@cmd", "\t=1"])

@@ -57,6 +57,7 @@ def test_a_refusal_of_the_api_is_said_on_the_page_not_a_raw_422() -> None:
     assert page.status_code == 422 and "<!doctype html>" in page.text
     assert 'role="alert"' in page.text and "is not an id" in page.text
     assert 'value="x y"' in page.text
+    assert "actions matching" not in page.text  # the reason alone, not "0 actions matching" under it
 
 
 def test_the_export_writes_one_row_per_action_and_no_cell_starts_a_formula() -> None:

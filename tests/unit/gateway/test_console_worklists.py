@@ -39,6 +39,15 @@ def test_a_page_that_is_not_a_number_is_said_in_words() -> None:
     assert r.status_code == 422 and "is not a page number" in r.text
 
 
+def test_an_unknown_case_status_in_the_queues_address_is_said_not_shown_as_any() -> None:
+    """`/cases?status=nwe` once showed "any" in the select and "No case matches": the typo is named instead."""
+    fake = FakeApi()
+    client = console_client(fake, "ann", {"analyst"}, {"M5"})
+    r = client.get("/cases?status=nwe")
+    assert r.status_code == 422 and "“nwe” is not a case status: one of new, in-review" in r.text
+    assert fake.params("GET", "/api/v1/cases") == []  # nothing asked of the API
+
+
 def test_discard_is_offered_to_the_drafter_and_a_supervisor_not_to_another_analyst() -> None:
     fake = FakeApi()
     fake.on("GET", f"/api/v1/disclosures/{DRAFT}", _draft())

@@ -53,6 +53,20 @@ async def test_work_on_a_closed_request_is_refused_until_it_is_reopened(queries:
     assert queries.requests[redress_id]["first_action_at"] is None
 
 
+async def test_a_new_reviewer_of_a_request_already_announced_near_its_sla_has_it_announced_again(
+    queries: FakeRedressQueries,
+) -> None:
+    """The watch announces a due date once (sla_warned_for); a reviewer given the request after that would never
+    hear of it, so adding one clears the mark. Adding the same reviewer again changes nothing."""
+    redress_id = await _received(FakeUnitOfWork())
+    queries.requests[redress_id]["sla_warned_for"] = queries.requests[redress_id]["due_on"]
+    await requests.assign_reviewer(uow=FakeUnitOfWork(), redress_id=redress_id, reviewer="J. Doe")
+    assert queries.requests[redress_id]["sla_warned_for"] is None
+    queries.requests[redress_id]["sla_warned_for"] = queries.requests[redress_id]["due_on"]
+    await requests.assign_reviewer(uow=FakeUnitOfWork(), redress_id=redress_id, reviewer="J. Doe")
+    assert queries.requests[redress_id]["sla_warned_for"] == date(2026, 12, 3)
+
+
 async def test_resolving_waits_for_every_correction_decision(queries: FakeRedressQueries) -> None:
     redress_id = await _received(FakeUnitOfWork())
     queries.requests[redress_id]["status"] = domain.Status.UNDER_REVIEW
