@@ -6,9 +6,11 @@ of the draft (never the drafter's); tests that send go through these steps rathe
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
-from tests.support import Gateway
+from tests.support import Gateway, csv_bytes, wait_until
 
 
 async def make_ready(gw: Gateway, case_id: str, finding: str = "No derogatory information found") -> None:
@@ -46,3 +48,40 @@ async def supervisor_of(gw: Gateway) -> Gateway:
     sup = Gateway(gw.base_url)
     await sup.login("supervisor")
     return sup
+
+
+async def sent_response(
+    gw: Gateway,
+    supervisor: Gateway,
+    *,
+    program: str,
+    header: list[str],
+    rows: list[list[str]],
+    fin: str,
+    recipient_id: str,
+    purpose: str,
+) -> dict[str, Any]:
+    """Rows imported as one case (found by its FIN), made ready, drafted to the recipient, approved by a supervisor
+    and sent: the case as `GET /api/v1/cases/{id}` shows it, its subject with one accounting row."""
+    up = await gw.upload(csv_bytes(header, rows), program=program)
+    assert up.status_code == 201, up.text
+    confirmed = await gw.confirm(up.json()["id"])
+    assert confirmed.status_code == 200, confirmed.text
+
+    async def case() -> dict[str, Any] | None:
+        items = (await gw.get("/api/v1/cases", fin=fin)).json()["items"]
+        return (await gw.get(f"/api/v1/cases/{items[0]['id']}")).json() if items else None
+
+    c = await wait_until(case, what=f"the case of {fin}")
+    await make_ready(gw, c["id"])
+    body = {"case_id": c["id"], "recipient_id": recipient_id, "purpose": purpose}
+
+    async def draft() -> httpx.Response | None:
+        r = await gw.client.post("/api/v1/disclosures", headers=gw.headers(), json=body)
+        return None if r.status_code == 404 else r  # disclosure has not projected the case yet
+
+    drafted = await wait_until(draft, what=f"a draft for {fin}")
+    assert drafted.status_code == 201, drafted.text
+    sent = await approve_and_send(gw, supervisor, drafted.json()["id"])
+    assert sent.status_code == 200, sent.text
+    return c

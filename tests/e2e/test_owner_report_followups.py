@@ -7,9 +7,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from tests.e2e.disclosure_steps import approve, make_ready, supervisor_of
+from tests.e2e.disclosure_steps import sent_response, supervisor_of
 from tests.e2e.test_inaccuracy import INACCURACIES, REPORTS, TODAY, _post, _recipient, _resolved
-from tests.support import Gateway, csv_bytes, wait_until
+from tests.support import Gateway, wait_until
 from tracs.stack import Stack
 
 HEADER = ["FIN", "EID", "Last Name", "First Name", "DOB", "Encounter Date", "Partner Country", "TCN", "Data Owner",
@@ -23,32 +23,13 @@ async def _shared(gw: Gateway, supervisor: Gateway, uk: dict[str, Any], tag: str
         [fin, f"EID-{tag}-C", "Mensah", "Kofi", "1984-02-11", "2021-03-04", "GBR", f"R-{tag}", "CBP", "CBP/OFO"],
         [fin, f"EID-{tag}-D", "Mensah", "Kofi", "1984-02-11", "2022-08-19", "GBR", f"R-{tag}", "DOS", "DOS/CA"],
     ]
-    up = await gw.upload(csv_bytes(HEADER, rows), program="M5")
-    assert up.status_code == 201, up.text
-    assert (await gw.confirm(up.json()["id"])).status_code == 200
-
-    async def case() -> dict | None:
-        items = (await gw.get("/api/v1/cases", fin=fin)).json()["items"]
-        return items[0] if items else None
-
-    c = await wait_until(case, what="the M5 case")
-    await make_ready(gw, c["id"])
-    body = {"case_id": c["id"], "recipient_id": uk["id"], "purpose": "immigration"}
-
-    async def draft() -> Any:
-        r = await _post(gw, "/api/v1/disclosures", body)
-        return None if r.status_code == 404 else r
-
-    drafted = await wait_until(draft, what="disclosure to know the case")
-    assert drafted.status_code == 201, drafted.text
-    await approve(gw, supervisor, drafted.json()["id"])
-    assert (await _post(gw, f"/api/v1/disclosures/{drafted.json()['id']}/send")).status_code == 200
-    view = (await gw.get(f"/api/v1/cases/{c['id']}")).json()
+    answered = {"recipient_id": uk["id"], "purpose": "immigration"}
+    c = await sent_response(gw, supervisor, program="M5", header=HEADER, rows=rows, fin=fin, **answered)
     accounting = (await gw.get("/api/v1/disclosures/accounting", subject=c["subject_id"])).json()
     return {
         "case": c,
         "fin": fin,
-        "dos": next(e["id"] for e in view["encounters"] if e["fields"]["data_owner"] == "DOS"),
+        "dos": next(e["id"] for e in c["encounters"] if e["fields"]["data_owner"] == "DOS"),
         "response": next(a for a in accounting if a["referral_kind"] is None),
     }
 

@@ -11,9 +11,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.e2e.disclosure_steps import approve_and_send, make_ready, supervisor_of
+from tests.e2e.disclosure_steps import sent_response, supervisor_of
 from tests.e2e.test_disclosure import HEADER
-from tests.support import Gateway, csv_bytes, db_fetchval, wait_until
+from tests.support import Gateway, db_fetchval, wait_until
 from tracs.stack import Stack
 
 OLD = "now() - interval '80 years'"
@@ -22,28 +22,8 @@ OLD = "now() - interval '80 years'"
 async def _sent_response(gw: Gateway, supervisor: Gateway, recipient: dict, fin: str, tag: str) -> dict:
     """A PCSC case of one encounter, made ready, drafted to Greece, approved and sent: one accounting row."""
     row = [fin, "Papadopoulou", "Eleni", "1980-02-29", "GRC", "GRC", f"R-{fin}", "CBP", "CBP/OFO/JFK", f"PP{tag}"]
-    up = await gw.upload(csv_bytes(HEADER, [row]), program="PCSC")
-    assert up.status_code == 201 and (await gw.confirm(up.json()["id"])).status_code == 200
-
-    async def case() -> dict | None:
-        items = (await gw.get("/api/v1/cases", fin=fin)).json()["items"]
-        return (await gw.get(f"/api/v1/cases/{items[0]['id']}")).json() if items else None
-
-    c = await wait_until(case, what=f"case {fin}")
-    await make_ready(gw, c["id"])
-
-    async def draft() -> dict | None:
-        body = {"case_id": c["id"], "recipient_id": recipient["id"], "purpose": "serious-crime"}
-        r = await gw.client.post("/api/v1/disclosures", headers=gw.headers(), json=body)
-        if r.status_code == 404:
-            return None  # disclosure has not projected the case yet
-        assert r.status_code == 201, r.text
-        return r.json()
-
-    d = await wait_until(draft, what=f"a draft for {fin}")
-    sent = await approve_and_send(gw, supervisor, d["id"])
-    assert sent.status_code == 200, sent.text
-    return c
+    answered = {"recipient_id": recipient["id"], "purpose": "serious-crime"}
+    return await sent_response(gw, supervisor, program="PCSC", header=HEADER, rows=[row], fin=fin, **answered)
 
 
 async def _closed_request(gw: Gateway, encounter_id: str, tag: str) -> str:
