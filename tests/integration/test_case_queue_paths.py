@@ -123,8 +123,11 @@ def test_a_row_carries_its_fin_first_encounter_s_name_and_flags_that_are_on(queu
 
 
 async def _find(url: str, typed: str) -> tuple[list[str], int]:
+    return await _listed_and_counted(url, {"case_ids": case_id_range(typed)})
+
+
+async def _listed_and_counted(url: str, filters: dict[str, Any]) -> tuple[list[str], int]:
     engine = create_engine(url, pool_size=1)
-    filters = {"case_ids": case_id_range(typed)}
     async with session_factory(engine)() as s:
         rows = await search.list_cases(s, filters=filters, after=None, limit=10)
         total = await search.count_cases(s, filters=filters)
@@ -137,3 +140,10 @@ def test_a_case_is_found_by_its_whole_id_or_its_short_one(queue: str) -> None:
     assert asyncio.run(_find(queue, str(li["id"]))) == (["li"], 1)
     assert asyncio.run(_find(queue, str(li["id"])[:8].upper())) == (["li"], 1)
     assert asyncio.run(_find(queue, "00000000")) == ([], 0)
+
+
+def test_the_page_and_the_count_agree_on_a_fin_and_on_an_empty_one(queue: str) -> None:
+    rows, total = asyncio.run(_listed_and_counted(queue, {"fin": "hassan"}))
+    assert (rows, total) == (["hassan"], 1)
+    # An empty FIN filters nothing, in the page as in the count (a blank field is no filter).
+    assert asyncio.run(_listed_and_counted(queue, {"fin": ""})) == asyncio.run(_listed_and_counted(queue, {}))

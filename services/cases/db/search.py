@@ -201,7 +201,7 @@ async def list_cases(
     never shift or repeat a row (`offset` serves page numbers). A name or DOB search orders by (rank,
     opened_at, id), each case with its best-matching encounter's names and DOB. An unranked page writes
     `audit_entry` (`shared.audit.entry_cte`'s parameters) in its own statement."""
-    fin = filters.get("fin")
+    fin = filters.get("fin") or None  # a blank FIN is no filter, as in the count
     match = _match(encounters, name, dob)
     if match is not None:
         if audit_entry is not None:
