@@ -85,3 +85,19 @@ async def sent_response(
     sent = await approve_and_send(gw, supervisor, drafted.json()["id"])
     assert sent.status_code == 200, sent.text
     return c
+
+
+async def answered_case(
+    gw: Gateway, supervisor: Gateway, recipient: dict[str, Any], *, header: list[str], rows: list[list[str]], fin: str
+) -> dict[str, Any]:
+    """An M5 case answered to `recipient` for immigration: the case, its FIN, its encounter ids by data owner and
+    the response's accounting row (the record later corrections and notices refer to)."""
+    answered = {"recipient_id": recipient["id"], "purpose": "immigration"}
+    c = await sent_response(gw, supervisor, program="M5", header=header, rows=rows, fin=fin, **answered)
+    accounting = (await gw.get("/api/v1/disclosures/accounting", subject=c["subject_id"])).json()
+    return {
+        "case": c,
+        "fin": fin,
+        "by_owner": {e["fields"]["data_owner"]: e["id"] for e in c["encounters"]},
+        "response": next(a for a in accounting if a["referral_kind"] is None),
+    }

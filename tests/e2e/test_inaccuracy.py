@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.e2e.disclosure_steps import approve, sent_response, supervisor_of
+from tests.e2e.disclosure_steps import answered_case, approve, supervisor_of
 from tests.support import Gateway, wait_until
 from tracs.stack import Stack
 
@@ -34,16 +34,7 @@ async def _shared_case(gw: Gateway, supervisor: Gateway, uk: dict[str, Any], fir
         [fin, "Okafor", first_name, "1985-06-01", "GBR", f"I-{tag}", "CBP", "CBP/OFO"],
         [fin, "Okafor", first_name, "1985-06-01", "GBR", f"I-{tag}", "DOS", "DOS/CA"],
     ]
-    answered = {"recipient_id": uk["id"], "purpose": "immigration"}
-    c = await sent_response(gw, supervisor, program="M5", header=HEADER, rows=rows, fin=fin, **answered)
-    accounting = (await gw.get("/api/v1/disclosures/accounting", subject=c["subject_id"])).json()
-    return {
-        "case": c,
-        "fin": fin,
-        "cbp": next(e["id"] for e in c["encounters"] if e["fields"]["data_owner"] == "CBP"),
-        "dos": next(e["id"] for e in c["encounters"] if e["fields"]["data_owner"] == "DOS"),
-        "response": next(a for a in accounting if a["referral_kind"] is None),
-    }
+    return await answered_case(gw, supervisor, uk, header=HEADER, rows=rows, fin=fin)
 
 
 async def _resolved(gw: Gateway, report_id: str) -> dict | None:
@@ -64,7 +55,7 @@ async def test_an_inaccuracy_report_ends_in_a_correction_for_past_recipients_and
     c, response = shared["case"], shared["response"]
 
     # Bad input: an encounter the disclosure did not carry, a day to come, a field not released; unknown ids.
-    base = {"accounting_id": response["id"], "encounter_id": shared["cbp"], "received_on": TODAY}
+    base = {"accounting_id": response["id"], "encounter_id": shared["by_owner"]["CBP"], "received_on": TODAY}
     base |= {"field": "first_name", "description": "our records give the first name as Chidiebere"}
     stranger = await _post(gateway, INACCURACIES, base | {"encounter_id": str(uuid.uuid4())})
     assert stranger.status_code == 422 and "was not in that disclosure" in stranger.json()["detail"], stranger.text
@@ -113,7 +104,8 @@ async def test_an_inaccuracy_report_ends_in_a_correction_for_past_recipients_and
     # Cases applies the owner's correction; every past recipient of the old value is listed to be told.
     await wait_until(lambda: _resolved(gateway, report["id"]), what="the correction to be applied in cases")
     view = (await gateway.get(f"/api/v1/cases/{c['id']}")).json()
-    assert next(e for e in view["encounters"] if e["id"] == shared["cbp"])["fields"]["first_name"] == "Chidiebere"
+    corrected = next(e for e in view["encounters"] if e["id"] == shared["by_owner"]["CBP"])
+    assert corrected["fields"]["first_name"] == "Chidiebere"
     notices = (await gateway.get("/api/v1/disclosures/corrections", report=report["id"])).json()
     assert [(n["accounting_id"], n["recipient_email"], n["field"]) for n in notices] == [
         (response["id"], uk["email"], "first_name")
@@ -200,8 +192,8 @@ async def test_the_dos_report_lists_exactly_the_encounters_shared_in_its_period_
         (i["accounting_id"], sorted(i["encounter_ids"])) for i in expected["items"]
     ]
     mine = [i for i in report["items"] if i["case_id"] == c["id"]]
-    assert [(i["accounting_id"], i["encounter_ids"]) for i in mine] == [(response["id"], [shared["dos"]])]
-    assert shared["cbp"] not in report["body"] and shared["dos"] in report["body"]
+    assert [(i["accounting_id"], i["encounter_ids"]) for i in mine] == [(response["id"], [shared["by_owner"]["DOS"]])]
+    assert shared["by_owner"]["CBP"] not in report["body"] and shared["by_owner"]["DOS"] in report["body"]
     assert "USE AND RE-DISSEMINATION LIMITS: For official use only" in report["body"]
 
     early = await _post(gateway, f"{REPORTS}/{report['id']}/send")
@@ -220,12 +212,12 @@ async def test_the_dos_report_lists_exactly_the_encounters_shared_in_its_period_
     row = next(a for a in accounting if a["referral_kind"] == "owner-report")
     assert (row["report_id"], row["encounter_ids"], row["recipient_email"], row["state"]) == (
         report["id"],
-        [shared["dos"]],
+        [shared["by_owner"]["DOS"]],
         dos["email"],
         "sent",
     )
     # The one identifier of DOS's encounter this file holds (no EID, no encounter date): its FIN.
     assert row["approved_by"] == ["supervisor"] and row["fields"] == ["fin"]
-    assert mine[0]["identifiers"] == {shared["dos"]: {"fin": shared["fin"]}}
+    assert mine[0]["identifiers"] == {shared["by_owner"]["DOS"]: {"fin": shared["fin"]}}
     for gw in (admin, supervisor):
         await gw.aclose()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from tests.e2e.disclosure_steps import sent_response, supervisor_of
+from tests.e2e.disclosure_steps import answered_case, supervisor_of
 from tests.e2e.test_inaccuracy import INACCURACIES, REPORTS, TODAY, _post, _recipient, _resolved
 from tests.support import Gateway, wait_until
 from tracs.stack import Stack
@@ -23,15 +23,7 @@ async def _shared(gw: Gateway, supervisor: Gateway, uk: dict[str, Any], tag: str
         [fin, f"EID-{tag}-C", "Mensah", "Kofi", "1984-02-11", "2021-03-04", "GBR", f"R-{tag}", "CBP", "CBP/OFO"],
         [fin, f"EID-{tag}-D", "Mensah", "Kofi", "1984-02-11", "2022-08-19", "GBR", f"R-{tag}", "DOS", "DOS/CA"],
     ]
-    answered = {"recipient_id": uk["id"], "purpose": "immigration"}
-    c = await sent_response(gw, supervisor, program="M5", header=HEADER, rows=rows, fin=fin, **answered)
-    accounting = (await gw.get("/api/v1/disclosures/accounting", subject=c["subject_id"])).json()
-    return {
-        "case": c,
-        "fin": fin,
-        "dos": next(e["id"] for e in c["encounters"] if e["fields"]["data_owner"] == "DOS"),
-        "response": next(a for a in accounting if a["referral_kind"] is None),
-    }
+    return await answered_case(gw, supervisor, uk, header=HEADER, rows=rows, fin=fin)
 
 
 async def test_a_sent_dos_report_names_eids_and_its_recipient_is_told_of_a_correction_and_a_deletion(
@@ -44,7 +36,7 @@ async def test_a_sent_dos_report_names_eids_and_its_recipient_is_told_of_a_corre
     uk = await _recipient(admin, "M5 United Kingdom HVP")
     dos = await _recipient(admin, "Department of State encounter alerts and reports")
     shared = await _shared(gateway, supervisor, uk, tag)
-    c, dos_encounter, response = shared["case"], shared["dos"], shared["response"]
+    c, dos_encounter, response = shared["case"], shared["by_owner"]["DOS"], shared["response"]
 
     # The report names DOS's encounter as DOS's systems know it; CBP's encounter is not DOS's to be told of.
     drafted = await _post(gateway, REPORTS, {"recipient_id": dos["id"], "from": TODAY, "to": TODAY})

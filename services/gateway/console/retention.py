@@ -88,32 +88,31 @@ def _prefix(service: str) -> str:
     return SERVICES[service]
 
 
+async def _run(service: str, request: Request, session: Session, *, dry: bool) -> HTMLResponse:
+    """One run's answer shown on the page; a refusal or an outage beside its button, 403/404 as the error page."""
+    try:
+        run = await Api(request, session).post(f"{_prefix(service)}/run", params={"dry_run": str(dry).lower()})
+    except ApiError as exc:
+        if exc.status in (403, 404):  # the error page, as for any read
+            raise
+        return await _page(request, session, errors={service: exc.detail}, status_code=exc.status)
+    return await _page(request, session, runs={service: run})
+
+
 @router.post("/retention/{service}/dry-run")
 async def dry_run(service: str, request: Request, session: SessionDep) -> Response:
     """What would go as of now: counts only, nothing changed (so the answer is shown, not redirected to)."""
     await form_with_csrf(request)
-    prefix = _prefix(service)
-    try:
-        run = await Api(request, session).post(f"{prefix}/run", params={"dry_run": "true"})
-    except ApiError as exc:
-        if exc.status in (403, 404):  # the error page, as for any read; a refusal or an outage beside its button
-            raise
-        return await _page(request, session, errors={service: exc.detail}, status_code=exc.status)
-    return await _page(request, session, runs={service: run})
+    _prefix(service)
+    return await _run(service, request, session, dry=True)
 
 
 @router.post("/retention/{service}/run")
 async def real_run(service: str, request: Request, session: SessionDep) -> Response:
     """A real disposal, only when the word asked for was typed: what it disposes of cannot be brought back."""
     form = await form_with_csrf(request)
-    prefix = _prefix(service)
+    _prefix(service)
     if str(form.get("confirm") or "").strip().lower() != CONFIRMATION:
         error = f'Nothing was disposed of: type "{CONFIRMATION}" to confirm the run for {service}.'
         return await _page(request, session, errors={service: error}, status_code=422)
-    try:
-        run = await Api(request, session).post(f"{prefix}/run", params={"dry_run": "false"})
-    except ApiError as exc:
-        if exc.status in (403, 404):  # the error page, as for any read; a refusal or an outage beside its button
-            raise
-        return await _page(request, session, errors={service: exc.detail}, status_code=exc.status)
-    return await _page(request, session, runs={service: run})
+    return await _run(service, request, session, dry=False)

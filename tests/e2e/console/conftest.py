@@ -252,3 +252,29 @@ def supervisor_approves(browser: Browser, console_url: str, message_url: str) ->
         expect(sup.get_by_role("status").filter(has_text="Approved")).to_be_visible()
     finally:
         context.close()
+
+
+def answered_to_uk(console_url: str, header: list[str], rows: list[list[str]], fin: str, filename: str) -> str:
+    """Rows imported as one M5 case (found by its FIN), made ready, drafted to the UK, approved by a supervisor and
+    sent, all through the API as other tests' set-up: the case's id."""
+    with api_client(console_url) as api, api_client(console_url, "supervisor") as sup:
+        r = api.post(
+            "/api/v1/intake/batches",
+            files={"file": (filename, csv_bytes(header, rows), "text/csv")},
+            data={"program": "M5", "kind": "partner-query"},
+        )
+        assert r.status_code == 201, r.text
+        assert api.post(f"/api/v1/intake/batches/{r.json()['id']}/confirm").status_code == 200
+        items = wait_for(lambda: api.get("/api/v1/cases", params={"fin": fin}).json()["items"], "the case")
+        case_id = str(items[0]["id"])
+        make_ready(console_url, case_id)
+        agreement = next(a for a in api.get("/api/v1/agreements").json() if a["name"] == "M5 United Kingdom HVP")
+        uk = api.get(f"/api/v1/agreements/{agreement['id']}").json()["recipients"][0]
+        body = {"case_id": case_id, "recipient_id": uk["id"], "purpose": "immigration"}
+        # 404 until disclosure has projected the case from cases' events.
+        draft = wait_for(lambda: (d := api.post("/api/v1/disclosures", json=body)).status_code == 201 and d, "a draft")
+        draft_id = draft.json()["id"]
+        assert api.post(f"/api/v1/disclosures/{draft_id}/review").status_code == 200
+        assert sup.post(f"/api/v1/disclosures/{draft_id}/approve").status_code == 200
+        assert api.post(f"/api/v1/disclosures/{draft_id}/send").status_code == 200
+    return case_id

@@ -11,16 +11,13 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.console.conftest import (
-    api_client,
-    make_ready,
+    answered_to_uk,
     new_fin,
     new_tag,
     shot,
     sign_in,
     supervisor_approves,
-    wait_for,
 )
-from tests.support import csv_bytes
 
 pytestmark = pytest.mark.e2e
 
@@ -30,25 +27,7 @@ def _disclosed_case(console_url: str) -> dict[str, str]:
     fin, tag = new_fin(), new_tag()
     header = ["FIN", "Surname", "Given Names", "DOB", "Partner Country", "TCN", "Data Owner", "O/U/S"]
     rows = [[fin, "Adeyemi", "Tolu", "1984-02-09", "GBR", f"M5-{tag}", "CBP", "CBP/OFO/JFK"]]
-    with api_client(console_url) as api, api_client(console_url, "supervisor") as sup:
-        r = api.post(
-            "/api/v1/intake/batches",
-            files={"file": (f"m5-{tag}.csv", csv_bytes(header, rows), "text/csv")},
-            data={"program": "M5", "kind": "partner-query"},
-        )
-        assert r.status_code == 201, r.text
-        assert api.post(f"/api/v1/intake/batches/{r.json()['id']}/confirm").status_code == 200
-        case_id = wait_for(lambda: api.get("/api/v1/cases", params={"fin": fin}).json()["items"], "the M5 case")[0][
-            "id"
-        ]
-        make_ready(console_url, case_id)
-        agreement = next(a for a in api.get("/api/v1/agreements").json() if a["name"] == "M5 United Kingdom HVP")
-        uk = api.get(f"/api/v1/agreements/{agreement['id']}").json()["recipients"][0]
-        body = {"case_id": case_id, "recipient_id": uk["id"], "purpose": "immigration"}
-        draft = api.post("/api/v1/disclosures", json=body).json()
-        assert api.post(f"/api/v1/disclosures/{draft['id']}/review").status_code == 200
-        assert sup.post(f"/api/v1/disclosures/{draft['id']}/approve").status_code == 200
-        assert api.post(f"/api/v1/disclosures/{draft['id']}/send").status_code == 200
+    case_id = answered_to_uk(console_url, header, rows, fin, f"m5-{tag}.csv")
     return {"id": case_id, "fin": fin}
 
 

@@ -11,16 +11,14 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.console.conftest import (
+    answered_to_uk,
     api_client,
-    make_ready,
     new_fin,
     new_tag,
     shot,
     sign_in,
     supervisor_approves,
-    wait_for,
 )
-from tests.support import csv_bytes
 
 pytestmark = pytest.mark.e2e
 
@@ -34,25 +32,8 @@ def _shared_dos_encounter(console_url: str) -> dict[str, str]:
     fin, tag = new_fin(), new_tag()
     header = ["FIN", "Last Name", "First Name", "DOB", "Partner Country", "TCN", "Data Owner", "OUS"]
     rows = [[fin, "Okafor", "Chidi", "1985-06-01", "GBR", f"OR-{tag}", "DOS", "DOS/CA"]]
-    with api_client(console_url) as api, api_client(console_url, "supervisor") as sup:
-        r = api.post(
-            "/api/v1/intake/batches",
-            files={"file": (f"owner-{tag}.csv", csv_bytes(header, rows), "text/csv")},
-            data={"program": "M5", "kind": "partner-query"},
-        )
-        assert r.status_code == 201, r.text
-        assert api.post(f"/api/v1/intake/batches/{r.json()['id']}/confirm").status_code == 200
-        case_id = wait_for(lambda: api.get("/api/v1/cases", params={"fin": fin}).json()["items"], "the case")[0]["id"]
-        make_ready(console_url, case_id)
-        agreement = next(a for a in api.get("/api/v1/agreements").json() if a["name"] == "M5 United Kingdom HVP")
-        uk = api.get(f"/api/v1/agreements/{agreement['id']}").json()["recipients"][0]
-        body = {"case_id": case_id, "recipient_id": uk["id"], "purpose": "immigration"}
-        draft = wait_for(lambda: (d := api.post("/api/v1/disclosures", json=body)).status_code == 201 and d, "a draft")
-        draft_id = draft.json()["id"]
-        assert api.post(f"/api/v1/disclosures/{draft_id}/review").status_code == 200
-        assert sup.post(f"/api/v1/disclosures/{draft_id}/approve").status_code == 200
-        assert api.post(f"/api/v1/disclosures/{draft_id}/send").status_code == 200
-    return {"id": str(case_id), "tcn": f"OR-{tag}"}
+    case_id = answered_to_uk(console_url, header, rows, fin, f"owner-{tag}.csv")
+    return {"id": case_id, "tcn": f"OR-{tag}"}
 
 
 def _dos_recipient(console_url: str) -> str:
