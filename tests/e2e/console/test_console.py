@@ -21,6 +21,7 @@ from tests.e2e.console.conftest import (
     create_user,
     new_fin,
     new_tag,
+    settled,
     shot,
     sign_in,
     wait_for,
@@ -250,14 +251,18 @@ def test_a_supervisor_sees_the_reports_as_tables_and_charts_with_downloads(
     page: Page, console_url: str, m5_case: dict[str, str]
 ) -> None:
     today = date.today().isoformat()
-    with api_client(console_url, "supervisor") as api:  # reporting counts the import through events: wait for it
+    with api_client(console_url, "supervisor") as api:  # reporting counts the imports through events: wait for them
         wait_for(lambda: api.get("/api/v1/reports/dosr", params={"from": today, "to": today}).json()["daily"], "DOSR")
+        settled(lambda: api.get("/api/v1/reports/dosr", params={"from": today, "to": today}).json()["daily"])
     sign_in(page, "supervisor")
     page.get_by_role("link", name="Reports", exact=True).click()
     expect(page.get_by_role("heading", name="Director's Operations Status Report")).to_be_visible()
     expect(page.get_by_role("heading", name="Daily")).to_be_visible()
     expect(page.locator("svg.chart").first).to_be_visible()
     expect(page.locator("table.grid").first).to_be_visible()
+    # The picture: one day's report (the default period's length in days and weeks depends on the weekday).
+    page.goto(f"/reports?report=dosr&from={today}&to={today}")
+    expect(page.get_by_text(f"{today} to {today}")).to_be_visible()
     shot(page, "reports")
     for label, start in (("CSV", b"Director's Operations Status Report"), ("XLSX", b"PK"), ("PDF", b"%PDF")):
         with page.expect_download() as download:
@@ -303,6 +308,16 @@ def test_an_auditor_reads_a_case_trail_and_an_admin_sees_users_agreements_and_ho
     expect(page.get_by_role("region", name=re.compile(r"Checkpoint of the \w+ trail")).first).to_contain_text(
         "tracs/audit/"
     )
+
+    # The picture: the analyst's actions on the case, the newest opened, once every call behind them is proven
+    # (the auditor's own reads above are as many as the reloads the wait took, and a checkpoint shows only once
+    # one of its service's calls is proven).
+    def all_proven() -> bool:
+        page.goto(f"/audit-trail?record=case:{m5_case['id']}&actor=analyst")
+        return page.locator(".proof").count() > 0 and page.locator(".proof:not(.proof-proven)").count() == 0
+
+    wait_for(all_proven, "every call of the analyst's actions on the case proven", timeout=60)
+    page.locator("details").first.locator("summary").click()
     shot(page, "audit-trail")
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, "admin")
