@@ -119,10 +119,10 @@ VOLATILE = ", ".join(
 )  # fmt: skip
 
 
-# The unread count the menu loads after first paint: how many notifications the shared logins have depends on
-# the tests before, and it may land before or after the picture. A picture waits for it, then leaves it out
-# (it is tested on its own). Taken out of the page rather than styled away: the pages' CSP refuses inline styles.
-BADGE_PENDING = '[hx-get="/notifications/count"]'
+# What a page loads after first paint (the menu's unread count, the queue's count): a picture waits for all of it.
+# The unread count is then left out: how many notifications the shared logins have depends on the tests before (it
+# is tested on its own). Taken out of the page rather than styled away: the pages' CSP refuses inline styles.
+PENDING = '[hx-trigger="load"]'
 DROP_BADGE = "() => document.querySelectorAll('#unread-count').forEach(e => e.remove())"
 # Rows of a shared table that other tests add to (users, agreements): a picture keeps only the rows named.
 KEEP_ROWS = """([region, names]) => {
@@ -166,23 +166,27 @@ NORMALISE = """([volatile, today, fixed, near]) => {
   };
   const weekShift = monday(Date.parse(fixed)) - monday(t0);
   const isNear = ms => Math.abs(ms - t0) <= near * DAY;
-  const clock = s => s
+  const clock = (s, example) => s
     .replace(/\\b\\d{4}-\\d{2}-\\d{2}\\b/g, d => isNear(Date.parse(d)) ? iso(Date.parse(d) + shift) : d)
     .replace(/\\b\\d{4}-W\\d{2}\\b/g, w => isNear(weekStart(w)) ? isoWeek(weekStart(w) + weekShift) : w)
     .replace(uuid, noId)
-    .replace(/\\b[0-9a-f]{8}\\b/g, h => prefixes.has(h) || (/[a-f]/.test(h) && /[0-9]/.test(h)) ? zeros(8) : h);
+    .replace(/\\b[0-9a-f]{8}\\b/g, h => prefixes.has(h) || (!example && /[a-f]/.test(h) && /[0-9]/.test(h)) ? zeros(8) : h);
   const texts = root => {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT), found = [];
     while (walker.nextNode()) found.push(walker.currentNode);
     return found.filter(n => !n.parentElement.closest("script, style"));
   };
+  const saved = window.shotSaved = [];  // put back after the picture: the test goes on with the page
+  const put = (on, key, value) => { if (on[key] !== value) { saved.push([on, key, on[key]]); on[key] = value; } };
+  const shown = [...document.querySelectorAll("input:not([type=hidden])")];
   document.querySelectorAll(volatile).forEach(el => {
-    if ("value" in el && el.tagName === "INPUT") el.value = blur(el.value);
-    texts(el).forEach(n => { n.data = blur(n.data); });
+    if (shown.includes(el)) put(el, "value", blur(el.value));
+    texts(el).forEach(n => put(n, "data", blur(n.data)));
   });
-  texts(document.body).forEach(n => { n.data = clock(n.data); });
-  document.querySelectorAll("input").forEach(el => { if (el.value) el.value = clock(el.value); });
+  texts(document.body).forEach(n => put(n, "data", clock(n.data, n.parentElement.closest("label"))));
+  shown.forEach(el => put(el, "value", clock(el.value)));
 }"""
+RESTORE = "() => (window.shotSaved || []).reverse().forEach(([on, key, value]) => { on[key] = value; })"
 
 
 def shot(page: Page, name: str, keep_rows: dict[str, Collection[str]] | None = None) -> None:
@@ -191,21 +195,24 @@ def shot(page: Page, name: str, keep_rows: dict[str, Collection[str]] | None = N
     region label -> the first cells to keep) leaves out rows other tests added, so the picture is the same
     whichever tests ran before (the page itself has already been checked whole)."""
     check_accessible(page)
-    if page.locator(BADGE_PENDING).count():
-        page.wait_for_function(f"() => !document.querySelector('{BADGE_PENDING}')", timeout=15_000)
+    if page.locator(PENDING).count():
+        page.wait_for_function(f"() => !document.querySelector('{PENDING}')", timeout=15_000)
     page.evaluate(DROP_BADGE)
     for region, names in (keep_rows or {}).items():
         assert page.evaluate(KEEP_ROWS, [region, list(names)]) >= 0, f"no table {region!r} on {page.url}"
     page.evaluate(NORMALISE, [VOLATILE, datetime.now(UTC).date().isoformat(), FIXED_TODAY.isoformat(), NEAR_TODAY])
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(
-        path=str(SHOTS / f"{name}.png"),
-        full_page=True,
-        mask=[page.locator(VOLATILE)],
-        mask_color="#8a8f98",
-        animations="disabled",
-        caret="hide",
-    )
+    try:
+        page.screenshot(
+            path=str(SHOTS / f"{name}.png"),
+            full_page=True,
+            mask=[page.locator(VOLATILE)],
+            mask_color="#8a8f98",
+            animations="disabled",
+            caret="hide",
+        )
+    finally:
+        page.evaluate(RESTORE)
 
 
 def api_token(console_url: str, username: str, password: str = "tracs-dev") -> str:

@@ -124,7 +124,11 @@ def test_an_analyst_imports_a_workbook_works_the_case_and_sends_an_accounted_dis
     page.get_by_role("button", name="Record search").click()
     expect(page.get_by_role("status").filter(has_text="Search recorded.")).to_be_visible()
     expect(checklist).to_contain_text("✓ done: IDENT-SIT")
-    page.get_by_label("Kind of finding", exact=True).select_option("travel-history")
+    kind = page.get_by_label("Kind of finding", exact=True)
+    # The hint follows the control (a screen reader hears the label, then the select, then the hint as its description).
+    expect(kind).to_have_accessible_description(re.compile("the searches found nothing adverse"))
+    assert kind.evaluate("el => el.nextElementSibling.id") == "f-kind-hint"
+    kind.select_option("travel-history")
     page.get_by_label("Finding", exact=True).fill("Admitted B-2 at JFK on 2019-06-14, departed on time.")
     page.get_by_label("Accurate as of").fill("2026-01-15")
     page.get_by_label(re.compile("CBP/OFO/JFK")).check()
