@@ -117,6 +117,8 @@ VOLATILE = ", ".join(
         "input[name='record']", "[data-volatile]",
     )
 )  # fmt: skip
+# The tables of a disclosure's page: what leaves and what is withheld, in the order of the encounters' random ids.
+DISCLOSURE_ROWS = ("section[aria-labelledby=h-leaves] tbody", "section[aria-labelledby=h-withheld] tbody")
 
 
 # What a page loads after first paint (the menu's unread count, the queue's count): a picture waits for all of it.
@@ -167,16 +169,20 @@ NORMALISE = """([volatile, today, fixed, near]) => {
   const weekShift = monday(Date.parse(fixed)) - monday(t0);
   const isNear = ms => Math.abs(ms - t0) <= near * DAY;
   const clock = (s, example) => s
-    .replace(/\\b\\d{4}-\\d{2}-\\d{2}\\b/g, d => isNear(Date.parse(d)) ? iso(Date.parse(d) + shift) : d)
+    .replace(/\\b(\\d{4}-\\d{2}-\\d{2})([ T]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?)?\\b/g, (all, d, time) =>
+      isNear(Date.parse(d)) ? iso(Date.parse(d) + shift) + (time ? time[0] + "00:00" : "") : all)
     .replace(/\\b\\d{4}-W\\d{2}\\b/g, w => isNear(weekStart(w)) ? isoWeek(weekStart(w) + weekShift) : w)
     .replace(uuid, noId)
-    .replace(/\\b[0-9a-f]{8}\\b/g, h => prefixes.has(h) || (!example && /[a-f]/.test(h) && /[0-9]/.test(h)) ? zeros(8) : h);
+    .replace(/\\b[0-9a-f]{8}\\b/g, h => prefixes.has(h) || (!example && /[a-f]/.test(h) && /[0-9]/.test(h))
+      ? zeros(8) : h);
   const texts = root => {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT), found = [];
     while (walker.nextNode()) found.push(walker.currentNode);
     return found.filter(n => !n.parentElement.closest("script, style"));
   };
   const saved = window.shotSaved = [];  // put back after the picture: the test goes on with the page
+  window.shotFocus = document.activeElement;  // no focus ring in a picture (it lands on a control or not by timing)
+  if (window.shotFocus && window.shotFocus.blur) window.shotFocus.blur();
   const put = (on, key, value) => { if (on[key] !== value) { saved.push([on, key, on[key]]); on[key] = value; } };
   const shown = [...document.querySelectorAll("input:not([type=hidden])")];
   document.querySelectorAll(volatile).forEach(el => {
@@ -186,14 +192,29 @@ NORMALISE = """([volatile, today, fixed, near]) => {
   texts(document.body).forEach(n => put(n, "data", clock(n.data, n.parentElement.closest("label"))));
   shown.forEach(el => put(el, "value", clock(el.value)));
 }"""
-RESTORE = "() => (window.shotSaved || []).reverse().forEach(([on, key, value]) => { on[key] = value; })"
+# Rows whose order the page leaves to chance (rows opened in the same instant, items in the order of their random
+# ids): in a picture sorted by what they show, once the ids in them are zeros.
+SORT_ROWS = """(selectors) => selectors.map(selector => [...document.querySelectorAll(selector)].map(body => {
+  const rows = [...body.rows];
+  window.shotOrder.push([body, rows]);
+  [...rows].sort((a, b) => a.textContent.localeCompare(b.textContent)).forEach(r => body.appendChild(r));
+}).length)"""
+RESTORE = """() => {
+  (window.shotSaved || []).reverse().forEach(([on, key, value]) => { on[key] = value; });
+  (window.shotOrder || []).forEach(([body, rows]) => rows.forEach(r => body.appendChild(r)));
+  window.shotOrder = [];
+  if (window.shotFocus && window.shotFocus.focus) window.shotFocus.focus({preventScroll: true});
+}"""
 
 
-def shot(page: Page, name: str, keep_rows: dict[str, Collection[str]] | None = None) -> None:
+def shot(
+    page: Page, name: str, keep_rows: dict[str, Collection[str]] | None = None, sort_rows: Collection[str] = ()
+) -> None:
     """A screenshot (for docs/console.md under `make screenshots`), taken by the test that shows the page working
     and checked first; volatile regions masked, animations stopped, the caret hidden. `keep_rows` (a table's
     region label -> the first cells to keep) leaves out rows other tests added, so the picture is the same
-    whichever tests ran before (the page itself has already been checked whole)."""
+    whichever tests ran before (the page itself has already been checked whole); `sort_rows` (CSS selectors of
+    table bodies) puts rows whose order is chance in the order of their text, for the picture only."""
     check_accessible(page)
     if page.locator(PENDING).count():
         page.wait_for_function(f"() => !document.querySelector('{PENDING}')", timeout=15_000)
@@ -201,6 +222,10 @@ def shot(page: Page, name: str, keep_rows: dict[str, Collection[str]] | None = N
     for region, names in (keep_rows or {}).items():
         assert page.evaluate(KEEP_ROWS, [region, list(names)]) >= 0, f"no table {region!r} on {page.url}"
     page.evaluate(NORMALISE, [VOLATILE, datetime.now(UTC).date().isoformat(), FIXED_TODAY.isoformat(), NEAR_TODAY])
+    page.evaluate("() => { window.shotOrder = []; }")
+    if sort_rows:
+        found = page.evaluate(SORT_ROWS, list(sort_rows))
+        assert any(found), f"no table body {list(sort_rows)} on {page.url}: {found}"
     SHOTS.mkdir(parents=True, exist_ok=True)
     try:
         page.screenshot(
