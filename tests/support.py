@@ -158,25 +158,33 @@ def one_row_chunk(program: str = "M5") -> Any:
     return EncountersImported(batch_id=uuid.uuid4(), chunk=0, program=program, upload_kind="partner-query", rows=[row])
 
 
+def apt_install(packages: list[str], why: str) -> None:
+    """apt-get install as root (the tests' machines are Debian); anyone else is told the command to run."""
+    import os
+    import subprocess
+
+    import pytest
+
+    if os.geteuid() != 0:
+        named = " ".join(packages)
+        pytest.fail(f"{why} needs {named}; only root can install it: apt-get install -y {named}")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", *packages]):
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=1200, check=False, env=env)
+        if done.returncode != 0:
+            pytest.fail(f"{why}: `{' '.join(cmd)}` failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+
+
 def debian_tools(*programs: str, package: str | None = None, why: str) -> dict[str, str]:
     """Each program's path, apt-get installing what is missing (its own package, or `package`) when the machine
     lacks it: tests that need a Debian tool set it up themselves and fail with apt-get's words, never skip."""
-    import os
     import shutil
-    import subprocess
 
     import pytest
 
     missing = [p for p in programs if shutil.which(p) is None]
     if missing:
-        if os.geteuid() != 0:
-            pytest.fail(f"{why} needs {', '.join(missing)}; only root can install it: apt-get install -y ...")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        packages = [package] if package else missing
-        for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", *packages]):
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=1200, check=False, env=env)
-            if done.returncode != 0:
-                pytest.fail(f"{why}: `{' '.join(cmd)}` failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+        apt_install([package] if package else missing, why=why)
     paths = {p: shutil.which(p) for p in programs}
     absent = [p for p, path in paths.items() if path is None]
     if absent:
@@ -184,11 +192,29 @@ def debian_tools(*programs: str, package: str | None = None, why: str) -> dict[s
     return {p: str(path) for p, path in paths.items()}
 
 
+# Debian's chromium brings no font for Chinese, Japanese or Korean: names in those scripts would be drawn as boxes.
+# WenQuanYi Micro Hei is a 1.6 MB download (fonts-noto-cjk is 57 MB) and covers the CJK ideographs and kana.
+CJK_FONT = "fonts-wqy-microhei"
+
+
+def _has_cjk_font() -> bool:
+    import subprocess
+
+    listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False)
+    return bool(listed.stdout.strip())
+
+
 def chromium_path(why: str = "the console tests") -> str:
-    """Debian's chromium (Playwright drives it; its own browser download is never used), installed when missing."""
+    """Debian's chromium (Playwright drives it; its own browser download is never used) and a CJK font, each
+    installed when missing."""
     import shutil
 
-    for name in ("chromium", "chromium-browser"):
-        if found := shutil.which(name):
-            return found
-    return debian_tools("chromium", why=why)["chromium"]
+    found = next(filter(None, map(shutil.which, ("chromium", "chromium-browser"))), None)
+    found = found or debian_tools("chromium", why=why)["chromium"]
+    if not _has_cjk_font():  # fc-list (fontconfig) comes with chromium
+        apt_install([CJK_FONT], why=f"{why} (names in Chinese, Japanese or Korean)")
+        if not _has_cjk_font():
+            import pytest
+
+            pytest.fail(f"{why}: {CJK_FONT} is installed yet fontconfig lists no Chinese font (fc-list :lang=zh)")
+    return found

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -126,6 +127,9 @@ async def queue(request: Request, session: SessionDep, cursor: str | None = None
     if typed := request.query_params.get("case", "").strip():
         return await _find_case(request, session, typed)
     state = _state(request)
+    paging = {k: v for k in ("page", "cursor") if (v := request.query_params.get(k, "").strip())}
+    if tidied := _tidied(request, {**state, **paging}):
+        return tidied
     sort = state.get("sort", DEFAULT_SORT)
     searching = _searching(state)
     error, number, page = None, 1, {"items": [], "next_cursor": None}
@@ -159,8 +163,18 @@ async def _find_case(request: Request, session: SessionDep, typed: str) -> Respo
         return _render(request, session, state, {"items": [], "next_cursor": None}, error=message, status_code=422)
     if len(page["items"]) == 1:
         return redirect(request, f"/cases/{page['items'][0]['id']}")
+    if tidied := _tidied(request, state):
+        return tidied
     error = None if page["items"] else f"No case has the id “{typed}” (or none you may see)."
     return _render(request, session, state, page, error=error)
+
+
+def _tidied(request: Request, wanted: dict[str, str]) -> Response | None:
+    """The form sends every field, empty ones too (`/cases?status=&fin=&name=…`): the address is sent on to the one
+    holding only what was asked, so what the browser shows is worth bookmarking or sending to a colleague."""
+    if sorted(request.query_params.multi_items()) == sorted(wanted.items()):
+        return None
+    return redirect(request, f"/cases?{urlencode(wanted)}" if wanted else "/cases")
 
 
 def _render(

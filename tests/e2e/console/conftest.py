@@ -11,6 +11,7 @@ import os
 import random
 import time
 from collections.abc import Collection, Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -116,12 +117,14 @@ VOLATILE = ", ".join(
         "input[name='record']", "[data-volatile]",
     )
 )  # fmt: skip
+# The tables of a disclosure's page: what leaves and what is withheld, in the order of the encounters' random ids.
+DISCLOSURE_ROWS = ("section[aria-labelledby=h-leaves] tbody", "section[aria-labelledby=h-withheld] tbody")
 
 
-# The unread count the menu loads after first paint: how many notifications the shared logins have depends on
-# the tests before, and it may land before or after the picture. A picture waits for it, then leaves it out
-# (it is tested on its own). Taken out of the page rather than styled away: the pages' CSP refuses inline styles.
-BADGE_PENDING = '[hx-get="/notifications/count"]'
+# What a page loads after first paint (the menu's unread count, the queue's count): a picture waits for all of it.
+# The unread count is then left out: how many notifications the shared logins have depends on the tests before (it
+# is tested on its own). Taken out of the page rather than styled away: the pages' CSP refuses inline styles.
+PENDING = '[hx-trigger="load"]'
 DROP_BADGE = "() => document.querySelectorAll('#unread-count').forEach(e => e.remove())"
 # Rows of a shared table that other tests add to (users, agreements): a picture keeps only the rows named.
 KEEP_ROWS = """([region, names]) => {
@@ -133,26 +136,108 @@ KEEP_ROWS = """([region, names]) => {
 }"""
 
 
-def shot(page: Page, name: str, keep_rows: dict[str, Collection[str]] | None = None) -> None:
+# The clock the pictures show: dates near today (a report's period, a due date) are moved by whole days to read as
+# if today were FIXED_TODAY, so a picture taken on another day is the same; dates of the test data (2020, 1979)
+# are far from today and stay as they are.
+FIXED_TODAY = date(2026, 12, 1)
+NEAR_TODAY = 120  # days either side of today that count as the clock's own
+
+# Run in the page before a picture, after its checks. What differs from run to run is written over with fixed
+# text of a fixed width, so neither the grey boxes nor the layout around them move with an id's or a time's
+# glyphs: inside a volatile element every number becomes "00" and every word holding a digit (an id, a hash, a
+# signature, a generated name's tag) as many zeros; anywhere on the page a record's id (whole or its first 8
+# characters, as headings show them) becomes zeros too; dates and ISO weeks near today move to FIXED_TODAY.
+NORMALISE = """([volatile, today, fixed, near]) => {
+  const DAY = 86400000, zeros = n => "0".repeat(n);
+  const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+  const noId = zeros(8) + "-0000-0000-0000-" + zeros(12);
+  const blur = s => s.replace(uuid, noId).replace(/\\b[0-9a-f]{8}\\b/g, zeros(8)).replace(/[A-Za-z0-9+\\/=]+/g,
+    w => /^[0-9]+$/.test(w) ? "00" : (/[0-9]/.test(w) || /^[0-9a-f]{6,}$/.test(w)) ? zeros(w.length) : w);
+  const html = document.documentElement.outerHTML + " " + location.href;
+  const prefixes = new Set((html.match(uuid) || []).map(u => u.slice(0, 8)));
+  const t0 = Date.parse(today), shift = Date.parse(fixed) - t0;
+  const iso = ms => new Date(ms).toISOString().slice(0, 10);
+  const monday = ms => ms - ((new Date(ms).getUTCDay() + 6) % 7) * DAY;
+  const isoWeek = ms => {  // ISO 8601: the week holding the Thursday of this date's week
+    const thu = monday(ms) + 3 * DAY, year = new Date(thu).getUTCFullYear();
+    return `${year}-W${String(1 + Math.floor((thu - Date.UTC(year, 0, 1)) / (7 * DAY))).padStart(2, "0")}`;
+  };
+  const weekStart = w => {  // the Monday of an ISO week "2026-W49"
+    const [y, n] = [Number(w.slice(0, 4)), Number(w.slice(6))];
+    return monday(Date.UTC(y, 0, 4)) + (n - 1) * 7 * DAY;
+  };
+  const weekShift = monday(Date.parse(fixed)) - monday(t0);
+  const isNear = ms => Math.abs(ms - t0) <= near * DAY;
+  const clock = (s, example) => s
+    .replace(/\\b(\\d{4}-\\d{2}-\\d{2})([ T]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?)?\\b/g, (all, d, time) =>
+      isNear(Date.parse(d)) ? iso(Date.parse(d) + shift) + (time ? time[0] + "00:00" : "") : all)
+    .replace(/\\b\\d{4}-W\\d{2}\\b/g, w => isNear(weekStart(w)) ? isoWeek(weekStart(w) + weekShift) : w)
+    .replace(uuid, noId)
+    .replace(/\\b[0-9a-f]{8}\\b/g, h => prefixes.has(h) || (!example && /[a-f]/.test(h) && /[0-9]/.test(h))
+      ? zeros(8) : h);
+  const texts = root => {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT), found = [];
+    while (walker.nextNode()) found.push(walker.currentNode);
+    return found.filter(n => !n.parentElement.closest("script, style"));
+  };
+  const saved = window.shotSaved = [];  // put back after the picture: the test goes on with the page
+  window.shotFocus = document.activeElement;  // no focus ring in a picture (it lands on a control or not by timing)
+  if (window.shotFocus && window.shotFocus.blur) window.shotFocus.blur();
+  const put = (on, key, value) => { if (on[key] !== value) { saved.push([on, key, on[key]]); on[key] = value; } };
+  const shown = [...document.querySelectorAll("input:not([type=hidden])")];
+  document.querySelectorAll(volatile).forEach(el => {
+    if (shown.includes(el)) put(el, "value", blur(el.value));
+    texts(el).forEach(n => put(n, "data", blur(n.data)));
+  });
+  texts(document.body).forEach(n => put(n, "data", clock(n.data, n.parentElement.closest("label"))));
+  shown.forEach(el => put(el, "value", clock(el.value)));
+}"""
+# Rows whose order the page leaves to chance (rows opened in the same instant, items in the order of their random
+# ids): in a picture sorted by what they show, once the ids in them are zeros.
+SORT_ROWS = """(selectors) => selectors.map(selector => [...document.querySelectorAll(selector)].map(body => {
+  const rows = [...body.rows];
+  window.shotOrder.push([body, rows]);
+  [...rows].sort((a, b) => a.textContent.localeCompare(b.textContent)).forEach(r => body.appendChild(r));
+}).length)"""
+RESTORE = """() => {
+  (window.shotSaved || []).reverse().forEach(([on, key, value]) => { on[key] = value; });
+  (window.shotOrder || []).forEach(([body, rows]) => rows.forEach(r => body.appendChild(r)));
+  window.shotOrder = [];
+  if (window.shotFocus && window.shotFocus.focus) window.shotFocus.focus({preventScroll: true});
+}"""
+
+
+def shot(
+    page: Page, name: str, keep_rows: dict[str, Collection[str]] | None = None, sort_rows: Collection[str] = ()
+) -> None:
     """A screenshot (for docs/console.md under `make screenshots`), taken by the test that shows the page working
     and checked first; volatile regions masked, animations stopped, the caret hidden. `keep_rows` (a table's
     region label -> the first cells to keep) leaves out rows other tests added, so the picture is the same
-    whichever tests ran before (the page itself has already been checked whole)."""
+    whichever tests ran before (the page itself has already been checked whole); `sort_rows` (CSS selectors of
+    table bodies) puts rows whose order is chance in the order of their text, for the picture only."""
     check_accessible(page)
-    if page.locator(BADGE_PENDING).count():
-        page.wait_for_function(f"() => !document.querySelector('{BADGE_PENDING}')", timeout=15_000)
+    if page.locator(PENDING).count():
+        page.wait_for_function(f"() => !document.querySelector('{PENDING}')", timeout=15_000)
     page.evaluate(DROP_BADGE)
     for region, names in (keep_rows or {}).items():
         assert page.evaluate(KEEP_ROWS, [region, list(names)]) >= 0, f"no table {region!r} on {page.url}"
+    page.evaluate(NORMALISE, [VOLATILE, datetime.now(UTC).date().isoformat(), FIXED_TODAY.isoformat(), NEAR_TODAY])
+    page.evaluate("() => { window.shotOrder = []; }")
+    if sort_rows:
+        found = page.evaluate(SORT_ROWS, list(sort_rows))
+        assert any(found), f"no table body {list(sort_rows)} on {page.url}: {found}"
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(
-        path=str(SHOTS / f"{name}.png"),
-        full_page=True,
-        mask=[page.locator(VOLATILE)],
-        mask_color="#8a8f98",
-        animations="disabled",
-        caret="hide",
-    )
+    try:
+        page.screenshot(
+            path=str(SHOTS / f"{name}.png"),
+            full_page=True,
+            mask=[page.locator(VOLATILE)],
+            mask_color="#8a8f98",
+            animations="disabled",
+            caret="hide",
+        )
+    finally:
+        page.evaluate(RESTORE)
 
 
 def api_token(console_url: str, username: str, password: str = "tracs-dev") -> str:
@@ -195,6 +280,18 @@ def wait_for(check: Any, what: str, timeout: float = 60) -> Any:
             return result
         time.sleep(0.5)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def settled(read: Any, quiet: float = 3, timeout: float = 60) -> Any:
+    """What `read` gives once it has stayed the same for `quiet` seconds: counts other services reach through events
+    (reporting's) are still moving for a moment after the step that caused them."""
+    deadline, last = time.monotonic() + timeout, read()
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        if (now := read()) == last:
+            return now
+        last = now
+    raise AssertionError(f"still changing after {timeout}s: {last!r}")
 
 
 @pytest.fixture(scope="module")

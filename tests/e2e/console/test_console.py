@@ -15,12 +15,14 @@ from services.disclosure.agreements import DEV_AGREEMENTS
 from services.gateway.domain import DEV_USERS
 from tests.e2e.console.conftest import (
     CHOICES,
+    DISCLOSURE_ROWS,
     TEST_PASSWORD,
     api_client,
     check_accessible,
     create_user,
     new_fin,
     new_tag,
+    settled,
     shot,
     sign_in,
     wait_for,
@@ -123,7 +125,11 @@ def test_an_analyst_imports_a_workbook_works_the_case_and_sends_an_accounted_dis
     page.get_by_role("button", name="Record search").click()
     expect(page.get_by_role("status").filter(has_text="Search recorded.")).to_be_visible()
     expect(checklist).to_contain_text("✓ done: IDENT-SIT")
-    page.get_by_label("Kind of finding", exact=True).select_option("travel-history")
+    kind = page.get_by_label("Kind of finding", exact=True)
+    # The hint follows the control (a screen reader hears the label, then the select, then the hint as its description).
+    expect(kind).to_have_accessible_description(re.compile("the searches found nothing adverse"))
+    assert kind.evaluate("el => el.nextElementSibling.id") == "f-kind-hint"
+    kind.select_option("travel-history")
     page.get_by_label("Finding", exact=True).fill("Admitted B-2 at JFK on 2019-06-14, departed on time.")
     page.get_by_label("Accurate as of").fill("2026-01-15")
     page.get_by_label(re.compile("CBP/OFO/JFK")).check()
@@ -149,7 +155,7 @@ def test_an_analyst_imports_a_workbook_works_the_case_and_sends_an_accounted_dis
     withheld = page.locator("section", has=page.get_by_role("heading", name=re.compile("Withheld, and why")))
     expect(withheld).to_contain_text("special protected class")
     expect(withheld).to_contain_text("data owner not covered")
-    shot(page, "disclosure-draft")
+    shot(page, "disclosure-draft", sort_rows=DISCLOSURE_ROWS)
 
     # The two-person rule: the analyst asks for review, the supervisor approves in a session of their own.
     page.get_by_role("button", name="Ask a supervisor to review").click()
@@ -167,7 +173,7 @@ def test_an_analyst_imports_a_workbook_works_the_case_and_sends_an_accounted_dis
     accounting = page.locator("section", has=page.get_by_role("heading", name="Accounting of this disclosure"))
     expect(accounting).to_contain_text("Department of Home Affairs")
     expect(accounting).to_contain_text("analyst")
-    shot(page, "disclosure-sent")
+    shot(page, "disclosure-sent", sort_rows=DISCLOSURE_ROWS)
 
 
 def test_an_analyst_of_another_program_cannot_see_the_case_in_the_console_either(
@@ -250,14 +256,18 @@ def test_a_supervisor_sees_the_reports_as_tables_and_charts_with_downloads(
     page: Page, console_url: str, m5_case: dict[str, str]
 ) -> None:
     today = date.today().isoformat()
-    with api_client(console_url, "supervisor") as api:  # reporting counts the import through events: wait for it
+    with api_client(console_url, "supervisor") as api:  # reporting counts the imports through events: wait for them
         wait_for(lambda: api.get("/api/v1/reports/dosr", params={"from": today, "to": today}).json()["daily"], "DOSR")
+        settled(lambda: api.get("/api/v1/reports/dosr", params={"from": today, "to": today}).json()["daily"])
     sign_in(page, "supervisor")
     page.get_by_role("link", name="Reports", exact=True).click()
     expect(page.get_by_role("heading", name="Director's Operations Status Report")).to_be_visible()
     expect(page.get_by_role("heading", name="Daily")).to_be_visible()
     expect(page.locator("svg.chart").first).to_be_visible()
     expect(page.locator("table.grid").first).to_be_visible()
+    # The picture: one day's report (the default period's length in days and weeks depends on the weekday).
+    page.goto(f"/reports?report=dosr&from={today}&to={today}")
+    expect(page.get_by_text(f"{today} to {today}")).to_be_visible()
     shot(page, "reports")
     for label, start in (("CSV", b"Director's Operations Status Report"), ("XLSX", b"PK"), ("PDF", b"%PDF")):
         with page.expect_download() as download:
@@ -303,6 +313,16 @@ def test_an_auditor_reads_a_case_trail_and_an_admin_sees_users_agreements_and_ho
     expect(page.get_by_role("region", name=re.compile(r"Checkpoint of the \w+ trail")).first).to_contain_text(
         "tracs/audit/"
     )
+
+    # The picture: the analyst's actions on the case, the newest opened, once every call behind them is proven
+    # (the auditor's own reads above are as many as the reloads the wait took, and a checkpoint shows only once
+    # one of its service's calls is proven).
+    def all_proven() -> bool:
+        page.goto(f"/audit-trail?record=case:{m5_case['id']}&actor=analyst")
+        return page.locator(".proof").count() > 0 and page.locator(".proof:not(.proof-proven)").count() == 0
+
+    wait_for(all_proven, "every call of the analyst's actions on the case proven", timeout=60)
+    page.locator("details").first.locator("summary").click()
     shot(page, "audit-trail")
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, "admin")

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.console.conftest import api_client, new_tag, shot, sign_in, wait_for
+from tests.e2e.console.conftest import DISCLOSURE_ROWS, api_client, new_tag, shot, sign_in, wait_for
 
 
 def _supervisor_page(browser: Browser, console_url: str) -> Page:
@@ -57,7 +57,7 @@ def test_a_refused_draft_keeps_the_form_a_supervisor_approves_and_the_case_lists
         sup.goto(draft_url)
         expect(sup.locator("pre.message")).to_contain_text(f"Our reference {tag}")
         expect(sup.get_by_text("You review exactly the message above")).to_be_visible()
-        shot(sup, "disclosure-review")
+        shot(sup, "disclosure-review", sort_rows=DISCLOSURE_ROWS)
         sup.get_by_role("button", name="Approve").click()
         expect(sup.get_by_role("status").filter(has_text="Approved")).to_be_visible()
         expect(sup.get_by_role("heading", level=1)).to_contain_text("approved")

@@ -139,6 +139,16 @@ def test_a_case_id_goes_to_its_case_or_says_none_is_found() -> None:
     assert typo.status_code == 422 and "is not a case id" in typo.text
 
 
+def test_the_form_s_empty_fields_and_the_default_sort_leave_the_address() -> None:
+    fake = _queue(_case())
+    sent = _client(fake).get("/cases?status=&program=M5&assignee=&fin=+48213377+&name=&sort=-opened&page=2&cursor=")
+    assert sent.status_code == 303 and sent.headers["location"] == "/cases?program=M5&fin=48213377&page=2"
+    assert fake.params("GET", "/api/v1/cases") == []  # asked once, at the tidy address
+    none = _client(_queue()).get("/cases?status=&fin=&case=00000000&sort=-opened")
+    assert none.status_code == 303 and none.headers["location"] == "/cases?case=00000000"
+    assert _client(_queue()).get("/cases?status=&fin=").headers["location"] == "/cases"
+
+
 def test_page_numbers_show_the_ends_and_a_few_around_the_current_page() -> None:
     assert page_numbers(1, 1) == [1]
     assert page_numbers(1, 4) == [1, 2, 3, 4]
