@@ -114,8 +114,8 @@ class InboxConsumer:
 
     async def process(self, records: Sequence[ConsumerRecord], consumer: Any = None) -> None:
         await self._process(records, consumer)
-        # Decoded events went with _process's frame: what they took can go back to the system now.
-        await memory.after_batch(records)
+        # Decoded events went with _process's frame: what they took can go back to the system.
+        memory.after_batch(records)
 
     async def _process(self, records: Sequence[ConsumerRecord], consumer: Any) -> None:
         started = time.perf_counter()

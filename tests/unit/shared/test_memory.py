@@ -3,6 +3,7 @@ warm-up had freed, and an import's decoded chunks on top, until it passed 500 Mi
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import threading
 from types import SimpleNamespace
@@ -49,21 +50,8 @@ def _records(*sizes: int) -> list[SimpleNamespace]:
     return [SimpleNamespace(value=bytes(n), headers=[("event_type", b"Other")]) for n in sizes]
 
 
-@pytest.mark.parametrize(
-    ("sizes", "released"),
-    [
-        ((1024 * 1024,), True),  # one import chunk
-        ((300_000,) * 4, True),  # four chunk answers
-        ((500,) * 2000, False),  # a batch of ordinary events
-        ((), False),
-    ],
-)
-async def test_a_batch_releases_only_after_large_events(
-    monkeypatch: pytest.MonkeyPatch, sizes: tuple[int, ...], released: bool
-) -> None:
-    calls: list[bool] = []
-    monkeypatch.setattr(memory, "release_free_memory", lambda: calls.append(True) or True)
-    consumer = InboxConsumer(
+def _consumer() -> InboxConsumer:
+    return InboxConsumer(
         name="t.chunks",
         handler=None,  # type: ignore[arg-type]  # every record is another consumer's: no handler runs
         uow_factory=None,  # type: ignore[arg-type]
@@ -71,5 +59,28 @@ async def test_a_batch_releases_only_after_large_events(
         dlq_producer=None,
         accepts=frozenset({"EncountersImported"}),
     )
-    await consumer.process(_records(*sizes))  # type: ignore[arg-type]
-    assert calls == ([True] if released else [])
+
+
+@pytest.mark.parametrize(
+    ("batches", "releases"),
+    [
+        ([(1024 * 1024,)], 1),  # one import chunk
+        ([(300_000,) * 4], 1),  # four chunk answers
+        ([(1024 * 1024,)] * 5, 1),  # an import's batches, one after another: one release once they stop
+        ([(500,) * 2000], 0),  # a batch of ordinary events
+        ([()], 0),
+    ],
+)
+async def test_memory_is_released_once_large_batches_stop(
+    monkeypatch: pytest.MonkeyPatch, batches: list[tuple[int, ...]], releases: int
+) -> None:
+    calls: list[bool] = []
+    monkeypatch.setattr(memory, "release_free_memory", lambda: calls.append(True) or True)
+    monkeypatch.setattr(memory, "QUIET_SECONDS", 0.2)
+    consumer = _consumer()
+    for sizes in batches:
+        await consumer.process(_records(*sizes))  # type: ignore[arg-type]
+        await asyncio.sleep(0.05)  # the next batch comes before the quiet period ends
+    assert calls == []  # never on the batch's own path
+    await asyncio.sleep(0.5)
+    assert len(calls) == releases
