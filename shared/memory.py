@@ -1,13 +1,12 @@
 """Memory a process freed, given back to the system after the bursts that allocate most.
 
 glibc's malloc keeps what a process frees inside its heaps (one per thread arena) for later allocations and
-returns it to the system only when the top of a heap is free. A Python service frees in the middle: cases
-builds rigour's name tables on a worker thread (~100 MiB freed after a peak, kept as RSS for the process's
+returns it to the system only when the top of a heap is free. A Python service frees in the middle: rigour's
+name tables are built with ~100 MiB of scaffolding freed after the build's peak (kept as RSS for the process's
 life), and every batch of import chunks decodes ~1 MiB events into ~10 MiB of objects each, then frees them
 between objects that stay. Measured in issue 32 (docs/performance.md, session 12): cases idled at ~406 MiB
-after its warm-up, ~300 MiB of it in use, and an import took it to ~530 MiB. `malloc_trim(0)` gives the free
-pages of every arena back; it costs a few milliseconds, off the event loop, and changes no object.
-"""
+after its warm-up with ~300 MiB of it in use. `malloc_trim(0)` gives the free pages of every arena back; it
+costs a few milliseconds, off the event loop, and changes no object."""
 
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ from typing import Any
 # up to 1 MiB; ordinary events are a few hundred bytes, so their batches never trim).
 TRIM_AFTER_BYTES = 1024 * 1024
 # Trimmed once the large batches stop for this long, not after each: trimming after every batch of an import
-# cost cases ~2 CPU s per 100,000 rows (the next batch faulted the pages back in) and lowered no peak.
+# lowered no peak (the next batch takes the pages back, faulting each in again).
 QUIET_SECONDS = 5.0
 
 

@@ -2,7 +2,7 @@
 
 rigour's name tables are built before the service imports anything else: building them takes ~350 MiB for a
 moment and keeps ~160 MiB. On top of the service's ~130 MiB of modules the process peaked at ~530 MiB; built
-first it peaks at ~430 MiB, and what the build freed goes back to the system at once (`shared.memory`; issue 32,
+first it peaked at ~440 MiB, and what the build freed goes back to the system at once (`shared.memory`; issue 32,
 docs/performance.md, session 12). The service's own warm-up then finds them built.
 """
 
