@@ -21,7 +21,16 @@ from pathlib import Path
 import asyncpg
 import httpx
 from import_floor import encounter_rows, storage  # the floor's stage C, on this run's PostgreSQL
-from workbook import HEADER, build_workbook, calamine_seconds, cpu_seconds, peak_rss_mib, rows_of
+from workbook import (
+    HEADER,
+    build_workbook,
+    calamine_seconds,
+    cpu_seconds,
+    import_own_cpu,
+    own_cpu_text,
+    peak_rss_mib,
+    rows_of,
+)
 
 from tracs.infra import Postgres, Tansu, free_port
 from tracs.stack import DEFAULT_PORTS, Stack
@@ -173,8 +182,11 @@ def main() -> None:
                 "of which background (idle rate x elapsed): "
                 + ", ".join(f"{n} {idle_rate[n] * elapsed:.1f}" for n in sorted(cpu))
             )
-            own = {n: cpu[n] - idle_rate[n] * elapsed for n in cpu}
-            print("CPU seconds the import itself cost: " + ", ".join(f"{n} {s:.1f}" for n, s in sorted(own.items())))
+            own = {n: import_own_cpu(cpu[n], idle_rate[n] * elapsed) for n in cpu}
+            print(
+                "CPU seconds the import itself cost: "
+                + ", ".join(f"{n} {own_cpu_text(cpu[n], idle_rate[n] * elapsed)}" for n in sorted(cpu))
+            )
             print(f"all processes: {sum(cpu.values()):.1f} s, of which the import's own {sum(own.values()):.1f} s")
         for name, pid in watched.items():
             print(

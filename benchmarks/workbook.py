@@ -119,6 +119,25 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+# What subtracting an idle rate cannot resolve: CPU clock ticks (10 ms) plus the spread of a rate sampled over
+# seconds and extrapolated over minutes (background loops are bursty: a relay round, a gauge, a poll).
+RESOLUTION_SECONDS = 0.05
+RESOLUTION_SHARE = 0.10
+
+
+def import_own_cpu(total: float, background: float) -> float:
+    """CPU seconds a process spent on the import itself: its total during the import less its background
+    (idle rate x elapsed). Never negative; 0 when the difference is within what the estimate resolves, so a
+    process that only ran its background loops reads 0, not -0.3."""
+    own = total - background
+    return own if own > RESOLUTION_SECONDS + RESOLUTION_SHARE * background else 0.0
+
+
+def own_cpu_text(total: float, background: float) -> str:
+    own = import_own_cpu(total, background)
+    return f"{own:.1f}" if own else "~0 (background only)"
+
+
 def rows_of(path: Path) -> list[dict[str, str]]:
     """The workbook's rows as header -> cell text, blank cells left out (as intake stages them)."""
     sheet = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)

@@ -20,6 +20,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from shared import memory
 from shared.db import copy_upsert
 from shared.events import topics
 from shared.events.envelope import Envelope, Event, UndecodableEvent, decode
@@ -112,6 +113,11 @@ class InboxConsumer:
         self._views = views
 
     async def process(self, records: Sequence[ConsumerRecord], consumer: Any = None) -> None:
+        await self._process(records, consumer)
+        # Decoded events went with _process's frame: what they took can go back to the system.
+        memory.after_batch(records)
+
+    async def _process(self, records: Sequence[ConsumerRecord], consumer: Any) -> None:
         started = time.perf_counter()
         good: list[tuple[ConsumerRecord, Delivered]] = []
         for record in records:

@@ -24,7 +24,7 @@ from faststream.specification import AsyncAPI
 from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from shared import audit, audit_proofs, audit_tree, migrations
+from shared import audit, audit_proofs, audit_tree, memory, migrations
 from shared.audit_sequencer import Sequencer, load_signing_key, on_own_thread
 from shared.audit_witnessing import WitnessSubmitter
 from shared.db import create_engine, ensure_database, ping, session_factory
@@ -212,7 +212,7 @@ class Runtime:
         if s.consumers_enabled and self.spec.subscriptions:
             await self.broker.start()
         if self.spec.warm_up is not None:
-            await asyncio.to_thread(self.spec.warm_up)
+            await asyncio.to_thread(memory.then_release, self.spec.warm_up)
         log.info("service started", port=s.port, relay=s.relay_enabled, consumers=s.consumers_enabled)
 
     async def stop(self) -> None:
