@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 import orjson
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.cases.db import search as queries
 from shared import names
@@ -47,8 +48,6 @@ async def capture(url: str, programs: frozenset[str], values: Sequence[str], lim
     out: dict[str, Statements] = {}
     try:
         async with engine.connect() as conn:
-            from sqlalchemy.ext.asyncio import AsyncSession
-
             session = AsyncSession(bind=conn)
             for value in dict.fromkeys(values):
                 sent.clear()
