@@ -25,7 +25,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from services.cases.db import search
+from services.cases.db import people
 from shared import names
 from shared.db import create_engine, ensure_database, session_factory
 from shared.migrations import upgrade
@@ -95,7 +95,7 @@ async def evaluate(database_url: str, records: list[dict[str, Any]]) -> dict[str
         async with session_factory(engine)() as session:
 
             async def top(text: str, dob: str | None) -> list[str]:
-                rows = await search.search_people(
+                rows = await people.search_people(
                     session, name=names.NameQuery.parse(text), dob=dob, document=None, fin=None, limit=TOP
                 )
                 return [ids[r["encounter_id"]] for r in rows]

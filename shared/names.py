@@ -235,7 +235,13 @@ class NameQuery:
 
     @classmethod
     def parse(cls, text: str | None) -> NameQuery | None:
-        """None when the text holds no letter or digit to search for."""
+        """None when the text holds no letter or digit to search for. Kept per text (`_parsed`): the same names are
+        searched again and again, and reading one (rigour's tagger, spellings in other conventions) cost more than
+        cases' other Python work on a lookup."""
+        return _parsed(text or "")
+
+    @classmethod
+    def _parse(cls, text: str) -> NameQuery | None:
         latin_words = tuple(dict.fromkeys(latin(text).split()))
         if not latin_words:
             return None
@@ -264,6 +270,12 @@ class NameQuery:
     def terms(self, i: int, up_to: int = PHONETIC) -> list[str]:
         """The stored terms that match query word i whole by a rule up to `up_to` (every whole-word rule)."""
         return [t for rule in WHOLE_WORD_RULES if rule <= up_to for t in self.alternatives[i].get(rule, ())]
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str) -> NameQuery | None:
+    """A query once read, shared: a NameQuery is never changed after it is made."""
+    return NameQuery._parse(text)
 
 
 # Other conventions' letters for the same consonant, tried one at a time on a query word: French ch (Rachid,

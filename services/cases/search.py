@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from services.cases import domain, search_rules
+from services.cases.db import people
 from services.cases.db import search as queries
 from shared import dob as dobs
 from shared import names, policy
@@ -123,8 +124,9 @@ async def list_cases(
             programs=policy.visible_programs(),
             sort=order,
             offset=offset,
-            # An unranked page is one statement: it writes the call's audit entry too, in the same round trip.
-            audit_entry=None if ranked or not uow.read_only else uow.audited_read(),
+            # The statement that answers (a page, a search's ranked page) writes the call's audit entry too, in the
+            # same round trip; a broad search's tiers leave it to the middleware.
+            claim_audit=uow.audited_read if uow.read_only else None,
         )
     items = [_item(r, ranked, name, dob) for r in rows[:limit]]
     return {"items": items, "next_cursor": encode_cursor(rows[limit - 1], order) if len(rows) > limit else None}
@@ -154,7 +156,7 @@ async def search_people(
     if query is None and not dob and not document and not fin:
         raise Invalid("search by name, DOB, document or FIN")
     async with uow:
-        rows = await queries.search_people(uow.session, name=query, dob=dob, document=document, fin=fin, limit=limit)
+        rows = await people.search_people(uow.session, name=query, dob=dob, document=document, fin=fin, limit=limit)
     return [_person(r, query, dob) for r in rows]
 
 
@@ -169,7 +171,7 @@ def _person(row: Any, query: names.NameQuery | None, dob: str | None) -> dict[st
         "names": {**stored, "aliases": list(stored.get("aliases") or [])},
         "dob": row["dob"],
         "dob_precision": dobs.precision(row["dob"]),
-        "documents": [row[f] for f in queries.DOCUMENT_FIELDS if row[f]],
+        "documents": [row[f] for f in people.DOCUMENT_FIELDS if row[f]],
         "program": row["program"],
         "data_owner": row["data_owner"],
         "imported_at": row["imported_at"],

@@ -1,9 +1,11 @@
-"""Queries that find people: the ranked case list (cases by their fields, FIN, name and DOB) and the person
-search of the internal API, both ranked by the rules of `person_match`."""
+"""Queries that find cases: the ranked case list (cases by their fields, FIN, name and DOB), ranked by the rules of
+`person_match` as the person search of the internal API (`db.people`) is."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -26,11 +28,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.cases.db import name_weights, person_match
+from services.cases.db import person_match
 from services.cases.db.tables import case_encounters, cases, encounters, flags, metadata, subjects
 from services.cases.search_rules import DEFAULT_ORDER, STATUS_ORDER, Sort
 from shared.audit import entry_cte
-from shared.db import any_array
 from shared.names import NameQuery
 
 # A name or DOB search ranks every matching encounter at once when there are at most this many; a broader one
@@ -168,11 +169,11 @@ def _match(table: Table, name: NameQuery | None, dob: str | None) -> person_matc
     return person_match.person_match(person_match.NameColumns.of(table), table.c.dob, name, dob)
 
 
-def _same_fin(table: Any, fin: str | None) -> list[Any]:
+def same_fin(table: Any, fin: str | None) -> list[Any]:
     return [table.c.fin == fin] if fin else []
 
 
-def _names(table: Any) -> list[Any]:
+def names_of(table: Any) -> list[Any]:
     """The columns a match is explained from."""
     e = table.c
     return [
@@ -195,32 +196,37 @@ async def list_cases(
     programs: frozenset[str] | None = None,
     sort: Sort = DEFAULT_ORDER,
     offset: int = 0,
-    audit_entry: dict[str, Any] | None = None,
+    claim_audit: Callable[[], dict[str, Any] | None] | None = None,
 ) -> list[Any]:
     """Keyset pages ordered by (sort key, opened_at, id), all ascending or all descending: inserts while paging
     never shift or repeat a row (`offset` serves page numbers). A name or DOB search orders by (rank,
-    opened_at, id), each case with its best-matching encounter's names and DOB. An unranked page writes
-    `audit_entry` (`shared.audit.entry_cte`'s parameters) in its own statement."""
+    opened_at, id), each case with its best-matching encounter's names and DOB. The statement that answers
+    (an unranked page, or a search's ranked page) writes the call's audit entry itself when `claim_audit` gives
+    one (`UnitOfWork.audited_read`: it is claimed only for a statement that writes it)."""
     fin = filters.get("fin") or None  # a blank FIN is no filter, as in the count
-    match = _match(encounters, name, dob)
-    if match is not None:
-        if audit_entry is not None:
-            raise ValueError("a ranked search runs several statements: its entry is the caller's to write")
-        stmt = _filtered_cases(_given(filters), programs is not None).params(_filter_params(filters, programs))
-        rows = await _rank_all(session, stmt, match, _same_fin(encounters, fin), after, limit)
-        if rows is None:
-            rows = await _tier_by_tier(session, stmt, match, fin, after, limit, name, dob)
-        return rows
-    shape = (_given(filters), programs is not None, fin is not None, sort, after is not None, bool(offset))
-    page = _page(*shape, audited=audit_entry is not None)
-    params = {**_filter_params(filters, programs), **(audit_entry or {}), "q_limit": limit}
+    params = {**_filter_params(filters, programs), "q_limit": limit}
     if fin is not None:
         params["q_fin"] = fin
     if after is not None:
         params.update({f"q_after_{i}": value for i, value in enumerate(after)})
+    shape = person_match.shape_of(name, dob)
+    if shape is not None:
+        ranked = _Ranked(_given(filters), programs is not None, fin is not None, shape)
+        rows = await _rank_all(
+            session, ranked, after is not None, params | person_match.params_of(name, dob), claim_audit
+        )
+        if rows is None:
+            match = _match(encounters, name, dob)
+            assert match is not None
+            stmt = _filtered_cases(ranked.given, ranked.programs).params(_filter_params(filters, programs))
+            rows = await _tier_by_tier(session, stmt, match, fin, after, limit, name, dob)
+        return rows
+    entry = claim_audit() if claim_audit is not None else None
+    shape_of_page = (_given(filters), programs is not None, fin is not None, sort, after is not None, bool(offset))
+    page = _page(*shape_of_page, audited=entry is not None)
     if offset:
         params["q_offset"] = offset
-    return list((await session.execute(page, params)).mappings().all())
+    return list((await session.execute(page, params | (entry or {}))).mappings().all())
 
 
 @functools.lru_cache(maxsize=1024)
@@ -268,7 +274,7 @@ async def count_cases(
     statement that also writes `audit_entry` when given."""
     c, ce = cases.c, case_encounters.c
     stmt = _filtered_cases(_given(filters), programs is not None)
-    person = _same_fin(encounters, filters.get("fin"))
+    person = same_fin(encounters, filters.get("fin"))
     match = _match(encounters, name, dob)
     conditions = person + ([match.where] if match is not None else [])
     if conditions:
@@ -281,25 +287,56 @@ async def count_cases(
     return int(await session.scalar(counted, params) or 0)
 
 
-async def _rank_all(
-    session: AsyncSession, stmt: Any, match: person_match.Match, person: list[Any], after: Any, limit: int
-) -> list[Any] | None:
-    """Every matching encounter ranked in one statement; None when there are more than RANK_ALL_UP_TO.
+@dataclass(frozen=True)
+class _Ranked:
+    """What decides a ranked search's statements: the filters used, the visibility rule, a FIN, the match's shape."""
 
-    The matching ids are read first and the ranked page is built from them by id: with the match inside one
-    statement the planner saw only the limit (1,001 rows) and hash-joined every case and case link (a 49 ms seq
-    scan where the page costs 1 ms) once more terms per row thinned the terms' statistics; an id list it
-    estimates by its length."""
-    c, e, ce = cases.c, encounters.c, case_encounters.c
-    some = select(e.id).where(match.where, *person).limit(RANK_ALL_UP_TO + 1)
-    ids = list((await session.scalars(some)).all())
+    given: tuple[str, ...]
+    programs: bool
+    fin: bool
+    match: person_match.Shape
+
+
+async def _rank_all(
+    session: AsyncSession,
+    ranked: _Ranked,
+    after: bool,
+    params: dict[str, Any],
+    claim_audit: Callable[[], dict[str, Any] | None] | None,
+) -> list[Any] | None:
+    """Every matching encounter ranked in one statement; None when there are more than RANK_ALL_UP_TO. Both
+    statements are kept per shape (`_matching_ids`, `_ranked_page`): building them cost cases more CPU than
+    PostgreSQL spends answering them. The page writes the call's audit entry when `claim_audit` gives one."""
+    ids = list((await session.scalars(_matching_ids(ranked.match, ranked.fin), params)).all())
     if len(ids) > RANK_ALL_UP_TO:
         return None
     if not ids:
         return []
+    entry = claim_audit() if claim_audit is not None else None
+    page = _ranked_page(ranked, after, audited=entry is not None)
+    return list((await session.execute(page, params | {"q_ids": ids} | (entry or {}))).mappings().all())
+
+
+@functools.lru_cache(maxsize=256)
+def _matching_ids(shape: person_match.Shape, fin: bool) -> Select[Any]:
+    """The ids of up to RANK_ALL_UP_TO + 1 matching encounters, read first: with the match inside the ranked
+    statement the planner saw only the limit (1,001 rows) and hash-joined every case and case link (a 49 ms seq
+    scan where the page costs 1 ms) once more terms per row thinned the terms' statistics; an id list it
+    estimates by its length."""
+    e = encounters.c
+    match = person_match.match_of(person_match.NameColumns.of(encounters), e.dob, shape)
+    person = [e.fin == _param("fin", e.fin.type)] if fin else []
+    return select(e.id).where(match.where, *person).limit(RANK_ALL_UP_TO + 1)
+
+
+@functools.lru_cache(maxsize=1024)
+def _ranked_page(ranked: _Ranked, after: bool, *, audited: bool) -> Select[Any]:
+    """The ranked page of the encounters `q_ids`: each case's best one, in (rank, opened_at, id) order."""
+    c, e, ce = cases.c, encounters.c, case_encounters.c
+    match = person_match.match_of(person_match.NameColumns.of(encounters), e.dob, ranked.match)
     found = (
-        select(e.id, match.rank.label("rank"), *_names(encounters))
-        .where(e.id == any_array(ids, Uuid))
+        select(e.id, match.rank.label("rank"), *names_of(encounters))
+        .where(e.id == any_(_param("ids", ARRAY(Uuid))))
         .cte("found")
         .prefix_with("MATERIALIZED")
     )
@@ -312,12 +349,17 @@ async def _rank_all(
         .subquery()
     )
     h = best.c
-    stmt = stmt.add_columns(h.rank, h.last_name, h.first_name, h.middle_name, h.aliases, h.dob).join(
-        best, h.case_id == c.id
+    stmt = (
+        _filtered_cases(ranked.given, ranked.programs)
+        .add_columns(h.rank, h.last_name, h.first_name, h.middle_name, h.aliases, h.dob)
+        .join(best, h.case_id == c.id)
     )
-    if after is not None:
-        stmt = stmt.where(tuple_(h.rank, c.opened_at, c.id) > tuple_(*after))
-    return await _listed(session, stmt.order_by(h.rank, c.opened_at, c.id).limit(limit), ["rank", "opened_at", "id"])
+    if after:
+        bound = [_param(f"after_{i}", t) for i, t in enumerate((Integer(), c.opened_at.type, c.id.type))]
+        stmt = stmt.where(tuple_(h.rank, c.opened_at, c.id) > tuple_(*bound))
+    page = stmt.order_by(h.rank, c.opened_at, c.id).limit(_param("limit", Integer()))
+    listing = _listing(page, ["rank", "opened_at", "id"])
+    return listing.add_cte(entry_cte(audit_trail)) if audited else listing
 
 
 async def _tier_by_tier(
@@ -336,7 +378,7 @@ async def _tier_by_tier(
     other = encounters.alias("better")
     other_match = _match(other, name, dob)
     assert other_match is not None
-    person = _same_fin(encounters, fin)
+    person = same_fin(encounters, fin)
     rows: list[Any] = []
     for i, (rank, tier) in enumerate(match.tiers):
         if len(rows) >= limit or (after is not None and rank < after[0]):
@@ -349,7 +391,7 @@ async def _tier_by_tier(
                 ~exists(
                     select(1)
                     .select_from(case_encounters.join(other, other.c.id == ce.encounter_id))
-                    .where(ce.case_id == c.id, or_(*better), *_same_fin(other, fin))
+                    .where(ce.case_id == c.id, or_(*better), *same_fin(other, fin))
                 )
             )
         if after is not None and rank == after[0]:
@@ -360,56 +402,11 @@ async def _tier_by_tier(
         return []
     e = encounters.c
     best = (
-        select(ce.case_id, *_names(encounters))
+        select(ce.case_id, *names_of(encounters))
         .join(encounters, e.id == ce.encounter_id)
         .where(ce.case_id.in_([r["id"] for r in rows]), match.where, *person)
         .distinct(ce.case_id)
         .order_by(ce.case_id, match.rank)
     )
-    names_of = {r["case_id"]: r for r in (await session.execute(best)).mappings().all()}
-    return [{**r, **{k: v for k, v in names_of.get(r["id"], {}).items() if k != "case_id"}} for r in rows]
-
-
-DOCUMENT_FIELDS = ("document_number", "passport_number", "alien_registration_number")
-
-
-async def search_people(
-    session: AsyncSession,
-    *,
-    name: NameQuery | None,
-    dob: str | None,
-    document: str | None,
-    fin: str | None,
-    limit: int,
-) -> list[Any]:
-    """Encounters of every program matching every criterion given; by name and DOB ranked as the case list
-    ranks them (best first), within a rank by token weight (`person_match.weighted`), then in import order."""
-    e = encounters.c
-    weights = await name_weights.term_weights(session, name.latin) if name is not None else None
-    match = person_match.person_match(person_match.NameColumns.of(encounters), e.dob, name, dob, weights)
-    conditions = [match.where] if match is not None else []
-    rank = match.rank if match is not None else literal(0)
-    order = [rank] if match is None or match.weak_weight is None else [rank, match.weak_weight]
-    if document:
-        conditions.append(or_(*(e.fields[f].astext == document for f in DOCUMENT_FIELDS)))
-    conditions += _same_fin(encounters, fin)
-    stmt = (
-        select(
-            e.id.label("encounter_id"),
-            e.subject_id,
-            subjects.c.subject_key,
-            e.fin,
-            e.name_search,
-            *_names(encounters),
-            *(e.fields[f].astext.label(f) for f in DOCUMENT_FIELDS),
-            e.program,
-            e.data_owner,
-            e.imported_at,
-            rank.label("rank"),
-        )
-        .join(subjects, subjects.c.id == e.subject_id)
-        .where(*conditions)
-        .order_by(*order, e.imported_at, e.id)
-        .limit(limit)
-    )
-    return list((await session.execute(stmt)).mappings().all())
+    by_case = {r["case_id"]: r for r in (await session.execute(best)).mappings().all()}
+    return [{**r, **{k: v for k, v in by_case.get(r["id"], {}).items() if k != "case_id"}} for r in rows]

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from types import SimpleNamespace
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 
+from services.cases.db import person_match
 from services.cases.db import search as queries
+from services.cases.db.tables import encounters
 from services.cases.search_api import CaseFilter, CaseListQuery
 from services.cases.search_rules import DEFAULT_ORDER, parse_sort
 from shared.audit import HASHED
+from shared.names import NameQuery
 
 QUERY_NAMES = {
     "status", "program", "partner", "assignee", "fin", "transaction", "name", "dob", "subject", "flag", "case",
@@ -96,15 +102,83 @@ def test_filter_params_cover_every_filter_the_statement_names() -> None:
     }
 
 
-async def test_a_ranked_search_leaves_its_entry_to_the_caller() -> None:
-    from shared.names import NameQuery
+class _Recording:
+    """A session that records what it is asked to run: the matching ids it is given, then the page."""
 
-    with pytest.raises(ValueError, match="ranked search"):
-        await queries.list_cases(
-            object(),  # type: ignore[arg-type]
-            filters={},
-            name=NameQuery.parse("garcia"),
+    def __init__(self, ids: list[uuid.UUID]) -> None:
+        self.ids = ids
+        self.ran: list[tuple[object, dict]] = []
+
+    async def scalars(self, stmt: object, params: dict) -> object:
+        self.ran.append((stmt, params))
+        return SimpleNamespace(all=lambda: self.ids)
+
+    async def execute(self, stmt: object, params: dict) -> object:
+        self.ran.append((stmt, params))
+        return SimpleNamespace(mappings=lambda: SimpleNamespace(all=lambda: []))
+
+
+def _search(session: _Recording, claims: list[str], name: str = "garcia", dob: str | None = None) -> None:
+    def claim() -> dict:
+        claims.append("claimed")
+        return {f"audit_{k}": None for k in HASHED}
+
+    asyncio.run(
+        queries.list_cases(
+            session,  # type: ignore[arg-type]
+            filters={"status": "new"},
+            name=NameQuery.parse(name),
+            dob=dob,
             after=None,
             limit=5,
-            audit_entry={"audit_actor": "x"},
+            programs=frozenset({"M5"}),
+            claim_audit=claim,
         )
+    )
+
+
+def test_a_ranked_page_writes_the_entry_and_is_claimed_only_when_it_runs() -> None:
+    claims: list[str] = []
+    none_found = _Recording([])
+    _search(none_found, claims)
+    assert len(none_found.ran) == 1 and claims == []  # nothing found: the middleware writes the entry
+    found = _Recording([uuid.uuid4()])
+    _search(found, claims)
+    assert claims == ["claimed"]
+    page, params = found.ran[-1]
+    assert _sql(page).startswith("WITH audit_entry AS \n(INSERT INTO audit_trail")
+    compiled = page.compile(dialect=postgresql.asyncpg.dialect())  # type: ignore[attr-defined]
+    named = {n for n in compiled.params if n.startswith(("q_", "m_", "audit_"))}
+    assert named <= set(params)  # every value the kept statement names is given by the call
+    assert all(compiled.binds[n].required for n in named)
+
+
+@pytest.mark.parametrize(
+    ("name", "dob"),
+    [
+        ("garcia", None),
+        ("li xiaolong", None),
+        ("Шевченко ab", None),
+        ("أحمد", "1980"),
+        (None, "1980-05"),
+        ("jo", "1980-05-17"),
+    ],
+)
+def test_a_ranked_search_is_kept_per_shape_and_runs_the_same_sql_as_one_built_for_its_values(
+    name: str | None, dob: str | None
+) -> None:
+    query = NameQuery.parse(name) if name else None
+    shape = person_match.shape_of(query, dob)
+    assert shape is not None
+    ranked = queries._Ranked(("status",), True, False, shape)
+    assert queries._matching_ids(shape, False) is queries._matching_ids(shape, False)
+    assert queries._ranked_page(ranked, False, audited=False) is queries._ranked_page(ranked, False, audited=False)
+    kept = person_match.match_of(person_match.NameColumns.of(encounters), encounters.c.dob, shape)
+    built = person_match.person_match(person_match.NameColumns.of(encounters), encounters.c.dob, query, dob)
+    assert built is not None and built.params == person_match.params_of(query, dob)
+    for part in ("where", "rank"):
+        assert _sql(getattr(kept, part)) == _sql(getattr(built, part))  # the same statement, values apart
+    compiled = select(encounters.c.id).where(kept.where, kept.rank < 100).compile(dialect=postgresql.dialect())
+    named = {n for n in compiled.params if n.startswith("m_")}
+    assert named and named <= set(built.params)  # the call gives every value the kept statement names
+    assert all(compiled.binds[n].required for n in named)

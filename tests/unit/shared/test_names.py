@@ -177,3 +177,13 @@ def test_a_dob_query_is_a_date_of_some_precision() -> None:
     for bad in ("80", "1980-5", "17/05/1980", "1980-05-17T00:00"):
         with pytest.raises(Invalid):
             dob.check_query(bad)
+
+
+def test_a_query_is_read_once_per_text_and_a_refused_one_is_refused_every_time() -> None:
+    first = names.NameQuery.parse("Георгий Чернов")
+    assert first is not None and names.NameQuery.parse("Георгий Чернов") is first
+    assert names.NameQuery.parse("  ") is None and names.NameQuery.parse(None) is None
+    too_long = " ".join(f"w{i}" for i in range(names.MAX_QUERY_WORDS + 1))
+    for _ in range(2):
+        with pytest.raises(Invalid):
+            names.NameQuery.parse(too_long)
