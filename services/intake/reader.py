@@ -154,8 +154,9 @@ def _inspect_zip(path: Path, kind: str, limits: Limits) -> tuple[int, list[str]]
         total = sum(e.file_size for e in entries)
         if total > limits.max_decompressed_bytes:
             raise TooLarge(
-                f"the workbook decompresses to {total} bytes, over the limit of "
-                f"{limits.max_decompressed_bytes} (zip bomb protection)"
+                f"the workbook decompresses to {total / 2**20:.1f} MiB, over the limit of "
+                f"{limits.max_decompressed_bytes / 2**20:.1f} MiB (a workbook is read whole; the limit bounds the "
+                "memory that takes and refuses zip bombs): split it into smaller files"
             )
         for e in entries:
             if e.compress_type not in ZIP_METHODS:

@@ -20,7 +20,10 @@ class Settings(ServiceSettings):
     max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1024)
     max_rows: int = Field(200_000, ge=1)
     max_columns: int = Field(200, ge=1)
-    max_decompressed_bytes: int = Field(1024 * 1024 * 1024, ge=1024)
+    # A workbook is read whole (calamine): ~2 MiB of intake's memory per MiB of unpacked sheet XML, on ~120 MiB at
+    # rest. 160 MiB keeps intake under its 500 MiB (and the manifests' 512Mi) for any workbook it accepts, and takes
+    # 100,000 rows x 25 columns (~115 MiB unpacked); bigger ones are refused before they are read: split them.
+    max_decompressed_bytes: int = Field(160 * 1024 * 1024, ge=1024)
     preview_rows: int = Field(20, ge=0, le=1000)
     # Header aliases per program: TRACS_INTAKE_PROGRAM_ALIASES='{"UK-VISA": {"GWF Ref": "partner_unique_id"}}'
     # (setting it replaces these defaults: the UK Home Office's own reference column).
