@@ -61,8 +61,20 @@ def browser(console_url: str) -> Iterator[Browser]:
     thread while it is open, so no other test (or fixture) may need asyncio.run meanwhile."""
     executable = chromium_path()
     with sync_playwright() as p:
-        # --no-sandbox: the tests run as root in CI, where chromium's sandbox refuses to start.
-        b = p.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        # --no-sandbox: the tests run as root in CI, where chromium's sandbox refuses to start. The rest make the
+        # pictures the same pixel for pixel from run to run: software raster, no per-run skia or hinting choices
+        # (without them a control's rounded corner came out one grey level apart in two runs).
+        deterministic = [
+            "--disable-gpu",
+            "--force-color-profile=srgb",
+            "--font-render-hinting=none",
+            "--disable-skia-runtime-opts",
+            "--disable-partial-raster",
+            "--disable-lcd-text",
+        ]
+        b = p.chromium.launch(
+            executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage", *deterministic]
+        )
         yield b
         b.close()
 
