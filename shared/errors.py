@@ -1,5 +1,7 @@
 """Domain errors every service raises; the web layer maps each to one status code in one place."""
 
+import math
+
 
 class DomainError(Exception):
     """A rule of the domain refused the request; the message names the problem for the caller."""
@@ -50,3 +52,13 @@ class Unavailable(DomainError):
     """Something the request needs (a mail relay, another service) cannot be reached now; try again."""
 
     status_code = 503
+
+
+def in_units(size: int) -> str:
+    """A byte count as a refusal names it: in the largest binary unit it reaches, exact below a KiB, so a limit
+    reads "50.0 MiB" rather than 52428800 bytes (and a small one is not rounded to "0.0 MiB")."""
+    if size < 1024:
+        return f"{size} bytes"
+    units = ("KiB", "MiB", "GiB")
+    power = min(len(units), int(math.log(size, 1024)))
+    return f"{size / 1024**power:.1f} {units[power - 1]}"

@@ -16,7 +16,7 @@ from starlette.datastructures import MutableHeaders
 from shared import policy
 from shared.audit import CURRENT_REQUEST, Entry, RequestAudit
 from shared.auth import InvalidToken, Principal, verify_any
-from shared.errors import DomainError, Unauthorized
+from shared.errors import DomainError, Unauthorized, in_units
 from shared.internal import ON_BEHALF_HEADER
 from shared.logging import CORRELATION_HEADER, bind_correlation_id, get_logger, new_correlation_id
 from shared.settings import TracsSettings
@@ -310,4 +310,4 @@ class BodySizeLimit:
         await self.app(scope, counted, send)
 
     def _message(self) -> str:
-        return f"the request body exceeds the upload limit of {self.max_bytes} bytes"
+        return f"the request body exceeds the upload limit of {in_units(self.max_bytes)}"

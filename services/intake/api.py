@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from services.intake import batches, entry, imports
 from shared import policy
-from shared.errors import Invalid, TooLarge
+from shared.errors import Invalid, TooLarge, in_units
 from shared.runtime import RuntimeDep
 from shared.web import MAX_OFFSET, CurrentPrincipal, secured
 
@@ -64,7 +64,7 @@ async def _spool(upload: UploadFile, directory: str, max_bytes: int) -> batches.
         while chunk := await upload.read(1 << 20):
             size += len(chunk)
             if size > max_bytes:
-                raise TooLarge(f"the file exceeds the upload limit of {max_bytes} bytes")
+                raise TooLarge(f"the file exceeds the upload limit of {in_units(max_bytes)}")
             digest.update(chunk)
             out.write(chunk)
     if size == 0:

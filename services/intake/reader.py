@@ -18,7 +18,7 @@ from pathlib import Path
 
 import python_calamine as calamine
 
-from shared.errors import Invalid, TooLarge, Unsupported
+from shared.errors import Invalid, TooLarge, Unsupported, in_units
 
 ZIP_MAGIC = b"PK\x03\x04"
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2: .xls, and encrypted (password-protected) .xlsx
@@ -154,8 +154,8 @@ def _inspect_zip(path: Path, kind: str, limits: Limits) -> tuple[int, list[str]]
         total = sum(e.file_size for e in entries)
         if total > limits.max_decompressed_bytes:
             raise TooLarge(
-                f"the workbook decompresses to {total / 2**20:.1f} MiB, over the limit of "
-                f"{limits.max_decompressed_bytes / 2**20:.1f} MiB (a workbook is read whole; the limit bounds the "
+                f"the workbook decompresses to {in_units(total)}, over the limit of "
+                f"{in_units(limits.max_decompressed_bytes)} (a workbook is read whole; the limit bounds the "
                 "memory that takes and refuses zip bombs): split it into smaller files"
             )
         for e in entries:

@@ -98,15 +98,7 @@ async def draft_page(draft_id: uuid.UUID, request: Request, session: SessionDep)
     if draft["status"] != "draft" and session.can("accounting:read"):
         entries = await api.get("/api/v1/disclosures/accounting", subject=case["subject_id"])
         accounting = [e for e in entries if e["draft_id"] == str(draft_id)]
-    # Withheld items name encounters by id; say which encounter each is, as the case page shows it.
-    names = {
-        e["id"]: f"{e['fields'].get('encounter_date') or ''} {e['fields'].get('ous') or ''} ({e['id'][:8]})".strip()
-        for e in case["encounters"]
-    }
-    withheld = [
-        {**w, "item": re.sub(r"encounter ([0-9a-f-]{36})", lambda m: f"encounter {names.get(m[1], m[1])}", w["item"])}
-        for w in draft["withheld"]
-    ]
+    withheld = [{**w, **_encounter_named(w["item"], case["encounters"])} for w in draft["withheld"]]
     released = list((draft["released"].get("encounters") or {}).values())
     fields = list(dict.fromkeys(k for e in released for k in e))
     return render(
@@ -119,6 +111,21 @@ async def draft_page(draft_id: uuid.UUID, request: Request, session: SessionDep)
         accounting=accounting,
         withheld=withheld,
     )
+
+
+def _encounter_named(item: str, encounters: list[dict[str, Any]]) -> dict[str, str]:
+    """A withheld item names its encounter by id: say which encounter it is as the case page does (date, O/U/S),
+    its short id shown as ids are everywhere (`short`, in code), the text either side in `item` and `after`."""
+    found = re.search(r"encounter ([0-9a-f-]{36})", item)
+    if not found:
+        return {"item": item, "short": "", "after": ""}
+    fields = next((e["fields"] for e in encounters if e["id"] == found[1]), {})
+    said = " ".join(v for v in (fields.get("encounter_date"), fields.get("ous")) if v)
+    return {
+        "item": f"{item[: found.start()]}encounter {said}".rstrip(),
+        "short": found[1][:8],
+        "after": item[found.end() :],
+    }
 
 
 @router.post("/disclosures/{draft_id}/send")

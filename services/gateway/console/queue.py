@@ -19,6 +19,7 @@ router = APIRouter()
 
 STATUSES = ["new", "in-review", "findings-ready", "response-sent", "closed"]
 FILTERS = ("status", "assignee", "program", "partner", "fin", "name", "dob", "transaction", "flag", "batch")
+KNOWN = {*FILTERS, "mine", "sort", "page", "cursor", "case"}  # every parameter the queue's address may hold
 # Short badges for the flags a row carries (the case page says what each means).
 BADGES = {
     "fast-matcher": "fast matcher",
@@ -126,6 +127,10 @@ async def queue(request: Request, session: SessionDep, cursor: str | None = None
     fast. A case id typed in the form goes straight to the case."""
     if typed := request.query_params.get("case", "").strip():
         return await _find_case(request, session, typed)
+    if unknown := sorted(set(request.query_params) - KNOWN):  # a typo'd filter would silently list everything
+        error = f"“{unknown[0][:40]}” is not something the queue filters by: one of {', '.join(FILTERS)}."
+        nothing = {"items": [], "next_cursor": None}
+        return _render(request, session, _state(request), nothing, error=error, status_code=422)
     state = _state(request)
     paging = {k: v for k in ("page", "cursor") if (v := request.query_params.get(k, "").strip())}
     if tidied := _tidied(request, {**state, **paging}):

@@ -66,7 +66,7 @@ def test_an_auditor_narrows_the_trail_to_a_users_actions_on_a_case_by_short_id_a
     # The picture: the user's actions (a generated name, seeded under `make screenshots`), the finding opened.
     page.goto(f"/audit-trail?actor={user}")
     page.locator("tr", has=page.locator("td.action-name", has_text="recorded finding")).locator("summary").click()
-    shot(page, "audit-trail-actions")
+    shot(page, "audit-trail-actions", sort_rows=["[aria-label='Audit actions'] tbody"])  # same-instant rows swap
 
     # The same record named by a page's address; the action and days narrow it further.
     page.goto(f"/audit-trail?record=/cases/{short}&actor={user}&action=recorded+finding")

@@ -87,3 +87,36 @@ def test_the_unread_count_is_empty_when_nothing_is_unread() -> None:
     assert client.get("/notifications/count").text == ""
     fake.on("GET", "/api/v1/notifications/unread", {"unread": 3})
     assert "3 unread" in client.get("/notifications/count").text
+
+
+def test_a_parameter_the_queue_does_not_know_is_named_not_dropped() -> None:
+    """`/cases?stauts=new` once went on to `/cases`, the whole queue, as if the filter had been applied."""
+    fake = FakeApi()
+    client = console_client(fake, "ann", {"analyst"}, {"M5"})
+    r = client.get("/cases?stauts=new&program=M5", follow_redirects=False)
+    assert r.status_code == 422 and "“stauts” is not something the queue filters by: one of status," in r.text
+    assert fake.params("GET", "/api/v1/cases") == []  # nothing listed as if the typo were a filter
+    assert 'value="M5"' in r.text or ">M5<" in r.text  # the filters it knows stay in the form
+
+
+def test_a_withheld_encounter_is_named_as_the_case_page_names_it_its_short_id_as_code() -> None:
+    """Withheld items name encounters by id; the page says which (date, O/U/S) and shows the short id as ids are
+    shown everywhere, so a field withheld keeps its words after the name."""
+    encounter = str(uuid.uuid4())
+    draft = _draft()
+    draft["withheld"] = [
+        {"item": f"encounter {encounter} field dob", "rule": "not in the agreement"},
+        {"item": "covering note", "rule": "quotes withheld information"},
+    ]
+    fake = FakeApi()
+    fake.on("GET", f"/api/v1/disclosures/{DRAFT}", draft)
+    fields = {"encounter_date": "2020-03-04", "ous": "CBP/OFO/MIA"}
+    fake.on(
+        "GET",
+        f"/api/v1/cases/{CASE}",
+        {"id": CASE, "subject_id": "s", "encounters": [{"id": encounter, "fields": fields}]},
+    )
+    r = console_client(fake, "ann", {"analyst"}, {"M5"}).get(f"/disclosures/{DRAFT}")
+    assert r.status_code == 200
+    assert f"<td>encounter 2020-03-04 CBP/OFO/MIA (<code>{encounter[:8]}</code>) field dob</td>" in r.text
+    assert "<td>covering note</td>" in r.text and encounter not in r.text

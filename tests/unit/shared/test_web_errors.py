@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import DBAPIError
 
+from shared.errors import in_units
 from shared.web import install_common
 
 
@@ -41,3 +42,12 @@ def test_a_nul_in_text_is_a_422_that_names_it(message: str) -> None:
 def test_any_other_database_error_is_still_a_500() -> None:
     r = TestClient(_app("deadlock detected"), raise_server_exceptions=False).post("/store")
     assert r.status_code == 500
+
+
+@pytest.mark.parametrize(
+    ("size", "said"),
+    [(0, "0 bytes"), (1023, "1023 bytes"), (2048, "2.0 KiB"), (52_428_800, "50.0 MiB"), (167_772_160, "160.0 MiB"),
+     (3 * 2**30, "3.0 GiB"), (5 * 2**40, "5120.0 GiB")],
+)  # fmt: skip
+def test_a_refusal_names_a_size_in_the_unit_it_reaches(size: int, said: str) -> None:
+    assert in_units(size) == said
