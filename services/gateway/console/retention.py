@@ -103,7 +103,6 @@ async def _run(service: str, request: Request, session: Session, *, dry: bool) -
 async def dry_run(service: str, request: Request, session: SessionDep) -> Response:
     """What would go as of now: counts only, nothing changed (so the answer is shown, not redirected to)."""
     await form_with_csrf(request)
-    _prefix(service)
     return await _run(service, request, session, dry=True)
 
 
@@ -111,7 +110,7 @@ async def dry_run(service: str, request: Request, session: SessionDep) -> Respon
 async def real_run(service: str, request: Request, session: SessionDep) -> Response:
     """A real disposal, only when the word asked for was typed: what it disposes of cannot be brought back."""
     form = await form_with_csrf(request)
-    _prefix(service)
+    _prefix(service)  # an unknown service is a 404 before the confirmation is asked for
     if str(form.get("confirm") or "").strip().lower() != CONFIRMATION:
         error = f'Nothing was disposed of: type "{CONFIRMATION}" to confirm the run for {service}.'
         return await _page(request, session, errors={service: error}, status_code=422)

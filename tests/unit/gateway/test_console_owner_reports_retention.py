@@ -228,6 +228,7 @@ def test_a_real_run_needs_the_word_typed_and_a_refused_run_is_said_beside_its_bu
     assert page.status_code == 409 and "another retention run is in progress" in page.text
     assert fake.params("POST", "/api/v1/reports/retention/run") == [{"dry_run": "false"}]
     assert client.post("/retention/intake/dry-run", data={"csrf_token": token}).status_code == 404
+    assert client.post("/retention/intake/run", data={"csrf_token": token}).status_code == 404  # not "type dispose"
 
 
 def test_the_retention_page_is_refused_to_an_analyst_without_asking_the_api() -> None:
